@@ -1,0 +1,42 @@
+"""catlearn: categorical machine learning in JAX.
+
+Typed objects for Para, lenses, learners (*Backprop as Functor*) and Markov kernels, each with
+``>>`` and ``@``; functors that compile DisCoPy string diagrams into jitted JAX
+gradient-descent code; Bayesian inversion, Bayesian lenses, HMM and Kalman filtering.
+
+>>> import catlearn as cl
+>>> (cl.Euclid(2) @ cl.Fin(3)).shapes
+((2,), ())
+"""
+
+from catlearn import errors as errors
+from catlearn.errors import CatlearnError as CatlearnError
+from catlearn.errors import TypeMismatch as TypeMismatch
+from catlearn.para import Para as Para
+from catlearn.para import ParamSpec as ParamSpec
+from catlearn.types import Bool as Bool
+from catlearn.types import Euclid as Euclid
+from catlearn.types import Fin as Fin
+from catlearn.types import Ty as Ty
+
+# --- lens / learner / optim (foundations) -----------------------------------------------------
+
+# --- diagram / compile / nn / train (compiler) ------------------------------------------------
+
+# --- markov / bayes / filtering / likelihood / networks (probability) -------------------------
+
+# --- rda (Boolean circuits) -------------------------------------------------------------------
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Bool",
+    "CatlearnError",
+    "Euclid",
+    "Fin",
+    "Para",
+    "ParamSpec",
+    "Ty",
+    "TypeMismatch",
+    "errors",
+]
