@@ -19,13 +19,19 @@ from catlearn.types import Euclid as Euclid
 from catlearn.types import Fin as Fin
 from catlearn.types import Ty as Ty
 
-# --- lens / learner / optim (foundations) -----------------------------------------------------
+# --- foundations: lens / learner / optim (H-foundations) ---------------------------------------
 
-# --- diagram / compile / nn / train (compiler) ------------------------------------------------
+# --- compiler: diagram / compile / nn (H-compiler) ---------------------------------------------
 
-# --- markov / bayes / filtering / likelihood / networks (probability) -------------------------
+# --- training: train / sharding (H-train) ------------------------------------------------------
 
-# --- rda (Boolean circuits) -------------------------------------------------------------------
+# --- markov / networks (H-markov) --------------------------------------------------------------
+
+# --- bayes / likelihood (H-bayes) --------------------------------------------------------------
+
+# --- filtering: HMM / Kalman (H-filtering) ----------------------------------------------------
+
+# --- rda: Boolean circuits (H-rda) ------------------------------------------------------------
 
 __version__ = "0.1.0"
 
