@@ -17,6 +17,7 @@ __all__ = [
     "CheckpointError",
     "CovarianceError",
     "DataError",
+    "DiagramError",
     "HyperparameterError",
     "NonFiniteError",
     "NotBinaryError",
@@ -95,3 +96,8 @@ def mismatch(f: object, g: object, cod: object, dom: object) -> TypeMismatch:
         f"but the domain of the second is {dom}. Expected them to be equal; insert an "
         f"arrow from {cod} to {dom} between them, or fix one of the types."
     )
+
+
+class DiagramError(CatlearnError, ValueError):
+    """A diagram cannot be built or compiled as given (unhashable box spec, unknown wire type,
+    a box with no arrow in the target semantics, an unsupported DisCoPy box)."""
