@@ -24,8 +24,19 @@ from catlearn.types import Ty as Ty
 # --- compiler: diagram / compile / nn (H-compiler) ---------------------------------------------
 
 # --- training: train / sharding (H-train) ------------------------------------------------------
+from catlearn import checkpoint as checkpoint
+from catlearn.sharding import data_mesh as data_mesh
+from catlearn.train import FitResult as FitResult
+from catlearn.train import accuracy as accuracy
+from catlearn.train import evaluate as evaluate
+from catlearn.train import fit as fit
+from catlearn.train import predict as predict
+from catlearn.train import train_step as train_step
 
 # --- markov / networks (H-markov) --------------------------------------------------------------
+from catlearn.gaussian import LinearGaussian as LinearGaussian
+from catlearn.markov import Finite as Finite
+from catlearn.markov import Sampler as Sampler
 
 # --- bayes / likelihood (H-bayes) --------------------------------------------------------------
 
