@@ -39,6 +39,23 @@ from catlearn.markov import Finite as Finite
 from catlearn.markov import Sampler as Sampler
 
 # --- bayes / likelihood (H-bayes) --------------------------------------------------------------
+from catlearn.bayes import BayesLens as BayesLens
+from catlearn.bayes import bayes_lens as bayes_lens
+from catlearn.bayes import condition as condition
+from catlearn.bayes import invert as invert
+from catlearn.bayes import jeffrey_update as jeffrey_update
+from catlearn.bayes import pearl_update as pearl_update
+from catlearn.bayes import sequential_update as sequential_update
+from catlearn.bayes import update as update
+from catlearn.conjugate import Beta as Beta
+from catlearn.conjugate import BetaBernoulli as BetaBernoulli
+from catlearn.conjugate import BetaBinomial as BetaBinomial
+from catlearn.conjugate import Dirichlet as Dirichlet
+from catlearn.conjugate import DirichletCategorical as DirichletCategorical
+from catlearn.conjugate import Normal as Normal
+from catlearn.conjugate import NormalInverseGamma as NormalInverseGamma
+from catlearn.conjugate import NormalInverseGammaRegression as NormalInverseGammaRegression
+from catlearn.conjugate import NormalKnownVariance as NormalKnownVariance
 
 # --- filtering: HMM / Kalman (H-filtering) ----------------------------------------------------
 
