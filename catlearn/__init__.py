@@ -20,6 +20,28 @@ from catlearn.types import Fin as Fin
 from catlearn.types import Ty as Ty
 
 # --- foundations: lens / learner / optim (H-foundations) ---------------------------------------
+from catlearn.lens import Lens as Lens
+from catlearn.lens import ParaLens as ParaLens
+from catlearn.learner import Learner as Learner
+from catlearn.learner import gradient_learner as gradient_learner
+from catlearn.losses import ErrorFn as ErrorFn
+from catlearn.losses import squared_error as squared_error
+from catlearn.losses import scaled_squared_error as scaled_squared_error
+from catlearn.losses import power_error as power_error
+from catlearn.losses import absolute_error as absolute_error
+from catlearn.losses import huber_error as huber_error
+from catlearn.losses import mse as mse
+from catlearn.losses import half_sse as half_sse
+from catlearn.losses import softmax_cross_entropy as softmax_cross_entropy
+from catlearn.losses import binary_cross_entropy as binary_cross_entropy
+from catlearn.losses import learning_rate as learning_rate
+from catlearn.optim import Optimiser as Optimiser
+from catlearn.optim import sgd as sgd
+from catlearn.optim import momentum as momentum
+from catlearn.optim import nesterov as nesterov
+from catlearn.optim import adam as adam
+from catlearn.optim import from_optax as from_optax
+from catlearn.optim import to_optax as to_optax
 
 # --- compiler: diagram / compile / nn (H-compiler) ---------------------------------------------
 
