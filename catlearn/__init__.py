@@ -20,27 +20,27 @@ from catlearn.types import Fin as Fin
 from catlearn.types import Ty as Ty
 
 # --- foundations: lens / learner / optim (H-foundations) ---------------------------------------
-from catlearn.lens import Lens as Lens
-from catlearn.lens import ParaLens as ParaLens
 from catlearn.learner import Learner as Learner
 from catlearn.learner import gradient_learner as gradient_learner
+from catlearn.lens import Lens as Lens
+from catlearn.lens import ParaLens as ParaLens
 from catlearn.losses import ErrorFn as ErrorFn
-from catlearn.losses import squared_error as squared_error
-from catlearn.losses import scaled_squared_error as scaled_squared_error
-from catlearn.losses import power_error as power_error
 from catlearn.losses import absolute_error as absolute_error
-from catlearn.losses import huber_error as huber_error
-from catlearn.losses import mse as mse
-from catlearn.losses import half_sse as half_sse
-from catlearn.losses import softmax_cross_entropy as softmax_cross_entropy
 from catlearn.losses import binary_cross_entropy as binary_cross_entropy
+from catlearn.losses import half_sse as half_sse
+from catlearn.losses import huber_error as huber_error
 from catlearn.losses import learning_rate as learning_rate
+from catlearn.losses import mse as mse
+from catlearn.losses import power_error as power_error
+from catlearn.losses import scaled_squared_error as scaled_squared_error
+from catlearn.losses import softmax_cross_entropy as softmax_cross_entropy
+from catlearn.losses import squared_error as squared_error
 from catlearn.optim import Optimiser as Optimiser
-from catlearn.optim import sgd as sgd
-from catlearn.optim import momentum as momentum
-from catlearn.optim import nesterov as nesterov
 from catlearn.optim import adam as adam
 from catlearn.optim import from_optax as from_optax
+from catlearn.optim import momentum as momentum
+from catlearn.optim import nesterov as nesterov
+from catlearn.optim import sgd as sgd
 from catlearn.optim import to_optax as to_optax
 
 # --- compiler: diagram / compile / nn (H-compiler) ---------------------------------------------
@@ -82,6 +82,23 @@ from catlearn.conjugate import NormalKnownVariance as NormalKnownVariance
 # --- filtering: HMM / Kalman (H-filtering) ----------------------------------------------------
 
 # --- rda: Boolean circuits (H-rda) ------------------------------------------------------------
+from catlearn.rda import Circuit as Circuit
+from catlearn.rda import Gate as Gate
+from catlearn.rda import boolean_arrows as boolean_arrows
+from catlearn.rda import check_bits as check_bits
+from catlearn.rda_learn import Boolean as Boolean
+from catlearn.rda_learn import affine_layer as affine_layer
+from catlearn.rda_learn import binarize as binarize
+from catlearn.rda_learn import bits_binary as bits_binary
+from catlearn.rda_learn import bits_one_hot as bits_one_hot
+from catlearn.rda_learn import lut_layer as lut_layer
+from catlearn.rda_learn import rda_accuracy as rda_accuracy
+from catlearn.rda_learn import rda_fit as rda_fit
+from catlearn.rda_learn import rda_step as rda_step
+from catlearn.rda_learn import rda_trace as rda_trace
+from catlearn.rdc import ReverseDerivativeCategory as ReverseDerivativeCategory
+from catlearn.rdc import ReverseLens as ReverseLens
+from catlearn.rdc import Smooth as Smooth
 
 __version__ = "0.1.0"
 
