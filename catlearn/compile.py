@@ -147,8 +147,7 @@ def to_program(diagram: Diagram) -> Program:
         n = len(box.dom)
         ins = wires[offset:offset + n]
         if isinstance(box, _Swap):
-            k = box.spec[1]
-            outs = ins[k:] + ins[:k]
+            outs = [ins[1], ins[0]]
         elif isinstance(box, _Copy):
             outs = ins * len(box.cod)
         else:

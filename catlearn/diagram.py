@@ -1,17 +1,22 @@
-r"""String diagrams with typed catlearn wires, built on ``discopy.markov`` (DisCoPy 1.2.2).
+r"""String diagrams with typed catlearn wires, the syntax of ``discopy.markov`` (DisCoPy 1.2.2).
 
 A :class:`Box` names a piece of a model (``Box('fc1', Euclid(64), Euclid(128), spec)``); it
 never holds arrays. Its ``spec`` is a frozen, hashable description (a layer kind and its
 hyperparameters) that semantics read when they give the box a meaning (see
 :func:`catlearn.compile.compile`). Diagrams compose sequentially with ``>>`` (or
-:meth:`Diagram.then` for long chains: one call, linear time) and in parallel with ``@``;
-:meth:`Diagram.copy`, :meth:`Diagram.discard`, :meth:`Diagram.swap` and :meth:`Diagram.merge`
-are the structure of a Markov category with addition (Fritz, *A synthetic approach to Markov
-kernels*). The wire types are those of :mod:`catlearn.types`, and composition checks them:
-``f >> g`` with ``f.cod != g.dom`` raises :class:`~catlearn.errors.TypeMismatch` naming both.
+:meth:`Diagram.then` / :func:`chain` for long chains, one linear-time call) and in parallel
+with ``@``; :meth:`Diagram.copy`, :meth:`Diagram.discard`, :meth:`Diagram.swap` and
+:meth:`Diagram.merge` are the structure of a Markov category with addition (Fritz, *A
+synthetic approach to Markov kernels*). Wire types are those of :mod:`catlearn.types`, and
+composition checks them: ``f >> g`` with ``f.cod != g.dom`` raises
+:class:`~catlearn.errors.TypeMismatch` naming both sides and both types.
 
-Each catlearn diagram wraps a ``discopy.markov.Diagram`` (:meth:`Diagram.to_discopy`), so
-DisCoPy's drawing, normal forms and functors apply to it. DisCoPy is imported on first use.
+A diagram is stored exactly as DisCoPy stores a monoidal diagram, as a list of layers (the
+box and the number of wires to its left), with the same conventions (``f @ g`` is ``f``
+then ``g``, left-biased), so :meth:`Diagram.to_discopy` gives the equal
+``discopy.markov.Diagram`` (for drawing, normal forms, DisCoPy functors) and
+:meth:`Diagram.from_discopy` reads one back. Building a diagram does not import DisCoPy:
+10,000 boxes build in milliseconds, and DisCoPy is imported only to draw or convert.
 
 Axioms (doctests):
 
@@ -22,12 +27,17 @@ Axioms (doctests):
 True
 >>> Diagram.id(x) >> f == f == f >> Diagram.id(x)
 True
+>>> (f @ g) @ h == f @ (g @ h), f @ Diagram.id(Ty()) == f
+(True, True)
+>>> (f @ x) >> (x @ g) == f @ g  # interchange, in the normal form of layers
+True
 >>> (f @ g).dom, (f @ g).cod
 (Euclid(2) @ Euclid(2), Euclid(2) @ Euclid(2))
->>> Diagram.swap(x, x) >> Diagram.swap(x, x) == Diagram.id(x @ x) >> Diagram.swap(x, x) >> Diagram.swap(x, x)
-True
 >>> [b.name for b in (f >> Diagram.copy(x) >> (g @ h) >> Diagram.merge(x)).boxes]
 ['f', 'copy', 'g', 'h', 'merge']
+>>> d = f >> Diagram.copy(x) >> (g @ h)
+>>> Diagram.from_discopy(d.to_discopy()) == d
+True
 """
 
 from __future__ import annotations
@@ -45,12 +55,14 @@ from catlearn.types import Atom, Ty
 
 __all__ = ["Box", "Diagram", "Merge", "chain", "copy", "discard", "draw", "merge", "swap"]
 
+Layer = tuple[int, "Box"]  # (number of wires to the left of the box, the box)
+
 
 class Diagram:
     """A string diagram from ``dom`` to ``cod`` (catlearn wire types).
 
-    Build diagrams from :class:`Box` es and the structure maps; the constructor itself is
-    private. ``len(d)`` is the number of layers (one box each, plus wiring).
+    Build diagrams from :class:`Box` es and the structure maps (the constructor itself is
+    private). ``len(d)`` is the number of layers, one box each.
 
     >>> from catlearn.types import Euclid
     >>> f = Box('f', Euclid(3), Euclid(2))
@@ -59,88 +71,115 @@ class Diagram:
     (Euclid(3), Euclid(2) @ Euclid(2), 3)
     """
 
-    __slots__ = ("__weakref__", "_d", "cod", "dom")
-    _d: Any
+    __slots__ = ("__weakref__", "_layers", "cod", "dom")
+    _layers: tuple[Layer, ...]
     dom: Ty
     cod: Ty
 
-    def __init__(self, inner: Any, dom: Ty, cod: Ty) -> None:
-        object.__setattr__(self, "_d", inner)
+    def __init__(self, layers: tuple[Layer, ...], dom: Ty, cod: Ty) -> None:
+        object.__setattr__(self, "_layers", layers)
         object.__setattr__(self, "dom", dom)
         object.__setattr__(self, "cod", cod)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Diagrams are immutable.")
 
-    @classmethod
-    def from_discopy(cls, inner: Any) -> Diagram:
-        """Wrap a ``discopy.markov.Diagram`` whose wires are named by catlearn atoms."""
-        return cls(inner, from_discopy_ty(inner.dom), from_discopy_ty(inner.cod))
-
-    def to_discopy(self) -> Any:
-        """The underlying ``discopy.markov.Diagram``."""
-        return self._d
-
     # --- structure maps -------------------------------------------------------------------
     @classmethod
     def id(cls, ty: Ty) -> Diagram:
-        """The identity diagram on ``ty`` (bare wires)."""
+        """The identity diagram on ``ty`` (bare wires).
+
+        >>> from catlearn.types import Euclid
+        >>> len(Diagram.id(Euclid(2) @ Euclid(3)))
+        0
+        """
         _check_ty(ty)
-        return Diagram(_discopy.markov.Diagram.id(to_discopy_ty(ty)), ty, ty)
+        return Diagram((), ty, ty)
 
     @classmethod
     def swap(cls, a: Ty, b: Ty) -> Diagram:
-        """The symmetry ``a @ b -> b @ a`` (crossed wires)."""
+        """The symmetry ``a @ b -> b @ a`` (crossed wires; atomic swaps for longer types).
+
+        >>> from catlearn.types import Euclid, Fin
+        >>> Diagram.swap(Euclid(2), Fin(3)).cod
+        Fin(3) @ Euclid(2)
+        """
         _check_ty(a), _check_ty(b)
-        inner = _discopy.markov.Diagram.swap(to_discopy_ty(a), to_discopy_ty(b))
-        return Diagram(inner, a @ b, b @ a)
+        n, m = len(a), len(b)
+        keys = [m + i for i in range(n)] + list(range(m))
+        return Diagram(_sort_wires(list((a @ b).inside), keys), a @ b, b @ a)
 
     @classmethod
     def copy(cls, ty: Ty, n: int = 2) -> Diagram:
-        """The copy (fan-out) ``ty -> ty @ ... @ ty`` with ``n`` outputs; ``n = 0`` discards."""
+        """The copy (fan-out) ``ty -> ty @ ... @ ty`` with ``n`` outputs; ``n = 0`` discards.
+
+        >>> from catlearn.types import Euclid
+        >>> Diagram.copy(Euclid(2), 3).cod
+        Euclid(2) @ Euclid(2) @ Euclid(2)
+        """
         _check_ty(ty)
         if not isinstance(n, int) or n < 0:
-            raise ValueError(f"Expected a number of copies n >= 0, got {n!r}.")
-        inner = _discopy.markov.Diagram.copy(to_discopy_ty(ty), n)
-        return Diagram(inner, ty, ty**n)
+            raise DiagramError(f"Expected a number of copies n >= 0, got {n!r}.")
+        if n == 1:
+            return cls.id(ty)
+        atoms = ty.inside
+        layers: list[Layer] = [(j * n, _Copy(a, n)) for j, a in enumerate(atoms)]
+        wires = [a for a in atoms for _ in range(n)]
+        keys = [c * len(atoms) + j for j in range(len(atoms)) for c in range(n)]
+        layers.extend(_sort_wires(wires, keys))
+        return Diagram(tuple(layers), ty, ty**n)
 
     @classmethod
     def discard(cls, ty: Ty) -> Diagram:
-        """The discard ``ty -> Ty()`` (the wire ends; its value is never used)."""
+        """The discard ``ty -> Ty()`` (the wire ends; its value is never used).
+
+        >>> from catlearn.types import Euclid
+        >>> Diagram.discard(Euclid(2)).cod
+        Ty()
+        """
         return cls.copy(ty, 0)
 
     @classmethod
     def merge(cls, ty: Ty, n: int = 2) -> Diagram:
-        """Addition ``ty @ ... @ ty -> ty`` of ``n`` wires (the codiagonal; needs real wires)."""
+        """Addition ``ty @ ... @ ty -> ty`` of ``n`` wires (the codiagonal of real wires).
+
+        >>> from catlearn.types import Euclid
+        >>> Diagram.merge(Euclid(2), 3).dom
+        Euclid(2) @ Euclid(2) @ Euclid(2)
+        """
         _check_ty(ty)
         if not isinstance(n, int) or n < 1:
-            raise ValueError(f"Expected a number of merged wires n >= 1, got {n!r}.")
-        inner = _discopy.markov.Diagram.merge(to_discopy_ty(ty), n)
-        return Diagram(inner, ty**n, ty)
+            raise DiagramError(f"Expected a number of merged wires n >= 1, got {n!r}.")
+        if n == 1:
+            return cls.id(ty)
+        atoms, k = ty.inside, len(ty)
+        wires = list(atoms) * n
+        keys = [j * n + c for c in range(n) for j in range(k)]
+        layers = list(_sort_wires(wires, keys))
+        layers.extend((j, Merge(a, n)) for j, a in enumerate(atoms))
+        return Diagram(tuple(layers), ty**n, ty)
 
     # --- composition ----------------------------------------------------------------------
     def then(self, *others: Diagram) -> Diagram:
         """Sequential composition ``self >> others[0] >> ...`` in ONE linear-time step.
 
-        Repeated ``>>`` copies the layers each time (quadratic); use ``then`` (or
-        :func:`chain`) for long chains: 10,000 boxes take a fraction of a second.
-
         >>> from catlearn.types import Euclid
-        >>> fs = [Box(f'f{i}', Euclid(1), Euclid(1)) for i in range(3)]
+        >>> fs = [Box(f'f{i}', Euclid(1), Euclid(1)) for i in range(10000)]
         >>> len(Diagram.id(Euclid(1)).then(*fs))
-        3
+        10000
         """
         if not others:
             return self
         prev: Diagram = self
+        layers = list(self._layers)
         for other in others:
             if not isinstance(other, Diagram):
-                raise TypeError(f"Expected diagrams to compose with {self!r}, got {other!r}.")
+                raise TypeError(f"Expected diagrams to compose with {prev!r}, got {other!r}.")
             if prev.cod != other.dom:
                 raise mismatch(prev, other, prev.cod, other.dom)
+            layers.extend(other._layers)
             prev = other
-        inner = self._d.then(*[o._d for o in others])
-        return Diagram(inner, self.dom, others[-1].cod)
+        return Diagram(tuple(layers), self.dom, prev.cod)
 
     def __rshift__(self, other: Diagram) -> Diagram:
         if not isinstance(other, Diagram):
@@ -153,16 +192,27 @@ class Diagram:
         return other.then(self)
 
     def tensor(self, *others: Diagram | Ty) -> Diagram:
-        """Parallel composition ``self @ others[0] @ ...``; a bare type is its identity."""
-        result = self
+        """Parallel composition ``self @ others[0] @ ...``; a bare type is its identity.
+
+        Layers of ``self`` come first, then those of each other diagram shifted right.
+
+        >>> from catlearn.types import Euclid
+        >>> f = Box('f', Euclid(1), Euclid(1) @ Euclid(1))
+        >>> [i for i, _ in f.tensor(f, f).walk()]
+        [0, 2, 4]
+        """
+        layers = list(self._layers)
+        dom, cod = list(self.dom.inside), list(self.cod.inside)
         for other in others:
             if isinstance(other, Ty):
                 other = Diagram.id(other)
             if not isinstance(other, Diagram):
                 raise TypeError(f"Expected diagrams or types to tensor, got {other!r}.")
-            inner = result._d.tensor(other._d)
-            result = Diagram(inner, result.dom @ other.dom, result.cod @ other.cod)
-        return result
+            shift = len(cod)
+            layers.extend((i + shift, b) for i, b in other._layers)
+            dom.extend(other.dom.inside)
+            cod.extend(other.cod.inside)
+        return Diagram(tuple(layers), Ty(*dom), Ty(*cod))
 
     def __matmul__(self, other: Diagram | Ty) -> Diagram:
         if not isinstance(other, Diagram | Ty):
@@ -175,52 +225,78 @@ class Diagram:
         return Diagram.id(other).tensor(self)
 
     # --- inspection -----------------------------------------------------------------------
-    @property
-    def boxes(self) -> list[Box]:
-        """The boxes of the diagram, in the order of its layers (structure maps included)."""
-        return [_from_discopy_box(b) for layer in self._d.inside for b in layer.boxes]
-
     def walk(self) -> Iterator[tuple[int, Box]]:
-        """Yield ``(offset, box)`` for each box, in order, ``offset`` being the number of wires
-        to the left of the box at the moment it is applied (one pass, no recursion).
+        """Yield ``(offset, box)`` for each layer, in order: ``offset`` wires lie to the left
+        of the box when it is applied (one pass, no recursion).
 
         >>> from catlearn.types import Euclid
         >>> x = Euclid(1)
         >>> [(i, b.name) for i, b in (x @ Box('f', x, x) >> Box('g', x @ x, x)).walk()]
         [(1, 'f'), (0, 'g')]
         """
-        for layer in self._d.inside:
-            parts = tuple(layer)
-            offset = len(parts[0])
-            for j in range(1, len(parts), 2):
-                box = _from_discopy_box(parts[j])
-                yield offset, box
-                offset += len(box.cod) + len(parts[j + 1])
+        return iter(self._layers)
+
+    @property
+    def boxes(self) -> list[Box]:
+        """The boxes of the diagram, in the order of its layers (structure maps included)."""
+        return [b for _, b in self._layers]
 
     def __len__(self) -> int:
-        return len(self._d.inside)
+        return len(self._layers)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Diagram):
             return NotImplemented
-        return self.dom == other.dom and self.cod == other.cod and self._d == other._d
+        return (self.dom == other.dom and self.cod == other.cod
+                and self._layers == other._layers)
 
     def __hash__(self) -> int:
-        return hash((self.dom, self.cod, len(self)))
+        return hash((self.dom, self.cod, self._layers))
 
     def __repr__(self) -> str:
-        names = [b.name for layer in self._d.inside for b in layer.boxes]
+        names = [b.name for _, b in self._layers]
         if len(names) > 6:
             names = [*names[:3], f"... ({len(names) - 5} more)", *names[-2:]]
         body = " >> ".join(names) if names else "id"
         return f"Diagram({self.dom} -> {self.cod}: {body})"
 
-    def draw(self, path: str | os.PathLike[str] | None = None, **kwargs: Any) -> None:
-        """Draw the diagram with DisCoPy; ``path`` ending in ``.png`` or ``.svg`` saves it
-        headless (matplotlib's Agg backend), e.g. ``d.draw('model.png')``.
+    # --- DisCoPy --------------------------------------------------------------------------
+    def to_discopy(self) -> Any:
+        """The equal ``discopy.markov.Diagram`` (boxes keep their name and ``data=spec``).
 
-        Keyword arguments go to ``discopy``'s ``draw`` (``figsize``, ``fontsize``, ...).
+        >>> from catlearn.types import Euclid
+        >>> f = Box('f', Euclid(1), Euclid(1))
+        >>> (f @ f).to_discopy().offsets
+        [0, 1]
         """
+        markov = _discopy.markov
+        wires = list(self.dom.inside)
+        parts = []
+        for off, box in self._layers:
+            n = len(box.dom)
+            left, right = to_discopy_ty(Ty(*wires[:off])), to_discopy_ty(Ty(*wires[off + n:]))
+            parts.append(markov.Id(left) @ box._to_discopy() @ markov.Id(right))
+            wires[off:off + n] = box.cod.inside
+        return markov.Id(to_discopy_ty(self.dom)).then(*parts)
+
+    @classmethod
+    def from_discopy(cls, inner: Any) -> Diagram:
+        """Read a ``discopy.markov.Diagram`` whose wires are named by catlearn atoms (see
+        :func:`catlearn._discopy.to_discopy_ty`); its boxes keep their name and ``data``.
+        """
+        layers: list[Layer] = []
+        for layer in inner.inside:
+            parts = tuple(layer)
+            offset = len(parts[0])
+            for j in range(1, len(parts), 2):
+                box = _from_discopy_box(parts[j])
+                layers.append((offset, box))
+                offset += len(box.cod) + len(parts[j + 1])
+        return cls(tuple(layers), from_discopy_ty(inner.dom), from_discopy_ty(inner.cod))
+
+    def draw(self, path: str | os.PathLike[str] | None = None, **kwargs: Any) -> None:
+        """Draw the diagram with DisCoPy; a ``path`` ending in ``.png`` or ``.svg`` saves it
+        headless (see :func:`draw`)."""
         draw(self, path, **kwargs)
 
 
@@ -238,11 +314,11 @@ class Box(Diagram):
     (True, ('affine', 0.5))
     """
 
-    __slots__ = ("_hash", "name", "spec")
+    __slots__ = ("_hash", "_inner", "name", "spec")
     name: str
     spec: Hashable
 
-    def __init__(self, name: str, dom: Ty, cod: Ty, spec: Hashable = None, **draw: Any) -> None:
+    def __init__(self, name: str, dom: Ty, cod: Ty, spec: Hashable = None) -> None:
         if not isinstance(name, str) or not name:
             raise DiagramError(f"Expected a non-empty string as the box name, got {name!r}.")
         _check_ty(dom), _check_ty(cod)
@@ -256,15 +332,11 @@ class Box(Diagram):
                 f"dataclass), got {type(spec).__name__}. Boxes never hold arrays or dicts: "
                 "parameters live in pytrees created by the semantics."
             ) from e
-        inner = draw.pop("_inner", None)
-        if inner is None:
-            inner = _discopy.markov.Box(name, to_discopy_ty(dom), to_discopy_ty(cod),
-                                        data=spec, **draw)
-        inner._catlearn = self
-        super().__init__(inner, dom, cod)
+        super().__init__(((0, self),), dom, cod)
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "spec", spec)
         object.__setattr__(self, "_hash", h)
+        object.__setattr__(self, "_inner", None)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Box):
@@ -281,9 +353,24 @@ class Box(Diagram):
     def __repr__(self) -> str:
         return f"Box({self.name!r}: {self.dom} -> {self.cod})"
 
+    def _make_discopy(self) -> Any:
+        return _discopy.markov.Box(self.name, to_discopy_ty(self.dom), to_discopy_ty(self.cod),
+                                   data=self.spec)
+
+    def _to_discopy(self) -> Any:
+        if self._inner is None:
+            inner = self._make_discopy()
+            inner._catlearn = self
+            object.__setattr__(self, "_inner", inner)
+        return self._inner
+
+    def to_discopy(self) -> Any:
+        """The DisCoPy box (``discopy.markov.Box(name, dom, cod, data=spec)``)."""
+        return self._to_discopy()
+
 
 @dataclass(frozen=True)
-class _MergeSpec:
+class _Count:
     n: int
 
 
@@ -307,8 +394,7 @@ class Merge(Box):
                 f"Expected a single atom for Merge, got {atom!r}; use Diagram.merge(ty, n) "
                 "for a type with several wires."
             )
-        inner = _discopy.markov.Merge(to_discopy_ty(atom), n)
-        super().__init__("merge", atom**n, atom, _MergeSpec(n), _inner=inner)
+        super().__init__("merge", atom**n, atom, _Count(n))
 
     @property
     def n(self) -> int:
@@ -323,30 +409,59 @@ class Merge(Box):
     def __repr__(self) -> str:
         return f"Merge({self.atom}, {self.n})"
 
+    def _make_discopy(self) -> Any:
+        return _discopy.markov.Merge(to_discopy_ty(self.atom), self.n)
 
-class _Structure(Box):
-    """A catlearn view of a DisCoPy copy/discard/swap box (for :attr:`Diagram.boxes`)."""
+
+class _Copy(Box):
+    """Copy of one atom into ``n`` wires (``n == 0``: discard); wiring, not an instruction."""
 
     __slots__ = ()
+
+    def __init__(self, atom: Atom, n: int = 2) -> None:
+        super().__init__("discard" if n == 0 else "copy", atom, atom**n, _Count(n))
 
     def __repr__(self) -> str:
         return f"{self.name}({self.dom} -> {self.cod})"
 
-
-class _Copy(_Structure):
-    """Copy of one atom into ``len(cod)`` wires (``len(cod) == 0``: discard)."""
-
-    __slots__ = ()
+    def _make_discopy(self) -> Any:
+        return _discopy.markov.Copy(to_discopy_ty(self.dom), len(self.cod))
 
 
-class _Swap(_Structure):
-    """Swap of two atoms."""
+class _Swap(Box):
+    """Swap of two atoms; wiring, not an instruction."""
 
     __slots__ = ()
+
+    def __init__(self, a: Atom, b: Atom) -> None:
+        super().__init__("swap", a @ b, b @ a, _Count(1))
+
+    def __repr__(self) -> str:
+        return f"swap({self.dom} -> {self.cod})"
+
+    def _make_discopy(self) -> Any:
+        a, b = self.dom.inside
+        return _discopy.markov.Swap(to_discopy_ty(a), to_discopy_ty(b))
+
+
+def _sort_wires(wires: list[Atom], keys: list[int]) -> tuple[Layer, ...]:
+    """Adjacent swaps (bubble sort) taking ``wires`` to the order of increasing ``keys``."""
+    wires, keys = list(wires), list(keys)
+    layers: list[Layer] = []
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(keys) - 1):
+            if keys[i] > keys[i + 1]:
+                layers.append((i, _Swap(wires[i], wires[i + 1])))
+                keys[i], keys[i + 1] = keys[i + 1], keys[i]
+                wires[i], wires[i + 1] = wires[i + 1], wires[i]
+                changed = True
+    return tuple(layers)
 
 
 def _from_discopy_box(db: Any) -> Box:
-    """The catlearn box of a DisCoPy box (cached on the DisCoPy box)."""
+    """The catlearn box of a DisCoPy box."""
     cached = getattr(db, "_catlearn", None)
     if cached is not None:
         return cached
@@ -355,17 +470,16 @@ def _from_discopy_box(db: Any) -> Box:
     if isinstance(db, markov.Merge):
         return Merge(cod.inside[0], len(dom))
     if isinstance(db, markov.Copy):  # includes Discard
-        name = "discard" if len(cod) == 0 else "copy"
-        return _Copy(name, dom, cod, ("copy", len(cod)), _inner=db)
+        return _Copy(dom.inside[0], len(cod))
     if isinstance(db, markov.Swap):
-        return _Swap("swap", dom, cod, ("swap", len(db.left)), _inner=db)
+        return _Swap(*dom.inside)
     if type(db) is not markov.Box:
         raise DiagramError(
             f"Expected boxes, copies, discards, swaps and merges, got the DisCoPy "
             f"{type(db).__name__} {db!r}, which catlearn cannot compile. Rewrite it with "
             "catlearn.diagram.Box and the structure maps of catlearn.diagram.Diagram."
         )
-    return Box(db.name, dom, cod, db.data, _inner=db)
+    return Box(db.name, dom, cod, db.data)
 
 
 def _check_ty(ty: Any) -> None:
@@ -430,8 +544,9 @@ def merge(ty: Ty, n: int = 2) -> Diagram:
 def draw(diagram: Diagram, path: str | os.PathLike[str] | None = None, **kwargs: Any) -> None:
     """Draw ``diagram`` (via DisCoPy and matplotlib) and save it to ``path`` (PNG or SVG).
 
-    Works headless: without a display, matplotlib's ``Agg`` backend is used. No figure is
-    left open. Keyword arguments (``figsize=(6, 4)``, ``fontsize=12``, ...) go to DisCoPy.
+    Works headless: without a display, matplotlib's ``Agg`` backend is used, and no figure
+    is left open. Keyword arguments (``figsize=(6, 4)``, ``fontsize=12``, ...) go to
+    DisCoPy's ``draw``.
 
     >>> import tempfile, pathlib
     >>> from catlearn.types import Euclid
@@ -442,19 +557,15 @@ def draw(diagram: Diagram, path: str | os.PathLike[str] | None = None, **kwargs:
     """
     if not isinstance(diagram, Diagram):
         raise TypeError(f"Expected a catlearn Diagram to draw, got {type(diagram).__name__}.")
-    if path is not None:
-        os.environ.setdefault("MPLBACKEND", "Agg")
-        import matplotlib
+    inner = diagram.to_discopy()
+    if path is None:
+        inner.draw(**kwargs)
+        return
+    import matplotlib.pyplot as plt  # headless: matplotlib picks Agg without a display
 
-        if "DISPLAY" not in os.environ and matplotlib.get_backend().lower() != "agg":
-            matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        before = set(plt.get_fignums())
-        diagram.to_discopy().draw(path=str(path), **kwargs)
-        for num in set(plt.get_fignums()) - before:
-            plt.close(num)
-    else:
-        diagram.to_discopy().draw(**kwargs)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    before = set(plt.get_fignums())
+    inner.draw(path=str(path), **kwargs)
+    for num in set(plt.get_fignums()) - before:
+        plt.close(num)
