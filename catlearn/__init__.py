@@ -44,6 +44,18 @@ from catlearn.optim import sgd as sgd
 from catlearn.optim import to_optax as to_optax
 
 # --- compiler: diagram / compile / nn (H-compiler) ---------------------------------------------
+from catlearn import nn as nn
+from catlearn.compile import Instruction as Instruction
+from catlearn.compile import Program as Program
+from catlearn.compile import compile as compile
+from catlearn.compile import to_program as to_program
+from catlearn.diagram import Box as Box
+from catlearn.diagram import Diagram as Diagram
+from catlearn.diagram import Merge as Merge
+from catlearn.diagram import chain as chain
+from catlearn.draw import draw_diagram as draw_diagram
+from catlearn.draw import plot_history as plot_history
+from catlearn.nn import box_from_function as box_from_function
 
 # --- training: train / sharding (H-train) ------------------------------------------------------
 from catlearn import checkpoint as checkpoint
