@@ -180,7 +180,7 @@ class Circuit:
     (0, 1)
     """
 
-    __slots__ = ("_jit", "_rd", "cod", "dom", "inputs", "instructions", "outputs", "slot_types")
+    __slots__ = ("_cache", "_jit", "_rd", "cod", "dom", "inputs", "instructions", "outputs", "slot_types")
 
     dom: Ty
     cod: Ty
@@ -200,7 +200,7 @@ class Circuit:
               instructions: tuple[Instruction, ...], slot_types: tuple[Bool, ...]) -> Circuit:
         self = object.__new__(cls)
         for k, v in (("dom", dom), ("cod", cod), ("inputs", inputs), ("outputs", outputs),
-                     ("instructions", instructions), ("slot_types", slot_types), ("_rd", None), ("_jit", None)):
+                     ("instructions", instructions), ("slot_types", slot_types), ("_rd", None), ("_jit", None), ("_cache", {})):
             object.__setattr__(self, k, v)
         return self
 

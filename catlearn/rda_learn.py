@@ -220,6 +220,18 @@ def rda_trace(model: Circuit, params: Any, xs: Any, ys: Any) -> jax.Array:
     (Haskell's ``scanl``; one ``lax.scan`` under ``jit``). See the module docstring.
     """
     p, x, y = _check_data(model, params, xs, ys)
+    return _cached(model, "trace", _trace_fn)(p, x, y)
+
+
+def _cached(model: Circuit, name: str, make: Any) -> Any:
+    """A jitted function derived from ``model``, made once per circuit (jit caches shapes)."""
+    fn = model._cache.get(name)
+    if fn is None:
+        fn = model._cache[name] = make(model)
+    return fn
+
+
+def _trace_fn(model: Circuit) -> Any:
     step = _step_fn(model)
 
     @jax.jit
@@ -230,21 +242,20 @@ def rda_trace(model: Circuit, params: Any, xs: Any, ys: Any) -> jax.Array:
         _, ps = jax.lax.scan(body, p, (x, y))
         return jnp.concatenate([p[None], ps])
 
-    return run(p, x, y)
+    return run
 
 
 def _accuracy_fn(model: Circuit) -> Any:
     def acc(p: Any, x: Any, y: Any) -> Any:
         (y_hat,) = jax.vmap(lambda v: model.run(p, v))(x)
-        return jnp.sum(jnp.all(y_hat == y, axis=-1)) / x.shape[0]
+        return jnp.sum(jnp.all(y_hat == y, axis=-1))
     return acc
 
 
 def rda_accuracy(model: Circuit, params: Any, xs: Any, ys: Any) -> float:
     """The fraction of examples whose predicted bits all equal the target bits."""
     p, x, y = _check_data(model, params, xs, ys)
-    (y_hat,) = jax.jit(jax.vmap(lambda v: model.run(p, v)))(x)
-    return int(jnp.sum(jnp.all(y_hat == y, axis=-1))) / x.shape[0]
+    return int(_cached(model, "correct", lambda m: jax.jit(_accuracy_fn(m)))(p, x, y)) / x.shape[0]
 
 
 def rda_fit(model: Circuit, params: Any, xs: Any, ys: Any, *, epochs: int = 1,
@@ -268,30 +279,37 @@ def rda_fit(model: Circuit, params: Any, xs: Any, ys: Any, *, epochs: int = 1,
     if not isinstance(epochs, int) or epochs < 1:
         raise HyperparameterError(f"Expected epochs to be a positive int, got {epochs!r}.")
     p, x, y = _check_data(model, params, xs, ys)
-    step, acc = _step_fn(model), _accuracy_fn(model)
-    n = x.shape[0]
     shuffle = key is not None
     base = key if shuffle else jax.random.key(0)
+    run = _cached(model, f"fit-{shuffle}", lambda m: _fit_fn(m, shuffle))
+    ids = jnp.arange(epochs)
+    if not progress:
+        p, accs = run(p, x, y, base, ids)
+    else:
+        parts = []
+        for e in tqdm(range(epochs), desc="RDA", unit="epoch"):
+            p, a = run(p, x, y, base, ids[e:e + 1])
+            parts.append(a)
+        accs = jnp.concatenate(parts)
+    return p, {"accuracy": accs}
+
+
+def _fit_fn(model: Circuit, shuffle: bool) -> Any:
+    step, acc = _step_fn(model), _accuracy_fn(model)
 
     @jax.jit
-    def run(p: Any, epoch_ids: Any) -> Any:
+    def run(p: Any, x: Any, y: Any, base: Any, epoch_ids: Any) -> Any:
+        n = x.shape[0]
+
         def epoch(p: Any, e: Any) -> Any:
             order = jax.random.permutation(jax.random.fold_in(base, e), n) if shuffle \
                 else jnp.arange(n)
             p, _ = jax.lax.scan(lambda q, i: (step(q, x[i], y[i]), None), p, order)
-            return p, acc(p, x, y)
+            return p, acc(p, x, y) / jnp.float32(n)
+
         return jax.lax.scan(epoch, p, epoch_ids)
 
-    ids = jnp.arange(epochs)
-    if not progress:
-        p, accs = run(p, ids)
-    else:
-        parts = []
-        for e in tqdm(range(epochs), desc="RDA", unit="epoch"):
-            p, a = run(p, ids[e:e + 1])
-            parts.append(a)
-        accs = jnp.concatenate(parts)
-    return p, {"accuracy": accs}
+    return run
 
 
 # --- encodings ---------------------------------------------------------------------------------
