@@ -38,7 +38,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn.errors import CovarianceError, NonFiniteError, ShapeError, TypeMismatch
-from catlearn.markov import _check_then, _Structure, is_concrete, lookup
+from catlearn.markov import _check_then, _Structure, is_concrete, lookup, xp_for
 from catlearn.types import Euclid, Ty
 
 __all__ = ["LinearGaussian"]
@@ -101,7 +101,7 @@ def _unflat(ty: Ty, v: jax.Array) -> Any:
 def _psd_sqrt(cov: jax.Array) -> jax.Array:
     """A matrix L with L L^T = cov, valid for singular PSD cov (via eigh)."""
     w, v = jnp.linalg.eigh(cov)
-    return v * jnp.sqrt(jnp.clip(w, 0.0))
+    return v * jnp.sqrt(jnp.clip(w, 0.0))[None, :]
 
 
 class LinearGaussian(_Structure, eqx.Module):
@@ -216,8 +216,13 @@ class LinearGaussian(_Structure, eqx.Module):
         out = self
         for g in others:
             _check_then(out, g)
-            cov = g.A @ out.cov @ g.A.T + g.cov
-            out = LinearGaussian(g.A @ out.A, g.A @ out.b + g.b, 0.5 * (cov + cov.T),
+            xp = xp_for(out.A, out.b, out.cov, g.A, g.b, g.cov)
+            A1, b1, S1, A2, b2, S2 = (xp.asarray(t) for t in (out.A, out.b, out.cov, g.A, g.b,
+                                                              g.cov))
+            cov = A2 @ S1 @ A2.T + S2
+            dt = jnp.result_type(out.A, g.A)
+            out = LinearGaussian(jnp.asarray(A2 @ A1, dt), jnp.asarray(A2 @ b1 + b2, dt),
+                                 jnp.asarray(0.5 * (cov + cov.T), dt),
                                  dom=out.dom, cod=g.cod, validate=False)
         return out
 
@@ -229,9 +234,16 @@ class LinearGaussian(_Structure, eqx.Module):
                 g = LinearGaussian.id(g)
             if not isinstance(g, LinearGaussian):
                 raise TypeMismatch(f"Expected a LinearGaussian kernel in {self!r} @ ..., got {g!r}.")
-            out = LinearGaussian(jax.scipy.linalg.block_diag(out.A, g.A),
-                                 jnp.concatenate([out.b, g.b]),
-                                 jax.scipy.linalg.block_diag(out.cov, g.cov),
+            if xp_for(out.A, out.cov, g.A, g.cov) is np:
+                import scipy.linalg as sl
+
+                blk, cat = sl.block_diag, np.concatenate
+            else:
+                blk, cat = jax.scipy.linalg.block_diag, jnp.concatenate
+            dt = jnp.result_type(out.A, g.A)
+            out = LinearGaussian(jnp.asarray(blk(out.A, g.A), dt),
+                                 jnp.asarray(cat([out.b, g.b]), dt),
+                                 jnp.asarray(blk(out.cov, g.cov), dt),
                                  dom=out.dom @ g.dom, cod=out.cod @ g.cod, validate=False)
         return out
 
@@ -252,7 +264,10 @@ class LinearGaussian(_Structure, eqx.Module):
     # evaluation -----------------------------------------------------------------------------
     def mean(self, x: Any = ()) -> jax.Array:
         """The mean :math:`Ax + b` as one flat vector (``x`` a value of ``dom``)."""
-        return _flat(self.dom, x) @ self.A.T + self.b if len(self.dom) else self.b
+        if not len(self.dom):
+            return self.b
+        xv = _flat(self.dom, x) @ self.A.T
+        return xv + self.b.reshape((1,) * (xv.ndim - 1) + self.b.shape)
 
     def sample(self, key: jax.Array, n: int | None = None, *, x: Any = ()) -> Any:
         """Draws :math:`Ax + b + Lz`, :math:`LL^T = \\Sigma` (eigh, so singular Σ works).
@@ -264,7 +279,9 @@ class LinearGaussian(_Structure, eqx.Module):
         m = self.A.shape[0]
         L = _psd_sqrt(self.cov)
         z = jax.random.normal(key, (() if n is None else (n,)) + (m,), dtype=self.b.dtype)
-        return _unflat(self.cod, self.mean(x) + z @ L.T)
+        mu = self.mean(x)
+        noise = z @ L.T
+        return _unflat(self.cod, noise + mu.reshape((1,) * (noise.ndim - mu.ndim) + mu.shape))
 
     def log_prob(self, y: Any, x: Any = ()) -> jax.Array:
         r"""Log-density of ``y`` given ``x``; for singular :math:`\Sigma` the density on the
@@ -274,14 +291,19 @@ class LinearGaussian(_Structure, eqx.Module):
         >>> LinearGaussian.state([0.0], [[1.0]]).log_prob(jnp.array([0.0]))
         Array(-0.9189385, dtype=float32)
         """
-        r = _flat(self.cod, y) - self.mean(x)
+        yv, mu = _flat(self.cod, y), self.mean(x)
+        if yv.ndim != mu.ndim:
+            yv, mu = jnp.broadcast_arrays(yv, mu.reshape((1,) * (yv.ndim - mu.ndim) + mu.shape))
+        r = yv - mu
         w, v = jnp.linalg.eigh(self.cov)
         scale = jnp.maximum(jnp.max(jnp.abs(w), initial=0.0), 1.0)
         eps = 1e-12 if w.dtype == jnp.float64 else 1e-5
         pos = w > eps * scale
         p = r @ v
         ws = jnp.where(pos, w, 1.0)
-        maha = jnp.sum(jnp.where(pos, p ** 2 / ws, 0.0), axis=-1)
+        pos = pos.reshape((1,) * (p.ndim - 1) + pos.shape)
+        ws_b = ws.reshape(pos.shape)
+        maha = jnp.sum(jnp.where(pos, p ** 2 / ws_b, 0.0), axis=-1)
         off = jnp.sum(jnp.where(pos, 0.0, p ** 2), axis=-1)
         rank = jnp.sum(pos)
         lp = -0.5 * (rank * math.log(2 * math.pi) + jnp.sum(jnp.log(ws)) + maha)

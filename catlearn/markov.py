@@ -31,6 +31,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import equinox as eqx
@@ -80,6 +81,19 @@ def _float(array: Any) -> jax.Array:
     return jnp.asarray(a, dtype=a.dtype)  # never weak-typed
 
 
+def xp_for(*arrays: Any, limit: int = 1 << 16) -> Any:
+    """``numpy`` for small concrete arrays (eager algebra without one XLA compile per shape),
+    else ``jax.numpy`` (under ``jit``/``grad``/``vmap``, and for large arrays)."""
+    if is_concrete(*arrays) and sum(int(np.size(a)) for a in arrays) <= limit:
+        return np
+    return jnp
+
+
+def _const(a: np.ndarray) -> jax.Array:
+    """A numpy constant as a JAX array of the default float dtype."""
+    return jnp.asarray(a, dtype=jnp.zeros(()).dtype)
+
+
 def _tol(dtype: Any) -> float:
     return 1e-9 if jnp.dtype(dtype) == jnp.float64 else 1e-4
 
@@ -113,7 +127,15 @@ def _check_then(f: Any, g: Any) -> None:
 
 def lookup(arrows: Mapping[Any, Any] | Callable[[Any], Any], box: Any, kind: type) -> Any:
     """The arrow that ``arrows`` assigns to ``box``, checked against the box's type."""
-    arrow = arrows(box) if callable(arrows) and not isinstance(arrows, Mapping) else arrows[box]
+    if isinstance(arrows, Mapping):
+        arrow = arrows[box] if box in arrows else arrows.get(getattr(box, "name", None))
+    else:
+        arrow = arrows(box)
+    if arrow is None:
+        raise TypeMismatch(
+            f"Expected a {kind.__name__} kernel for the box {getattr(box, 'name', box)!r}, but "
+            f"none was given. Add it to the arrows mapping (keyed by the box or its name)."
+        )
     if not isinstance(arrow, kind):
         raise TypeMismatch(
             f"Expected the box {getattr(box, 'name', box)!r} to be interpreted as a "
@@ -238,7 +260,7 @@ class Finite(_Structure, eqx.Module):
         ty = _as_ty(ty)
         s = _fin_sizes(ty, "type")
         n = int(np.prod(s, dtype=int))
-        return cls(jnp.eye(n).reshape(s + s), ty, ty, validate=False)
+        return cls(_const(np.eye(n).reshape(s + s)), ty, ty, validate=False)
 
     @classmethod
     def copy(cls, ty: Any, n: int = 2) -> Finite:
@@ -251,11 +273,11 @@ class Finite(_Structure, eqx.Module):
         s = _fin_sizes(ty, "type")
         N = int(np.prod(s, dtype=int))
         if n == 0:
-            return cls(jnp.ones(s), ty, Ty(), validate=False)
-        flat = jnp.zeros((N,) * (n + 1))
-        idx = jnp.arange(N)
-        flat = flat.at[(idx,) * (n + 1)].set(1.0)
-        return cls(flat.reshape(s * (n + 1)), ty, ty ** n, validate=False)
+            return cls(_const(np.ones(s)), ty, Ty(), validate=False)
+        flat = np.zeros((N,) * (n + 1))
+        idx = np.arange(N)
+        flat[(idx,) * (n + 1)] = 1.0
+        return cls(_const(flat.reshape(s * (n + 1))), ty, ty ** n, validate=False)
 
     @classmethod
     def discard(cls, ty: Any) -> Finite:
@@ -275,18 +297,21 @@ class Finite(_Structure, eqx.Module):
         """
         a, b = _as_ty(a), _as_ty(b)
         na, nb = len(a), len(b)
-        ident = cls.id(a @ b).array
-        perm = list(range(na + nb)) + [na + nb + nb + i for i in range(na)]
-        perm += [na + nb + i for i in range(nb)]
-        return cls(jnp.transpose(ident, perm), a @ b, b @ a, validate=False)
+        s = _fin_sizes(a @ b, "type")
+        n = int(np.prod(s, dtype=int))
+        ident = np.eye(n).reshape(s + s)
+        perm = list(range(na + nb)) + [2 * na + nb + i for i in range(nb)]
+        perm += [na + nb + i for i in range(na)]
+        return cls(_const(np.transpose(ident, perm)), a @ b, b @ a, validate=False)
 
     def then(self, *others: Finite) -> Finite:
         """Chapman–Kolmogorov composition, ``f >> g``: a tensordot over the middle wires."""
         out = self
         for g in others:
             _check_then(out, g)
-            arr = jnp.tensordot(out.array, g.array, axes=len(out.cod))
-            out = Finite(arr, out.dom, g.cod, validate=False)
+            xp = xp_for(out.array, g.array)
+            arr = xp.tensordot(xp.asarray(out.array), xp.asarray(g.array), axes=len(out.cod))
+            out = Finite(jnp.asarray(arr, dtype=out.array.dtype), out.dom, g.cod, validate=False)
         return out
 
     def tensor(self, *others: Finite | Ty) -> Finite:
@@ -299,11 +324,13 @@ class Finite(_Structure, eqx.Module):
                 raise TypeMismatch(f"Expected a Finite kernel in {self!r} @ ..., got {g!r}.")
             a, b = len(out.dom), len(out.cod)
             c, d = len(g.dom), len(g.cod)
-            arr = jnp.tensordot(out.array, g.array, axes=0)  # a b c d
+            xp = xp_for(out.array, g.array)
+            arr = xp.tensordot(xp.asarray(out.array), xp.asarray(g.array), axes=0)  # a b c d
             perm = (list(range(a)) + list(range(a + b, a + b + c)) + list(range(a, a + b))
                     + list(range(a + b + c, a + b + c + d)))
-            out = Finite(jnp.transpose(arr, perm), out.dom @ g.dom, out.cod @ g.cod,
-                         validate=False)
+            dt = jnp.result_type(out.array, g.array)
+            out = Finite(jnp.asarray(xp.transpose(arr, perm), dtype=dt), out.dom @ g.dom,
+                         out.cod @ g.cod, validate=False)
         return out
 
     def marginal(self, *keep: int) -> Finite:
@@ -319,7 +346,8 @@ class Finite(_Structure, eqx.Module):
                 raise SupportError(f"Expected codomain wire indices in range({nc}), got {i}.")
         sub = list(range(nd + nc))
         out = list(range(nd)) + [nd + i for i in keep]
-        arr = jnp.einsum(self.array, sub, out)
+        xp = xp_for(self.array)
+        arr = jnp.asarray(xp.einsum(xp.asarray(self.array), sub, out), dtype=self.array.dtype)
         return Finite(arr, self.dom, Ty(*(self.cod.inside[i] for i in keep)), validate=False)
 
     # evaluation -----------------------------------------------------------------------------
@@ -329,13 +357,16 @@ class Finite(_Structure, eqx.Module):
             raise SupportError(f"Expected a {what} of type {ty}, got {value!r} instead.")
         out = []
         for v, a in zip(vals, ty.inside):
-            v = jnp.asarray(v)
-            if is_concrete(v) and v.size and (int(jnp.min(v)) < 0 or int(jnp.max(v)) >= a.size):
-                raise SupportError(
-                    f"Expected the {what} on {a} to lie in 0..{a.size - 1}, got {v} instead. "
-                    f"Fix the observation, or use a wider Fin wire."
-                )
-            out.append(v.astype(jnp.int32))
+            if is_concrete(v):
+                v = np.asarray(v)
+                if v.size and (v.min() < 0 or v.max() >= a.size or not np.all(v == v.astype(int))):
+                    raise SupportError(
+                        f"Expected the {what} on {a} to be an integer in 0..{a.size - 1}, got "
+                        f"{v} instead. Fix the observation, or use a wider Fin wire."
+                    )
+                out.append(v.astype(np.int32))
+            else:
+                out.append(jnp.asarray(v).astype(jnp.int32))
         return tuple(out)
 
     def row(self, x: Any = ()) -> jax.Array:
@@ -348,7 +379,10 @@ class Finite(_Structure, eqx.Module):
         >>> Finite.state([0.25, 0.75]).prob(1)
         Array(0.75, dtype=float32)
         """
-        return self.array[self._index(x, self.dom, "input") + self._index(y, self.cod, "output")]
+        idx = self._index(x, self.dom, "input") + self._index(y, self.cod, "output")
+        if is_concrete(self.array, idx):
+            return jnp.asarray(np.asarray(self.array)[idx], dtype=self.array.dtype)
+        return self.array[idx]
 
     def log_prob(self, y: Any, x: Any = ()) -> jax.Array:
         """:math:`\\log f(y \\mid x)` (``-inf`` outside the support).
@@ -367,12 +401,12 @@ class Finite(_Structure, eqx.Module):
         >>> Finite.state([0.0, 1.0]).sample(jax.random.key(0), 3)
         Array([1, 1, 1], dtype=int32)
         """
-        p = self.row(x).reshape(-1)
-        shape = () if n is None else (n,)
-        flat = jax.random.categorical(key, jnp.log(p), shape=shape)
         sizes = _fin_sizes(self.cod, "codomain")
-        parts = jnp.unravel_index(flat, sizes) if sizes else ()
-        return self.cod.join(tuple(p.astype(jnp.int32) for p in parts)) if sizes else ()
+        if not sizes:
+            return ()
+        parts = _sample_rows(key, self.array, self._index(x, self.dom, "input"), sizes,
+                             () if n is None else (n,))
+        return self.cod.join(parts)
 
     def is_deterministic(self, tol: float | None = None) -> bool:
         """True when every row is a point mass (entries all 0 or 1): copy is natural for it.
@@ -432,6 +466,14 @@ class Finite(_Structure, eqx.Module):
             return cls(jnp.ones(()), dom, cod, validate=False)
         arr = jnp.einsum(*operands, out, optimize=optimize)
         return cls(arr, dom, cod, validate=False)
+
+
+@partial(jax.jit, static_argnums=(3, 4))
+def _sample_rows(key: Any, array: Any, idx: Any, sizes: tuple[int, ...],
+                 shape: tuple[int, ...]) -> tuple[jax.Array, ...]:
+    p = array[tuple(idx)].reshape(-1)
+    flat = jax.random.categorical(key, jnp.log(p), shape=shape)
+    return tuple(q.astype(jnp.int32) for q in jnp.unravel_index(flat, sizes))
 
 
 def _validate_rows(k: Finite) -> None:
