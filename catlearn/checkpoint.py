@@ -124,7 +124,7 @@ def save(path: str | os.PathLike[str], params: Any, opt_state: Any = None, *, st
 
 def _read(path: str) -> tuple[dict[str, Any], list[Any]]:
     try:
-        with np.load(path, allow_pickle=False) as z:
+        with open(path, "rb") as f, np.load(f, allow_pickle=False) as z:
             header = json.loads(z["__header__"].tobytes().decode())
             raws = [z[f"leaf_{i}"] for i in range(len(header["leaves"]))]
     except FileNotFoundError:

@@ -145,7 +145,9 @@ def _accuracy(pred: jax.Array, target: jax.Array) -> jax.Array:
     guess = (pred[..., 0] > 0.5) if pred.shape[-1] == 1 else jnp.argmax(pred, -1)
     if target.ndim == pred.ndim:  # one-hot or probability targets
         target = (target[..., 0] > 0.5) if target.shape[-1] == 1 else jnp.argmax(target, -1)
-    return jnp.mean(guess.astype(jnp.int32) == jnp.round(target).astype(jnp.int32))
+    elif jnp.issubdtype(target.dtype, jnp.floating):
+        target = jnp.round(target)
+    return jnp.mean(guess.astype(jnp.int32) == target.astype(jnp.int32))
 
 
 def _resolve_metric(metric: str | Loss | None) -> Loss | None:
