@@ -90,6 +90,16 @@ from catlearn.conjugate import Normal as Normal
 from catlearn.conjugate import NormalInverseGamma as NormalInverseGamma
 from catlearn.conjugate import NormalInverseGammaRegression as NormalInverseGammaRegression
 from catlearn.conjugate import NormalKnownVariance as NormalKnownVariance
+from catlearn.likelihood import NegativeLogLikelihood as NegativeLogLikelihood
+from catlearn.likelihood import StochasticMap as StochasticMap
+from catlearn.likelihood import bernoulli_log_prob as bernoulli_log_prob
+from catlearn.likelihood import bernoulli_map as bernoulli_map
+from catlearn.likelihood import categorical_log_prob as categorical_log_prob
+from catlearn.likelihood import categorical_map as categorical_map
+from catlearn.likelihood import fit_likelihood as fit_likelihood
+from catlearn.likelihood import gaussian_log_prob as gaussian_log_prob
+from catlearn.likelihood import gaussian_map as gaussian_map
+from catlearn.likelihood import likelihood_learner as likelihood_learner
 
 # --- filtering: HMM / Kalman (H-filtering) ----------------------------------------------------
 

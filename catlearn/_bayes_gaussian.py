@@ -48,6 +48,9 @@ def _posterior(m: jax.Array, P: jax.Array, A: jax.Array, b: jax.Array, cov: jax.
     return mean, post, jnp.sqrt(jnp.sum(off**2)) / scale
 
 
+_posterior_jit = jax.jit(_posterior)
+
+
 def _raise_if_off(residual: Any, what: str) -> None:
     r = residual if isinstance(residual, jax.core.Tracer) else np.asarray(residual)
     if isinstance(r, jax.core.Tracer):
@@ -131,7 +134,7 @@ def update_gaussian(kernel: LinearGaussian, prior: LinearGaussian,
     A = jnp.tile(kernel.A, (n, 1))
     b = jnp.tile(kernel.b, n)
     cov = jnp.kron(jnp.eye(n, dtype=kernel.cov.dtype), kernel.cov)
-    mean, post, res = _posterior(prior.b, prior.cov, A, b, cov, ys.reshape(n * mdim))
+    mean, post, res = _posterior_jit(prior.b, prior.cov, A, b, cov, ys.reshape(n * mdim))
     _raise_if_off(res, "the observations")
     return _state(mean, post, prior.cod)
 
@@ -140,11 +143,17 @@ def sequential_update_gaussian(kernel: LinearGaussian, prior: LinearGaussian,
                                observations: Any) -> LinearGaussian:
     """Fold one-observation posteriors with ``jax.lax.scan``."""
     ys = _batch(kernel, observations)
-
-    def step(state: tuple[jax.Array, jax.Array], y: jax.Array) -> tuple[Any, jax.Array]:
-        mean, post, res = _posterior(*state, kernel.A, kernel.b, kernel.cov, y)
-        return (mean, post), res
-
-    (mean, post), res = jax.lax.scan(step, (prior.b, prior.cov), ys)
+    mean, post, res = _sequential(prior.b, prior.cov, kernel.A, kernel.b, kernel.cov, ys)
     _raise_if_off(res, "the observation sequence")
     return _state(mean, post, prior.cod)
+
+
+@jax.jit
+def _sequential(m: jax.Array, P: jax.Array, A: jax.Array, b: jax.Array, cov: jax.Array,
+                ys: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+    def step(state: tuple[jax.Array, jax.Array], y: jax.Array) -> tuple[Any, jax.Array]:
+        mean, post, res = _posterior(*state, A, b, cov, y)
+        return (mean, post), res
+
+    (mean, post), res = jax.lax.scan(step, (m, P), ys)
+    return mean, post, res

@@ -404,16 +404,19 @@ def sequential_update(kernel: Any, prior: Any, observations: Any) -> Any:
     cs = kernel.array.shape[len(kernel.dom):]
     flat = jnp.ravel_multi_index(ys, cs, mode="clip") if len(cs) > 1 else ys[0]
 
-    def step(pi: jax.Array, y: jax.Array) -> tuple[jax.Array, jax.Array]:
-        inv = _invert_finite_array(f, pi)
-        ev = pi @ f[:, y]
-        return inv[y], ev
-
-    post, evs = jax.lax.scan(step, prior.array.reshape(nx), flat)
+    post, evs = _sequential_finite(f, prior.array.reshape(nx), flat)
     e = _concrete(evs)
     if e is not None and np.any(e <= 0):
         raise _zero_evidence(f"observation {int(np.argmax(e <= 0))} of the sequence")
     return Finite(post.reshape(prior.array.shape), Ty(), prior.cod, validate=False)
+
+
+@jax.jit
+def _sequential_finite(f: jax.Array, pi: jax.Array, ys: jax.Array) -> tuple[jax.Array, jax.Array]:
+    def step(pi: jax.Array, y: jax.Array) -> tuple[jax.Array, jax.Array]:
+        return _invert_finite_array(f, pi)[y], pi @ f[:, y]
+
+    return jax.lax.scan(step, pi, ys)
 
 
 # --- Bayesian lenses ----------------------------------------------------------------------------

@@ -1,0 +1,416 @@
+"""Bayesian inversion, conditioning, soft evidence and Bayesian lenses: laws and bad input."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from catlearn.bayes import (
+    BayesLens,
+    bayes_lens,
+    condition,
+    invert,
+    jeffrey_update,
+    pearl_update,
+    sequential_update,
+    update,
+)
+from catlearn.errors import (
+    CovarianceError,
+    NonFiniteError,
+    NotStochasticError,
+    ShapeError,
+    SupportError,
+    TypeMismatch,
+    ZeroEvidenceError,
+)
+from catlearn.gaussian import LinearGaussian
+from catlearn.markov import Finite
+from catlearn.types import Euclid, Fin, Ty
+from conftest import tree_allclose
+
+LAW = settings(max_examples=8, deadline=None,
+               suppress_health_check=[HealthCheck.function_scoped_fixture])
+seeds = st.integers(0, 2**31 - 1)
+
+
+def _stoch(rng, shape, sparsity=0.3):
+    """A random stochastic array (rows over the last axis) with some exact zeros."""
+    a = rng.random(shape) * (rng.random(shape) > sparsity)
+    a[..., 0] += (a.sum(-1) == 0)  # keep every row a distribution
+    return a / a.sum(-1, keepdims=True)
+
+
+def _finite(rng, nx, ny, sparsity=0.3):
+    return Finite(jnp.asarray(_stoch(rng, (nx, ny), sparsity)), Fin(nx), Fin(ny))
+
+
+def _prior(rng, nx, sparsity=0.3):
+    return Finite.state(jnp.asarray(_stoch(rng, (nx,), sparsity)))
+
+
+def _psd(rng, n, rank=None):
+    rank = n if rank is None else rank
+    L = rng.normal(size=(n, rank))
+    return L @ L.T
+
+
+def _lg(rng, n, m, rank=None):
+    return LinearGaussian(jnp.asarray(rng.normal(size=(m, n))), jnp.asarray(rng.normal(size=m)),
+                          jnp.asarray(_psd(rng, m, rank)))
+
+
+def _lg_state(rng, n, rank=None):
+    return LinearGaussian.state(jnp.asarray(rng.normal(size=n)), jnp.asarray(_psd(rng, n, rank)))
+
+
+# --- laws: finite kernels ------------------------------------------------------------------------
+
+
+@LAW
+@given(seeds)
+def test_defining_equation_finite(x64, seed):
+    """π(x) f(y|x) = (π≫f)(y) f†(x|y) everywhere (zero-evidence rows are the prior)."""
+    rng = np.random.default_rng(seed)
+    nx, ny = 3, 2
+    f, pi = _finite(rng, nx, ny), _prior(rng, nx)
+    fd = invert(f, pi)
+    lhs = pi.array[:, None] * f.array
+    rhs = ((pi >> f).array[:, None] * fd.array).T
+    assert np.allclose(lhs, rhs, atol=1e-12)
+    ev = np.asarray((pi >> f).array)
+    for y in np.flatnonzero(ev == 0):  # the documented convention
+        assert np.allclose(fd.array[y], pi.array)
+    assert np.allclose(fd.array.sum(-1), 1.0)
+
+
+@LAW
+@given(seeds)
+def test_inverse_of_composite_finite(x64, seed):
+    """(f ≫ g)†_π = g†_{π≫f} ≫ f†_π (holds everywhere with the prior convention)."""
+    rng = np.random.default_rng(seed)
+    nx, ny, nz = 3, 2, 4
+    f, g, pi = _finite(rng, nx, ny), _finite(rng, ny, nz), _prior(rng, nx)
+    lhs = invert(f >> g, pi)
+    rhs = invert(g, pi >> f) >> invert(f, pi)
+    assert lhs.allclose(rhs, atol=1e-12)
+    lens = (bayes_lens(f) >> bayes_lens(g)).backward(pi)
+    assert lens.allclose(lhs, atol=1e-12)
+
+
+@LAW
+@given(seeds)
+def test_invert_twice_finite(x64, seed):
+    """(f†_π)†_{π≫f} = f on the support of π (π-a.e.)."""
+    rng = np.random.default_rng(seed)
+    nx, ny = 3, 2
+    f, pi = _finite(rng, nx, ny), _prior(rng, nx)
+    back = invert(invert(f, pi), pi >> f)
+    supp = np.asarray(pi.array) > 0
+    assert np.allclose(back.array[supp], f.array[supp], atol=1e-12)
+
+
+@LAW
+@given(seeds)
+def test_batch_equals_sequential_finite(x64, seed):
+    rng = np.random.default_rng(seed)
+    nx, ny, n = 3, 2, 5
+    f, pi = _finite(rng, nx, ny, sparsity=0.0), _prior(rng, nx, sparsity=0.0)
+    ys = jnp.asarray(rng.integers(0, ny, size=n))
+    batch, seq = update(f, pi, ys), sequential_update(f, pi, ys)
+    assert batch.allclose(seq, atol=1e-12)
+    post = pi.array * jnp.prod(f.array[:, ys], axis=1)   # brute force
+    assert np.allclose(batch.array, post / post.sum(), atol=1e-12)
+
+
+@LAW
+@given(seeds)
+def test_condition_equals_invert_finite(x64, seed):
+    rng = np.random.default_rng(seed)
+    nx, ny = 3, 2
+    f, pi = _finite(rng, nx, ny), _prior(rng, nx)
+    joint = pi >> Finite.copy(Fin(nx)) >> (Finite.id(Fin(nx)) @ f)
+    fd = invert(f, pi)
+    ev = np.asarray((pi >> f).array)
+    for y in np.flatnonzero(ev > 0):
+        post = condition(joint, {1: int(y)})
+        assert np.allclose(post.array, fd.array[y], atol=1e-12)
+        # hard evidence = Pearl with a one-hot likelihood = Jeffrey with a point target
+        onehot = jnp.zeros(ny).at[y].set(1.0)
+        assert np.allclose(pearl_update(pi, f, onehot).array, fd.array[y], atol=1e-12)
+        assert np.allclose(jeffrey_update(pi, f, Finite.point(int(y), Fin(ny))).array,
+                           fd.array[y], atol=1e-12)
+
+
+@LAW
+@given(seeds)
+def test_soft_evidence_rules(x64, seed):
+    rng = np.random.default_rng(seed)
+    nx, ny = 3, 2
+    f, pi = _finite(rng, nx, ny, 0.0), _prior(rng, nx, 0.0)
+    q = jnp.asarray(rng.random(ny) + 0.01)
+    # Pearl: π'(x) ∝ π(x) Σ_y f(y|x) q(y); scale invariant in q
+    want = pi.array * (f.array @ q)
+    assert np.allclose(pearl_update(pi, f, q).array, want / want.sum(), atol=1e-12)
+    assert pearl_update(pi, f, 3.0 * q).allclose(pearl_update(pi, f, q), atol=1e-12)
+    # Jeffrey: the prediction of the prior leaves it unchanged; the update is τ ≫ f†
+    assert jeffrey_update(pi, f, pi >> f).allclose(pi, atol=1e-12)
+    tau = Finite.state(jnp.asarray(_stoch(rng, (ny,), 0.0)))
+    want = tau.array @ invert(f, pi).array
+    assert np.allclose(jeffrey_update(pi, f, tau).array, want, atol=1e-12)
+
+
+def test_condition_multi_wire_by_name(x64):
+    rng = np.random.default_rng(0)
+    p = jnp.asarray(_stoch(rng, (24,), 0.0).reshape(2, 3, 4))
+    joint = Finite.state(p)
+    post = condition(joint, {"c": 3, "a": 1}, names=["a", "b", "c"])
+    assert post.cod == Fin(3)
+    assert np.allclose(post.array, p[1, :, 3] / p[1, :, 3].sum())
+    assert condition(joint, {-1: 3}).allclose(condition(joint, {2: 3}))
+
+
+# --- laws: linear-Gaussian kernels ---------------------------------------------------------------
+
+
+def _joint(pi, f):
+    """The joint state of (x, y): π ≫ copy ≫ (id ⊗ f)."""
+    return pi >> LinearGaussian.copy(pi.cod) >> (LinearGaussian.id(pi.cod) @ f)
+
+
+@LAW
+@given(seeds, st.booleans(), st.booleans())
+def test_defining_equation_gaussian(x64, seed, singular_noise, singular_prior):
+    """The joint (x, y) from π and f equals the joint from π≫f and f† (as Gaussians)."""
+    rng = np.random.default_rng(seed)
+    n, m = 3, 2
+    f = _lg(rng, n, m, rank=rng.integers(0, m) if singular_noise else None)
+    pi = _lg_state(rng, n, rank=rng.integers(0, n) if singular_prior else None)
+    fd = invert(f, pi)
+    lhs = _joint(pi, f)
+    rhs = _joint(pi >> f, fd) >> LinearGaussian.swap(f.cod, pi.cod)
+    assert lhs.allclose(rhs, atol=1e-8)
+
+
+@LAW
+@given(seeds, st.booleans())
+def test_inverse_of_composite_gaussian(x64, seed, singular):
+    rng = np.random.default_rng(seed)
+    n, m, k = 3, 2, 2
+    f = _lg(rng, n, m, rank=0 if singular else None)
+    g = _lg(rng, m, k, rank=rng.integers(0, k) if singular else None)
+    pi = _lg_state(rng, n)
+    lhs = invert(f >> g, pi)
+    rhs = invert(g, pi >> f) >> invert(f, pi)
+    # equal as kernels (π≫f≫g)-a.e.: compare the joint states they make with the evidence
+    ev = pi >> f >> g
+    assert _joint(ev, lhs).allclose(_joint(ev, rhs), atol=1e-7)
+    if not singular:  # full-rank evidence: equal as kernels everywhere
+        assert lhs.allclose(rhs, atol=1e-8)
+    assert (bayes_lens(f) >> bayes_lens(g)).backward(pi).allclose(rhs, atol=1e-8)
+
+
+@LAW
+@given(seeds)
+def test_invert_twice_gaussian(x64, seed):
+    rng = np.random.default_rng(seed)
+    n, m = 3, 2
+    f, pi = _lg(rng, n, m), _lg_state(rng, n)   # full-rank prior: a.e. = everywhere
+    assert invert(invert(f, pi), pi >> f).allclose(f, atol=1e-7)
+
+
+def test_gaussian_condition_closed_form(x64):
+    rng = np.random.default_rng(1)
+    C = _psd(rng, 4)
+    mu = rng.normal(size=4)
+    joint = LinearGaussian.state(jnp.asarray(mu), jnp.asarray(C),
+                                 Euclid(1) @ Euclid(2) @ Euclid(1))
+    y = np.array([0.3, -1.2])
+    post = condition(joint, {1: jnp.asarray(y)})
+    r, o = [0, 3], [1, 2]
+    K = C[np.ix_(r, o)] @ np.linalg.inv(C[np.ix_(o, o)])
+    assert post.cod == Euclid(1) @ Euclid(1)
+    assert np.allclose(post.b, mu[r] + K @ (y - mu[o]))
+    assert np.allclose(post.cov, C[np.ix_(r, r)] - K @ C[np.ix_(o, r)])
+
+
+@LAW
+@given(seeds, st.booleans())
+def test_condition_equals_invert_gaussian(x64, seed, singular):
+    rng = np.random.default_rng(seed)
+    n, m = 3, 2
+    f, pi = _lg(rng, n, m, rank=0 if singular else None), _lg_state(rng, n)
+    ev = pi >> f
+    y = (jnp.asarray(np.linalg.cholesky(np.asarray(ev.cov)) @ rng.normal(size=m)) + ev.b
+         if not singular else f.mean(pi.b))
+    post = condition(_joint(pi, f), {1: y})
+    fd = invert(f, pi)
+    assert np.allclose(post.b, fd.mean(y), atol=1e-7)
+    assert np.allclose(post.cov, fd.cov, atol=1e-7)
+    assert bayes_lens(f).update(pi, y).allclose(post, atol=1e-7)
+
+
+@LAW
+@given(seeds, st.booleans())
+def test_batch_equals_sequential_gaussian(x64, seed, singular):
+    rng = np.random.default_rng(seed)
+    n, m, k = 2, 2, 4
+    f, pi = _lg(rng, n, m, rank=0 if singular else None), _lg_state(rng, n)
+    if singular:  # exact observations must be consistent: all equal to one draw
+        x = pi.b + jnp.asarray(rng.normal(size=n))
+        ys = jnp.tile(f.mean(x), (k, 1))
+    else:
+        ys = jnp.asarray(rng.normal(size=(k, m)))
+    assert update(f, pi, ys).allclose(sequential_update(f, pi, ys), atol=1e-7)
+
+
+def test_jeffrey_gaussian(x64):
+    rng = np.random.default_rng(3)
+    f, pi = _lg(rng, 2, 1), _lg_state(rng, 2)
+    assert jeffrey_update(pi, f, pi >> f).allclose(pi, atol=1e-10)
+    y = jnp.array([0.7])
+    point = LinearGaussian.state(y, jnp.zeros((1, 1)))
+    assert jeffrey_update(pi, f, point).allclose(bayes_lens(f).update(pi, y), atol=1e-10)
+
+
+# --- Bayesian lenses: exact fractions --------------------------------------------------------------
+
+
+def test_lens_composite_exact_fractions(x64):
+    """The composite lens's backward is the inverse of the composite, against hand fractions."""
+    F = Fraction
+    pi = [F(1, 4), F(3, 4)]
+    f = [[F(1, 2), F(1, 2), F(0)], [F(1, 4), F(1, 4), F(1, 2)]]          # Fin(2) -> Fin(3)
+    g = [[F(1), F(0)], [F(1, 2), F(1, 2)], [F(1, 8), F(7, 8)]]           # Fin(3) -> Fin(2)
+    fg = [[sum(f[x][y] * g[y][z] for y in range(3)) for z in range(2)] for x in range(2)]
+    ev = [sum(pi[x] * fg[x][z] for x in range(2)) for z in range(2)]
+    want = [[pi[x] * fg[x][z] / ev[z] for x in range(2)] for z in range(2)]
+    # by hand: fg = [[3/4, 1/4], [7/16, 9/16]], ev = [33/64, 31/64],
+    # (f≫g)†(x|z=0) = [4/11, 7/11], (f≫g)†(x|z=1) = [4/31, 27/31]
+    assert want == [[F(4, 11), F(7, 11)], [F(4, 31), F(27, 31)]]
+    to = lambda t: jnp.asarray(np.array(t, dtype=float))  # noqa: E731
+    lens = bayes_lens(Finite(to(f), Fin(2), Fin(3))) >> bayes_lens(Finite(to(g), Fin(3), Fin(2)))
+    got = lens.backward(Finite.state(to(pi))).array
+    assert got.dtype == jnp.float64
+    assert np.max(np.abs(np.asarray(got) - np.array(want, dtype=float))) <= 1e-15
+    assert [[F(v).limit_denominator(100) for v in row] for row in np.asarray(got)] == want
+
+
+def test_lens_under_jit_and_grad(x64):
+    f = Finite([[0.9, 0.1], [0.2, 0.8]], Fin(2), Fin(2))
+
+    @jax.jit
+    def post(p):
+        return bayes_lens(f).update(Finite.state(jnp.stack([p, 1 - p])), 1).array[0]
+
+    assert np.isclose(post(0.5), 0.1 / 0.9)
+    g = jax.grad(post)(0.5)     # d/dp [0.1p / (0.1p + 0.8(1-p))] = 0.08 / 0.45²
+    assert np.isclose(g, 0.08 / 0.45**2)
+    v = jax.vmap(lambda p: invert(f, Finite.state(jnp.stack([p, 1 - p]))).array)(
+        jnp.array([0.1, 0.5]))
+    assert v.shape == (2, 2, 2)
+
+
+def test_lens_composition_type_error():
+    f = Finite([[1.0, 0.0]], Fin(1), Fin(2))
+    with pytest.raises(TypeMismatch, match="Fin"):
+        bayes_lens(f) >> bayes_lens(f)
+    with pytest.raises(TypeError, match="backward"):
+        BayesLens(f, backward=3)
+
+
+# --- bad input ---------------------------------------------------------------------------------
+
+
+def test_zero_evidence_raises():
+    f = Finite([[1.0, 0.0], [1.0, 0.0]], Fin(2), Fin(2))
+    pi = Finite.state([0.5, 0.5])
+    joint = pi >> Finite.copy(Fin(2)) >> (Finite.id(Fin(2)) @ f)
+    with pytest.raises(ZeroEvidenceError, match="zero evidence"):
+        condition(joint, {1: 1})
+    with pytest.raises(ZeroEvidenceError):
+        pearl_update(pi, f, jnp.array([0.0, 1.0]))
+    with pytest.raises(ZeroEvidenceError):
+        jeffrey_update(pi, f, Finite.state([0.5, 0.5]))
+    with pytest.raises(ZeroEvidenceError):
+        update(f, pi, jnp.array([0, 1]))
+    with pytest.raises(ZeroEvidenceError):
+        sequential_update(f, pi, jnp.array([0, 1]))
+    assert np.allclose(invert(f, pi).array[1], pi.array)   # convention: the prior row
+
+
+def test_zero_evidence_gaussian():
+    f = LinearGaussian.deterministic([[1.0, 0.0], [1.0, 0.0]])   # y = (x0, x0): y0 = y1 a.s.
+    pi = LinearGaussian.state([0.0, 0.0], jnp.eye(2))
+    with pytest.raises(ZeroEvidenceError, match="support"):
+        condition(_joint(pi, f), {1: jnp.array([1.0, 2.0])})
+    with pytest.raises(ZeroEvidenceError):
+        update(f, pi, jnp.array([[1.0, 1.0], [2.0, 2.0]]))
+    post = condition(_joint(pi, f), {1: jnp.array([1.0, 1.0])})   # on the support: fine
+    assert np.allclose(post.b, [1.0, 0.0], atol=1e-5)
+
+
+def test_wrong_wire_and_shapes():
+    f = Finite([[0.9, 0.1], [0.2, 0.8]], Fin(2), Fin(2))
+    with pytest.raises(TypeMismatch, match="wrong wire"):
+        invert(f, Finite.state([0.2, 0.3, 0.5]))
+    with pytest.raises(TypeMismatch, match="prior state"):
+        invert(f, f)
+    with pytest.raises(TypeMismatch, match="Euclid"):
+        invert(f, LinearGaussian.state([0.0, 0.0], jnp.eye(2)))
+    joint = Finite.state([[0.3, 0.1], [0.2, 0.4]])
+    with pytest.raises(ShapeError, match="one value"):
+        condition(joint, {1: jnp.array([0, 1])})
+    with pytest.raises(SupportError, match="range"):
+        condition(joint, {5: 0})
+    with pytest.raises(SupportError, match="names"):
+        condition(joint, {"wet": 0})
+    with pytest.raises(TypeError, match="mapping"):
+        condition(joint, 1)
+    with pytest.raises(TypeMismatch, match="joint state"):
+        condition(f, {0: 1})
+    with pytest.raises(ShapeError, match="likelihood of shape"):
+        pearl_update(Finite.state([0.5, 0.5]), f, jnp.ones(3))
+    with pytest.raises(ShapeError, match="leading axis"):
+        update(f, Finite.state([0.5, 0.5]), jnp.zeros((2, 2), int))
+    g = LinearGaussian([[1.0]], cov=[[1.0]])
+    pi = LinearGaussian.state([0.0], [[1.0]])
+    with pytest.raises(ShapeError, match="shape"):
+        condition(_joint(pi, g), {1: jnp.zeros(3)})
+    with pytest.raises(ShapeError):
+        update(g, pi, jnp.zeros((2, 3)))
+
+
+def test_outside_support_and_nan():
+    f = Finite([[0.9, 0.1], [0.2, 0.8]], Fin(2), Fin(2))
+    pi = Finite.state([0.5, 0.5])
+    joint = pi >> Finite.copy(Fin(2)) >> (Finite.id(Fin(2)) @ f)
+    with pytest.raises(SupportError, match=r"0\.\.1"):
+        condition(joint, {1: 2})
+    with pytest.raises(SupportError, match=r"0\.\.1"):
+        update(f, pi, jnp.array([0, 3]))
+    with pytest.raises(SupportError, match="integer"):
+        update(f, pi, jnp.array([0.5]))
+    with pytest.raises(SupportError, match=">= 0"):
+        pearl_update(pi, f, jnp.array([jnp.nan, 1.0]))
+    with pytest.raises(SupportError, match=">= 0"):
+        pearl_update(pi, f, jnp.array([-1.0, 1.0]))
+    with pytest.raises(NotStochasticError):
+        invert(f, Finite.state([jnp.nan, 0.5]))
+    with pytest.raises(NonFiniteError):
+        invert(LinearGaussian([[jnp.nan]]), LinearGaussian.state([0.0], [[1.0]]))
+    with pytest.raises(CovarianceError):   # a non-PSD "covariance" is refused at construction
+        invert(LinearGaussian([[1.0]]), LinearGaussian.state([0.0], [[-1.0]]))
+
+
+def test_jit_zero_evidence_uses_prior_convention():
+    joint = Finite.state([[0.5, 0.0], [0.5, 0.0]])
+    post = jax.jit(lambda j: condition(j, {1: 1}))(joint)
+    assert tree_allclose(post.array, jnp.array([0.5, 0.5]))
+    assert post.cod == Ty(Fin(2))
