@@ -418,4 +418,4 @@ def _sample(model: LGSSM, num_steps: int, key: jax.Array) -> tuple[jax.Array, ja
     _, xs = jax.lax.scan(step, x0, jax.random.split(k1, num_steps - 1))
     states = jnp.concatenate([x0[None], xs])
     noise = jax.random.normal(k2, (num_steps, mdim), dt) @ lr.T
-    return states, states @ model.emission.T + model.emission_bias + noise
+    return states, states @ model.emission.T + model.emission_bias[None, :] + noise
