@@ -65,14 +65,14 @@ def plot_history(history: Mapping[str, Sequence[float]] | Any, path: str | os.Pa
     try:
         right = None
         lines = []
-        for k in keys:
+        for i, k in enumerate(keys):
             values = list(history[k])
             epochs = range(1, len(values) + 1)
             if "loss" in k:
-                lines += ax.plot(epochs, values, label=k)
+                lines += ax.plot(epochs, values, color=f"C{i}", label=k)
             else:
                 right = right or ax.twinx()
-                lines += right.plot(epochs, values, "--", label=k)
+                lines += right.plot(epochs, values, "--", color=f"C{i}", label=k)
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss")
         if log:
