@@ -98,6 +98,10 @@ def _unflat(ty: Ty, v: jax.Array) -> Any:
     return ty.join(tuple(out)) if out else ()
 
 
+def _c(a: np.ndarray) -> jax.Array:
+    return jnp.asarray(a, dtype=jnp.zeros(()).dtype)
+
+
 def _psd_sqrt(cov: jax.Array) -> jax.Array:
     """A matrix L with L L^T = cov, valid for singular PSD cov (via eigh)."""
     w, v = jnp.linalg.eigh(cov)
@@ -141,8 +145,9 @@ class LinearGaussian(_Structure, eqx.Module):
             raise ShapeError(f"Expected A of {owner} to have shape {(_dim(cod), _dim(dom))}, "
                              f"got {A.shape} instead.")
         self.A = _arr(A, (m, n), "matrix A", owner)
-        self.b = _arr(jnp.zeros(m) if b is None else b, (m,), "offset b", owner)
-        self.cov = _arr(jnp.zeros((m, m)) if cov is None else cov, (m, m), "covariance", owner)
+        dt = self.A.dtype
+        self.b = _arr(np.zeros(m, dt) if b is None else b, (m,), "offset b", owner)
+        self.cov = _arr(np.zeros((m, m), dt) if cov is None else cov, (m, m), "covariance", owner)
         self.dom, self.cod = dom, cod
         if validate and is_concrete(self.A, self.b, self.cov):
             _validate(self)
@@ -160,7 +165,8 @@ class LinearGaussian(_Structure, eqx.Module):
         """
         mean = jnp.asarray(mean)
         m = mean.shape[0] if mean.ndim else 1
-        return cls(jnp.zeros((m, 0)), mean.reshape(m), cov, dom=Ty(), cod=cod)
+        return cls(np.zeros((m, 0), mean.dtype if jnp.issubdtype(mean.dtype, jnp.floating)
+                            else jnp.zeros(()).dtype), mean.reshape(m), cov, dom=Ty(), cod=cod)
 
     @classmethod
     def deterministic(cls, A: Any, b: Any = None, *, dom: Any = None,
@@ -177,7 +183,7 @@ class LinearGaussian(_Structure, eqx.Module):
     def id(cls, ty: Any) -> LinearGaussian:
         """The identity, :math:`(I, 0, 0)`."""
         ty = _euclid_ty(ty)
-        return cls(jnp.eye(_dim(ty)), dom=ty, cod=ty, validate=False)
+        return cls(_c(np.eye(_dim(ty))), dom=ty, cod=ty, validate=False)
 
     @classmethod
     def copy(cls, ty: Any, n: int = 2) -> LinearGaussian:
@@ -188,7 +194,7 @@ class LinearGaussian(_Structure, eqx.Module):
         """
         ty = _euclid_ty(ty)
         d = _dim(ty)
-        return cls(jnp.tile(jnp.eye(d), (n, 1)).reshape(n * d, d), dom=ty, cod=ty ** n,
+        return cls(_c(np.tile(np.eye(d), (n, 1)).reshape(n * d, d)), dom=ty, cod=ty ** n,
                    validate=False)
 
     @classmethod
@@ -202,14 +208,14 @@ class LinearGaussian(_Structure, eqx.Module):
         a, b = _euclid_ty(a), _euclid_ty(b)
         da, db = _dim(a), _dim(b)
         perm = np.concatenate([np.arange(da, da + db), np.arange(da)]).astype(int)
-        return cls(jnp.eye(da + db)[perm], dom=a @ b, cod=b @ a, validate=False)
+        return cls(_c(np.eye(da + db)[perm]), dom=a @ b, cod=b @ a, validate=False)
 
     @classmethod
     def merge(cls, ty: Any, n: int = 2) -> LinearGaussian:
         """Addition of ``n`` copies of ``ty``: :math:`(x_1, \\dots, x_n) \\mapsto \\sum x_i`."""
         ty = _euclid_ty(ty)
         d = _dim(ty)
-        return cls(jnp.tile(jnp.eye(d), (1, n)), dom=ty ** n, cod=ty, validate=False)
+        return cls(_c(np.tile(np.eye(d), (1, n))), dom=ty ** n, cod=ty, validate=False)
 
     def then(self, *others: LinearGaussian) -> LinearGaussian:
         """Closed-form composition :math:`(A_2A_1, A_2b_1 + b_2, A_2\\Sigma_1A_2^T + \\Sigma_2)`."""
@@ -257,7 +263,10 @@ class LinearGaussian(_Structure, eqx.Module):
         offs = np.cumsum([0] + [a.size for a in self.cod.inside])
         idx = np.concatenate([np.arange(offs[i], offs[i + 1]) for i in keep] or
                              [np.zeros(0, int)]).astype(int)
-        return LinearGaussian(self.A[idx], self.b[idx], self.cov[np.ix_(idx, idx)],
+        xp = xp_for(self.A, self.b, self.cov)
+        A, b, S = (xp.asarray(t) for t in (self.A, self.b, self.cov))
+        return LinearGaussian(jnp.asarray(A[idx], self.A.dtype), jnp.asarray(b[idx], self.b.dtype),
+                              jnp.asarray(S[np.ix_(idx, idx)], self.cov.dtype),
                               dom=self.dom, cod=Ty(*(self.cod.inside[i] for i in keep)),
                               validate=False)
 
@@ -341,30 +350,33 @@ class LinearGaussian(_Structure, eqx.Module):
         for s in program.inputs:
             pos[s] = np.arange(off, off + dims[s])
             off += dims[s]
-        M = jnp.eye(n)
-        c = jnp.zeros(n)
-        S = jnp.zeros((n, n))
+        arrows_ = []
         for ins in program.instructions:
             box = ins.box
             if type(box).__name__ == "Merge":
-                arrow = cls.merge(Ty(program.slot_types[ins.outs[0]]), len(ins.ins))
+                arrows_.append(cls.merge(Ty(program.slot_types[ins.outs[0]]), len(ins.ins)))
             else:
-                arrow = lookup(arrows, box, LinearGaussian)
+                arrows_.append(lookup(arrows, box, LinearGaussian))
+        xp = xp_for(*(t for a in arrows_ for t in (a.A, a.b, a.cov)))
+        M, c, S = xp.eye(n), xp.zeros(n), xp.zeros((n, n))
+        for ins, arrow in zip(program.instructions, arrows_):
             idx = (np.concatenate([pos[s] for s in ins.ins]).astype(int) if ins.ins
                    else np.zeros(0, int))
-            A = arrow.A
-            Mo, co = A @ M[idx], A @ c[idx] + arrow.b
+            A, b, C = xp.asarray(arrow.A), xp.asarray(arrow.b), xp.asarray(arrow.cov)
+            Mo, co = A @ M[idx], A @ c[idx] + b
             cross = A @ S[idx]
-            So = A @ S[np.ix_(idx, idx)] @ A.T + arrow.cov
-            M, c = jnp.concatenate([M, Mo]), jnp.concatenate([c, co])
-            S = jnp.block([[S, cross.T], [cross, So]])
+            So = A @ S[np.ix_(idx, idx)] @ A.T + C
+            M, c = xp.concatenate([M, Mo]), xp.concatenate([c, co])
+            S = xp.block([[S, cross.T], [cross, So]])
             for s in ins.outs:
                 pos[s] = np.arange(off, off + dims[s])
                 off += dims[s]
         idx = (np.concatenate([pos[s] for s in program.outputs]).astype(int) if program.outputs
                else np.zeros(0, int))
         cov = S[np.ix_(idx, idx)]
-        return cls(M[idx], c[idx], 0.5 * (cov + cov.T), dom=dom, cod=cod, validate=False)
+        dt = jnp.zeros(()).dtype if not arrows_ else jnp.result_type(*(a.A for a in arrows_))
+        return cls(jnp.asarray(M[idx], dt), jnp.asarray(c[idx], dt),
+                   jnp.asarray(0.5 * (cov + cov.T), dt), dom=dom, cod=cod, validate=False)
 
 
 def _validate(k: LinearGaussian) -> None:
