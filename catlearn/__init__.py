@@ -102,6 +102,26 @@ from catlearn.likelihood import gaussian_map as gaussian_map
 from catlearn.likelihood import likelihood_learner as likelihood_learner
 
 # --- filtering: HMM / Kalman (H-filtering) ----------------------------------------------------
+from catlearn.hmm import HMM as HMM
+from catlearn.hmm import HMMFiltered as HMMFiltered
+from catlearn.hmm import HMMPrediction as HMMPrediction
+from catlearn.hmm import HMMSmoothed as HMMSmoothed
+from catlearn.hmm import HMMViterbi as HMMViterbi
+from catlearn.hmm import hmm_filter as hmm_filter
+from catlearn.hmm import hmm_log_likelihood as hmm_log_likelihood
+from catlearn.hmm import hmm_predict as hmm_predict
+from catlearn.hmm import hmm_sample as hmm_sample
+from catlearn.hmm import hmm_smoother as hmm_smoother
+from catlearn.hmm import hmm_viterbi as hmm_viterbi
+from catlearn.kalman import LGSSM as LGSSM
+from catlearn.kalman import KalmanFiltered as KalmanFiltered
+from catlearn.kalman import KalmanPrediction as KalmanPrediction
+from catlearn.kalman import KalmanSmoothed as KalmanSmoothed
+from catlearn.kalman import kalman_filter as kalman_filter
+from catlearn.kalman import kalman_log_likelihood as kalman_log_likelihood
+from catlearn.kalman import kalman_predict as kalman_predict
+from catlearn.kalman import lgssm_sample as lgssm_sample
+from catlearn.kalman import rts_smoother as rts_smoother
 
 # --- rda: Boolean circuits (H-rda) ------------------------------------------------------------
 from catlearn.rda import Circuit as Circuit

@@ -147,6 +147,20 @@ class HMM(eqx.Module):
         """
         return cls(*(_table(a) for a in (initial, transition, emission)))
 
+    def to_kernels(self) -> tuple[Any, Any, Any]:
+        """The three :class:`catlearn.markov.Finite` kernels ``(initial, transition, emission)``.
+
+        >>> pi, a, b = HMM(jnp.ones(2) / 2, jnp.eye(2), jnp.eye(2)).to_kernels()
+        >>> (pi >> a >> b).array.tolist()
+        [0.5, 0.5]
+        """
+        from catlearn.markov import Finite
+        from catlearn.types import Fin
+
+        k, m = Fin(self.num_states), Fin(self.num_symbols)
+        return (Finite.state(self.initial, k), Finite(self.transition, k, k),
+                Finite(self.emission, k, m))
+
     # convenience methods (each one calls the module function of the same name) -----------
     def filter(self, obs: Any) -> HMMFiltered:
         """:func:`hmm_filter` of this model."""

@@ -159,6 +159,20 @@ class LGSSM(eqx.Module):
         (_, mu0, p0), (f, b, q), (h, d, r) = (_lg_parts(k) for k in (initial, dynamics, emission))
         return cls(mu0, p0, f, q, h, r, b, d)
 
+    def to_kernels(self) -> tuple[Any, Any, Any]:
+        """The :class:`catlearn.gaussian.LinearGaussian` kernels ``(initial, dynamics, emission)``.
+
+        >>> m = LGSSM(jnp.zeros(1), jnp.eye(1), jnp.eye(1), jnp.eye(1), jnp.eye(1), jnp.eye(1))
+        >>> x0, f, h = m.to_kernels()
+        >>> (x0 >> f >> h).cov.tolist()
+        [[3.0]]
+        """
+        from catlearn.gaussian import LinearGaussian
+
+        return (LinearGaussian.state(self.initial_mean, self.initial_cov),
+                LinearGaussian(self.dynamics, self.dynamics_bias, self.dynamics_cov),
+                LinearGaussian(self.emission, self.emission_bias, self.emission_cov))
+
     def filter(self, obs: Any) -> KalmanFiltered:
         """:func:`kalman_filter` of this model."""
         return kalman_filter(self, obs)

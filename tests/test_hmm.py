@@ -249,3 +249,39 @@ def test_traced_construction_skips_value_checks():
         return HMM(pi, a, b).log_likelihood(y)
 
     assert np.isfinite(float(f(*GOOD, jnp.array([0, 1, 2]))))
+
+
+# --- equal to the composition / inversion built by hand from markov/bayes kernels ---------------
+
+def test_filter_and_smoother_equal_kernel_composition_and_inversion(x64):
+    from catlearn.bayes import bayes_lens, invert
+    from catlearn.markov import Finite
+
+    hmm = random_hmm(jax.random.key(10), k=3, m=2)
+    pi, a, b = hmm.to_kernels()
+    assert HMM.from_kernels(pi, a, b).transition.tolist() == hmm.transition.tolist()
+    obs = [0, 1, 1, 0, 1]
+    s = hmm_smoother(hmm, jnp.array(obs))
+    belief, ll, filtered = pi, 0.0, []
+    lens = bayes_lens(b)
+    for t, y in enumerate(obs):
+        if t:
+            belief = belief >> a                                    # predict: composition
+        ll += float(jnp.log((belief >> b).array[y]))                # evidence p(y_t | y_<t)
+        belief = lens.update(belief, y)                             # update: inversion at y_t
+        filtered.append(belief)
+    assert abs(ll - float(s.log_likelihood)) < 1e-12
+    assert max(float(jnp.abs(f.array - s.filtered[t]).max()) for t, f in enumerate(filtered)) < 1e-12
+    # smoother: s_t = s_{t+1} >> A†_{filtered_t}
+    smooth = filtered[-1]
+    for t in range(len(obs) - 2, -1, -1):
+        smooth = smooth >> invert(a, filtered[t])
+        assert float(jnp.abs(smooth.array - s.smoothed[t]).max()) < 1e-12
+    # the whole chain as ONE kernel K : Z_0 -> Y_0 @ ... @ Y_4 (copy, tensor, composition);
+    # its evidence is the likelihood and its inverse at the observations is p(z_0 | y)
+    chain = b
+    for _ in range(len(obs) - 1):
+        chain = Finite.copy(a.dom) >> (b @ (a >> chain))
+    assert abs(float(jnp.log((pi >> chain).array[tuple(obs)])) - float(s.log_likelihood)) < 1e-12
+    z0 = invert(chain, pi).array[tuple(obs)]
+    assert float(jnp.abs(z0 - s.smoothed[0]).max()) < 1e-12

@@ -235,3 +235,29 @@ def test_bad_arguments():
         lgssm_sample(LGSSM(*good()), 0, key=jax.random.key(0))
     with pytest.raises(TypeError, match="LGSSM"):
         kalman_filter(good(), jnp.zeros((1, 1)))
+
+
+# --- equal to the composition / inversion built by hand from LinearGaussian kernels ------------
+
+def test_filter_and_smoother_equal_kernel_composition_and_inversion(x64):
+    from catlearn.bayes import bayes_lens, invert
+
+    model = constant_velocity()
+    x0, dyn, emit = model.to_kernels()
+    assert np.allclose(LGSSM.from_kernels(x0, dyn, emit).dynamics_cov, model.dynamics_cov)
+    _, obs = lgssm_sample(model, 6, key=jax.random.key(7))
+    s = rts_smoother(model, obs)
+    belief, lens, filtered, diff = x0, bayes_lens(emit), [], 0.0
+    for t in range(6):
+        if t:
+            belief = belief >> dyn                       # predict: composition
+        belief = lens.update(belief, obs[t])             # update: inversion at y_t
+        filtered.append(belief)
+        diff = max(diff, float(jnp.abs(belief.b - s.means[t]).max()),
+                   float(jnp.abs(belief.cov - s.covs[t]).max()))
+    assert diff < 1e-10
+    smooth = filtered[-1]
+    for t in range(4, -1, -1):                           # s_t = s_{t+1} >> F†_{filtered_t}
+        smooth = smooth >> invert(dyn, filtered[t])
+        assert float(jnp.abs(smooth.b - s.smoothed_means[t]).max()) < 1e-9
+        assert float(jnp.abs(smooth.cov - s.smoothed_covs[t]).max()) < 1e-9
