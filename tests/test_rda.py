@@ -166,6 +166,21 @@ def test_iris_two_class_tiny_run():
     assert r["accuracy"] == pytest.approx(98.0)
 
 
+def test_iris_model_as_a_compiled_diagram():
+    """The Iris model drawn as one box, compiled into the Boolean semantics, trained by RDA."""
+    compile_mod = pytest.importorskip("catlearn.compile")
+    diagram = pytest.importorskip("catlearn.diagram")
+    lut = diagram.Box("LUT", Bool(48) @ Bool(4), Bool(3))
+    model = compile_mod.compile(lut, {lut: lut_layer(4, 3)}, into=Circuit)
+    ex = _example()
+    X, y = ex.iris(uci=True)
+    bits, Y = binarize(X), bits_one_hot(y, 3)
+    train = np.concatenate([np.flatnonzero(y == c)[:25] for c in range(3)])
+    test = np.concatenate([np.flatnonzero(y == c)[25:] for c in range(3)])
+    trace = rda_trace(model, u8(np.zeros(48)), bits[train], Y[train])
+    assert 100 * rda_accuracy(model, trace[-1], bits[test], Y[test]) == pytest.approx(73.3, abs=0.05)
+
+
 @pytest.mark.slow
 def test_iris_table_1():
     """The full protocol: floors a few points under the paper (98.0 %, 73.3 %); in fact equal."""

@@ -262,6 +262,48 @@ def test_compile_is_a_functor():
           SMALL["half_adder"] >> Circuit.xor(1))
 
 
+def _lut1_diagram(diagram):
+    """f(p0, p1, x) = p0 (not x) + p1 x, drawn with gate boxes (the notebook's circuit)."""
+    Box, Diagram = diagram.Box, diagram.Diagram
+    B = Bool(1)
+    and_, not_ = Box("AND", B @ B, B), Box("NOT", B, B)
+    return ((B @ B @ Diagram.copy(B)) >> (B @ Diagram.swap(B, B) @ not_)
+            >> (B @ Diagram.swap(B, B) @ B) >> (Diagram.swap(B, B) @ B @ B)
+            >> (B @ Diagram.swap(B, B) @ B) >> (and_ @ and_) >> diagram.Merge(B))
+
+
+def test_gate_diagram_compiles_to_the_lut_layer():
+    compile_mod = pytest.importorskip("catlearn.compile")
+    diagram = pytest.importorskip("catlearn.diagram")
+    c = compile_mod.compile(_lut1_diagram(diagram), into=Circuit)
+    _same(c, (Circuit.concat(1, 1) @ B1) >> lut_layer(1, 1))
+
+
+def test_one_diagram_two_semantics():
+    """The same diagram, compiled into Para with the real multilinear extensions of the gates
+    (XOR = x + y - 2xy, AND = xy, NOT = 1 - x, merge = XOR), agrees with the Boolean circuit on
+    every bit input."""
+    compile_mod = pytest.importorskip("catlearn.compile")
+    diagram = pytest.importorskip("catlearn.diagram")
+    from catlearn.para import Para
+
+    d = _lut1_diagram(diagram)
+    B = Bool(1)
+    real = {
+        "AND": Para.from_function(lambda xy: xy[0] * xy[1], B @ B, B),
+        "NOT": Para.from_function(lambda x: 1.0 - x, B, B),
+    }
+    merge = next(b for b in d.boxes if isinstance(b, diagram.Merge))
+    real[merge] = Para.from_function(lambda xy: xy[0] + xy[1] - 2 * xy[0] * xy[1], B @ B, B)
+    smooth = compile_mod.compile(d, real)
+    boolean = compile_mod.compile(d, into=Circuit)
+    ins, outs = boolean.truth_table()
+    got = np.array([np.asarray(smooth({}, tuple(jnp.asarray(r[i:i + 1], jnp.float32)
+                                                for i in range(3)))) for r in ins])
+    np.testing.assert_array_equal(got.reshape(outs.shape), outs.astype(np.float32))
+    CHECKS["count"] += len(ins)
+
+
 def test_from_program_on_a_hand_built_program():
     class P:
         pass
