@@ -75,9 +75,10 @@ def _concrete(x: Any) -> np.ndarray | None:
     if any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(x)):
         return None
     try:
-        return np.asarray(x)
+        v = np.asarray(x)
     except (TypeError, ValueError):
         return None
+    return v if v.dtype.kind in "biuf" else None  # None/object leaves: pytree plumbing
 
 
 def _check_finite(x: Any, what: str) -> None:

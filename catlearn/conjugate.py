@@ -32,6 +32,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.scipy.special import betaln, gammaln
 
 from catlearn.bayes import BayesLens, _check_finite, _check_positive, _check_support, _concrete
@@ -57,6 +58,10 @@ def _pytree(cls: type) -> type:
     cls = dataclass(frozen=True)(cls)
     names = [f.name for f in cls.__dataclass_fields__.values()]
     return jax.tree_util.register_dataclass(cls, data_fields=names, meta_fields=[])
+
+
+def _arraylike(x: Any) -> bool:
+    return isinstance(x, jax.Array | np.ndarray | float | int | list | tuple)
 
 
 # --- distributions (the priors/posteriors) -----------------------------------------------------
@@ -100,7 +105,7 @@ class Dirichlet:
 
     def __post_init__(self) -> None:
         _check_positive(self.alpha, "Dirichlet alpha")
-        if jnp.ndim(self.alpha) != 1:
+        if _arraylike(self.alpha) and jnp.ndim(self.alpha) != 1:
             raise ShapeError(
                 f"Expected Dirichlet(alpha) with alpha a vector of shape (k,), got shape "
                 f"{jnp.shape(self.alpha)} instead; pass one concentration per category.")
@@ -156,7 +161,9 @@ class NormalInverseGamma:
         _check_finite(self.precision, "NormalInverseGamma precision")
         _check_positive(self.a, "NormalInverseGamma a")
         _check_positive(self.b, "NormalInverseGamma b")
-        d = jnp.shape(self.mean)
+        d = jnp.shape(self.mean) if _arraylike(self.mean) else ()
+        if not (_arraylike(self.mean) and _arraylike(self.precision)):
+            return
         if len(d) != 1 or jnp.shape(self.precision) != (d[0], d[0]):
             raise ShapeError(
                 f"Expected NormalInverseGamma(mean of shape (d,), precision of shape (d, d), a, b), "
