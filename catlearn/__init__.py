@@ -71,6 +71,8 @@ from catlearn.train import train_step as train_step
 from catlearn.gaussian import LinearGaussian as LinearGaussian
 from catlearn.markov import Finite as Finite
 from catlearn.markov import Sampler as Sampler
+from catlearn.networks import CPT as CPT
+from catlearn.networks import BayesNet as BayesNet
 
 # --- bayes / likelihood (H-bayes) --------------------------------------------------------------
 from catlearn.bayes import BayesLens as BayesLens

@@ -1,0 +1,419 @@
+r"""Bayesian networks as string diagrams of :class:`~catlearn.markov.Finite` kernels.
+
+A Bayesian network is a DAG with one conditional probability table (CPT) per variable,
+:math:`P(v \mid \mathrm{pa}(v))`. Read as a string diagram (Fong, *Causal theories*; Fritz,
+*A synthetic approach to Markov kernels*; Cho–Jacobs), each CPT is a kernel box
+``Fin(|pa_1|) @ ... -> Fin(|v|)``, parents are copied to every child, and the diagram with all
+variables as outputs evaluates to the joint state
+
+.. math:: P(v_1, \dots, v_n) = \textstyle\prod_i P(v_i \mid \mathrm{pa}(v_i)).
+
+Tables are given the way pgmpy users write them (``TabularCPD``): ``values[s, j]`` is the
+probability of state ``s`` of the variable given the ``j``-th combination of the parents'
+states, the *last* evidence variable varying fastest. Exact queries by variable name are one
+``jnp.einsum`` over the tables (evidence = one-hot factors), jitted once per query shape and
+normalised; zero-probability evidence raises :class:`~catlearn.errors.ZeroEvidenceError`.
+
+>>> net = BayesNet(
+...     [("rain", "wet")],
+...     {"rain": CPT([[0.8], [0.2]]),
+...      "wet": CPT([[0.9, 0.2], [0.1, 0.8]], evidence=["rain"])})
+>>> [round(float(p), 4) for p in net.query(["rain"], evidence={"wet": 1})]
+[0.3333, 0.6667]
+>>> net.joint().allclose(net.kernel("rain") >> Finite.copy(Fin(2)) >> (Fin(2) @ net.kernel("wet")))
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import networkx as nx
+import numpy as np
+
+from catlearn.errors import NotStochasticError, ShapeError, SupportError, ZeroEvidenceError
+from catlearn.markov import Finite
+from catlearn.types import Fin, Ty
+
+__all__ = ["CPT", "BayesNet", "asia", "burglary", "sprinkler"]
+
+
+@dataclass(frozen=True)
+class CPT:
+    """A conditional probability table in pgmpy's layout.
+
+    ``values`` has shape ``(card, prod(evidence cards))`` (or ``(card,)`` / ``(card, 1)``
+    for a root); column ``j`` is the distribution given the ``j``-th parent configuration in
+    C order over ``evidence`` (last parent fastest). ``state_names`` optionally names the
+    states of the variable.
+
+    >>> CPT([[0.9, 0.2], [0.1, 0.8]], evidence=["rain"]).card
+    2
+    """
+
+    values: Any
+    evidence: Sequence[str] = ()
+    state_names: Sequence[Any] | None = None
+    _arr: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        a = np.asarray(self.values, dtype=np.float64)
+        if a.ndim == 1:
+            a = a[:, None]
+        if a.ndim != 2:
+            raise ShapeError(
+                f"Expected CPT values of shape (card, prod(parent cards)), got shape {a.shape}."
+            )
+        object.__setattr__(self, "_arr", a)
+        object.__setattr__(self, "evidence", tuple(self.evidence))
+
+    @property
+    def card(self) -> int:
+        """Number of states of the variable."""
+        return int(self._arr.shape[0])
+
+
+class BayesNet:
+    """A discrete Bayesian network: a DAG, and a :class:`CPT` for every node.
+
+    ``graph`` is a ``networkx.DiGraph`` or an iterable of ``(parent, child)`` edges; ``cpds``
+    maps each variable to a :class:`CPT` (or to anything with pgmpy's ``TabularCPD``
+    attributes). The parents named in a CPT's ``evidence`` must be exactly the node's
+    parents in the graph; their order fixes the table's layout.
+
+    >>> net = BayesNet([("a", "b")], {"a": CPT([0.5, 0.5]),
+    ...                                "b": CPT([[1.0, 0.0], [0.0, 1.0]], evidence=["a"])})
+    >>> net.variables, net.cards
+    (('a', 'b'), {'a': 2, 'b': 2})
+    """
+
+    def __init__(self, graph: nx.DiGraph | Iterable[tuple[str, str]],
+                 cpds: Mapping[str, Any]) -> None:
+        g = graph.copy() if isinstance(graph, nx.DiGraph) else nx.DiGraph(list(graph))
+        g.add_nodes_from(cpds)
+        if not nx.is_directed_acyclic_graph(g):
+            raise ShapeError(f"Expected a DAG, got a graph with a cycle: {nx.find_cycle(g)}.")
+        missing = [v for v in g.nodes if v not in cpds]
+        if missing:
+            raise ShapeError(f"Expected a CPT for every node; missing for {missing}.")
+        self.graph = g
+        self.variables: tuple[str, ...] = tuple(nx.lexicographical_topological_sort(g, key=str))
+        self.cpts: dict[str, CPT] = {v: _as_cpt(cpds[v]) for v in self.variables}
+        self.cards = {v: self.cpts[v].card for v in self.variables}
+        self.parents: dict[str, tuple[str, ...]] = {}
+        for v in self.variables:
+            ev = self.cpts[v].evidence
+            if set(ev) != set(g.predecessors(v)) or len(set(ev)) != len(ev):
+                raise ShapeError(
+                    f"Expected the evidence of the CPT of {v!r} to list its parents "
+                    f"{sorted(g.predecessors(v))} once each, got {list(ev)} instead."
+                )
+            self.parents[v] = ev
+        self._kernels = {v: self._make_kernel(v) for v in self.variables}
+        self._cache: dict[Any, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"BayesNet({len(self.variables)} variables, {self.graph.number_of_edges()} edges)"
+
+    # kernels ------------------------------------------------------------------------------
+    def _make_kernel(self, v: str) -> Finite:
+        pcards = tuple(self.cards[p] for p in self.parents[v])
+        a = self.cpts[v]._arr
+        n = int(np.prod(pcards, dtype=int))
+        if a.shape[1] != n:
+            raise ShapeError(
+                f"Expected the CPT of {v!r} to have {n} columns (one per configuration of the "
+                f"parents {list(self.parents[v])} with cards {list(pcards)}), got {a.shape[1]}."
+            )
+        dom = Ty(*(Fin(k) for k in pcards))
+        try:
+            return Finite(jnp.asarray(a.T.reshape((*pcards, a.shape[0]))), dom, Fin(a.shape[0]))
+        except NotStochasticError as e:
+            raise NotStochasticError(
+                f"In the CPT of {v!r} (columns are parent configurations): {e}"
+            ) from None
+
+    def kernel(self, v: str) -> Finite:
+        r"""The CPT of ``v`` as a kernel :math:`P(v \mid \mathrm{pa}(v))` from its parents.
+
+        >>> BayesNet([], {"c": CPT([0.5, 0.5])}).kernel("c")
+        Finite(Ty() -> Fin(2))
+        """
+        self._check_names([v])
+        return self._kernels[v]
+
+    def joint(self) -> Finite:
+        """The joint state on ``Fin(card) @ ...`` in the order of :attr:`variables` (one einsum)."""
+        ops: list[Any] = []
+        for i, v in enumerate(self.variables):
+            ops += [self._kernels[v].array, [self.variables.index(p) for p in self.parents[v]]
+                    + [i]]
+        arr = jnp.einsum(*ops, list(range(len(self.variables))))
+        return Finite(arr, Ty(), Ty(*(Fin(self.cards[v]) for v in self.variables)),
+                      validate=False)
+
+    def to_diagram(self) -> tuple[Any, dict[Any, Finite]]:
+        """The network as a string diagram ``Ty() -> Fin(card_1) @ ...`` (one box per CPT,
+        parents copied to their children) and the mapping from boxes to kernels, ready for
+        ``compile(diagram, arrows, into=Finite)``, which returns :meth:`joint`."""
+        from catlearn.diagram import Box, Diagram
+
+        wires: list[str] = []
+        atoms = {v: Fin(self.cards[v]) for v in self.variables}
+        steps: list[Any] = []
+        arrows: dict[Any, Finite] = {}
+
+        def ty(names: Sequence[str]) -> Ty:
+            return Ty(*(atoms[n] for n in names))
+
+        for v in self.variables:
+            for p in self.parents[v]:
+                i = wires.index(p)
+                left, right = wires[:i], wires[i + 1:]
+                steps.append(ty(left) @ Diagram.copy(atoms[p]) @ ty(right))
+                steps.append(ty([*left, p]) @ Diagram.swap(atoms[p], ty(right)))
+                wires = [*left, p, *right, p]
+            k = len(self.parents[v])
+            box = Box(v, ty(self.parents[v]), atoms[v])
+            arrows[box] = self._kernels[v]
+            steps.append(ty(wires[:len(wires) - k]) @ box)
+            wires = [*wires[:len(wires) - k], v]
+        # the topological order is the wire order: nothing left to permute
+        return Diagram.id(Ty()).then(*steps), arrows
+
+    @classmethod
+    def from_kernels(cls, kernels: Mapping[str, Finite],
+                     parents: Mapping[str, Sequence[str]]) -> BayesNet:
+        """Back from kernels: ``kernels[v]`` from its ``parents[v]`` (in that order) to ``v``.
+
+        >>> k = {"a": Finite.state([0.3, 0.7]), "b": Finite.id(Fin(2))}
+        >>> [round(float(p), 4) for p in BayesNet.from_kernels(k, {"b": ["a"]}).query(["b"])]
+        [0.3, 0.7]
+        """
+        edges = [(p, v) for v, ps in parents.items() for p in ps]
+        cpds = {}
+        for v, k in kernels.items():
+            a = np.asarray(k.array, dtype=np.float64)
+            card = a.shape[-1]
+            cpds[v] = CPT(a.reshape(-1, card).T, evidence=tuple(parents.get(v, ())))
+        g = nx.DiGraph(edges)
+        g.add_nodes_from(kernels)
+        return cls(g, cpds)
+
+    # pgmpy --------------------------------------------------------------------------------
+    @classmethod
+    def from_pgmpy(cls, model: Any) -> BayesNet:
+        """Read a pgmpy ``DiscreteBayesianNetwork`` (its DAG and ``TabularCPD`` tables)."""
+        cpds = {c.variable: c for c in model.get_cpds()}
+        return cls(nx.DiGraph(list(model.edges())), cpds)
+
+    def to_pgmpy(self) -> Any:
+        """The same network as a pgmpy ``DiscreteBayesianNetwork`` (needs pgmpy installed)."""
+        from pgmpy.factors.discrete import TabularCPD
+        from pgmpy.models import DiscreteBayesianNetwork
+
+        m = DiscreteBayesianNetwork(list(self.graph.edges()))
+        m.add_nodes_from(self.variables)
+        for v in self.variables:
+            ev = list(self.parents[v])
+            m.add_cpds(TabularCPD(v, self.cards[v], self.cpts[v]._arr,
+                                  evidence=ev or None,
+                                  evidence_card=[self.cards[p] for p in ev] or None))
+        return m
+
+    # queries ------------------------------------------------------------------------------
+    def _check_names(self, names: Iterable[str]) -> None:
+        for n in names:
+            if n not in self.cards:
+                raise SupportError(
+                    f"Expected a variable of the network (one of {list(self.variables)}), "
+                    f"got {n!r} instead."
+                )
+
+    def state_index(self, v: str, state: Any) -> int:
+        """The index of ``state`` of ``v`` (an int, or one of the CPT's ``state_names``)."""
+        names = self.cpts[v].state_names
+        if names is not None and not isinstance(state, int | np.integer) and state in names:
+            return list(names).index(state)
+        if isinstance(state, int | np.integer) and 0 <= int(state) < self.cards[v]:
+            return int(state)
+        raise SupportError(
+            f"Expected a state of {v!r}: an int in 0..{self.cards[v] - 1}"
+            + (f" or one of {list(names)}" if names is not None else "")
+            + f", got {state!r} instead."
+        )
+
+    def _relevant(self, names: Iterable[str]) -> list[str]:
+        keep = set(names)
+        for n in list(keep):
+            keep |= nx.ancestors(self.graph, n)
+        return [v for v in self.variables if v in keep]
+
+    def _query_fn(self, query: tuple[str, ...], ev_names: tuple[str, ...]) -> Any:
+        key = (query, ev_names)
+        if key in self._cache:
+            return self._cache[key]
+        rel = self._relevant(query + ev_names)
+        idx = {v: i for i, v in enumerate(rel)}
+        tables = [self._kernels[v].array for v in rel]
+        subs = [[idx[p] for p in self.parents[v]] + [idx[v]] for v in rel]
+        cards = [self.cards[v] for v in ev_names]
+        out = [idx[q] for q in query]
+
+        @jax.jit
+        def run(tables: list[Any], ev: Any) -> tuple[Any, Any]:
+            ops: list[Any] = []
+            for t, s in zip(tables, subs):
+                ops += [t, s]
+            for j, (n, k) in enumerate(zip(ev_names, cards)):
+                ops += [jax.nn.one_hot(ev[j], k, dtype=tables[0].dtype), [idx[n]]]
+            un = jnp.einsum(*ops, out, optimize="greedy")
+            z = jnp.sum(un)
+            return un / jnp.where(z > 0, z, 1.0), z
+
+        fn = (run, tables)
+        self._cache[key] = fn
+        return fn
+
+    def query(self, variables: Sequence[str], evidence: Mapping[str, Any] | None = None,
+              *, return_evidence: bool = False) -> Any:
+        r"""The exact posterior :math:`P(\text{variables} \mid \text{evidence})`.
+
+        An array with one axis per query variable (in the given order). Evidence maps names
+        to states (ints or state names). With ``return_evidence=True`` also returns
+        :math:`P(\text{evidence})`.
+
+        >>> net = BayesNet([("a", "b")], {"a": CPT([0.5, 0.5]),
+        ...                                "b": CPT([[0.9, 0.5], [0.1, 0.5]], evidence=["a"])})
+        >>> [round(float(p), 4) for p in net.query(["a"], {"b": 1})]
+        [0.1667, 0.8333]
+        """
+        if isinstance(variables, str):
+            variables = [variables]
+        evidence = dict(evidence or {})
+        query = tuple(variables)
+        self._check_names(query + tuple(evidence))
+        clash = set(query) & set(evidence)
+        if clash or len(set(query)) != len(query):
+            raise SupportError(f"Expected distinct query variables not in the evidence, got "
+                               f"{list(query)} given {sorted(evidence)}.")
+        ev_names = tuple(sorted(evidence))
+        ev = jnp.asarray([self.state_index(n, evidence[n]) for n in ev_names], dtype=jnp.int32)
+        run, tables = self._query_fn(query, ev_names)
+        post, z = run(tables, ev)
+        if float(z) <= 0.0:
+            raise ZeroEvidenceError(
+                f"The evidence {evidence} has probability 0 in this network, so the posterior "
+                f"of {list(query)} is undefined. Expected evidence with positive probability; "
+                f"check the observed states, or soften the evidence."
+            )
+        return (post, z) if return_evidence else post
+
+    def marginal(self, v: str) -> jax.Array:
+        """The prior marginal :math:`P(v)`.
+
+        >>> BayesNet([], {"c": CPT([0.25, 0.75])}).marginal("c")
+        Array([0.25, 0.75], dtype=float32)
+        """
+        return self.query([v])
+
+    def conditional(self, variables: Sequence[str], given: Sequence[str]) -> Finite:
+        r"""The kernel :math:`P(\text{variables} \mid \text{given})` from ``given`` to
+        ``variables``. Convention: rows of zero-probability parent configurations are uniform.
+
+        >>> net = BayesNet([("a", "b")], {"a": CPT([0.5, 0.5]),
+        ...                                "b": CPT([[0.9, 0.5], [0.1, 0.5]], evidence=["a"])})
+        >>> net.conditional(["b"], ["a"]).allclose(net.kernel("b"))
+        True
+        """
+        names = tuple(given) + tuple(variables)
+        run, tables = self._query_fn(names, ())
+        joint, _ = run(tables, jnp.zeros(0, jnp.int32))
+        ng = len(given)
+        z = jnp.sum(joint, axis=tuple(range(ng, len(names))), keepdims=True)
+        n_out = int(np.prod([self.cards[v] for v in variables], dtype=int))
+        cond = jnp.where(z > 0, joint / jnp.where(z > 0, z, 1.0), 1.0 / n_out)
+        return Finite(cond, Ty(*(Fin(self.cards[v]) for v in given)),
+                      Ty(*(Fin(self.cards[v]) for v in variables)))
+
+
+def _as_cpt(c: Any) -> CPT:
+    if isinstance(c, CPT):
+        return c
+    if hasattr(c, "variable") and hasattr(c, "get_values"):       # pgmpy TabularCPD
+        ev = list(c.variables[1:])
+        names = getattr(c, "state_names", {}).get(c.variable)
+        return CPT(np.asarray(c.get_values()), evidence=ev, state_names=names)
+    if isinstance(c, Mapping):
+        return CPT(**c)
+    return CPT(c)
+
+
+# --- published networks (tables from the literature, typed in) --------------------------------
+
+def sprinkler() -> BayesNet:
+    """The sprinkler network (Russell & Norvig, *AIMA* 2nd ed. Fig. 14.12; Murphy's BNT).
+
+    States are ``0 = False, 1 = True``. Classic answer: P(Rain = T | WetGrass = T) = 0.7079.
+
+    >>> round(float(sprinkler().query(["Rain"], {"WetGrass": 1})[1]), 4)
+    0.7079
+    """
+    tf = ("F", "T")
+    return BayesNet(
+        [("Cloudy", "Sprinkler"), ("Cloudy", "Rain"), ("Sprinkler", "WetGrass"),
+         ("Rain", "WetGrass")],
+        {"Cloudy": CPT([0.5, 0.5], state_names=tf),
+         "Sprinkler": CPT([[0.5, 0.9], [0.5, 0.1]], ["Cloudy"], tf),
+         "Rain": CPT([[0.8, 0.2], [0.2, 0.8]], ["Cloudy"], tf),
+         "WetGrass": CPT([[1.0, 0.1, 0.1, 0.01], [0.0, 0.9, 0.9, 0.99]],
+                         ["Sprinkler", "Rain"], tf)})
+
+
+def burglary() -> BayesNet:
+    """Pearl's burglary/earthquake alarm network (Pearl 1988; Russell & Norvig Fig. 14.2).
+
+    States ``0 = False, 1 = True``. Classic answer: P(Burglary | JohnCalls, MaryCalls) = 0.284.
+
+    >>> round(float(burglary().query(["Burglary"], {"JohnCalls": 1, "MaryCalls": 1})[1]), 3)
+    0.284
+    """
+    tf = ("F", "T")
+    return BayesNet(
+        [("Burglary", "Alarm"), ("Earthquake", "Alarm"), ("Alarm", "JohnCalls"),
+         ("Alarm", "MaryCalls")],
+        {"Burglary": CPT([0.999, 0.001], state_names=tf),
+         "Earthquake": CPT([0.998, 0.002], state_names=tf),
+         # columns (B, E) = (F,F), (F,T), (T,F), (T,T)
+         "Alarm": CPT([[0.999, 0.71, 0.06, 0.05], [0.001, 0.29, 0.94, 0.95]],
+                      ["Burglary", "Earthquake"], tf),
+         "JohnCalls": CPT([[0.95, 0.10], [0.05, 0.90]], ["Alarm"], tf),
+         "MaryCalls": CPT([[0.99, 0.30], [0.01, 0.70]], ["Alarm"], tf)})
+
+
+def asia() -> BayesNet:
+    """The "Asia" / chest-clinic network of Lauritzen & Spiegelhalter (1988), with the
+    tables of the bnlearn repository. States ``0 = yes, 1 = no``. By hand: P(lung | smoke,
+    xray) = 0.1·0.98 / (0.1·0.98 + 0.9·(0.0104·0.98 + 0.9896·0.05)) = 0.646.
+
+    >>> round(float(asia().query(["lung"], {"smoke": "yes", "xray": "yes"})[0]), 4)
+    0.646
+    """
+    yn = ("yes", "no")
+    return BayesNet(
+        [("asia", "tub"), ("smoke", "lung"), ("smoke", "bronc"), ("tub", "either"),
+         ("lung", "either"), ("either", "xray"), ("either", "dysp"), ("bronc", "dysp")],
+        {"asia": CPT([0.01, 0.99], state_names=yn),
+         "smoke": CPT([0.5, 0.5], state_names=yn),
+         "tub": CPT([[0.05, 0.01], [0.95, 0.99]], ["asia"], yn),
+         "lung": CPT([[0.1, 0.01], [0.9, 0.99]], ["smoke"], yn),
+         "bronc": CPT([[0.6, 0.3], [0.4, 0.7]], ["smoke"], yn),
+         # either = lung OR tub; columns (lung, tub) = (y,y), (y,n), (n,y), (n,n)
+         "either": CPT([[1.0, 1.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]], ["lung", "tub"], yn),
+         "xray": CPT([[0.98, 0.05], [0.02, 0.95]], ["either"], yn),
+         # columns (bronc, either) = (y,y), (y,n), (n,y), (n,n)
+         "dysp": CPT([[0.9, 0.8, 0.7, 0.1], [0.1, 0.2, 0.3, 0.9]], ["bronc", "either"], yn)})
