@@ -368,7 +368,7 @@ class Conv2DSpec:
             y = jax.lax.conv_general_dilated(
                 x[None], p["K"], stride, padding, dimension_numbers=("NHWC", "HWIO", "NHWC")
             )[0]
-            return y + p["b"] if bias else y
+            return y + p["b"][None, None, :] if bias else y
 
         return Para(box.dom, box.cod, spec, fn, name=box.name)
 
@@ -421,7 +421,9 @@ class LayerNormSpec:
         def fn(p: Any, x: Any) -> Any:
             mu = jnp.mean(x, axis=-1, keepdims=True)
             var = jnp.var(x, axis=-1, keepdims=True)
-            return (x - mu) * jax.lax.rsqrt(var + eps) * p["scale"] + p["bias"]
+            shape = (1,) * (x.ndim - 1) + (d,)
+            scale, bias = p["scale"].reshape(shape), p["bias"].reshape(shape)
+            return (x - mu) * jax.lax.rsqrt(var + eps) * scale + bias
 
         return Para(box.dom, box.cod, spec, fn, name=box.name)
 

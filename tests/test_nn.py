@@ -1,0 +1,168 @@
+"""nn boxes: shapes, default semantics, initialisers, keyed dropout, user-declared boxes."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from catlearn import nn
+from catlearn.compile import compile
+from catlearn.diagram import Box
+from catlearn.errors import DiagramError, HyperparameterError, ParamsError, TypeMismatch
+from catlearn.para import ParamSpec
+from catlearn.types import Euclid, Fin
+
+
+def test_linear_matches_hand_written(getkey):
+    fc = nn.Linear(4, 3, name="fc")
+    P = compile(fc)
+    p = P.init(getkey())
+    assert p["fc"]["W"].shape == (4, 3) and jnp.all(p["fc"]["b"] == 0)
+    x = jax.random.normal(getkey(), (4,))
+    assert jnp.allclose(P(p, x), x @ p["fc"]["W"] + p["fc"]["b"])
+    no_bias = compile(nn.Linear(4, 3, bias=False, name="nb"))
+    assert sorted(no_bias.spec["nb"]) == ["W"]
+
+
+@pytest.mark.parametrize("init", ["lecun_normal", "glorot_uniform", "he_normal", "zeros"])
+def test_initialisers(init):
+    P = compile(nn.Linear(256, 256, init=init, name=f"l_{init}"))
+    W = np.asarray(P.init(jax.random.key(0))[f"l_{init}"]["W"])
+    if init == "zeros":
+        assert np.all(W == 0)
+    else:
+        expected = {"lecun_normal": 1 / 256, "glorot_uniform": 2 / 512, "he_normal": 2 / 256}
+        assert abs(W.var() / expected[init] - 1) < 0.1
+
+
+def test_unknown_initialiser_and_activation():
+    with pytest.raises(HyperparameterError, match="initialiser"):
+        nn.Linear(2, 2, init="bogus")
+    with pytest.raises(HyperparameterError, match="activation"):
+        nn.activation("swishy", 2)
+
+
+@pytest.mark.parametrize("kind", ["relu", "tanh", "sigmoid", "gelu", "softmax"])
+def test_activations(kind):
+    x = jnp.array([-1.0, 0.5, 2.0])
+    ref = {"relu": jax.nn.relu, "tanh": jnp.tanh, "sigmoid": jax.nn.sigmoid,
+           "gelu": jax.nn.gelu, "softmax": jax.nn.softmax}[kind]
+    box = getattr(nn, kind)(3)
+    assert box.name == kind and box.dom == box.cod == Euclid(3)
+    assert jnp.allclose(compile(box)({}, x), ref(x))
+
+
+def test_mlp_and_dense_names():
+    d = nn.MLP([4, 8, 8, 2], activation="tanh", final="softmax", name="m")
+    assert [b.name for b in d.boxes] == ["m1", "tanh", "m2", "tanh", "m3", "softmax"]
+    P = compile(d)
+    assert sorted(P.spec) == ["m1", "m2", "m3"]
+    out = P.apply_batch(P.init(jax.random.key(0)), jnp.ones((5, 4)))
+    assert out.shape == (5, 2) and jnp.allclose(out.sum(-1), 1.0)
+    assert [b.name for b in nn.Dense(3, 2, activation=None, name="d").boxes] == ["d"]
+
+
+def test_default_names_are_fresh():
+    a, b = nn.Linear(2, 2), nn.Linear(2, 2)
+    assert a.name != b.name and a != b
+    assert sorted(compile(a >> b).spec) == sorted([a.name, b.name])
+
+
+def test_conv_flatten_matches_lax(getkey):
+    conv = nn.Conv2D(Euclid(8, 8, 1), 4, 3, name="conv")
+    assert conv.cod == Euclid(8, 8, 4)
+    d = conv >> nn.relu(conv.cod) >> nn.Flatten(conv.cod) >> nn.Linear(256, 10, name="head")
+    P = compile(d)
+    p = P.init(getkey())
+    xs = jax.random.normal(getkey(), (6, 8, 8, 1))
+    y = jax.lax.conv_general_dilated(xs, p["conv"]["K"], (1, 1), "SAME",
+                                     dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    y = y + p["conv"]["b"][None, None, None, :]
+    ref = jax.nn.relu(y).reshape(6, -1) @ p["head"]["W"] + p["head"]["b"][None, :]
+    assert jnp.allclose(jax.jit(P.apply_batch)(p, xs), ref, atol=1e-4)
+    assert nn.Conv2D((9, 9, 2), 3, 3, stride=2, padding="VALID", name="v").cod == Euclid(4, 4, 3)
+    with pytest.raises(DiagramError, match="image"):
+        nn.Conv2D(Euclid(8), 4)
+
+
+def test_layernorm(getkey):
+    P = compile(nn.LayerNorm(5, name="ln"))
+    p = P.init(getkey())
+    x = jax.random.normal(getkey(), (5,)) * 3 + 1
+    y = P(p, x)
+    assert abs(float(y.mean())) < 1e-5 and abs(float(y.var()) - 1) < 1e-3
+    Q = compile(nn.LayerNorm(Euclid(2, 5), name="ln2"))
+    y2 = Q(Q.init(getkey()), jnp.stack([x, 2 * x]))
+    assert y2.shape == (2, 5) and jnp.allclose(y2[0], y, atol=1e-5)
+
+
+def test_dropout_is_keyed_and_has_an_inference_mode(getkey):
+    d = nn.Linear(50, 50, name="a") >> nn.Dropout(50, 0.5)
+    P = compile(d)
+    assert P.stochastic
+    p = P.init(getkey())
+    x = jnp.ones(50)
+    k = getkey()
+    y1, y2 = P(p, x, key=k), P(p, x, key=k)
+    assert jnp.all(y1 == y2)  # same key, same mask
+    assert not jnp.all(P(p, x, key=getkey()) == y1)
+    h = x @ p["a"]["W"] + p["a"]["b"]
+    kept = y1 != 0
+    assert jnp.allclose(y1[kept], 2 * h[kept], atol=1e-5)
+    with pytest.raises(ValueError, match="key"):
+        P(p, x)
+    Q = compile(d, nn.inference())
+    assert not Q.stochastic and jnp.allclose(Q(p, x), h)
+    # every dropout box of a program gets its own key
+    two = compile(nn.Dropout(50, 0.5) @ nn.Dropout(50, 0.5))
+    a, b = two({}, (x, x), key=getkey())
+    assert not jnp.all(a == b)
+    with pytest.raises(HyperparameterError):
+        nn.Dropout(3, 1.0)
+
+
+def test_onehot_and_embedding(getkey):
+    assert jnp.all(compile(nn.OneHot(4))({}, jnp.array(2)) == jnp.array([0, 0, 1.0, 0]))
+    E = compile(nn.Embedding(Fin(5), 3, name="emb"))
+    p = E.init(getkey())
+    assert jnp.all(E(p, jnp.array(4)) == p["emb"]["E"][4])
+
+
+def test_box_from_function(getkey):
+    spec = {"s": ParamSpec((), jax.nn.initializers.ones), "t": ParamSpec((2,))}
+    box = nn.box_from_function("affine", Euclid(2), Euclid(2),
+                               lambda p, x: p["s"] * x + p["t"], spec)
+    assert box == nn.box_from_function("affine", Euclid(2), Euclid(2), box.spec.fn, spec)
+    P = compile(box >> nn.tanh(2))
+    p = P.init(getkey())
+    assert sorted(p["affine"]) == ["s", "t"]
+    assert jnp.allclose(P(p, jnp.ones(2)), jnp.tanh(jnp.ones(2)))
+    free = nn.box_from_function("double", Euclid(2), Euclid(2), lambda x: 2 * x)
+    assert jnp.allclose(compile(free)({}, jnp.ones(2)), 2.0)
+    two = nn.box_from_function("pair", Euclid(2) @ Euclid(2), Euclid(2),
+                               lambda xs: xs[0] * xs[1])
+    assert jnp.allclose(compile(two)({}, (jnp.ones(2) * 3, jnp.ones(2))), 3.0)
+    noisy = nn.box_from_function("noisy", Euclid(2), Euclid(2),
+                                 lambda x, k: x + jax.random.normal(k, x.shape), stochastic=True)
+    assert compile(noisy).stochastic
+    with pytest.raises(DiagramError, match="ParamSpec"):
+        nn.box_from_function("bad", Euclid(2), Euclid(2), lambda p, x: x, {"w": 3.0})
+
+
+def test_bad_input():
+    with pytest.raises(DiagramError, match="Flatten"):
+        nn.Linear(Euclid(8, 8), 3)
+    with pytest.raises(TypeMismatch, match="fc_a"):
+        nn.Linear(4, 3, name="fc_a") >> nn.Linear(4, 3, name="fc_b")
+    P = compile(nn.Linear(4, 3, name="c"))
+    with pytest.raises(ParamsError):
+        P({"c": {"W": jnp.ones((3, 3)), "b": jnp.ones(3)}}, jnp.ones(4))
+
+
+def test_user_box_overrides_default():
+    fc = nn.Linear(2, 2, name="o")
+    P = compile(fc, {fc: lambda x: -x})
+    assert P.spec == {} and jnp.all(P({}, jnp.ones(2)) == -1)
+    assert isinstance(fc, Box)
