@@ -26,6 +26,7 @@ the two sides interleaved round by round, median of the rounds.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -256,27 +257,35 @@ def _compile_case(label: str, sizes: list[int], batch: int, rounds: int
 
 # --- (c) long chains ---------------------------------------------------------------------------
 
+def _chain_once(n: int) -> tuple[float, float, float]:
+    gc.collect()
+    t0 = time.perf_counter()
+    boxes = [Linear(4, 4, name=f"l{i}") for i in range(n)]
+    diagram = chain(*boxes)
+    t1 = time.perf_counter()
+    net = cl_compile(diagram)
+    t2 = time.perf_counter()
+    params = jax.eval_shape(net.init, jax.random.key(0))
+    t3 = time.perf_counter()
+    jax.make_jaxpr(lambda p, x: net.apply_batch(p, x))(params, jnp.ones((8, 4)))
+    t4 = time.perf_counter()
+    return t1 - t0, t2 - t1, t4 - t3
+
+
 def bench_chain(quick: bool) -> dict[str, Any]:
     sizes = [100, 1000] if quick else [100, 1000, 10000]
     rows, out = [], []
+    _chain_once(10)  # warm-up
     for n in sizes:
-        boxes = None
-        t0 = time.perf_counter()
-        boxes = [Linear(4, 4, name=f"l{i}") for i in range(n)]
-        diagram = chain(*boxes)
-        t1 = time.perf_counter()
-        net = cl_compile(diagram)
-        t2 = time.perf_counter()
-        params = jax.eval_shape(net.init, jax.random.key(0))
-        t3 = time.perf_counter()
-        jax.make_jaxpr(lambda p, x, net=net: net.apply_batch(p, x))(params, jnp.ones((8, 4)))
-        t4 = time.perf_counter()
-        build, comp, trace = t1 - t0, t2 - t1, t4 - t3
+        reps = 1 if quick else (5 if n <= 1000 else 3)
+        runs = [_chain_once(n) for _ in range(reps)]
+        build, comp, trace = (med([r[i] for r in runs]) for i in range(3))
         rows.append([n, build * 1e3, comp * 1e3, (build + comp) / n * 1e6, trace * 1e3,
                      trace / n * 1e6])
         out.append({"boxes": n, "build_ms": build * 1e3, "compile_to_para_ms": comp * 1e3,
                     "build_compile_us_per_box": (build + comp) / n * 1e6,
-                    "trace_ms": trace * 1e3, "trace_us_per_box": trace / n * 1e6})
+                    "trace_ms": trace * 1e3, "trace_us_per_box": trace / n * 1e6,
+                    "repeats": reps})
     md = table(["boxes", "build diagram (ms)", "compile to Para (ms)", "build+compile per box (µs)",
                 "trace forward, jaxpr (ms)", "trace per box (µs)"], rows)
     md += ("\n\nXLA's own compilation of a 10,000-layer unrolled chain (~21 s jit, ~42 s "

@@ -487,7 +487,7 @@ def fit(
         if metric_fn is not None:
             history["val_metric"] = []
     all_losses = []
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # plain text bar: no ipywidgets needed in notebooks
 
     with tqdm(total=epochs, disable=not progress, unit="epoch", desc="fit") as bar:
         for start in range(0, epochs, int(epochs_per_call)):
