@@ -1,0 +1,133 @@
+"""Bayesian networks: published answers, the diagram evaluates to the joint, queries equal
+brute-force enumeration of the joint, round trips, bad input."""
+
+from __future__ import annotations
+
+import itertools
+
+import jax.numpy as jnp
+import networkx as nx
+import numpy as np
+import pytest
+
+from catlearn.errors import NotStochasticError, ShapeError, SupportError, ZeroEvidenceError
+from catlearn.markov import Finite
+from catlearn.networks import CPT, BayesNet, asia, burglary, sprinkler
+from catlearn.types import Fin
+
+
+def brute_force(net: BayesNet, query, evidence):
+    joint = np.asarray(net.joint().array, dtype=np.float64)
+    idx = {v: i for i, v in enumerate(net.variables)}
+    sl = [slice(None)] * len(net.variables)
+    for n, s in evidence.items():
+        sl[idx[n]] = net.state_index(n, s)
+    sub = joint[tuple(sl)]
+    rest = [v for v in net.variables if v not in evidence]
+    marg = np.einsum(sub, [rest.index(v) for v in rest], [rest.index(q) for q in query])
+    return marg / marg.sum()
+
+
+def test_published_answers():
+    # Russell & Norvig, AIMA: P(B | j, m) = 0.284; sprinkler: P(R | w) = 0.7079, P(S | w) = 0.4298
+    b = burglary().query(["Burglary"], {"JohnCalls": "T", "MaryCalls": "T"})
+    assert float(b[1]) == pytest.approx(0.284172, abs=1e-5)
+    s = sprinkler()
+    assert float(s.query(["Rain"], {"WetGrass": 1})[1]) == pytest.approx(0.7079, abs=1e-4)
+    assert float(s.query(["Sprinkler"], {"WetGrass": 1})[1]) == pytest.approx(0.4298, abs=1e-4)
+    # Asia: P(tub) = 0.0104, P(lung | smoke, xray) = 0.646 (by hand, see the docstring)
+    a = asia()
+    assert float(a.marginal("tub")[0]) == pytest.approx(0.0104, abs=1e-6)
+    assert float(a.query(["lung"], {"smoke": "yes", "xray": "yes"})[0]) == pytest.approx(
+        0.098 / (0.098 + 0.9 * 0.059672), abs=1e-5)
+
+
+@pytest.mark.parametrize("make", [asia, sprinkler, burglary])
+def test_diagram_evaluates_to_the_joint(make):
+    from catlearn.compile import compile, to_program
+
+    net = make()
+    diagram, arrows = net.to_diagram()
+    assert diagram.dom == Fin(2) ** 0 and len(diagram.cod) == len(net.variables)
+    joint = compile(diagram, arrows, into=Finite)
+    assert joint.allclose(net.joint())
+    assert float(jnp.sum(joint.array)) == pytest.approx(1.0, abs=1e-5)
+    # the program has one instruction per CPT: copies are wiring
+    assert len(to_program(diagram).instructions) == len(net.variables)
+
+
+@pytest.mark.parametrize("make", [asia, sprinkler, burglary])
+def test_queries_equal_brute_force(make, x64):
+    net = make()
+    vs = net.variables
+    for q, e in itertools.islice(itertools.product(vs, vs), 0, None, 5):
+        if q == e:
+            continue
+        for s in range(net.cards[e]):
+            try:
+                got = net.query([q], {e: s})
+            except ZeroEvidenceError:
+                continue
+            np.testing.assert_allclose(got, brute_force(net, [q], {e: s}), atol=1e-12)
+    pair = net.query([vs[-1], vs[0]], {vs[1]: 0})
+    np.testing.assert_allclose(pair, brute_force(net, [vs[-1], vs[0]], {vs[1]: 0}),
+                               atol=1e-12)
+
+
+def test_conditional_and_round_trips(x64):
+    net = sprinkler()
+    assert net.conditional(["WetGrass"], ["Sprinkler", "Rain"]).allclose(net.kernel("WetGrass"))
+    back = BayesNet.from_kernels({v: net.kernel(v) for v in net.variables}, net.parents)
+    assert back.joint().allclose(net.joint())
+    # the joint factorises through the kernels: marginal of the diagram = query
+    np.testing.assert_allclose(net.joint().marginal(3).array, net.marginal("WetGrass"),
+                               atol=1e-12)
+    # pgmpy round trip (tables are read back in the same layout)
+    pytest.importorskip("pgmpy")
+    again = BayesNet.from_pgmpy(net.to_pgmpy())
+    assert again.joint().allclose(net.joint())
+
+
+def test_conditional_zero_rows_are_uniform(x64):
+    net = BayesNet([("a", "b")], {"a": CPT([1.0, 0.0]),
+                                  "b": CPT([[0.9, 0.5], [0.1, 0.5]], evidence=["a"])})
+    k = net.conditional(["a"], ["b"])
+    np.testing.assert_allclose(k.array, [[1, 0], [1, 0]], atol=1e-12)
+    k2 = BayesNet([("a", "b")], {"a": CPT([0.5, 0.5]),
+                                 "b": CPT([[1.0, 1.0], [0.0, 0.0]], evidence=["a"])})
+    np.testing.assert_allclose(k2.conditional(["a"], ["b"]).array[1], [0.5, 0.5])
+
+
+def test_bad_input():
+    net = sprinkler()
+    with pytest.raises(ZeroEvidenceError, match="probability 0"):
+        BayesNet([("a", "b")], {"a": CPT([1.0, 0.0]),
+                                "b": CPT([[1.0, 0.0], [0.0, 1.0]], evidence=["a"])}).query(
+            ["a"], {"b": 1})
+    with pytest.raises(SupportError, match="one of"):
+        net.query(["Rian"])
+    with pytest.raises(SupportError, match=r"0\.\.1 or one of \['F', 'T'\], got 'maybe'"):
+        net.query(["Rain"], {"WetGrass": "maybe"})
+    with pytest.raises(SupportError, match="got 2"):
+        net.query(["Rain"], {"WetGrass": 2})
+    with pytest.raises(SupportError, match="distinct"):
+        net.query(["Rain"], {"Rain": 1})
+    with pytest.raises(NotStochasticError, match=r"CPT of 'b'.*row \(1,\) summing to 0.9"):
+        BayesNet([("a", "b")], {"a": CPT([0.5, 0.5]),
+                                "b": CPT([[0.9, 0.5], [0.1, 0.4]], evidence=["a"])})
+    with pytest.raises(ShapeError, match="2 columns"):
+        BayesNet([("a", "b")], {"a": CPT([0.5, 0.5]), "b": CPT([[0.5], [0.5]], evidence=["a"])})
+    with pytest.raises(ShapeError, match="parents"):
+        BayesNet([("a", "b")], {"a": CPT([0.5, 0.5]), "b": CPT([0.5, 0.5])})
+    with pytest.raises(ShapeError, match="missing"):
+        BayesNet([("a", "b")], {"a": CPT([0.5, 0.5])})
+    with pytest.raises(ShapeError, match="cycle"):
+        BayesNet(nx.DiGraph([("a", "b"), ("b", "a")]), {"a": CPT([1.0]), "b": CPT([1.0])})
+
+
+def test_query_is_jitted_once_per_shape():
+    net = burglary()
+    net.query(["Burglary"], {"JohnCalls": 1})
+    n = len(net._cache)
+    net.query(["Burglary"], {"JohnCalls": 0})          # new evidence value, same shape
+    assert len(net._cache) == n
