@@ -80,7 +80,7 @@ def check_positive(name: str, value: Any, *, allow_zero: bool = False) -> None:
     """
     try:
         v = float(value)
-    except (TypeError, jax.errors.ConcretizationTypeError):
+    except (TypeError, ValueError, jax.errors.ConcretizationTypeError):
         if isinstance(value, jax.core.Tracer):
             return
         raise HyperparameterError(
