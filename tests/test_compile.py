@@ -233,3 +233,21 @@ def test_10k_chain_builds_and_compiles_linearly():
     assert out.shape == (2,)
     print(f"build+compile: 1k {timings[1000]:.3f}s, 10k {timings[10000]:.3f}s")
     assert timings[10000] < 20 * timings[1000] + 1.0  # linear, not quadratic
+
+
+@pytest.mark.usefixtures("x64")
+def test_compile_then_gradient_learner_is_functorial(getkey):
+    """Diagram -> Para (compile) -> Learn (L_{eps,e}): L(compile(d1 >> d2)) equals
+    L(compile(d1)) >> L(compile(d2)) (Backprop as Functor, Theorem III.2, e = 1/2 (x - y)^2)."""
+    from catlearn import nn
+    from catlearn.learner import gradient_learner
+
+    d1 = nn.Linear(3, 4, name="l1") >> nn.tanh(4)
+    d2 = nn.Linear(4, 2, name="l2") >> nn.sigmoid(2)
+    whole = gradient_learner(compile(d1 >> d2), 0.1)
+    parts = gradient_learner(compile(d1), 0.1) >> gradient_learner(compile(d2), 0.1)
+    p = whole.init(getkey())
+    a, b = jax.random.normal(getkey(), (3,)), jax.random.uniform(getkey(), (2,))
+    assert tree_allclose(whole.implement(p, a), parts.implement(p, a), rtol=1e-12)
+    assert tree_allclose(whole.update(p, a, b), parts.update(p, a, b), rtol=1e-10, atol=1e-12)
+    assert tree_allclose(whole.request(p, a, b), parts.request(p, a, b), rtol=1e-10, atol=1e-12)
