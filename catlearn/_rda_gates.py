@@ -1,8 +1,8 @@
 """The primitive gates of :mod:`catlearn.rda` and their reverse derivatives (private).
 
 Each gate is a JAX function on ``uint8`` bit arrays together with a builder of its reverse
-derivative as a :class:`~catlearn.rda.Circuit` (Wilson, Zanasi, *Reverse Derivative Ascent*,
-Sec. 4). Circuits are imported lazily, when a derivative is first built.
+derivative as a :class:`~catlearn.rda.Circuit` (Wilson, Zanasi, *Reverse Derivative Ascent*).
+Circuits are imported lazily, when a derivative is first built.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class Gate:
 
     ``fn(*xs) -> tuple`` maps one ``uint8`` array per atom of ``dom`` to one per atom of ``cod``;
     ``rd()`` builds :math:`R[\mathrm{gate}] : \mathrm{dom} \otimes \mathrm{cod} \to \mathrm{dom}`
-    as a :class:`Circuit` (Wilson, Zanasi, Sec. 4).
+    as a :class:`Circuit` (Wilson, Zanasi).
 
     >>> from catlearn.rda import Circuit
     >>> g = Circuit.and_(2).instructions[0][0]

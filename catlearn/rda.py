@@ -5,7 +5,7 @@ Zanasi, ACT 2020) learns the parameters of Boolean circuits with the same machin
 gradient descent, because circuits over :math:`\mathbb{Z}_2` form a reverse derivative
 category (Cockett et al.). A :class:`Circuit` is a flat program of **gates** over wires
 ``Bool(n)`` (``uint8`` arrays of 0/1, evaluated with JAX, batched with ``vmap``). Gates act
-bitwise on ``Bool(n)``; their reverse derivatives are (paper, Sec. 4)
+bitwise on ``Bool(n)``; their reverse derivatives are (Wilson, Zanasi)
 
 .. math::
    R[\oplus](x, y, dz) = (dz, dz), \quad R[\wedge](x, y, dz) = (y\,dz,\ x\,dz), \quad

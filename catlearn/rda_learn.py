@@ -61,7 +61,7 @@ __all__ = [
 class Boolean(ReverseDerivativeCategory):
     r"""Boolean circuits as a reverse derivative category: addition is XOR, :math:`-a = a`.
 
-    The update rule becomes reverse derivative ascent (Wilson, Zanasi, Sec. 5):
+    The update rule becomes reverse derivative ascent (Wilson, Zanasi):
     :math:`p' = p \oplus R[f]_P((p, x), f(p, x) \oplus y)`.
 
     >>> import jax.numpy as jnp
@@ -108,7 +108,7 @@ def lut_layer(a: int, b: int) -> Circuit:
     holds the ``b`` output bits at ``p[x*b : x*b + b]``. As a circuit:
     :math:`f(p, x)_j = \bigoplus_k p_{k,j} \wedge m_k(x)` with the minterms
     :math:`m_k(x) = \bigwedge_i (x_i \text{ or } 1 \oplus x_i)`. This is the paper's Iris model
-    (the evaluation of a truth table; Wilson, Zanasi, Sec. 6).
+    (the evaluation of a truth table; Wilson, Zanasi, and their experiment code).
 
     >>> import jax.numpy as jnp
     >>> table = jnp.array([0, 1, 1, 1], "uint8")       # OR
