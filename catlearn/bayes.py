@@ -82,11 +82,12 @@ def _concrete(x: Any) -> np.ndarray | None:
 
 
 def _check_finite(x: Any, what: str) -> None:
-    v = _concrete(x)
-    if v is not None and v.dtype.kind in "fc" and not np.all(np.isfinite(v)):
-        raise NonFiniteError(
-            f"Expected a finite {what}, got one containing NaN or inf instead; check where it "
-            f"was computed (a log of 0, a division by 0) and pass finite numbers.")
+    for leaf in jax.tree_util.tree_leaves(x):
+        v = _concrete(leaf)
+        if v is not None and v.dtype.kind == "f" and not np.all(np.isfinite(v)):
+            raise NonFiniteError(
+                f"Expected a finite {what}, got one containing NaN or inf instead; check where "
+                f"it was computed (a log of 0, a division by 0) and pass finite numbers.")
 
 
 def _check_positive(x: Any, what: str) -> None:

@@ -36,7 +36,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from catlearn.bayes import _check_finite, _concrete
+from catlearn.bayes import _check_finite, _check_support, _concrete
 from catlearn.errors import DataError, HyperparameterError, NonFiniteError, ShapeError
 from catlearn.learner import Learner, gradient_learner
 from catlearn.losses import ErrorFn, squared_error
@@ -261,6 +261,9 @@ def fit_likelihood(smap: StochasticMap, params: Params, data: tuple[Any, Any], *
     smap.dom.check(xs, batch_dims=1 if jax.tree_util.tree_leaves(xs) else 0, what="input")
     smap.cod.check(ys, batch_dims=1, what="observation")
     _check_finite(ys, "observation batch")
+    for atom, v in zip(smap.cod.inside, smap.cod.split(ys), strict=True):
+        if isinstance(atom, Fin):
+            _check_support(v, 0, atom.size - 1, f"observation on {atom}", integer=True)
     _check_finite(params, "parameter")
     p, hist = _fit(smap, learner, params, xs, ys, steps)
     h = _concrete(hist)
