@@ -274,9 +274,8 @@ def _lut1_diagram(diagram):
     Box, Diagram = diagram.Box, diagram.Diagram
     B = Bool(1)
     and_, not_ = Box("AND", B @ B, B), Box("NOT", B, B)
-    return ((B @ B @ Diagram.copy(B)) >> (B @ Diagram.swap(B, B) @ not_)
-            >> (B @ Diagram.swap(B, B) @ B) >> (Diagram.swap(B, B) @ B @ B)
-            >> (B @ Diagram.swap(B, B) @ B) >> (and_ @ and_) >> diagram.Merge(B))
+    return ((B @ B @ Diagram.copy(B)) >> (B @ Diagram.swap(B, B) @ B)
+            >> (B @ not_ @ and_) >> (and_ @ B) >> diagram.Merge(B))
 
 
 def test_gate_diagram_compiles_to_the_lut_layer():
