@@ -127,7 +127,9 @@ def test_bad_input():
 
 def test_query_is_jitted_once_per_shape():
     net = burglary()
-    net.query(["Burglary"], {"JohnCalls": 1})
+    a = net.query(["Burglary"], {"JohnCalls": 1})       # first call: eager numpy
     n = len(net._cache)
-    net.query(["Burglary"], {"JohnCalls": 0})          # new evidence value, same shape
+    b = net.query(["Burglary"], {"JohnCalls": 1})       # second call: jitted
+    net.query(["Burglary"], {"JohnCalls": 0})           # new evidence value, same shape
     assert len(net._cache) == n
+    np.testing.assert_allclose(a, b, rtol=1e-6)
