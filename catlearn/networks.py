@@ -323,12 +323,15 @@ class BayesNet:
         return fn
 
     def query(self, variables: Sequence[str], evidence: Mapping[str, Any] | None = None,
-              *, return_evidence: bool = False) -> Any:
+              *, return_evidence: bool = False, jit: bool | None = None) -> Any:
         r"""The exact posterior :math:`P(\text{variables} \mid \text{evidence})`.
 
         An array with one axis per query variable (in the given order). Evidence maps names
         to states (ints or state names). With ``return_evidence=True`` also returns
-        :math:`P(\text{evidence})`.
+        :math:`P(\text{evidence})`. ``jit=None`` runs the first three queries of each shape
+        (query and evidence names) eagerly in numpy, then compiles one jitted einsum for that
+        shape (evidence values are traced, so new values never recompile); ``jit=True`` or
+        ``False`` forces either path.
 
         >>> net = BayesNet([("a", "b")], {"a": CPT([0.5, 0.5]),
         ...                                "b": CPT([[0.9, 0.5], [0.1, 0.5]], evidence=["a"])})
@@ -349,8 +352,9 @@ class BayesNet:
         entry = self._query_fn(query, ev_names)
         run, tables, run_numpy, calls = entry
         entry[3] += 1
-        # one-off queries run eagerly (no compile); a query asked again is jitted
-        post, z = (run_numpy if calls == 0 and is_concrete(tables) else run)(tables, ev)
+        # a query shape asked up to 3 times runs eagerly (no compile); from then on it is jitted
+        eager = calls < 3 if jit is None else not jit
+        post, z = (run_numpy if eager and is_concrete(tables) else run)(tables, ev)
         if float(z) <= 0.0:
             raise ZeroEvidenceError(
                 f"The evidence {evidence} has probability 0 in this network, so the posterior "

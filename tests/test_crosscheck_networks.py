@@ -75,3 +75,13 @@ def test_against_pgmpy_and_efprob(name, x64):
     assert n >= 20
     assert worst_pg < 1e-10, worst_pg
     assert worst_ef < 1e-10, worst_ef
+
+
+@pytest.mark.parametrize("name", list(NETWORKS))
+def test_pgmpy_round_trip(name, x64):
+    pytest.importorskip("pgmpy")
+    net = NETWORKS[name]()
+    model = net.to_pgmpy()
+    assert model.check_model()
+    again = BayesNet.from_pgmpy(model)
+    assert again.joint().allclose(net.joint())

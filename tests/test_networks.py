@@ -82,10 +82,6 @@ def test_conditional_and_round_trips(x64):
     # the joint factorises through the kernels: marginal of the diagram = query
     np.testing.assert_allclose(net.joint().marginal(3).array, net.marginal("WetGrass"),
                                atol=1e-12)
-    # pgmpy round trip (tables are read back in the same layout)
-    pytest.importorskip("pgmpy")
-    again = BayesNet.from_pgmpy(net.to_pgmpy())
-    assert again.joint().allclose(net.joint())
 
 
 def test_conditional_zero_rows_are_uniform(x64):
@@ -129,7 +125,7 @@ def test_query_is_jitted_once_per_shape():
     net = burglary()
     a = net.query(["Burglary"], {"JohnCalls": 1})       # first call: eager numpy
     n = len(net._cache)
-    b = net.query(["Burglary"], {"JohnCalls": 1})       # second call: jitted
+    b = net.query(["Burglary"], {"JohnCalls": 1}, jit=True)
     net.query(["Burglary"], {"JohnCalls": 0})           # new evidence value, same shape
     assert len(net._cache) == n
     np.testing.assert_allclose(a, b, rtol=1e-6)
