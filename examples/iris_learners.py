@@ -27,7 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 from sklearn.datasets import load_iris
 from sklearn.model_selection import train_test_split
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 import catlearn as cl
 
