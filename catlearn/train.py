@@ -14,17 +14,11 @@ are a ``jax.lax.scan`` over a shuffled permutation (keys explicit), and the whol
 (or of several, ``epochs_per_call``) is one ``jax.jit`` call: no Python and no host transfer
 per step.
 
->>> import jax, jax.numpy as jnp, optax
->>> from catlearn.para import Para
->>> from catlearn.types import Euclid
->>> model = Para.linear(Euclid(2), Euclid(1), name="fc")
->>> X = jax.random.normal(jax.random.key(0), (64, 2))
->>> y = X @ jnp.array([[1.0], [-2.0]])
->>> result = fit(model, model.init(jax.random.key(1)), (X, y), loss="mse",
-...              optimizer=optax.sgd(0.1), epochs=20, batch_size=16,
-...              key=jax.random.key(2), progress=False)
->>> bool(result.history["loss"][-1] < 1e-3)
-True
+>>> sorted(LOSSES)
+['binary_cross_entropy', 'half_sse', 'mse', 'softmax_cross_entropy']
+
+(:func:`fit` below has a runnable example; the notebook "From diagram to XLA" walks through
+the whole path.)
 """
 
 from __future__ import annotations
