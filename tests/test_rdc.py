@@ -140,7 +140,9 @@ def _sum_maps(f: Circuit, g: Circuit) -> Circuit:
 
 
 @pytest.mark.parametrize("pair", [("xor", Circuit.and_(1)), ("or", Circuit.xor(1)),
-                                  ("x_and_x", Circuit.not_(1)), ("not", Circuit.linear([[1, 1], [0, 1]]))])
+                                  ("x_and_x", Circuit.not_(1)), ("not", Circuit.linear([[1, 1], [0, 1]])),
+                                  ("lut_2_1", (Circuit.linear(np.ones((1, 4), np.uint8))
+                                               @ Circuit.select(2, [0])) >> Circuit.or_(1))])
 def test_rd1_additivity(pair):
     name, g = pair
     f = SMALL[name]
