@@ -129,3 +129,21 @@ def test_query_is_jitted_once_per_shape():
     net.query(["Burglary"], {"JohnCalls": 0})           # new evidence value, same shape
     assert len(net._cache) == n
     np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_query_batch_matches_single_queries(x64):
+    net = burglary()
+    cols = {"JohnCalls": [0, 1, 1, 0], "MaryCalls": [0, 1, 0, 1]}
+    batch = net.query_batch(["Burglary", "Earthquake"], cols)
+    assert batch.shape == (4, 2, 2)
+    for i in range(4):
+        one = net.query(["Burglary", "Earthquake"], {k: v[i] for k, v in cols.items()})
+        np.testing.assert_allclose(batch[i], one, atol=1e-12)
+    with pytest.raises(SupportError, match="0..1"):
+        net.query_batch(["Burglary"], {"JohnCalls": [0, 2]})
+    with pytest.raises(ShapeError, match="one length"):
+        net.query_batch(["Burglary"], {"JohnCalls": [0, 1], "MaryCalls": [0]})
+    zero = BayesNet([("a", "b")], {"a": CPT([1.0, 0.0]),
+                                   "b": CPT([[1.0, 0.0], [0.0, 1.0]], evidence=["a"])})
+    with pytest.raises(ZeroEvidenceError, match="Case 1"):
+        zero.query_batch(["a"], {"b": [0, 1]})
