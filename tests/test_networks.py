@@ -139,7 +139,7 @@ def test_query_batch_matches_single_queries(x64):
     for i in range(4):
         one = net.query(["Burglary", "Earthquake"], {k: v[i] for k, v in cols.items()})
         np.testing.assert_allclose(batch[i], one, atol=1e-12)
-    with pytest.raises(SupportError, match="0..1"):
+    with pytest.raises(SupportError, match=r"0\.\.1"):
         net.query_batch(["Burglary"], {"JohnCalls": [0, 2]})
     with pytest.raises(ShapeError, match="one length"):
         net.query_batch(["Burglary"], {"JohnCalls": [0, 1], "MaryCalls": [0]})
