@@ -3,6 +3,7 @@
 Each script runs in a fresh subprocess (its own JAX configuration, its own working directory),
 so a script that changes global state cannot affect the rest of the suite. Scripts that have not
 been written yet are skipped; any other script found in ``examples/`` is run as well.
+Marked ``slow`` (about a minute of CPU for all of them); CI runs them (plain ``pytest``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ module.main(fast=True)
 """
 
 
+@pytest.mark.slow  # each script starts its own Python + JAX: ~10-20 s of CPU apiece
 @pytest.mark.parametrize("name", NAMES)
 def test_example_runs_fast(name, tmp_path):
     script = EXAMPLES / f"{name}.py"
