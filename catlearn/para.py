@@ -206,7 +206,11 @@ class Para:
     # --- constructors --------------------------------------------------------------------
     @classmethod
     def id(cls, ty: Ty) -> Para:
-        """The identity on ``ty``, with the empty parameter."""
+        """The identity on ``ty``, with the empty parameter.
+
+        >>> Para.id(Euclid(2))({}, jnp.ones(2))
+        Array([1., 1.], dtype=float32)
+        """
         return cls._make(ty, ty, {}, {}, lambda p, x, k: x, False)
 
     @classmethod
@@ -237,7 +241,11 @@ class Para:
 
     @classmethod
     def swap(cls, a: Ty, b: Ty) -> Para:
-        """The symmetry ``a @ b -> b @ a``."""
+        """The symmetry ``a @ b -> b @ a``.
+
+        >>> Para.swap(Euclid(1), Euclid(2))({}, (jnp.zeros(1), jnp.ones(2)))
+        (Array([1., 1.], dtype=float32), Array([0.], dtype=float32))
+        """
         dom, cod = a @ b, b @ a
         n = len(a)
 
@@ -249,7 +257,11 @@ class Para:
 
     @classmethod
     def copy(cls, a: Ty, n: int = 2) -> Para:
-        """The diagonal ``a -> a @ ... @ a`` (``n`` copies; ``n = 0`` discards)."""
+        """The diagonal ``a -> a @ ... @ a`` (``n`` copies; ``n = 0`` discards).
+
+        >>> Para.copy(Euclid(1), 3)({}, jnp.ones(1))
+        (Array([1.], dtype=float32), Array([1.], dtype=float32), Array([1.], dtype=float32))
+        """
         cod = a**n
 
         def call(p: Params, x: Any, k: Any) -> Any:
@@ -259,12 +271,20 @@ class Para:
 
     @classmethod
     def discard(cls, a: Ty) -> Para:
-        """The unique map ``a -> Ty()``."""
+        """The unique map ``a -> Ty()``.
+
+        >>> Para.discard(Euclid(2))({}, jnp.ones(2))
+        ()
+        """
         return cls.copy(a, 0)
 
     @classmethod
     def merge(cls, a: Ty, n: int = 2) -> Para:
-        """Addition ``a @ ... @ a -> a`` (the codiagonal of Euclidean wires)."""
+        """Addition ``a @ ... @ a -> a`` (the codiagonal of Euclidean wires).
+
+        >>> Para.merge(Euclid(1))({}, (jnp.ones(1), jnp.ones(1)))
+        Array([2.], dtype=float32)
+        """
         dom = a**n
         m = len(a)
 
@@ -276,7 +296,12 @@ class Para:
 
     # --- running -------------------------------------------------------------------------
     def init(self, key: jax.Array) -> Params:
-        """A fresh parameter value from the spec (one PRNG key per array)."""
+        """A fresh parameter value from the spec (one PRNG key per array).
+
+        >>> p = Para.linear(Euclid(2), Euclid(1), name="fc").init(jax.random.key(0))
+        >>> {k: v.shape for k, v in p["fc"].items()}
+        {'W': (2, 1), 'b': (1,)}
+        """
         leaves, treedef = jax.tree_util.tree_flatten(self.spec, is_leaf=_is_spec)
         keys = jax.random.split(key, max(len(leaves), 1))
         return jax.tree_util.tree_unflatten(
@@ -284,7 +309,13 @@ class Para:
         )
 
     def check_params(self, params: Any) -> None:
-        """Raise :class:`~catlearn.errors.ParamsError` unless ``params`` matches the spec."""
+        """Raise :class:`~catlearn.errors.ParamsError` unless ``params`` matches the spec.
+
+        >>> Para.linear(Euclid(2), Euclid(1), name="fc").check_params({"fc": {"W": jnp.zeros((1, 2)), "b": jnp.zeros(1)}})
+        Traceback (most recent call last):
+        ...
+        catlearn.errors.ParamsError: Parameter group 'fc': expected an array of shape (2, 1), got shape (1, 2).
+        """
         if not isinstance(params, Mapping):
             raise ParamsError(
                 f"Expected parameters as a dict with groups {sorted(self.spec)}, "
@@ -316,6 +347,10 @@ class Para:
         """Run the arrow on one example: ``fn(params, x)``.
 
         Shapes of ``params`` and ``x`` are checked (at trace time, so free under ``jit``).
+
+        >>> f = Para.linear(Euclid(2), Euclid(1), name="fc", bias=False)
+        >>> f.apply({"fc": {"W": jnp.ones((2, 1))}}, jnp.array([1.0, 2.0]))
+        Array([3.], dtype=float32)
         """
         self.check_params(params)
         self.dom.check(x, what="input")
@@ -326,7 +361,12 @@ class Para:
     __call__ = apply
 
     def apply_batch(self, params: Params, xs: Any, *, key: jax.Array | None = None) -> Any:
-        """Run the arrow on a batch (leading axis of every input array), via ``jax.vmap``."""
+        """Run the arrow on a batch (leading axis of every input array), via ``jax.vmap``.
+
+        >>> f = Para.linear(Euclid(2), Euclid(1), name="fc", bias=False)
+        >>> f.apply_batch({"fc": {"W": jnp.ones((2, 1))}}, jnp.ones((4, 2))).shape
+        (4, 1)
+        """
         self.check_params(params)
         self.dom.check(xs, batch_dims=1, what="input")
         if self.stochastic:
@@ -339,7 +379,13 @@ class Para:
 
     # --- composition ---------------------------------------------------------------------
     def then(self, *others: Para) -> Para:
-        """Sequential composition ``self >> others[0] >> ...`` (checked types)."""
+        """Sequential composition ``self >> others[0] >> ...`` (checked types).
+
+        >>> Para.id(Euclid(1)).then(Para.id(Euclid(2)))
+        Traceback (most recent call last):
+        ...
+        catlearn.errors.TypeMismatch: Cannot compose Para(Euclid(1) -> Euclid(1); no parameters) >> ...
+        """
         result = self
         for other in others:
             result = _then(result, other)
@@ -351,7 +397,11 @@ class Para:
         return _then(self, other)
 
     def tensor(self, *others: Para | Ty) -> Para:
-        """Parallel composition ``self @ others[0] @ ...``; a bare type means its identity."""
+        """Parallel composition ``self @ others[0] @ ...``; a bare type means its identity.
+
+        >>> Para.id(Euclid(1)).tensor(Euclid(2)).cod
+        Euclid(1) @ Euclid(2)
+        """
         result = self
         for other in others:
             result = _tensor(result, other if isinstance(other, Para) else Para.id(other))
