@@ -218,6 +218,27 @@ class Learner:
         return cls._make(ty, ty, {}, {}, lambda p, a: a, lambda p, a, b: {},
                          lambda p, a, b: b)
 
+    @classmethod
+    def swap(cls, a: Ty, b: Ty) -> Learner:
+        """The symmetry ``a @ b -> b @ a``: no parameters, its request swaps the target back.
+
+        >>> from catlearn.types import Euclid
+        >>> Learner.swap(Euclid(1), Euclid(2)).request({}, (jnp.zeros(1), jnp.zeros(2)),
+        ...                                           (jnp.ones(2), jnp.ones(1)))
+        (Array([1.], dtype=float32), Array([1., 1.], dtype=float32))
+        """
+        dom, cod, n, m = a @ b, b @ a, len(a), len(b)
+
+        def implement(p: Params, x: Any) -> Any:
+            xs = dom.split(x)
+            return cod.join(xs[n:] + xs[:n])
+
+        def request(p: Params, x: Any, y: Any) -> Any:
+            ys = cod.split(y)
+            return dom.join(ys[m:] + ys[:m])
+
+        return cls._make(dom, cod, {}, {}, implement, lambda p, x, y: {}, request)
+
     def then(self, *others: Learner) -> Learner:
         """Sequential composition ``(I*J, U*V, r*s)`` (see the module docstring).
 

@@ -214,3 +214,14 @@ def test_error_without_invertible_derivative():
         L.request(p, jnp.ones(2), jnp.ones(1))
     with pytest.raises(HyperparameterError, match="q > 1"):
         power_error(1.0)
+
+
+def test_swap_is_natural_x64(x64, getkey):
+    """swap >> (L_K @ L_I) = (L_I @ L_K) >> swap (the symmetry of Learn is natural)."""
+    I, _, K, p = three_layers(getkey)
+    LI, LK = gradient_learner(I, 0.1), gradient_learner(K, 0.1)
+    lhs = Learner.swap(E2, Euclid(4)) >> (LK @ LI)
+    rhs = (LI @ LK) >> Learner.swap(E3, E1)
+    a, b = jax.random.normal(getkey(), (2,)), jax.random.normal(getkey(), (4,))
+    c, d = jax.random.normal(getkey(), (1,)), jax.random.normal(getkey(), (3,))
+    assert learner_gap(lhs, rhs, p, (a, b), (c, d)) == 0.0
