@@ -229,6 +229,8 @@ def _check_targets(model: Para, y: Any, loss: str | Loss | None, n: int, what: s
             return jax.nn.one_hot(y, k)
         return y
     want = (n, *cod.shape)
+    if tuple(y.shape) == (n,) and cod.shape == (1,):  # one scalar target per example
+        y = y.reshape(want)
     if tuple(y.shape) != want:
         raise ShapeError(
             f"Expected {what} targets of shape {want} for the loss {loss!r} and output {cod}, "

@@ -252,3 +252,11 @@ def test_bad_hyperparameters():
         _fit(model, X, y, epochs=-1)
     with pytest.raises(HyperparameterError, match="metric"):
         _fit(model, X, y, metric="f1")
+
+
+def test_scalar_targets_for_one_output():
+    model = Para.linear(Euclid(2), Euclid(1), name="fc")
+    params = {"fc": {"W": jnp.ones((2, 1)), "b": jnp.zeros(1)}}
+    X = np.array([[1.0, 2.0], [0.0, 1.0]], np.float32)
+    out = evaluate(model, params, (X, np.array([3.0, 0.0])), loss="mse", metric=None)
+    assert out == {"loss": 0.5}
