@@ -9,19 +9,16 @@ Two related notions, from two papers:
   :math:`f_x` of :math:`y \mapsto \partial e/\partial x (x, y)`. :class:`ErrorFn` carries
   :math:`e` and that inverse in closed form. Supported (invertible) errors:
 
-  ==========================  ==================================  ==================================
-  error                        :math:`e(x, y)`                     :math:`f_x(g)` (request)
-  ==========================  ==================================  ==================================
-  :data:`squared_error`        :math:`\tfrac12 (x-y)^2`            :math:`x - g`
-  :func:`scaled_squared_error` :math:`\tfrac c2 (x-y)^2`           :math:`x - g / c`
-  :func:`power_error`          :math:`|x-y|^q / q,\ q > 1`         :math:`x - \mathrm{sign}(g)|g|^{1/(q-1)}`
-  ==========================  ==================================  ==================================
+  * :data:`squared_error`: :math:`e = \tfrac12 (x-y)^2`, request :math:`f_x(g) = x - g`;
+  * :func:`scaled_squared_error`: :math:`e = \tfrac c2 (x-y)^2`, request :math:`f_x(g) = x - g/c`;
+  * :func:`power_error`: :math:`e = |x-y|^q / q` with :math:`q > 1`, request
+    :math:`f_x(g) = x - \mathrm{sign}(g)|g|^{1/(q-1)}`.
 
   :data:`absolute_error` and :func:`huber_error` have derivatives that are not invertible
   (flat pieces); they are valid errors for updates, but building a learner that needs their
   request map raises :class:`~catlearn.errors.NotInvertibleError`.
 
-* A **loss** (Cruttwell et al., *Categorical Foundations of Gradient-Based Learning*, §3) is a
+* A **loss** (Cruttwell et al., *Categorical Foundations of Gradient-Based Learning*) is a
   map :math:`\mathrm{loss} : B \otimes B \to \mathbb R` (prediction, target), used as its
   reverse-derivative lens: :func:`mse`, :func:`half_sse`, :func:`softmax_cross_entropy`,
   :func:`binary_cross_entropy`; and the learning rate is the lens
@@ -314,7 +311,7 @@ def binary_cross_entropy(ty: Euclid | int) -> Lens:
 
 def learning_rate(eps: float) -> Lens:
     r"""The learning-rate lens :math:`\alpha : (\mathbb R, \mathbb R) \to (1, 1)`:
-    get discards the loss, put returns :math:`-\varepsilon` (Cruttwell et al., §3.3).
+    get discards the loss, put returns :math:`-\varepsilon` (Cruttwell et al.).
 
     Composed after a loss, it seeds the backward pass:
     ``(model >> loss >> learning_rate(eps)).put(x, ())`` is :math:`-\varepsilon\nabla`.

@@ -1,5 +1,5 @@
 r"""Optimisers as lenses (Cruttwell, Gavranović, Ghani, Wilson, Zanasi, *Categorical
-Foundations of Gradient-Based Learning*, §3.4), with both-way adapters to optax.
+Foundations of Gradient-Based Learning*), with both-way adapters to optax.
 
 An optimiser on parameters :math:`P` with state :math:`S` is a lens
 
@@ -209,7 +209,7 @@ def momentum(lr: float, gamma: float = 0.9) -> Optimiser:
 
 
 def nesterov(lr: float, gamma: float = 0.9) -> Optimiser:
-    r"""Nesterov momentum as a lens with a look-ahead get (Cruttwell et al., Example 3.x):
+    r"""Nesterov momentum as a lens with a look-ahead get (Cruttwell et al.):
 
     .. math::
        \mathrm{get}(p, v) = p + \gamma v, \qquad v' = \gamma v - \varepsilon g, \qquad p' = p + v'.
