@@ -21,6 +21,7 @@ writes ``benchmarks/results/networks.json`` and ``networks.md``.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -48,15 +49,21 @@ NETWORKS = {"asia": asia, "sprinkler": sprinkler, "burglary": burglary}
 
 
 def timeit(fns: dict, repeats: int) -> dict:
-    """Interleaved timing after a warm-up call; min and median seconds per call."""
+    """Interleaved timing after a warm-up call, garbage collector paused inside each timed
+    call; min and median seconds per call."""
     for f in fns.values():
         jax.block_until_ready(f())
     times: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(repeats):
         for k, f in fns.items():
-            t0 = time.perf_counter()
-            jax.block_until_ready(f())
-            times[k].append(time.perf_counter() - t0)
+            gc.collect()
+            gc.disable()  # no collector pauses inside a timed call (same for every side)
+            try:
+                t0 = time.perf_counter()
+                jax.block_until_ready(f())
+                times[k].append(time.perf_counter() - t0)
+            finally:
+                gc.enable()
     return {k: {"min_s": min(v), "median_s": float(np.median(v))} for k, v in times.items()}
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import jax
@@ -296,7 +297,6 @@ class BayesNet:
         cards = [self.cards[v] for v in ev_names]
         out = [idx[q] for q in query]
 
-        @jax.jit
         def run(tables: list[Any], ev: Any) -> tuple[Any, Any]:
             ops: list[Any] = []
             for t, s in zip(tables, subs):
@@ -318,7 +318,8 @@ class BayesNet:
             dt = tables[0].dtype
             return jnp.asarray(un / (z if z > 0 else 1.0), dt), jnp.asarray(z, dt)
 
-        fn = [run, tables, run_numpy, 0]
+        # tables are constants of the compiled query: the call passes only the evidence
+        fn = [jax.jit(partial(run, tables)), tables, run_numpy, 0, run]
         self._cache[key] = fn
         return fn
 
@@ -350,11 +351,14 @@ class BayesNet:
         ev_names = tuple(sorted(evidence))
         ev = np.asarray([self.state_index(n, evidence[n]) for n in ev_names], dtype=np.int32)
         entry = self._query_fn(query, ev_names)
-        run, tables, run_numpy, calls = entry
+        run, tables, run_numpy, calls, _ = entry
         entry[3] += 1
         # a query shape asked up to 3 times runs eagerly (no compile); from then on it is jitted
         eager = calls < 3 if jit is None else not jit
-        post, z = (run_numpy if eager and is_concrete(tables) else run)(tables, ev)
+        if eager and is_concrete(tables):
+            post, z = run_numpy(tables, ev)
+        else:
+            post, z = run(ev)
         if float(z) <= 0.0:
             raise ZeroEvidenceError(
                 f"The evidence {evidence} has probability 0 in this network, so the posterior "
@@ -391,11 +395,11 @@ class BayesNet:
                                    f"values from {col.min()} to {col.max()}.")
             cols.append(col.astype(np.int32))
         ev = jnp.asarray(np.stack(cols, axis=1))
-        run, tables, _, _ = self._query_fn(query, ev_names)
+        _, tables, _, _, run = self._query_fn(query, ev_names)
         key = ("batch", query, ev_names)
         if key not in self._cache:
-            self._cache[key] = jax.jit(jax.vmap(run, in_axes=(None, 0)))
-        post, z = self._cache[key](tables, ev)
+            self._cache[key] = jax.jit(jax.vmap(partial(run, tables)))
+        post, z = self._cache[key](ev)
         bad = np.flatnonzero(np.asarray(z) <= 0)
         if bad.size:
             case = {n: int(c[bad[0]]) for n, c in zip(ev_names, cols)}
@@ -423,7 +427,7 @@ class BayesNet:
         True
         """
         names = tuple(given) + tuple(variables)
-        _, tables, run_numpy, _ = self._query_fn(names, ())
+        _, tables, run_numpy, _, _ = self._query_fn(names, ())
         joint, _ = run_numpy(tables, ())
         ng = len(given)
         z = jnp.sum(joint, axis=tuple(range(ng, len(names))), keepdims=True)
