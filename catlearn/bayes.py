@@ -264,8 +264,11 @@ def pearl_update(prior: Any, kernel: Any, likelihood: Any) -> Any:
 
     .. math:: \pi'(x) \propto \pi(x) \textstyle\sum_y f(y \mid x)\, q(y).
 
-    ``likelihood`` is an array of shape ``cod sizes`` (non-negative, any scale). Raises
-    :class:`ZeroEvidenceError` when :math:`\sum_x \pi(x) (f q)(x) = 0`.
+    Finite: ``likelihood`` is an array of shape ``cod sizes`` (non-negative, any scale).
+    LinearGaussian: ``likelihood = (channel, z)``, the Gaussian likelihood
+    :math:`q(y) = N(z; Hy + c, R)` of a reading ``z`` through a LinearGaussian ``channel``
+    :math:`y \mapsto N(Hy + c, R)`; then :math:`\pi' = (f \gg \text{channel})^\dagger_\pi(z)`.
+    Raises :class:`ZeroEvidenceError` when :math:`\sum_x \pi(x) (f q)(x) = 0`.
 
     >>> from catlearn.markov import Finite
     >>> from catlearn.types import Fin
@@ -274,8 +277,10 @@ def pearl_update(prior: Any, kernel: Any, likelihood: Any) -> Any:
     [0.1111, 0.8889]
     """
     _check_state(prior, kernel)
+    if _is_gaussian(kernel):
+        return _pearl_gaussian(prior, kernel, likelihood)
     if not isinstance(kernel, Finite):
-        raise TypeMismatch(f"Expected a Finite kernel for Pearl's rule, got {kernel!r}.")
+        raise TypeMismatch(f"Expected a Finite or LinearGaussian kernel, got {kernel!r}.")
     q = jnp.asarray(likelihood, dtype=kernel.array.dtype)
     cs = kernel.array.shape[len(kernel.dom):]
     if q.shape != cs:
@@ -295,6 +300,21 @@ def pearl_update(prior: Any, kernel: Any, likelihood: Any) -> Any:
         raise _zero_evidence("the virtual evidence (likelihood)")
     post = jnp.where(ev > 0, w / jnp.where(ev > 0, ev, 1.0), prior.array.reshape(nx))
     return Finite(post.reshape(prior.array.shape), Ty(), prior.cod, validate=False)
+
+
+def _pearl_gaussian(prior: Any, kernel: Any, likelihood: Any) -> Any:
+    if not (isinstance(likelihood, tuple | list) and len(likelihood) == 2
+            and _is_gaussian(likelihood[0])):
+        raise TypeError(
+            "Expected the virtual evidence for a LinearGaussian kernel as a pair (channel, z): "
+            "a LinearGaussian channel from the kernel's codomain and a reading z of its output, "
+            f"got {type(likelihood).__name__} instead.")
+    channel, z = likelihood
+    from catlearn._bayes_gaussian import condition_gaussian
+
+    joint = prior >> type(prior).copy(prior.cod) >> (type(prior).id(prior.cod)
+                                                     @ (kernel >> channel))
+    return condition_gaussian(joint, {1: z})
 
 
 def jeffrey_update(prior: Any, kernel: Any, target: Any) -> Any:
