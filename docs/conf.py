@@ -232,9 +232,12 @@ def _api_index() -> str:
 
 
 def _gallery() -> str:
-    scripts = sorted(
-        p for p in (ROOT / "examples").glob("*.py") if not p.name.startswith("_") and _present(p)
-    )
+    found = {
+        p.stem: p for p in (ROOT / "examples").glob("*.py")
+        if not p.name.startswith("_") and _present(p)
+    }
+    order = [n for n in EXAMPLES if n in found] + sorted(set(found) - set(EXAMPLES))
+    scripts = [found[n] for n in order]
     if not scripts:
         return "\n*No example scripts yet.*\n"
     out = []
