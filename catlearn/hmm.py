@@ -264,21 +264,19 @@ def _check_obs(hmm: HMM, obs: Any) -> jax.Array:
     return obs
 
 
-def _forward(initial: jax.Array, transition: jax.Array, lik: jax.Array, *,
+def _forward(initial: jax.Array, transition: jax.Array, emission: jax.Array, obs: jax.Array, *,
              keep: bool) -> tuple[jax.Array, jax.Array, jax.Array]:
-    """Scaled forward pass over likelihood rows ``lik[t, i] = p(y_t | z_t = i)``."""
+    """Scaled forward pass; the likelihood row ``p(y_t | z_t = .)`` is gathered inside the loop."""
+    emission_t = emission.T
 
-    def step(carry, l_t):
+    def step(carry, y):
         pred, ll = carry
-        unnorm = pred * l_t
+        unnorm = pred * emission_t[y]
         c = jnp.sum(unnorm)
-        ok = c > 0
-        filt = jnp.where(ok, unnorm / jnp.where(ok, c, 1.0), pred)   # zero evidence -> prior
-        ll = ll + jnp.log(c)
-        nxt = filt @ transition
-        return (nxt, ll), ((filt, pred) if keep else None)
+        filt = jnp.where(c > 0, unnorm / c, pred)   # zero evidence -> the prior (no NaN)
+        return (filt @ transition, ll + jnp.log(c)), ((filt, pred) if keep else None)
 
-    (_, ll), out = jax.lax.scan(step, (initial, jnp.zeros((), initial.dtype)), lik)
+    (_, ll), out = jax.lax.scan(step, (initial, jnp.zeros((), initial.dtype)), obs)
     if keep:
         return ll, out[0], out[1]
     return ll, None, None  # type: ignore[return-value]
@@ -300,7 +298,7 @@ def hmm_filter(hmm: HMM, obs: Any) -> HMMFiltered:
 
 @jax.jit
 def _filter(hmm: HMM, obs: jax.Array) -> HMMFiltered:
-    ll, filt, pred = _forward(hmm.initial, hmm.transition, hmm.emission.T[obs], keep=True)
+    ll, filt, pred = _forward(hmm.initial, hmm.transition, hmm.emission, obs, keep=True)
     return HMMFiltered(ll, filt, pred)
 
 
@@ -316,7 +314,7 @@ def hmm_log_likelihood(hmm: HMM, obs: Any) -> jax.Array:
 
 @jax.jit
 def _log_likelihood(hmm: HMM, obs: jax.Array) -> jax.Array:
-    return _forward(hmm.initial, hmm.transition, hmm.emission.T[obs], keep=False)[0]
+    return _forward(hmm.initial, hmm.transition, hmm.emission, obs, keep=False)[0]
 
 
 def hmm_smoother(hmm: HMM, obs: Any) -> HMMSmoothed:

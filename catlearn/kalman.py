@@ -14,7 +14,8 @@ Filtering and Smoothing* (2013).
 
 Numerics: only the innovation covariance :math:`S = H P H^\top + R` is factorised
 (Cholesky; it is positive definite because :math:`R` is required to be), the covariance
-update uses the Joseph form, and the smoother gain uses a symmetric pseudo-inverse
+update is the symmetrised :math:`P - KSK^\top` (or, with ``joseph=True``, the Joseph form
+:math:`(I-KH)P(I-KH)^\top + KRK^\top`, which stays PSD under rounding), and the smoother gain uses a symmetric pseudo-inverse
 (generalised Schur complement). So a **singular process noise** :math:`Q` (e.g. the
 rank-2 white-acceleration noise of a 4-D constant-velocity target) and a singular
 :math:`P_0` work, where a Cholesky factor of :math:`Q` does not exist. All functions are
@@ -264,16 +265,19 @@ def _sym(p: jax.Array) -> jax.Array:
     return (p + p.T) / 2
 
 
-def _update(model: LGSSM, m: jax.Array, p: jax.Array, y: jax.Array):
+def _update(model: LGSSM, m: jax.Array, p: jax.Array, y: jax.Array, joseph: bool):
     """Condition N(m, P) on y = Hx + d + N(0, R): returns filtered mean, cov, log p(y)."""
     h, r = model.emission, model.emission_cov
-    s = _sym(h @ p @ h.T + r)
+    s = h @ p @ h.T + r                            # only its lower triangle is read
     chol = cho_factor(s, lower=True)
     resid = y - (h @ m + model.emission_bias)
     kt = cho_solve(chol, h @ p)                    # K^T = S^{-1} H P
     m_f = m + kt.T @ resid
-    ikh = jnp.eye(m.shape[0], dtype=m.dtype) - kt.T @ h
-    p_f = _sym(ikh @ p @ ikh.T + kt.T @ r @ kt)    # Joseph form
+    if joseph:
+        ikh = jnp.eye(m.shape[0], dtype=m.dtype) - kt.T @ h
+        p_f = _sym(ikh @ p @ ikh.T + kt.T @ r @ kt)
+    else:
+        p_f = _sym(p - kt.T @ s @ kt)
     ll = -0.5 * (resid @ cho_solve(chol, resid) + 2 * jnp.sum(jnp.log(jnp.diag(chol[0])))
                  + resid.shape[0] * _LOG2PI)
     return m_f, p_f, ll
@@ -281,13 +285,13 @@ def _update(model: LGSSM, m: jax.Array, p: jax.Array, y: jax.Array):
 
 def _predict(model: LGSSM, m: jax.Array, p: jax.Array):
     f = model.dynamics
-    return f @ m + model.dynamics_bias, _sym(f @ p @ f.T + model.dynamics_cov)
+    return f @ m + model.dynamics_bias, f @ p @ f.T + model.dynamics_cov
 
 
-def _run(model: LGSSM, obs: jax.Array, *, keep: bool):
+def _run(model: LGSSM, obs: jax.Array, *, keep: bool, joseph: bool):
     def step(carry, y):
         m, p, ll = carry
-        m_f, p_f, l_t = _update(model, m, p, y)
+        m_f, p_f, l_t = _update(model, m, p, y, joseph)
         m_n, p_n = _predict(model, m_f, p_f)
         return (m_n, p_n, ll + l_t), ((m_f, p_f, m, p) if keep else None)
 
@@ -295,42 +299,44 @@ def _run(model: LGSSM, obs: jax.Array, *, keep: bool):
     return jax.lax.scan(step, init, obs)
 
 
-def kalman_filter(model: LGSSM, obs: Any) -> KalmanFiltered:
+def kalman_filter(model: LGSSM, obs: Any, *, joseph: bool = False) -> KalmanFiltered:
     r"""Kalman filter: :math:`p(x_t \mid y_{\le t})` for every ``t`` and :math:`\log p(y)`.
 
     Update :math:`S = HPH^\top + R`, :math:`K = PH^\top S^{-1}`, :math:`m \leftarrow m + K(y - Hm
-    - d)`, :math:`P \leftarrow (I-KH)P(I-KH)^\top + KRK^\top`; predict :math:`m \leftarrow Fm + b`,
+    - d)`, :math:`P \leftarrow P - KSK^\top` (symmetrised; ``joseph=True``: the Joseph form
+    :math:`(I-KH)P(I-KH)^\top + KRK^\top`, more robust in float32 at about twice the cost of
+    the covariance update); predict :math:`m \leftarrow Fm + b`,
     :math:`P \leftarrow FPF^\top + Q`. Kalman (1960).
 
     >>> m = LGSSM(jnp.zeros(1), jnp.eye(1), jnp.eye(1), jnp.zeros((1, 1)), jnp.eye(1), jnp.eye(1))
     >>> kalman_filter(m, jnp.array([[2.0]])).means.round(4)
     Array([[1.]], dtype=float32)
     """
-    return _filter(model, _check_obs(model, obs))
+    return _filter(model, _check_obs(model, obs), bool(joseph))
 
 
-@jax.jit
-def _filter(model: LGSSM, obs: jax.Array) -> KalmanFiltered:
-    (_, _, ll), (m_f, p_f, m_p, p_p) = _run(model, obs, keep=True)
+@partial(jax.jit, static_argnums=2)
+def _filter(model: LGSSM, obs: jax.Array, joseph: bool = False) -> KalmanFiltered:
+    (_, _, ll), (m_f, p_f, m_p, p_p) = _run(model, obs, keep=True, joseph=joseph)
     return KalmanFiltered(ll, m_f, p_f, m_p, p_p)
 
 
-def kalman_log_likelihood(model: LGSSM, obs: Any) -> jax.Array:
+def kalman_log_likelihood(model: LGSSM, obs: Any, *, joseph: bool = False) -> jax.Array:
     r""":math:`\log p(y_{0:T-1}) = \sum_t \log N(y_t; H m_{t|t-1} + d, S_t)` (no marginals stored).
 
     >>> m = LGSSM(jnp.zeros(1), jnp.eye(1), jnp.eye(1), jnp.zeros((1, 1)), jnp.eye(1), jnp.eye(1))
     >>> float(kalman_log_likelihood(m, jnp.zeros((1, 1)))).__round__(4)   # log N(0; 0, 2)
     -1.2655
     """
-    return _log_likelihood(model, _check_obs(model, obs))
+    return _log_likelihood(model, _check_obs(model, obs), bool(joseph))
 
 
-@jax.jit
-def _log_likelihood(model: LGSSM, obs: jax.Array) -> jax.Array:
-    return _run(model, obs, keep=False)[0][2]
+@partial(jax.jit, static_argnums=2)
+def _log_likelihood(model: LGSSM, obs: jax.Array, joseph: bool = False) -> jax.Array:
+    return _run(model, obs, keep=False, joseph=joseph)[0][2]
 
 
-def rts_smoother(model: LGSSM, obs: Any) -> KalmanSmoothed:
+def rts_smoother(model: LGSSM, obs: Any, *, joseph: bool = False) -> KalmanSmoothed:
     r"""Rauch–Tung–Striebel smoother: :math:`p(x_t \mid y_{0:T-1})` for every ``t``.
 
     :math:`G_t = P_{t|t} F^\top P_{t+1|t}^{+}` (pseudo-inverse, so singular predicted
@@ -343,12 +349,12 @@ def rts_smoother(model: LGSSM, obs: Any) -> KalmanSmoothed:
     Array([[0.6667],
            [0.6667]], dtype=float32)
     """
-    return _smoother(model, _check_obs(model, obs))
+    return _smoother(model, _check_obs(model, obs), bool(joseph))
 
 
-@jax.jit
-def _smoother(model: LGSSM, obs: jax.Array) -> KalmanSmoothed:
-    f = _filter(model, obs)
+@partial(jax.jit, static_argnums=2)
+def _smoother(model: LGSSM, obs: jax.Array, joseph: bool = False) -> KalmanSmoothed:
+    f = _filter(model, obs, joseph)
     F = model.dynamics
 
     def step(carry, xs):
@@ -368,7 +374,7 @@ def _smoother(model: LGSSM, obs: jax.Array) -> KalmanSmoothed:
     return KalmanSmoothed(*f, ms, ps)
 
 
-def kalman_predict(model: LGSSM, obs: Any, n: int) -> KalmanPrediction:
+def kalman_predict(model: LGSSM, obs: Any, n: int, *, joseph: bool = False) -> KalmanPrediction:
     r"""``n``-step prediction of states and observations after the last observation.
 
     Repeated composition with the dynamics kernel: :math:`m \leftarrow Fm + b`,
@@ -381,12 +387,12 @@ def kalman_predict(model: LGSSM, obs: Any, n: int) -> KalmanPrediction:
     """
     if not isinstance(n, int | np.integer) or n < 1:
         raise DataError(f"Expected a number of steps n >= 1, got n={n!r} instead.")
-    return _predict_n(model, _check_obs(model, obs), int(n))
+    return _predict_n(model, _check_obs(model, obs), int(n), bool(joseph))
 
 
-@partial(jax.jit, static_argnums=2)
-def _predict_n(model: LGSSM, obs: jax.Array, n: int) -> KalmanPrediction:
-    f = _filter(model, obs)
+@partial(jax.jit, static_argnums=(2, 3))
+def _predict_n(model: LGSSM, obs: jax.Array, n: int, joseph: bool = False) -> KalmanPrediction:
+    f = _filter(model, obs, joseph)
     h, r = model.emission, model.emission_cov
 
     def step(carry, _):

@@ -111,6 +111,15 @@ def test_batch_update_equals_sequential(x64, singular_q):
             assert np.abs(np.asarray(s.predicted_covs[t + 1]) - block(cov_t, t + 1, n)).max() < 1e-10
 
 
+def test_joseph_form_agrees(x64):
+    model = constant_velocity()
+    _, obs = lgssm_sample(model, 20, key=jax.random.key(8))
+    a, b = rts_smoother(model, obs), rts_smoother(model, obs, joseph=True)
+    assert tree_maxdiff(a, b) < 1e-10
+    assert abs(float(kalman_log_likelihood(model, obs, joseph=True)) - float(a.log_likelihood)) < 1e-10
+    assert tree_maxdiff(kalman_predict(model, obs, 2, joseph=True), kalman_predict(model, obs, 2)) < 1e-10
+
+
 def test_static_state_is_conjugate_normal_update(x64):
     """F = I, Q = 0: the filter is the conjugate Normal update with all observations at once."""
     model = LGSSM(jnp.zeros(1), 4.0 * jnp.eye(1), jnp.eye(1), jnp.zeros((1, 1)), jnp.eye(1),
@@ -140,7 +149,8 @@ def test_singular_process_noise(x64):
     # and in float32 over a long track
     with jax.default_device(jax.devices("cpu")[0]):
         m32 = jax.tree_util.tree_map(lambda a: a.astype(jnp.float32), model)
-        s32 = jax.jit(rts_smoother)(m32, lgssm_sample(m32, 2000, key=jax.random.key(3))[1])
+        y32 = lgssm_sample(m32, 2000, key=jax.random.key(3))[1]
+        s32 = rts_smoother(m32, y32)
     assert all(bool(jnp.all(jnp.isfinite(x))) for x in s32)
     assert float(jnp.linalg.eigvalsh(s32.covs).min()) > -1e-3
 
@@ -261,3 +271,19 @@ def test_filter_and_smoother_equal_kernel_composition_and_inversion(x64):
         smooth = smooth >> invert(dyn, filtered[t])
         assert float(jnp.abs(smooth.b - s.smoothed_means[t]).max()) < 1e-9
         assert float(jnp.abs(smooth.cov - s.smoothed_covs[t]).max()) < 1e-9
+
+
+def test_example_kalman_tracker(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "kalman_tracker.py"
+    spec = importlib.util.spec_from_file_location("kalman_tracker", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    out = mod.main(fast=True, plot=str(tmp_path / "track.png"))
+    assert out["rmse_smoother"] < out["rmse_filter"] < 0.6 * out["rmse_measurements"]
+    assert out["rmse_filter_all_targets"] < 0.6 * out["rmse_measurements_all_targets"]
+    assert 0.5 * out["q_true"] < out["q_fit"] < 2 * out["q_true"]
+    assert 0.5 * out["r_true"] < out["r_fit"] < 2 * out["r_true"]
+    assert (tmp_path / "track.png").stat().st_size > 0
