@@ -454,8 +454,10 @@ class BayesLens:
 
     so for exact lenses (:func:`bayes_lens`) the composite's backward is the inverse of the
     composite: :math:`(f \gg g)^\dagger_\pi = g^\dagger_{\pi \gg f} \gg f^\dagger_\pi`.
-    For conjugate families (:mod:`catlearn.conjugate`) ``forward`` is the log-likelihood and
-    the backward map sends a prior to ``observation ↦ posterior``; those lenses are used alone.
+    For conjugate families (:mod:`catlearn.conjugate`) ``forward`` is the likelihood kernel
+    (a :class:`~catlearn.markov.Sampler` with its log-density) and the backward map sends a
+    prior, given by its hyperparameters, to ``observation ↦ posterior``; those lenses have
+    ``composable=False`` and are used on their own.
 
     >>> from catlearn.markov import Finite
     >>> from catlearn.types import Fin
@@ -467,9 +469,10 @@ class BayesLens:
     [0.625, 0.375]
     """
 
-    __slots__ = ("backward", "forward", "name")
+    __slots__ = ("backward", "composable", "forward", "name")
 
-    def __init__(self, forward: Any, backward: Callable[[Any], Any], *, name: str = "lens"):
+    def __init__(self, forward: Any, backward: Callable[[Any], Any], *, name: str = "lens",
+                 composable: bool = True):
         if not callable(backward):
             raise TypeError(
                 f"Expected backward to be a function prior -> inverse kernel, got "
@@ -477,6 +480,7 @@ class BayesLens:
         object.__setattr__(self, "forward", forward)
         object.__setattr__(self, "backward", backward)
         object.__setattr__(self, "name", name)
+        object.__setattr__(self, "composable", composable)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("BayesLens is immutable.")
@@ -519,7 +523,7 @@ class BayesLens:
 def _then_lens(f: BayesLens, g: BayesLens) -> BayesLens:
     if not isinstance(g, BayesLens):
         raise TypeMismatch(f"Expected a BayesLens after {f!r} >> ..., got {g!r}.")
-    if not hasattr(f.forward, "then") or not hasattr(g.forward, "then"):
+    if not (f.composable and g.composable):
         raise TypeMismatch(
             f"Cannot compose {f!r} >> {g!r}: their forward parts are not kernels with >> "
             f"(conjugate-family lenses are used on their own); use bayes_lens(kernel) parts.")

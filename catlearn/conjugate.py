@@ -37,6 +37,8 @@ from jax.scipy.special import betaln, gammaln
 
 from catlearn.bayes import BayesLens, _check_finite, _check_positive, _check_support, _concrete
 from catlearn.errors import HyperparameterError, ShapeError
+from catlearn.markov import Sampler
+from catlearn.types import Euclid, Fin, Ty
 
 __all__ = [
     "Beta",
@@ -201,12 +203,19 @@ class _Family:
         return post
 
     def lens(self) -> BayesLens:
-        """The Bayesian lens (likelihood, prior ↦ (observation ↦ posterior))."""
+        """The Bayesian lens (likelihood kernel, prior ↦ (observation ↦ posterior))."""
 
         def backward(prior: Any) -> Any:
             return lambda obs: self.update_one(prior, obs)
 
-        return BayesLens(self.log_likelihood, backward, name=type(self).__name__)
+        return BayesLens(self.likelihood(), backward, name=type(self).__name__,
+                         composable=False)
+
+    def likelihood(self) -> Any:
+        """The likelihood as a kernel θ ↦ p(- | θ): a :class:`~catlearn.markov.Sampler` with
+        ``log_prob(y, x=θ)`` (or the bare log-likelihood ``(θ, obs) ↦ log p`` for regression)."""
+        dom, cod, draw = self._kernel_parts()
+        return Sampler(draw, dom, cod, log_prob_fn=lambda y, theta: self.log_likelihood(theta, y))
 
     def _check_data(self, data: Any) -> None:  # pragma: no cover - overridden
         pass
@@ -227,6 +236,12 @@ class BetaBernoulli(_Family):
 
     def _check_data(self, data: Any) -> None:
         _check_support(data, 0, 1, "Bernoulli observation", integer=True)
+
+    def _kernel_parts(self) -> tuple[Ty, Ty, Any]:
+        def draw(key: jax.Array, theta: Any) -> jax.Array:
+            return jax.random.bernoulli(key, theta).astype(jnp.int32)
+
+        return Euclid(), Fin(2), draw
 
     def update(self, prior: Beta, data: Any) -> Beta:
         """Beta(α + Σy, β + n − Σy)."""
@@ -275,6 +290,12 @@ class BetaBinomial(_Family):
 
     def _check_data(self, data: Any) -> None:
         _check_support(data, 0, self.trials, "Binomial observation", integer=True)
+
+    def _kernel_parts(self) -> tuple[Ty, Ty, Any]:
+        def draw(key: jax.Array, theta: Any) -> jax.Array:
+            return jnp.sum(jax.random.bernoulli(key, theta, (self.trials,))).astype(jnp.int32)
+
+        return Euclid(), Fin(self.trials + 1), draw
 
     def update(self, prior: Beta, data: Any) -> Beta:
         """Beta(α + Σk, β + Σ(n − k))."""
@@ -333,6 +354,12 @@ class DirichletCategorical(_Family):
     def _check_data(self, data: Any) -> None:
         _check_support(data, 0, self.k - 1, f"Categorical observation on Fin({self.k})",
                        integer=True)
+
+    def _kernel_parts(self) -> tuple[Ty, Ty, Any]:
+        def draw(key: jax.Array, theta: Any) -> jax.Array:
+            return jax.random.categorical(key, jnp.log(theta)).astype(jnp.int32)
+
+        return Euclid(self.k), Fin(self.k), draw
 
     def _check_prior(self, prior: Dirichlet) -> None:
         if jnp.shape(prior.alpha) != (self.k,):
@@ -394,6 +421,12 @@ class NormalKnownVariance(_Family):
             raise ShapeError(
                 f"Expected a batch of scalar observations of shape (n,), got shape "
                 f"{jnp.shape(data)} instead; pass data.reshape(-1) for one scalar per example.")
+
+    def _kernel_parts(self) -> tuple[Ty, Ty, Any]:
+        def draw(key: jax.Array, theta: Any) -> jax.Array:
+            return theta + jnp.sqrt(self.var) * jax.random.normal(key, jnp.shape(theta))
+
+        return Euclid(), Euclid(), draw
 
     def update(self, prior: Normal, data: Any) -> Normal:
         """N(μ_n, v_n) with 1/v_n = 1/v + n/σ², μ_n = v_n (m/v + Σy/σ²)."""
@@ -460,6 +493,11 @@ class NormalInverseGammaRegression(_Family):
                 f"{jnp.shape(X)} and y of shape {jnp.shape(y)} instead.")
         _check_finite(X, "regression input X")
         _check_finite(y, "regression target y")
+
+    def likelihood(self) -> Any:
+        """The log-likelihood ``((w, σ²), (x, y)) ↦ log N(y; xᵀw, σ²)`` (the input ``x`` is data,
+        not drawn, so the forward part is this function rather than a Sampler)."""
+        return self.log_likelihood
 
     def update_one(self, prior: NormalInverseGamma, obs: Any) -> NormalInverseGamma:
         """The posterior after one pair ``(x, y)`` with ``x`` of shape ``(d,)``."""

@@ -180,7 +180,14 @@ def test_lenses(x64):
     assert isinstance(lens, BayesLens)
     prior = Beta(2.0, 3.0)
     assert tree_allclose(lens.update(prior, 1), Beta(3.0, 3.0))
-    assert np.isclose(lens.forward(0.25, 1), np.log(0.25))
+    assert np.isclose(lens.forward.log_prob(1, 0.25), np.log(0.25))
+    draws = lens.forward.sample(jax.random.key(0), 2000, x=jnp.asarray(0.25))
+    assert abs(float(jnp.mean(draws)) - 0.25) < 0.03
+    for fam2, theta in ((BetaBinomial(trials=4), 0.5), (DirichletCategorical(3), jnp.ones(3) / 3),
+                        (NormalKnownVariance(var=2.0), 1.0)):
+        k = fam2.lens().forward
+        y = k.sample(jax.random.key(1), x=jnp.asarray(theta))
+        assert np.isclose(k.log_prob(y, jnp.asarray(theta)), fam2.log_likelihood(theta, y))
     nig = NormalInverseGammaRegression(d=1).lens()
     p = NormalInverseGamma(jnp.zeros(1), jnp.eye(1), 1.0, 1.0)
     assert tree_allclose(nig.update(p, (jnp.array([1.0]), 2.0)),
