@@ -286,4 +286,5 @@ def test_example_kalman_tracker(tmp_path):
     assert out["rmse_filter_all_targets"] < 0.6 * out["rmse_measurements_all_targets"]
     assert 0.5 * out["q_true"] < out["q_fit"] < 2 * out["q_true"]
     assert 0.5 * out["r_true"] < out["r_fit"] < 2 * out["r_true"]
+    assert out["max_diff_vs_lenses"] < 1e-4 and out["max_diff_vs_numpy"] < 1e-3   # float32
     assert (tmp_path / "track.png").stat().st_size > 0
