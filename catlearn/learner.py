@@ -46,7 +46,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from catlearn.errors import mismatch
+from catlearn.errors import NotInvertibleError, mismatch
 from catlearn.lens import ParaLens, _join2, _split2, disjoint_groups
 from catlearn.losses import ErrorFn, as_error, check_positive
 from catlearn.para import Para, Params, _Owner
@@ -428,6 +428,13 @@ def gradient_learner(
         return jax.tree_util.tree_map(lambda x, dx: x - lr * dx, own, g)
 
     def req(p: Params, a: Any, b: Any) -> Any:
+        if not all(jnp.issubdtype(jnp.result_type(x), jnp.inexact)
+                   for x in jax.tree_util.tree_leaves(a)):
+            raise NotInvertibleError(
+                f"{para!r} reads a discrete input ({para.dom}); a request map needs real-valued "
+                "inputs to differentiate. Put this learner first in a composite (its request "
+                "is then never used), or make its input Euclidean."
+            )
         own = {n: p[n] for n in names}
         ga = jax.grad(total, argnums=1)(own, a, b)
         return err.request(a, ga)

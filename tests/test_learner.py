@@ -225,3 +225,15 @@ def test_swap_is_natural_x64(x64, getkey):
     a, b = jax.random.normal(getkey(), (2,)), jax.random.normal(getkey(), (4,))
     c, d = jax.random.normal(getkey(), (1,)), jax.random.normal(getkey(), (3,))
     assert learner_gap(lhs, rhs, p, (a, b), (c, d)) == 0.0
+
+
+def test_discrete_input_has_no_request_but_can_learn():
+    from catlearn.types import Fin
+
+    emb = Para(Fin(3), E2, {"E": ParamSpec((3, 2))}, lambda p, i: p["E"][i], name="emb")
+    L = gradient_learner(emb, 0.5)
+    p = {"emb": {"E": jnp.zeros((3, 2))}}
+    new = L.update(p, jnp.array(1), jnp.ones(2))
+    assert tree_allclose(new["emb"]["E"][1], 0.5 * jnp.ones(2))
+    with pytest.raises(NotInvertibleError, match="discrete input"):
+        L.request(p, jnp.array(1), jnp.ones(2))
