@@ -251,3 +251,82 @@ def test_compile_then_gradient_learner_is_functorial(getkey):
     assert tree_allclose(whole.implement(p, a), parts.implement(p, a), rtol=1e-12)
     assert tree_allclose(whole.update(p, a, b), parts.update(p, a, b), rtol=1e-10, atol=1e-12)
     assert tree_allclose(whole.request(p, a, b), parts.request(p, a, b), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.usefixtures("x64")
+def test_repeated_blocks_scan_equals_unrolled(getkey):
+    """A block repeated >= scan_min times runs as one lax.scan: same outputs and gradients,
+    parameters still one group per box, and a jaxpr whose size does not grow with depth."""
+    from catlearn import nn
+    from catlearn.compile import _arrow
+
+    def build(depth):
+        parts = [nn.Linear(3, 4, name="in")]
+        for i in range(depth):
+            parts += [nn.Linear(4, 4, name=f"l{i}"), nn.tanh(4)]
+        return chain(*parts, nn.Linear(4, 2, name="out"))
+
+    def scanned_para(depth):
+        prog = to_program(build(depth))
+        return para_from_program(prog, {b: _arrow(b, None, Para) for b in prog.boxes},
+                                 scan_min=16)
+
+    prog = to_program(build(20))
+    arrows = {b: _arrow(b, None, Para) for b in prog.boxes}
+    scanned = scanned_para(20)
+    unrolled = para_from_program(prog, arrows)
+    assert scanned.spec.keys() == unrolled.spec.keys()
+    p = scanned.init(getkey())
+    x = jax.random.normal(getkey(), (3,))
+    _same(scanned, unrolled, p, x)
+    deeper = scanned_para(40)
+    sizes = [len(jax.make_jaxpr(lambda q: scanned(q, x))(p).eqns),
+             len(jax.make_jaxpr(lambda q: deeper(q, x))(deeper.init(getkey())).eqns)]
+    assert sizes[0] == sizes[1]
+    eqns = jax.make_jaxpr(lambda q: unrolled(q, x))(p).eqns
+    assert len(eqns) > sizes[0] and not any(e.primitive.name == "scan" for e in eqns)
+
+
+def test_scan_respects_weight_tying_and_side_reads(getkey):
+    from catlearn import nn
+    from catlearn.compile import _arrow
+
+    def compile(d):  # the scanning interpretation
+        prog = to_program(d)
+        return para_from_program(prog, {b: _arrow(b, None, Para) for b in prog.boxes},
+                                 scan_min=16)
+
+    x = Euclid(2)
+    tied = nn.Linear(2, 2, name="tied")
+    d = chain(*([tied, nn.tanh(2)] * 20))
+    P = compile(d)
+    assert list(P.spec) == ["tied"]
+    p = P.init(getkey())
+    v = jnp.ones(2)
+    ref = v
+    for _ in range(20):
+        ref = jnp.tanh(ref @ p["tied"]["W"] + p["tied"]["b"])
+    assert jnp.allclose(P(p, v), ref, atol=1e-5)
+    # residual blocks: copy >> (f @ id) >> merge, repeated
+    blocks = []
+    for i in range(20):
+        f = nn.Linear(2, 2, name=f"r{i}")
+        blocks.append(Diagram.copy(x) >> (f @ x) >> Merge(x))
+    R = compile(chain(*blocks))
+    q = R.init(getkey())
+    ref = v
+    for i in range(20):
+        ref = ref + ref @ q[f"r{i}"]["W"] + q[f"r{i}"]["b"]
+    assert jnp.allclose(R(q, v), ref, rtol=1e-5)
+    # an output read from the middle of the chain stops the scan there (still correct)
+    lins = [nn.Linear(2, 2, name=f"m{i}") for i in range(40)]
+    mid = chain(*lins[:20]) >> Diagram.copy(x) >> (chain(*lins[20:]) @ x)
+    M = compile(mid)
+    pm = M.init(getkey())
+    a, b = M(pm, v)
+    ref = v
+    for i in range(40):
+        ref = ref @ pm[f"m{i}"]["W"] + pm[f"m{i}"]["b"]
+        if i == 19:
+            assert jnp.allclose(b, ref, rtol=1e-5)
+    assert jnp.allclose(a, ref, rtol=1e-5)
