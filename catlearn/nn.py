@@ -132,7 +132,7 @@ class LinearSpec:
 
     def to_para(self, box: Box) -> Para:
         """The Para arrow ``(W, b), x -> x W + b`` (``W`` of shape ``(n, m)``)."""
-        (n,), (m,) = box.dom.shapes[0], box.cod.shapes[0]
+        (n,), (m,) = box.dom.inside[0].shape, box.cod.inside[0].shape
         spec = {"W": ParamSpec((n, m), initializer(self.init))}
         if self.bias:
             spec["b"] = ParamSpec((m,), initializer(self.bias_init))

@@ -221,18 +221,21 @@ def test_1000_chain_no_recursion_error():
 
 @pytest.mark.slow
 def test_10k_chain_builds_and_compiles_linearly():
-    x = Euclid(2)
+    """Build (boxes + chain) and compile (program + Para) of 2.5k and 10k nn.Linear boxes."""
+    from catlearn import nn
+
     timings = {}
-    for n in (1000, 10000):
+    for n in (2500, 10000):
         t0 = time.perf_counter()
-        boxes = [Box(f"b{i}", x, x) for i in range(n)]
-        P = compile(chain(*boxes), {b: Para.linear(x, x, name=b.name) for b in boxes})
+        boxes = [nn.Linear(2, 2, name=f"c{n}_{i}") for i in range(n)]
+        P = compile(chain(*boxes))
         timings[n] = time.perf_counter() - t0
         assert len(P.spec) == n
-    out = P(P.init(jax.random.key(0)), jnp.ones(2))  # eager run through 10,000 boxes
-    assert out.shape == (2,)
-    print(f"build+compile: 1k {timings[1000]:.3f}s, 10k {timings[10000]:.3f}s")
-    assert timings[10000] < 20 * timings[1000] + 1.0  # linear, not quadratic
+    x = Euclid(2)
+    sines = compile(chain(*[Box(f"s{i}", x, x) for i in range(10000)]), lambda b: jnp.sin)
+    assert sines({}, jnp.ones(2)).shape == (2,)  # an eager run through 10,000 boxes
+    print(f"build+compile: 2.5k {timings[2500]:.3f}s, 10k {timings[10000]:.3f}s")
+    assert timings[10000] < 8 * timings[2500] + 1.0  # linear (4x) with slack; quadratic is 16x
 
 
 @pytest.mark.usefixtures("x64")
