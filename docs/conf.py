@@ -203,12 +203,14 @@ suppress_warnings: list[str] = []
 
 # -- Pages filled from the checkout -----------------------------------------------------------
 EXAMPLES = {
-    "iris_learners": "Iris classified by learners composed with ``>>``: the functor "
-    "L_{ε,e} applied to a composite equals the composite of the learners.",
+    "iris_learners": "Iris classified by two learners composed with ``>>``, trained exactly as "
+    "in *Backprop as Functor* (per-example update and request); checks that L_{ε,e} of the "
+    "composite equals the composite of the learners.",
     "digits_mlp": "A multilayer perceptron on scikit-learn's digits, drawn as a string diagram "
     "and compiled into one jitted, scan-fused training loop.",
-    "kalman_tracker": "A Kalman filter tracking a moving object, as composed Bayesian lenses, "
-    "checked against a hand-written filter.",
+    "kalman_tracker": "A constant-velocity Kalman filter and RTS smoother tracking a 2-D target "
+    "(singular process noise), checked against the same recursion built from Bayesian lenses and "
+    "against a hand-written NumPy filter; 1,000 targets at once with ``jax.vmap``.",
     "bayes_network_query": "A Bayesian network written the way pgmpy users write it (a DAG and "
     "tables), turned into a string diagram of Markov kernels and queried by variable name.",
     "rda_iris": "Reverse derivative ascent learning a Boolean circuit on binarised Iris.",
