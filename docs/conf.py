@@ -32,7 +32,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 # Figures in notebooks are shown inline, even when the caller exported MPLBACKEND=Agg.
 os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-os.environ.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
+# (tqdm.auto warns "IProgress not found" in kernels without ipywidgets: noise in every page.)
+os.environ.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning,ignore:IProgress not found")
 os.environ.setdefault("TQDM_DISABLE", "1")
 os.environ["PYTHONPATH"] = os.pathsep.join(
     [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
