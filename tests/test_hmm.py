@@ -36,11 +36,19 @@ ICE_A = [[0.6, 0.4], [0.5, 0.5]]
 ICE_B = [[0.2, 0.4, 0.4], [0.5, 0.4, 0.1]]
 
 
-def random_hmm(key, k=3, m=2):
-    k0, k1, k2 = jax.random.split(key, 3)
-    return HMM(jax.random.dirichlet(k0, jnp.ones(k)),
-               jax.random.dirichlet(k1, jnp.ones(k), (k,)),
-               jax.random.dirichlet(k2, jnp.ones(m), (k,)))
+def random_tables(seed, k=3, m=2, batch=()):
+    """Random (initial, transition, emission) tables, drawn with numpy (no JAX compile)."""
+    rng = np.random.default_rng(seed)
+    return (rng.dirichlet(np.ones(k), batch), rng.dirichlet(np.ones(k), (*batch, k)),
+            rng.dirichlet(np.ones(m), (*batch, k)))
+
+
+def random_hmm(seed, k=3, m=2):
+    return HMM(*(jnp.asarray(a) for a in random_tables(seed, k, m)))
+
+
+def random_obs(seed, m, t_len):
+    return jnp.asarray(np.random.default_rng(seed + 100).integers(0, m, t_len))
 
 
 def numpy_log_likelihood(hmm, obs):
@@ -72,9 +80,8 @@ def brute_marginals(paths, lp, k):
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_brute_force_enumeration(x64, seed):
-    key = jax.random.key(seed)
-    hmm = random_hmm(key, k=3, m=3)
-    _, obs = hmm_sample(hmm, 6, key=jax.random.fold_in(key, 1))
+    hmm = random_hmm(seed, k=3, m=3)
+    obs = random_obs(seed, 3, 6)
     paths, lp = brute_joint(hmm, obs)
     s = hmm_smoother(hmm, obs)
     # log-likelihood = logsumexp of the full joint
@@ -93,8 +100,8 @@ def test_brute_force_enumeration(x64, seed):
 
 
 def test_prediction_is_composition_with_powers(x64):
-    hmm = random_hmm(jax.random.key(3), k=4, m=2)
-    obs = jnp.array([0, 1, 1, 0])
+    hmm = random_hmm(3, k=3, m=3)
+    obs = random_obs(3, 3, 6)
     pred = hmm_predict(hmm, obs, 5)
     last = np.asarray(hmm_filter(hmm, obs).filtered[-1])
     a, b = np.asarray(hmm.transition), np.asarray(hmm.emission)
@@ -103,7 +110,7 @@ def test_prediction_is_composition_with_powers(x64):
         assert np.abs(np.asarray(pred.states[h - 1]) - want).max() < 1e-13
         assert np.abs(np.asarray(pred.observations[h - 1]) - want @ b).max() < 1e-13
     # and, by enumeration: p(y_T | y_{<T}) = p(y_{0:T}) / p(y_{0:T-1})
-    for y in range(2):
+    for y in range(3):
         ext = jnp.concatenate([obs, jnp.array([y])])
         ratio = np.exp(hmm_log_likelihood(hmm, ext) - hmm_log_likelihood(hmm, obs))
         assert abs(float(ratio) - float(pred.observations[0, y])) < 1e-13
@@ -124,9 +131,10 @@ def test_jurafsky_ice_cream_exact(x64):
     assert abs(float(jnp.exp(v.log_prob)) - 0.0128) < 1e-14
 
 
+@pytest.mark.slow
 def test_long_sequence_normalised():
     """10^4 steps: no underflow (an unscaled forward pass gives 0 after ~1000 steps)."""
-    hmm = random_hmm(jax.random.key(4), k=5, m=4)
+    hmm = random_hmm(4, k=5, m=4)
     _, obs = hmm_sample(hmm, 10_000, key=jax.random.key(5))
     s = jax.jit(hmm_smoother)(hmm, obs)
     v = jax.jit(hmm_viterbi)(hmm, obs)
@@ -139,17 +147,16 @@ def test_long_sequence_normalised():
 
 
 def test_vmap_jit_grad():
-    hmm = random_hmm(jax.random.key(6), k=3, m=3)
-    keys = jax.random.split(jax.random.key(7), 8)
-    batch = jax.vmap(lambda k: hmm_sample(hmm, 20, key=k)[1])(keys)
+    hmm = random_hmm(6, k=3, m=3)
+    batch = jnp.asarray(np.random.default_rng(7).integers(0, 3, (8, 6)))
     out = jax.jit(jax.vmap(hmm_smoother, in_axes=(None, 0)))(hmm, batch)
     loop = [hmm_smoother(hmm, y) for y in batch]
     assert tree_maxdiff(out.smoothed, jnp.stack([o.smoothed for o in loop])) < 1e-5
     assert out.log_likelihood.shape == (8,)
     paths = jax.vmap(lambda y: hmm.viterbi(y).path)(batch)
-    assert paths.shape == (8, 20)
+    assert paths.shape == (8, 6)
     # vmap over a batch of models too
-    hmms = jax.vmap(lambda k: random_hmm(k, k=3, m=3))(keys)
+    hmms = jax.vmap(HMM)(*(jnp.asarray(a) for a in random_tables(8, 3, 3, (8,))))
     lls = jax.vmap(hmm_log_likelihood, in_axes=(0, None))(hmms, batch[0])
     assert lls.shape == (8,) and bool(jnp.all(jnp.isfinite(lls)))
     # gradient of the log-likelihood w.r.t. the parameters is finite
@@ -157,8 +164,9 @@ def test_vmap_jit_grad():
     assert all(bool(jnp.all(jnp.isfinite(x))) for x in jax.tree_util.tree_leaves(g))
 
 
+@pytest.mark.slow
 def test_grad_matches_finite_differences(x64):
-    hmm = random_hmm(jax.random.key(8), k=2, m=2)
+    hmm = random_hmm(8, k=2, m=2)
     obs = jnp.array([0, 1, 1, 0, 1])
 
     def ll(logits):
@@ -191,8 +199,8 @@ def test_sample_shapes_and_determinism():
 
 
 def test_methods_equal_functions():
-    hmm = random_hmm(jax.random.key(9))
-    obs = jnp.array([0, 1, 0])
+    hmm = random_hmm(9, k=3, m=3)
+    obs = random_obs(9, 3, 6)
     assert tree_maxdiff(hmm.filter(obs), hmm_filter(hmm, obs)) == 0
     assert tree_maxdiff(hmm.smooth(obs), hmm_smoother(hmm, obs)) == 0
     assert tree_maxdiff(hmm.predict(obs, 2), hmm_predict(hmm, obs, 2)) == 0
@@ -257,7 +265,7 @@ def test_filter_and_smoother_equal_kernel_composition_and_inversion(x64):
     from catlearn.bayes import bayes_lens, invert
     from catlearn.markov import Finite
 
-    hmm = random_hmm(jax.random.key(10), k=3, m=2)
+    hmm = random_hmm(10, k=3, m=2)
     pi, a, b = hmm.to_kernels()
     assert HMM.from_kernels(pi, a, b).transition.tolist() == hmm.transition.tolist()
     obs = [0, 1, 1, 0, 1]
