@@ -293,3 +293,15 @@ def test_filter_and_smoother_equal_kernel_composition_and_inversion(x64):
     assert abs(float(jnp.log((pi >> chain).array[tuple(obs)])) - float(s.log_likelihood)) < 1e-12
     z0 = invert(chain, pi).array[tuple(obs)]
     assert float(jnp.abs(z0 - s.smoothed[0]).max()) < 1e-12
+
+
+def test_from_kernels_on_the_wrong_wires():
+    from catlearn.markov import Finite
+    from catlearn.types import Fin
+
+    a = Finite(jnp.array(ICE_A), Fin(2), Fin(2))
+    b = Finite(jnp.array(ICE_B), Fin(2), Fin(3))
+    with pytest.raises(ShapeError, match="for 3 states"):
+        HMM.from_kernels(Finite.state(jnp.ones(3) / 3), a, b)        # state on Fin(3), not Fin(2)
+    with pytest.raises(ShapeError, match="emission"):
+        HMM.from_kernels(Finite.state(jnp.array(ICE_PI)), a, Finite(jnp.ones((3, 2)) / 2, Fin(3), Fin(2)))

@@ -290,3 +290,15 @@ def test_example_kalman_tracker(tmp_path):
     assert 0.5 * out["r_true"] < out["r_fit"] < 2 * out["r_true"]
     assert out["max_diff_vs_lenses"] < 1e-4 and out["max_diff_vs_numpy"] < 1e-3   # float32
     assert (tmp_path / "track.png").stat().st_size > 0
+
+
+def test_from_kernels_on_the_wrong_wires():
+    from catlearn.gaussian import LinearGaussian
+
+    x0 = LinearGaussian.state(jnp.zeros(3), jnp.eye(3))                 # a state on Euclid(3)
+    dyn = LinearGaussian(jnp.eye(2), None, jnp.eye(2))
+    emit = LinearGaussian(jnp.ones((1, 2)), None, jnp.eye(1))
+    with pytest.raises(ShapeError, match="dynamics of shape"):
+        LGSSM.from_kernels(x0, dyn, emit)
+    with pytest.raises(TypeError, match="LinearGaussian"):
+        LGSSM.from_kernels(x0, "not a kernel", emit)
