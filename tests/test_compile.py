@@ -272,17 +272,17 @@ def test_repeated_blocks_scan_equals_unrolled(getkey):
     def scanned_para(depth):
         prog = to_program(build(depth))
         return para_from_program(prog, {b: _arrow(b, None, Para) for b in prog.boxes},
-                                 scan_min=16)
+                                 scan_min=4)
 
-    prog = to_program(build(20))
+    prog = to_program(build(6))
     arrows = {b: _arrow(b, None, Para) for b in prog.boxes}
-    scanned = scanned_para(20)
+    scanned = scanned_para(6)
     unrolled = para_from_program(prog, arrows)
     assert scanned.spec.keys() == unrolled.spec.keys()
     p = scanned.init(getkey())
     x = jax.random.normal(getkey(), (3,))
     _same(scanned, unrolled, p, x)
-    deeper = scanned_para(40)
+    deeper = scanned_para(12)
     sizes = [len(jax.make_jaxpr(lambda q: scanned(q, x))(p).eqns),
              len(jax.make_jaxpr(lambda q: deeper(q, x))(deeper.init(getkey())).eqns)]
     assert sizes[0] == sizes[1]
