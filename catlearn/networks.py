@@ -92,6 +92,8 @@ class BayesNet:
     (('a', 'b'), {'a': 2, 'b': 2})
     """
 
+    TABLE_LIMIT = 1 << 20  #: largest compiled answer table of a query signature (entries)
+
     def __init__(self, graph: nx.DiGraph | Iterable[tuple[str, str]],
                  cpds: Mapping[str, Any]) -> None:
         g = graph.copy() if isinstance(graph, nx.DiGraph) else nx.DiGraph(list(graph))
@@ -116,6 +118,7 @@ class BayesNet:
             self.parents[v] = ev
         self._kernels = {v: self._make_kernel(v) for v in self.variables}
         self._cache: dict[Any, Any] = {}
+        self._tables: dict[Any, Any] = {}
 
     def __repr__(self) -> str:
         return f"BayesNet({len(self.variables)} variables, {self.graph.number_of_edges()} edges)"
@@ -323,16 +326,62 @@ class BayesNet:
         self._cache[key] = fn
         return fn
 
+    def _table(self, query: tuple[str, ...], ev_names: tuple[str, ...]) -> Any:
+        """The compiled answer table of one query signature, or ``None`` when it would
+        have more than :attr:`TABLE_LIMIT` entries. One float64 ``np.einsum`` (greedy
+        contraction path) over the relevant CPTs leaves the evidence and query axes free:
+        ``un[e..., q...] = P(query = q, evidence = e)``; then ``z = sum_q un`` and
+        ``post = un / z`` (0 where ``z == 0``), stored read-only in the tables' dtype."""
+        key = (query, ev_names)
+        if key in self._tables:
+            return self._tables[key]
+        names = ev_names + query
+        if int(np.prod([self.cards[n] for n in names], dtype=float)) > self.TABLE_LIMIT:
+            self._tables[key] = None
+            return None
+        rel = self._relevant(names)
+        idx = {v: i for i, v in enumerate(rel)}
+        ops: list[Any] = []
+        for v in rel:
+            ops += [np.asarray(self._kernels[v].array, dtype=np.float64),
+                    [idx[p] for p in self.parents[v]] + [idx[v]]]
+        un = np.einsum(*ops, [idx[n] for n in names], optimize="greedy")
+        z = un.sum(axis=tuple(range(len(ev_names), len(names))))
+        zz = z.reshape(z.shape + (1,) * len(query))
+        dt = np.dtype(self._kernels[rel[0]].array.dtype)
+        post = np.where(zz > 0, un / np.where(zz > 0, zz, 1.0), 0.0).astype(dt)
+        post.setflags(write=False)
+        table = (post, z, z.astype(dt), {})
+        self._tables[key] = table
+        return table
+
     def query(self, variables: Sequence[str], evidence: Mapping[str, Any] | None = None,
               *, return_evidence: bool = False, jit: bool | None = None) -> Any:
         r"""The exact posterior :math:`P(\text{variables} \mid \text{evidence})`.
 
         An array with one axis per query variable (in the given order). Evidence maps names
         to states (ints or state names). With ``return_evidence=True`` also returns
-        :math:`P(\text{evidence})`. ``jit=None`` runs the first three queries of each shape
-        (query and evidence names) eagerly in numpy, then compiles one jitted einsum for that
-        shape (evidence values are traced, so new values never recompile); ``jit=True`` or
-        ``False`` forces either path.
+        :math:`P(\text{evidence})`. Raises :class:`~catlearn.errors.ZeroEvidenceError` when
+        that probability is 0.
+
+        How it is computed (the maths is the same on every path, Bayes' rule
+        :math:`P(q \mid e) = P(q, e) / \sum_{q'} P(q', e)` over the product of the CPTs):
+
+        * ``jit=None`` (default) or ``False``, when the signature's table (query and evidence
+          cards multiplied) has at most :attr:`TABLE_LIMIT` = 2**20 entries: the first query
+          of a signature (query names, evidence names) *compiles* it, i.e. computes the
+          posterior and the evidence probability for every evidence configuration at once
+          in one float64 ``np.einsum`` over the relevant CPTs (no JAX); every query of that
+          signature, with any evidence values, is then an index into that read-only table
+          (no einsum, no JAX dispatch, no device readback). The JAX array of each answer is
+          made once per evidence configuration and reused (JAX arrays are immutable).
+        * ``jit=True``, or larger tables: one jitted ``jnp.einsum`` per signature (evidence
+          values traced as one-hot factors, so new values never recompile; the first three
+          queries of a large signature run eagerly in numpy instead). This JAX path is also
+          the one :meth:`query_batch` vmaps.
+
+        The paths agree to floating-point rounding (float64: ~1e-16; the table path sums in
+        float64 and rounds once to the tables' dtype); ``tests/test_networks.py`` checks it.
 
         >>> net = BayesNet([("a", "b")], {"a": CPT([0.5, 0.5]),
         ...                                "b": CPT([[0.9, 0.5], [0.1, 0.5]], evidence=["a"])})
@@ -341,31 +390,44 @@ class BayesNet:
         """
         if isinstance(variables, str):
             variables = [variables]
-        evidence = dict(evidence or {})
+        evidence = evidence or {}
         query = tuple(variables)
-        self._check_names(query + tuple(evidence))
-        clash = set(query) & set(evidence)
-        if clash or len(set(query)) != len(query):
+        ev_names = tuple(sorted(evidence))
+        self._check_names(query + ev_names)
+        if len(set(query)) != len(query) or not set(query).isdisjoint(ev_names):
             raise SupportError(f"Expected distinct query variables not in the evidence, got "
                                f"{list(query)} given {sorted(evidence)}.")
-        ev_names = tuple(sorted(evidence))
-        ev = np.asarray([self.state_index(n, evidence[n]) for n in ev_names], dtype=np.int32)
+        ev = tuple(self.state_index(n, evidence[n]) for n in ev_names)
+        table = None if jit else self._table(query, ev_names)
+        if table is not None:
+            post_t, z64, z_t, answers = table
+            if not z64[ev] > 0.0:
+                self._zero(evidence, query)
+            ans = answers.get(ev)
+            if ans is None:
+                ans = answers[ev] = (jnp.asarray(post_t[ev]), jnp.asarray(z_t[ev]))
+            return ans if return_evidence else ans[0]
         entry = self._query_fn(query, ev_names)
         run, tables, run_numpy, calls, _ = entry
         entry[3] += 1
-        # a query shape asked up to 3 times runs eagerly (no compile); from then on it is jitted
+        ev_arr = np.asarray(ev, dtype=np.int32)
+        # a large query shape asked up to 3 times runs eagerly (no compile), then it is jitted
         eager = calls < 3 if jit is None else not jit
         if eager and is_concrete(tables):
-            post, z = run_numpy(tables, ev)
+            post, z = run_numpy(tables, ev_arr)
         else:
-            post, z = run(ev)
+            post, z = run(ev_arr)
         if float(z) <= 0.0:
-            raise ZeroEvidenceError(
-                f"The evidence {evidence} has probability 0 in this network, so the posterior "
-                f"of {list(query)} is undefined. Expected evidence with positive probability; "
-                f"check the observed states, or soften the evidence."
-            )
+            self._zero(evidence, query)
         return (post, z) if return_evidence else post
+
+    @staticmethod
+    def _zero(evidence: Mapping[str, Any], query: Sequence[str]) -> None:
+        raise ZeroEvidenceError(
+            f"The evidence {dict(evidence)} has probability 0 in this network, so the "
+            f"posterior of {list(query)} is undefined. Expected evidence with positive "
+            f"probability; check the observed states, or soften the evidence."
+        )
 
     def query_batch(self, variables: Sequence[str], evidence: Mapping[str, Any]) -> jax.Array:
         r"""Many posteriors at once: ``evidence`` maps names to int arrays of states, one

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+import jax
 import jax.numpy as jnp
 import networkx as nx
 import numpy as np
@@ -123,12 +124,46 @@ def test_bad_input():
 
 def test_query_is_jitted_once_per_shape():
     net = burglary()
-    a = net.query(["Burglary"], {"JohnCalls": 1})       # first call: eager numpy
-    n = len(net._cache)
+    a = net.query(["Burglary"], {"JohnCalls": 1})       # default: compiled numpy table
     b = net.query(["Burglary"], {"JohnCalls": 1}, jit=True)
-    net.query(["Burglary"], {"JohnCalls": 0})           # new evidence value, same shape
+    n = len(net._cache)
+    net.query(["Burglary"], {"JohnCalls": 0}, jit=True)  # new evidence value, same shape
     assert len(net._cache) == n
     np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+@pytest.mark.parametrize("make", [asia, burglary])
+def test_table_path_equals_jax_and_einsum_paths(make, x64):
+    """The numpy answer table and the eager numpy einsum agree on every cross-check query
+    (posterior and evidence probability), and with the jitted JAX einsum on a sample."""
+    from test_crosscheck_networks import queries
+
+    net = make()
+    big = make()
+    big.TABLE_LIMIT = 0                      # forces the einsum paths
+    for i, (q, e) in enumerate(queries(net)):
+        p, z = net.query(list(q), e, return_evidence=True)
+        assert isinstance(p, jax.Array) and p.dtype == jnp.float64
+        pn, zn = big.query(list(q), e, return_evidence=True, jit=False)
+        # every 6th query also through the jitted JAX einsum (one compile per signature)
+        pj, zj = net.query(list(q), e, return_evidence=True, jit=True) if i % 6 == 0 else (pn, zn)
+        for other in (pj, pn):
+            np.testing.assert_allclose(p, other, rtol=0, atol=1e-14)
+        for other in (zj, zn):
+            np.testing.assert_allclose(z, other, rtol=1e-13)
+    assert net.query(["asia" if make is asia else "Alarm"]) is net.query(
+        ["asia" if make is asia else "Alarm"])   # answers are made once, then reused
+
+
+def test_zero_evidence_on_every_path():
+    for limit in (0, 1 << 20):
+        net = BayesNet([("a", "b")], {"a": CPT([1.0, 0.0]),
+                                      "b": CPT([[1.0, 0.0], [0.0, 1.0]], evidence=["a"])})
+        net.TABLE_LIMIT = limit
+        for jit in (None, False, True):
+            with pytest.raises(ZeroEvidenceError, match="probability 0"):
+                net.query(["a"], {"b": 1}, jit=jit)
+        assert float(net.query(["a"], {"b": 0})[0]) == 1.0
 
 
 def test_query_batch_matches_single_queries(x64):
