@@ -3,7 +3,8 @@
 * Cross-check (float64): every query of ``tests/test_crosscheck_networks.py`` on the Asia,
   sprinkler and burglary networks, catlearn vs pgmpy ``VariableElimination`` and vs EfProb
   (condition + marginalise its joint state): max absolute difference per network.
-* Single exact queries: ``BayesNet.query`` (jitted einsum, after warm-up) vs pgmpy
+* Single exact queries: ``BayesNet.query`` (default: compiled numpy answer table; also the
+  jitted JAX einsum ``jit=True`` and the cold first query of a signature) vs pgmpy
   ``VariableElimination.query`` (goal >= 10x) and EfProb (goal >= 100x), median per query.
 * Batched queries: 1,000 evidence cases in one ``query_batch`` call vs 1,000 pgmpy / EfProb
   queries in a loop.
@@ -48,9 +49,14 @@ from catlearn.types import Fin  # noqa: E402
 NETWORKS = {"asia": asia, "sprinkler": sprinkler, "burglary": burglary}
 
 
-def timeit(fns: dict, repeats: int) -> dict:
-    """Interleaved timing after a warm-up call, garbage collector paused while timing; min
-    and median seconds per call."""
+def timeit(fns: dict, repeats: int, block: int = 1) -> dict:
+    """Interleaved timing after a warm-up call, garbage collector paused while timing: each
+    of ``repeats`` rounds times ``block`` consecutive calls of every side in turn (so load
+    drift hits every side alike); min and median seconds per call over the rounds.
+
+    ``block=1`` alternates sides call by call, so every call starts with caches just
+    evicted by the other libraries (a worst case for microsecond calls); ``block > 1``
+    measures a steady stream of the same query, still alternating sides every block."""
     for f in fns.values():
         jax.block_until_ready(f())
     times: dict[str, list[float]] = {k: [] for k in fns}
@@ -60,8 +66,9 @@ def timeit(fns: dict, repeats: int) -> dict:
         for _ in range(repeats):
             for k, f in fns.items():
                 t0 = time.perf_counter()
-                jax.block_until_ready(f())
-                times[k].append(time.perf_counter() - t0)
+                for _ in range(block):
+                    jax.block_until_ready(f())
+                times[k].append((time.perf_counter() - t0) / block)
     finally:
         gc.enable()
     return {k: {"min_s": min(v), "median_s": float(np.median(v))} for k, v in times.items()}
@@ -94,7 +101,17 @@ def crosscheck() -> tuple[list[dict], list[dict]]:
     return rows, examples
 
 
-def single_queries(repeats: int) -> list[dict]:
+def single_queries(repeats: int, block: int = 20) -> list[dict]:
+    """One query per network, timed interleaved (same query, same evidence on every side;
+    one warm-up call each). ``catlearn`` is the default ``query`` (compiled numpy answer
+    table, built by the warm-up call); ``catlearn_jit`` the jitted JAX einsum path
+    (``jit=True``, what this benchmark timed before the table path existed);
+    ``catlearn_cold`` the first query of a signature, i.e. building its answer table
+    (einsum over every evidence configuration) plus the answer, timed by emptying the
+    network's table cache before each call.
+
+    Each round times ``block`` consecutive calls per side (steady stream of queries); the
+    ``*_percall_*`` fields repeat the measurement alternating sides call by call."""
     from pgmpy.inference import VariableElimination
     from test_crosscheck_networks import efprob_query, pgmpy_query
 
@@ -106,16 +123,32 @@ def single_queries(repeats: int) -> list[dict]:
         net = NETWORKS[name]()
         ve = VariableElimination(net.to_pgmpy())
         joint = net.to_efprob()
-        net.query(q, e, jit=True)
-        t = timeit({"catlearn": lambda net=net, q=q, e=e: net.query(q, e, jit=True),
-                    "pgmpy": lambda ve=ve, q=q, e=e: pgmpy_query(ve, tuple(q), e),
-                    "efprob": lambda net=net, j=joint, q=q, e=e: efprob_query(net, j, tuple(q), e)},
-                   repeats)
-        c = t["catlearn"]["median_s"]
-        out.append({"network": name, "query": f"P({q[0]} | {e})",
-                    **{f"{k}_median_s": v["median_s"] for k, v in t.items()},
-                    "ratio_pgmpy": t["pgmpy"]["median_s"] / c,
-                    "ratio_efprob": t["efprob"]["median_s"] / c})
+        ref = pgmpy_query(ve, tuple(q), e)
+        diff = max(float(np.abs(np.asarray(net.query(q, e, jit=j)) - ref).max())
+                   for j in (None, True))
+
+        def cold(net=net, q=q, e=e):
+            net._tables.clear()
+            return net.query(q, e)
+
+        fns = {"catlearn": lambda net=net, q=q, e=e: net.query(q, e),
+               "catlearn_jit": lambda net=net, q=q, e=e: net.query(q, e, jit=True),
+               "catlearn_cold": cold,
+               "pgmpy": lambda ve=ve, q=q, e=e: pgmpy_query(ve, tuple(q), e),
+               "efprob": lambda net=net, j=joint, q=q, e=e: efprob_query(net, j, tuple(q), e)}
+        t = timeit(fns, repeats, block=block)
+        t1 = timeit(fns, repeats, block=1)
+        row = {"network": name, "query": f"P({q[0]} | {e})", "max_diff_pgmpy": diff,
+               "block": block,
+               **{f"{k}_median_s": v["median_s"] for k, v in t.items()},
+               **{f"{k}_percall_median_s": v["median_s"] for k, v in t1.items()},
+               "ratio_pgmpy_percall": t1["pgmpy"]["median_s"] / t1["catlearn"]["median_s"],
+               "ratio_efprob_percall": t1["efprob"]["median_s"] / t1["catlearn"]["median_s"]}
+        for side in ("catlearn", "catlearn_jit", "catlearn_cold"):
+            sfx = side[len("catlearn"):]
+            row[f"ratio_pgmpy{sfx}"] = t["pgmpy"]["median_s"] / t[side]["median_s"]
+            row[f"ratio_efprob{sfx}"] = t["efprob"]["median_s"] / t[side]["median_s"]
+        out.append(row)
     return out
 
 
@@ -198,13 +231,28 @@ def markdown(res: dict) -> str:
     for r in res["examples"]:
         L.append(f"| {r['network']}: {r['query']} | {r['catlearn']} | {r['pgmpy']} | "
                  f"{r['efprob']} | {r['max_diff']:.1e} |")
-    L += ["", "## Single exact queries (median per query)", "",
-          "| query | catlearn | pgmpy VE | EfProb | vs pgmpy (goal >= 10) | vs EfProb (goal >= 100) |",
-          "|---|---|---|---|---|---|"]
+    L += ["", "## Single exact queries (median per query, interleaved rounds)", "",
+          "`catlearn` = default `query` (compiled numpy answer table per query signature, "
+          "built by the warm-up call); `jit` = `query(..., jit=True)`, the jitted JAX einsum "
+          "(the path timed before the tables existed); `cold` = first query of a signature "
+          "(builds its table: one float64 einsum over all evidence configurations). Rounds of "
+          f"{res['single'][0]['block']} consecutive calls per side, sides alternating every "
+          "round; the last column alternates sides call by call (every call starts with "
+          "caches evicted by the other libraries).", "",
+          "| query | catlearn | jit | cold | pgmpy VE | EfProb | vs pgmpy (goal >= 10) "
+          "| vs EfProb (goal >= 100) | jit vs pgmpy / EfProb | cold vs pgmpy / EfProb "
+          "| call-by-call: catlearn, vs pgmpy / EfProb |",
+          "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in res["single"]:
-        L.append(f"| {r['network']}: {r['query']} | {r['catlearn_median_s'] * 1e6:.0f} us | "
+        L.append(f"| {r['network']}: {r['query']} | {r['catlearn_median_s'] * 1e6:.1f} us | "
+                 f"{r['catlearn_jit_median_s'] * 1e6:.0f} us | "
+                 f"{r['catlearn_cold_median_s'] * 1e6:.0f} us | "
                  f"{r['pgmpy_median_s'] * 1e6:.0f} us | {r['efprob_median_s'] * 1e6:.0f} us | "
-                 f"{r['ratio_pgmpy']:.1f}x | {r['ratio_efprob']:.1f}x |")
+                 f"{r['ratio_pgmpy']:.0f}x | {r['ratio_efprob']:.0f}x | "
+                 f"{r['ratio_pgmpy_jit']:.1f}x / {r['ratio_efprob_jit']:.1f}x | "
+                 f"{r['ratio_pgmpy_cold']:.1f}x / {r['ratio_efprob_cold']:.1f}x | "
+                 f"{r['catlearn_percall_median_s'] * 1e6:.0f} us, "
+                 f"{r['ratio_pgmpy_percall']:.0f}x / {r['ratio_efprob_percall']:.0f}x |")
     L += ["", "## Batched queries (all cases in one call vs a loop of single queries)", "",
           "| network | cases | catlearn | pgmpy VE | EfProb | vs pgmpy | vs EfProb | max diff |",
           "|---|---|---|---|---|---|---|---|"]

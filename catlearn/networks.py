@@ -119,6 +119,8 @@ class BayesNet:
         self._kernels = {v: self._make_kernel(v) for v in self.variables}
         self._cache: dict[Any, Any] = {}
         self._tables: dict[Any, Any] = {}
+        self._fast: dict[Any, Any] = {}
+        self._table_entries = 0
 
     def __repr__(self) -> str:
         return f"BayesNet({len(self.variables)} variables, {self.graph.number_of_edges()} edges)"
@@ -328,7 +330,8 @@ class BayesNet:
 
     def _table(self, query: tuple[str, ...], ev_names: tuple[str, ...]) -> Any:
         """The compiled answer table of one query signature, or ``None`` when it would
-        have more than :attr:`TABLE_LIMIT` entries. One float64 ``np.einsum`` (greedy
+        have more than :attr:`TABLE_LIMIT` entries (or the network's tables would hold more
+        than ``4 * TABLE_LIMIT`` entries in all). One float64 ``np.einsum`` (greedy
         contraction path) over the relevant CPTs leaves the evidence and query axes free:
         ``un[e..., q...] = P(query = q, evidence = e)``; then ``z = sum_q un`` and
         ``post = un / z`` (0 where ``z == 0``), stored read-only in the tables' dtype."""
@@ -336,9 +339,11 @@ class BayesNet:
         if key in self._tables:
             return self._tables[key]
         names = ev_names + query
-        if int(np.prod([self.cards[n] for n in names], dtype=float)) > self.TABLE_LIMIT:
+        size = int(np.prod([self.cards[n] for n in names], dtype=float))
+        if size > self.TABLE_LIMIT or self._table_entries + size > 4 * self.TABLE_LIMIT:
             self._tables[key] = None
             return None
+        self._table_entries += size
         rel = self._relevant(names)
         idx = {v: i for i, v in enumerate(rel)}
         ops: list[Any] = []
@@ -368,7 +373,8 @@ class BayesNet:
         :math:`P(q \mid e) = P(q, e) / \sum_{q'} P(q', e)` over the product of the CPTs):
 
         * ``jit=None`` (default) or ``False``, when the signature's table (query and evidence
-          cards multiplied) has at most :attr:`TABLE_LIMIT` = 2**20 entries: the first query
+          cards multiplied) has at most :attr:`TABLE_LIMIT` = 2**20 entries (and the
+          network's tables together at most 4 times that): the first query
           of a signature (query names, evidence names) *compiles* it, i.e. computes the
           posterior and the evidence probability for every evidence configuration at once
           in one float64 ``np.einsum`` over the relevant CPTs (no JAX); every query of that
@@ -392,6 +398,26 @@ class BayesNet:
             variables = [variables]
         evidence = evidence or {}
         query = tuple(variables)
+        if not jit:
+            # hot path: a signature already compiled, evidence given as ints or state names
+            fast = self._fast.get((query, tuple(evidence)))
+            if fast is not None:
+                post_t, z64, z_t, answers, ev_names, maps = fast
+                ev_l = []
+                for n, m in zip(ev_names, maps):
+                    s = evidence[n]
+                    i = m.get(s) if type(s) is int or type(s) is str else None
+                    if i is None:
+                        break
+                    ev_l.append(i)
+                else:
+                    ev = tuple(ev_l)
+                    ans = answers.get(ev)
+                    if ans is None:
+                        if not z64[ev] > 0.0:
+                            self._zero(evidence, query)
+                        ans = answers[ev] = (jnp.asarray(post_t[ev]), jnp.asarray(z_t[ev]))
+                    return ans if return_evidence else ans[0]
         ev_names = tuple(sorted(evidence))
         self._check_names(query + ev_names)
         if len(set(query)) != len(query) or not set(query).isdisjoint(ev_names):
@@ -401,6 +427,11 @@ class BayesNet:
         table = None if jit else self._table(query, ev_names)
         if table is not None:
             post_t, z64, z_t, answers = table
+            if len(self._fast) < 4096:      # ints and state names -> index, per evidence name
+                maps = [{**{k: k for k in range(self.cards[n])},
+                         **{s: i for i, s in enumerate(self.cpts[n].state_names or ())
+                            if type(s) is str}} for n in ev_names]
+                self._fast[(query, tuple(evidence))] = (*table, ev_names, maps)
             if not z64[ev] > 0.0:
                 self._zero(evidence, query)
             ans = answers.get(ev)

@@ -155,6 +155,23 @@ def test_table_path_equals_jax_and_einsum_paths(make, x64):
         ["asia" if make is asia else "Alarm"])   # answers are made once, then reused
 
 
+def test_compiled_signature_accepts_the_same_states(x64):
+    net = sprinkler()
+    ref = net.query(["Rain"], {"WetGrass": 1}, jit=True)
+    for state in (1, "T", np.int64(1), True, 1, "T"):    # repeats use the compiled hot path
+        np.testing.assert_allclose(net.query(["Rain"], {"WetGrass": state}), ref, atol=1e-15)
+    for bad in (2, "maybe", 1.0, -1):
+        with pytest.raises(SupportError, match="Expected a state of 'WetGrass'"):
+            net.query(["Rain"], {"WetGrass": bad})
+    two = {"WetGrass": 1, "Cloudy": "F"}
+    a = net.query(["Rain"], two)
+    b = net.query(["Rain"], dict(reversed(two.items())))   # evidence order does not matter
+    np.testing.assert_allclose(a, b, atol=0)
+    np.testing.assert_allclose(a, net.query(["Rain"], two, jit=True), atol=1e-15)
+    with pytest.raises(SupportError, match="one of"):
+        net.query(["Rain"], {"Wet": 1})
+
+
 def test_zero_evidence_on_every_path():
     for limit in (0, 1 << 20):
         net = BayesNet([("a", "b")], {"a": CPT([1.0, 0.0]),
