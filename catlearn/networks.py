@@ -10,9 +10,14 @@ variables as outputs evaluates to the joint state
 
 Tables are given the way pgmpy users write them (``TabularCPD``): ``values[s, j]`` is the
 probability of state ``s`` of the variable given the ``j``-th combination of the parents'
-states, the *last* evidence variable varying fastest. Exact queries by variable name are one
-``jnp.einsum`` over the tables (evidence = one-hot factors), jitted once per query shape and
-normalised; zero-probability evidence raises :class:`~catlearn.errors.ZeroEvidenceError`.
+states, the *last* evidence variable varying fastest. Exact queries by variable name contract
+the tables (Bayes' rule: the product of the CPTs, summed over the other variables, normalised
+over the query). A single query compiles its signature (query and evidence names) once into
+a numpy table of every answer, so later queries of that signature are an index, with no JAX
+dispatch (:meth:`BayesNet.query` says when; answers agree with the JAX path to rounding).
+``jit=True`` and :meth:`BayesNet.query_batch` use one jitted (vmapped) ``jnp.einsum`` with
+one-hot evidence (the JAX path). Zero-probability evidence raises
+:class:`~catlearn.errors.ZeroEvidenceError`.
 
 >>> net = BayesNet(
 ...     [("rain", "wet")],
@@ -334,7 +339,9 @@ class BayesNet:
         than ``4 * TABLE_LIMIT`` entries in all). One float64 ``np.einsum`` (greedy
         contraction path) over the relevant CPTs leaves the evidence and query axes free:
         ``un[e..., q...] = P(query = q, evidence = e)``; then ``z = sum_q un`` and
-        ``post = un / z`` (0 where ``z == 0``), stored read-only in the tables' dtype."""
+        ``post = un / z`` (0 where ``z == 0``), stored read-only in the tables' dtype. The
+        contraction is summed directly when the relevant variables' joint has at most 2**16
+        entries, else along numpy's greedy contraction path."""
         key = (query, ev_names)
         if key in self._tables:
             return self._tables[key]
@@ -350,7 +357,9 @@ class BayesNet:
         for v in rel:
             ops += [np.asarray(self._kernels[v].array, dtype=np.float64),
                     [idx[p] for p in self.parents[v]] + [idx[v]]]
-        un = np.einsum(*ops, [idx[n] for n in names], optimize="greedy")
+        # a small relevant joint is summed directly (no path search); else a greedy path
+        small = np.prod([self.cards[v] for v in rel], dtype=float) <= 1 << 16
+        un = np.einsum(*ops, [idx[n] for n in names], optimize=not small and "greedy")
         z = un.sum(axis=tuple(range(len(ev_names), len(names))))
         zz = z.reshape(z.shape + (1,) * len(query))
         dt = np.dtype(self._kernels[rel[0]].array.dtype)
@@ -359,6 +368,12 @@ class BayesNet:
         table = (post, z, z.astype(dt), {})
         self._tables[key] = table
         return table
+
+    def _forget_tables(self) -> None:
+        """Drop the compiled answer tables (the next query of each signature recompiles)."""
+        self._tables.clear()
+        self._fast.clear()
+        self._table_entries = 0
 
     def query(self, variables: Sequence[str], evidence: Mapping[str, Any] | None = None,
               *, return_evidence: bool = False, jit: bool | None = None) -> Any:
@@ -402,7 +417,7 @@ class BayesNet:
             # hot path: a signature already compiled, evidence given as ints or state names
             fast = self._fast.get((query, tuple(evidence)))
             if fast is not None:
-                post_t, z64, z_t, answers, ev_names, maps = fast
+                answers, ev_names, maps = fast[3:]
                 ev_l = []
                 for n, m in zip(ev_names, maps):
                     s = evidence[n]
@@ -411,13 +426,10 @@ class BayesNet:
                         break
                     ev_l.append(i)
                 else:
-                    ev = tuple(ev_l)
-                    ans = answers.get(ev)
-                    if ans is None:
-                        if not z64[ev] > 0.0:
-                            self._zero(evidence, query)
-                        ans = answers[ev] = (jnp.asarray(post_t[ev]), jnp.asarray(z_t[ev]))
-                    return ans if return_evidence else ans[0]
+                    ans = answers.get(tuple(ev_l))
+                    if ans is not None and not return_evidence:
+                        return ans[0]
+                    return self._answer(fast, tuple(ev_l), evidence, query, return_evidence)
         ev_names = tuple(sorted(evidence))
         self._check_names(query + ev_names)
         if len(set(query)) != len(query) or not set(query).isdisjoint(ev_names):
@@ -426,18 +438,12 @@ class BayesNet:
         ev = tuple(self.state_index(n, evidence[n]) for n in ev_names)
         table = None if jit else self._table(query, ev_names)
         if table is not None:
-            post_t, z64, z_t, answers = table
             if len(self._fast) < 4096:      # ints and state names -> index, per evidence name
                 maps = [{**{k: k for k in range(self.cards[n])},
                          **{s: i for i, s in enumerate(self.cpts[n].state_names or ())
                             if type(s) is str}} for n in ev_names]
                 self._fast[(query, tuple(evidence))] = (*table, ev_names, maps)
-            if not z64[ev] > 0.0:
-                self._zero(evidence, query)
-            ans = answers.get(ev)
-            if ans is None:
-                ans = answers[ev] = (jnp.asarray(post_t[ev]), jnp.asarray(z_t[ev]))
-            return ans if return_evidence else ans[0]
+            return self._answer(table, ev, evidence, query, return_evidence)
         entry = self._query_fn(query, ev_names)
         run, tables, run_numpy, calls, _ = entry
         entry[3] += 1
@@ -451,6 +457,21 @@ class BayesNet:
         if float(z) <= 0.0:
             self._zero(evidence, query)
         return (post, z) if return_evidence else post
+
+    def _answer(self, table: Any, ev: tuple[int, ...], evidence: Mapping[str, Any],
+                query: Sequence[str], return_evidence: bool) -> Any:
+        """Read one answer from a compiled table; its JAX arrays are made on first use."""
+        post_t, z64, z_t, answers = table[:4]
+        ans = answers.get(ev)
+        if ans is None:
+            if not z64[ev] > 0.0:
+                self._zero(evidence, query)
+            ans = answers[ev] = [jnp.asarray(post_t[ev]), None]
+        if not return_evidence:
+            return ans[0]
+        if ans[1] is None:
+            ans[1] = jnp.asarray(z_t[ev])
+        return ans[0], ans[1]
 
     @staticmethod
     def _zero(evidence: Mapping[str, Any], query: Sequence[str]) -> None:
