@@ -106,9 +106,13 @@ def single_queries(repeats: int, block: int = 20) -> list[dict]:
     one warm-up call each). ``catlearn`` is the default ``query`` (compiled numpy answer
     table, built by the warm-up call); ``catlearn_jit`` the jitted JAX einsum path
     (``jit=True``, what this benchmark timed before the table path existed);
-    ``catlearn_cold`` the first query of a signature, i.e. building its answer table
+    ``catlearn_lazy`` the lazy answer path of a compiled signature with more than
+    ``BayesNet.EAGER_ANSWERS`` evidence configurations, asked a configuration for the first
+    time (table index plus making its JAX array; the answer arrays are dropped before each
+    call); ``catlearn_cold`` the first query of a signature, i.e. building its answer table
     (einsum over every evidence configuration) plus the answer, timed by emptying the
-    network's table cache before each call.
+    network's table cache before each call (table einsum, and the signature's answer
+    arrays made in one transfer).
 
     Each round times ``block`` consecutive calls per side (steady stream of queries); the
     ``*_percall_*`` fields repeat the measurement alternating sides call by call."""
@@ -131,7 +135,14 @@ def single_queries(repeats: int, block: int = 20) -> list[dict]:
             net._forget_tables()
             return net.query(q, e)
 
+        def lazy(net=net, q=q, e=e):
+            for table in net._tables.values():
+                if table is not None:
+                    table[3].clear()      # forget the memoised JAX answer arrays only
+            return net.query(q, e)
+
         fns = {"catlearn": lambda net=net, q=q, e=e: net.query(q, e),
+               "catlearn_lazy": lazy,
                "catlearn_jit": lambda net=net, q=q, e=e: net.query(q, e, jit=True),
                "catlearn_cold": cold,
                "pgmpy": lambda ve=ve, q=q, e=e: pgmpy_query(ve, tuple(q), e),
@@ -144,7 +155,7 @@ def single_queries(repeats: int, block: int = 20) -> list[dict]:
                **{f"{k}_percall_median_s": v["median_s"] for k, v in t1.items()},
                "ratio_pgmpy_percall": t1["pgmpy"]["median_s"] / t1["catlearn"]["median_s"],
                "ratio_efprob_percall": t1["efprob"]["median_s"] / t1["catlearn"]["median_s"]}
-        for side in ("catlearn", "catlearn_jit", "catlearn_cold"):
+        for side in ("catlearn", "catlearn_lazy", "catlearn_jit", "catlearn_cold"):
             sfx = side[len("catlearn"):]
             row[f"ratio_pgmpy{sfx}"] = t["pgmpy"]["median_s"] / t[side]["median_s"]
             row[f"ratio_efprob{sfx}"] = t["efprob"]["median_s"] / t[side]["median_s"]
@@ -238,21 +249,25 @@ def markdown(res: dict) -> str:
     L += ["", "## Single exact queries (median per query, interleaved rounds)", "",
           "`catlearn` = default `query` (compiled numpy answer table per query signature, "
           "built by the warm-up call); `jit` = `query(..., jit=True)`, the jitted JAX einsum "
-          "(the path timed before the tables existed); `cold` = first query of a signature "
+          "(the path timed before the tables existed); `lazy` = first ask of an evidence "
+          "configuration when a signature has > 256 of them (index + making one JAX array; "
+          "below that all answer arrays are made when the signature compiles); `cold` = first query of a signature "
           "(builds its table: one float64 einsum over all evidence configurations). Rounds of "
           f"{res['single'][0]['block']} consecutive calls per side, sides alternating every "
           "round; the last column alternates sides call by call (every call starts with "
           "caches evicted by the other libraries).", "",
-          "| query | catlearn | jit | cold | pgmpy VE | EfProb | vs pgmpy (goal >= 10) "
-          "| vs EfProb (goal >= 100) | jit vs pgmpy / EfProb | cold vs pgmpy / EfProb "
-          "| call-by-call: catlearn, vs pgmpy / EfProb |",
-          "|---|---|---|---|---|---|---|---|---|---|---|"]
+          "| query | catlearn | lazy | jit | cold | pgmpy VE | EfProb | vs pgmpy (goal >= 10) "
+          "| vs EfProb (goal >= 100) | lazy vs pgmpy / EfProb | jit vs pgmpy / EfProb "
+          "| cold vs pgmpy / EfProb | call-by-call: catlearn, vs pgmpy / EfProb |",
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in res["single"]:
         L.append(f"| {r['network']}: {r['query']} | {r['catlearn_median_s'] * 1e6:.1f} us | "
+                 f"{r['catlearn_lazy_median_s'] * 1e6:.0f} us | "
                  f"{r['catlearn_jit_median_s'] * 1e6:.0f} us | "
                  f"{r['catlearn_cold_median_s'] * 1e6:.0f} us | "
                  f"{r['pgmpy_median_s'] * 1e6:.0f} us | {r['efprob_median_s'] * 1e6:.0f} us | "
                  f"{r['ratio_pgmpy']:.0f}x | {r['ratio_efprob']:.0f}x | "
+                 f"{r['ratio_pgmpy_lazy']:.1f}x / {r['ratio_efprob_lazy']:.1f}x | "
                  f"{r['ratio_pgmpy_jit']:.1f}x / {r['ratio_efprob_jit']:.1f}x | "
                  f"{r['ratio_pgmpy_cold']:.1f}x / {r['ratio_efprob_cold']:.1f}x | "
                  f"{r['catlearn_percall_median_s'] * 1e6:.0f} us, "

@@ -98,6 +98,7 @@ class BayesNet:
     """
 
     TABLE_LIMIT = 1 << 20  #: largest compiled answer table of a query signature (entries)
+    EAGER_ANSWERS = 256    #: up to this many evidence configurations, answers made at compile
 
     def __init__(self, graph: nx.DiGraph | Iterable[tuple[str, str]],
                  cpds: Mapping[str, Any]) -> None:
@@ -365,7 +366,12 @@ class BayesNet:
         dt = np.dtype(self._kernels[rel[0]].array.dtype)
         post = np.where(zz > 0, un / np.where(zz > 0, zz, 1.0), 0.0).astype(dt)
         post.setflags(write=False)
-        table = (post, z, z.astype(dt), {})
+        answers: dict[tuple[int, ...], list[Any]] = {}
+        n_ev = int(np.prod(z.shape, dtype=int))
+        if n_ev <= self.EAGER_ANSWERS:   # all answer arrays at once: one transfer, one unstack
+            arrs = list(jnp.asarray(post.reshape((n_ev, *post.shape[len(ev_names):]))))
+            answers = {e: [a, None] for e, a in zip(np.ndindex(z.shape), arrs) if z[e] > 0}
+        table = (post, z, z.astype(dt), answers)
         self._tables[key] = table
         return table
 
@@ -395,7 +401,9 @@ class BayesNet:
           in one float64 ``np.einsum`` over the relevant CPTs (no JAX); every query of that
           signature, with any evidence values, is then an index into that read-only table
           (no einsum, no JAX dispatch, no device readback). The JAX array of each answer is
-          made once per evidence configuration and reused (JAX arrays are immutable).
+          made once per evidence configuration and reused (JAX arrays are immutable): at
+          compile time for all of them (one transfer, one unstack) when there are at most
+          :attr:`EAGER_ANSWERS` = 256 configurations, else on first ask.
         * ``jit=True``, or larger tables: one jitted ``jnp.einsum`` per signature (evidence
           values traced as one-hot factors, so new values never recompile; the first three
           queries of a large signature run eagerly in numpy instead). This JAX path is also
