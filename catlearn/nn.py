@@ -29,6 +29,7 @@ Fong, Spivak, Tuyéras, *Backprop as Functor*.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Callable, Sequence
@@ -93,6 +94,13 @@ def initializer(name: str) -> Any:
         raise HyperparameterError(
             f"Expected an initialiser among {sorted(_INITS)}, got {name!r}."
         )
+    return _initializer(name)
+
+
+@functools.cache
+def _initializer(name: str) -> Any:
+    # One object per name: parameters drawn by the same initialiser are initialised together
+    # (one jitted vmap per kind of array, see Para.init).
     return _INITS[name]()
 
 

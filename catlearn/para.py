@@ -38,6 +38,7 @@ True
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,6 +81,49 @@ class ParamSpec:
 
 def _is_spec(x: Any) -> bool:
     return isinstance(x, ParamSpec)
+
+
+_LECUN_NORMAL = jax.nn.initializers.lecun_normal()
+_BATCH_INIT_MIN = 8  # below this many arrays of one kind, eager calls beat a compiled batch
+
+
+def _initialise_all(specs: list[ParamSpec], keys: jax.Array) -> list[jax.Array]:
+    """``[s.initialise(k) for s, k in zip(specs, keys)]``, with the same values, but arrays of
+    the same (initialiser, shape, dtype) are drawn by one jitted ``vmap`` over their keys, so
+    a 10,000-box diagram initialises in a few dispatches instead of 20,000."""
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for i, s in enumerate(specs):
+        groups.setdefault((id(s.init), tuple(s.shape), s.dtype), []).append(i)
+    out: list[Any] = [None] * len(specs)
+    for idx in groups.values():
+        spec = specs[idx[0]]
+        if len(idx) < _BATCH_INIT_MIN:
+            for i in idx:
+                out[i] = specs[i].initialise(keys[i])
+            continue
+        stacked = _draw_stacked(spec, keys[np.asarray(idx)])
+        for i, row in zip(idx, stacked, strict=True):
+            out[i] = jnp.asarray(row)
+    return out
+
+
+@functools.cache
+def _batched_initialiser(init: Initializer, shape: tuple[int, ...], dtype: Any) -> Any:
+    spec = ParamSpec(shape, init, dtype)
+    return jax.jit(jax.vmap(spec.initialise))
+
+
+_INIT_CHUNK = 256  # keys per compiled call: one XLA compile per kind of array, whatever the depth
+
+
+def _draw_stacked(spec: ParamSpec, keys: jax.Array) -> np.ndarray:
+    draw = _batched_initialiser(spec.init, tuple(spec.shape), spec.dtype)
+    n = keys.shape[0]
+    pad = -n % _INIT_CHUNK
+    if pad:
+        keys = jnp.concatenate([keys, jnp.repeat(keys[:1], pad, axis=0)])
+    chunks = [np.asarray(draw(keys[i : i + _INIT_CHUNK])) for i in range(0, n + pad, _INIT_CHUNK)]
+    return np.concatenate(chunks)[:n]
 
 
 class _Owner:
@@ -233,7 +277,7 @@ class Para:
                 and len(dom.shape) == 1 and len(cod.shape) == 1):
             raise TypeError(f"Expected vector wires Euclid(n), got {dom} and {cod}.")
         (n,), (m,) = dom.shape, cod.shape
-        spec = {"W": ParamSpec((n, m), jax.nn.initializers.lecun_normal())}
+        spec = {"W": ParamSpec((n, m), _LECUN_NORMAL)}
         if bias:
             spec["b"] = ParamSpec((m,))
             return cls(dom, cod, spec, lambda p, x: x @ p["W"] + p["b"], name=name)
@@ -304,9 +348,7 @@ class Para:
         """
         leaves, treedef = jax.tree_util.tree_flatten(self.spec, is_leaf=_is_spec)
         keys = jax.random.split(key, max(len(leaves), 1))
-        return jax.tree_util.tree_unflatten(
-            treedef, [s.initialise(k) for s, k in zip(leaves, keys)]
-        )
+        return jax.tree_util.tree_unflatten(treedef, _initialise_all(leaves, keys))
 
     def check_params(self, params: Any) -> None:
         """Raise :class:`~catlearn.errors.ParamsError` unless ``params`` matches the spec.
