@@ -165,3 +165,19 @@ def test_jit_through_apply():
     net = f >> g >> h
     p = net.init(jax.random.key(0))
     assert tree_allclose(jax.jit(net.apply)(p, jnp.ones(2)), net(p, jnp.ones(2)), rtol=1e-6)
+
+
+def test_init_of_many_groups_equals_one_draw_per_array():
+    """Arrays of one kind are drawn together (one jitted vmap), with the values of one
+    ``ParamSpec.initialise`` call per array and its own key."""
+    from catlearn.para import _initialise_all
+
+    lecun = jax.nn.initializers.lecun_normal()
+    specs = [ParamSpec((3, 4), lecun)] * 300 + [ParamSpec((4,))] * 9 + [ParamSpec((2,), lecun)] * 3
+    keys = jax.random.split(jax.random.key(1), len(specs))
+    batched = _initialise_all(specs, keys)
+    one_by_one = [s.initialise(k) for s, k in zip(specs, keys, strict=True)]
+    for a, b in zip(batched, one_by_one, strict=True):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        assert bool(jnp.array_equal(a, b))
+    assert len({float(a[0, 0]) for a in batched[:300]}) == 300  # distinct keys, distinct draws
