@@ -173,7 +173,7 @@ def test_init_of_many_groups_equals_one_draw_per_array():
     from catlearn.para import _initialise_all
 
     lecun = jax.nn.initializers.lecun_normal()
-    specs = [ParamSpec((3, 4), lecun)] * 300 + [ParamSpec((4,))] * 9 + [ParamSpec((2,), lecun)] * 3
+    specs = [ParamSpec((3, 4), lecun)] * 300 + [ParamSpec((4,))] * 9 + [ParamSpec((2, 2), lecun)] * 3
     keys = jax.random.split(jax.random.key(1), len(specs))
     batched = _initialise_all(specs, keys)
     one_by_one = [s.initialise(k) for s, k in zip(specs, keys, strict=True)]
