@@ -47,6 +47,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn._category import Composable
 from catlearn.errors import ParamsError, mismatch
 from catlearn.types import Euclid, Ty
 
@@ -141,7 +142,7 @@ class _Owner:
 Call = Callable[[Params, Any, Any], Any]  # (params, x, key) -> y
 
 
-class Para:
+class Para(Composable):
     """A parametrised map ``fn(params, x)`` from ``dom`` to ``cod``.
 
     Parameters
@@ -420,46 +421,23 @@ class Para:
         return jax.vmap(lambda x: self._call(params, x, None))(xs)
 
     # --- composition ---------------------------------------------------------------------
-    def then(self, *others: Para) -> Para:
-        """Sequential composition ``self >> others[0] >> ...`` (checked types).
+    def _then2(self, other: Para) -> Para:
+        """Sequential composition ``self >> other`` (checked types); see :meth:`then`.
 
         >>> Para.id(Euclid(1)).then(Para.id(Euclid(2)))
         Traceback (most recent call last):
         ...
         catlearn.errors.TypeMismatch: Cannot compose Para(Euclid(1) -> Euclid(1); no parameters) >> ...
         """
-        result = self
-        for other in others:
-            result = _then(result, other)
-        return result
-
-    def __rshift__(self, other: Para) -> Para:
-        if not isinstance(other, Para):
-            return NotImplemented
         return _then(self, other)
 
-    def tensor(self, *others: Para | Ty) -> Para:
-        """Parallel composition ``self @ others[0] @ ...``; a bare type means its identity.
+    def _tensor2(self, other: Para) -> Para:
+        """Parallel composition ``self @ other``; see :meth:`tensor` (a bare type means its identity).
 
         >>> Para.id(Euclid(1)).tensor(Euclid(2)).cod
         Euclid(1) @ Euclid(2)
         """
-        result = self
-        for other in others:
-            result = _tensor(result, other if isinstance(other, Para) else Para.id(other))
-        return result
-
-    def __matmul__(self, other: Para | Ty) -> Para:
-        if isinstance(other, Ty):
-            other = Para.id(other)
-        if not isinstance(other, Para):
-            return NotImplemented
         return _tensor(self, other)
-
-    def __rmatmul__(self, other: Ty) -> Para:
-        if not isinstance(other, Ty):
-            return NotImplemented
-        return _tensor(Para.id(other), self)
 
     def reparam(self, spec: Any, r: Callable[[Any], Params], *, name: str) -> Para:
         """Reparametrise by ``r : P' -> P``: the arrow ``(P', (p', a) -> f(r(p'), a))``.
