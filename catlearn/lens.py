@@ -48,6 +48,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from catlearn._category import Composable
 from catlearn.errors import ParamsError, mismatch
 from catlearn.para import Para, Params, _Owner
 from catlearn.types import Ty
@@ -59,7 +60,7 @@ def _add(x: Any, y: Any) -> Any:
     return jax.tree_util.tree_map(jnp.add, x, y)
 
 
-class Lens:
+class Lens(Composable):
     """A lens ``(get, put)`` from ``dom`` to ``cod``: ``get(a) -> b``, ``put(a, b') -> a'``.
 
     Parameters
@@ -230,7 +231,7 @@ class Lens:
         return cls(get, put, dom, a, name="merge")
 
     # --- composition -----------------------------------------------------------------------
-    def then(self, *others: Lens) -> Lens:
+    def _then2(self, other: Lens) -> Lens:
         """Sequential composition ``(g1, p1) >> (g2, p2) = (g2 g1, (a, c) -> p1(a, p2(g1 a, c)))``.
 
         >>> from catlearn.types import Euclid
@@ -239,39 +240,16 @@ class Lens:
         ...
         catlearn.errors.TypeMismatch: Cannot compose Lens(id: Euclid(1) -> Euclid(1)) >> ...
         """
-        result = self
-        for other in others:
-            result = _lens_then(result, other)
-        return result
-
-    def __rshift__(self, other: Lens) -> Lens:
-        if not isinstance(other, Lens):
-            return NotImplemented
         return _lens_then(self, other)
 
-    def tensor(self, *others: Lens | Ty) -> Lens:
+    def _tensor2(self, other: Lens) -> Lens:
         """Parallel composition ``(g1 x g2, p1 x p2)``; a bare type stands for its identity.
 
         >>> from catlearn.types import Euclid
         >>> (Lens.id(Euclid(1)) @ Lens.id(Euclid(2))).cod
         Euclid(1) @ Euclid(2)
         """
-        result = self
-        for other in others:
-            result = _lens_tensor(result, other if isinstance(other, Lens) else Lens.id(other))
-        return result
-
-    def __matmul__(self, other: Lens | Ty) -> Lens:
-        if isinstance(other, Ty):
-            other = Lens.id(other)
-        if not isinstance(other, Lens):
-            return NotImplemented
         return _lens_tensor(self, other)
-
-    def __rmatmul__(self, other: Ty) -> Lens:
-        if not isinstance(other, Ty):
-            return NotImplemented
-        return _lens_tensor(Lens.id(other), self)
 
 
 def _lens_then(f: Lens, g: Lens) -> Lens:
@@ -321,7 +299,7 @@ PGet = Callable[[Params, Any], Any]
 PPut = Callable[[Params, Any, Any], tuple[Params, Any]]
 
 
-class ParaLens:
+class ParaLens(Composable):
     r"""A parametrised lens: ``get(params, a) -> b`` and ``put(params, a, b') -> (params', a')``.
 
     An arrow of Para(Lens): its parameters are named groups (as in :class:`~catlearn.para.Para`)
@@ -497,47 +475,23 @@ class ParaLens:
         return self._put(params, a, db)
 
     # --- composition -----------------------------------------------------------------------
-    def then(self, *others: ParaLens) -> ParaLens:
+    def _then2(self, other: ParaLens) -> ParaLens:
         """Sequential composition in Para(Lens) (see the class docstring).
 
         >>> from catlearn.types import Euclid
         >>> ParaLens.id(Euclid(1)).then(ParaLens.id(Euclid(1))).spec
         {}
         """
-        result = self
-        for other in others:
-            result = _plens_then(result, other)
-        return result
-
-    def __rshift__(self, other: ParaLens) -> ParaLens:
-        if not isinstance(other, ParaLens):
-            return NotImplemented
         return _plens_then(self, other)
 
-    def tensor(self, *others: ParaLens | Ty) -> ParaLens:
+    def _tensor2(self, other: ParaLens) -> ParaLens:
         """Parallel composition: both run side by side, parameters are the union of groups.
 
         >>> from catlearn.types import Euclid
         >>> (ParaLens.id(Euclid(1)) @ Euclid(2)).dom
         Euclid(1) @ Euclid(2)
         """
-        result = self
-        for other in others:
-            o = other if isinstance(other, ParaLens) else ParaLens.id(other)
-            result = _plens_tensor(result, o)
-        return result
-
-    def __matmul__(self, other: ParaLens | Ty) -> ParaLens:
-        if isinstance(other, Ty):
-            other = ParaLens.id(other)
-        if not isinstance(other, ParaLens):
-            return NotImplemented
         return _plens_tensor(self, other)
-
-    def __rmatmul__(self, other: Ty) -> ParaLens:
-        if not isinstance(other, Ty):
-            return NotImplemented
-        return _plens_tensor(ParaLens.id(other), self)
 
 
 def disjoint_groups(f: Any, g: Any, what: str) -> tuple[dict[str, Any], dict[str, _Owner]]:
