@@ -46,6 +46,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from catlearn._category import Composable
 from catlearn.errors import NotInvertibleError, mismatch
 from catlearn.lens import ParaLens, _join2, _split2, disjoint_groups
 from catlearn.losses import ErrorFn, as_error, check_positive
@@ -59,7 +60,7 @@ Upd = Callable[[Params, Any, Any], Params]
 Req = Callable[[Params, Any, Any], Any]
 
 
-class Learner:
+class Learner(Composable):
     """A learner ``(P, I, U, r)`` from ``dom`` to ``cod``, as pure functions of the parameters.
 
     Parameters
@@ -239,47 +240,23 @@ class Learner:
 
         return cls._make(dom, cod, {}, {}, implement, lambda p, x, y: {}, request)
 
-    def then(self, *others: Learner) -> Learner:
+    def _then2(self, other: Learner) -> Learner:
         """Sequential composition ``(I*J, U*V, r*s)`` (see the module docstring).
 
         >>> from catlearn.types import Euclid
         >>> Learner.id(Euclid(1)).then(Learner.id(Euclid(1)))
         Learner(Euclid(1) -> Euclid(1); no parameters)
         """
-        result = self
-        for other in others:
-            result = _learner_then(result, other)
-        return result
-
-    def __rshift__(self, other: Learner) -> Learner:
-        if not isinstance(other, Learner):
-            return NotImplemented
         return _learner_then(self, other)
 
-    def tensor(self, *others: Learner | Ty) -> Learner:
+    def _tensor2(self, other: Learner) -> Learner:
         """Parallel composition: implement, update and request side by side.
 
         >>> from catlearn.types import Euclid
         >>> Learner.id(Euclid(1)).tensor(Euclid(2)).dom
         Euclid(1) @ Euclid(2)
         """
-        result = self
-        for other in others:
-            o = other if isinstance(other, Learner) else Learner.id(other)
-            result = _learner_tensor(result, o)
-        return result
-
-    def __matmul__(self, other: Learner | Ty) -> Learner:
-        if isinstance(other, Ty):
-            other = Learner.id(other)
-        if not isinstance(other, Learner):
-            return NotImplemented
         return _learner_tensor(self, other)
-
-    def __rmatmul__(self, other: Ty) -> Learner:
-        if not isinstance(other, Ty):
-            return NotImplemented
-        return _learner_tensor(Learner.id(other), self)
 
     # --- Learn ≅ Para(SLens) ---------------------------------------------------------------
     def to_lens(self) -> ParaLens:
