@@ -42,6 +42,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn._category import Composable
 from catlearn._rda_gates import (
     U8,
     Gate,
@@ -114,7 +115,7 @@ class _Builder:
                              tuple(self.types))
 
 
-class Circuit:
+class Circuit(Composable):
     r"""A Boolean circuit ``dom -> cod`` over ``Bool(n)`` wires: a flat program of gates.
 
     Build circuits from the gate constructors (:meth:`xor`, :meth:`and_`, :meth:`not_`,
@@ -292,7 +293,7 @@ class Circuit:
         """``Bool(n1 + n2 + ...) -> Bool(n1) @ Bool(n2) @ ...``, the inverse of :meth:`concat`."""
         return cls.from_gate(_split_gate(tuple(ns)))
 
-    # --- composition -------------------------------------------------------------------------
+    # --- composition (``>>`` and ``@`` come from Composable; these work in one pass) ----------
     def then(self, *others: Circuit) -> Circuit:
         """Sequential composition ``self >> others[0] >> ...`` in one linear pass."""
         b = _Builder()
@@ -306,11 +307,6 @@ class Circuit:
             ys, cur = b.inline(other, ys), other
         return b.build(self.dom, cur.cod, xs, ys)
 
-    def __rshift__(self, other: Circuit) -> Circuit:
-        if not isinstance(other, Circuit):
-            return NotImplemented
-        return self.then(other)
-
     def tensor(self, *others: Circuit | Ty) -> Circuit:
         """Parallel composition ``self @ others[0] @ ...``; a bare type means its identity."""
         parts = [self, *(o if isinstance(o, Circuit) else Circuit.id(o) for o in others)]
@@ -323,16 +319,6 @@ class Circuit:
             ys += b.inline(p, xs[i:i + len(p.dom)])
             i += len(p.dom)
         return b.build(dom, cod, xs, ys)
-
-    def __matmul__(self, other: Circuit | Ty) -> Circuit:
-        if not isinstance(other, Circuit | Ty):
-            return NotImplemented
-        return self.tensor(other)
-
-    def __rmatmul__(self, other: Ty) -> Circuit:
-        if not isinstance(other, Ty):
-            return NotImplemented
-        return Circuit.id(other).tensor(self)
 
     @classmethod
     def from_box(cls, box: Any) -> Circuit | None:
