@@ -79,9 +79,13 @@ class Learner(Composable):
     name:
         Name of the parameter group (required when there are parameters).
 
+    Notes
+    -----
     ``p`` is the value of this learner's group; the public methods take and return the full
     parameter dict ``{name: p}`` (the union of groups for a composite).
 
+    Examples
+    --------
     >>> import jax.numpy as jnp
     >>> from catlearn.types import Euclid
     >>> from catlearn.para import ParamSpec
@@ -365,6 +369,8 @@ def gradient_learner(
         :class:`~catlearn.errors.NotInvertibleError`; with ``False`` the learner is built
         and its request raises that error only if it is ever called (fine for a first layer).
 
+    Examples
+    --------
     >>> import jax.numpy as jnp
     >>> from catlearn.types import Euclid
     >>> f = Para.linear(Euclid(1), Euclid(1), name="f", bias=False)

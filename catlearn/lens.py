@@ -72,6 +72,8 @@ class Lens(Composable):
     dom, cod:
         Wire types (:class:`~catlearn.types.Ty`); checked when lenses are composed.
 
+    Examples
+    --------
     >>> import jax.numpy as jnp
     >>> from catlearn.types import Euclid
     >>> double = Lens(lambda a: 2 * a, lambda a, db: 2 * db, Euclid(1), Euclid(1))
@@ -323,6 +325,8 @@ class ParaLens(Composable):
     name:
         The parameter group's name (required when there are parameters).
 
+    Examples
+    --------
     >>> import jax.numpy as jnp
     >>> from catlearn.types import Euclid
     >>> from catlearn.para import ParamSpec

@@ -95,6 +95,8 @@ class Optimiser:
     name:
         A label for messages.
 
+    Examples
+    --------
     >>> import jax.numpy as jnp
     >>> halve = Optimiser(lambda p: (), None, lambda p, s, g: (p - 0.5 * g, s), name="halve")
     >>> halve.put(jnp.ones(1), (), jnp.ones(1))

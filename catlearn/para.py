@@ -159,6 +159,8 @@ class Para(Composable):
     stochastic:
         Whether ``fn`` takes a PRNG key (dropout, sampling).
 
+    Examples
+    --------
     >>> from catlearn.types import Euclid
     >>> scale = Para(Euclid(2), Euclid(2), {"s": ParamSpec(())}, lambda p, x: p["s"] * x,
     ...              name="scale")

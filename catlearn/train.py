@@ -433,6 +433,8 @@ def fit(
         Data-parallel training: the batch is split across these devices
         (see :mod:`catlearn.sharding`; ``batch_size`` must be a multiple of their number).
 
+    Examples
+    --------
     >>> import optax
     >>> from catlearn.types import Euclid
     >>> model = Para.linear(Euclid(4), Euclid(3), name="fc")

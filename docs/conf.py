@@ -17,9 +17,7 @@ passes at every commit while the modules land one by one.
 from __future__ import annotations
 
 import ast
-import itertools
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -324,113 +322,7 @@ def _always_reread(app, env, added, changed, removed):
     return [d for d in _FILLERS if d in env.found_docs]
 
 
-_NUMPY_SECTION = re.compile(
-    r"^(Parameters|Returns|Yields|Receives|Raises|Attributes|Other Parameters|"
-    r"Keyword Arguments|Warns|Methods)$"
-)
-_PARAM_LINE = re.compile(r"^\*{0,2}\w+(\s*,\s*\*{0,2}\w+)*\s*(:.*)?$")
-_BORDER = re.compile(r"^(\s*)(=+)(\s+=+)+\s*$")
-
-
-def _close_numpy_sections(lines: list[str]) -> None:
-    """End a NumPy-style field section where its docstring plainly meant it to end.
-
-    Napoleon reads everything after ``Parameters`` (or ``Returns``, ...) up to the next section
-    header as field entries, so a doctest or a prose paragraph written after the last parameter
-    without its own header is mangled into fake parameters (docutils then warns). Where such a
-    block starts at column 0 after a blank line and does not look like a field entry, give it
-    the header it implies: ``Examples`` for ``>>>``, ``Notes`` for prose. This changes only the
-    rendering; the docstrings themselves (and their doctests) are untouched.
-    """
-    section = None
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        nxt = lines[i + 1] if i + 1 < len(lines) else ""
-        if line.strip() and nxt.strip() and set(nxt.strip()) == {"-"}:
-            section = line.strip()
-            i += 2
-            continue
-        if (
-            section and _NUMPY_SECTION.match(section) and line and not line[0].isspace()
-            and i > 0 and lines[i - 1].strip() == ""
-        ):
-            if line.startswith(">>>"):
-                lines[i:i] = ["Examples", "--------", ""]
-                section = "Examples"
-                i += 3
-            elif not _PARAM_LINE.match(line.strip()):
-                lines[i:i] = ["Notes", "-----", ""]
-                section = "Notes"
-                i += 3
-        i += 1
-
-
-def _split_row(line: str, starts: list[int]) -> list[str] | None:
-    """Cells of a simple-table row: column k begins at the first word at or after starts[k]."""
-    cuts = [starts[0]]
-    for s in starts[1:]:
-        p = s
-        while p < len(line) and not (line[p - 1] == " " and line[p] != " "):
-            p += 1
-        if p >= len(line) and s < len(line):
-            return None
-        cuts.append(min(p, len(line)))
-    cuts.append(len(line))
-    cells = [line[a:b].strip() for a, b in itertools.pairwise(cuts)]
-    return cells if len(cells) == len(starts) else None
-
-
-def _widen_simple_tables(lines: list[str]) -> None:
-    """Re-draw a reST simple table whose cells overflow its ``====`` borders.
-
-    A cell that overflows into the gap pushes the next cell's start to the next word; the table
-    is only re-drawn when every row splits into as many cells as there are columns.
-    """
-    borders = [i for i, line in enumerate(lines) if _BORDER.match(line)]
-    while len(borders) >= 2:
-        first = borders[0]
-        # A simple table has two or three border lines, all identical.
-        group = [b for b in borders if lines[b] == lines[first]]
-        if len(group) < 2:
-            borders = borders[1:]
-            continue
-        group = group[:3] if len(group) >= 3 and group[2] - group[1] > 0 else group[:2]
-        last = group[-1]
-        indent = _BORDER.match(lines[first]).group(1)
-        ncols = len(lines[first].split())
-        rows = {}
-        ok = True
-        starts = [m.start() for m in re.finditer(r"=+", lines[first])]
-        for j in range(first + 1, last):
-            if j in group:
-                continue
-            cells = _split_row(lines[j], starts)
-            if cells is None:
-                ok = False
-                break
-            rows[j] = cells
-        if ok and rows:
-            widths = [max(len(r[k]) for r in rows.values()) for k in range(ncols)]
-            widths = [max(w, len(b)) for w, b in zip(widths, lines[first].split(), strict=True)]
-            border = indent + "  ".join("=" * w for w in widths)
-            for j in range(first, last + 1):
-                if j in group:
-                    lines[j] = border
-                else:
-                    lines[j] = indent + "  ".join(
-                        c.ljust(w) for c, w in zip(rows[j], widths, strict=True)
-                    ).rstrip()
-        borders = [b for b in borders if b > last]
-
-
-def _tidy_docstring(app, what, name, obj, options, lines):
-    _widen_simple_tables(lines)
-    _close_numpy_sections(lines)
-
-
 def setup(app):
-    app.connect("autodoc-process-docstring", _tidy_docstring, priority=400)
     app.connect("source-read", _fill)
     app.connect("env-get-outdated", _always_reread)
     return {"parallel_read_safe": True}
