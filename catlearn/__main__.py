@@ -69,8 +69,17 @@ def load(dataset: str) -> tuple[Any, Any, Any, Any]:
     ((112, 4), (38, 4))
     """
     import numpy as np
-    from sklearn.datasets import load_digits, load_iris
-    from sklearn.model_selection import train_test_split
+
+    from catlearn.errors import DataError
+
+    try:
+        from sklearn.datasets import load_digits, load_iris
+        from sklearn.model_selection import train_test_split
+    except ImportError as e:  # pragma: no cover - the examples extra is missing
+        raise DataError(
+            "The demo trains on scikit-learn's bundled data sets (no download), but "
+            "scikit-learn is not installed. Install it with: pip install 'catlearn-jax[examples]'."
+        ) from e
 
     if dataset == "digits":
         X, y = load_digits(return_X_y=True)

@@ -241,9 +241,7 @@ class LinearGaussian(_Structure, eqx.Module):
             if not isinstance(g, LinearGaussian):
                 raise TypeMismatch(f"Expected a LinearGaussian kernel in {self!r} @ ..., got {g!r}.")
             if xp_for(out.A, out.cov, g.A, g.cov) is np:
-                import scipy.linalg as sl
-
-                blk, cat = sl.block_diag, np.concatenate
+                blk, cat = _np_block_diag, np.concatenate
             else:
                 blk, cat = jax.scipy.linalg.block_diag, jnp.concatenate
             dt = jnp.result_type(out.A, g.A)
@@ -404,3 +402,12 @@ def _validate(k: LinearGaussian) -> None:
             f"smallest eigenvalue {w.min():.6g} instead. Build it as L @ L.T, or clip negative "
             f"eigenvalues."
         )
+
+
+def _np_block_diag(a: Any, b: Any) -> np.ndarray:
+    """``[[a, 0], [0, b]]`` for two 2-D numpy arrays (``scipy.linalg.block_diag`` of two)."""
+    a, b = np.asarray(a), np.asarray(b)
+    out = np.zeros((a.shape[0] + b.shape[0], a.shape[1] + b.shape[1]), np.result_type(a, b))
+    out[: a.shape[0], : a.shape[1]] = a
+    out[a.shape[0] :, a.shape[1] :] = b
+    return out

@@ -37,7 +37,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from catlearn.errors import DataError, HyperparameterError, ShapeError, TypeMismatch
 from catlearn.rda import Circuit, _Builder, _check_value
