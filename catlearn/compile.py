@@ -312,7 +312,9 @@ def para_from_program(program: Program, arrows: Mapping[Any, Para], *,
     version, with the parameters *stored* stacked (one group with a leading axis), has no
     unstacking and compiles in constant time. So with one named group per box, which is
     catlearn's parameter structure, the scan cannot beat the unrolled chain on XLA CPU; a
-    diagram that wants the scan must opt into stacked parameters (one group for the repeats).
+    diagram that wants the scan must opt into stacked parameters (one group for the repeats):
+    that is :func:`catlearn.nn.Repeat`, a box whose parameters are stored stacked and whose
+    semantics is one ``lax.scan``.
 
     >>> import jax.numpy as jnp
     >>> from catlearn.diagram import Box, Diagram

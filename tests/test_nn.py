@@ -166,3 +166,69 @@ def test_user_box_overrides_default():
     P = compile(fc, {fc: lambda x: -x})
     assert P.spec == {} and jnp.all(P({}, jnp.ones(2)) == -1)
     assert isinstance(fc, Box)
+
+
+# --- Repeat: stacked parameters, one lax.scan ----------------------------------------------
+
+def _chain(d, n):
+    from catlearn.diagram import chain
+    return chain(*[nn.Linear(d, d, name=f"u{i}") >> nn.tanh(d) for i in range(n)])
+
+
+def test_repeat_equals_unrolled_chain_outputs_and_gradients(x64, getkey):
+    n, d = 5, 3
+    rep = compile(nn.Repeat(nn.Linear(d, d, name="fc") >> nn.tanh(d), n, name="rep"))
+    unrolled = compile(_chain(d, n))
+    p = rep.init(getkey())
+    rep.check_params(p)
+    assert p["rep"]["fc"]["W"].shape == (n, d, d) and p["rep"]["fc"]["W"].dtype == jnp.float64
+    p = jax.tree_util.tree_map(lambda a: a + 0.1 * jax.random.normal(getkey(), a.shape), p)
+    q = {f"u{i}": jax.tree_util.tree_map(lambda a, i=i: a[i], p["rep"]["fc"]) for i in range(n)}
+    x = jax.random.normal(getkey(), (d,))
+    np.testing.assert_allclose(rep(p, x), unrolled(q, x), rtol=1e-12, atol=1e-12)
+
+    def loss(net):
+        return lambda params: jnp.sum(net(params, x) ** 2)
+
+    g, h = jax.grad(loss(rep))(p), jax.grad(loss(unrolled))(q)
+    for i in range(n):
+        for k in ("W", "b"):
+            np.testing.assert_allclose(g["rep"]["fc"][k][i], h[f"u{i}"][k], rtol=1e-10, atol=1e-12)
+
+
+def test_repeat_initialises_each_layer_independently(getkey):
+    rep = compile(nn.Repeat(nn.Linear(16, 16, name="fc") >> nn.relu(16), 4, name="rep"))
+    W = rep.init(getkey())["rep"]["fc"]["W"]
+    assert not np.allclose(W[0], W[1])
+    np.testing.assert_allclose(np.std(W, axis=(1, 2)), 1 / np.sqrt(16), rtol=0.35)  # LeCun fan-in
+
+
+def test_repeat_jaxpr_does_not_grow_with_depth(getkey):
+    def n_eqns(n):
+        net = compile(nn.Repeat(nn.Linear(4, 4, name="fc") >> nn.relu(4), n, name="rep"))
+        p, x = net.init(getkey()), jnp.ones(4)
+        jaxpr = jax.make_jaxpr(jax.value_and_grad(lambda q: jnp.sum(net(q, x))))(p)
+        return len(jaxpr.jaxpr.eqns)
+
+    assert n_eqns(4) == n_eqns(64)
+
+
+def test_repeat_box_is_hashable_and_checks_types(getkey):
+    block = nn.Linear(2, 2, name="fc") >> nn.relu(2)
+    a, b = nn.Repeat(block, 3, name="r"), nn.Repeat(block, 3, name="r")
+    assert a == b and hash(a) == hash(b) and a != nn.Repeat(block, 4, name="r")
+    assert (a.dom, a.cod) == (Euclid(2), Euclid(2))
+    with pytest.raises(TypeMismatch, match=r"Euclid\(2\).*Euclid\(3\)"):
+        nn.Repeat(nn.Linear(2, 3, name="g"), 2)
+    with pytest.raises(HyperparameterError):
+        nn.Repeat(block, 0)
+    net = compile(nn.Linear(3, 2, name="inp") >> a)
+    assert sorted(net.init(getkey())) == ["inp", "r"]
+
+
+def test_repeat_of_stochastic_block_splits_the_key_per_layer(getkey):
+    net = compile(nn.Repeat(nn.Dropout(64, 0.5), 3, name="drop"))
+    assert net.stochastic
+    y = net.apply({}, jnp.ones(64), key=getkey())
+    vals = set(np.unique(np.asarray(y)).round(3).tolist())
+    assert vals <= {0.0, 8.0} and vals == {0.0, 8.0}
