@@ -3,8 +3,6 @@ densities against scipy, pytree behaviour, bad input, flat programs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -13,6 +11,8 @@ import scipy.stats
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from catlearn.compile import Instruction, Program
+from catlearn.diagram import Box, Merge
 from catlearn.errors import CovarianceError, NonFiniteError, ShapeError, TypeMismatch
 from catlearn.gaussian import LinearGaussian as LG
 from catlearn.types import Euclid, Fin, Ty
@@ -144,47 +144,20 @@ def test_bad_input():
     jax.jit(lambda c: LG(jnp.eye(1), cov=c).cov)(-jnp.eye(1))
 
 
-@dataclass(frozen=True)
-class _Box:
-    name: str
-    dom: Ty
-    cod: Ty
 
 
-@dataclass(frozen=True)
-class Merge:  # the compiler's Merge box is recognised by its class name
-    name: str
-    dom: Ty
-    cod: Ty
-
-
-@dataclass(frozen=True)
-class _Ins:
-    box: object
-    ins: tuple
-    outs: tuple
-
-
-@dataclass(frozen=True)
-class _Prog:
-    dom: Ty
-    cod: Ty
-    inputs: tuple
-    outputs: tuple
-    instructions: tuple
-    slot_types: tuple
 
 
 def test_from_program_tracks_the_joint(x64):
     """x -> (f(x), g(x)), then h(f(x)) + g(x); outputs (x, h+g, f): compare to hand composition."""
     e = Euclid(1)
-    f, g, h = _Box("f", e, e), _Box("g", e, e), _Box("h", e, e)
-    m = Merge("merge", e @ e, e)
+    f, g, h = Box("f", e, e), Box("g", e, e), Box("h", e, e)
+    m = Merge(e, 2)
     ar = {f: LG([[2.0]], [1.0], [[0.5]]), g: LG([[-1.0]], cov=[[0.25]]),
           h: LG([[3.0]], cov=[[0.1]])}
-    prog = _Prog(e, e @ e @ e, (0,), (0, 5, 1),
-                 (_Ins(f, (0,), (1,)), _Ins(g, (0,), (2,)), _Ins(h, (1,), (3,)),
-                  _Ins(m, (3, 2), (5,))), (e,) * 6)
+    prog = Program(e, e @ e @ e, (0,), (0, 5, 1),
+                 (Instruction(f, (0,), (1,)), Instruction(g, (0,), (2,)), Instruction(h, (1,), (3,)),
+                  Instruction(m, (3, 2), (5,))), (e,) * 6)
     got = LG.from_program(prog, ar)
     c3 = LG.copy(e, 3)
     want = (c3 >> (e @ ar[f] @ ar[g]) >> (e @ LG.copy(e) @ e)

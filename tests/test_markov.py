@@ -3,8 +3,6 @@ and the flat-program (compile) semantics."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -12,6 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from catlearn.compile import Instruction, Program
+from catlearn.diagram import Box
 from catlearn.errors import NotStochasticError, ShapeError, SupportError, TypeMismatch
 from catlearn.markov import Finite, Sampler
 from catlearn.types import Euclid, Fin, Ty
@@ -185,52 +185,31 @@ def test_shape_type_and_support_errors():
 
 # --- flat programs ---------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Box:
-    name: str
-    dom: Ty
-    cod: Ty
 
-
-@dataclass(frozen=True)
-class _Ins:
-    box: _Box
-    ins: tuple
-    outs: tuple
-
-
-@dataclass(frozen=True)
-class _Prog:
-    dom: Ty
-    cod: Ty
-    inputs: tuple
-    outputs: tuple
-    instructions: tuple
-    slot_types: tuple
 
 
 def test_from_program_handbuilt_sprinkler(x64):
     """Cloudy -> (Sprinkler, Rain) -> WetGrass as a program: the joint state equals the
     product of the tables (Murphy's sprinkler network)."""
     two = Fin(2)
-    C, S, R, W = (_Box("C", Ty(), two), _Box("S", two, two), _Box("R", two, two),
-                  _Box("W", two @ two, two))
+    C, S, R, W = (Box("C", Ty(), two), Box("S", two, two), Box("R", two, two),
+                  Box("W", two @ two, two))
     ar = {C: Finite.state([0.5, 0.5]),
           S: Finite([[0.5, 0.5], [0.9, 0.1]], two, two),
           R: Finite([[0.8, 0.2], [0.2, 0.8]], two, two),
           W: Finite([[[1.0, 0.0], [0.1, 0.9]], [[0.1, 0.9], [0.01, 0.99]]], two @ two, two)}
-    prog = _Prog(Ty(), two ** 4, (), (0, 1, 2, 3),
-                 (_Ins(C, (), (0,)), _Ins(S, (0,), (1,)), _Ins(R, (0,), (2,)),
-                  _Ins(W, (1, 2), (3,))), (two,) * 4)
+    prog = Program(Ty(), two ** 4, (), (0, 1, 2, 3),
+                 (Instruction(C, (), (0,)), Instruction(S, (0,), (1,)), Instruction(R, (0,), (2,)),
+                  Instruction(W, (1, 2), (3,))), (two,) * 4)
     joint = Finite.from_program(prog, ar)
     want = np.einsum("c,cs,cr,srw->csrw", *(np.asarray(ar[b].array) for b in (C, S, R, W)))
     np.testing.assert_allclose(joint.array, want, atol=1e-12)
     # discard the first three (outputs only slot 3) and copy the last (slot 3 twice)
-    prog2 = _Prog(Ty(), two @ two, (), (3, 3), prog.instructions, prog.slot_types)
+    prog2 = Program(Ty(), two @ two, (), (3, 3), prog.instructions, prog.slot_types)
     wet = Finite.from_program(prog2, ar)
     np.testing.assert_allclose(wet.array, np.diag(want.sum((0, 1, 2))), atol=1e-12)
     # a program with an input that is also an output and one that is discarded
-    prog3 = _Prog(two @ two, two @ two, (0, 1), (0, 2), (_Ins(S, (0,), (2,)),), (two,) * 3)
+    prog3 = Program(two @ two, two @ two, (0, 1), (0, 2), (Instruction(S, (0,), (2,)),), (two,) * 3)
     k = Finite.from_program(prog3, ar)
     assert k.allclose((Finite.copy(two) >> (two @ ar[S])) @ Finite.discard(two)
                       >> Finite.id(two @ two))
@@ -238,10 +217,10 @@ def test_from_program_handbuilt_sprinkler(x64):
 
 def test_from_program_identity_and_errors():
     two = Fin(2)
-    prog = _Prog(two, two @ two, (0,), (0, 0), (), (two,))
+    prog = Program(two, two @ two, (0,), (0, 0), (), (two,))
     assert Finite.from_program(prog, {}).allclose(Finite.copy(two))
-    f = _Box("f", two, two)
-    bad = _Prog(two, two, (0,), (1,), (_Ins(f, (0,), (1,)),), (two, two))
+    f = Box("f", two, two)
+    bad = Program(two, two, (0,), (1,), (Instruction(f, (0,), (1,)),), (two, two))
     with pytest.raises(TypeMismatch, match=r"type Fin.2. -> Fin.2., but its kernel"):
         Finite.from_program(bad, {f: Finite.uniform(two) @ Finite.discard(Fin(3))})
     with pytest.raises(TypeMismatch, match="none was given"):
