@@ -51,6 +51,7 @@ def timeit(fns: dict, repeats: int) -> dict:
 
 # --- HMM ----------------------------------------------------------------------------------------
 
+
 def hand_hmm_ll(pi, a, b, obs):
     def step(carry, y):
         p, ll = carry
@@ -90,8 +91,11 @@ def bench_hmm(k: int, steps: int, repeats: int) -> dict:
     key = jax.random.key(k)
     k0, k1, k2, k3 = jax.random.split(key, 4)
     m = 6
-    hmm = cl.HMM(jax.random.dirichlet(k0, jnp.ones(k)), jax.random.dirichlet(k1, jnp.ones(k) * 0.3, (k,)),
-                 jax.random.dirichlet(k2, jnp.ones(m), (k,)))
+    hmm = cl.HMM(
+        jax.random.dirichlet(k0, jnp.ones(k)),
+        jax.random.dirichlet(k1, jnp.ones(k) * 0.3, (k,)),
+        jax.random.dirichlet(k2, jnp.ones(m), (k,)),
+    )
     _, obs = hmm.sample(steps, key=k3)
     pi, a, b = hmm.initial, hmm.transition, hmm.emission
     ours_ll = jax.jit(cl.hmm_log_likelihood)
@@ -110,32 +114,54 @@ def bench_hmm(k: int, steps: int, repeats: int) -> dict:
         "loglik_vs_numpy_relative": abs(float(ours_ll(hmm, obs)) - ll_np) / abs(ll_np),
         "filtered_vs_numpy": float(np.abs(np.asarray(ours_f(hmm, obs).filtered) - filt_np).max()),
     }
-    t = timeit({
-        "catlearn_loglik": lambda: ours_ll(hmm, obs),
-        "hand_scan_loglik": lambda: hand_ll(pi, a, b, obs),
-        "catlearn_filter": lambda: ours_f(hmm, obs),
-        "hand_scan_filter": lambda: hand_f(pi, a, b, obs),
-        "catlearn_smoother": lambda: ours_s(hmm, obs),
-        "catlearn_viterbi": lambda: ours_v(hmm, obs),
-    }, repeats)
-    t.update(timeit({"numpy_loop_filter": lambda: numpy_hmm_filter(npi, na, nb, no)},
-                    max(1, repeats // 5)))
+    t = timeit(
+        {
+            "catlearn_loglik": lambda: ours_ll(hmm, obs),
+            "hand_scan_loglik": lambda: hand_ll(pi, a, b, obs),
+            "catlearn_filter": lambda: ours_f(hmm, obs),
+            "hand_scan_filter": lambda: hand_f(pi, a, b, obs),
+            "catlearn_smoother": lambda: ours_s(hmm, obs),
+            "catlearn_viterbi": lambda: ours_v(hmm, obs),
+        },
+        repeats,
+    )
+    t.update(
+        timeit(
+            {"numpy_loop_filter": lambda: numpy_hmm_filter(npi, na, nb, no)}, max(1, repeats // 5)
+        )
+    )
     ratios = {
-        "loglik: catlearn / hand scan": t["catlearn_loglik"]["min_s"] / t["hand_scan_loglik"]["min_s"],
-        "filter: catlearn / hand scan": t["catlearn_filter"]["min_s"] / t["hand_scan_filter"]["min_s"],
-        "filter: catlearn / numpy loop": t["catlearn_filter"]["min_s"] / t["numpy_loop_filter"]["min_s"],
+        "loglik: catlearn / hand scan": t["catlearn_loglik"]["min_s"]
+        / t["hand_scan_loglik"]["min_s"],
+        "filter: catlearn / hand scan": t["catlearn_filter"]["min_s"]
+        / t["hand_scan_filter"]["min_s"],
+        "filter: catlearn / numpy loop": t["catlearn_filter"]["min_s"]
+        / t["numpy_loop_filter"]["min_s"],
     }
-    return {"states": k, "symbols": m, "steps": steps, "times": t, "ratios": ratios,
-            "max_abs_diff": diff}
+    return {
+        "states": k,
+        "symbols": m,
+        "steps": steps,
+        "times": t,
+        "ratios": ratios,
+        "max_abs_diff": diff,
+    }
 
 
 # --- Kalman -------------------------------------------------------------------------------------
 
+
 def tracking_model(dt=0.1, q=2.0, r=0.5):
     i2, z2 = np.eye(2), np.zeros((2, 2))
     g = np.vstack([0.5 * dt**2 * i2, dt * i2])
-    return cl.LGSSM(jnp.zeros(4), jnp.eye(4), jnp.asarray(np.block([[i2, dt * i2], [z2, i2]])),
-                    jnp.asarray(q * g @ g.T), jnp.asarray(np.hstack([i2, z2])), r * jnp.eye(2))
+    return cl.LGSSM(
+        jnp.zeros(4),
+        jnp.eye(4),
+        jnp.asarray(np.block([[i2, dt * i2], [z2, i2]])),
+        jnp.asarray(q * g @ g.T),
+        jnp.asarray(np.hstack([i2, z2])),
+        r * jnp.eye(2),
+    )
 
 
 def hand_kalman(mu0, p0, f, q, h, r, ys, keep):
@@ -147,8 +173,11 @@ def hand_kalman(mu0, p0, f, q, h, r, ys, keep):
         kt = cho_solve(chol, h @ p)
         m = m + kt.T @ resid
         p = p - kt.T @ s @ kt
-        ll = ll - 0.5 * (resid @ cho_solve(chol, resid) + 2 * jnp.sum(jnp.log(jnp.diag(chol[0])))
-                         + y.shape[0] * np.log(2 * np.pi))
+        ll = ll - 0.5 * (
+            resid @ cho_solve(chol, resid)
+            + 2 * jnp.sum(jnp.log(jnp.diag(chol[0])))
+            + y.shape[0] * np.log(2 * np.pi)
+        )
         return (f @ m, f @ p @ f.T + q, ll), ((m, p) if keep else None)
 
     (_, _, ll), out = jax.lax.scan(step, (mu0, p0, jnp.zeros((), mu0.dtype)), ys)
@@ -159,8 +188,14 @@ def bench_kalman(batch: int, steps: int, repeats: int) -> dict:
     model = tracking_model()
     keys = jax.random.split(jax.random.key(0), batch)
     ys = jax.jit(jax.vmap(lambda k: model.sample(steps, key=k)[1]))(keys)
-    args = (model.initial_mean, model.initial_cov, model.dynamics, model.dynamics_cov,
-            model.emission, model.emission_cov)
+    args = (
+        model.initial_mean,
+        model.initial_cov,
+        model.dynamics,
+        model.dynamics_cov,
+        model.emission,
+        model.emission_cov,
+    )
     ours_ll = jax.jit(jax.vmap(cl.kalman_log_likelihood, in_axes=(None, 0)))
     ours_f = jax.jit(jax.vmap(cl.kalman_filter, in_axes=(None, 0)))
     hand_ll = jax.jit(jax.vmap(lambda y: hand_kalman(*args, y, False)))
@@ -172,46 +207,68 @@ def bench_kalman(batch: int, steps: int, repeats: int) -> dict:
         "covs_vs_hand": float(jnp.abs(f_ours.covs - f_hand[2]).max()),
     }
     del f_ours, f_hand
-    t = timeit({
-        "catlearn_loglik": lambda: ours_ll(model, ys),
-        "hand_vmap_scan_loglik": lambda: hand_ll(ys),
-        "catlearn_filter": lambda: ours_f(model, ys),
-        "hand_vmap_scan_filter": lambda: hand_f(ys),
-    }, repeats)
+    t = timeit(
+        {
+            "catlearn_loglik": lambda: ours_ll(model, ys),
+            "hand_vmap_scan_loglik": lambda: hand_ll(ys),
+            "catlearn_filter": lambda: ours_f(model, ys),
+            "hand_vmap_scan_filter": lambda: hand_f(ys),
+        },
+        repeats,
+    )
     ratios = {
-        "loglik: catlearn / hand vmap+scan":
-            t["catlearn_loglik"]["min_s"] / t["hand_vmap_scan_loglik"]["min_s"],
-        "filter: catlearn / hand vmap+scan":
-            t["catlearn_filter"]["min_s"] / t["hand_vmap_scan_filter"]["min_s"],
+        "loglik: catlearn / hand vmap+scan": t["catlearn_loglik"]["min_s"]
+        / t["hand_vmap_scan_loglik"]["min_s"],
+        "filter: catlearn / hand vmap+scan": t["catlearn_filter"]["min_s"]
+        / t["hand_vmap_scan_filter"]["min_s"],
     }
-    return {"sequences": batch, "steps": steps, "state_dim": 4, "obs_dim": 2, "times": t,
-            "ratios": ratios, "max_abs_diff_float32": diff}
+    return {
+        "sequences": batch,
+        "steps": steps,
+        "state_dim": 4,
+        "obs_dim": 2,
+        "times": t,
+        "ratios": ratios,
+        "max_abs_diff_float32": diff,
+    }
 
 
 # --- report -------------------------------------------------------------------------------------
 
+
 def markdown(res: dict) -> str:
-    out = [f"# Filtering benchmarks\n\n`{res['command']}` on {res['machine']}, jax "
-           f"{res['jax']} ({res['backend']}); times are the minimum over interleaved repeats.\n"]
+    out = [
+        f"# Filtering benchmarks\n\n`{res['command']}` on {res['machine']}, jax "
+        f"{res['jax']} ({res['backend']}); times are the minimum over interleaved repeats.\n"
+    ]
     for h in res["hmm"]:
         out.append(f"\n## HMM, {h['states']} states, {h['symbols']} symbols, {h['steps']} steps\n")
         out.append("| timing | min (ms) | median (ms) |\n|---|---|---|")
-        out += [f"| {k} | {v['min_s'] * 1e3:.3f} | {v['median_s'] * 1e3:.3f} |"
-                for k, v in h["times"].items()]
+        out += [
+            f"| {k} | {v['min_s'] * 1e3:.3f} | {v['median_s'] * 1e3:.3f} |"
+            for k, v in h["times"].items()
+        ]
         out.append("\n| ratio | value |\n|---|---|")
         out += [f"| {k} | {v:.3f} |" for k, v in h["ratios"].items()]
-        out.append("\nmax abs differences: " + ", ".join(
-            f"{k} {v:.2e}" for k, v in h["max_abs_diff"].items()))
+        out.append(
+            "\nmax abs differences: "
+            + ", ".join(f"{k} {v:.2e}" for k, v in h["max_abs_diff"].items())
+        )
     k = res["kalman"]
-    out.append(f"\n## Batched Kalman, {k['sequences']} sequences x {k['steps']} steps "
-               f"(state 4, obs 2)\n")
+    out.append(
+        f"\n## Batched Kalman, {k['sequences']} sequences x {k['steps']} steps (state 4, obs 2)\n"
+    )
     out.append("| timing | min (ms) | median (ms) |\n|---|---|---|")
-    out += [f"| {n} | {v['min_s'] * 1e3:.1f} | {v['median_s'] * 1e3:.1f} |"
-            for n, v in k["times"].items()]
+    out += [
+        f"| {n} | {v['min_s'] * 1e3:.1f} | {v['median_s'] * 1e3:.1f} |"
+        for n, v in k["times"].items()
+    ]
     out.append("\n| ratio | value |\n|---|---|")
     out += [f"| {n} | {v:.3f} |" for n, v in k["ratios"].items()]
-    out.append("\nmax abs differences (float32): " + ", ".join(
-        f"{n} {v:.2e}" for n, v in k["max_abs_diff_float32"].items()))
+    out.append(
+        "\nmax abs differences (float32): "
+        + ", ".join(f"{n} {v:.2e}" for n, v in k["max_abs_diff_float32"].items())
+    )
     if res.get("crosscheck"):
         out.append("\n## Cross-checks (float64), from tests/test_crosscheck_filtering.py\n")
         out.append(res["crosscheck"])
@@ -229,7 +286,8 @@ def main(argv=None) -> dict:
     res = {
         "command": "python benchmarks/bench_filtering.py " + " ".join(argv or sys.argv[1:]),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
-        "jax": jax.__version__, "backend": jax.default_backend(),
+        "jax": jax.__version__,
+        "backend": jax.default_backend(),
         "hmm": [bench_hmm(k, 1_000 if quick else 10_000, rep) for k in (4, 32)],
         "kalman": bench_kalman(100 if quick else 10_000, 100, max(2, rep // 5)),
     }

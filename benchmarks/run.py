@@ -41,15 +41,16 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from catlearn.compile import compile as cl_compile
-from catlearn.diagram import chain
-from catlearn.nn import MLP, Linear
-from catlearn.train import fit, train_step
+from catlearn.diagrams.compiler import compile as cl_compile
+from catlearn.diagrams.diagram import chain
+from catlearn.diagrams.nn import MLP, Linear
+from catlearn.training.train import fit, train_step
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
 # --- timing helpers ----------------------------------------------------------------------------
+
 
 def _block(x: Any) -> Any:
     return jax.block_until_ready(x)
@@ -74,11 +75,16 @@ def med(xs: list[float]) -> float:
 def environment() -> dict[str, Any]:
     dev = jax.devices()[0]
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    return {"jax": jax.__version__, "backend": jax.default_backend(),
-            "device": getattr(dev, "device_kind", str(dev)), "n_devices": len(jax.devices()),
-            "cpu_count": os.cpu_count(), "python": platform.python_version(),
-            "load_average_1min": load,
-            "date_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())}
+    return {
+        "jax": jax.__version__,
+        "backend": jax.default_backend(),
+        "device": getattr(dev, "device_kind", str(dev)),
+        "n_devices": len(jax.devices()),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_average_1min": load,
+        "date_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+    }
 
 
 def table(header: list[str], rows: list[list[Any]]) -> str:
@@ -86,6 +92,7 @@ def table(header: list[str], rows: list[list[Any]]) -> str:
         if isinstance(v, float):
             return f"{v:.4g}"
         return str(v)
+
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
@@ -96,15 +103,18 @@ def write(name: str, title: str, md: str, data: dict[str, Any]) -> str:
     env = environment()
     data = {"benchmark": name, "environment": env, **data}
     (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=2) + "\n")
-    text = (f"## {title}\n\n{md}\n\n"
-            f"jax {env['jax']} on {env['backend']} ({env['device']}, {env['cpu_count']} CPU "
-            f"cores, 1-min load average {env['load_average_1min']}), {env['date_utc']} UTC.\n")
+    text = (
+        f"## {title}\n\n{md}\n\n"
+        f"jax {env['jax']} on {env['backend']} ({env['device']}, {env['cpu_count']} CPU "
+        f"cores, 1-min load average {env['load_average_1min']}), {env['date_utc']} UTC.\n"
+    )
     (RESULTS / f"{name}.md").write_text(text)
     print(text, flush=True)
     return text
 
 
 # --- the models ----------------------------------------------------------------------------
+
 
 def hand_written_step(sizes: list[int], opt: optax.GradientTransformation) -> Callable[..., Any]:
     """The MLP train step as a JAX user writes it: batched matmuls, jit(value_and_grad)+optax."""
@@ -149,14 +159,17 @@ def hlo_ops(step: Any, *args: Any) -> dict[str, int]:
 
 def _data(n_in: int, k: int, batch: int, seed: int = 0) -> tuple[jax.Array, jax.Array]:
     rng = np.random.default_rng(seed)
-    return (jnp.asarray(rng.normal(size=(batch, n_in)).astype(np.float32)),
-            jnp.asarray(rng.integers(0, k, batch).astype(np.int32)))
+    return (
+        jnp.asarray(rng.normal(size=(batch, n_in)).astype(np.float32)),
+        jnp.asarray(rng.integers(0, k, batch).astype(np.int32)),
+    )
 
 
 CASES = [("digits 64-128-10", [64, 128, 10], 128), ("784-512-512-10", [784, 512, 512, 10], 256)]
 
 
 # --- (a) train step ----------------------------------------------------------------------------
+
 
 def bench_step(quick: bool) -> dict[str, Any]:
     rounds, inner = (7, 20) if quick else (31, 50)
@@ -165,15 +178,29 @@ def bench_step(quick: bool) -> dict[str, Any]:
         row, res = _step_case(label, sizes, batch, rounds, inner)
         rows.append(row)
         out.append(res)
-    md = table(["model", "batch", "catlearn step (µs)", "hand-written (µs)", "ratio", "goal",
-                "met", "max abs Δparam", "same XLA ops"], rows)
-    write("step", "(a) Train step: compiled diagram vs hand-written JAX + optax", md,
-          {"results": out})
+    md = table(
+        [
+            "model",
+            "batch",
+            "catlearn step (µs)",
+            "hand-written (µs)",
+            "ratio",
+            "goal",
+            "met",
+            "max abs Δparam",
+            "same XLA ops",
+        ],
+        rows,
+    )
+    write(
+        "step", "(a) Train step: compiled diagram vs hand-written JAX + optax", md, {"results": out}
+    )
     return {"results": out}
 
 
-def _step_case(label: str, sizes: list[int], batch: int, rounds: int, inner: int
-               ) -> tuple[list[Any], dict[str, Any]]:
+def _step_case(
+    label: str, sizes: list[int], batch: int, rounds: int, inner: int
+) -> tuple[list[Any], dict[str, Any]]:
     opt = optax.adam(1e-3)
     net, step_c = compiled_step(sizes, opt)
     step_h = hand_written_step(sizes, opt)
@@ -184,8 +211,12 @@ def _step_case(label: str, sizes: list[int], batch: int, rounds: int, inner: int
     same_hlo = hlo_ops(step_c, *state["c"], x, y) == hlo_ops(step_h, *state["h"], x, y)
     pc = step_c(*state["c"], x, y)[0]
     ph = step_h(*state["h"], x, y)[0]
-    gap = float(max(jnp.max(jnp.abs(a - b)) for a, b in
-                    zip(jax.tree_util.tree_leaves(pc), jax.tree_util.tree_leaves(ph))))
+    gap = float(
+        max(
+            jnp.max(jnp.abs(a - b))
+            for a, b in zip(jax.tree_util.tree_leaves(pc), jax.tree_util.tree_leaves(ph))
+        )
+    )
 
     def runner(key: str, step: Callable[..., Any]) -> Callable[[], Any]:
         def run() -> Any:
@@ -194,6 +225,7 @@ def _step_case(label: str, sizes: list[int], batch: int, rounds: int, inner: int
                 p, s, loss = step(p, s, x, y)
             state[key] = (p, s)
             return loss
+
         return run
 
     fns = {"catlearn": runner("c", step_c), "hand": runner("h", step_h)}
@@ -202,16 +234,33 @@ def _step_case(label: str, sizes: list[int], batch: int, rounds: int, inner: int
     ratios = [a / b for a, b in zip(t["catlearn"], t["hand"])]
     tc, th = med(t["catlearn"]) / inner, med(t["hand"]) / inner
     ratio = med(ratios)
-    row = [label, batch, tc * 1e6, th * 1e6, ratio, "<= 1.05",
-           "yes" if ratio <= 1.05 else "no", f"{gap:.1e}", "yes" if same_hlo else "no"]
-    return row, {"model": label, "batch": batch, "catlearn_us": tc * 1e6,
-                 "hand_us": th * 1e6, "ratio_median_of_rounds": ratio,
-                 "ratio_of_medians": tc / th, "max_param_diff_after_one_step": gap,
-                 "rounds": rounds, "steps_per_round": inner,
-                 "same_optimised_hlo_op_histogram": same_hlo}
+    row = [
+        label,
+        batch,
+        tc * 1e6,
+        th * 1e6,
+        ratio,
+        "<= 1.05",
+        "yes" if ratio <= 1.05 else "no",
+        f"{gap:.1e}",
+        "yes" if same_hlo else "no",
+    ]
+    return row, {
+        "model": label,
+        "batch": batch,
+        "catlearn_us": tc * 1e6,
+        "hand_us": th * 1e6,
+        "ratio_median_of_rounds": ratio,
+        "ratio_of_medians": tc / th,
+        "max_param_diff_after_one_step": gap,
+        "rounds": rounds,
+        "steps_per_round": inner,
+        "same_optimised_hlo_op_histogram": same_hlo,
+    }
 
 
 # --- (b) trace + compile time ------------------------------------------------------------------
+
 
 def bench_compile(quick: bool) -> dict[str, Any]:
     rounds = 3 if quick else 7
@@ -220,14 +269,24 @@ def bench_compile(quick: bool) -> dict[str, Any]:
         row, res = _compile_case(label, sizes, batch, rounds)
         rows.append(row)
         out.append(res)
-    md = table(["model", "catlearn build+compile+trace+XLA (ms)", "hand trace+XLA (ms)", "ratio",
-                "goal", "met"], rows)
+    md = table(
+        [
+            "model",
+            "catlearn build+compile+trace+XLA (ms)",
+            "hand trace+XLA (ms)",
+            "ratio",
+            "goal",
+            "met",
+        ],
+        rows,
+    )
     write("compile", "(b) Trace + compile time of the train step", md, {"results": out})
     return {"results": out}
 
 
-def _compile_case(label: str, sizes: list[int], batch: int, rounds: int
-                  ) -> tuple[list[Any], dict[str, Any]]:
+def _compile_case(
+    label: str, sizes: list[int], batch: int, rounds: int
+) -> tuple[list[Any], dict[str, Any]]:
     x, y = _data(sizes[0], sizes[-1], batch)
 
     def catlearn_side() -> Any:
@@ -263,14 +322,25 @@ def _compile_case(label: str, sizes: list[int], batch: int, rounds: int
             th_list.append(hand_side())
     ratios = [a / b for a, b in zip(tc_list, th_list)]
     ratio = med(ratios)
-    row = [label, med(tc_list) * 1e3, med(th_list) * 1e3, ratio, "<= 1.5",
-           "yes" if ratio <= 1.5 else "no"]
-    return row, {"model": label, "catlearn_ms": med(tc_list) * 1e3,
-                 "hand_ms": med(th_list) * 1e3, "ratio_median_of_rounds": ratio,
-                 "rounds": rounds}
+    row = [
+        label,
+        med(tc_list) * 1e3,
+        med(th_list) * 1e3,
+        ratio,
+        "<= 1.5",
+        "yes" if ratio <= 1.5 else "no",
+    ]
+    return row, {
+        "model": label,
+        "catlearn_ms": med(tc_list) * 1e3,
+        "hand_ms": med(th_list) * 1e3,
+        "ratio_median_of_rounds": ratio,
+        "rounds": rounds,
+    }
 
 
 # --- (c) long chains ---------------------------------------------------------------------------
+
 
 def _build_compile(n: int) -> tuple[float, float, Any]:
     t0 = time.perf_counter()
@@ -306,28 +376,58 @@ def bench_chain(quick: bool) -> dict[str, Any]:
         reps = 1 if quick else (5 if n <= 1000 else 3)
         runs = [_chain_once(n) for _ in range(reps)]
         build, comp, trace, with_gc = (med([r[i] for r in runs]) for i in range(4))
-        rows.append([n, build * 1e3, comp * 1e3, (build + comp) / n * 1e6, with_gc / n * 1e6,
-                     trace * 1e3, trace / n * 1e6])
-        out.append({"boxes": n, "build_ms": build * 1e3, "compile_to_para_ms": comp * 1e3,
-                    "build_compile_us_per_box": (build + comp) / n * 1e6,
-                    "build_compile_us_per_box_gc_on": with_gc / n * 1e6,
-                    "trace_ms": trace * 1e3, "trace_us_per_box": trace / n * 1e6,
-                    "repeats": reps})
-    md = table(["boxes", "build diagram (ms)", "compile to Para (ms)", "build+compile per box (µs)",
-                "same, Python GC on (µs/box)", "trace forward, jaxpr (ms)", "trace per box (µs)"],
-               rows)
-    md += ("\n\nTimes are medians of repeats with Python's cyclic garbage collector paused (as "
-           "`timeit` does); the GC-on column shows what a user's session sees: the collector's "
-           "passes over the growing heap make large builds slower per box, independently of "
-           "catlearn's own (linear) work.")
-    md += ("\n\nXLA's own compilation of a 10,000-layer unrolled chain (~21 s jit, ~42 s "
-           "jit(grad) on this machine, DESIGN.md) is not included: it is the same for "
-           "hand-written code.")
+        rows.append(
+            [
+                n,
+                build * 1e3,
+                comp * 1e3,
+                (build + comp) / n * 1e6,
+                with_gc / n * 1e6,
+                trace * 1e3,
+                trace / n * 1e6,
+            ]
+        )
+        out.append(
+            {
+                "boxes": n,
+                "build_ms": build * 1e3,
+                "compile_to_para_ms": comp * 1e3,
+                "build_compile_us_per_box": (build + comp) / n * 1e6,
+                "build_compile_us_per_box_gc_on": with_gc / n * 1e6,
+                "trace_ms": trace * 1e3,
+                "trace_us_per_box": trace / n * 1e6,
+                "repeats": reps,
+            }
+        )
+    md = table(
+        [
+            "boxes",
+            "build diagram (ms)",
+            "compile to Para (ms)",
+            "build+compile per box (µs)",
+            "same, Python GC on (µs/box)",
+            "trace forward, jaxpr (ms)",
+            "trace per box (µs)",
+        ],
+        rows,
+    )
+    md += (
+        "\n\nTimes are medians of repeats with Python's cyclic garbage collector paused (as "
+        "`timeit` does); the GC-on column shows what a user's session sees: the collector's "
+        "passes over the growing heap make large builds slower per box, independently of "
+        "catlearn's own (linear) work."
+    )
+    md += (
+        "\n\nXLA's own compilation of a 10,000-layer unrolled chain (~21 s jit, ~42 s "
+        "jit(grad) on this machine, DESIGN.md) is not included: it is the same for "
+        "hand-written code."
+    )
     write("chain", "(c) Build + compile of long chains (time per box)", md, {"results": out})
     return {"results": out}
 
 
 # --- (d) whole fit -----------------------------------------------------------------------------
+
 
 def bench_fit(quick: bool) -> dict[str, Any]:
     from sklearn.datasets import load_digits
@@ -345,14 +445,32 @@ def bench_fit(quick: bool) -> dict[str, Any]:
     steps_per_epoch = len(Xtr) // batch
 
     def fused() -> Any:
-        return fit(net, p0, (Xtr, ytr), loss="softmax_cross_entropy", optimizer=opt,
-                   epochs=epochs, batch_size=batch, key=jax.random.key(1),
-                   epochs_per_call=epochs, progress=False).params
+        return fit(
+            net,
+            p0,
+            (Xtr, ytr),
+            loss="softmax_cross_entropy",
+            optimizer=opt,
+            epochs=epochs,
+            batch_size=batch,
+            key=jax.random.key(1),
+            epochs_per_call=epochs,
+            progress=False,
+        ).params
 
     def per_epoch() -> Any:
-        return fit(net, p0, (Xtr, ytr), loss="softmax_cross_entropy", optimizer=opt,
-                   epochs=epochs, batch_size=batch, key=jax.random.key(1),
-                   epochs_per_call=1, progress=False).params
+        return fit(
+            net,
+            p0,
+            (Xtr, ytr),
+            loss="softmax_cross_entropy",
+            optimizer=opt,
+            epochs=epochs,
+            batch_size=batch,
+            key=jax.random.key(1),
+            epochs_per_call=1,
+            progress=False,
+        ).params
 
     def python_loop() -> Any:
         rng = np.random.default_rng(1)
@@ -362,7 +480,7 @@ def bench_fit(quick: bool) -> dict[str, Any]:
             perm = rng.permutation(len(Xtr))
             losses = []
             for i in range(steps_per_epoch):
-                idx = perm[i * batch:(i + 1) * batch]
+                idx = perm[i * batch : (i + 1) * batch]
                 p, s, loss = step(p, s, Xtr[idx], ytr[idx])
                 losses.append(loss)
             history.append(float(jnp.mean(jnp.stack(losses))))
@@ -372,31 +490,53 @@ def bench_fit(quick: bool) -> dict[str, Any]:
     interleaved(fns, 1)  # warm-up: compiles
     t = interleaved(fns, rounds)
     tl = med(t["loop"])
-    rows = [["fit, all 30 epochs in one lax.scan", med(t["fused"]) * 1e3,
-             med([a / b for a, b in zip(t["fused"], t["loop"])])],
-            ["fit, one jitted call per epoch (progress bar)", med(t["per_epoch"]) * 1e3,
-             med([a / b for a, b in zip(t["per_epoch"], t["loop"])])],
-            ["Python loop over jitted step (baseline)", tl * 1e3, 1.0]]
-    md = table(["digits 64-128-10, Adam, batch 128, 30 epochs "
-                f"({epochs * steps_per_epoch} steps)", "time (ms)", "ratio vs loop"], rows)
-    out = {"epochs": epochs, "batch": batch, "steps": epochs * steps_per_epoch,
-           "fused_ms": med(t["fused"]) * 1e3, "per_epoch_ms": med(t["per_epoch"]) * 1e3,
-           "loop_ms": tl * 1e3, "ratio_fused": rows[0][2], "ratio_per_epoch": rows[1][2],
-           "rounds": rounds}
-    write("fit", "(d) Whole fit: epochs fused in lax.scan vs a Python loop of jitted steps", md,
-          out)
+    rows = [
+        [
+            "fit, all 30 epochs in one lax.scan",
+            med(t["fused"]) * 1e3,
+            med([a / b for a, b in zip(t["fused"], t["loop"])]),
+        ],
+        [
+            "fit, one jitted call per epoch (progress bar)",
+            med(t["per_epoch"]) * 1e3,
+            med([a / b for a, b in zip(t["per_epoch"], t["loop"])]),
+        ],
+        ["Python loop over jitted step (baseline)", tl * 1e3, 1.0],
+    ]
+    md = table(
+        [
+            f"digits 64-128-10, Adam, batch 128, 30 epochs ({epochs * steps_per_epoch} steps)",
+            "time (ms)",
+            "ratio vs loop",
+        ],
+        rows,
+    )
+    out = {
+        "epochs": epochs,
+        "batch": batch,
+        "steps": epochs * steps_per_epoch,
+        "fused_ms": med(t["fused"]) * 1e3,
+        "per_epoch_ms": med(t["per_epoch"]) * 1e3,
+        "loop_ms": tl * 1e3,
+        "ratio_fused": rows[0][2],
+        "ratio_per_epoch": rows[1][2],
+        "rounds": rounds,
+    }
+    write(
+        "fit", "(d) Whole fit: epochs fused in lax.scan vs a Python loop of jitted steps", md, out
+    )
     return out
 
 
-BENCHMARKS = {"step": bench_step, "compile": bench_compile, "chain": bench_chain,
-              "fit": bench_fit}
+BENCHMARKS = {"step": bench_step, "compile": bench_compile, "chain": bench_chain, "fit": bench_fit}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (smoke run)")
-    parser.add_argument("--only", default=",".join(BENCHMARKS),
-                        help=f"comma-separated subset of {list(BENCHMARKS)}")
+    parser.add_argument(
+        "--only", default=",".join(BENCHMARKS), help=f"comma-separated subset of {list(BENCHMARKS)}"
+    )
     args = parser.parse_args(argv)
     chosen = [b.strip() for b in args.only.split(",") if b.strip()]
     unknown = [b for b in chosen if b not in BENCHMARKS]
@@ -405,10 +545,14 @@ def main(argv: list[str] | None = None) -> int:
     for name in chosen:
         BENCHMARKS[name](args.quick)
     # the summary holds the latest table of every benchmark (re-run ones replace their own)
-    texts = [(RESULTS / f"{n}.md").read_text() for n in BENCHMARKS if (RESULTS / f"{n}.md").exists()]
-    header = ("# Benchmark results\n\nProduced by `python -m benchmarks.run` (each table says when "
-              "and on what machine); every ratio is catlearn / baseline measured in the same "
-              "process.\n\n")
+    texts = [
+        (RESULTS / f"{n}.md").read_text() for n in BENCHMARKS if (RESULTS / f"{n}.md").exists()
+    ]
+    header = (
+        "# Benchmark results\n\nProduced by `python -m benchmarks.run` (each table says when "
+        "and on what machine); every ratio is catlearn / baseline measured in the same "
+        "process.\n\n"
+    )
     (RESULTS / "README.md").write_text(header + "\n".join(texts))
     return 0
 

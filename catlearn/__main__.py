@@ -1,7 +1,7 @@
 """``python -m catlearn``: the flagship demo, offline.
 
 Draw a multilayer perceptron as a string diagram, compile it by the functor into one Para
-arrow, train it with :func:`catlearn.train.fit` (one jitted step, epochs fused with
+arrow, train it with :func:`catlearn.training.train.fit` (one jitted step, epochs fused with
 ``lax.scan``, a progress bar), print the test accuracy, and save the diagram and the loss
 curve as PNGs in the output folder (default ``catlearn-output/``).
 
@@ -50,12 +50,15 @@ class Recipe:
 
 
 RECIPES: dict[str, Recipe] = {
-    "adam": Recipe("digits", (64, 128, 10), "relu", None, "softmax_cross_entropy", "adam",
-                   1e-3, 30, 32),
-    "sgd": Recipe("digits", (64, 128, 10), "sigmoid", "sigmoid", "half_sse_sum", "sgd",
-                  0.005, 100, 128),
-    "iris": Recipe("iris", (4, 20, 3), "relu", None, "softmax_cross_entropy", "adam",
-                   1e-2, 100, 16),
+    "adam": Recipe(
+        "digits", (64, 128, 10), "relu", None, "softmax_cross_entropy", "adam", 1e-3, 30, 32
+    ),
+    "sgd": Recipe(
+        "digits", (64, 128, 10), "sigmoid", "sigmoid", "half_sse_sum", "sgd", 0.005, 100, 128
+    ),
+    "iris": Recipe(
+        "iris", (4, 20, 3), "relu", None, "softmax_cross_entropy", "adam", 1e-2, 100, 16
+    ),
 }
 
 
@@ -96,9 +99,15 @@ def load(dataset: str) -> tuple[Any, Any, Any, Any]:
     return Xtr.astype(f32), Xte.astype(f32), ytr.astype(np.int32), yte.astype(np.int32)
 
 
-def run(recipe: Recipe, *, out: str | Path | None = "catlearn-output", seed: int = 0,
-        progress: bool = True, verbose: bool = True, name: str | None = None
-        ) -> dict[str, Any]:
+def run(
+    recipe: Recipe,
+    *,
+    out: str | Path | None = "catlearn-output",
+    seed: int = 0,
+    progress: bool = True,
+    verbose: bool = True,
+    name: str | None = None,
+) -> dict[str, Any]:
     """Build, compile, train and evaluate one recipe; save pictures into ``out``.
 
     Returns a dict with ``accuracy`` (test), ``history``, ``train_seconds`` and the paths
@@ -108,10 +117,10 @@ def run(recipe: Recipe, *, out: str | Path | None = "catlearn-output", seed: int
     import jax.numpy as jnp
     import optax
 
-    from catlearn import nn
-    from catlearn.compile import compile
-    from catlearn.draw import draw_diagram, plot_history
-    from catlearn.train import accuracy, fit, half_sse
+    from catlearn.diagrams import nn
+    from catlearn.diagrams.compiler import compile
+    from catlearn.diagrams.draw import draw_diagram, plot_history
+    from catlearn.training.train import accuracy, fit, half_sse
 
     say = print if verbose else (lambda *a, **k: None)
     Xtr, Xte, ytr, yte = load(recipe.dataset)
@@ -138,13 +147,24 @@ def run(recipe: Recipe, *, out: str | Path | None = "catlearn-output", seed: int
 
     # 3. train: one jitted step, the minibatches of each epoch in one lax.scan
     t0 = time.perf_counter()
-    result = fit(model, params, (Xtr, ytr_fit), loss=loss, optimizer=opt,
-                 epochs=recipe.epochs, batch_size=recipe.batch_size,
-                 key=jax.random.key(seed + 1), metric="accuracy", progress=progress)
+    result = fit(
+        model,
+        params,
+        (Xtr, ytr_fit),
+        loss=loss,
+        optimizer=opt,
+        epochs=recipe.epochs,
+        batch_size=recipe.batch_size,
+        key=jax.random.key(seed + 1),
+        metric="accuracy",
+        progress=progress,
+    )
     seconds = time.perf_counter() - t0
     acc = accuracy(model, result.params, Xte, yte)
-    say(f"trained : {recipe.epochs} epochs in {seconds:.1f} s, final loss "
-        f"{result.history['loss'][-1]:.4f}")
+    say(
+        f"trained : {recipe.epochs} epochs in {seconds:.1f} s, final loss "
+        f"{result.history['loss'][-1]:.4f}"
+    )
     say(f"test accuracy: {acc:.4f}")
 
     paths: dict[str, Path] = {}
@@ -152,16 +172,27 @@ def run(recipe: Recipe, *, out: str | Path | None = "catlearn-output", seed: int
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         name = name or f"{recipe.dataset}-{'-'.join(map(str, recipe.sizes))}"
-        paths["diagram"] = draw_diagram(diagram, out / f"{name}-diagram.png",
-                                        figsize=(3, 1.2 * len(diagram) + 1))
-        curves = {"training loss": result.history["loss"],
-                  "training accuracy": result.history["metric"]}
-        paths["loss"] = plot_history(curves, out / f"{name}-loss.png",
-                                     title=f"{name}: test accuracy {acc:.4f}")
+        paths["diagram"] = draw_diagram(
+            diagram, out / f"{name}-diagram.png", figsize=(3, 1.2 * len(diagram) + 1)
+        )
+        curves = {
+            "training loss": result.history["loss"],
+            "training accuracy": result.history["metric"],
+        }
+        paths["loss"] = plot_history(
+            curves, out / f"{name}-loss.png", title=f"{name}: test accuracy {acc:.4f}"
+        )
         for p in paths.values():
             say(f"saved   : {p}")
-    return {"accuracy": acc, "history": result.history, "train_seconds": seconds,
-            "paths": paths, "params": result.params, "model": model, "diagram": diagram}
+    return {
+        "accuracy": acc,
+        "history": result.history,
+        "train_seconds": seconds,
+        "paths": paths,
+        "params": result.params,
+        "model": model,
+        "diagram": diagram,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -169,25 +200,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m catlearn",
         description="catlearn's flagship demo: an MLP drawn as a string diagram, compiled "
-                    "by a functor into JAX, trained on scikit-learn's bundled digits "
-                    "(offline). Prints the test accuracy; saves the diagram and the loss "
-                    "curve as PNGs.",
+        "by a functor into JAX, trained on scikit-learn's bundled digits "
+        "(offline). Prints the test accuracy; saves the diagram and the loss "
+        "curve as PNGs.",
     )
-    parser.add_argument("--recipe", choices=sorted(RECIPES), default="adam",
-                        help="adam: digits ReLU+softmax CE+Adam 1e-3, 30 epochs (default); "
-                             "sgd: digits sigmoid+1/2 SSE+SGD 0.005, batch 128, 100 epochs; "
-                             "iris: 4-20-3 ReLU+Adam.")
+    parser.add_argument(
+        "--recipe",
+        choices=sorted(RECIPES),
+        default="adam",
+        help="adam: digits ReLU+softmax CE+Adam 1e-3, 30 epochs (default); "
+        "sgd: digits sigmoid+1/2 SSE+SGD 0.005, batch 128, 100 epochs; "
+        "iris: 4-20-3 ReLU+Adam.",
+    )
     parser.add_argument("--epochs", type=int, help="number of epochs (default: the recipe's)")
     parser.add_argument("--batch-size", type=int, help="minibatch size (default: the recipe's)")
     parser.add_argument("--lr", type=float, help="learning rate (default: the recipe's)")
     parser.add_argument("--seed", type=int, default=0, help="PRNG seed (default 0)")
-    parser.add_argument("--out", default="catlearn-output",
-                        help="folder for the diagram and loss-curve PNGs "
-                             "(default catlearn-output/)")
+    parser.add_argument(
+        "--out",
+        default="catlearn-output",
+        help="folder for the diagram and loss-curve PNGs (default catlearn-output/)",
+    )
     parser.add_argument("--no-plots", action="store_true", help="do not write any picture")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--fast", action="store_true",
-                        help="a quick smoke run (3 epochs), e.g. for tests")
+    parser.add_argument(
+        "--fast", action="store_true", help="a quick smoke run (3 epochs), e.g. for tests"
+    )
     args = parser.parse_args(argv)
 
     recipe = RECIPES[args.recipe]
@@ -200,8 +238,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.lr is not None:
         recipe = replace(recipe, lr=args.lr)
     print(f"catlearn demo: {args.recipe} recipe: {recipe}")
-    run(recipe, out=None if args.no_plots else args.out, seed=args.seed,
-        progress=not args.no_progress, name=args.recipe)
+    run(
+        recipe,
+        out=None if args.no_plots else args.out,
+        seed=args.seed,
+        progress=not args.no_progress,
+        name=args.recipe,
+    )
     return 0
 
 

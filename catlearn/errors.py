@@ -89,6 +89,7 @@ class CheckpointError(CatlearnError, ValueError):
 
 # --- message templates -------------------------------------------------------------------------
 
+
 def mismatch(f: object, g: object, cod: object, dom: object) -> TypeMismatch:
     """The error for composing ``f >> g`` when ``cod(f) != dom(g)``."""
     return TypeMismatch(

@@ -104,9 +104,31 @@ root_doc = "index"
 # -- The public modules: an API page is generated for each one that exists -------------------
 # Known modules come first, in this order; any other public module found in catlearn/ follows.
 API_ORDER = [
-    "types", "errors", "para", "lens", "learner", "optim", "losses", "diagram", "compile", "nn",
-    "train", "sharding", "markov", "gaussian", "networks", "bayes", "filtering", "hmm", "kalman",
-    "likelihood", "rda", "rdc", "rda_learn", "draw",
+    "errors",
+    "core.types",
+    "core.para",
+    "core.lens",
+    "core.learner",
+    "core.optim",
+    "core.losses",
+    "diagrams.diagram",
+    "diagrams.compiler",
+    "diagrams.nn",
+    "diagrams.draw",
+    "training.train",
+    "training.sharding",
+    "training.checkpoint",
+    "probability.markov",
+    "probability.gaussian",
+    "probability.networks",
+    "probability.bayes",
+    "probability.conjugate",
+    "probability.hmm",
+    "probability.kalman",
+    "probability.likelihood",
+    "boolean.rdc",
+    "boolean.rda",
+    "boolean.rda_learn",
 ]
 
 
@@ -122,7 +144,11 @@ def _tracked() -> set[str] | None:
     try:
         out = subprocess.run(
             ["git", "ls-files", "catlearn", "examples", "docs/notebooks", "benchmarks/results"],
-            cwd=ROOT, capture_output=True, text=True, check=True, timeout=30,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
@@ -139,11 +165,16 @@ def _present(path: Path) -> bool:
 
 
 def _public_modules() -> list[str]:
-    found = {p.stem for p in (ROOT / "catlearn").glob("*.py") if _present(p)}
-    found |= {
-        p.parent.name for p in (ROOT / "catlearn").glob("*/__init__.py") if _present(p)
-    }
-    found = {m for m in found if not m.startswith("_")}
+    """Dotted names (relative to ``catlearn``) of every public module and subpackage."""
+    found = set()
+    for p in (ROOT / "catlearn").rglob("*.py"):
+        if not _present(p):
+            continue
+        parts = p.relative_to(ROOT / "catlearn").with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if parts and not any(part.startswith("_") for part in parts):
+            found.add(".".join(parts))
     return [m for m in API_ORDER if m in found] + sorted(found - set(API_ORDER))
 
 
@@ -234,7 +265,8 @@ def _api_index() -> str:
 
 def _gallery() -> str:
     found = {
-        p.stem: p for p in (ROOT / "examples").glob("*.py")
+        p.stem: p
+        for p in (ROOT / "examples").glob("*.py")
         if not p.name.startswith("_") and _present(p)
     }
     order = [n for n in EXAMPLES if n in found] + sorted(set(found) - set(EXAMPLES))

@@ -5,7 +5,7 @@ The classic sprinkler network (Pearl; Russell & Norvig)::
     cloudy -> sprinkler -> wet <- rain <- cloudy
 
 is given as a DAG and one conditional probability table per variable, in pgmpy's
-``TabularCPD`` layout (:class:`catlearn.networks.CPT`). catlearn reads it as a string diagram
+``TabularCPD`` layout (:class:`catlearn.probability.networks.CPT`). catlearn reads it as a string diagram
 (each table a box ``Fin(|parents|) -> Fin(|v|)``, parents copied to every child; Fritz,
 *A synthetic approach to Markov kernels*), and the script
 
@@ -33,7 +33,7 @@ import jax
 import numpy as np
 
 import catlearn as cl
-from catlearn.networks import CPT, BayesNet
+from catlearn.probability.networks import CPT, BayesNet
 
 EDGES = [("cloudy", "sprinkler"), ("cloudy", "rain"), ("sprinkler", "wet"), ("rain", "wet")]
 NO_YES = ["no", "yes"]
@@ -45,13 +45,14 @@ TABLES = {
     "wet": CPT(
         # parents (sprinkler, rain) = (no,no) (no,yes) (yes,no) (yes,yes)
         [[1.0, 0.1, 0.1, 0.01], [0.0, 0.9, 0.9, 0.99]],
-        evidence=["sprinkler", "rain"], state_names=NO_YES,
+        evidence=["sprinkler", "rain"],
+        state_names=NO_YES,
     ),
 }
 QUERIES = [
     (["rain"], {"wet": "yes"}),
     (["sprinkler"], {"wet": "yes"}),
-    (["sprinkler"], {"wet": "yes", "rain": "yes"}),   # explaining away
+    (["sprinkler"], {"wet": "yes", "rain": "yes"}),  # explaining away
     (["cloudy"], {"wet": "yes"}),
     (["rain", "sprinkler"], {"wet": "yes"}),
     (["wet"], {}),
@@ -70,7 +71,7 @@ def brute_force(net: BayesNet, variables: list[str], evidence: dict[str, str]) -
         for v in names:
             cpt = np.asarray(TABLES[v].values, dtype=np.float64)
             col = 0
-            for parent in TABLES[v].evidence:            # C order, last parent fastest
+            for parent in TABLES[v].evidence:  # C order, last parent fastest
                 col = col * net.cards[parent] + s[parent]
             p *= cpt[s[v], col]
         post[tuple(s[v] for v in variables)] += p
@@ -96,16 +97,20 @@ def main(fast: bool = False, out: str | Path = "catlearn-output") -> dict:
     diagram, arrows = net.to_diagram()
     joint = cl.compile(diagram, arrows, into=cl.Finite)
     assert joint.allclose(net.joint()), "the compiled diagram is not the joint state"
-    print(f"the diagram ({len(diagram.boxes)} boxes, {diagram.dom} -> {diagram.cod}) "
-          "compiles to the joint state")
+    print(
+        f"the diagram ({len(diagram.boxes)} boxes, {diagram.dom} -> {diagram.cod}) "
+        "compiles to the joint state"
+    )
 
     # Bayes' rule as Bayesian inversion: P(rain | wet) = (P(wet | rain))^dagger at P(rain).
     prior = cl.Finite.state(net.marginal("rain"))
     likelihood = net.conditional(["wet"], ["rain"])
     by_inversion = np.asarray(cl.invert(likelihood, prior).row(1))
     assert np.allclose(by_inversion, answers["P(rain | wet=yes)"], atol=1e-5)
-    print(f"{'P(rain | wet=yes) by Bayesian inversion':<38} = "
-          f"{np.round(by_inversion.astype(float), 4).tolist()}")
+    print(
+        f"{'P(rain | wet=yes) by Bayesian inversion':<38} = "
+        f"{np.round(by_inversion.astype(float), 4).tolist()}"
+    )
 
     result = {"answers": answers, "max_abs_error": worst}
     if fast:

@@ -21,15 +21,16 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 import catlearn as cl
-from catlearn import nn
+from catlearn.diagrams import nn
 
 
 def main(fast: bool = False, out: str | Path = "catlearn-output", progress: bool = True) -> dict:
     """Train and evaluate; return the test accuracy and the paths of the pictures."""
     X, y = load_digits(return_X_y=True)
     X = (X / 16.0).astype(np.float32)
-    Xtr, Xte, ytr, yte = train_test_split(X, y.astype(np.int32), test_size=0.25,
-                                          stratify=y, random_state=0)
+    Xtr, Xte, ytr, yte = train_test_split(
+        X, y.astype(np.int32), test_size=0.25, stratify=y, random_state=0
+    )
 
     # The model is a string diagram: boxes with typed wires, composed with >>.
     fc1 = nn.Linear(cl.Euclid(64), cl.Euclid(128), name="fc1")
@@ -43,9 +44,18 @@ def main(fast: bool = False, out: str | Path = "catlearn-output", progress: bool
     print(model, {name: {k: v.shape for k, v in group.items()} for name, group in params.items()})
 
     # One jitted training step; the minibatches of an epoch are one lax.scan.
-    result = cl.fit(model, params, (Xtr, ytr), loss="softmax_cross_entropy",
-                    optimizer=optax.adam(1e-3), epochs=3 if fast else 30, batch_size=32,
-                    key=jax.random.key(1), metric="accuracy", progress=progress)
+    result = cl.fit(
+        model,
+        params,
+        (Xtr, ytr),
+        loss="softmax_cross_entropy",
+        optimizer=optax.adam(1e-3),
+        epochs=3 if fast else 30,
+        batch_size=32,
+        key=jax.random.key(1),
+        metric="accuracy",
+        progress=progress,
+    )
     acc = cl.accuracy(model, result.params, Xte, yte)
     print(f"test accuracy: {acc:.4f}")
 

@@ -52,8 +52,9 @@ def main(fast: bool = False, out: str | None = None, progress: bool = True) -> f
     lr, epochs = 0.01, (10 if fast else 100)
 
     # Two Para arrows, each made a learner by the functor L_{eps, e} (e = 1/2 (x - y)^2) ...
-    hidden_para = cl.Para.linear(cl.Euclid(4), cl.Euclid(20), name="hidden") >> \
-        cl.Para.from_function(jnp.tanh, cl.Euclid(20), cl.Euclid(20))
+    hidden_para = cl.Para.linear(
+        cl.Euclid(4), cl.Euclid(20), name="hidden"
+    ) >> cl.Para.from_function(jnp.tanh, cl.Euclid(20), cl.Euclid(20))
     output_para = cl.Para.linear(cl.Euclid(20), cl.Euclid(3), name="output")
     hidden = cl.gradient_learner(hidden_para, lr, cl.squared_error)
     output = cl.gradient_learner(output_para, lr, cl.squared_error)
@@ -77,8 +78,9 @@ def main(fast: bool = False, out: str | None = None, progress: bool = True) -> f
     def epoch(params, key):
         """One pass of per-sample updates over the shuffled training set (a lax.scan)."""
         order = jax.random.permutation(key, Xtr.shape[0])
-        params, _ = jax.lax.scan(lambda p, i: (net.update(p, Xtr_j[i], Ytr_j[i]), None),
-                                 params, order)
+        params, _ = jax.lax.scan(
+            lambda p, i: (net.update(p, Xtr_j[i], Ytr_j[i]), None), params, order
+        )
         loss = jnp.mean(jnp.sum(0.5 * (net.implement_batch(params, Xtr_j) - Ytr_j) ** 2, -1))
         return params, loss
 
@@ -91,8 +93,10 @@ def main(fast: bool = False, out: str | None = None, progress: bool = True) -> f
 
     pred = np.asarray(jnp.argmax(net.implement_batch(params, Xte), axis=-1))
     acc = float(np.mean(pred == yte))
-    print(f"train loss {losses[-1]:.4f}; test accuracy {acc:.4f} "
-          f"({int(np.sum(pred == yte))}/{len(yte)})")
+    print(
+        f"train loss {losses[-1]:.4f}; test accuracy {acc:.4f} "
+        f"({int(np.sum(pred == yte))}/{len(yte)})"
+    )
 
     import matplotlib
 
@@ -103,8 +107,12 @@ def main(fast: bool = False, out: str | None = None, progress: bool = True) -> f
     folder.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(5, 3.2))
     ax.plot(np.arange(1, len(losses) + 1), losses)
-    ax.set(xlabel="epoch", ylabel="mean ½‖I(p,a) − b‖² (train)", yscale="log",
-           title=f"Iris, learners hidden >> output (test acc {acc:.3f})")
+    ax.set(
+        xlabel="epoch",
+        ylabel="mean ½‖I(p,a) − b‖² (train)",
+        yscale="log",
+        title=f"Iris, learners hidden >> output (test acc {acc:.3f})",
+    )
     fig.tight_layout()
     path = folder / "iris_learners-loss.png"
     fig.savefig(path, dpi=120)

@@ -40,8 +40,14 @@ def constant_velocity(dt: float = 0.1, q: float = 2.0, r: float = 0.25) -> cl.LG
     f = jnp.block([[i2, dt * i2], [z2, i2]])
     g = jnp.vstack([0.5 * dt**2 * i2, dt * i2])
     h = jnp.hstack([i2, z2])
-    return cl.LGSSM(jnp.array([0.0, 0.0, 1.0, 0.5]), jnp.diag(jnp.array([1.0, 1.0, 0.1, 0.1])),
-                    f, q * g @ g.T, h, r * jnp.eye(2))
+    return cl.LGSSM(
+        jnp.array([0.0, 0.0, 1.0, 0.5]),
+        jnp.diag(jnp.array([1.0, 1.0, 0.1, 0.1])),
+        f,
+        q * g @ g.T,
+        h,
+        r * jnp.eye(2),
+    )
 
 
 def rmse(a: jax.Array, b: jax.Array) -> float:
@@ -50,9 +56,17 @@ def rmse(a: jax.Array, b: jax.Array) -> float:
 
 def numpy_kalman(model: cl.LGSSM, ys: np.ndarray) -> np.ndarray:
     """A hand-written numpy Kalman filter (float64), returning the filtered means."""
-    mu0, p0, f, q, h, r = (np.asarray(a, np.float64) for a in (
-        model.initial_mean, model.initial_cov, model.dynamics, model.dynamics_cov,
-        model.emission, model.emission_cov))
+    mu0, p0, f, q, h, r = (
+        np.asarray(a, np.float64)
+        for a in (
+            model.initial_mean,
+            model.initial_cov,
+            model.dynamics,
+            model.dynamics_cov,
+            model.emission,
+            model.emission_cov,
+        )
+    )
     m, p, out = mu0, p0, []
     for y in np.asarray(ys, np.float64):
         s = h @ p @ h.T + r
@@ -69,8 +83,8 @@ def lens_filter(model: cl.LGSSM, ys: jax.Array, steps: int) -> jax.Array:
     belief, lens, means = x0, cl.bayes_lens(emission), []
     for t in range(steps):
         if t:
-            belief = belief >> dynamics            # predict: composition
-        belief = lens.update(belief, ys[t])        # update: Bayesian inversion at y_t
+            belief = belief >> dynamics  # predict: composition
+        belief = lens.update(belief, ys[t])  # update: Bayesian inversion at y_t
         means.append(belief.b)
     return jnp.stack(means)
 
@@ -92,7 +106,7 @@ def fit_noise(ys: jax.Array, *, steps: int, dt: float = 0.1) -> tuple[float, flo
         u, s = opt.update(g, s)
         return (optax.apply_updates(p, u), s), None
 
-    p0 = jnp.zeros(2)                       # start from q = r = 1
+    p0 = jnp.zeros(2)  # start from q = r = 1
     (p, _), _ = jax.lax.scan(step, (p0, opt.init(p0)), None, length=steps)
     return float(jnp.exp(p[0])), float(jnp.exp(p[1]))
 
@@ -112,7 +126,9 @@ def main(fast: bool = False, plot: str | None = None) -> dict:
         "log_likelihood": float(s.log_likelihood),
     }
     n_lens = 20 if fast else 100
-    out["max_diff_vs_lenses"] = float(jnp.abs(lens_filter(model, ys, n_lens) - s.means[:n_lens]).max())
+    out["max_diff_vs_lenses"] = float(
+        jnp.abs(lens_filter(model, ys, n_lens) - s.means[:n_lens]).max()
+    )
     out["max_diff_vs_numpy"] = float(np.abs(numpy_kalman(model, ys) - np.asarray(s.means)).max())
     # many targets at once
     n_targets = 100 if fast else 1000

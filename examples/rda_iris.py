@@ -68,10 +68,14 @@ def experiment(classes: int, labels: str, *, uci: bool = True) -> dict:
     trace.block_until_ready()
     seconds = time.perf_counter() - t0
     return {
-        "classes": classes, "labels": labels, "uci": uci,
+        "classes": classes,
+        "labels": labels,
+        "uci": uci,
         "accuracy": 100 * cl.rda_accuracy(model, trace[-1], bits[test], Y[test]),
         "train_accuracy": 100 * cl.rda_accuracy(model, trace[-1], bits[train], Y[train]),
-        "steps": len(train), "seconds": seconds, "params": np.asarray(trace[-1]),
+        "steps": len(train),
+        "seconds": seconds,
+        "params": np.asarray(trace[-1]),
     }
 
 
@@ -83,12 +87,16 @@ def main(fast: bool = False) -> list[dict]:
             for labels in ("binary", "one-hot"):
                 rows.append(experiment(classes, labels, uci=uci))
     print("Iris by reverse derivative ascent (one pass, lookup-table circuit, p0 = 0)")
-    print(f"{'data':10} {'classes':>7} {'labels':>8} {'test acc':>9} {'paper':>7} "
-          f"{'train acc':>9} {'time (s)':>8}")
+    print(
+        f"{'data':10} {'classes':>7} {'labels':>8} {'test acc':>9} {'paper':>7} "
+        f"{'train acc':>9} {'time (s)':>8}"
+    )
     for r in rows:
         data = "UCI" if r["uci"] else "sklearn"
-        print(f"{data:10} {r['classes']:>7} {r['labels']:>8} {r['accuracy']:>8.1f}% "
-              f"{PAPER[r['classes']]:>6.1f}% {r['train_accuracy']:>8.1f}% {r['seconds']:>8.2f}")
+        print(
+            f"{data:10} {r['classes']:>7} {r['labels']:>8} {r['accuracy']:>8.1f}% "
+            f"{PAPER[r['classes']]:>6.1f}% {r['train_accuracy']:>8.1f}% {r['seconds']:>8.2f}"
+        )
     return rows
 
 

@@ -43,7 +43,8 @@ def tree_allclose(a, b, *, rtol=1e-7, atol=1e-12) -> bool:
     if ta != tb:
         return False
     return all(
-        np.shape(x) == np.shape(y) and np.allclose(np.asarray(x), np.asarray(y), rtol=rtol, atol=atol)
+        np.shape(x) == np.shape(y)
+        and np.allclose(np.asarray(x), np.asarray(y), rtol=rtol, atol=atol)
         for x, y in zip(la, lb, strict=True)
     )
 
@@ -53,5 +54,7 @@ def tree_maxdiff(a, b) -> float:
     la = jax.tree_util.tree_leaves(a)
     lb = jax.tree_util.tree_leaves(b)
     assert len(la) == len(lb)
-    return max((float(jnp.max(jnp.abs(jnp.asarray(x) - jnp.asarray(y)))) for x, y in zip(la, lb)),
-               default=0.0)
+    return max(
+        (float(jnp.max(jnp.abs(jnp.asarray(x) - jnp.asarray(y)))) for x, y in zip(la, lb)),
+        default=0.0,
+    )

@@ -8,14 +8,16 @@ import numpy as np
 import optax
 import pytest
 
-from catlearn import checkpoint
 from catlearn.errors import CheckpointError
+from catlearn.training import checkpoint
 
 
 def _params():
     k1, k2 = jax.random.split(jax.random.key(0))
-    return {"fc1": {"W": jax.random.normal(k1, (4, 8)), "b": jnp.zeros(8)},
-            "fc2": {"W": jax.random.normal(k2, (8, 3)), "b": jnp.full(3, 1 / 3)}}
+    return {
+        "fc1": {"W": jax.random.normal(k1, (4, 8)), "b": jnp.zeros(8)},
+        "fc2": {"W": jax.random.normal(k2, (8, 3)), "b": jnp.full(3, 1 / 3)},
+    }
 
 
 def _bits(tree):
@@ -51,9 +53,14 @@ def test_round_trip_is_bit_exact(tmp_path):
 
 
 def test_exotic_dtypes_and_keys(tmp_path):
-    tree = {"bf16": jnp.arange(5, dtype=jnp.bfloat16) / 3, "i8": jnp.arange(4, dtype=jnp.int8),
-            "bool": jnp.array([True, False]), "key": jax.random.key(42),
-            "scalar": jnp.float32(np.pi), "nan": jnp.array([np.nan, -np.inf, 0.0])}
+    tree = {
+        "bf16": jnp.arange(5, dtype=jnp.bfloat16) / 3,
+        "i8": jnp.arange(4, dtype=jnp.int8),
+        "bool": jnp.array([True, False]),
+        "key": jax.random.key(42),
+        "scalar": jnp.float32(np.pi),
+        "nan": jnp.array([np.nan, -np.inf, 0.0]),
+    }
     path = tmp_path / "t.npz"
     checkpoint.save(path, tree)
     back = checkpoint.load(path, like=tree).params

@@ -9,11 +9,11 @@ import jax
 import jax.numpy as jnp
 import pytest
 
-from catlearn.compile import Instruction, Program, compile, para_from_program, to_program
-from catlearn.diagram import Box, Diagram, Merge, chain
+from catlearn.core.para import Para, ParamSpec
+from catlearn.core.types import Euclid, Fin
+from catlearn.diagrams.compiler import Instruction, Program, compile, para_from_program, to_program
+from catlearn.diagrams.diagram import Box, Diagram, Merge, chain
 from catlearn.errors import DiagramError, ParamsError, ShapeError, TypeMismatch
-from catlearn.para import Para, ParamSpec
-from catlearn.types import Euclid, Fin
 from conftest import tree_allclose
 
 X, Y = Euclid(3), Euclid(2)
@@ -23,11 +23,21 @@ h = Box("h", X, X)
 k = Box("k", Y @ Y, Y)
 AR = {
     f: Para.linear(X, Y, name="f"),
-    g: Para(Y, Y, {"w": ParamSpec((2,), jax.nn.initializers.normal())},
-            lambda p, v: jnp.tanh(p["w"] * v), name="g"),
+    g: Para(
+        Y,
+        Y,
+        {"w": ParamSpec((2,), jax.nn.initializers.normal())},
+        lambda p, v: jnp.tanh(p["w"] * v),
+        name="g",
+    ),
     h: Para.linear(X, X, name="h"),
-    k: Para(Y @ Y, Y, {"a": ParamSpec((2,), jax.nn.initializers.normal())},
-            lambda p, vs: p["a"] * vs[0] * jnp.sin(vs[1]), name="k"),
+    k: Para(
+        Y @ Y,
+        Y,
+        {"a": ParamSpec((2,), jax.nn.initializers.normal())},
+        lambda p, vs: p["a"] * vs[0] * jnp.sin(vs[1]),
+        name="k",
+    ),
 }
 
 
@@ -116,14 +126,16 @@ def test_weight_tying_shares_and_gradients_add(getkey):
         return jnp.sum((a @ W1 + b1) @ W2 + b2)
 
     gW1, gb1, gW2, gb2 = jax.grad(by_hand, argnums=(0, 1, 2, 3))(
-        p["lin"]["W"], p["lin"]["b"], p["lin"]["W"], p["lin"]["b"])
+        p["lin"]["W"], p["lin"]["b"], p["lin"]["W"], p["lin"]["b"]
+    )
     grad = jax.grad(lambda q: jnp.sum(P(q, a)))(p)
     assert jnp.allclose(grad["lin"]["W"], gW1 + gW2)
     assert jnp.allclose(grad["lin"]["b"], gb1 + gb2)
 
 
 def test_same_box_across_compilations_shares():
-    nn = pytest.importorskip("catlearn.nn")
+    import catlearn.diagrams.nn as nn
+
     lin = nn.Linear(2, 2, name="tied")
     P = compile(lin) >> compile(lin)
     assert sorted(P.spec) == ["tied"]
@@ -193,8 +205,13 @@ def test_input_shape_checked():
 
 def test_fin_wires_pass_through():
     lab = Box("embed", Fin(3), Y)
-    table = Para(Fin(3), Y, {"E": ParamSpec((3, 2), jax.nn.initializers.normal())},
-                 lambda p, i: p["E"][i], name="embed")
+    table = Para(
+        Fin(3),
+        Y,
+        {"E": ParamSpec((3, 2), jax.nn.initializers.normal())},
+        lambda p, i: p["E"][i],
+        name="embed",
+    )
     P = compile(lab, {lab: table})
     p = P.init(jax.random.key(0))
     assert jnp.allclose(P(p, jnp.array(1)), p["embed"]["E"][1])
@@ -222,7 +239,7 @@ def test_1000_chain_no_recursion_error():
 @pytest.mark.slow
 def test_10k_chain_builds_and_compiles_linearly():
     """Build (boxes + chain) and compile (program + Para) of 2.5k and 10k nn.Linear boxes."""
-    from catlearn import nn
+    from catlearn.diagrams import nn
 
     timings = {}
     for n in (2500, 10000):
@@ -242,8 +259,8 @@ def test_10k_chain_builds_and_compiles_linearly():
 def test_compile_then_gradient_learner_is_functorial(getkey):
     """Diagram -> Para (compile) -> Learn (L_{eps,e}): L(compile(d1 >> d2)) equals
     L(compile(d1)) >> L(compile(d2)) (Backprop as Functor, Theorem III.2, e = 1/2 (x - y)^2)."""
-    from catlearn import nn
-    from catlearn.learner import gradient_learner
+    from catlearn.core.learner import gradient_learner
+    from catlearn.diagrams import nn
 
     d1 = nn.Linear(3, 4, name="l1") >> nn.tanh(4)
     d2 = nn.Linear(4, 2, name="l2") >> nn.sigmoid(2)
@@ -260,8 +277,8 @@ def test_compile_then_gradient_learner_is_functorial(getkey):
 def test_repeated_blocks_scan_equals_unrolled(getkey):
     """A block repeated >= scan_min times runs as one lax.scan: same outputs and gradients,
     parameters still one group per box, and a jaxpr whose size does not grow with depth."""
-    from catlearn import nn
-    from catlearn.compile import _arrow
+    from catlearn.diagrams import nn
+    from catlearn.diagrams.compiler import _arrow
 
     def build(depth):
         parts = [nn.Linear(3, 4, name="in")]
@@ -271,8 +288,7 @@ def test_repeated_blocks_scan_equals_unrolled(getkey):
 
     def scanned_para(depth):
         prog = to_program(build(depth))
-        return para_from_program(prog, {b: _arrow(b, None, Para) for b in prog.boxes},
-                                 scan_min=4)
+        return para_from_program(prog, {b: _arrow(b, None, Para) for b in prog.boxes}, scan_min=4)
 
     prog = to_program(build(6))
     arrows = {b: _arrow(b, None, Para) for b in prog.boxes}
@@ -283,21 +299,22 @@ def test_repeated_blocks_scan_equals_unrolled(getkey):
     x = jax.random.normal(getkey(), (3,))
     _same(scanned, unrolled, p, x)
     deeper = scanned_para(12)
-    sizes = [len(jax.make_jaxpr(lambda q: scanned(q, x))(p).eqns),
-             len(jax.make_jaxpr(lambda q: deeper(q, x))(deeper.init(getkey())).eqns)]
+    sizes = [
+        len(jax.make_jaxpr(lambda q: scanned(q, x))(p).eqns),
+        len(jax.make_jaxpr(lambda q: deeper(q, x))(deeper.init(getkey())).eqns),
+    ]
     assert sizes[0] == sizes[1]
     eqns = jax.make_jaxpr(lambda q: unrolled(q, x))(p).eqns
     assert len(eqns) > sizes[0] and not any(e.primitive.name == "scan" for e in eqns)
 
 
 def test_scan_respects_weight_tying_and_side_reads(getkey):
-    from catlearn import nn
-    from catlearn.compile import _arrow
+    from catlearn.diagrams import nn
+    from catlearn.diagrams.compiler import _arrow
 
     def compile(d):  # the scanning interpretation
         prog = to_program(d)
-        return para_from_program(prog, {b: _arrow(b, None, Para) for b in prog.boxes},
-                                 scan_min=16)
+        return para_from_program(prog, {b: _arrow(b, None, Para) for b in prog.boxes}, scan_min=16)
 
     x = Euclid(2)
     tied = nn.Linear(2, 2, name="tied")

@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from catlearn.bayes import BayesLens
-from catlearn.conjugate import (
+from catlearn.errors import HyperparameterError, NonFiniteError, ShapeError, SupportError
+from catlearn.probability.bayes import BayesLens
+from catlearn.probability.conjugate import (
     Beta,
     BetaBernoulli,
     BetaBinomial,
@@ -22,11 +23,11 @@ from catlearn.conjugate import (
     NormalInverseGammaRegression,
     NormalKnownVariance,
 )
-from catlearn.errors import HyperparameterError, NonFiniteError, ShapeError, SupportError
 from conftest import tree_allclose
 
-LAW = settings(max_examples=8, deadline=None,
-               suppress_health_check=[HealthCheck.function_scoped_fixture])
+LAW = settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 seeds = st.integers(0, 2**31 - 1)
 N = 6  # fixed batch length: one compilation per family
 
@@ -58,7 +59,9 @@ def test_beta_bernoulli(x64, seed):
     assert tree_allclose(seq, post)
     assert np.isclose(post.mean, stats.beta(float(post.alpha), float(post.beta)).mean())
     theta = 0.3
-    assert np.isclose(post.log_prob(theta), stats.beta(float(post.alpha), float(post.beta)).logpdf(theta))
+    assert np.isclose(
+        post.log_prob(theta), stats.beta(float(post.alpha), float(post.beta)).logpdf(theta)
+    )
 
 
 @LAW
@@ -74,7 +77,9 @@ def test_beta_binomial(x64, seed):
     assert np.allclose(fam.predictive(prior), stats.betabinom(n, a, b).pmf(np.arange(n + 1)))
     lml, _ = _chain_rule(fam, prior, k)
     assert np.isclose(fam.log_marginal_likelihood(prior, k), lml)
-    assert np.isclose(fam.log_marginal_likelihood(prior, k[:1]), stats.betabinom(n, a, b).logpmf(int(k[0])))
+    assert np.isclose(
+        fam.log_marginal_likelihood(prior, k[:1]), stats.betabinom(n, a, b).logpmf(int(k[0]))
+    )
     assert np.isclose(fam.log_likelihood(0.3, 4), stats.binom(n, 0.3).logpmf(4))
 
 
@@ -94,7 +99,9 @@ def test_dirichlet_categorical(x64, seed):
     lml, _ = _chain_rule(fam, prior, y)
     assert np.isclose(fam.log_marginal_likelihood(prior, y), lml)
     theta = rng.dirichlet(np.ones(k))
-    assert np.isclose(post.log_prob(jnp.asarray(theta)), stats.dirichlet(np.asarray(post.alpha)).logpdf(theta))
+    assert np.isclose(
+        post.log_prob(jnp.asarray(theta)), stats.dirichlet(np.asarray(post.alpha)).logpdf(theta)
+    )
 
 
 # --- Normal with known variance ----------------------------------------------------------------
@@ -155,8 +162,10 @@ def test_nig_regression(x64, seed):
     x = rng.normal(size=d)
     df, loc, scale = fam.predictive(post, jnp.asarray(x))
     sc = np.sqrt(float(post.b) / float(post.a) * (1 + x @ Vn @ x))
-    assert np.isclose(fam.log_predictive(post, (jnp.asarray(x), 0.2)),
-                      stats.t(df=2 * float(post.a), loc=x @ mn, scale=sc).logpdf(0.2))
+    assert np.isclose(
+        fam.log_predictive(post, (jnp.asarray(x), 0.2)),
+        stats.t(df=2 * float(post.a), loc=x @ mn, scale=sc).logpdf(0.2),
+    )
     assert np.isclose(df, 2 * post.a) and np.isclose(loc, x @ mn) and np.isclose(scale, sc)
 
 
@@ -183,15 +192,20 @@ def test_lenses(x64):
     assert np.isclose(lens.forward.log_prob(1, 0.25), np.log(0.25))
     draws = lens.forward.sample(jax.random.key(0), 2000, x=jnp.asarray(0.25))
     assert abs(float(jnp.mean(draws)) - 0.25) < 0.03
-    for fam2, theta in ((BetaBinomial(trials=4), 0.5), (DirichletCategorical(3), jnp.ones(3) / 3),
-                        (NormalKnownVariance(var=2.0), 1.0)):
+    for fam2, theta in (
+        (BetaBinomial(trials=4), 0.5),
+        (DirichletCategorical(3), jnp.ones(3) / 3),
+        (NormalKnownVariance(var=2.0), 1.0),
+    ):
         k = fam2.lens().forward
         y = k.sample(jax.random.key(1), x=jnp.asarray(theta))
         assert np.isclose(k.log_prob(y, jnp.asarray(theta)), fam2.log_likelihood(theta, y))
     nig = NormalInverseGammaRegression(d=1).lens()
     p = NormalInverseGamma(jnp.zeros(1), jnp.eye(1), 1.0, 1.0)
-    assert tree_allclose(nig.update(p, (jnp.array([1.0]), 2.0)),
-                         NormalInverseGammaRegression(d=1).update_one(p, (jnp.array([1.0]), 2.0)))
+    assert tree_allclose(
+        nig.update(p, (jnp.array([1.0]), 2.0)),
+        NormalInverseGammaRegression(d=1).update_one(p, (jnp.array([1.0]), 2.0)),
+    )
     with pytest.raises(TypeError, match="conjugate"):
         lens >> lens
 
@@ -205,6 +219,7 @@ def test_jit_vmap_grad():
     assert posts.alpha.shape == (2,)
     # d/da log B(a+2, 2) - log B(a, 1) at a = 1: ψ(3) - ψ(5) - ψ(1) + ψ(2)
     from scipy.special import digamma
+
     g = jax.grad(lambda a: fam.log_marginal_likelihood(Beta(a, 1.0), y))(1.0)
     assert np.isclose(g, digamma(3) - digamma(5) - digamma(1) + digamma(2), atol=1e-5)
 
@@ -229,7 +244,7 @@ def test_bad_hyperparameters():
         DirichletCategorical(0)
     with pytest.raises(ShapeError, match="one concentration"):
         Dirichlet(jnp.ones((2, 2)))
-    with pytest.raises(HyperparameterError, match="positive definite"):   # singular: not allowed
+    with pytest.raises(HyperparameterError, match="positive definite"):  # singular: not allowed
         NormalInverseGamma(jnp.zeros(2), jnp.zeros((2, 2)), 1.0, 1.0)
     with pytest.raises(ShapeError, match="precision of shape"):
         NormalInverseGamma(jnp.zeros(2), jnp.eye(3), 1.0, 1.0)

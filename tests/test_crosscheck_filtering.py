@@ -29,11 +29,18 @@ def cv_tracking(dt=0.1, q=2.0, r=0.5):
     f = np.block([[i2, dt * i2], [z2, i2]])
     g = np.vstack([0.5 * dt**2 * i2, dt * i2])
     h = np.hstack([i2, z2])
-    return dict(mu0=np.array([0.0, 0.0, 1.0, 0.5]), p0=np.diag([1.0, 1.0, 0.25, 0.25]), f=f,
-                q=q * g @ g.T, h=h, r=r * np.eye(2))
+    return dict(
+        mu0=np.array([0.0, 0.0, 1.0, 0.5]),
+        p0=np.diag([1.0, 1.0, 0.25, 0.25]),
+        f=f,
+        q=q * g @ g.T,
+        h=h,
+        r=r * np.eye(2),
+    )
 
 
 # --- hand-written numpy references (float64) --------------------------------------------------
+
 
 def np_hmm_forward_backward(pi, a, b, obs):
     t_len, k = len(obs), len(pi)
@@ -48,7 +55,7 @@ def np_hmm_forward_backward(pi, a, b, obs):
     beta = np.ones(k)
     smooth = np.zeros((t_len, k))
     smooth[-1] = filt[-1]
-    for t in range(t_len - 2, -1, -1):     # scaled backward messages
+    for t in range(t_len - 2, -1, -1):  # scaled backward messages
         beta = a @ (b[:, obs[t + 1]] * beta)
         beta /= beta.sum()
         s = filt[t] * beta
@@ -79,8 +86,9 @@ def np_kalman(m, obs):
         s = m["h"] @ cov @ m["h"].T + m["r"]
         k = np.linalg.solve(s, m["h"] @ cov).T
         resid = y - m["h"] @ mean
-        ll += -0.5 * (resid @ np.linalg.solve(s, resid) + np.linalg.slogdet(s)[1]
-                      + len(y) * np.log(2 * np.pi))
+        ll += -0.5 * (
+            resid @ np.linalg.solve(s, resid) + np.linalg.slogdet(s)[1] + len(y) * np.log(2 * np.pi)
+        )
         mean = mean + k @ resid
         cov = cov - k @ s @ k.T
         means.append(mean)
@@ -96,6 +104,7 @@ def np_kalman(m, obs):
 
 
 # --- the table --------------------------------------------------------------------------------
+
 
 def crosscheck_rows():
     """Every query as (query, catlearn value, peer, peer value, max |difference|), in float64."""
@@ -126,6 +135,7 @@ def _rows(jax, jnp):
         def call(*args):
             with jax.numpy_rank_promotion("allow"):
                 return fn(*args)
+
         return call
 
     hmm_posterior_mode = peer(hmm_inference.hmm_posterior_mode)
@@ -150,29 +160,70 @@ def _rows(jax, jnp):
     dx = hmm_smoother(jnp.asarray(pi), jnp.asarray(a), jnp.log(jnp.asarray(b)).T[obs])
     ll_np, filt_np, smooth_np = np_hmm_forward_backward(pi, a, b, o)
     ll = float(s.log_likelihood)
-    add("casino: log p(y_1:300)", f"{ll:.6f}", "dynamax", f"{float(dx.marginal_loglik):.6f}",
-        abs(ll - float(dx.marginal_loglik)))
+    add(
+        "casino: log p(y_1:300)",
+        f"{ll:.6f}",
+        "dynamax",
+        f"{float(dx.marginal_loglik):.6f}",
+        abs(ll - float(dx.marginal_loglik)),
+    )
     add("casino: log p(y_1:300)", f"{ll:.6f}", "numpy", f"{ll_np:.6f}", abs(ll - ll_np))
-    add("casino: filtered p(z_t|y_1:t)", "300x2", "dynamax", "300x2",
-        np.abs(np.asarray(s.filtered) - np.asarray(dx.filtered_probs)).max())
-    add("casino: filtered p(z_t|y_1:t)", "300x2", "numpy", "300x2",
-        np.abs(np.asarray(s.filtered) - filt_np).max())
-    add("casino: smoothed p(z_t|y_1:300)", "300x2", "dynamax", "300x2",
-        np.abs(np.asarray(s.smoothed) - np.asarray(dx.smoothed_probs)).max())
-    add("casino: smoothed p(z_t|y_1:300)", "300x2", "numpy", "300x2",
-        np.abs(np.asarray(s.smoothed) - smooth_np).max())
-    path_dx = np.asarray(hmm_posterior_mode(jnp.asarray(pi), jnp.asarray(a),
-                                            jnp.log(jnp.asarray(b)).T[obs]))
+    add(
+        "casino: filtered p(z_t|y_1:t)",
+        "300x2",
+        "dynamax",
+        "300x2",
+        np.abs(np.asarray(s.filtered) - np.asarray(dx.filtered_probs)).max(),
+    )
+    add(
+        "casino: filtered p(z_t|y_1:t)",
+        "300x2",
+        "numpy",
+        "300x2",
+        np.abs(np.asarray(s.filtered) - filt_np).max(),
+    )
+    add(
+        "casino: smoothed p(z_t|y_1:300)",
+        "300x2",
+        "dynamax",
+        "300x2",
+        np.abs(np.asarray(s.smoothed) - np.asarray(dx.smoothed_probs)).max(),
+    )
+    add(
+        "casino: smoothed p(z_t|y_1:300)",
+        "300x2",
+        "numpy",
+        "300x2",
+        np.abs(np.asarray(s.smoothed) - smooth_np).max(),
+    )
+    path_dx = np.asarray(
+        hmm_posterior_mode(jnp.asarray(pi), jnp.asarray(a), jnp.log(jnp.asarray(b)).T[obs])
+    )
     path_np = np_viterbi(pi, a, b, o)
     ours = np.asarray(v.path)
-    add("casino: Viterbi path (# differing steps)", f"{int(ours.sum())} loaded", "dynamax",
-        f"{int(path_dx.sum())} loaded", (ours != path_dx).sum())
-    add("casino: Viterbi path (# differing steps)", f"{int(ours.sum())} loaded", "numpy",
-        f"{int(path_np.sum())} loaded", (ours != path_np).sum())
+    add(
+        "casino: Viterbi path (# differing steps)",
+        f"{int(ours.sum())} loaded",
+        "dynamax",
+        f"{int(path_dx.sum())} loaded",
+        (ours != path_dx).sum(),
+    )
+    add(
+        "casino: Viterbi path (# differing steps)",
+        f"{int(ours.sum())} loaded",
+        "numpy",
+        f"{int(path_np.sum())} loaded",
+        (ours != path_np).sum(),
+    )
     pred = hmm.predict(obs, 10)
     want = np.stack([filt_np[-1] @ np.linalg.matrix_power(a, h) @ b for h in range(1, 11)])
-    add("casino: p(y_300+h | y), h=1..10", "10x6", "numpy", "10x6",
-        np.abs(np.asarray(pred.observations) - want).max())
+    add(
+        "casino: p(y_300+h | y), h=1..10",
+        "10x6",
+        "numpy",
+        "10x6",
+        np.abs(np.asarray(pred.observations) - want).max(),
+    )
 
     # constant-velocity tracking, singular Q, 100 steps
     m = cv_tracking()
@@ -183,8 +234,13 @@ def _rows(jax, jnp):
     df, ds = lgssm_filter(params, ys), lgssm_smoother(params, ys)
     ll_np, mf, cf, sm, sc = np_kalman(m, np.asarray(ys))
     kl = float(ks.log_likelihood)
-    add("tracking: log p(y_1:100)", f"{kl:.6f}", "dynamax", f"{float(df.marginal_loglik):.6f}",
-        abs(kl - float(df.marginal_loglik)))
+    add(
+        "tracking: log p(y_1:100)",
+        f"{kl:.6f}",
+        "dynamax",
+        f"{float(df.marginal_loglik):.6f}",
+        abs(kl - float(df.marginal_loglik)),
+    )
     add("tracking: log p(y_1:100)", f"{kl:.6f}", "numpy", f"{ll_np:.6f}", abs(kl - ll_np))
     for name, ours_, dyn, npv in [
         ("filtered means", ks.means, df.filtered_means, mf),
@@ -193,16 +249,22 @@ def _rows(jax, jnp):
         ("smoothed covariances", ks.smoothed_covs, ds.smoothed_covariances, sc),
     ]:
         shape = "x".join(map(str, ours_.shape))
-        add(f"tracking: {name}", shape, "dynamax", shape,
-            np.abs(np.asarray(ours_) - np.asarray(dyn)).max())
+        add(
+            f"tracking: {name}",
+            shape,
+            "dynamax",
+            shape,
+            np.abs(np.asarray(ours_) - np.asarray(dyn)).max(),
+        )
         add(f"tracking: {name}", shape, "numpy", shape, np.abs(np.asarray(ours_) - npv).max())
     return rows
 
 
 def markdown(rows):
     out = ["| query | catlearn | peer | peer value | max abs diff |", "|---|---|---|---|---|"]
-    out += [f"| {q.replace('|', chr(92) + '|')} | {a} | {p} | {b} | {d:.3g} |"
-            for q, a, p, b, d in rows]
+    out += [
+        f"| {q.replace('|', chr(92) + '|')} | {a} | {p} | {b} | {d:.3g} |" for q, a, p, b, d in rows
+    ]
     return "\n".join(out)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from catlearn.networks import BayesNet, asia, burglary, sprinkler
+from catlearn.probability.networks import BayesNet, asia, burglary, sprinkler
 
 pytestmark = pytest.mark.crosscheck
 

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catlearn.diagram import Box, Diagram, Merge, chain, copy, discard, draw, merge, swap
+from catlearn.core.types import Bool, Euclid, Fin, Ty
+from catlearn.diagrams.diagram import Box, Diagram, Merge, chain, copy, discard, draw, merge, swap
 from catlearn.errors import DiagramError, TypeMismatch
-from catlearn.types import Bool, Euclid, Fin, Ty
 
 x, y, z = Euclid(2), Fin(3), Bool(4)
 f, g, h = Box("f", x, y), Box("g", y, z), Box("h", z, x)
@@ -97,7 +97,7 @@ def test_discopy_round_trip():
 
 
 def test_unknown_discopy_types_are_rejected():
-    from catlearn import _discopy
+    from catlearn.diagrams import _discopy
 
     raw = _discopy.markov.Box("r", _discopy.markov.Ty("mystery"), _discopy.markov.Ty("mystery"))
     with pytest.raises(DiagramError, match="mystery"):

@@ -24,9 +24,25 @@ def test_sphinx_build_warnings_are_errors(tmp_path):
     env = dict(os.environ, JAX_PLATFORMS="cpu")
     env.setdefault("CATLEARN_DOCS_EXECUTE", "off")
     proc = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-E", "-W", "--keep-going", "-b", "html",
-         "-d", str(tmp_path / "doctrees"), str(ROOT / "docs"), str(tmp_path / "html")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1500,
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-E",
+            "-W",
+            "--keep-going",
+            "-b",
+            "html",
+            "-d",
+            str(tmp_path / "doctrees"),
+            str(ROOT / "docs"),
+            str(tmp_path / "html"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1500,
     )
     assert proc.returncode == 0, (
         f"sphinx-build -W failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n"

@@ -49,7 +49,11 @@ def test_example_runs_fast(name, tmp_path):
     )
     proc = subprocess.run(
         [sys.executable, "-c", RUNNER, str(script)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, (
         f"examples/{name}.py main(fast=True) failed (exit {proc.returncode}):\n"

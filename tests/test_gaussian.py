@@ -11,19 +11,22 @@ import scipy.stats
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catlearn.compile import Instruction, Program
-from catlearn.diagram import Box, Merge
+from catlearn.core.types import Euclid, Fin, Ty
+from catlearn.core.program import Instruction, Program
+from catlearn.diagrams.diagram import Box, Merge
 from catlearn.errors import CovarianceError, NonFiniteError, ShapeError, TypeMismatch
-from catlearn.gaussian import LinearGaussian as LG
-from catlearn.types import Euclid, Fin, Ty
+from catlearn.probability.gaussian import LinearGaussian as LG
 
-LAW = settings(max_examples=10, deadline=None,
-               suppress_health_check=[HealthCheck.function_scoped_fixture])
+LAW = settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 seeds = st.integers(0, 2**31 - 1)
 types = st.lists(st.integers(1, 2), min_size=0, max_size=2).map(
-    lambda ns: Ty(*(Euclid(n) for n in ns)))
+    lambda ns: Ty(*(Euclid(n) for n in ns))
+)
 nonempty = st.lists(st.integers(1, 2), min_size=1, max_size=2).map(
-    lambda ns: Ty(*(Euclid(n) for n in ns)))
+    lambda ns: Ty(*(Euclid(n) for n in ns))
+)
 
 
 def dim(t: Ty) -> int:
@@ -41,7 +44,7 @@ def rand_lg(seed: int, dom: Ty, cod: Ty, *, rank: int | None = None) -> LG:
 @LAW
 @given(a=types, b=types, c=types, d=types, s=seeds, r=st.integers(0, 2))
 def test_category_and_monoidal_laws(x64, a, b, c, d, s, r):
-    f = rand_lg(s, a, b, rank=min(r, dim(b)))              # possibly singular covariance
+    f = rand_lg(s, a, b, rank=min(r, dim(b)))  # possibly singular covariance
     g, h = rand_lg(s + 1, b, c), rand_lg(s + 2, c, d)
     assert ((f >> g) >> h).allclose(f >> (g >> h))
     assert (LG.id(a) >> f).allclose(f) and (f >> LG.id(b)).allclose(f)
@@ -72,7 +75,7 @@ def test_copy_naturality_exactly_for_deterministic(x64, a, b, s):
     f = rand_lg(s, a, b, rank=0)
     assert f.is_deterministic()
     assert (f >> LG.copy(b)).allclose(LG.copy(a) >> (f @ f))
-    g = rand_lg(s, a, b)                                   # full-rank noise
+    g = rand_lg(s, a, b)  # full-rank noise
     assert not g.is_deterministic()
     assert not (g >> LG.copy(b)).allclose(LG.copy(a) >> (g @ g))
 
@@ -117,7 +120,8 @@ def test_jit_vmap_grad():
     c = jax.jit(lambda k: (k >> k).cov)(k)
     np.testing.assert_allclose(c, [[2.5]], rtol=1e-6)
     g = jax.grad(lambda a: (LG(a, cov=jnp.eye(1)) >> k).log_prob(jnp.ones(1), jnp.ones(1)))(
-        jnp.ones((1, 1)))
+        jnp.ones((1, 1))
+    )
     assert g.shape == (1, 1) and np.isfinite(g).all()
     means = jax.vmap(lambda b: (LG.state(b, jnp.eye(1)) >> k).b)(jnp.arange(3.0)[:, None])
     np.testing.assert_allclose(means[:, 0], [1, 3, 5])
@@ -144,33 +148,46 @@ def test_bad_input():
     jax.jit(lambda c: LG(jnp.eye(1), cov=c).cov)(-jnp.eye(1))
 
 
-
-
-
-
 def test_from_program_tracks_the_joint(x64):
     """x -> (f(x), g(x)), then h(f(x)) + g(x); outputs (x, h+g, f): compare to hand composition."""
     e = Euclid(1)
     f, g, h = Box("f", e, e), Box("g", e, e), Box("h", e, e)
     m = Merge(e, 2)
-    ar = {f: LG([[2.0]], [1.0], [[0.5]]), g: LG([[-1.0]], cov=[[0.25]]),
-          h: LG([[3.0]], cov=[[0.1]])}
-    prog = Program(e, e @ e @ e, (0,), (0, 5, 1),
-                 (Instruction(f, (0,), (1,)), Instruction(g, (0,), (2,)), Instruction(h, (1,), (3,)),
-                  Instruction(m, (3, 2), (5,))), (e,) * 6)
+    ar = {
+        f: LG([[2.0]], [1.0], [[0.5]]),
+        g: LG([[-1.0]], cov=[[0.25]]),
+        h: LG([[3.0]], cov=[[0.1]]),
+    }
+    prog = Program(
+        e,
+        e @ e @ e,
+        (0,),
+        (0, 5, 1),
+        (
+            Instruction(f, (0,), (1,)),
+            Instruction(g, (0,), (2,)),
+            Instruction(h, (1,), (3,)),
+            Instruction(m, (3, 2), (5,)),
+        ),
+        (e,) * 6,
+    )
     got = LG.from_program(prog, ar)
     c3 = LG.copy(e, 3)
-    want = (c3 >> (e @ ar[f] @ ar[g]) >> (e @ LG.copy(e) @ e)
-            >> (e @ ar[h] @ e @ e)                        # x, h(f), f, g
-            >> (e @ LG.swap(e, e) @ e)                    # x, f, h, g
-            >> (e @ e @ LG.merge(e))                      # x, f, h + g
-            >> (e @ LG.swap(e, e)))
+    want = (
+        c3
+        >> (e @ ar[f] @ ar[g])
+        >> (e @ LG.copy(e) @ e)
+        >> (e @ ar[h] @ e @ e)  # x, h(f), f, g
+        >> (e @ LG.swap(e, e) @ e)  # x, f, h, g
+        >> (e @ e @ LG.merge(e))  # x, f, h + g
+        >> (e @ LG.swap(e, e))
+    )
     assert got.allclose(want)
 
 
 def test_compile_diagram_into_linear_gaussian(x64):
-    compile_mod = pytest.importorskip("catlearn.compile")
-    from catlearn.diagram import Box, Diagram
+    import catlearn.diagrams.compiler as compile_mod
+    from catlearn.diagrams.diagram import Box, Diagram
 
     e = Euclid(2)
     prior, obs = Box("prior", Ty(), e), Box("obs", e, e)

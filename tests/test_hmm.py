@@ -18,7 +18,7 @@ from catlearn.errors import (
     ShapeError,
     SupportError,
 )
-from catlearn.hmm import (
+from catlearn.probability.hmm import (
     HMM,
     hmm_filter,
     hmm_log_likelihood,
@@ -39,8 +39,11 @@ ICE_B = [[0.2, 0.4, 0.4], [0.5, 0.4, 0.1]]
 def random_tables(seed, k=3, m=2, batch=()):
     """Random (initial, transition, emission) tables, drawn with numpy (no JAX compile)."""
     rng = np.random.default_rng(seed)
-    return (rng.dirichlet(np.ones(k), batch), rng.dirichlet(np.ones(k), (*batch, k)),
-            rng.dirichlet(np.ones(m), (*batch, k)))
+    return (
+        rng.dirichlet(np.ones(k), batch),
+        rng.dirichlet(np.ones(k), (*batch, k)),
+        rng.dirichlet(np.ones(m), (*batch, k)),
+    )
 
 
 def random_hmm(seed, k=3, m=2):
@@ -75,7 +78,9 @@ def brute_joint(hmm, obs):
 
 def brute_marginals(paths, lp, k):
     w = np.exp(lp - logsumexp(lp))
-    return np.stack([np.bincount(paths[:, t], weights=w, minlength=k) for t in range(paths.shape[1])])
+    return np.stack(
+        [np.bincount(paths[:, t], weights=w, minlength=k) for t in range(paths.shape[1])]
+    )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -127,7 +132,7 @@ def test_jurafsky_ice_cream_exact(x64):
     assert np.allclose(f.filtered[1], alpha2 / alpha2.sum(), rtol=0, atol=1e-14)
     assert abs(float(jnp.exp(f.log_likelihood)) - 0.028562) < 1e-14
     v = hmm_viterbi(hmm, obs)
-    assert v.path.tolist() == [0, 1, 0]            # HOT COLD HOT
+    assert v.path.tolist() == [0, 1, 0]  # HOT COLD HOT
     assert abs(float(jnp.exp(v.log_prob)) - 0.0128) < 1e-14
 
 
@@ -213,27 +218,33 @@ def test_methods_equal_functions():
 GOOD = (jnp.array(ICE_PI), jnp.array(ICE_A), jnp.array(ICE_B))
 
 
-@pytest.mark.parametrize("args, err, words", [
-    ((jnp.array([0.5, 0.6]), *GOOD[1:]), NotStochasticError, "sums to 1.1"),
-    ((GOOD[0], jnp.array([[1.2, -0.2], [0.5, 0.5]]), GOOD[2]), NotStochasticError, "negative"),
-    ((GOOD[0], jnp.array([[jnp.nan, 0.5], [0.5, 0.5]]), GOOD[2]), NonFiniteError, "NaN"),
-    ((GOOD[0], jnp.eye(3), GOOD[2]), ShapeError, "shape (2, 2)"),
-    ((GOOD[0][None], *GOOD[1:]), ShapeError, "(num_states,)"),
-    ((GOOD[0], GOOD[1], jnp.array([[0.5, 0.5]])), ShapeError, "emission"),
-])
+@pytest.mark.parametrize(
+    "args, err, words",
+    [
+        ((jnp.array([0.5, 0.6]), *GOOD[1:]), NotStochasticError, "sums to 1.1"),
+        ((GOOD[0], jnp.array([[1.2, -0.2], [0.5, 0.5]]), GOOD[2]), NotStochasticError, "negative"),
+        ((GOOD[0], jnp.array([[jnp.nan, 0.5], [0.5, 0.5]]), GOOD[2]), NonFiniteError, "NaN"),
+        ((GOOD[0], jnp.eye(3), GOOD[2]), ShapeError, "shape (2, 2)"),
+        ((GOOD[0][None], *GOOD[1:]), ShapeError, "(num_states,)"),
+        ((GOOD[0], GOOD[1], jnp.array([[0.5, 0.5]])), ShapeError, "emission"),
+    ],
+)
 def test_bad_models(args, err, words):
     with pytest.raises(err, match=None) as info:
         HMM(*args)
     assert words in str(info.value) and isinstance(info.value, CatlearnError)
 
 
-@pytest.mark.parametrize("obs, err, words", [
-    (jnp.array([[0, 1], [1, 2]]), ShapeError, "jax.vmap"),
-    (jnp.array([0.0, 1.0]), ShapeError, "integer"),
-    (jnp.array([0, 3, 1]), SupportError, "y[1] = 3"),
-    (jnp.array([-1]), SupportError, "outside"),
-    (jnp.zeros((0,), int), DataError, "empty"),
-])
+@pytest.mark.parametrize(
+    "obs, err, words",
+    [
+        (jnp.array([[0, 1], [1, 2]]), ShapeError, "jax.vmap"),
+        (jnp.array([0.0, 1.0]), ShapeError, "integer"),
+        (jnp.array([0, 3, 1]), SupportError, "y[1] = 3"),
+        (jnp.array([-1]), SupportError, "outside"),
+        (jnp.zeros((0,), int), DataError, "empty"),
+    ],
+)
 @pytest.mark.parametrize("fn", [hmm_filter, hmm_smoother, hmm_log_likelihood, hmm_viterbi])
 def test_bad_observations(fn, obs, err, words):
     with pytest.raises(err) as info:
@@ -252,6 +263,7 @@ def test_bad_arguments():
 
 def test_traced_construction_skips_value_checks():
     """Under jit the arrays are traced: only shapes are checked, and the filter still runs."""
+
     @jax.jit
     def f(pi, a, b, y):
         return HMM(pi, a, b).log_likelihood(y)
@@ -261,9 +273,10 @@ def test_traced_construction_skips_value_checks():
 
 # --- equal to the composition / inversion built by hand from markov/bayes kernels ---------------
 
+
 def test_filter_and_smoother_equal_kernel_composition_and_inversion(x64):
-    from catlearn.bayes import bayes_lens, invert
-    from catlearn.markov import Finite
+    from catlearn.probability.bayes import bayes_lens, invert
+    from catlearn.probability.markov import Finite
 
     hmm = random_hmm(10, k=3, m=2)
     pi, a, b = hmm.to_kernels()
@@ -274,12 +287,14 @@ def test_filter_and_smoother_equal_kernel_composition_and_inversion(x64):
     lens = bayes_lens(b)
     for t, y in enumerate(obs):
         if t:
-            belief = belief >> a                                    # predict: composition
-        ll += float(jnp.log((belief >> b).array[y]))                # evidence p(y_t | y_<t)
-        belief = lens.update(belief, y)                             # update: inversion at y_t
+            belief = belief >> a  # predict: composition
+        ll += float(jnp.log((belief >> b).array[y]))  # evidence p(y_t | y_<t)
+        belief = lens.update(belief, y)  # update: inversion at y_t
         filtered.append(belief)
     assert abs(ll - float(s.log_likelihood)) < 1e-12
-    assert max(float(jnp.abs(f.array - s.filtered[t]).max()) for t, f in enumerate(filtered)) < 1e-12
+    assert (
+        max(float(jnp.abs(f.array - s.filtered[t]).max()) for t, f in enumerate(filtered)) < 1e-12
+    )
     # smoother: s_t = s_{t+1} >> A†_{filtered_t}
     smooth = filtered[-1]
     for t in range(len(obs) - 2, -1, -1):
@@ -296,12 +311,14 @@ def test_filter_and_smoother_equal_kernel_composition_and_inversion(x64):
 
 
 def test_from_kernels_on_the_wrong_wires():
-    from catlearn.markov import Finite
-    from catlearn.types import Fin
+    from catlearn.core.types import Fin
+    from catlearn.probability.markov import Finite
 
     a = Finite(jnp.array(ICE_A), Fin(2), Fin(2))
     b = Finite(jnp.array(ICE_B), Fin(2), Fin(3))
     with pytest.raises(ShapeError, match="for 3 states"):
-        HMM.from_kernels(Finite.state(jnp.ones(3) / 3), a, b)        # state on Fin(3), not Fin(2)
+        HMM.from_kernels(Finite.state(jnp.ones(3) / 3), a, b)  # state on Fin(3), not Fin(2)
     with pytest.raises(ShapeError, match="emission"):
-        HMM.from_kernels(Finite.state(jnp.array(ICE_PI)), a, Finite(jnp.ones((3, 2)) / 2, Fin(3), Fin(2)))
+        HMM.from_kernels(
+            Finite.state(jnp.array(ICE_PI)), a, Finite(jnp.ones((3, 2)) / 2, Fin(3), Fin(2))
+        )

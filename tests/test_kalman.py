@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import multivariate_normal
 
 from catlearn.errors import CovarianceError, DataError, NonFiniteError, ShapeError
-from catlearn.kalman import (
+from catlearn.probability.kalman import (
     LGSSM,
     kalman_filter,
     kalman_log_likelihood,
@@ -28,8 +28,16 @@ def random_model(seed, n=3, m=2, singular_q=False):
     lq = rng.normal(size=(n, 1 if singular_q else n)) * 0.5
     h = rng.normal(size=(m, n))
     lr = rng.normal(size=(m, m)) * 0.3 + np.eye(m)
-    return LGSSM(rng.normal(size=n), np.eye(n), f, lq @ lq.T, h, lr @ lr.T,
-                 0.1 * np.ones(n), -0.2 * np.ones(m))
+    return LGSSM(
+        rng.normal(size=n),
+        np.eye(n),
+        f,
+        lq @ lq.T,
+        h,
+        lr @ lr.T,
+        0.1 * np.ones(n),
+        -0.2 * np.ones(m),
+    )
 
 
 def random_obs(seed, t_len, m=2, batch=()):
@@ -42,15 +50,31 @@ def constant_velocity(dt=1.0, q=1.0, r=1.0):
     f = np.block([[i2, dt * i2], [z2, i2]])
     g = np.vstack([0.5 * dt**2 * i2, dt * i2])
     h = np.hstack([i2, z2])
-    return LGSSM(jnp.zeros(4), jnp.diag(jnp.array([1.0, 1.0, 0.0, 0.0])), jnp.asarray(f),
-                 jnp.asarray(q * g @ g.T), jnp.asarray(h), r * jnp.eye(2))
+    return LGSSM(
+        jnp.zeros(4),
+        jnp.diag(jnp.array([1.0, 1.0, 0.0, 0.0])),
+        jnp.asarray(f),
+        jnp.asarray(q * g @ g.T),
+        jnp.asarray(h),
+        r * jnp.eye(2),
+    )
 
 
 def joint_gaussian(model, t_len):
     """Mean and covariance of (x_0..x_{T-1}, y_0..y_{T-1}) built by hand (numpy float64)."""
-    mu0, p0, f, q, h, r, b, d = (np.asarray(a, np.float64) for a in (
-        model.initial_mean, model.initial_cov, model.dynamics, model.dynamics_cov,
-        model.emission, model.emission_cov, model.dynamics_bias, model.emission_bias))
+    mu0, p0, f, q, h, r, b, d = (
+        np.asarray(a, np.float64)
+        for a in (
+            model.initial_mean,
+            model.initial_cov,
+            model.dynamics,
+            model.dynamics_cov,
+            model.emission,
+            model.emission_cov,
+            model.dynamics_bias,
+            model.emission_bias,
+        )
+    )
     n, m = len(mu0), len(d)
     mx = [mu0]
     for _ in range(1, t_len):
@@ -62,8 +86,8 @@ def joint_gaussian(model, t_len):
     for t in range(t_len):
         for s in range(t + 1):
             c = np.linalg.matrix_power(f, t - s) @ marg[s]
-            cxx[t * n:(t + 1) * n, s * n:(s + 1) * n] = c
-            cxx[s * n:(s + 1) * n, t * n:(t + 1) * n] = c.T
+            cxx[t * n : (t + 1) * n, s * n : (s + 1) * n] = c
+            cxx[s * n : (s + 1) * n, t * n : (t + 1) * n] = c.T
     hh = np.kron(np.eye(t_len), h)
     mean = np.concatenate([np.concatenate(mx), hh @ np.concatenate(mx) + np.tile(d, t_len)])
     cxy = cxx @ hh.T
@@ -89,7 +113,7 @@ def condition_all(model, obs, t_len=None):
 
 
 def block(cov, t, n):
-    return cov[t * n:(t + 1) * n, t * n:(t + 1) * n]
+    return cov[t * n : (t + 1) * n, t * n : (t + 1) * n]
 
 
 @pytest.mark.parametrize("singular_q", [False, True])
@@ -108,12 +132,14 @@ def test_batch_update_equals_sequential(x64, singular_q):
     assert abs(float(kalman_log_likelihood(model, obs)) - ll) < 1e-10
     # filter at t = condition on y_{0:t}; prediction at t = condition on y_{0:t-1}
     for t in range(6):
-        mean_t, cov_t, _, _ = condition_all(model, obs[:t + 1], t_len=6)
+        mean_t, cov_t, _, _ = condition_all(model, obs[: t + 1], t_len=6)
         assert np.abs(np.asarray(s.means[t]) - mean_t[t]).max() < 1e-10
         assert np.abs(np.asarray(s.covs[t]) - block(cov_t, t, n)).max() < 1e-10
         if t < 5:
             assert np.abs(np.asarray(s.predicted_means[t + 1]) - mean_t[t + 1]).max() < 1e-10
-            assert np.abs(np.asarray(s.predicted_covs[t + 1]) - block(cov_t, t + 1, n)).max() < 1e-10
+            assert (
+                np.abs(np.asarray(s.predicted_covs[t + 1]) - block(cov_t, t + 1, n)).max() < 1e-10
+            )
 
 
 @pytest.mark.slow
@@ -122,14 +148,20 @@ def test_joseph_form_agrees(x64):
     obs = random_obs(8, 20)
     a, b = rts_smoother(model, obs), rts_smoother(model, obs, joseph=True)
     assert tree_maxdiff(a, b) < 1e-10
-    assert abs(float(kalman_log_likelihood(model, obs, joseph=True)) - float(a.log_likelihood)) < 1e-10
-    assert tree_maxdiff(kalman_predict(model, obs, 2, joseph=True), kalman_predict(model, obs, 2)) < 1e-10
+    assert (
+        abs(float(kalman_log_likelihood(model, obs, joseph=True)) - float(a.log_likelihood)) < 1e-10
+    )
+    assert (
+        tree_maxdiff(kalman_predict(model, obs, 2, joseph=True), kalman_predict(model, obs, 2))
+        < 1e-10
+    )
 
 
 def test_static_state_is_conjugate_normal_update(x64):
     """F = I, Q = 0: the filter is the conjugate Normal update with all observations at once."""
-    model = LGSSM(jnp.zeros(1), 4.0 * jnp.eye(1), jnp.eye(1), jnp.zeros((1, 1)), jnp.eye(1),
-                  jnp.eye(1))
+    model = LGSSM(
+        jnp.zeros(1), 4.0 * jnp.eye(1), jnp.eye(1), jnp.zeros((1, 1)), jnp.eye(1), jnp.eye(1)
+    )
     obs = jnp.array([[1.0], [2.0], [0.5], [3.0]])
     f = kalman_filter(model, obs)
     post_var = 1 / (1 / 4 + 4 / 1)
@@ -184,8 +216,14 @@ def test_vmap_jit_grad():
     assert tree_maxdiff(jax.tree_util.tree_map(lambda a: a[3], out), one) < 1e-4
 
     def nll(log_r):
-        m = LGSSM(model.initial_mean, model.initial_cov, model.dynamics, model.dynamics_cov,
-                  model.emission, jnp.exp(log_r) * jnp.eye(2))
+        m = LGSSM(
+            model.initial_mean,
+            model.initial_cov,
+            model.dynamics,
+            model.dynamics_cov,
+            model.emission,
+            jnp.exp(log_r) * jnp.eye(2),
+        )
         return -jnp.mean(jax.vmap(kalman_log_likelihood, in_axes=(None, 0))(m, batch))
 
     g = jax.grad(nll)(0.0)
@@ -202,6 +240,7 @@ def test_methods_equal_functions():
 
 # --- bad input ---------------------------------------------------------------------------------
 
+
 def good():
     return [jnp.zeros(2), jnp.eye(2), jnp.eye(2), jnp.zeros((2, 2)), jnp.ones((1, 2)), jnp.eye(1)]
 
@@ -212,26 +251,32 @@ def with_(i, value):
     return args
 
 
-@pytest.mark.parametrize("args, err, words", [
-    (with_(1, jnp.array([[1.0, 2.0], [0.0, 1.0]])), CovarianceError, "not symmetric"),
-    (with_(3, -jnp.eye(2)), CovarianceError, "positive semi-definite"),
-    (with_(5, jnp.zeros((1, 1))), CovarianceError, "R + 1e-6 * I"),
-    (with_(2, jnp.array([[jnp.nan, 0.0], [0.0, 1.0]])), NonFiniteError, "dynamics"),
-    (with_(4, jnp.ones((1, 3))), ShapeError, "(1, 2)"),
-    (with_(0, jnp.zeros((2, 1))), ShapeError, "initial_mean"),
-])
+@pytest.mark.parametrize(
+    "args, err, words",
+    [
+        (with_(1, jnp.array([[1.0, 2.0], [0.0, 1.0]])), CovarianceError, "not symmetric"),
+        (with_(3, -jnp.eye(2)), CovarianceError, "positive semi-definite"),
+        (with_(5, jnp.zeros((1, 1))), CovarianceError, "R + 1e-6 * I"),
+        (with_(2, jnp.array([[jnp.nan, 0.0], [0.0, 1.0]])), NonFiniteError, "dynamics"),
+        (with_(4, jnp.ones((1, 3))), ShapeError, "(1, 2)"),
+        (with_(0, jnp.zeros((2, 1))), ShapeError, "initial_mean"),
+    ],
+)
 def test_bad_models(args, err, words):
     with pytest.raises(err) as info:
         LGSSM(*args)
     assert words in str(info.value)
 
 
-@pytest.mark.parametrize("obs, err, words", [
-    (jnp.zeros((4, 3)), ShapeError, "(T, 1)"),
-    (jnp.zeros(4), ShapeError, "jax.vmap"),
-    (jnp.zeros((0, 1)), DataError, "empty"),
-    (jnp.array([[0.0], [jnp.nan]]), NonFiniteError, "y[1]"),
-])
+@pytest.mark.parametrize(
+    "obs, err, words",
+    [
+        (jnp.zeros((4, 3)), ShapeError, "(T, 1)"),
+        (jnp.zeros(4), ShapeError, "jax.vmap"),
+        (jnp.zeros((0, 1)), DataError, "empty"),
+        (jnp.array([[0.0], [jnp.nan]]), NonFiniteError, "y[1]"),
+    ],
+)
 @pytest.mark.parametrize("fn", [kalman_filter, rts_smoother, kalman_log_likelihood])
 def test_bad_observations(fn, obs, err, words):
     with pytest.raises(err) as info:
@@ -250,8 +295,9 @@ def test_bad_arguments():
 
 # --- equal to the composition / inversion built by hand from LinearGaussian kernels ------------
 
+
 def test_filter_and_smoother_equal_kernel_composition_and_inversion(x64):
-    from catlearn.bayes import bayes_lens, invert
+    from catlearn.probability.bayes import bayes_lens, invert
 
     model = constant_velocity()
     x0, dyn, emit = model.to_kernels()
@@ -261,14 +307,17 @@ def test_filter_and_smoother_equal_kernel_composition_and_inversion(x64):
     belief, lens, filtered, diff = x0, bayes_lens(emit), [], 0.0
     for t in range(6):
         if t:
-            belief = belief >> dyn                       # predict: composition
-        belief = lens.update(belief, obs[t])             # update: inversion at y_t
+            belief = belief >> dyn  # predict: composition
+        belief = lens.update(belief, obs[t])  # update: inversion at y_t
         filtered.append(belief)
-        diff = max(diff, float(jnp.abs(belief.b - s.means[t]).max()),
-                   float(jnp.abs(belief.cov - s.covs[t]).max()))
+        diff = max(
+            diff,
+            float(jnp.abs(belief.b - s.means[t]).max()),
+            float(jnp.abs(belief.cov - s.covs[t]).max()),
+        )
     assert diff < 1e-10
     smooth = filtered[-1]
-    for t in range(4, -1, -1):                           # s_t = s_{t+1} >> F†_{filtered_t}
+    for t in range(4, -1, -1):  # s_t = s_{t+1} >> F†_{filtered_t}
         smooth = smooth >> invert(dyn, filtered[t])
         assert float(jnp.abs(smooth.b - s.smoothed_means[t]).max()) < 1e-9
         assert float(jnp.abs(smooth.cov - s.smoothed_covs[t]).max()) < 1e-9
@@ -288,14 +337,14 @@ def test_example_kalman_tracker(tmp_path):
     assert out["rmse_filter_all_targets"] < 0.6 * out["rmse_measurements_all_targets"]
     assert 0.5 * out["q_true"] < out["q_fit"] < 2 * out["q_true"]
     assert 0.5 * out["r_true"] < out["r_fit"] < 2 * out["r_true"]
-    assert out["max_diff_vs_lenses"] < 1e-4 and out["max_diff_vs_numpy"] < 1e-3   # float32
+    assert out["max_diff_vs_lenses"] < 1e-4 and out["max_diff_vs_numpy"] < 1e-3  # float32
     assert (tmp_path / "track.png").stat().st_size > 0
 
 
 def test_from_kernels_on_the_wrong_wires():
-    from catlearn.gaussian import LinearGaussian
+    from catlearn.probability.gaussian import LinearGaussian
 
-    x0 = LinearGaussian.state(jnp.zeros(3), jnp.eye(3))                 # a state on Euclid(3)
+    x0 = LinearGaussian.state(jnp.zeros(3), jnp.eye(3))  # a state on Euclid(3)
     dyn = LinearGaussian(jnp.eye(2), None, jnp.eye(2))
     emit = LinearGaussian(jnp.ones((1, 2)), None, jnp.eye(1))
     with pytest.raises(ShapeError, match="dynamics of shape"):

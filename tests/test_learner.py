@@ -9,6 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from catlearn.core.learner import Learner, gradient_learner
+from catlearn.core.lens import ParaLens
+from catlearn.core.losses import ErrorFn, huber_error, power_error, scaled_squared_error
+from catlearn.core.para import Para, ParamSpec
+from catlearn.core.types import Euclid, Ty
 from catlearn.errors import (
     HyperparameterError,
     NotInvertibleError,
@@ -16,11 +21,6 @@ from catlearn.errors import (
     ShapeError,
     TypeMismatch,
 )
-from catlearn.learner import Learner, gradient_learner
-from catlearn.lens import ParaLens
-from catlearn.losses import ErrorFn, huber_error, power_error, scaled_squared_error
-from catlearn.para import Para, ParamSpec
-from catlearn.types import Euclid, Ty
 from conftest import tree_allclose, tree_maxdiff
 
 E1, E2, E3 = Euclid(1), Euclid(2), Euclid(3)
@@ -28,7 +28,8 @@ E1, E2, E3 = Euclid(1), Euclid(2), Euclid(3)
 
 def dense(n, m, name, act=jnp.tanh):
     return Para.linear(Euclid(n), Euclid(m), name=name) >> Para.from_function(
-        act, Euclid(m), Euclid(m))
+        act, Euclid(m), Euclid(m)
+    )
 
 
 def learner_gap(l1, l2, p, a, c, batch=False):
@@ -55,8 +56,10 @@ def test_functoriality_squared_error_x64(x64, getkey):
     I, J, K, p = three_layers(getkey)
     L = lambda f: gradient_learner(f, 0.1)  # noqa: E731
     a, c = jax.random.normal(getkey(), (8, 2)), jax.random.normal(getkey(), (8, 1))
-    gap = max(learner_gap(L(I >> J >> K), L(I) >> L(J) >> L(K), p, a, c, batch=True),
-              learner_gap(L(I >> J), L(I) >> L(J), p, a, jnp.ones((8, 4)), batch=True))
+    gap = max(
+        learner_gap(L(I >> J >> K), L(I) >> L(J) >> L(K), p, a, c, batch=True),
+        learner_gap(L(I >> J), L(I) >> L(J), p, a, jnp.ones((8, 4)), batch=True),
+    )
     print(f"functoriality gap (float64, squared error): {gap:.3e}")
     assert gap < 1e-12
 
@@ -102,8 +105,14 @@ def test_learner_lens_round_trip(getkey):
     lens = LI.to_lens() >> LJ.to_lens()
     assert isinstance(lens, ParaLens)
     lens2 = Learner.from_lens(lens).to_lens()
-    outs = jax.jit(lambda p, a, c: [lens.put(p, a, c), whole.to_lens().put(p, a, c),
-                                    whole.step(p, a, c), lens2.put(p, a, c)])(p, a, c)
+    outs = jax.jit(
+        lambda p, a, c: [
+            lens.put(p, a, c),
+            whole.to_lens().put(p, a, c),
+            whole.step(p, a, c),
+            lens2.put(p, a, c),
+        ]
+    )(p, a, c)
     assert all(tree_maxdiff(outs[0], o) == 0.0 for o in outs[1:])
 
 
@@ -122,7 +131,8 @@ def test_squared_request_is_a_minus_gradient(a, b):
 def test_per_sample_training_converges(getkey):
     """Repeated per-sample `update` on a toy regression y = tanh(2 x - 1) drives the loss down."""
     net = gradient_learner(dense(1, 8, "h"), 0.05) >> gradient_learner(
-        Para.linear(Euclid(8), E1, name="o"), 0.05)
+        Para.linear(Euclid(8), E1, name="o"), 0.05
+    )
     p = net.init(getkey())
     xs = jax.random.uniform(getkey(), (256, 1), minval=-1, maxval=1)
     ys = jnp.tanh(2 * xs - 1)
@@ -153,8 +163,15 @@ def test_update_batch_is_minibatch_gradient_descent(getkey):
 
 
 def test_custom_learner_and_jit():
-    mean = Learner(Euclid(), Euclid(), ParamSpec(()), lambda p, a: p,
-                   lambda p, a, b: 0.5 * (p + b), lambda p, a, b: a, name="m")
+    mean = Learner(
+        Euclid(),
+        Euclid(),
+        ParamSpec(()),
+        lambda p, a: p,
+        lambda p, a, b: 0.5 * (p + b),
+        lambda p, a, b: a,
+        name="m",
+    )
     both = mean @ Learner.id(E1)
     p = {"m": jnp.array(0.0)}
     new = jax.jit(both.update)(p, (jnp.array(0.0), jnp.ones(1)), (jnp.array(2.0), jnp.ones(1)))
@@ -174,6 +191,7 @@ def test_shared_parameters_use_the_para():
 
 
 # --- bad input ----------------------------------------------------------------------------------
+
 
 def test_bad_input_messages():
     f, g = Para.linear(E2, E3, name="f"), Para.linear(E2, E1, name="g")
@@ -201,8 +219,12 @@ def test_bad_input_messages():
 
 def test_error_without_invertible_derivative():
     f = Para.linear(E2, E1, name="f")
-    for err in ("absolute", huber_error(0.5), ErrorFn("mine", lambda x, y: (x - y) ** 4 / 4),
-                lambda x, y: jnp.abs(x - y)):
+    for err in (
+        "absolute",
+        huber_error(0.5),
+        ErrorFn("mine", lambda x, y: (x - y) ** 4 / 4),
+        lambda x, y: jnp.abs(x - y),
+    ):
         with pytest.raises(NotInvertibleError, match="not invertible"):
             gradient_learner(f, 0.1, err)
     # allowed when no request is needed (e.g. a first layer) ...
@@ -228,7 +250,7 @@ def test_swap_is_natural_x64(x64, getkey):
 
 
 def test_discrete_input_has_no_request_but_can_learn():
-    from catlearn.types import Fin
+    from catlearn.core.types import Fin
 
     emb = Para(Fin(3), E2, {"E": ParamSpec((3, 2))}, lambda p, i: p["E"][i], name="emb")
     L = gradient_learner(emb, 0.5)

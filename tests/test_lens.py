@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from catlearn.core.lens import Lens, ParaLens
+from catlearn.core.para import Para, ParamSpec
+from catlearn.core.types import Euclid, Ty
 from catlearn.errors import ParamsError, ShapeError, TypeMismatch
-from catlearn.lens import Lens, ParaLens
-from catlearn.para import Para, ParamSpec
-from catlearn.types import Euclid, Ty
 from conftest import tree_allclose, tree_maxdiff
 
 E1, E2, E3 = Euclid(1), Euclid(2), Euclid(3)
@@ -49,9 +49,21 @@ def test_reverse_derivative_is_a_functor(a, b, c):
     f, g, h = rd_lenses()
     c = jnp.asarray([c])
     whole = Lens.from_function(
-        lambda x: jnp.sum(jnp.exp(jnp.stack([jnp.sin(x)[0] * jnp.sin(x)[1],
-                                               jnp.sin(x)[0] + jnp.sin(x)[1],
-                                               jnp.sin(x)[1] ** 2])), keepdims=True), E2, E1)
+        lambda x: jnp.sum(
+            jnp.exp(
+                jnp.stack(
+                    [
+                        jnp.sin(x)[0] * jnp.sin(x)[1],
+                        jnp.sin(x)[0] + jnp.sin(x)[1],
+                        jnp.sin(x)[1] ** 2,
+                    ]
+                )
+            ),
+            keepdims=True,
+        ),
+        E2,
+        E1,
+    )
     assert same_lens(f >> g >> h, whole, a, c)
     # and on @: R(f @ f) = R(f) @ R(f)
     ff = Lens.from_function(lambda xy: (jnp.sin(xy[0]), jnp.sin(xy[1])), E2 @ E2, E2 @ E2)
@@ -84,8 +96,7 @@ def test_structure_lenses():
     assert tree_allclose(mg.get((x, x)), 2 * x)
     assert mg.put((x, x), x) == (x, x)
     # copy >> merge is multiplication by 2 (a reverse derivative lens)
-    assert same_lens(Lens.copy(E2) >> mg,
-                     Lens.from_function(lambda v: 2 * v, E2, E2), x, x)
+    assert same_lens(Lens.copy(E2) >> mg, Lens.from_function(lambda v: 2 * v, E2, E2), x, x)
 
 
 def test_lens_type_mismatch_and_bad_values():
@@ -101,6 +112,7 @@ def test_lens_type_mismatch_and_bad_values():
 
 
 # --- parametrised lenses ------------------------------------------------------------------------
+
 
 def paras():
     f = Para.linear(E2, E3, name="f") >> Para.from_function(jnp.tanh, E3, E3)
@@ -147,8 +159,14 @@ def test_paralens_put_is_gradient(getkey):
 
 
 def test_paralens_custom_and_from_lens():
-    scale = ParaLens(E1, E1, ParamSpec(()), lambda p, a: p * a,
-                     lambda p, a, db: (jnp.sum(db * a), p * db), name="w")
+    scale = ParaLens(
+        E1,
+        E1,
+        ParamSpec(()),
+        lambda p, a: p * a,
+        lambda p, a, db: (jnp.sum(db * a), p * db),
+        name="w",
+    )
     both = ParaLens.from_lens(Lens.from_function(jnp.exp, E1, E1)) >> scale
     p = {"w": jnp.array(2.0)}
     dp, da = both.put(p, jnp.zeros(1), jnp.ones(1))

@@ -7,9 +7,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from catlearn.core.learner import gradient_learner
+from catlearn.core.para import Para, ParamSpec
+from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import DataError, HyperparameterError, NonFiniteError, ShapeError, SupportError
-from catlearn.learner import gradient_learner
-from catlearn.likelihood import (
+from catlearn.probability.likelihood import (
     StochasticMap,
     bernoulli_log_prob,
     bernoulli_map,
@@ -20,8 +22,6 @@ from catlearn.likelihood import (
     gaussian_map,
     likelihood_learner,
 )
-from catlearn.para import Para, ParamSpec
-from catlearn.types import Euclid, Fin, Ty
 from conftest import tree_allclose
 
 
@@ -40,7 +40,10 @@ def test_log_probs_match_scipy(x64):
     assert np.isclose(bernoulli_log_prob(jnp.array([0.3]), 1), np.log(1 / (1 + np.exp(-0.3))))
     assert np.isclose(bernoulli_log_prob(jnp.array([0.3]), 0), np.log(1 / (1 + np.exp(0.3))))
     logits = jnp.array([0.1, 2.0, -1.0])
-    assert np.isclose(categorical_log_prob(logits, 1), np.log(stats.multinomial(1, np.exp(logits) / np.exp(logits).sum()).pmf([0, 1, 0])))
+    assert np.isclose(
+        categorical_log_prob(logits, 1),
+        np.log(stats.multinomial(1, np.exp(logits) / np.exp(logits).sum()).pmf([0, 1, 0])),
+    )
 
 
 def test_update_is_gradient_step_on_nll(x64, getkey):
@@ -50,26 +53,36 @@ def test_update_is_gradient_step_on_nll(x64, getkey):
     p = jax.tree_util.tree_map(lambda v: v + 0.1, m.init(getkey()))
     x, y = jax.random.normal(getkey(), (3,)), 1
     g = jax.jit(jax.grad(lambda q: -m.log_likelihood(q, x, y)))(p)
-    assert tree_allclose(jax.jit(L.update)(p, x, y),
-                         jax.tree_util.tree_map(lambda a, b: a - 0.3 * b, p, g))
+    assert tree_allclose(
+        jax.jit(L.update)(p, x, y), jax.tree_util.tree_map(lambda a, b: a - 0.3 * b, p, g)
+    )
     xs, ys = jax.random.normal(getkey(), (5, 3)), jnp.array([0, 1, 1, 0, 1])
     g = jax.jit(jax.grad(lambda q: m.nll(q, xs, ys)))(p)
-    assert tree_allclose(jax.jit(L.update_batch)(p, xs, ys),
-                         jax.tree_util.tree_map(lambda a, b: a - 0.3 * b, p, g))
+    assert tree_allclose(
+        jax.jit(L.update_batch)(p, xs, ys), jax.tree_util.tree_map(lambda a, b: a - 0.3 * b, p, g)
+    )
     assert np.allclose(L.implement(p, x), m.theta(p, x))
 
 
 def test_functoriality_with_squared_error_learner(x64, getkey):
     """L(f ≫ m) = L_{ε,½(x−y)²}(f) ≫ L(m): the NLL learner's request makes the chain rule hold."""
-    f = Para.linear(Euclid(2), Euclid(3), name="f") >> Para.from_function(jnp.tanh, Euclid(3), Euclid(3))
+    f = Para.linear(Euclid(2), Euclid(3), name="f") >> Para.from_function(
+        jnp.tanh, Euclid(3), Euclid(3)
+    )
     m = bernoulli_map(Para.linear(Euclid(3), Euclid(1), name="head"))
     whole = likelihood_learner(m.then_para(f), lr=0.1)
     parts = gradient_learner(f, 0.1) >> likelihood_learner(m, lr=0.1)
     p = whole.init(getkey())
     p = jax.tree_util.tree_map(lambda v: v + 0.2 * jax.random.normal(getkey(), v.shape), p)
     x, y = jnp.array([0.3, -0.7]), 1
-    both = jax.jit(lambda p: (whole.update(p, x, y), parts.update(p, x, y),
-                              whole.request(p, x, y), parts.request(p, x, y)))(p)
+    both = jax.jit(
+        lambda p: (
+            whole.update(p, x, y),
+            parts.update(p, x, y),
+            whole.request(p, x, y),
+            parts.request(p, x, y),
+        )
+    )(p)
     assert tree_allclose(both[0], both[1], rtol=1e-10, atol=1e-12)
     assert tree_allclose(both[2], both[3], rtol=1e-10, atol=1e-12)
     assert (f >> m.para).dom == (f >> m).dom  # __rrshift__ on a StochasticMap
@@ -81,7 +94,7 @@ def test_fit_gaussian_recovers_parameters(getkey):
     p, hist = fit_likelihood(m, m.init(getkey()), ((), data), lr=0.2, steps=400)
     mean, log_std = p["g"]["theta"]
     assert abs(mean - data.mean()) < 1e-3 and abs(jnp.exp(log_std) - data.std()) < 1e-3  # the MLE
-    assert abs(mean - 3.0) < 0.1 and abs(jnp.exp(log_std) - 2.0) < 0.1                 # the truth
+    assert abs(mean - 3.0) < 0.1 and abs(jnp.exp(log_std) - 2.0) < 0.1  # the truth
     assert hist[-1] < hist[0]
 
 
@@ -91,7 +104,7 @@ def test_fit_heteroscedastic_regression(getkey):
     y = 2.0 * x - 1.0 + jnp.exp(0.5 * x - 1.0) * jax.random.normal(getkey(), (3000, 1))
     m = gaussian_map(Para.linear(Euclid(1), Euclid(2), name="reg"), Euclid(1))
     p, _ = fit_likelihood(m, m.init(getkey()), (x, y), lr=0.1, steps=2000)
-    W, b = p["reg"]["W"], p["reg"]["b"]   # outputs (mean, log_std) = x W + b
+    W, b = p["reg"]["W"], p["reg"]["b"]  # outputs (mean, log_std) = x W + b
     assert np.allclose([W[0, 0], b[0]], [2.0, -1.0], atol=0.1)
     assert np.allclose([W[0, 1], b[1]], [0.5, -1.0], atol=0.1)
 
@@ -104,12 +117,13 @@ def test_fit_logistic_regression_recovers_parameters(getkey):
     X = rng.normal(size=(4000, 2))
     y = (rng.random(4000) < 1 / (1 + np.exp(-(X @ w + b)))).astype(np.int32)
     m = bernoulli_map(Para.linear(Euclid(2), Euclid(1), name="logreg"))
-    p, hist = fit_likelihood(m, m.init(getkey()), (jnp.asarray(X, jnp.float32), jnp.asarray(y)),
-                             lr=2.0, steps=600)
+    p, hist = fit_likelihood(
+        m, m.init(getkey()), (jnp.asarray(X, jnp.float32), jnp.asarray(y)), lr=2.0, steps=600
+    )
     W, c = np.asarray(p["logreg"]["W"][:, 0]), float(p["logreg"]["b"][0])
     ref = LogisticRegression(C=np.inf, tol=1e-10, max_iter=1000).fit(X, y)
     assert np.allclose(W, ref.coef_[0], atol=1e-2) and abs(c - ref.intercept_[0]) < 1e-2  # MLE
-    assert np.allclose(W, w, atol=0.2) and abs(c - b) < 0.15                                # truth
+    assert np.allclose(W, w, atol=0.2) and abs(c - b) < 0.15  # truth
     assert float(hist[-1]) < float(hist[0])
 
 
@@ -133,8 +147,9 @@ def test_bad_input(getkey):
     with pytest.raises(NonFiniteError, match="finite"):
         fit_likelihood(m, p, ((), jnp.array([[1.0], [jnp.nan]])), lr=0.1, steps=2)
     with pytest.raises(NonFiniteError, match="parameter"):
-        fit_likelihood(m, {"g": {"theta": jnp.array([jnp.nan, 0.0])}}, ((), jnp.ones((3, 1))),
-                       lr=0.1, steps=2)
+        fit_likelihood(
+            m, {"g": {"theta": jnp.array([jnp.nan, 0.0])}}, ((), jnp.ones((3, 1))), lr=0.1, steps=2
+        )
     with pytest.raises(NonFiniteError, match="Lower lr"):
         fit_likelihood(m, p, ((), 1e20 * jnp.ones((3, 1))), lr=1.0, steps=5)
     with pytest.raises(HyperparameterError, match="steps"):

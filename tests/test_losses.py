@@ -9,9 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catlearn.errors import HyperparameterError, NotInvertibleError, ShapeError
-from catlearn.lens import Lens
-from catlearn.losses import (
+from catlearn.core.lens import Lens
+from catlearn.core.losses import (
     absolute_error,
     as_error,
     binary_cross_entropy,
@@ -23,7 +22,8 @@ from catlearn.losses import (
     softmax_cross_entropy,
     squared_error,
 )
-from catlearn.types import Euclid
+from catlearn.core.types import Euclid
+from catlearn.errors import HyperparameterError, NotInvertibleError, ShapeError
 from conftest import tree_allclose
 
 floats = st.floats(-3.0, 3.0, allow_nan=False)

@@ -10,14 +10,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catlearn.compile import Instruction, Program
-from catlearn.diagram import Box
+from catlearn.core.types import Euclid, Fin, Ty
+from catlearn.core.program import Instruction, Program
+from catlearn.diagrams.diagram import Box
 from catlearn.errors import NotStochasticError, ShapeError, SupportError, TypeMismatch
-from catlearn.markov import Finite, Sampler
-from catlearn.types import Euclid, Fin, Ty
+from catlearn.probability.markov import Finite, Sampler
 
-LAW = settings(max_examples=15, deadline=None,
-               suppress_health_check=[HealthCheck.function_scoped_fixture])
+LAW = settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 sizes = st.integers(1, 3)
 seeds = st.integers(0, 2**31 - 1)
@@ -44,6 +45,7 @@ nonempty = st.lists(sizes, min_size=1, max_size=2).map(ty)
 
 
 # --- category and monoidal laws --------------------------------------------------------------
+
 
 @LAW
 @given(a=types, b=types, c=types, d=types, s=seeds)
@@ -83,10 +85,10 @@ def test_symmetry_laws(x64, a, b, c, d, s):
 @given(a=types, b=types, s=seeds)
 def test_comonoid_laws(x64, a, b, s):
     cp, dc, i = Finite.copy(a), Finite.discard(a), Finite.id(a)
-    assert (cp >> (cp @ a)).allclose(cp >> (a @ cp))                 # coassociative
+    assert (cp >> (cp @ a)).allclose(cp >> (a @ cp))  # coassociative
     assert (cp >> (cp @ a)).allclose(Finite.copy(a, 3))
-    assert (cp >> (dc @ a)).allclose(i) and (cp >> (a @ dc)).allclose(i)   # counital
-    assert (cp >> Finite.swap(a, a)).allclose(cp)                     # commutative
+    assert (cp >> (dc @ a)).allclose(i) and (cp >> (a @ dc)).allclose(i)  # counital
+    assert (cp >> Finite.swap(a, a)).allclose(cp)  # commutative
     # copy and discard of a product are built from those of the factors
     both = (Finite.copy(a) @ Finite.copy(b)) >> (a @ Finite.swap(a, b) @ b)
     assert Finite.copy(a @ b).allclose(both)
@@ -126,6 +128,7 @@ def test_marginals_of_product_states(x64, a, b, s):
 
 # --- evaluation, sampling, pytrees -----------------------------------------------------------
 
+
 def test_prob_log_prob_and_sampling(getkey):
     k = Finite([[0.1, 0.9], [0.7, 0.3]], Fin(2), Fin(2))
     assert float(k.prob(1, 0)) == pytest.approx(0.9)
@@ -135,7 +138,7 @@ def test_prob_log_prob_and_sampling(getkey):
     joint = Finite.state([[0.1, 0.2, 0.0], [0.3, 0.0, 0.4]])
     a, b = joint.sample(getkey(), 2000)
     assert a.shape == b.shape == (2000,)
-    assert not np.any((np.asarray(a) == 0) & (np.asarray(b) == 2))      # zero cells never drawn
+    assert not np.any((np.asarray(a) == 0) & (np.asarray(b) == 2))  # zero cells never drawn
     assert joint.sample(getkey()).__len__() == 2
 
 
@@ -153,6 +156,7 @@ def test_jit_vmap_grad():
 
 
 # --- bad input -------------------------------------------------------------------------------
+
 
 def test_not_stochastic_names_the_row():
     with pytest.raises(NotStochasticError, match=r"row \(1,\) summing to 0.5"):
@@ -186,21 +190,35 @@ def test_shape_type_and_support_errors():
 # --- flat programs ---------------------------------------------------------------------------
 
 
-
-
 def test_from_program_handbuilt_sprinkler(x64):
     """Cloudy -> (Sprinkler, Rain) -> WetGrass as a program: the joint state equals the
     product of the tables (Murphy's sprinkler network)."""
     two = Fin(2)
-    C, S, R, W = (Box("C", Ty(), two), Box("S", two, two), Box("R", two, two),
-                  Box("W", two @ two, two))
-    ar = {C: Finite.state([0.5, 0.5]),
-          S: Finite([[0.5, 0.5], [0.9, 0.1]], two, two),
-          R: Finite([[0.8, 0.2], [0.2, 0.8]], two, two),
-          W: Finite([[[1.0, 0.0], [0.1, 0.9]], [[0.1, 0.9], [0.01, 0.99]]], two @ two, two)}
-    prog = Program(Ty(), two ** 4, (), (0, 1, 2, 3),
-                 (Instruction(C, (), (0,)), Instruction(S, (0,), (1,)), Instruction(R, (0,), (2,)),
-                  Instruction(W, (1, 2), (3,))), (two,) * 4)
+    C, S, R, W = (
+        Box("C", Ty(), two),
+        Box("S", two, two),
+        Box("R", two, two),
+        Box("W", two @ two, two),
+    )
+    ar = {
+        C: Finite.state([0.5, 0.5]),
+        S: Finite([[0.5, 0.5], [0.9, 0.1]], two, two),
+        R: Finite([[0.8, 0.2], [0.2, 0.8]], two, two),
+        W: Finite([[[1.0, 0.0], [0.1, 0.9]], [[0.1, 0.9], [0.01, 0.99]]], two @ two, two),
+    }
+    prog = Program(
+        Ty(),
+        two**4,
+        (),
+        (0, 1, 2, 3),
+        (
+            Instruction(C, (), (0,)),
+            Instruction(S, (0,), (1,)),
+            Instruction(R, (0,), (2,)),
+            Instruction(W, (1, 2), (3,)),
+        ),
+        (two,) * 4,
+    )
     joint = Finite.from_program(prog, ar)
     want = np.einsum("c,cs,cr,srw->csrw", *(np.asarray(ar[b].array) for b in (C, S, R, W)))
     np.testing.assert_allclose(joint.array, want, atol=1e-12)
@@ -211,8 +229,9 @@ def test_from_program_handbuilt_sprinkler(x64):
     # a program with an input that is also an output and one that is discarded
     prog3 = Program(two @ two, two @ two, (0, 1), (0, 2), (Instruction(S, (0,), (2,)),), (two,) * 3)
     k = Finite.from_program(prog3, ar)
-    assert k.allclose((Finite.copy(two) >> (two @ ar[S])) @ Finite.discard(two)
-                      >> Finite.id(two @ two))
+    assert k.allclose(
+        (Finite.copy(two) >> (two @ ar[S])) @ Finite.discard(two) >> Finite.id(two @ two)
+    )
 
 
 def test_from_program_identity_and_errors():
@@ -228,8 +247,8 @@ def test_from_program_identity_and_errors():
 
 
 def test_compile_diagram_into_finite(x64):
-    compile_mod = pytest.importorskip("catlearn.compile")
-    from catlearn.diagram import Box, Diagram
+    import catlearn.diagrams.compiler as compile_mod
+    from catlearn.diagrams.diagram import Box, Diagram
 
     two = Fin(2)
     c, s = Box("c", Ty(), two), Box("s", two, two)
@@ -244,22 +263,26 @@ def test_compile_diagram_into_finite(x64):
 
 # --- Sampler ---------------------------------------------------------------------------------
 
+
 def test_sampler_structure_and_density(getkey):
     e = Euclid(2)
-    noise = Sampler(lambda k, x: x + jax.random.normal(k, (2,)), e, e,
-                    log_prob_fn=lambda y, x: jax.scipy.stats.norm.logpdf(y - x).sum())
+    noise = Sampler(
+        lambda k, x: x + jax.random.normal(k, (2,)),
+        e,
+        e,
+        log_prob_fn=lambda y, x: jax.scipy.stats.norm.logpdf(y - x).sum(),
+    )
     x = jnp.array([1.0, -1.0])
     key = getkey()
     a, b = (noise >> Sampler.copy(e)).sample(key, 4, x=x)
-    np.testing.assert_array_equal(a, b)                 # copy after sampling: equal copies
+    np.testing.assert_array_equal(a, b)  # copy after sampling: equal copies
     u, v = (Sampler.copy(e) >> (noise @ noise)).sample(key, 4, x=x)
-    assert not np.allclose(u, v)                        # not natural: noise is not deterministic
+    assert not np.allclose(u, v)  # not natural: noise is not deterministic
     assert not noise.is_deterministic() and Sampler.copy(e).is_deterministic()
     both = noise @ noise
     lp = both.log_prob((x, x), (x, x))
     assert float(lp) == pytest.approx(2 * float(noise.log_prob(x, x)))
-    sw = (Sampler.swap(e, Euclid(1)) >> Sampler.swap(Euclid(1), e)).sample(
-        key, x=(x, jnp.ones(1)))
+    sw = (Sampler.swap(e, Euclid(1)) >> Sampler.swap(Euclid(1), e)).sample(key, x=(x, jnp.ones(1)))
     np.testing.assert_array_equal(sw[0], x)
     assert (noise >> Sampler.discard(e)).sample(key, x=x) == ()
     with pytest.raises(NotImplementedError, match="log_prob_fn"):

@@ -11,10 +11,10 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from catlearn.core.types import Fin
 from catlearn.errors import NotStochasticError, ShapeError, SupportError, ZeroEvidenceError
-from catlearn.markov import Finite
-from catlearn.networks import CPT, BayesNet, asia, burglary, sprinkler
-from catlearn.types import Fin
+from catlearn.probability.markov import Finite
+from catlearn.probability.networks import CPT, BayesNet, asia, burglary, sprinkler
 
 
 def brute_force(net: BayesNet, query, evidence):
@@ -40,12 +40,13 @@ def test_published_answers():
     a = asia()
     assert float(a.marginal("tub")[0]) == pytest.approx(0.0104, abs=1e-6)
     assert float(a.query(["lung"], {"smoke": "yes", "xray": "yes"})[0]) == pytest.approx(
-        0.098 / (0.098 + 0.9 * 0.059672), abs=1e-5)
+        0.098 / (0.098 + 0.9 * 0.059672), abs=1e-5
+    )
 
 
 @pytest.mark.parametrize("make", [asia, sprinkler, burglary])
 def test_diagram_evaluates_to_the_joint(make):
-    from catlearn.compile import compile, to_program
+    from catlearn.diagrams.compiler import compile, to_program
 
     net = make()
     diagram, arrows = net.to_diagram()
@@ -71,8 +72,7 @@ def test_queries_equal_brute_force(make, x64):
                 continue
             np.testing.assert_allclose(got, brute_force(net, [q], {e: s}), atol=1e-12)
     pair = net.query([vs[-1], vs[0]], {vs[1]: 0})
-    np.testing.assert_allclose(pair, brute_force(net, [vs[-1], vs[0]], {vs[1]: 0}),
-                               atol=1e-12)
+    np.testing.assert_allclose(pair, brute_force(net, [vs[-1], vs[0]], {vs[1]: 0}), atol=1e-12)
 
 
 def test_conditional_and_round_trips(x64):
@@ -81,26 +81,27 @@ def test_conditional_and_round_trips(x64):
     back = BayesNet.from_kernels({v: net.kernel(v) for v in net.variables}, net.parents)
     assert back.joint().allclose(net.joint())
     # the joint factorises through the kernels: marginal of the diagram = query
-    np.testing.assert_allclose(net.joint().marginal(3).array, net.marginal("WetGrass"),
-                               atol=1e-12)
+    np.testing.assert_allclose(net.joint().marginal(3).array, net.marginal("WetGrass"), atol=1e-12)
 
 
 def test_conditional_zero_rows_are_uniform(x64):
-    net = BayesNet([("a", "b")], {"a": CPT([1.0, 0.0]),
-                                  "b": CPT([[0.9, 0.5], [0.1, 0.5]], evidence=["a"])})
+    net = BayesNet(
+        [("a", "b")], {"a": CPT([1.0, 0.0]), "b": CPT([[0.9, 0.5], [0.1, 0.5]], evidence=["a"])}
+    )
     k = net.conditional(["a"], ["b"])
     np.testing.assert_allclose(k.array, [[1, 0], [1, 0]], atol=1e-12)
-    k2 = BayesNet([("a", "b")], {"a": CPT([0.5, 0.5]),
-                                 "b": CPT([[1.0, 1.0], [0.0, 0.0]], evidence=["a"])})
+    k2 = BayesNet(
+        [("a", "b")], {"a": CPT([0.5, 0.5]), "b": CPT([[1.0, 1.0], [0.0, 0.0]], evidence=["a"])}
+    )
     np.testing.assert_allclose(k2.conditional(["a"], ["b"]).array[1], [0.5, 0.5])
 
 
 def test_bad_input():
     net = sprinkler()
     with pytest.raises(ZeroEvidenceError, match="probability 0"):
-        BayesNet([("a", "b")], {"a": CPT([1.0, 0.0]),
-                                "b": CPT([[1.0, 0.0], [0.0, 1.0]], evidence=["a"])}).query(
-            ["a"], {"b": 1})
+        BayesNet(
+            [("a", "b")], {"a": CPT([1.0, 0.0]), "b": CPT([[1.0, 0.0], [0.0, 1.0]], evidence=["a"])}
+        ).query(["a"], {"b": 1})
     with pytest.raises(SupportError, match="one of"):
         net.query(["Rian"])
     with pytest.raises(SupportError, match=r"0\.\.1 or one of \['F', 'T'\], got 'maybe'"):
@@ -110,8 +111,9 @@ def test_bad_input():
     with pytest.raises(SupportError, match="distinct"):
         net.query(["Rain"], {"Rain": 1})
     with pytest.raises(NotStochasticError, match=r"CPT of 'b'.*row \(1,\) summing to 0.9"):
-        BayesNet([("a", "b")], {"a": CPT([0.5, 0.5]),
-                                "b": CPT([[0.9, 0.5], [0.1, 0.4]], evidence=["a"])})
+        BayesNet(
+            [("a", "b")], {"a": CPT([0.5, 0.5]), "b": CPT([[0.9, 0.5], [0.1, 0.4]], evidence=["a"])}
+        )
     with pytest.raises(ShapeError, match="2 columns"):
         BayesNet([("a", "b")], {"a": CPT([0.5, 0.5]), "b": CPT([[0.5], [0.5]], evidence=["a"])})
     with pytest.raises(ShapeError, match="parents"):
@@ -124,7 +126,7 @@ def test_bad_input():
 
 def test_query_is_jitted_once_per_shape():
     net = burglary()
-    a = net.query(["Burglary"], {"JohnCalls": 1})       # default: compiled numpy table
+    a = net.query(["Burglary"], {"JohnCalls": 1})  # default: compiled numpy table
     b = net.query(["Burglary"], {"JohnCalls": 1}, jit=True)
     n = len(net._cache)
     net.query(["Burglary"], {"JohnCalls": 0}, jit=True)  # new evidence value, same shape
@@ -140,8 +142,8 @@ def test_table_path_equals_jax_and_einsum_paths(make, x64):
 
     net = make()
     big = make()
-    big.TABLE_LIMIT = 0                      # forces the einsum paths
-    net.EAGER_ANSWERS = 2 if make is asia else 256   # asia: some answers made lazily
+    big.TABLE_LIMIT = 0  # forces the einsum paths
+    net.EAGER_ANSWERS = 2 if make is asia else 256  # asia: some answers made lazily
     for i, (q, e) in enumerate(queries(net)):
         p, z = net.query(list(q), e, return_evidence=True)
         assert isinstance(p, jax.Array) and p.dtype == jnp.float64
@@ -153,20 +155,21 @@ def test_table_path_equals_jax_and_einsum_paths(make, x64):
         for other in (zj, zn):
             np.testing.assert_allclose(z, other, rtol=1e-13)
     assert net.query(["asia" if make is asia else "Alarm"]) is net.query(
-        ["asia" if make is asia else "Alarm"])   # answers are made once, then reused
+        ["asia" if make is asia else "Alarm"]
+    )  # answers are made once, then reused
 
 
 def test_compiled_signature_accepts_the_same_states(x64):
     net = sprinkler()
     ref = net.query(["Rain"], {"WetGrass": 1}, jit=True)
-    for state in (1, "T", np.int64(1), True, 1, "T"):    # repeats use the compiled hot path
+    for state in (1, "T", np.int64(1), True, 1, "T"):  # repeats use the compiled hot path
         np.testing.assert_allclose(net.query(["Rain"], {"WetGrass": state}), ref, atol=1e-15)
     for bad in (2, "maybe", 1.0, -1):
         with pytest.raises(SupportError, match="Expected a state of 'WetGrass'"):
             net.query(["Rain"], {"WetGrass": bad})
     two = {"WetGrass": 1, "Cloudy": "F"}
     a = net.query(["Rain"], two)
-    b = net.query(["Rain"], dict(reversed(two.items())))   # evidence order does not matter
+    b = net.query(["Rain"], dict(reversed(two.items())))  # evidence order does not matter
     np.testing.assert_allclose(a, b, atol=0)
     np.testing.assert_allclose(a, net.query(["Rain"], two, jit=True), atol=1e-15)
     with pytest.raises(SupportError, match="one of"):
@@ -175,8 +178,9 @@ def test_compiled_signature_accepts_the_same_states(x64):
 
 def test_zero_evidence_on_every_path():
     for limit, eager in ((0, 256), (1 << 20, 0), (1 << 20, 256)):
-        net = BayesNet([("a", "b")], {"a": CPT([1.0, 0.0]),
-                                      "b": CPT([[1.0, 0.0], [0.0, 1.0]], evidence=["a"])})
+        net = BayesNet(
+            [("a", "b")], {"a": CPT([1.0, 0.0]), "b": CPT([[1.0, 0.0], [0.0, 1.0]], evidence=["a"])}
+        )
         net.TABLE_LIMIT, net.EAGER_ANSWERS = limit, eager
         for jit in (None, False, True):
             with pytest.raises(ZeroEvidenceError, match="probability 0"):
@@ -196,7 +200,8 @@ def test_query_batch_matches_single_queries(x64):
         net.query_batch(["Burglary"], {"JohnCalls": [0, 2]})
     with pytest.raises(ShapeError, match="one length"):
         net.query_batch(["Burglary"], {"JohnCalls": [0, 1], "MaryCalls": [0]})
-    zero = BayesNet([("a", "b")], {"a": CPT([1.0, 0.0]),
-                                   "b": CPT([[1.0, 0.0], [0.0, 1.0]], evidence=["a"])})
+    zero = BayesNet(
+        [("a", "b")], {"a": CPT([1.0, 0.0]), "b": CPT([[1.0, 0.0], [0.0, 1.0]], evidence=["a"])}
+    )
     with pytest.raises(ZeroEvidenceError, match="Case 1"):
         zero.query_batch(["a"], {"b": [0, 1]})

@@ -7,12 +7,12 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from catlearn import nn
-from catlearn.compile import compile
-from catlearn.diagram import Box
+from catlearn.core.para import ParamSpec
+from catlearn.core.types import Euclid, Fin
+from catlearn.diagrams import nn
+from catlearn.diagrams.compiler import compile
+from catlearn.diagrams.diagram import Box
 from catlearn.errors import DiagramError, HyperparameterError, ParamsError, TypeMismatch
-from catlearn.para import ParamSpec
-from catlearn.types import Euclid, Fin
 
 
 def test_linear_matches_hand_written(getkey):
@@ -47,8 +47,13 @@ def test_unknown_initialiser_and_activation():
 @pytest.mark.parametrize("kind", ["relu", "tanh", "sigmoid", "gelu", "softmax"])
 def test_activations(kind):
     x = jnp.array([-1.0, 0.5, 2.0])
-    ref = {"relu": jax.nn.relu, "tanh": jnp.tanh, "sigmoid": jax.nn.sigmoid,
-           "gelu": jax.nn.gelu, "softmax": jax.nn.softmax}[kind]
+    ref = {
+        "relu": jax.nn.relu,
+        "tanh": jnp.tanh,
+        "sigmoid": jax.nn.sigmoid,
+        "gelu": jax.nn.gelu,
+        "softmax": jax.nn.softmax,
+    }[kind]
     box = getattr(nn, kind)(3)
     assert box.name == kind and box.dom == box.cod == Euclid(3)
     assert jnp.allclose(compile(box)({}, x), ref(x))
@@ -77,8 +82,9 @@ def test_conv_flatten_matches_lax(getkey):
     P = compile(d)
     p = P.init(getkey())
     xs = jax.random.normal(getkey(), (6, 8, 8, 1))
-    y = jax.lax.conv_general_dilated(xs, p["conv"]["K"], (1, 1), "SAME",
-                                     dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    y = jax.lax.conv_general_dilated(
+        xs, p["conv"]["K"], (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC")
+    )
     y = y + p["conv"]["b"][None, None, None, :]
     ref = jax.nn.relu(y).reshape(6, -1) @ p["head"]["W"] + p["head"]["b"][None, :]
     assert jnp.allclose(jax.jit(P.apply_batch)(p, xs), ref, atol=1e-4)
@@ -132,8 +138,9 @@ def test_onehot_and_embedding(getkey):
 
 def test_box_from_function(getkey):
     spec = {"s": ParamSpec((), jax.nn.initializers.ones), "t": ParamSpec((2,))}
-    box = nn.box_from_function("affine", Euclid(2), Euclid(2),
-                               lambda p, x: p["s"] * x + p["t"], spec)
+    box = nn.box_from_function(
+        "affine", Euclid(2), Euclid(2), lambda p, x: p["s"] * x + p["t"], spec
+    )
     assert box == nn.box_from_function("affine", Euclid(2), Euclid(2), box.spec.fn, spec)
     P = compile(box >> nn.tanh(2))
     p = P.init(getkey())
@@ -141,11 +148,15 @@ def test_box_from_function(getkey):
     assert jnp.allclose(P(p, jnp.ones(2)), jnp.tanh(jnp.ones(2)))
     free = nn.box_from_function("double", Euclid(2), Euclid(2), lambda x: 2 * x)
     assert jnp.allclose(compile(free)({}, jnp.ones(2)), 2.0)
-    two = nn.box_from_function("pair", Euclid(2) @ Euclid(2), Euclid(2),
-                               lambda xs: xs[0] * xs[1])
+    two = nn.box_from_function("pair", Euclid(2) @ Euclid(2), Euclid(2), lambda xs: xs[0] * xs[1])
     assert jnp.allclose(compile(two)({}, (jnp.ones(2) * 3, jnp.ones(2))), 3.0)
-    noisy = nn.box_from_function("noisy", Euclid(2), Euclid(2),
-                                 lambda x, k: x + jax.random.normal(k, x.shape), stochastic=True)
+    noisy = nn.box_from_function(
+        "noisy",
+        Euclid(2),
+        Euclid(2),
+        lambda x, k: x + jax.random.normal(k, x.shape),
+        stochastic=True,
+    )
     assert compile(noisy).stochastic
     with pytest.raises(DiagramError, match="ParamSpec"):
         nn.box_from_function("bad", Euclid(2), Euclid(2), lambda p, x: x, {"w": 3.0})
@@ -170,8 +181,10 @@ def test_user_box_overrides_default():
 
 # --- Repeat: stacked parameters, one lax.scan ----------------------------------------------
 
+
 def _chain(d, n):
-    from catlearn.diagram import chain
+    from catlearn.diagrams.diagram import chain
+
     return chain(*[nn.Linear(d, d, name=f"u{i}") >> nn.tanh(d) for i in range(n)])
 
 

@@ -7,8 +7,7 @@ import jax.numpy as jnp
 import optax
 import pytest
 
-from catlearn.errors import HyperparameterError, ParamsError
-from catlearn.optim import (
+from catlearn.core.optim import (
     MomentumState,
     Optimiser,
     adam,
@@ -18,6 +17,7 @@ from catlearn.optim import (
     sgd,
     to_optax,
 )
+from catlearn.errors import HyperparameterError, ParamsError
 from conftest import tree_maxdiff
 
 
@@ -63,11 +63,18 @@ def test_momentum_lens_equals_optax_sgd_momentum_x64(x64, getkey):
 
 def test_sgd_and_nesterov_equal_optax_x64(x64, getkey):
     params, grad = problem(getkey())
-    assert tree_maxdiff(run_ours(sgd(0.05), params, grad),
-                        run_optax(optax.sgd(0.05), params, grad)) < 1e-12
+    assert (
+        tree_maxdiff(run_ours(sgd(0.05), params, grad), run_optax(optax.sgd(0.05), params, grad))
+        < 1e-12
+    )
     # Nesterov's look-ahead points p + gamma v follow optax's nesterov iterates
-    assert tree_maxdiff(run_ours(nesterov(0.05, 0.9), params, grad),
-                        run_optax(optax.sgd(0.05, momentum=0.9, nesterov=True), params, grad)) < 1e-12
+    assert (
+        tree_maxdiff(
+            run_ours(nesterov(0.05, 0.9), params, grad),
+            run_optax(optax.sgd(0.05, momentum=0.9, nesterov=True), params, grad),
+        )
+        < 1e-12
+    )
 
 
 def test_adam_state_counts_steps(getkey):
@@ -78,14 +85,18 @@ def test_adam_state_counts_steps(getkey):
         params, s = opt.put(params, s, grad(params))
     assert int(s[0].count) == 3
     p0, g = problem(getkey())
-    assert tree_maxdiff(run_ours(adam(0.01), p0, g, 5), run_optax(optax.adam(0.01), p0, g, 5)) < 1e-6
+    assert (
+        tree_maxdiff(run_ours(adam(0.01), p0, g, 5), run_optax(optax.adam(0.01), p0, g, 5)) < 1e-6
+    )
 
 
 def test_from_optax_any_transformation(getkey):
     params, grad = problem(getkey())
     tx = optax.chain(optax.clip_by_global_norm(1.0), optax.adamw(0.01))
-    assert tree_maxdiff(run_ours(from_optax(tx), params, grad, 4),
-                        run_optax(tx, params, grad, 4)) < 1e-6  # float32, jit fusion
+    assert (
+        tree_maxdiff(run_ours(from_optax(tx), params, grad, 4), run_optax(tx, params, grad, 4))
+        < 1e-6
+    )  # float32, jit fusion
 
 
 def test_to_optax_round_trip_x64(x64, getkey):
@@ -96,10 +107,16 @@ def test_to_optax_round_trip_x64(x64, getkey):
     assert tree_maxdiff(run_optax(nesterov(0.05, 0.9).to_optax(), params, grad), ref_n) < 1e-12
     # optax -> ours -> optax
     back = to_optax(from_optax(optax.adam(0.01)))
-    assert tree_maxdiff(run_optax(back, params, grad), run_optax(optax.adam(0.01), params, grad)) < 1e-12
+    assert (
+        tree_maxdiff(run_optax(back, params, grad), run_optax(optax.adam(0.01), params, grad))
+        < 1e-12
+    )
     # usable inside optax.chain
     chained = optax.chain(optax.clip(1e6), to_optax(sgd(0.05)))
-    assert tree_maxdiff(run_optax(chained, params, grad), run_optax(optax.sgd(0.05), params, grad)) < 1e-12
+    assert (
+        tree_maxdiff(run_optax(chained, params, grad), run_optax(optax.sgd(0.05), params, grad))
+        < 1e-12
+    )
 
 
 def test_optimiser_is_a_lens_state():

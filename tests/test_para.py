@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from catlearn.core.para import Para, ParamSpec
+from catlearn.core.types import Euclid
 from catlearn.errors import ParamsError, ShapeError, TypeMismatch
-from catlearn.para import Para, ParamSpec
-from catlearn.types import Euclid
 from conftest import tree_allclose
 
 E1, E2, E3 = Euclid(1), Euclid(2), Euclid(3)
@@ -66,7 +66,7 @@ def test_laws_in_float64_exact(x64, getkey):
 
 def test_unit_type_tensor():
     f, *_ = arrows()
-    from catlearn.types import Ty
+    from catlearn.core.types import Ty
 
     assert (f @ Ty()).dom == f.dom
     p = f.init(jax.random.key(0))
@@ -101,7 +101,9 @@ def test_type_mismatch_names_both():
 def test_params_of_wrong_shape_and_structure():
     f = Para.linear(E2, E3, name="f")
     p = f.init(jax.random.key(0))
-    with pytest.raises(ParamsError, match=r"expected an array of shape \(2, 3\), got shape \(3, 2\)"):
+    with pytest.raises(
+        ParamsError, match=r"expected an array of shape \(2, 3\), got shape \(3, 2\)"
+    ):
         f(({"f": {"W": jnp.zeros((3, 2)), "b": jnp.zeros(3)}}), jnp.ones(2))
     with pytest.raises(ParamsError, match="missing"):
         f({}, jnp.ones(2))
@@ -170,10 +172,12 @@ def test_jit_through_apply():
 def test_init_of_many_groups_equals_one_draw_per_array():
     """Arrays of one kind are drawn together (one jitted vmap), with the values of one
     ``ParamSpec.initialise`` call per array and its own key."""
-    from catlearn.para import _initialise_all
+    from catlearn.core.para import _initialise_all
 
     lecun = jax.nn.initializers.lecun_normal()
-    specs = [ParamSpec((3, 4), lecun)] * 300 + [ParamSpec((4,))] * 9 + [ParamSpec((2, 2), lecun)] * 3
+    specs = (
+        [ParamSpec((3, 4), lecun)] * 300 + [ParamSpec((4,))] * 9 + [ParamSpec((2, 2), lecun)] * 3
+    )
     keys = jax.random.split(jax.random.key(1), len(specs))
     batched = _initialise_all(specs, keys)
     one_by_one = [s.initialise(k) for s, k in zip(specs, keys, strict=True)]

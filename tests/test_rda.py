@@ -11,15 +11,8 @@ import numpy as np
 import pytest
 
 import catlearn as cl
-from catlearn.errors import (
-    DataError,
-    HyperparameterError,
-    NotBinaryError,
-    ShapeError,
-    TypeMismatch,
-)
-from catlearn.rda import Circuit
-from catlearn.rda_learn import (
+from catlearn.boolean.rda import Circuit
+from catlearn.boolean.rda_learn import (
     Boolean,
     affine_layer,
     binarize,
@@ -31,7 +24,14 @@ from catlearn.rda_learn import (
     rda_step,
     rda_trace,
 )
-from catlearn.types import Bool, Euclid
+from catlearn.core.types import Bool, Euclid
+from catlearn.errors import (
+    DataError,
+    HyperparameterError,
+    NotBinaryError,
+    ShapeError,
+    TypeMismatch,
+)
 
 B1 = Bool(1)
 u8 = lambda v: jnp.asarray(v, jnp.uint8)  # noqa: E731
@@ -40,6 +40,7 @@ XS2 = u8([[0, 0], [0, 1], [1, 0], [1, 1]])
 
 
 # --- circuits -----------------------------------------------------------------------------------
+
 
 def test_gates_truth_tables():
     assert Circuit.xor(1).truth_table()[1].ravel().tolist() == [0, 1, 1, 0]
@@ -60,7 +61,7 @@ def test_structure_and_composition_types():
     assert [v.tolist() for v in y] == [[0, 1], [1]]
     assert Circuit.concat(1, 2)((u8([1]), u8([0, 1]))).tolist() == [1, 0, 1]
     assert [v.tolist() for v in Circuit.split(1, 2)(u8([1, 0, 1]))] == [[1], [0, 1]]
-    many = Circuit.not_(1).then(*[Circuit.not_(1)] * 999)   # 1000 gates, linear build
+    many = Circuit.not_(1).then(*[Circuit.not_(1)] * 999)  # 1000 gates, linear build
     assert len(many.instructions) == 1000 and int(many(u8([0]))[0]) == 0
 
 
@@ -82,10 +83,10 @@ def test_layers_compute_what_they_say():
         lut = lut_layer(a, b)
         for k in range(2**a):
             x = ((k >> np.arange(a)[::-1]) & 1).astype(np.uint8)
-            np.testing.assert_array_equal(lut((u8(p), u8(x))), p[k * b:(k + 1) * b])
+            np.testing.assert_array_equal(lut((u8(p), u8(x))), p[k * b : (k + 1) * b])
         q = rng.integers(0, 2, a * b + b).astype(np.uint8)
         x = rng.integers(0, 2, a).astype(np.uint8)
-        W, c = q[:a * b].reshape(b, a), q[a * b:]
+        W, c = q[: a * b].reshape(b, a), q[a * b :]
         np.testing.assert_array_equal(affine_layer(a, b)((u8(q), u8(x))), (W @ x + c) % 2)
 
 
@@ -98,6 +99,7 @@ def test_lut_reverse_derivative_flips_the_visited_row_only():
 
 # --- learning -----------------------------------------------------------------------------------
 
+
 def test_rda_learns_xor_in_one_pass():
     model = lut_layer(2, 1)
     ys = XS2[:, :1] ^ XS2[:, 1:]
@@ -109,7 +111,7 @@ def test_rda_learns_xor_in_one_pass():
 def test_affine_layer_learns_a_parity_function():
     rng = np.random.default_rng(1)
     xs = rng.integers(0, 2, (64, 4)).astype(np.uint8)
-    ys = (xs[:, [0]] ^ xs[:, [2]] ^ 1).astype(np.uint8)   # x0 + x2 + 1
+    ys = (xs[:, [0]] ^ xs[:, [2]] ^ 1).astype(np.uint8)  # x0 + x2 + 1
     model = affine_layer(4, 1)
     p, hist = rda_fit(model, u8(np.zeros(5)), xs, ys, epochs=3, progress=False)
     assert float(hist["accuracy"][-1]) == 1.0
@@ -151,6 +153,7 @@ def test_encodings():
 
 # --- the Iris reproduction ----------------------------------------------------------------------
 
+
 def _example():
     path = Path(__file__).resolve().parent.parent / "examples" / "rda_iris.py"
     spec = importlib.util.spec_from_file_location("rda_iris", path)
@@ -168,8 +171,9 @@ def test_iris_two_class_tiny_run():
 
 def test_iris_model_as_a_compiled_diagram():
     """The Iris model drawn as one box, compiled into the Boolean semantics, trained by RDA."""
-    compile_mod = pytest.importorskip("catlearn.compile")
-    diagram = pytest.importorskip("catlearn.diagram")
+    import catlearn.diagrams.compiler as compile_mod
+    import catlearn.diagrams.diagram as diagram
+
     lut = diagram.Box("LUT", Bool(48) @ Bool(4), Bool(3))
     model = compile_mod.compile(lut, {lut: lut_layer(4, 3)}, into=Circuit)
     ex = _example()
@@ -178,7 +182,9 @@ def test_iris_model_as_a_compiled_diagram():
     train = np.concatenate([np.flatnonzero(y == c)[:25] for c in range(3)])
     test = np.concatenate([np.flatnonzero(y == c)[25:] for c in range(3)])
     trace = rda_trace(model, u8(np.zeros(48)), bits[train], Y[train])
-    assert 100 * rda_accuracy(model, trace[-1], bits[test], Y[test]) == pytest.approx(73.3, abs=0.05)
+    assert 100 * rda_accuracy(model, trace[-1], bits[test], Y[test]) == pytest.approx(
+        73.3, abs=0.05
+    )
 
 
 @pytest.mark.slow
@@ -189,10 +195,13 @@ def test_iris_table_1():
         floor = {2: 95.0, 3: 70.0}[r["classes"]]
         assert r["accuracy"] >= floor, r
     uci = {(r["classes"], r["labels"]): r["accuracy"] for r in rows if r["uci"]}
-    assert uci[2, "binary"] == pytest.approx(98.0) and uci[3, "one-hot"] == pytest.approx(73.3, abs=0.05)
+    assert uci[2, "binary"] == pytest.approx(98.0) and uci[3, "one-hot"] == pytest.approx(
+        73.3, abs=0.05
+    )
 
 
 # --- bad input ----------------------------------------------------------------------------------
+
 
 def test_non_binary_data_is_refused():
     with pytest.raises(NotBinaryError, match="only bits 0 and 1, got 2"):
@@ -217,7 +226,7 @@ def test_mismatched_widths_are_refused():
     with pytest.raises(ShapeError, match=r"shape \(2,\)"):
         Circuit.not_(2)(u8([1, 0, 1]))
     with pytest.raises(ShapeError):
-        Circuit.xor(1)(u8([1]))   # two wires expected, one array given
+        Circuit.xor(1)(u8([1]))  # two wires expected, one array given
     with pytest.raises(ShapeError, match="inputs"):
         rda_fit(lut_layer(2, 1), u8(np.zeros(4)), u8([[1, 0, 1]]), u8([[1]]), progress=False)
     with pytest.raises(ShapeError, match="parameters"):

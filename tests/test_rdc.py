@@ -8,10 +8,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from catlearn.rda import Circuit
-from catlearn.rda_learn import affine_layer, lut_layer
-from catlearn.rdc import ReverseLens, Smooth
-from catlearn.types import Bool, Ty
+from catlearn.boolean.rda import Circuit
+from catlearn.boolean.rda_learn import affine_layer, lut_layer
+from catlearn.boolean.rdc import ReverseLens, Smooth
+from catlearn.core.types import Bool, Ty
 
 B1, B2 = Bool(1), Bool(2)
 CHECKS = {"count": 0}  # number of (law, circuit, input) equalities checked
@@ -91,16 +91,17 @@ def _per_law(request):
 
 # --- gate derivatives as in the paper ---------------------------------------------------------
 
+
 def test_gate_derivatives_match_the_paper():
     x, y, dz = _enum(B1 @ B1 @ B1)
     _eq(_rd(Circuit.xor(1), x, y, dz), (dz, dz))
     _eq(_rd(Circuit.and_(1), x, y, dz), (y & dz, x & dz))
     _eq(_rd(Circuit.not_(1), x, dz), (dz,))
     d1, d2 = y, dz
-    _eq(_rd(Circuit.copy(B1), x, d1, d2), (d1 ^ d2,))          # R[copy] = XOR
-    _eq(_rd(Circuit.discard(B1), x), (np.zeros_like(x),))     # R[discard] = 0
+    _eq(_rd(Circuit.copy(B1), x, d1, d2), (d1 ^ d2,))  # R[copy] = XOR
+    _eq(_rd(Circuit.discard(B1), x), (np.zeros_like(x),))  # R[discard] = 0
     (dx,) = _enum(B1)
-    assert _rd(Circuit.one(1), dx) == ()                     # R[constant] discards
+    assert _rd(Circuit.one(1), dx) == ()  # R[constant] discards
 
 
 @pytest.mark.parametrize("name", ["xor", "and2", "not", "or", "linear", "half_adder", "lut_2_1"])
@@ -108,7 +109,7 @@ def test_safe_circuits_agree_with_brute_force_derivative(name):
     """For multilinear circuits, R[f] is the Boolean derivative sum_j (f(x) + f(x + e_i))_j dy_j."""
     c = SMALL[name]
     x_parts = _enum(c.dom @ c.cod)
-    xs, dys = x_parts[:len(c.dom)], x_parts[len(c.dom):]
+    xs, dys = x_parts[: len(c.dom)], x_parts[len(c.dom) :]
     x = np.concatenate(xs, axis=1)
     dy = np.concatenate(dys, axis=1)
     widths = [a.size for a in c.dom]
@@ -117,7 +118,9 @@ def test_safe_circuits_agree_with_brute_force_derivative(name):
     for i in range(x.shape[1]):
         xi = x.copy()
         xi[:, i] ^= 1
-        fxi = np.concatenate([np.asarray(o) for o in _run(c, *np.split(xi, np.cumsum(widths)[:-1], axis=1))], axis=1)
+        fxi = np.concatenate(
+            [np.asarray(o) for o in _run(c, *np.split(xi, np.cumsum(widths)[:-1], axis=1))], axis=1
+        )
         brute.append(np.sum((fx ^ fxi) & dy, axis=1) % 2)
     brute = np.stack(brute, axis=1).astype(np.uint8)
     got = np.concatenate([np.asarray(o) for o in _rd(c, *xs, *dys)], axis=1)
@@ -134,22 +137,32 @@ def test_unsafe_circuit_differs_from_brute_force():
 
 # --- RD1-RD5 ----------------------------------------------------------------------------------
 
+
 def _sum_maps(f: Circuit, g: Circuit) -> Circuit:
     """f + g in the left-additive structure: copy, run both, XOR."""
     return Circuit.copy(f.dom) >> (f @ g) >> Circuit.merge(f.cod)
 
 
-@pytest.mark.parametrize("pair", [("xor", Circuit.and_(1)), ("or", Circuit.xor(1)),
-                                  ("x_and_x", Circuit.not_(1)), ("not", Circuit.linear([[1, 1], [0, 1]])),
-                                  ("lut_2_1", (Circuit.linear(np.ones((1, 4), np.uint8))
-                                               @ Circuit.select(2, [0])) >> Circuit.or_(1))])
+@pytest.mark.parametrize(
+    "pair",
+    [
+        ("xor", Circuit.and_(1)),
+        ("or", Circuit.xor(1)),
+        ("x_and_x", Circuit.not_(1)),
+        ("not", Circuit.linear([[1, 1], [0, 1]])),
+        (
+            "lut_2_1",
+            (Circuit.linear(np.ones((1, 4), np.uint8)) @ Circuit.select(2, [0])) >> Circuit.or_(1),
+        ),
+    ],
+)
 def test_rd1_additivity(pair):
     name, g = pair
     f = SMALL[name]
     assert f.dom == g.dom and f.cod == g.cod
     parts = _enum(f.dom @ f.cod)
-    xs = parts[:len(f.dom)]
-    dys = parts[len(f.dom):]
+    xs = parts[: len(f.dom)]
+    dys = parts[len(f.dom) :]
     lhs = _rd(_sum_maps(f, g), *xs, *dys)
     rhs = tuple(a ^ b for a, b in zip(_rd(f, *xs, *dys), _rd(g, *xs, *dys)))
     _eq(lhs, rhs)
@@ -164,7 +177,7 @@ def test_rd2_linearity_in_the_change(name):
         pytest.skip("no output change")
     parts = _enum(c.dom @ c.cod @ c.cod)
     n, m = len(c.dom), len(c.cod)
-    xs, d1, d2 = parts[:n], parts[n:n + m], parts[n + m:]
+    xs, d1, d2 = parts[:n], parts[n : n + m], parts[n + m :]
     lhs = _rd(c, *xs, *(a ^ b for a, b in zip(d1, d2)))
     rhs = tuple(a ^ b for a, b in zip(_rd(c, *xs, *d1), _rd(c, *xs, *d2)))
     _eq(lhs, rhs)
@@ -182,15 +195,16 @@ def test_rd3_identity_and_projections():
     _eq(_rd(pi1, x, y, dz), (np.zeros_like(x), dz))
 
 
-@pytest.mark.parametrize("f, g", [("xor", "or"), ("and2", "and2"), ("lut_2_1", "lut_2_1"),
-                                  ("copy", "x_and_x")])
+@pytest.mark.parametrize(
+    "f, g", [("xor", "or"), ("and2", "and2"), ("lut_2_1", "lut_2_1"), ("copy", "x_and_x")]
+)
 def test_rd4_pairing(f, g):
     f, g = SMALL[f], SMALL[g]
     assert f.dom == g.dom
     pair = Circuit.copy(f.dom) >> (f @ g)
     parts = _enum(f.dom @ f.cod @ g.cod)
     n, m = len(f.dom), len(f.cod)
-    xs, dy, dz = parts[:n], parts[n:n + m], parts[n + m:]
+    xs, dy, dz = parts[:n], parts[n : n + m], parts[n + m :]
     lhs = _rd(pair, *xs, *dy, *dz)
     rhs = tuple(a ^ b for a, b in zip(_rd(f, *xs, *dy), _rd(g, *xs, *dz)))
     _eq(lhs, rhs)
@@ -200,8 +214,10 @@ CHAINS = [
     (Circuit.and_(1), Circuit.not_(1)),
     (Circuit.copy(B1 @ B1) >> (Circuit.xor(1) @ Circuit.and_(1)), Circuit.or_(1)),
     (Circuit.linear([[1, 0, 1], [1, 1, 0]]), Circuit.split(1, 1) >> Circuit.and_(1)),
-    (Circuit.split(1, 1) >> Circuit.copy(B1 @ B1) >> (Circuit.or_(1) @ Circuit.and_(1)),
-     Circuit.copy(B1 @ B1) >> (Circuit.and_(1) @ Circuit.xor(1)) >> Circuit.xor(1)),
+    (
+        Circuit.split(1, 1) >> Circuit.copy(B1 @ B1) >> (Circuit.or_(1) @ Circuit.and_(1)),
+        Circuit.copy(B1 @ B1) >> (Circuit.and_(1) @ Circuit.xor(1)) >> Circuit.xor(1),
+    ),
     (lut_layer(2, 2) >> Circuit.split(1, 1), Circuit.xor(1)),
     (affine_layer(2, 2), Circuit.not_(2) >> Circuit.select(2, [1, 0, 1])),
 ]
@@ -239,6 +255,7 @@ def test_reverse_derivative_of_reverse_derivative_exists():
 
 # --- functoriality of the Boolean compile -------------------------------------------------------
 
+
 def _same(c1: Circuit, c2: Circuit) -> None:
     assert c1.dom == c2.dom and c1.cod == c2.cod
     i1, o1 = c1.truth_table()
@@ -252,8 +269,9 @@ def _same(c1: Circuit, c2: Circuit) -> None:
 
 
 def test_compile_is_a_functor():
-    compile_mod = pytest.importorskip("catlearn.compile")
-    diagram = pytest.importorskip("catlearn.diagram")
+    import catlearn.diagrams.compiler as compile_mod
+    import catlearn.diagrams.diagram as diagram
+
     Box, Diagram = diagram.Box, diagram.Diagram
     B = Bool(1)
     xor, and_, not_ = Box("XOR", B @ B, B), Box("AND", B @ B, B), Box("NOT", B, B)
@@ -267,8 +285,10 @@ def test_compile_is_a_functor():
     _same(F(Diagram.discard(B) @ B), Circuit.discard(B) @ B)
     _same(F(Diagram.copy(B) >> diagram.Merge(B)), Circuit.copy(B) >> Circuit.xor(1))
     half = Box("half", B @ B, B @ B)
-    _same(compile_mod.compile(half >> xor, {half: SMALL["half_adder"]}, into=Circuit),
-          SMALL["half_adder"] >> Circuit.xor(1))
+    _same(
+        compile_mod.compile(half >> xor, {half: SMALL["half_adder"]}, into=Circuit),
+        SMALL["half_adder"] >> Circuit.xor(1),
+    )
 
 
 def _lut1_diagram(diagram):
@@ -276,13 +296,19 @@ def _lut1_diagram(diagram):
     Box, Diagram = diagram.Box, diagram.Diagram
     B = Bool(1)
     and_, not_ = Box("AND", B @ B, B), Box("NOT", B, B)
-    return ((B @ B @ Diagram.copy(B)) >> (B @ Diagram.swap(B, B) @ B)
-            >> (B @ not_ @ and_) >> (and_ @ B) >> diagram.Merge(B))
+    return (
+        (B @ B @ Diagram.copy(B))
+        >> (B @ Diagram.swap(B, B) @ B)
+        >> (B @ not_ @ and_)
+        >> (and_ @ B)
+        >> diagram.Merge(B)
+    )
 
 
 def test_gate_diagram_compiles_to_the_lut_layer():
-    compile_mod = pytest.importorskip("catlearn.compile")
-    diagram = pytest.importorskip("catlearn.diagram")
+    import catlearn.diagrams.compiler as compile_mod
+    import catlearn.diagrams.diagram as diagram
+
     c = compile_mod.compile(_lut1_diagram(diagram), into=Circuit)
     _same(c, (Circuit.concat(1, 1) @ B1) >> lut_layer(1, 1))
 
@@ -291,9 +317,9 @@ def test_one_diagram_two_semantics():
     """The same diagram, compiled into Para with the real multilinear extensions of the gates
     (XOR = x + y - 2xy, AND = xy, NOT = 1 - x, merge = XOR), agrees with the Boolean circuit on
     every bit input."""
-    compile_mod = pytest.importorskip("catlearn.compile")
-    diagram = pytest.importorskip("catlearn.diagram")
-    from catlearn.para import Para
+    import catlearn.diagrams.compiler as compile_mod
+    import catlearn.diagrams.diagram as diagram
+    from catlearn.core.para import Para
 
     d = _lut1_diagram(diagram)
     B = Bool(1)
@@ -306,8 +332,12 @@ def test_one_diagram_two_semantics():
     smooth = compile_mod.compile(d, real)
     boolean = compile_mod.compile(d, into=Circuit)
     ins, outs = boolean.truth_table()
-    got = np.array([np.asarray(smooth({}, tuple(jnp.asarray(r[i:i + 1], jnp.float32)
-                                                for i in range(3)))) for r in ins])
+    got = np.array(
+        [
+            np.asarray(smooth({}, tuple(jnp.asarray(r[i : i + 1], jnp.float32) for i in range(3))))
+            for r in ins
+        ]
+    )
     np.testing.assert_array_equal(got.reshape(outs.shape), outs.astype(np.float32))
     CHECKS["count"] += len(ins)
 
@@ -335,19 +365,25 @@ def test_from_program_on_a_hand_built_program():
 
 # --- the smooth instance ------------------------------------------------------------------------
 
+
 def test_smooth_laws_in_float64(x64, getkey):
     S = Smooth()
     f = lambda v: jnp.sin(v) * v  # noqa: E731
-    g = lambda v: jnp.exp(v) + v ** 2  # noqa: E731
+    g = lambda v: jnp.exp(v) + v**2  # noqa: E731
     for _ in range(2):
         x = jax.random.normal(getkey(), (3,))
         dy, dy2 = jax.random.normal(getkey(), (3,)), jax.random.normal(getkey(), (3,))
-        np.testing.assert_allclose(S.reverse(lambda v: g(f(v)), x, dy),
-                                   S.reverse(f, x, S.reverse(g, f(x), dy)), rtol=1e-12)  # RD5
-        np.testing.assert_allclose(S.reverse(f, x, dy + dy2),
-                                   S.reverse(f, x, dy) + S.reverse(f, x, dy2), rtol=1e-12)  # RD2
-        np.testing.assert_allclose(S.reverse(lambda v: f(v) + g(v), x, dy),
-                                   S.reverse(f, x, dy) + S.reverse(g, x, dy), rtol=1e-12)  # RD1
+        np.testing.assert_allclose(
+            S.reverse(lambda v: g(f(v)), x, dy), S.reverse(f, x, S.reverse(g, f(x), dy)), rtol=1e-12
+        )  # RD5
+        np.testing.assert_allclose(
+            S.reverse(f, x, dy + dy2), S.reverse(f, x, dy) + S.reverse(f, x, dy2), rtol=1e-12
+        )  # RD2
+        np.testing.assert_allclose(
+            S.reverse(lambda v: f(v) + g(v), x, dy),
+            S.reverse(f, x, dy) + S.reverse(g, x, dy),
+            rtol=1e-12,
+        )  # RD1
         L = S.lens(f) >> S.lens(g)
         assert isinstance(L, ReverseLens)
         np.testing.assert_allclose(L.put(x, dy), S.reverse(lambda v: g(f(v)), x, dy), rtol=1e-12)
@@ -358,5 +394,6 @@ def test_smooth_update_is_sgd_on_squared_error(x64):
     f = lambda px: jnp.tanh(px[0] @ px[1])  # noqa: E731
     p, x, y = jnp.array([0.3, -0.2]), jnp.array([1.0, 2.0]), jnp.array(0.5)
     loss = lambda p: 0.5 * (f((p, x)) - y) ** 2  # noqa: E731
-    np.testing.assert_allclose(S.update(f, p, x, y, lr=0.1), p - 0.1 * jax.grad(loss)(p),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        S.update(f, p, x, y, lr=0.1), p - 0.1 * jax.grad(loss)(p), rtol=1e-12
+    )

@@ -18,15 +18,15 @@ import pytest
 from jax.sharding import Mesh
 
 from catlearn.errors import DataError
-from catlearn.sharding import data_mesh, replicate
+from catlearn.training.sharding import data_mesh, replicate
 
 SCRIPT = textwrap.dedent(
     """
     import json, jax, numpy as np, optax
     from catlearn.errors import DataError
-    from catlearn.para import Para
-    from catlearn.train import fit
-    from catlearn.types import Euclid
+    from catlearn.core.para import Para
+    from catlearn.training.train import fit
+    from catlearn.core.types import Euclid
 
     assert len(jax.devices()) == 8, jax.devices()
     model = (Para.linear(Euclid(16), Euclid(32), name="l1")
@@ -64,13 +64,15 @@ SCRIPT = textwrap.dedent(
 
 
 def test_eight_devices_equal_one_device():
-    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=8",
-               JAX_PLATFORMS="cpu")
-    proc = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True,
-                          text=True, timeout=600)
+    env = dict(
+        os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=8", JAX_PLATFORMS="cpu"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     line = next(x for x in proc.stdout.splitlines() if x.startswith("RESULT"))
-    out = json.loads(line[len("RESULT"):])
+    out = json.loads(line[len("RESULT") :])
     print("8-device gap:", out)  # recorded with pytest -s
     assert out["steps"] == 12
     assert out["loss_gap"] < 1e-5 and out["mesh_gap"] < 1e-5

@@ -1,4 +1,4 @@
-"""Tests of catlearn.train: fit, the jitted step, fused epochs, history, NaN guard, bad input."""
+"""Tests of catlearn.training.train: fit, the jitted step, fused epochs, history, NaN guard, bad input."""
 
 from __future__ import annotations
 
@@ -8,17 +8,19 @@ import numpy as np
 import optax
 import pytest
 
+from catlearn.core.para import Para
+from catlearn.core.types import Euclid
 from catlearn.errors import DataError, HyperparameterError, NonFiniteError, ShapeError, SupportError
-from catlearn.para import Para
-from catlearn.train import LOSSES, accuracy, evaluate, fit, predict, train_step
-from catlearn.types import Euclid
+from catlearn.training.train import LOSSES, accuracy, evaluate, fit, predict, train_step
 from conftest import tree_allclose, tree_maxdiff
 
 
 def mlp(n_in=4, hidden=8, k=3):
-    return (Para.linear(Euclid(n_in), Euclid(hidden), name="l1")
-            >> Para.from_function(jax.nn.relu, Euclid(hidden), Euclid(hidden))
-            >> Para.linear(Euclid(hidden), Euclid(k), name="l2"))
+    return (
+        Para.linear(Euclid(n_in), Euclid(hidden), name="l1")
+        >> Para.from_function(jax.nn.relu, Euclid(hidden), Euclid(hidden))
+        >> Para.linear(Euclid(hidden), Euclid(k), name="l2")
+    )
 
 
 # Shared model and optimisers: fit caches its compiled epoch per (model, loss, optimiser, ...)
@@ -43,9 +45,19 @@ def blobs():
 def test_fit_learns_and_records_history(blobs):
     X, y = blobs
     model = MODEL
-    r = fit(model, P0, (X, y), loss="softmax_cross_entropy",
-            optimizer=ADAM, epochs=15, batch_size=16, key=jax.random.key(1),
-            metric="accuracy", validation=(X[:30], y[:30]), progress=False)
+    r = fit(
+        model,
+        P0,
+        (X, y),
+        loss="softmax_cross_entropy",
+        optimizer=ADAM,
+        epochs=15,
+        batch_size=16,
+        key=jax.random.key(1),
+        metric="accuracy",
+        validation=(X[:30], y[:30]),
+        progress=False,
+    )
     assert set(r.history) == {"loss", "metric", "val_loss", "val_metric"}
     assert all(len(v) == 15 for v in r.history.values())
     assert r.history["loss"][-1] < r.history["loss"][0] / 3
@@ -69,6 +81,7 @@ def test_step_equals_hand_written_jax(blobs):
             h = jax.nn.relu(x @ p["l1"]["W"] + p["l1"]["b"][None])
             z = h @ p["l2"]["W"] + p["l2"]["b"][None]
             return optax.softmax_cross_entropy_with_integer_labels(z, t).mean()
+
         v, g = jax.value_and_grad(lossf)(p)
         u, s = opt.update(g, s, p)
         return optax.apply_updates(p, u), s, v
@@ -107,8 +120,9 @@ def test_one_epoch_is_a_scan_of_the_step(blobs):
 def test_named_losses_values():
     z = jnp.array([[2.0, 0.0, -1.0]])
     t = jnp.array([[1.0, 0.0, 0.0]])
-    assert jnp.allclose(LOSSES["softmax_cross_entropy"](z, jnp.array([0])),
-                        -jax.nn.log_softmax(z)[:, 0])
+    assert jnp.allclose(
+        LOSSES["softmax_cross_entropy"](z, jnp.array([0])), -jax.nn.log_softmax(z)[:, 0]
+    )
     assert jnp.allclose(LOSSES["softmax_cross_entropy"](z, t), -jax.nn.log_softmax(z)[:, 0])
     assert jnp.allclose(LOSSES["mse"](z, t), jnp.array([(1 + 0 + 1) / 3]))
     assert jnp.allclose(LOSSES["half_sse"](z, t), jnp.array([1.0]))
@@ -120,9 +134,18 @@ def test_named_losses_values():
 def test_binary_cross_entropy_fit(blobs):
     X, y = blobs
     model = mlp(k=1) >> Para.from_function(jax.nn.sigmoid, Euclid(1), Euclid(1))
-    r = fit(model, model.init(jax.random.key(0)), (X, (y > 0).astype(np.float32)),
-            loss="binary_cross_entropy", optimizer=ADAM, epochs=5, batch_size=20,
-            key=jax.random.key(1), metric="accuracy", progress=False)
+    r = fit(
+        model,
+        model.init(jax.random.key(0)),
+        (X, (y > 0).astype(np.float32)),
+        loss="binary_cross_entropy",
+        optimizer=ADAM,
+        epochs=5,
+        batch_size=20,
+        key=jax.random.key(1),
+        metric="accuracy",
+        progress=False,
+    )
     assert r.history["loss"][-1] < r.history["loss"][0]
     assert 0.0 <= r.history["metric"][-1] <= 1.0
 
@@ -154,8 +177,15 @@ def test_optimiser_lens_via_to_optax(blobs):
 def test_resume_from_opt_state(blobs):
     X, y = blobs
     # the configuration of test_fit_learns_and_records_history: its compiled epoch is reused
-    kw = dict(loss="softmax_cross_entropy", optimizer=ADAM, epochs=1, batch_size=16,
-              metric="accuracy", validation=(X[:30], y[:30]), progress=False)
+    kw = dict(
+        loss="softmax_cross_entropy",
+        optimizer=ADAM,
+        epochs=1,
+        batch_size=16,
+        metric="accuracy",
+        validation=(X[:30], y[:30]),
+        progress=False,
+    )
     r1 = fit(MODEL, P0, (X, y), key=jax.random.key(1), **kw)
     r2 = fit(MODEL, r1.params, (X, y), key=jax.random.key(2), opt_state=r1.opt_state, **kw)
     assert int(r2.opt_state[0].count) == 2 * (60 // 16)
@@ -169,11 +199,23 @@ def test_stochastic_model_and_progress_bar(blobs, capsys):
         return jnp.where(keep, x / 0.8, 0.0)
 
     drop = Para(Euclid(8), Euclid(8), None, dropout, stochastic=True)
-    model = (Para.linear(Euclid(4), Euclid(8), name="l1") >> drop
-             >> Para.linear(Euclid(8), Euclid(3), name="l2"))
-    r = fit(model, model.init(jax.random.key(0)), (X, y), loss="softmax_cross_entropy",
-            optimizer=optax.adam(1e-2), epochs=2, batch_size=20, key=jax.random.key(1),
-            metric="accuracy", progress=True)
+    model = (
+        Para.linear(Euclid(4), Euclid(8), name="l1")
+        >> drop
+        >> Para.linear(Euclid(8), Euclid(3), name="l2")
+    )
+    r = fit(
+        model,
+        model.init(jax.random.key(0)),
+        (X, y),
+        loss="softmax_cross_entropy",
+        optimizer=optax.adam(1e-2),
+        epochs=2,
+        batch_size=20,
+        key=jax.random.key(1),
+        metric="accuracy",
+        progress=True,
+    )
     assert len(r.history["loss"]) == 2
     assert "epoch" in capsys.readouterr().err
     assert predict(model, r.params, X, key=jax.random.key(0)).shape == (60, 3)
@@ -193,9 +235,16 @@ def test_nonfinite_loss_names_epoch_and_step(blobs):
 
 # --- bad input ---------------------------------------------------------------------------------
 
+
 def _fit(model, X, y, **kw):
-    args = dict(loss="softmax_cross_entropy", optimizer=optax.sgd(0.1), epochs=1, batch_size=4,
-                key=jax.random.key(0), progress=False)
+    args = dict(
+        loss="softmax_cross_entropy",
+        optimizer=optax.sgd(0.1),
+        epochs=1,
+        batch_size=4,
+        key=jax.random.key(0),
+        progress=False,
+    )
     args.update(kw)
     return fit(model, model.init(jax.random.key(0)), (X, y), **args)
 
@@ -224,11 +273,21 @@ def test_empty_data_and_batch_too_large():
     with pytest.raises(DataError, match="same first dimension"):
         _fit(model, np.zeros((8, 4), np.float32), np.zeros(7, int))
     with pytest.raises(DataError, match="non-empty validation"):
-        _fit(model, np.zeros((8, 4), np.float32), np.zeros(8, int),
-             validation=(np.zeros((0, 4)), np.zeros(0, int)))
+        _fit(
+            model,
+            np.zeros((8, 4), np.float32),
+            np.zeros(8, int),
+            validation=(np.zeros((0, 4)), np.zeros(0, int)),
+        )
     with pytest.raises(DataError, match=r"data=\(X, y\)"):
-        fit(model, model.init(jax.random.key(0)), np.zeros((8, 4)), loss="mse",
-            optimizer=optax.sgd(0.1), key=jax.random.key(0))
+        fit(
+            model,
+            model.init(jax.random.key(0)),
+            np.zeros((8, 4)),
+            loss="mse",
+            optimizer=optax.sgd(0.1),
+            key=jax.random.key(0),
+        )
 
 
 def test_input_shape_mismatch():

@@ -1,0 +1,29 @@
+"""The core categories: wire types, Para, lenses, learners, losses and optimisers as lenses.
+
+Everything else in catlearn is built on these arrows; this package imports nothing from the
+other areas.
+"""
+
+from catlearn.core.learner import Learner as Learner
+from catlearn.core.learner import gradient_learner as gradient_learner
+from catlearn.core.lens import Lens as Lens
+from catlearn.core.lens import ParaLens as ParaLens
+from catlearn.core.para import Para as Para
+from catlearn.core.para import ParamSpec as ParamSpec
+from catlearn.core.types import Bool as Bool
+from catlearn.core.types import Euclid as Euclid
+from catlearn.core.types import Fin as Fin
+from catlearn.core.types import Ty as Ty
+
+__all__ = [
+    "Bool",
+    "Euclid",
+    "Fin",
+    "Learner",
+    "Lens",
+    "Para",
+    "ParaLens",
+    "ParamSpec",
+    "Ty",
+    "gradient_learner",
+]

@@ -1,0 +1,461 @@
+r"""Learners, the category Learn, and the functor :math:`L_{\varepsilon,e}` (Fong, Spivak,
+Tuyéras, *Backprop as Functor*).
+
+A learner :math:`A \to B` is a tuple :math:`(P, I, U, r)`: a parameter space :math:`P`, an
+implementation :math:`I : P \times A \to B`, an update :math:`U : P \times A \times B \to P`
+and a request :math:`r : P \times A \times B \to A`. Composition with :math:`(Q, J, V, s)`:
+
+.. math::
+   (I * J)(p, q, a) &= J(q, I(p, a)) \\
+   (U * V)(p, q, a, c) &= (U(p, a, s(q, I(p, a), c)),\; V(q, I(p, a), c)) \\
+   (r * s)(p, q, a, c) &= r(p, a, s(q, I(p, a), c)).
+
+The functor :math:`L_{\varepsilon,e} : \mathrm{Para} \to \mathrm{Learn}` (Theorem III.2),
+:func:`gradient_learner`, sends :math:`I` to :math:`(P, I, U_I, r_I)` with
+:math:`E_I(p, a, b) = \sum_j e(I_j(p, a), b_j)`,
+:math:`U_I = p - \varepsilon \nabla_p E_I` and :math:`r_I = f_a(\nabla_a E_I)` where
+:math:`f_a` inverts :math:`\partial e/\partial x(a_i, -)`; for :math:`e = \tfrac12(x-y)^2`,
+:math:`r_I = a - \nabla_a E_I`. Learn ≅ Para(SLens) (Fong, Johnson, *Lenses and Learners*):
+:meth:`Learner.to_lens` and :meth:`Learner.from_lens`.
+
+As in optax, a learner is a tuple of **pure functions** on explicit parameters: nothing is
+stored in the learner; ``update`` returns new parameters. Parameters are named groups
+(dicts), exactly as for :class:`~catlearn.core.para.Para`.
+
+Axioms (doctests): functoriality :math:`L(I \gg J) = L(I) \gg L(J)`:
+
+>>> import jax, jax.numpy as jnp
+>>> from catlearn.core.para import Para
+>>> from catlearn.core.types import Euclid
+>>> I = Para.linear(Euclid(2), Euclid(3), name="I") >> Para.from_function(jnp.tanh, Euclid(3), Euclid(3))
+>>> J = Para.linear(Euclid(3), Euclid(1), name="J")
+>>> p = (I >> J).init(jax.random.key(0))
+>>> a, c = jnp.array([0.5, -1.0]), jnp.array([0.3])
+>>> whole, parts = gradient_learner(I >> J, 0.1), gradient_learner(I, 0.1) >> gradient_learner(J, 0.1)
+>>> bool(jnp.allclose(whole.update(p, a, c)["I"]["W"], parts.update(p, a, c)["I"]["W"], atol=1e-6))
+True
+>>> bool(jnp.allclose(whole.request(p, a, c), parts.request(p, a, c), atol=1e-6))
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from catlearn.core._category import Composable
+from catlearn.core.lens import ParaLens, _join2, _split2, disjoint_groups
+from catlearn.core.losses import ErrorFn, as_error, check_positive
+from catlearn.core.para import Para, Params, _Owner
+from catlearn.core.types import Ty
+from catlearn.errors import NotInvertibleError, mismatch
+
+__all__ = ["Learner", "gradient_learner"]
+
+Impl = Callable[[Params, Any], Any]
+Upd = Callable[[Params, Any, Any], Params]
+Req = Callable[[Params, Any, Any], Any]
+
+
+class Learner(Composable):
+    """A learner ``(P, I, U, r)`` from ``dom`` to ``cod``, as pure functions of the parameters.
+
+    Parameters
+    ----------
+    dom, cod:
+        Wire types.
+    params_spec:
+        The parameter space :math:`P`: a pytree of :class:`~catlearn.core.para.ParamSpec`
+        (``None`` for the trivial space).
+    implement:
+        ``implement(p, a) -> b``.
+    update:
+        ``update(p, a, b) -> p'`` (``b`` is the target/training value for the output).
+    request:
+        ``request(p, a, b) -> a'`` (the value this learner asks its input to have had).
+    name:
+        Name of the parameter group (required when there are parameters).
+
+    Notes
+    -----
+    ``p`` is the value of this learner's group; the public methods take and return the full
+    parameter dict ``{name: p}`` (the union of groups for a composite).
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from catlearn.core.types import Euclid
+    >>> from catlearn.core.para import ParamSpec
+    >>> mean = Learner(Euclid(), Euclid(), ParamSpec(()),  # learns a running mean of targets
+    ...                lambda p, a: p, lambda p, a, b: 0.5 * (p + b), lambda p, a, b: a, name="m")
+    >>> params = {"m": jnp.array(0.0)}
+    >>> for b in (1.0, 1.0, 1.0):
+    ...     params = mean.update(params, jnp.array(0.0), jnp.array(b))
+    >>> params["m"]
+    Array(0.875, dtype=float32, weak_type=True)
+    """
+
+    __slots__ = ("_implement", "_owners", "_request", "_update", "cod", "dom", "spec")
+
+    dom: Ty
+    cod: Ty
+    spec: Mapping[str, Any]
+
+    def __init__(
+        self,
+        dom: Ty,
+        cod: Ty,
+        params_spec: Any,
+        implement: Callable[[Any, Any], Any],
+        update: Callable[[Any, Any, Any], Any],
+        request: Callable[[Any, Any, Any], Any],
+        *,
+        name: str | None = None,
+    ) -> None:
+        for what, fn in (("implement", implement), ("update", update), ("request", request)):
+            if not callable(fn):
+                raise TypeError(f"Expected a function for {what}, got {fn!r}.")
+        proto = Para(dom, cod, params_spec, lambda p, x: x, name=name)  # validates types, spec
+        if proto.spec:
+            (n,) = proto.spec
+            impl: Impl = lambda p, a: implement(p[n], a)  # noqa: E731
+            upd: Upd = lambda p, a, b: {n: update(p[n], a, b)}  # noqa: E731
+            req: Req = lambda p, a, b: request(p[n], a, b)  # noqa: E731
+        else:
+            impl = lambda p, a: implement({}, a)  # noqa: E731
+            upd = lambda p, a, b: {}  # noqa: E731
+            req = lambda p, a, b: request({}, a, b)  # noqa: E731
+        self._set(dom, cod, proto.spec, proto._owners, impl, upd, req)
+
+    def _set(
+        self,
+        dom: Ty,
+        cod: Ty,
+        spec: Mapping[str, Any],
+        owners: Mapping[str, _Owner],
+        impl: Impl,
+        upd: Upd,
+        req: Req,
+    ) -> None:
+        for k, v in (
+            ("dom", dom),
+            ("cod", cod),
+            ("spec", dict(spec)),
+            ("_owners", dict(owners)),
+            ("_implement", impl),
+            ("_update", upd),
+            ("_request", req),
+        ):
+            object.__setattr__(self, k, v)
+
+    @classmethod
+    def _make(
+        cls,
+        dom: Ty,
+        cod: Ty,
+        spec: Mapping[str, Any],
+        owners: Mapping[str, _Owner],
+        impl: Impl,
+        upd: Upd,
+        req: Req,
+    ) -> Learner:
+        self = object.__new__(cls)
+        self._set(dom, cod, spec, owners, impl, upd, req)
+        return self
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Learners are immutable.")
+
+    def __repr__(self) -> str:
+        return f"Learner({self.dom} -> {self.cod}; {', '.join(self.spec) or 'no parameters'})"
+
+    # --- running ---------------------------------------------------------------------------
+    def _proto(self) -> Para:
+        return Para._make(self.dom, self.cod, self.spec, self._owners, lambda p, x, k: x, False)
+
+    def init(self, key: jax.Array) -> Params:
+        """Fresh parameters from the spec (named groups, as :meth:`catlearn.core.para.Para.init`).
+
+        >>> Learner.id(Ty()).init(jax.random.key(0))
+        {}
+        """
+        return self._proto().init(key)
+
+    def check_params(self, params: Any) -> None:
+        """Raise :class:`~catlearn.errors.ParamsError` unless ``params`` matches the spec.
+
+        >>> Learner.id(Ty()).check_params({})
+        """
+        self._proto().check_params(params)
+
+    def _check(self, params: Params, a: Any, b: Any = None, *, batch_dims: int = 0) -> None:
+        self.check_params(params)
+        self.dom.check(a, batch_dims=batch_dims, what="input")
+        if b is not None:
+            self.cod.check(b, batch_dims=batch_dims, what="target")
+
+    def implement(self, params: Params, a: Any) -> Any:
+        """:math:`I(p, a)` on one example."""
+        self._check(params, a)
+        return self._implement(params, a)
+
+    __call__ = implement
+
+    def update(self, params: Params, a: Any, b: Any) -> Params:
+        """:math:`U(p, a, b)`: the new parameters after seeing the pair ``(a, b)``."""
+        self._check(params, a, b)
+        return self._update(params, a, b)
+
+    def request(self, params: Params, a: Any, b: Any) -> Any:
+        """:math:`r(p, a, b)`: the input this learner would have preferred."""
+        self._check(params, a, b)
+        return self._request(params, a, b)
+
+    def step(self, params: Params, a: Any, b: Any) -> tuple[Params, Any]:
+        """``(U(p, a, b), r(p, a, b))`` at once: the put of :meth:`to_lens`."""
+        self._check(params, a, b)
+        return self._update(params, a, b), self._request(params, a, b)
+
+    def implement_batch(self, params: Params, xs: Any) -> Any:
+        """:math:`I(p, -)` over a batch (leading axis), via ``jax.vmap``."""
+        self._check(params, xs, batch_dims=1)
+        return jax.vmap(lambda x: self._implement(params, x))(xs)
+
+    def update_batch(self, params: Params, xs: Any, ys: Any) -> Params:
+        r"""Minibatch update: the mean over the batch of :math:`U(p, a_i, b_i)`.
+
+        For a gradient learner this is :math:`p - \varepsilon \cdot \mathrm{mean}_i
+        \nabla_p E_I(p, a_i, b_i)`, i.e. minibatch gradient descent.
+        """
+        self._check(params, xs, ys, batch_dims=1)
+        new = jax.vmap(lambda x, y: self._update(params, x, y))(xs, ys)
+        return jax.tree_util.tree_map(lambda t: jnp.mean(t, axis=0), new)
+
+    # --- structure -------------------------------------------------------------------------
+    @classmethod
+    def id(cls, ty: Ty) -> Learner:
+        """The identity learner: no parameters, :math:`I(a) = a`, :math:`r(a, b) = b`.
+
+        >>> from catlearn.core.types import Euclid
+        >>> Learner.id(Euclid(2)).request({}, jnp.zeros(2), jnp.ones(2))
+        Array([1., 1.], dtype=float32)
+        """
+        return cls._make(ty, ty, {}, {}, lambda p, a: a, lambda p, a, b: {}, lambda p, a, b: b)
+
+    @classmethod
+    def swap(cls, a: Ty, b: Ty) -> Learner:
+        """The symmetry ``a @ b -> b @ a``: no parameters, its request swaps the target back.
+
+        >>> from catlearn.core.types import Euclid
+        >>> Learner.swap(Euclid(1), Euclid(2)).request({}, (jnp.zeros(1), jnp.zeros(2)),
+        ...                                           (jnp.ones(2), jnp.ones(1)))
+        (Array([1.], dtype=float32), Array([1., 1.], dtype=float32))
+        """
+        dom, cod, n, m = a @ b, b @ a, len(a), len(b)
+
+        def implement(p: Params, x: Any) -> Any:
+            xs = dom.split(x)
+            return cod.join(xs[n:] + xs[:n])
+
+        def request(p: Params, x: Any, y: Any) -> Any:
+            ys = cod.split(y)
+            return dom.join(ys[m:] + ys[:m])
+
+        return cls._make(dom, cod, {}, {}, implement, lambda p, x, y: {}, request)
+
+    def _then2(self, other: Learner) -> Learner:
+        """Sequential composition ``(I*J, U*V, r*s)`` (see the module docstring).
+
+        >>> from catlearn.core.types import Euclid
+        >>> Learner.id(Euclid(1)).then(Learner.id(Euclid(1)))
+        Learner(Euclid(1) -> Euclid(1); no parameters)
+        """
+        return _learner_then(self, other)
+
+    def _tensor2(self, other: Learner) -> Learner:
+        """Parallel composition: implement, update and request side by side.
+
+        >>> from catlearn.core.types import Euclid
+        >>> Learner.id(Euclid(1)).tensor(Euclid(2)).dom
+        Euclid(1) @ Euclid(2)
+        """
+        return _learner_tensor(self, other)
+
+    # --- Learn ≅ Para(SLens) ---------------------------------------------------------------
+    def to_lens(self) -> ParaLens:
+        r"""The parametrised lens ``get = I``, ``put(p, a, b) = (U(p, a, b), r(p, a, b))``.
+
+        This is the isomorphism Learn → Para(SLens) (Fong, Johnson, *Lenses and Learners*);
+        it preserves composition: ``(L1 >> L2).to_lens()`` and
+        ``L1.to_lens() >> L2.to_lens()`` give the same outputs.
+
+        >>> from catlearn.core.types import Euclid
+        >>> Learner.id(Euclid(1)).to_lens()
+        ParaLens(Euclid(1) -> Euclid(1); no parameters)
+        """
+        impl, upd, req = self._implement, self._update, self._request
+        return ParaLens._make(
+            self.dom,
+            self.cod,
+            self.spec,
+            self._owners,
+            impl,
+            lambda p, a, b: (upd(p, a, b), req(p, a, b)),
+        )
+
+    @classmethod
+    def from_lens(cls, lens: ParaLens) -> Learner:
+        r"""The learner of a parametrised lens: ``I = get``, ``(U, r) = put`` (inverse of
+        :meth:`to_lens`).
+
+        >>> from catlearn.core.types import Euclid
+        >>> Learner.from_lens(Learner.id(Euclid(1)).to_lens())
+        Learner(Euclid(1) -> Euclid(1); no parameters)
+        """
+        if not isinstance(lens, ParaLens):
+            raise TypeError(f"Expected a ParaLens, got {lens!r}.")
+        put = lens._put
+        return cls._make(
+            lens.dom,
+            lens.cod,
+            lens.spec,
+            lens._owners,
+            lens._get,
+            lambda p, a, b: put(p, a, b)[0],
+            lambda p, a, b: put(p, a, b)[1],
+        )
+
+
+def _learner_then(f: Learner, g: Learner) -> Learner:
+    if not isinstance(g, Learner):
+        raise TypeError(f"Expected a Learner after >>, got {g!r}.")
+    if f.cod != g.dom:
+        raise mismatch(f, g, f.cod, g.dom)
+    spec, owners = disjoint_groups(f, g, "learners")
+    I, U, r = f._implement, f._update, f._request
+    J, V, s = g._implement, g._update, g._request
+
+    def implement(p: Params, a: Any) -> Any:
+        return J(p, I(p, a))
+
+    def update(p: Params, a: Any, c: Any) -> Params:
+        b = I(p, a)
+        return {**U(p, a, s(p, b, c)), **V(p, b, c)}
+
+    def request(p: Params, a: Any, c: Any) -> Any:
+        return r(p, a, s(p, I(p, a), c))
+
+    return Learner._make(f.dom, g.cod, spec, owners, implement, update, request)
+
+
+def _learner_tensor(f: Learner, g: Learner) -> Learner:
+    spec, owners = disjoint_groups(f, g, "learners")
+    dom, cod = f.dom @ g.dom, f.cod @ g.cod
+
+    def implement(p: Params, a: Any) -> Any:
+        a1, a2 = _split2(dom, f.dom, g.dom, a)
+        return _join2(f.cod, g.cod, f._implement(p, a1), g._implement(p, a2))
+
+    def update(p: Params, a: Any, b: Any) -> Params:
+        a1, a2 = _split2(dom, f.dom, g.dom, a)
+        b1, b2 = _split2(cod, f.cod, g.cod, b)
+        return {**f._update(p, a1, b1), **g._update(p, a2, b2)}
+
+    def request(p: Params, a: Any, b: Any) -> Any:
+        a1, a2 = _split2(dom, f.dom, g.dom, a)
+        b1, b2 = _split2(cod, f.cod, g.cod, b)
+        return _join2(f.dom, g.dom, f._request(p, a1, b1), g._request(p, a2, b2))
+
+    return Learner._make(dom, cod, spec, owners, implement, update, request)
+
+
+def gradient_learner(
+    para: Para,
+    lr: float,
+    error: ErrorFn | str | Callable[[Any, Any], Any] = "squared",
+    *,
+    request: bool = True,
+) -> Learner:
+    r"""The functor :math:`L_{\varepsilon,e}`: a Para arrow ``I`` becomes the learner
+    :math:`(P, I, U_I, r_I)` (Fong, Spivak, Tuyéras, *Backprop as Functor*, Theorem III.2).
+
+    .. math::
+       E_I(p, a, b) = \sum_j e(I_j(p, a), b_j), \quad
+       U_I(p, a, b) = p - \varepsilon \nabla_p E_I(p, a, b), \quad
+       r_I(p, a, b) = f_a(\nabla_a E_I(p, a, b)).
+
+    Parameters
+    ----------
+    para:
+        A deterministic :class:`~catlearn.core.para.Para` arrow (shared groups are fine: their
+        gradients add up).
+    lr:
+        The step size :math:`\varepsilon > 0` (finite).
+    error:
+        An :class:`~catlearn.core.losses.ErrorFn`, or ``"squared"`` (:math:`\tfrac12(x-y)^2`, the
+        default), ``"absolute"``, ``"huber"``, or a bare function ``e(x, y)``. See
+        :mod:`catlearn.core.losses` for the errors whose request map exists.
+    request:
+        Whether the request map is needed. With ``True`` (default) an error whose
+        :math:`\partial e/\partial x` is not invertible raises
+        :class:`~catlearn.errors.NotInvertibleError`; with ``False`` the learner is built
+        and its request raises that error only if it is ever called (fine for a first layer).
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from catlearn.core.types import Euclid
+    >>> f = Para.linear(Euclid(1), Euclid(1), name="f", bias=False)
+    >>> L = gradient_learner(f, lr=0.5)
+    >>> p = {"f": {"W": jnp.array([[1.0]])}}
+    >>> L.update(p, jnp.array([1.0]), jnp.array([3.0]))["f"]["W"]  # 1 - 0.5 * (1 - 3)
+    Array([[2.]], dtype=float32)
+    >>> L.request(p, jnp.array([1.0]), jnp.array([3.0]))  # a - grad_a E = 1 - (1 - 3)
+    Array([3.], dtype=float32)
+    >>> gradient_learner(f, lr=0.5, error="absolute")
+    Traceback (most recent call last):
+    ...
+    catlearn.errors.NotInvertibleError: The error function 'absolute' has a derivative de/dx(x, -) that is not invertible, ...
+    """
+    if not isinstance(para, Para):
+        raise TypeError(f"Expected a Para arrow, got {para!r}. Build one with Para(...).")
+    if para.stochastic:
+        raise TypeError(
+            f"{para!r} is stochastic; gradient_learner needs a deterministic arrow. "
+            "Fix its key with para.reparam(...) or remove the randomness."
+        )
+    check_positive("lr", lr)
+    err = as_error(error)
+    if request and not err.invertible:
+        err.request(0.0, 0.0)  # raises NotInvertibleError with the full message
+    names = tuple(para.spec)
+    call = para._call
+
+    def implement(p: Params, a: Any) -> Any:
+        return call({n: p[n] for n in names}, a, None)
+
+    def total(own: Params, a: Any, b: Any) -> Any:
+        return err.total(call(own, a, None), b)
+
+    def update(p: Params, a: Any, b: Any) -> Params:
+        own = {n: p[n] for n in names}
+        g = jax.grad(total)(own, a, b)
+        return jax.tree_util.tree_map(lambda x, dx: x - lr * dx, own, g)
+
+    def req(p: Params, a: Any, b: Any) -> Any:
+        if not all(
+            jnp.issubdtype(jnp.result_type(x), jnp.inexact) for x in jax.tree_util.tree_leaves(a)
+        ):
+            raise NotInvertibleError(
+                f"{para!r} reads a discrete input ({para.dom}); a request map needs real-valued "
+                "inputs to differentiate. Put this learner first in a composite (its request "
+                "is then never used), or make its input Euclidean."
+            )
+        own = {n: p[n] for n in names}
+        ga = jax.grad(total, argnums=1)(own, a, b)
+        return err.request(a, ga)
+
+    return Learner._make(para.dom, para.cod, para.spec, para._owners, implement, update, req)

@@ -1,0 +1,586 @@
+r"""Lenses and parametrised lenses (Cruttwell, Gavranović, Ghani, Wilson, Zanasi,
+*Categorical Foundations of Gradient-Based Learning*; Fong, Johnson, *Lenses and Learners*).
+
+A (simple) lens :math:`A \to B` is a pair of maps
+
+.. math::
+   \mathrm{get} : A \to B, \qquad \mathrm{put} : A \times B' \to A',
+
+run forwards then backwards. Here the backward wires carry values of the same wire types as
+the forward ones (cotangents for the reverse-derivative lens, requested values for a learner).
+Composition and the monoidal product are
+
+.. math::
+   (g_1, p_1) \gg (g_2, p_2) = (g_2 \circ g_1,\; (a, c) \mapsto p_1(a, p_2(g_1 a, c))), \qquad
+   (g_1, p_1) \otimes (g_2, p_2) = (g_1 \times g_2,\; p_1 \times p_2).
+
+The **reverse-derivative lens** of a differentiable map :math:`f` is
+:math:`R(f) = (f, (a, \delta b) \mapsto \mathrm{vjp}(f, a)(\delta b))`; the chain rule says
+that :math:`R` is a functor, :math:`R(f \gg g) = R(f) \gg R(g)`.
+
+A **parametrised lens** (:class:`ParaLens`, an arrow of Para(Lens)) has a get
+:math:`P \times A \to B` and a put :math:`P \times A \times B' \to P' \times A'`; its
+parameters are named groups as in :mod:`catlearn.core.para`. Learn ≅ Para(SLens)
+(:meth:`catlearn.core.learner.Learner.to_lens`).
+
+Axioms (doctests):
+
+>>> import jax.numpy as jnp
+>>> from catlearn.core.types import Euclid
+>>> f = Lens.from_function(jnp.sin, Euclid(2), Euclid(2))
+>>> g = Lens.from_function(jnp.exp, Euclid(2), Euclid(2))
+>>> h = Lens.from_function(lambda x: x ** 2, Euclid(2), Euclid(2))
+>>> a, c = jnp.array([0.1, 0.2]), jnp.array([1.0, -1.0])
+>>> bool(jnp.allclose(((f >> g) >> h).put(a, c), (f >> (g >> h)).put(a, c)))
+True
+>>> bool(jnp.allclose((Lens.id(Euclid(2)) >> f).put(a, c), f.put(a, c)))
+True
+>>> fg = Lens.from_function(lambda x: jnp.exp(jnp.sin(x)), Euclid(2), Euclid(2))
+>>> bool(jnp.allclose((f >> g).put(a, c), fg.put(a, c)))  # R is a functor
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from catlearn.core._category import Composable
+from catlearn.core.para import Para, Params, _Owner
+from catlearn.core.types import Ty
+from catlearn.errors import ParamsError, mismatch
+
+__all__ = ["Lens", "ParaLens"]
+
+
+def _add(x: Any, y: Any) -> Any:
+    return jax.tree_util.tree_map(jnp.add, x, y)
+
+
+class Lens(Composable):
+    """A lens ``(get, put)`` from ``dom`` to ``cod``: ``get(a) -> b``, ``put(a, b') -> a'``.
+
+    Parameters
+    ----------
+    get:
+        The forward map ``a -> b`` on one example.
+    put:
+        The backward map ``(a, b') -> a'``.
+    dom, cod:
+        Wire types (:class:`~catlearn.core.types.Ty`); checked when lenses are composed.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from catlearn.core.types import Euclid
+    >>> double = Lens(lambda a: 2 * a, lambda a, db: 2 * db, Euclid(1), Euclid(1))
+    >>> (double >> double).get(jnp.ones(1)), (double >> double).put(jnp.ones(1), jnp.ones(1))
+    (Array([4.], dtype=float32), Array([4.], dtype=float32))
+    """
+
+    __slots__ = ("_get", "_put", "cod", "dom", "name")
+
+    dom: Ty
+    cod: Ty
+
+    def __init__(
+        self,
+        get: Callable[[Any], Any],
+        put: Callable[[Any, Any], Any],
+        dom: Ty,
+        cod: Ty,
+        *,
+        name: str | None = None,
+    ) -> None:
+        if not isinstance(dom, Ty) or not isinstance(cod, Ty):
+            raise TypeError(
+                f"Expected wire types for dom and cod, got {dom!r} and {cod!r}. "
+                "Call Lens(get, put, Euclid(n), Euclid(m))."
+            )
+        if not callable(get) or not callable(put):
+            raise TypeError(f"Expected callables get and put, got {get!r} and {put!r}.")
+        for k, v in (("dom", dom), ("cod", cod), ("_get", get), ("_put", put), ("name", name)):
+            object.__setattr__(self, k, v)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Lenses are immutable.")
+
+    def __repr__(self) -> str:
+        label = f"{self.name}: " if self.name else ""
+        return f"Lens({label}{self.dom} -> {self.cod})"
+
+    # --- running ---------------------------------------------------------------------------
+    def get(self, a: Any) -> Any:
+        """The forward pass ``get(a)`` (the input is checked against ``dom``)."""
+        self.dom.check(a, what="input")
+        return self._get(a)
+
+    def put(self, a: Any, db: Any) -> Any:
+        """The backward pass ``put(a, b')`` (both are checked against their types)."""
+        self.dom.check(a, what="input")
+        self.cod.check(db, what="backward value")
+        return self._put(a, db)
+
+    # --- constructors ----------------------------------------------------------------------
+    @classmethod
+    def id(cls, ty: Ty) -> Lens:
+        """The identity lens ``(a -> a, (a, b) -> b)``.
+
+        >>> from catlearn.core.types import Euclid
+        >>> Lens.id(Euclid(2))
+        Lens(id: Euclid(2) -> Euclid(2))
+        """
+        return cls(lambda a: a, lambda a, b: b, ty, ty, name="id")
+
+    @classmethod
+    def from_function(cls, f: Callable[[Any], Any], dom: Ty, cod: Ty) -> Lens:
+        """The reverse-derivative lens ``R(f) = (f, (a, db) -> vjp(f, a)(db))``.
+
+        >>> import jax.numpy as jnp
+        >>> from catlearn.core.types import Euclid
+        >>> Lens.from_function(jnp.square, Euclid(1), Euclid(1)).put(jnp.array([3.0]), jnp.ones(1))
+        Array([6.], dtype=float32)
+        """
+
+        def put(a: Any, db: Any) -> Any:
+            _, vjp = jax.vjp(f, a)
+            return vjp(db)[0]
+
+        return cls(f, put, dom, cod, name=getattr(f, "__name__", None))
+
+    @classmethod
+    def swap(cls, a: Ty, b: Ty) -> Lens:
+        """The symmetry ``a @ b -> b @ a`` (its put swaps back).
+
+        >>> from catlearn.core.types import Fin
+        >>> Lens.swap(Fin(2), Fin(3)).put((0, 1), (2, 0))
+        (0, 2)
+        """
+        dom, cod, n = a @ b, b @ a, len(a)
+
+        def get(x: Any) -> Any:
+            xs = dom.split(x)
+            return cod.join(xs[n:] + xs[:n])
+
+        def put(x: Any, y: Any) -> Any:
+            ys = cod.split(y)
+            m = len(b)
+            return dom.join(ys[m:] + ys[:m])
+
+        return cls(get, put, dom, cod, name="swap")
+
+    @classmethod
+    def copy(cls, a: Ty, n: int = 2) -> Lens:
+        """The reverse-derivative lens of the diagonal: get copies, put adds the ``n`` cotangents.
+
+        ``n = 0`` is discard, whose put returns zeros.
+
+        >>> import jax.numpy as jnp
+        >>> from catlearn.core.types import Euclid
+        >>> Lens.copy(Euclid(1)).put(jnp.ones(1), (jnp.ones(1), 2 * jnp.ones(1)))
+        Array([3.], dtype=float32)
+        """
+        cod, m = a**n, len(a)
+
+        def get(x: Any) -> Any:
+            return cod.join(a.split(x) * n)
+
+        def put(x: Any, y: Any) -> Any:
+            xs = a.split(x)
+            ys = cod.split(y)
+            out = []
+            for i, xi in enumerate(xs):
+                acc = jax.tree_util.tree_map(jnp.zeros_like, xi)
+                for j in range(n):
+                    acc = _add(acc, ys[j * m + i])
+                out.append(acc)
+            return a.join(out)
+
+        return cls(get, put, a, cod, name="copy" if n else "discard")
+
+    @classmethod
+    def discard(cls, a: Ty) -> Lens:
+        """The lens ``a -> Ty()`` whose put returns a zero cotangent.
+
+        >>> import jax.numpy as jnp
+        >>> from catlearn.core.types import Euclid
+        >>> Lens.discard(Euclid(2)).put(jnp.ones(2), ())
+        Array([0., 0.], dtype=float32)
+        """
+        return cls.copy(a, 0)
+
+    @classmethod
+    def merge(cls, a: Ty, n: int = 2) -> Lens:
+        """Addition ``a @ ... @ a -> a``; its put copies the cotangent to every summand.
+
+        >>> import jax.numpy as jnp
+        >>> from catlearn.core.types import Euclid
+        >>> Lens.merge(Euclid(1)).get((jnp.ones(1), jnp.ones(1)))
+        Array([2.], dtype=float32)
+        """
+        dom, m = a**n, len(a)
+
+        def get(x: Any) -> Any:
+            xs = dom.split(x)
+            return a.join(tuple(sum(xs[i::m]) for i in range(m)))
+
+        def put(x: Any, y: Any) -> Any:
+            return dom.join(a.split(y) * n)
+
+        return cls(get, put, dom, a, name="merge")
+
+    # --- composition -----------------------------------------------------------------------
+    def _then2(self, other: Lens) -> Lens:
+        """Sequential composition ``(g1, p1) >> (g2, p2) = (g2 g1, (a, c) -> p1(a, p2(g1 a, c)))``.
+
+        >>> from catlearn.core.types import Euclid
+        >>> Lens.id(Euclid(1)).then(Lens.id(Euclid(2)))
+        Traceback (most recent call last):
+        ...
+        catlearn.errors.TypeMismatch: Cannot compose Lens(id: Euclid(1) -> Euclid(1)) >> ...
+        """
+        return _lens_then(self, other)
+
+    def _tensor2(self, other: Lens) -> Lens:
+        """Parallel composition ``(g1 x g2, p1 x p2)``; a bare type stands for its identity.
+
+        >>> from catlearn.core.types import Euclid
+        >>> (Lens.id(Euclid(1)) @ Lens.id(Euclid(2))).cod
+        Euclid(1) @ Euclid(2)
+        """
+        return _lens_tensor(self, other)
+
+
+def _lens_then(f: Lens, g: Lens) -> Lens:
+    if not isinstance(g, Lens):
+        raise TypeError(f"Expected a Lens after >>, got {g!r}.")
+    if f.cod != g.dom:
+        raise mismatch(f, g, f.cod, g.dom)
+    fg, fp, gg, gp = f._get, f._put, g._get, g._put
+
+    def get(a: Any) -> Any:
+        return gg(fg(a))
+
+    def put(a: Any, c: Any) -> Any:
+        return fp(a, gp(fg(a), c))
+
+    return Lens(get, put, f.dom, g.cod)
+
+
+def _split2(dom: Ty, left: Ty, right: Ty, x: Any) -> tuple[Any, Any]:
+    xs = dom.split(x)
+    n = len(left)
+    return left.join(xs[:n]), right.join(xs[n:])
+
+
+def _join2(left: Ty, right: Ty, u: Any, v: Any) -> Any:
+    return (left @ right).join(left.split(u) + right.split(v))
+
+
+def _lens_tensor(f: Lens, g: Lens) -> Lens:
+    dom, cod = f.dom @ g.dom, f.cod @ g.cod
+
+    def get(a: Any) -> Any:
+        a1, a2 = _split2(dom, f.dom, g.dom, a)
+        return _join2(f.cod, g.cod, f._get(a1), g._get(a2))
+
+    def put(a: Any, b: Any) -> Any:
+        a1, a2 = _split2(dom, f.dom, g.dom, a)
+        b1, b2 = _split2(cod, f.cod, g.cod, b)
+        return _join2(f.dom, g.dom, f._put(a1, b1), g._put(a2, b2))
+
+    return Lens(get, put, dom, cod)
+
+
+# --- parametrised lenses ---------------------------------------------------------------------
+
+PGet = Callable[[Params, Any], Any]
+PPut = Callable[[Params, Any, Any], tuple[Params, Any]]
+
+
+class ParaLens(Composable):
+    r"""A parametrised lens: ``get(params, a) -> b`` and ``put(params, a, b') -> (params', a')``.
+
+    An arrow of Para(Lens): its parameters are named groups (as in :class:`~catlearn.core.para.Para`)
+    and its put returns a value for every group it owns, together with the backward value on
+    ``dom``. For the reverse-derivative lens of a :class:`~catlearn.core.para.Para` (see
+    :meth:`from_para`) ``params'`` are gradients; for the lens of a learner they are the
+    updated parameters (Fong, Johnson, *Lenses and Learners*). Composition:
+
+    .. math::
+       \mathrm{put}_{f \gg g}((p, q), a, c) = \mathrm{let}\ (q', b') = \mathrm{put}_g(q, \mathrm{get}_f(p, a), c),\
+       (p', a') = \mathrm{put}_f(p, a, b')\ \mathrm{in}\ ((p', q'), a').
+
+    Parameters
+    ----------
+    dom, cod:
+        Wire types.
+    params_spec:
+        Pytree of :class:`~catlearn.core.para.ParamSpec` (``None`` for none).
+    get, put:
+        ``get(p, a)`` and ``put(p, a, b') -> (p', a')`` where ``p`` is this group's value.
+    name:
+        The parameter group's name (required when there are parameters).
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> from catlearn.core.types import Euclid
+    >>> from catlearn.core.para import ParamSpec
+    >>> scale = ParaLens(Euclid(1), Euclid(1), ParamSpec(()), lambda p, a: p * a,
+    ...                  lambda p, a, db: (db @ a, p * db), name="w")
+    >>> scale.put({"w": 2.0}, jnp.array([3.0]), jnp.array([1.0]))
+    ({'w': Array(3., dtype=float32)}, Array([2.], dtype=float32))
+    """
+
+    __slots__ = ("_get", "_owners", "_put", "cod", "dom", "spec")
+
+    dom: Ty
+    cod: Ty
+    spec: Mapping[str, Any]
+
+    def __init__(
+        self,
+        dom: Ty,
+        cod: Ty,
+        params_spec: Any,
+        get: Callable[[Any, Any], Any],
+        put: Callable[[Any, Any, Any], tuple[Any, Any]],
+        *,
+        name: str | None = None,
+    ) -> None:
+        proto = Para(dom, cod, params_spec, lambda p, x: x, name=name)  # validates the spec
+        if proto.spec:
+            (n,) = proto.spec
+
+            def g(p: Params, a: Any) -> Any:
+                return get(p[n], a)
+
+            def pu(p: Params, a: Any, b: Any) -> tuple[Params, Any]:
+                dp, da = put(p[n], a, b)
+                return {n: dp}, da
+        else:
+
+            def g(p: Params, a: Any) -> Any:
+                return get({}, a)
+
+            def pu(p: Params, a: Any, b: Any) -> tuple[Params, Any]:
+                _, da = put({}, a, b)
+                return {}, da
+
+        self._set(dom, cod, proto.spec, proto._owners, g, pu)
+
+    def _set(
+        self,
+        dom: Ty,
+        cod: Ty,
+        spec: Mapping[str, Any],
+        owners: Mapping[str, _Owner],
+        get: PGet,
+        put: PPut,
+    ) -> None:
+        for k, v in (
+            ("dom", dom),
+            ("cod", cod),
+            ("spec", dict(spec)),
+            ("_owners", dict(owners)),
+            ("_get", get),
+            ("_put", put),
+        ):
+            object.__setattr__(self, k, v)
+
+    @classmethod
+    def _make(
+        cls,
+        dom: Ty,
+        cod: Ty,
+        spec: Mapping[str, Any],
+        owners: Mapping[str, _Owner],
+        get: PGet,
+        put: PPut,
+    ) -> ParaLens:
+        self = object.__new__(cls)
+        self._set(dom, cod, spec, owners, get, put)
+        return self
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Parametrised lenses are immutable.")
+
+    def __repr__(self) -> str:
+        return f"ParaLens({self.dom} -> {self.cod}; {', '.join(self.spec) or 'no parameters'})"
+
+    # --- constructors ----------------------------------------------------------------------
+    @classmethod
+    def id(cls, ty: Ty) -> ParaLens:
+        """The identity, with no parameters.
+
+        >>> from catlearn.core.types import Euclid
+        >>> ParaLens.id(Euclid(3))
+        ParaLens(Euclid(3) -> Euclid(3); no parameters)
+        """
+        return cls._make(ty, ty, {}, {}, lambda p, a: a, lambda p, a, b: ({}, b))
+
+    @classmethod
+    def from_lens(cls, lens: Lens) -> ParaLens:
+        """A lens seen as a parametrised lens with the empty parameter.
+
+        >>> from catlearn.core.types import Euclid
+        >>> ParaLens.from_lens(Lens.id(Euclid(1))).spec
+        {}
+        """
+        return cls._make(
+            lens.dom,
+            lens.cod,
+            {},
+            {},
+            lambda p, a: lens._get(a),
+            lambda p, a, b: ({}, lens._put(a, b)),
+        )
+
+    @classmethod
+    def from_para(cls, para: Para) -> ParaLens:
+        r"""The reverse-derivative lens of a Para arrow: ``put(p, a, db) = vjp(f, (p, a))(db)``.
+
+        :math:`R(f) = (f, ((p, a), \delta b) \mapsto (\nabla_p \langle f, \delta b\rangle,
+        \nabla_a \langle f, \delta b\rangle))`; shared parameter groups get the sum of
+        their gradients.
+
+        >>> import jax, jax.numpy as jnp
+        >>> from catlearn.core.types import Euclid
+        >>> f = Para.linear(Euclid(2), Euclid(1), name="fc", bias=False)
+        >>> dp, da = ParaLens.from_para(f).put({"fc": {"W": jnp.ones((2, 1))}}, jnp.ones(2), jnp.ones(1))
+        >>> dp["fc"]["W"].shape, da
+        ((2, 1), Array([1., 1.], dtype=float32))
+        """
+        if not isinstance(para, Para):
+            raise TypeError(f"Expected a Para arrow, got {para!r}.")
+        if para.stochastic:
+            raise TypeError(f"{para!r} is stochastic; its reverse derivative needs a fixed key.")
+        names = tuple(para.spec)
+        call = para._call
+
+        def get(p: Params, a: Any) -> Any:
+            return call({n: p[n] for n in names}, a, None)
+
+        def put(p: Params, a: Any, db: Any) -> tuple[Params, Any]:
+            own = {n: p[n] for n in names}
+            _, vjp = jax.vjp(lambda q, x: call(q, x, None), own, a)
+            return vjp(db)
+
+        return cls._make(para.dom, para.cod, para.spec, para._owners, get, put)
+
+    # --- running ---------------------------------------------------------------------------
+    def init(self, key: jax.Array) -> Params:
+        """Fresh parameters from the spec (as :meth:`catlearn.core.para.Para.init`).
+
+        >>> import jax
+        >>> ParaLens.id(Ty()).init(jax.random.key(0))
+        {}
+        """
+        return self._proto().init(key)
+
+    def check_params(self, params: Any) -> None:
+        """Raise :class:`~catlearn.errors.ParamsError` unless ``params`` matches the spec.
+
+        >>> ParaLens.id(Ty()).check_params({})
+        """
+        self._proto().check_params(params)
+
+    def _proto(self) -> Para:
+        return Para._make(self.dom, self.cod, self.spec, self._owners, lambda p, x, k: x, False)
+
+    def get(self, params: Params, a: Any) -> Any:
+        """The forward pass ``get(p, a)`` (parameters and input are checked)."""
+        self.check_params(params)
+        self.dom.check(a, what="input")
+        return self._get(params, a)
+
+    def put(self, params: Params, a: Any, db: Any) -> tuple[Params, Any]:
+        """The backward pass ``put(p, a, b') -> (p', a')``."""
+        self.check_params(params)
+        self.dom.check(a, what="input")
+        self.cod.check(db, what="backward value")
+        return self._put(params, a, db)
+
+    # --- composition -----------------------------------------------------------------------
+    def _then2(self, other: ParaLens) -> ParaLens:
+        """Sequential composition in Para(Lens) (see the class docstring).
+
+        >>> from catlearn.core.types import Euclid
+        >>> ParaLens.id(Euclid(1)).then(ParaLens.id(Euclid(1))).spec
+        {}
+        """
+        return _plens_then(self, other)
+
+    def _tensor2(self, other: ParaLens) -> ParaLens:
+        """Parallel composition: both run side by side, parameters are the union of groups.
+
+        >>> from catlearn.core.types import Euclid
+        >>> (ParaLens.id(Euclid(1)) @ Euclid(2)).dom
+        Euclid(1) @ Euclid(2)
+        """
+        return _plens_tensor(self, other)
+
+
+def disjoint_groups(f: Any, g: Any, what: str) -> tuple[dict[str, Any], dict[str, _Owner]]:
+    """Union of the named parameter groups of ``f`` and ``g``, which must not overlap.
+
+    Lenses and learners return one new value per group, so a group used twice would be
+    written twice; use distinct names (or a :class:`~catlearn.core.para.Para` with sharing, then
+    :meth:`ParaLens.from_para`, whose gradients add up).
+    """
+    spec = dict(f.spec)
+    owners = dict(f._owners)
+    for name, sub in g.spec.items():
+        if name in owners:
+            same = owners[name] is g._owners[name]
+            raise ParamsError(
+                f"Both {f!r} and {g!r} have a parameter group {name!r}"
+                + (" (the same arrow used twice)" if same else "")
+                + f". Expected distinct groups: {what} return one new value per group, so a "
+                "group cannot appear twice. Rename one (name=...), or share parameters in a "
+                "Para and convert the whole composite."
+            )
+        spec[name] = sub
+        owners[name] = g._owners[name]
+    return spec, owners
+
+
+def _plens_then(f: ParaLens, g: ParaLens) -> ParaLens:
+    if not isinstance(g, ParaLens):
+        raise TypeError(f"Expected a ParaLens after >>, got {g!r}.")
+    if f.cod != g.dom:
+        raise mismatch(f, g, f.cod, g.dom)
+    spec, owners = disjoint_groups(f, g, "parametrised lenses")
+    fg, fp, gg, gp = f._get, f._put, g._get, g._put
+
+    def get(p: Params, a: Any) -> Any:
+        return gg(p, fg(p, a))
+
+    def put(p: Params, a: Any, c: Any) -> tuple[Params, Any]:
+        dq, db = gp(p, fg(p, a), c)
+        dp, da = fp(p, a, db)
+        return {**dp, **dq}, da
+
+    return ParaLens._make(f.dom, g.cod, spec, owners, get, put)
+
+
+def _plens_tensor(f: ParaLens, g: ParaLens) -> ParaLens:
+    spec, owners = disjoint_groups(f, g, "parametrised lenses")
+    dom, cod = f.dom @ g.dom, f.cod @ g.cod
+
+    def get(p: Params, a: Any) -> Any:
+        a1, a2 = _split2(dom, f.dom, g.dom, a)
+        return _join2(f.cod, g.cod, f._get(p, a1), g._get(p, a2))
+
+    def put(p: Params, a: Any, b: Any) -> tuple[Params, Any]:
+        a1, a2 = _split2(dom, f.dom, g.dom, a)
+        b1, b2 = _split2(cod, f.cod, g.cod, b)
+        dp1, da1 = f._put(p, a1, b1)
+        dp2, da2 = g._put(p, a2, b2)
+        return {**dp1, **dp2}, _join2(f.dom, g.dom, da1, da2)
+
+    return ParaLens._make(dom, cod, spec, owners, get, put)

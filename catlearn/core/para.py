@@ -1,0 +1,552 @@
+r"""Para: parametrised maps between wire types (Fong, Spivak, Tuyéras, *Backprop as Functor*).
+
+An arrow ``A -> B`` of Para is a pair :math:`(P, f)` with :math:`f : P \times A \to B`.
+Here :math:`P` is a dictionary of **named** parameter groups, each a pytree of
+:class:`ParamSpec` (shape, initialiser), and :math:`f` is a JAX function ``fn(params, x)``.
+
+Composition and the monoidal product multiply the parameter spaces: the parameters of a
+composite are the union of the named groups of its parts,
+
+.. math::
+   (P, f) \gg (Q, g) = (P \times Q,\; ((p, q), a) \mapsto g(q, f(p, a))).
+
+Because a product of *named* factors is a dictionary, associativity and unitality hold on
+the nose (the canonical re-bracketing of :math:`(P \times Q) \times R \cong P \times (Q
+\times R)` is the identity on dictionaries). A group name is the identity of a parameter:
+the *same* arrow used twice shares its parameters (weight tying, and the gradients of both
+uses add up); two *different* arrows with the same group name are an error.
+
+Values follow :mod:`catlearn.core.types`: a value of a one-atom type is a bare array, otherwise a
+tuple. Arrows act on **one example**; use :meth:`Para.apply_batch` (``jax.vmap``) for batches.
+
+Axioms (doctests):
+
+>>> import jax, jax.numpy as jnp
+>>> from catlearn.core.types import Euclid
+>>> f = Para.linear(Euclid(2), Euclid(3), name="f")
+>>> g = Para.from_function(jnp.tanh, Euclid(3), Euclid(3))
+>>> h = Para.linear(Euclid(3), Euclid(1), name="h")
+>>> p = ((f >> g) >> h).init(jax.random.key(0))
+>>> x = jnp.ones(2)
+>>> bool(jnp.all(((f >> g) >> h)(p, x) == (f >> (g >> h))(p, x)))
+True
+>>> bool(jnp.all((Para.id(Euclid(2)) >> f)(p, x) == f(p, x)))
+True
+>>> sorted(p)
+['f', 'h']
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from catlearn.core._category import Composable
+from catlearn.core.types import Euclid, Ty
+from catlearn.errors import ParamsError, mismatch
+
+__all__ = ["Para", "ParamSpec", "Params"]
+
+Params = dict[str, Any]
+"""A parameter value: group name -> pytree of arrays."""
+
+Initializer = Callable[[jax.Array, tuple[int, ...], Any], jax.Array]
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """Shape, dtype and initialiser of one parameter array.
+
+    ``init`` follows :mod:`jax.nn.initializers`: ``init(key, shape, dtype) -> array``.
+    ``dtype=None`` means JAX's default float.
+
+    >>> ParamSpec((2, 3)).initialise(jax.random.key(0)).shape
+    (2, 3)
+    """
+
+    shape: tuple[int, ...]
+    init: Initializer = field(default=jax.nn.initializers.zeros, compare=False)
+    dtype: Any = None
+
+    def initialise(self, key: jax.Array) -> jax.Array:
+        """A fresh array for this spec."""
+        dtype = self.dtype if self.dtype is not None else jnp.zeros(()).dtype
+        return self.init(key, tuple(self.shape), dtype)
+
+
+def _is_spec(x: Any) -> bool:
+    return isinstance(x, ParamSpec)
+
+
+_LECUN_NORMAL = jax.nn.initializers.lecun_normal()
+_BATCH_INIT_MIN = 8  # below this many arrays of one kind, eager calls beat a compiled batch
+
+
+def _initialise_all(specs: list[ParamSpec], keys: jax.Array) -> list[jax.Array]:
+    """``[s.initialise(k) for s, k in zip(specs, keys)]``, with the same values, but arrays of
+    the same (initialiser, shape, dtype) are drawn by one jitted ``vmap`` over their keys, so
+    a 10,000-box diagram initialises in a few dispatches instead of 20,000."""
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for i, s in enumerate(specs):
+        groups.setdefault((id(s.init), tuple(s.shape), s.dtype), []).append(i)
+    out: list[Any] = [None] * len(specs)
+    for idx in groups.values():
+        spec = specs[idx[0]]
+        if len(idx) < _BATCH_INIT_MIN:
+            for i in idx:
+                out[i] = specs[i].initialise(keys[i])
+            continue
+        stacked = _draw_stacked(spec, keys[np.asarray(idx)])
+        for i, row in zip(idx, stacked, strict=True):
+            out[i] = jnp.asarray(row)
+    return out
+
+
+@functools.cache
+def _batched_initialiser(init: Initializer, shape: tuple[int, ...], dtype: Any) -> Any:
+    spec = ParamSpec(shape, init, dtype)
+    return jax.jit(jax.vmap(spec.initialise))
+
+
+_INIT_CHUNK = 256  # keys per compiled call: one XLA compile per kind of array, whatever the depth
+
+
+def _draw_stacked(spec: ParamSpec, keys: jax.Array) -> np.ndarray:
+    draw = _batched_initialiser(spec.init, tuple(spec.shape), spec.dtype)
+    n = keys.shape[0]
+    pad = -n % _INIT_CHUNK
+    if pad:
+        keys = jnp.concatenate([keys, jnp.repeat(keys[:1], pad, axis=0)])
+    chunks = [np.asarray(draw(keys[i : i + _INIT_CHUNK])) for i in range(0, n + pad, _INIT_CHUNK)]
+    return np.concatenate(chunks)[:n]
+
+
+class _Owner:
+    """A unique token identifying the arrow that introduced a parameter group."""
+
+    __slots__ = ("label",)
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+    def __repr__(self) -> str:
+        return f"<{self.label}>"
+
+
+Call = Callable[[Params, Any, Any], Any]  # (params, x, key) -> y
+
+
+class Para(Composable):
+    """A parametrised map ``fn(params, x)`` from ``dom`` to ``cod``.
+
+    Parameters
+    ----------
+    dom, cod:
+        Wire types (:class:`~catlearn.core.types.Ty`).
+    params_spec:
+        Pytree of :class:`ParamSpec` (``None`` or ``{}`` for no parameters).
+    fn:
+        ``fn(params, x) -> y`` acting on one example; ``params`` has the structure of
+        ``params_spec``. With ``stochastic=True`` it is ``fn(params, x, key)``.
+    name:
+        Name of the parameter group (required when ``params_spec`` is not empty).
+    stochastic:
+        Whether ``fn`` takes a PRNG key (dropout, sampling).
+
+    Examples
+    --------
+    >>> from catlearn.core.types import Euclid
+    >>> scale = Para(Euclid(2), Euclid(2), {"s": ParamSpec(())}, lambda p, x: p["s"] * x,
+    ...              name="scale")
+    >>> scale({"scale": {"s": 3.0}}, jnp.array([1.0, 2.0]))
+    Array([3., 6.], dtype=float32)
+    """
+
+    __slots__ = ("_call", "_owners", "cod", "dom", "spec", "stochastic")
+
+    dom: Ty
+    cod: Ty
+    spec: Mapping[str, Any]
+    stochastic: bool
+
+    def __init__(
+        self,
+        dom: Ty,
+        cod: Ty,
+        params_spec: Any,
+        fn: Callable[..., Any],
+        *,
+        name: str | None = None,
+        stochastic: bool = False,
+    ) -> None:
+        if not isinstance(dom, Ty) or not isinstance(cod, Ty):
+            raise TypeError(f"Expected wire types for dom and cod, got {dom!r} and {cod!r}.")
+        empty = (
+            params_spec is None or jax.tree_util.tree_leaves(params_spec, is_leaf=_is_spec) == []
+        )
+        if not empty:
+            bad = [
+                leaf
+                for leaf in jax.tree_util.tree_leaves(params_spec, is_leaf=_is_spec)
+                if not _is_spec(leaf)
+            ]
+            if bad:
+                raise ParamsError(
+                    f"Expected a pytree of ParamSpec for params_spec, got a leaf {bad[0]!r}. "
+                    "Write ParamSpec(shape, init) for each parameter array."
+                )
+            if not name:
+                raise ParamsError(
+                    "A Para with parameters needs a name for its parameter group, got none. "
+                    f"Call Para(..., name='{getattr(fn, '__name__', 'layer')}')."
+                )
+        spec = {} if empty else {name: params_spec}
+        owners = {} if empty else {name: _Owner(name)}
+
+        if empty:
+            if stochastic:
+
+                def call(params: Params, x: Any, key: Any) -> Any:
+                    return fn({}, x, key)
+            else:
+
+                def call(params: Params, x: Any, key: Any) -> Any:
+                    return fn({}, x)
+        elif stochastic:
+
+            def call(params: Params, x: Any, key: Any) -> Any:
+                return fn(params[name], x, key)
+        else:
+
+            def call(params: Params, x: Any, key: Any) -> Any:
+                return fn(params[name], x)
+
+        self._set(dom, cod, spec, owners, call, stochastic)
+
+    def _set(
+        self,
+        dom: Ty,
+        cod: Ty,
+        spec: Mapping[str, Any],
+        owners: Mapping[str, _Owner],
+        call: Call,
+        stochastic: bool,
+    ) -> None:
+        object.__setattr__(self, "dom", dom)
+        object.__setattr__(self, "cod", cod)
+        object.__setattr__(self, "spec", dict(spec))
+        object.__setattr__(self, "_owners", dict(owners))
+        object.__setattr__(self, "_call", call)
+        object.__setattr__(self, "stochastic", stochastic)
+
+    @classmethod
+    def _make(
+        cls,
+        dom: Ty,
+        cod: Ty,
+        spec: Mapping[str, Any],
+        owners: Mapping[str, _Owner],
+        call: Call,
+        stochastic: bool,
+    ) -> Para:
+        self = object.__new__(cls)
+        self._set(dom, cod, spec, owners, call, stochastic)
+        return self
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Para arrows are immutable.")
+
+    def __repr__(self) -> str:
+        names = ", ".join(self.spec) or "no parameters"
+        return f"Para({self.dom} -> {self.cod}; {names})"
+
+    # --- constructors --------------------------------------------------------------------
+    @classmethod
+    def id(cls, ty: Ty) -> Para:
+        """The identity on ``ty``, with the empty parameter.
+
+        >>> Para.id(Euclid(2))({}, jnp.ones(2))
+        Array([1., 1.], dtype=float32)
+        """
+        return cls._make(ty, ty, {}, {}, lambda p, x, k: x, False)
+
+    @classmethod
+    def from_function(cls, fn: Callable[[Any], Any], dom: Ty, cod: Ty) -> Para:
+        """A parameter-free arrow ``x -> fn(x)``.
+
+        >>> Para.from_function(jnp.sin, Euclid(1), Euclid(1))({}, jnp.zeros(1))
+        Array([0.], dtype=float32)
+        """
+        return cls._make(dom, cod, {}, {}, lambda p, x, k: fn(x), False)
+
+    @classmethod
+    def linear(cls, dom: Euclid, cod: Euclid, *, name: str, bias: bool = True) -> Para:
+        """The affine map ``x -> x @ W + b`` between vector wires (LeCun-normal ``W``).
+
+        >>> Para.linear(Euclid(2), Euclid(3), name="fc").spec["fc"]["W"].shape
+        (2, 3)
+        """
+        if not (
+            isinstance(dom, Euclid)
+            and isinstance(cod, Euclid)
+            and len(dom.shape) == 1
+            and len(cod.shape) == 1
+        ):
+            raise TypeError(f"Expected vector wires Euclid(n), got {dom} and {cod}.")
+        (n,), (m,) = dom.shape, cod.shape
+        spec = {"W": ParamSpec((n, m), _LECUN_NORMAL)}
+        if bias:
+            spec["b"] = ParamSpec((m,))
+            return cls(dom, cod, spec, lambda p, x: x @ p["W"] + p["b"], name=name)
+        return cls(dom, cod, spec, lambda p, x: x @ p["W"], name=name)
+
+    @classmethod
+    def swap(cls, a: Ty, b: Ty) -> Para:
+        """The symmetry ``a @ b -> b @ a``.
+
+        >>> Para.swap(Euclid(1), Euclid(2))({}, (jnp.zeros(1), jnp.ones(2)))
+        (Array([1., 1.], dtype=float32), Array([0.], dtype=float32))
+        """
+        dom, cod = a @ b, b @ a
+        n = len(a)
+
+        def call(p: Params, x: Any, k: Any) -> Any:
+            xs = dom.split(x)
+            return cod.join(xs[n:] + xs[:n])
+
+        return cls._make(dom, cod, {}, {}, call, False)
+
+    @classmethod
+    def copy(cls, a: Ty, n: int = 2) -> Para:
+        """The diagonal ``a -> a @ ... @ a`` (``n`` copies; ``n = 0`` discards).
+
+        >>> Para.copy(Euclid(1), 3)({}, jnp.ones(1))
+        (Array([1.], dtype=float32), Array([1.], dtype=float32), Array([1.], dtype=float32))
+        """
+        cod = a**n
+
+        def call(p: Params, x: Any, k: Any) -> Any:
+            return cod.join(a.split(x) * n)
+
+        return cls._make(a, cod, {}, {}, call, False)
+
+    @classmethod
+    def discard(cls, a: Ty) -> Para:
+        """The unique map ``a -> Ty()``.
+
+        >>> Para.discard(Euclid(2))({}, jnp.ones(2))
+        ()
+        """
+        return cls.copy(a, 0)
+
+    @classmethod
+    def merge(cls, a: Ty, n: int = 2) -> Para:
+        """Addition ``a @ ... @ a -> a`` (the codiagonal of Euclidean wires).
+
+        >>> Para.merge(Euclid(1))({}, (jnp.ones(1), jnp.ones(1)))
+        Array([2.], dtype=float32)
+        """
+        dom = a**n
+        m = len(a)
+
+        def call(p: Params, x: Any, k: Any) -> Any:
+            xs = dom.split(x)
+            return a.join(tuple(sum(xs[i::m]) for i in range(m)))
+
+        return cls._make(dom, a, {}, {}, call, False)
+
+    # --- running -------------------------------------------------------------------------
+    def init(self, key: jax.Array) -> Params:
+        """A fresh parameter value from the spec (one PRNG key per array).
+
+        >>> p = Para.linear(Euclid(2), Euclid(1), name="fc").init(jax.random.key(0))
+        >>> {k: v.shape for k, v in p["fc"].items()}
+        {'W': (2, 1), 'b': (1,)}
+        """
+        leaves, treedef = jax.tree_util.tree_flatten(self.spec, is_leaf=_is_spec)
+        keys = jax.random.split(key, max(len(leaves), 1))
+        return jax.tree_util.tree_unflatten(treedef, _initialise_all(leaves, keys))
+
+    def check_params(self, params: Any) -> None:
+        """Raise :class:`~catlearn.errors.ParamsError` unless ``params`` matches the spec.
+
+        >>> Para.linear(Euclid(2), Euclid(1), name="fc").check_params({"fc": {"W": jnp.zeros((1, 2)), "b": jnp.zeros(1)}})
+        Traceback (most recent call last):
+        ...
+        catlearn.errors.ParamsError: Parameter group 'fc': expected an array of shape (2, 1), got shape (1, 2).
+        """
+        if not isinstance(params, Mapping):
+            raise ParamsError(
+                f"Expected parameters as a dict with groups {sorted(self.spec)}, "
+                f"got {type(params).__name__}. Use {self!r}.init(key) to make them."
+            )
+        missing = [n for n in self.spec if n not in params]
+        if missing:
+            raise ParamsError(
+                f"Expected parameter groups {sorted(self.spec)}, but {missing} are missing "
+                f"(got {sorted(params)}). Use .init(key) to make a matching pytree."
+            )
+        for name, sub in self.spec.items():
+            want = jax.tree_util.tree_structure(sub, is_leaf=_is_spec)
+            got = jax.tree_util.tree_structure(params[name])
+            if want != got:
+                raise ParamsError(
+                    f"Parameter group {name!r}: expected the structure {want}, got {got}."
+                )
+            specs = jax.tree_util.tree_leaves(sub, is_leaf=_is_spec)
+            arrays = jax.tree_util.tree_leaves(params[name])
+            for path_spec, arr in zip(specs, arrays):
+                if tuple(np.shape(arr)) != tuple(path_spec.shape):
+                    raise ParamsError(
+                        f"Parameter group {name!r}: expected an array of shape "
+                        f"{tuple(path_spec.shape)}, got shape {tuple(np.shape(arr))}."
+                    )
+
+    def apply(self, params: Params, x: Any, *, key: jax.Array | None = None) -> Any:
+        """Run the arrow on one example: ``fn(params, x)``.
+
+        Shapes of ``params`` and ``x`` are checked (at trace time, so free under ``jit``).
+
+        >>> f = Para.linear(Euclid(2), Euclid(1), name="fc", bias=False)
+        >>> f.apply({"fc": {"W": jnp.ones((2, 1))}}, jnp.array([1.0, 2.0]))
+        Array([3.], dtype=float32)
+        """
+        self.check_params(params)
+        self.dom.check(x, what="input")
+        if self.stochastic and key is None:
+            raise ValueError(f"{self!r} is stochastic: pass key=jax.random.key(...).")
+        return self._call(params, x, key)
+
+    __call__ = apply
+
+    def apply_batch(self, params: Params, xs: Any, *, key: jax.Array | None = None) -> Any:
+        """Run the arrow on a batch (leading axis of every input array), via ``jax.vmap``.
+
+        >>> f = Para.linear(Euclid(2), Euclid(1), name="fc", bias=False)
+        >>> f.apply_batch({"fc": {"W": jnp.ones((2, 1))}}, jnp.ones((4, 2))).shape
+        (4, 1)
+        """
+        self.check_params(params)
+        self.dom.check(xs, batch_dims=1, what="input")
+        if self.stochastic:
+            if key is None:
+                raise ValueError(f"{self!r} is stochastic: pass key=jax.random.key(...).")
+            n = jax.tree_util.tree_leaves(xs)[0].shape[0]
+            keys = jax.random.split(key, n)
+            return jax.vmap(lambda x, k: self._call(params, x, k))(xs, keys)
+        return jax.vmap(lambda x: self._call(params, x, None))(xs)
+
+    # --- composition ---------------------------------------------------------------------
+    def _then2(self, other: Para) -> Para:
+        """Sequential composition ``self >> other`` (checked types); see :meth:`then`.
+
+        >>> Para.id(Euclid(1)).then(Para.id(Euclid(2)))
+        Traceback (most recent call last):
+        ...
+        catlearn.errors.TypeMismatch: Cannot compose Para(Euclid(1) -> Euclid(1); no parameters) >> ...
+        """
+        return _then(self, other)
+
+    def _tensor2(self, other: Para) -> Para:
+        """Parallel composition ``self @ other``; see :meth:`tensor` (a bare type means its identity).
+
+        >>> Para.id(Euclid(1)).tensor(Euclid(2)).cod
+        Euclid(1) @ Euclid(2)
+        """
+        return _tensor(self, other)
+
+    def reparam(self, spec: Any, r: Callable[[Any], Params], *, name: str) -> Para:
+        """Reparametrise by ``r : P' -> P``: the arrow ``(P', (p', a) -> f(r(p'), a))``.
+
+        ``spec`` is the spec of ``P'`` (a group called ``name``); ``r`` maps a value of
+        that group to a full parameter dict of ``self``.
+
+        >>> f = Para.linear(Euclid(1), Euclid(1), name="f", bias=False)
+        >>> tied = f.reparam(ParamSpec(()), lambda s: {"f": {"W": s * jnp.ones((1, 1))}}, name="s")
+        >>> tied({"s": 2.0}, jnp.ones(1))
+        Array([2.], dtype=float32)
+        """
+        inner = self
+
+        def fn(p: Any, x: Any, key: Any = None) -> Any:
+            return inner._call(r(p), x, key)
+
+        return Para(self.dom, self.cod, spec, fn, name=name, stochastic=self.stochastic)
+
+    def named(self, name: str) -> Para:
+        """The same arrow with all its parameter groups nested under ``name``.
+
+        >>> f = Para.linear(Euclid(1), Euclid(1), name="fc")
+        >>> sorted(f.named("encoder").spec["encoder"])
+        ['fc']
+        """
+        if not self.spec:
+            return self
+        inner = self
+        spec = {name: dict(self.spec)}
+        owners = {name: _Owner(name)}
+        return Para._make(
+            self.dom,
+            self.cod,
+            spec,
+            owners,
+            lambda p, x, k: inner._call(p[name], x, k),
+            self.stochastic,
+        )
+
+
+def _merge_groups(f: Para, g: Para) -> tuple[dict[str, Any], dict[str, _Owner]]:
+    spec = dict(f.spec)
+    owners = dict(f._owners)
+    for name, sub in g.spec.items():
+        if name in owners and owners[name] is not g._owners[name]:
+            raise ParamsError(
+                f"Two different arrows both call their parameters {name!r} ({f!r} and {g!r}). "
+                f"Expected distinct names for distinct parameters; rename one, e.g. "
+                f"Para(..., name='{name}_2') or arrow.named('...'). (The same arrow used twice "
+                "shares its parameters; that is allowed.)"
+            )
+        spec[name] = sub
+        owners[name] = g._owners[name]
+    return spec, owners
+
+
+def _then(f: Para, g: Para) -> Para:
+    if f.cod != g.dom:
+        raise mismatch(f, g, f.cod, g.dom)
+    spec, owners = _merge_groups(f, g)
+    fc, gc = f._call, g._call
+    if f.stochastic and g.stochastic:
+
+        def call(p: Params, x: Any, k: Any) -> Any:
+            kf, kg = jax.random.split(k)
+            return gc(p, fc(p, x, kf), kg)
+    else:
+
+        def call(p: Params, x: Any, k: Any) -> Any:
+            return gc(p, fc(p, x, k), k)
+
+    return Para._make(f.dom, g.cod, spec, owners, call, f.stochastic or g.stochastic)
+
+
+def _tensor(f: Para, g: Para) -> Para:
+    spec, owners = _merge_groups(f, g)
+    dom, cod = f.dom @ g.dom, f.cod @ g.cod
+    n = len(f.dom)
+    fc, gc = f._call, g._call
+    both = f.stochastic and g.stochastic
+
+    def call(p: Params, x: Any, k: Any) -> Any:
+        xs = dom.split(x)
+        kf, kg = jax.random.split(k) if both else (k, k)
+        yf = f.cod.split(fc(p, f.dom.join(xs[:n]), kf))
+        yg = g.cod.split(gc(p, g.dom.join(xs[n:]), kg))
+        return cod.join(yf + yg)
+
+    return Para._make(dom, cod, spec, owners, call, f.stochastic or g.stochastic)

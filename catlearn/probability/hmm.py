@@ -1,0 +1,466 @@
+r"""Discrete hidden Markov models: filtering, smoothing, likelihood, prediction, Viterbi.
+
+An HMM is three Markov kernels between finite sets: an initial state
+:math:`\pi : I \to Z`, a transition :math:`A : Z \to Z` and an emission :math:`B : Z \to Y`.
+Filtering is a chain of Bayesian lenses (Smithe, Braithwaite, Hedges, *The compositional
+structure of Bayesian inference*): each step pushes the current belief through the
+transition (composition, Chapman–Kolmogorov) and then pulls it back through the emission at
+the observed symbol (Bayesian inversion, Cho–Jacobs):
+
+.. math::
+   p(z_t \mid y_{<t}) = p(z_{t-1} \mid y_{<t}) \gg A, \qquad
+   p(z_t \mid y_{\le t}) = B^\dagger_{p(z_t \mid y_{<t})}(y_t).
+
+The smoother inverts the transition against the filtered belief and composes,
+:math:`p(z_t \mid y_{1:T}) = p(z_{t+1} \mid y_{1:T}) \gg A^\dagger_{p(z_t \mid y_{\le t})}`
+(the Rauch–Tung–Striebel form of forward–backward). Everything runs in one
+:func:`jax.lax.scan`, normalised at each step (so 10⁴ steps do not underflow), and is
+``jit``-, ``vmap``- and ``grad``-able.
+
+Conventions: observation ``y_0`` is emitted by ``z_0 ~ initial``. An observation of zero
+evidence (``p(y_t \mid y_{<t}) = 0``) gives log-likelihood ``-inf`` and, as for an inverse
+kernel at a zero-evidence point, leaves the belief at its prior (the predicted state); no NaN.
+
+>>> import jax.numpy as jnp
+>>> hmm = HMM(jnp.array([0.8, 0.2]), jnp.array([[0.6, 0.4], [0.5, 0.5]]),
+...           jnp.array([[0.2, 0.4, 0.4], [0.5, 0.4, 0.1]]))   # Jurafsky's ice cream
+>>> obs = jnp.array([2, 0, 2])                                  # 3, 1, 3 ice creams
+>>> hmm.viterbi(obs).path
+Array([0, 1, 0], dtype=int32)
+>>> round(float(jnp.exp(hmm.log_likelihood(obs))), 6)
+0.028562
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, NamedTuple
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from catlearn.errors import DataError, NonFiniteError, NotStochasticError, ShapeError, SupportError
+
+__all__ = [
+    "HMM",
+    "HMMFiltered",
+    "HMMPrediction",
+    "HMMSmoothed",
+    "HMMViterbi",
+    "hmm_filter",
+    "hmm_log_likelihood",
+    "hmm_predict",
+    "hmm_sample",
+    "hmm_smoother",
+    "hmm_viterbi",
+]
+
+_TOL = 1e-4
+
+
+def _concrete(*xs: Any) -> bool:
+    return not any(isinstance(x, jax.core.Tracer) for x in xs)
+
+
+def _check_table(name: str, a: Any, *, ndim: int) -> None:
+    """Validate a stochastic table eagerly (skipped for traced arrays)."""
+    if a.ndim != ndim:
+        want = "(num_states,)" if ndim == 1 else "(num_states, num_states|num_symbols)"
+        raise ShapeError(
+            f"Expected the HMM {name} to have shape {want}, got shape {tuple(a.shape)} instead."
+        )
+    if not _concrete(a):
+        return
+    v = np.asarray(a, dtype=np.float64).reshape(-1, a.shape[-1])
+    bad = ~np.isfinite(v)
+    if bad.any():
+        row = int(np.argwhere(bad)[0][0])
+        raise NonFiniteError(
+            f"The HMM {name} contains NaN or inf (row {row}: {v[row].tolist()}). "
+            f"Expected finite probabilities; check the parameters that built it."
+        )
+    if (v < 0).any():
+        row = int(np.argwhere(v < 0)[0][0])
+        raise NotStochasticError(
+            f"Row {row} of the HMM {name} has a negative entry: {v[row].tolist()}. "
+            f"Expected probabilities >= 0; clip or re-normalise the table."
+        )
+    sums = v.sum(axis=-1)
+    wrong = np.abs(sums - 1.0) > _TOL
+    if wrong.any():
+        row = int(np.argmax(wrong))
+        raise NotStochasticError(
+            f"Row {row} of the HMM {name} sums to {sums[row]:.6g}, expected 1 "
+            f"(within {_TOL}); divide each row by its sum."
+        )
+
+
+class HMM(eqx.Module):
+    r"""A discrete hidden Markov model :math:`(\pi, A, B)`, a JAX pytree.
+
+    ``initial[i]`` :math:`= p(z_0 = i)`, ``transition[i, j]`` :math:`= p(z_{t+1} = j \mid z_t = i)`,
+    ``emission[i, y]`` :math:`= p(y_t = y \mid z_t = i)`. Validated at construction
+    (shapes, finiteness, rows summing to 1) unless the arrays are traced. Rabiner,
+    *A tutorial on hidden Markov models* (1989).
+
+    >>> hmm = HMM(jnp.array([0.5, 0.5]), jnp.eye(2), jnp.array([[0.9, 0.1], [0.2, 0.8]]))
+    >>> hmm.num_states, hmm.num_symbols
+    (2, 2)
+    """
+
+    initial: jax.Array
+    transition: jax.Array
+    emission: jax.Array
+
+    def __init__(self, initial: Any, transition: Any, emission: Any) -> None:
+        initial, transition, emission = (jnp.asarray(a) for a in (initial, transition, emission))
+        if not jnp.issubdtype(initial.dtype, jnp.floating):
+            initial, transition, emission = (
+                a.astype(jnp.zeros(()).dtype) for a in (initial, transition, emission)
+            )
+        _check_table("initial distribution", initial, ndim=1)
+        _check_table("transition matrix", transition, ndim=2)
+        _check_table("emission matrix", emission, ndim=2)
+        k = initial.shape[0]
+        if transition.shape != (k, k) or emission.shape[0] != k:
+            raise ShapeError(
+                f"Expected transition of shape ({k}, {k}) and emission of shape ({k}, m) for "
+                f"{k} states, got {tuple(transition.shape)} and {tuple(emission.shape)} instead."
+            )
+        self.initial, self.transition, self.emission = initial, transition, emission
+
+    @property
+    def num_states(self) -> int:
+        """Number of hidden states ``k``."""
+        return int(self.initial.shape[0])
+
+    @property
+    def num_symbols(self) -> int:
+        """Number of observation symbols ``m``."""
+        return int(self.emission.shape[1])
+
+    @classmethod
+    def from_kernels(cls, initial: Any, transition: Any, emission: Any) -> HMM:
+        """Build an HMM from :class:`catlearn.probability.markov.Finite` kernels (or plain arrays).
+
+        ``initial`` is a state on ``Fin(k)``, ``transition`` a kernel ``Fin(k) -> Fin(k)``,
+        ``emission`` a kernel ``Fin(k) -> Fin(m)``.
+
+        >>> HMM.from_kernels(jnp.ones(2) / 2, jnp.eye(2), jnp.eye(2)).num_states
+        2
+        """
+        return cls(*(_table(a) for a in (initial, transition, emission)))
+
+    def to_kernels(self) -> tuple[Any, Any, Any]:
+        """The three :class:`catlearn.probability.markov.Finite` kernels ``(initial, transition, emission)``.
+
+        >>> pi, a, b = HMM(jnp.ones(2) / 2, jnp.eye(2), jnp.eye(2)).to_kernels()
+        >>> (pi >> a >> b).array.tolist()
+        [0.5, 0.5]
+        """
+        from catlearn.core.types import Fin
+        from catlearn.probability.markov import Finite
+
+        k, m = Fin(self.num_states), Fin(self.num_symbols)
+        return (
+            Finite.state(self.initial, k),
+            Finite(self.transition, k, k),
+            Finite(self.emission, k, m),
+        )
+
+    # convenience methods (each one calls the module function of the same name) -----------
+    def filter(self, obs: Any) -> HMMFiltered:
+        """:func:`hmm_filter` of this model."""
+        return hmm_filter(self, obs)
+
+    def smooth(self, obs: Any) -> HMMSmoothed:
+        """:func:`hmm_smoother` of this model."""
+        return hmm_smoother(self, obs)
+
+    def log_likelihood(self, obs: Any) -> jax.Array:
+        """:func:`hmm_log_likelihood` of this model."""
+        return hmm_log_likelihood(self, obs)
+
+    def predict(self, obs: Any, n: int) -> HMMPrediction:
+        """:func:`hmm_predict` of this model."""
+        return hmm_predict(self, obs, n)
+
+    def viterbi(self, obs: Any) -> HMMViterbi:
+        """:func:`hmm_viterbi` of this model."""
+        return hmm_viterbi(self, obs)
+
+    def sample(self, num_steps: int, *, key: jax.Array) -> tuple[jax.Array, jax.Array]:
+        """:func:`hmm_sample` of this model."""
+        return hmm_sample(self, num_steps, key=key)
+
+
+def _table(a: Any) -> jax.Array:
+    """The probability table of a Finite kernel (duck-typed), or the array itself."""
+    for attr in ("array", "table", "probs", "matrix"):
+        if hasattr(a, attr):
+            t = jnp.asarray(getattr(a, attr))
+            break
+    else:
+        t = jnp.asarray(a)
+    if t.ndim == 2 and t.shape[0] == 1:  # a state given as a kernel from a one-point set
+        t = t[0]
+    return t
+
+
+class HMMFiltered(NamedTuple):
+    r"""Result of :func:`hmm_filter` (leading axis: time ``T``).
+
+    ``log_likelihood`` :math:`= \log p(y_{0:T-1})`; ``filtered[t]`` :math:`= p(z_t \mid y_{\le t})`;
+    ``predicted[t]`` :math:`= p(z_t \mid y_{<t})`.
+    """
+
+    log_likelihood: jax.Array  # ()
+    filtered: jax.Array  # (T, k)
+    predicted: jax.Array  # (T, k)
+
+
+class HMMSmoothed(NamedTuple):
+    r"""Result of :func:`hmm_smoother`: the filter's fields and ``smoothed[t]`` :math:`= p(z_t \mid y_{0:T-1})`."""
+
+    log_likelihood: jax.Array  # ()
+    filtered: jax.Array  # (T, k)
+    predicted: jax.Array  # (T, k)
+    smoothed: jax.Array  # (T, k)
+
+
+class HMMPrediction(NamedTuple):
+    r"""Result of :func:`hmm_predict`: ``states[h-1]`` :math:`= p(z_{T-1+h} \mid y_{0:T-1})` and
+    ``observations[h-1]`` :math:`= p(y_{T-1+h} \mid y_{0:T-1})` for ``h = 1..n``."""
+
+    states: jax.Array  # (n, k)
+    observations: jax.Array  # (n, m)
+
+
+class HMMViterbi(NamedTuple):
+    r"""Result of :func:`hmm_viterbi`: the most probable path
+    :math:`\arg\max_{z} p(z_{0:T-1} \mid y_{0:T-1})` and :math:`\log p(z^*, y)` of it."""
+
+    path: jax.Array  # (T,) int32
+    log_prob: jax.Array  # ()
+
+
+def _check_obs(hmm: HMM, obs: Any) -> jax.Array:
+    if not isinstance(hmm, HMM):
+        raise TypeError(
+            f"Expected an HMM as first argument, got {type(hmm).__name__} instead; "
+            f"build one with HMM(initial, transition, emission)."
+        )
+    obs = jnp.asarray(obs)
+    if obs.ndim != 1:
+        raise ShapeError(
+            f"Expected one sequence of observations of shape (T,), got an array of shape "
+            f"{tuple(obs.shape)} instead. For a batch of sequences use "
+            f"jax.vmap(lambda y: hmm_filter(hmm, y))(batch)."
+        )
+    if obs.shape[0] == 0:
+        raise DataError("Expected at least one observation, got an empty sequence.")
+    if not jnp.issubdtype(obs.dtype, jnp.integer):
+        raise ShapeError(
+            f"Expected integer observation symbols in 0..{hmm.num_symbols - 1}, got "
+            f"an array of dtype {obs.dtype} instead; convert with .astype(int)."
+        )
+    if _concrete(obs):
+        v = np.asarray(obs)
+        bad = (v < 0) | (v >= hmm.num_symbols)
+        if bad.any():
+            t = int(np.argmax(bad))
+            raise SupportError(
+                f"Observation y[{t}] = {int(v[t])} lies outside the symbols 0..{hmm.num_symbols - 1} "
+                f"of the emission matrix (shape {tuple(hmm.emission.shape)}). Expected symbols in "
+                f"range; re-encode the data or enlarge the emission matrix."
+            )
+    return obs
+
+
+def _forward(
+    initial: jax.Array, transition: jax.Array, emission: jax.Array, obs: jax.Array, *, keep: bool
+) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """Scaled forward pass; the likelihood row ``p(y_t | z_t = .)`` is gathered inside the loop."""
+    emission_t = emission.T
+
+    def step(carry, y):
+        pred, ll = carry
+        unnorm = pred * emission_t[y]
+        c = jnp.sum(unnorm)
+        filt = jnp.where(c > 0, unnorm / c, pred)  # zero evidence -> the prior (no NaN)
+        return (filt @ transition, ll + jnp.log(c)), ((filt, pred) if keep else None)
+
+    (_, ll), out = jax.lax.scan(step, (initial, jnp.zeros((), initial.dtype)), obs)
+    if keep:
+        return ll, out[0], out[1]
+    return ll, None, None  # type: ignore[return-value]
+
+
+def hmm_filter(hmm: HMM, obs: Any) -> HMMFiltered:
+    r"""Forward filter: :math:`p(z_t \mid y_{\le t})` for every ``t`` and :math:`\log p(y)`.
+
+    One ``lax.scan``; each step composes with the transition and inverts the emission at
+    :math:`y_t`, normalising by :math:`c_t = p(y_t \mid y_{<t})`, so
+    :math:`\log p(y) = \sum_t \log c_t`. Rabiner (1989), the scaled forward algorithm.
+
+    >>> hmm = HMM(jnp.array([0.5, 0.5]), jnp.eye(2), jnp.array([[0.9, 0.1], [0.2, 0.8]]))
+    >>> hmm_filter(hmm, jnp.array([0, 0])).filtered[-1].round(4)
+    Array([0.9529, 0.0471], dtype=float32)
+    """
+    return _filter(hmm, _check_obs(hmm, obs))
+
+
+@jax.jit
+def _filter(hmm: HMM, obs: jax.Array) -> HMMFiltered:
+    ll, filt, pred = _forward(hmm.initial, hmm.transition, hmm.emission, obs, keep=True)
+    return HMMFiltered(ll, filt, pred)
+
+
+def hmm_log_likelihood(hmm: HMM, obs: Any) -> jax.Array:
+    r""":math:`\log p(y_{0:T-1})`, by the scaled forward pass without storing marginals.
+
+    >>> hmm = HMM(jnp.array([0.5, 0.5]), jnp.eye(2), jnp.array([[0.9, 0.1], [0.2, 0.8]]))
+    >>> float(hmm_log_likelihood(hmm, jnp.array([0]))).__round__(4)   # log 0.55
+    -0.5978
+    """
+    return _log_likelihood(hmm, _check_obs(hmm, obs))
+
+
+@jax.jit
+def _log_likelihood(hmm: HMM, obs: jax.Array) -> jax.Array:
+    return _forward(hmm.initial, hmm.transition, hmm.emission, obs, keep=False)[0]
+
+
+def hmm_smoother(hmm: HMM, obs: Any) -> HMMSmoothed:
+    r"""Forward–backward smoother: :math:`p(z_t \mid y_{0:T-1})` for every ``t``.
+
+    Backward recursion in RTS form, a Bayesian inversion of the transition against the
+    filtered belief followed by composition:
+    :math:`s_t(i) = f_t(i) \sum_j A_{ij}\, s_{t+1}(j) / p_{t+1}(j)`
+    with :math:`p_{t+1} = f_t A`. Rabiner (1989); Särkkä, *Bayesian Filtering and Smoothing*.
+
+    >>> hmm = HMM(jnp.array([0.5, 0.5]), jnp.eye(2), jnp.array([[0.9, 0.1], [0.2, 0.8]]))
+    >>> hmm_smoother(hmm, jnp.array([0, 0])).smoothed[0].round(4)
+    Array([0.9529, 0.0471], dtype=float32)
+    """
+    return _smoother(hmm, _check_obs(hmm, obs))
+
+
+@jax.jit
+def _smoother(hmm: HMM, obs: jax.Array) -> HMMSmoothed:
+    f = _filter(hmm, obs)
+    A = hmm.transition
+
+    def step(s_next, xs):
+        filt, pred_next = xs
+        ok = pred_next > 0
+        ratio = jnp.where(ok, s_next / jnp.where(ok, pred_next, 1.0), 0.0)
+        s = filt * (A @ ratio)
+        s = s / jnp.sum(s)
+        return s, s
+
+    last = f.filtered[-1]
+    _, rest = jax.lax.scan(step, last, (f.filtered[:-1], f.predicted[1:]), reverse=True)
+    smoothed = jnp.concatenate([rest, last[None]], axis=0)
+    return HMMSmoothed(f.log_likelihood, f.filtered, f.predicted, smoothed)
+
+
+def hmm_predict(hmm: HMM, obs: Any, n: int) -> HMMPrediction:
+    r"""``n``-step prediction: :math:`p(z_{T-1+h} \mid y)` and :math:`p(y_{T-1+h} \mid y)`, h=1..n.
+
+    Composition of the last filtered belief with :math:`A^h` (and then :math:`B`).
+
+    >>> hmm = HMM(jnp.array([1.0, 0.0]), jnp.array([[0.0, 1.0], [1.0, 0.0]]), jnp.eye(2))
+    >>> hmm_predict(hmm, jnp.array([0]), 3).states
+    Array([[0., 1.],
+           [1., 0.],
+           [0., 1.]], dtype=float32)
+    """
+    if not isinstance(n, int | np.integer) or n < 1:
+        raise DataError(f"Expected a number of steps n >= 1, got n={n!r} instead.")
+    return _predict(hmm, _check_obs(hmm, obs), int(n))
+
+
+@partial(jax.jit, static_argnums=2)
+def _predict(hmm: HMM, obs: jax.Array, n: int) -> HMMPrediction:
+    f = _filter(hmm, obs)
+
+    def step(b, _):
+        b = b @ hmm.transition
+        return b, b
+
+    _, states = jax.lax.scan(step, f.filtered[-1], None, length=n)
+    return HMMPrediction(states, states @ hmm.emission)
+
+
+def hmm_viterbi(hmm: HMM, obs: Any) -> HMMViterbi:
+    r"""Most probable hidden path :math:`\arg\max_z p(z, y)` (Viterbi, 1967), in log space.
+
+    Max-product forward pass :math:`\delta_t(j) = \max_i [\delta_{t-1}(i) + \log A_{ij}] +
+    \log B_{j y_t}`, re-centred each step (the offsets are added back to ``log_prob``), then
+    a reverse ``scan`` over the stored back-pointers.
+
+    >>> hmm = HMM(jnp.array([0.5, 0.5]), jnp.array([[0.9, 0.1], [0.1, 0.9]]), jnp.eye(2) * 0.8 + 0.1)
+    >>> hmm_viterbi(hmm, jnp.array([0, 0, 1, 1])).path
+    Array([0, 0, 1, 1], dtype=int32)
+    """
+    return _viterbi(hmm, _check_obs(hmm, obs))
+
+
+@jax.jit
+def _viterbi(hmm: HMM, obs: jax.Array) -> HMMViterbi:
+    log_a = jnp.log(hmm.transition)
+    log_b = jnp.log(hmm.emission).T[obs]
+    d0 = jnp.log(hmm.initial) + log_b[0]
+    m0 = jnp.max(d0)
+
+    def fwd(carry, lb):
+        delta, off = carry
+        scores = delta[:, None] + log_a
+        ptr = jnp.argmax(scores, axis=0).astype(jnp.int32)
+        delta = jnp.max(scores, axis=0) + lb
+        m = jnp.max(delta)
+        return (delta - m, off + m), ptr
+
+    (delta, off), ptrs = jax.lax.scan(fwd, (d0 - m0, m0), log_b[1:])
+    last = jnp.argmax(delta).astype(jnp.int32)
+
+    def back(z, ptr):
+        z_prev = ptr[z]
+        return z_prev, z_prev
+
+    _, path = jax.lax.scan(back, last, ptrs, reverse=True)
+    path = jnp.concatenate([path, last[None]])
+    return HMMViterbi(path, off + delta[last])
+
+
+def hmm_sample(hmm: HMM, num_steps: int, *, key: jax.Array) -> tuple[jax.Array, jax.Array]:
+    r"""Sample ``(states, observations)``, each of shape ``(num_steps,)``, from the joint
+    :math:`p(z_{0:T-1}, y_{0:T-1})`.
+
+    >>> states, obs = hmm_sample(HMM(jnp.array([1.0, 0.0]), jnp.eye(2), jnp.eye(2)), 4,
+    ...                          key=jax.random.key(0))
+    >>> obs
+    Array([0, 0, 0, 0], dtype=int32)
+    """
+    if not isinstance(num_steps, int | np.integer) or num_steps < 1:
+        raise DataError(f"Expected num_steps >= 1, got {num_steps!r} instead.")
+    return _sample(hmm, int(num_steps), key)
+
+
+@partial(jax.jit, static_argnums=1)
+def _sample(hmm: HMM, num_steps: int, key: jax.Array) -> tuple[jax.Array, jax.Array]:
+    log_a, log_b = jnp.log(hmm.transition), jnp.log(hmm.emission)
+    k0, k1, k2 = jax.random.split(key, 3)
+    z0 = jax.random.categorical(k0, jnp.log(hmm.initial))
+
+    def step(z, k):
+        z = jax.random.categorical(k, log_a[z])
+        return z, z
+
+    _, zs = jax.lax.scan(step, z0, jax.random.split(k1, num_steps - 1))
+    states = jnp.concatenate([z0[None], zs]).astype(jnp.int32)
+    ys = jax.random.categorical(k2, log_b[states]).astype(jnp.int32)
+    return states, ys

@@ -1,0 +1,21 @@
+"""Training: ``fit`` (one jitted step, epochs fused with ``lax.scan``), sharding, checkpoints."""
+
+from catlearn.training import checkpoint as checkpoint
+from catlearn.training.sharding import data_mesh as data_mesh
+from catlearn.training.train import FitResult as FitResult
+from catlearn.training.train import accuracy as accuracy
+from catlearn.training.train import evaluate as evaluate
+from catlearn.training.train import fit as fit
+from catlearn.training.train import predict as predict
+from catlearn.training.train import train_step as train_step
+
+__all__ = [
+    "FitResult",
+    "accuracy",
+    "checkpoint",
+    "data_mesh",
+    "evaluate",
+    "fit",
+    "predict",
+    "train_step",
+]

@@ -1,0 +1,625 @@
+r"""Training a Para arrow: one jitted step, epochs fused with ``lax.scan``, history, sharding.
+
+A model is an arrow :math:`(P, f) : A \to B` of Para acting on one example; a loss
+:math:`e : B \times B' \to \mathbb{R}` and an optimiser turn it into gradient descent. This is
+the functor :math:`L_{\varepsilon, e}` of Fong, Spivak, Tuyéras, *Backprop as Functor*,
+with the update :math:`p \mapsto p - \varepsilon \nabla_p \tfrac1B \sum_i e(f(p, a_i), b_i)`
+generalised to any optimiser (Cruttwell et al., *Categorical Foundations of Gradient-Based
+Learning*: optimisers are lenses; any ``optax.GradientTransformation`` goes here, and
+catlearn's optimiser lenses arrive through their ``to_optax()``).
+
+The code is what one writes by hand in JAX: the batch is ``jax.vmap`` of the per-example
+arrow, the step is ``jax.value_and_grad`` plus the optax update, the minibatches of an epoch
+are a ``jax.lax.scan`` over a shuffled permutation (keys explicit), and the whole of an epoch
+(or of several, ``epochs_per_call``) is one ``jax.jit`` call: no Python and no host transfer
+per step.
+
+>>> sorted(LOSSES)
+['binary_cross_entropy', 'half_sse', 'mse', 'softmax_cross_entropy']
+
+(:func:`fit` below has a runnable example; the notebook "From diagram to XLA" walks through
+the whole path.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache, partial
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from jax.sharding import Mesh
+from jax.sharding import PartitionSpec as P
+
+from catlearn.core.para import Para
+from catlearn.core.types import Euclid, Fin
+from catlearn.errors import DataError, HyperparameterError, NonFiniteError, ShapeError, SupportError
+from catlearn.training.sharding import DATA_AXIS, data_mesh, replicate
+
+__all__ = [
+    "LOSSES",
+    "FitResult",
+    "accuracy",
+    "binary_cross_entropy",
+    "evaluate",
+    "fit",
+    "half_sse",
+    "mse",
+    "predict",
+    "softmax_cross_entropy",
+    "train_step",
+]
+
+Loss = Callable[[Any, Any], jax.Array]
+
+
+# --- losses (batched: pred (B, ...), target (B, ...) -> per-example (B,)) ----------------------
+
+
+def softmax_cross_entropy(logits: jax.Array, target: jax.Array) -> jax.Array:
+    r"""Per-example :math:`-\log \mathrm{softmax}(z)_y` (integer labels) or
+    :math:`-\sum_k t_k \log \mathrm{softmax}(z)_k` (probability targets).
+
+    >>> softmax_cross_entropy(jnp.zeros((1, 4)), jnp.array([2])).round(4)
+    Array([1.3863], dtype=float32)
+    """
+    if jnp.issubdtype(target.dtype, jnp.integer):
+        return optax.softmax_cross_entropy_with_integer_labels(logits, target)
+    return optax.softmax_cross_entropy(logits, target)
+
+
+def _feature_axes(x: jax.Array) -> tuple[int, ...]:
+    return tuple(range(1, x.ndim))
+
+
+def mse(pred: jax.Array, target: jax.Array) -> jax.Array:
+    r"""Per-example mean squared error :math:`\tfrac1d \sum_k (x_k - y_k)^2`.
+
+    >>> mse(jnp.array([[1.0, 3.0]]), jnp.array([[0.0, 0.0]]))
+    Array([5.], dtype=float32)
+    """
+    return jnp.mean((pred - target) ** 2, axis=_feature_axes(pred))
+
+
+def half_sse(pred: jax.Array, target: jax.Array) -> jax.Array:
+    r"""Per-example half sum of squares :math:`\tfrac12 \sum_k (x_k - y_k)^2`, the error
+    :math:`e(x, y) = \tfrac12 (x - y)^2` of *Backprop as Functor*.
+
+    >>> half_sse(jnp.array([[1.0, 3.0]]), jnp.array([[0.0, 0.0]]))
+    Array([5.], dtype=float32)
+    """
+    return 0.5 * jnp.sum((pred - target) ** 2, axis=_feature_axes(pred))
+
+
+def binary_cross_entropy(prob: jax.Array, target: jax.Array) -> jax.Array:
+    r"""Per-example :math:`-\tfrac1d\sum_k t_k \log p_k + (1 - t_k) \log(1 - p_k)` on
+    probabilities (e.g. after a sigmoid box), clipped away from 0 and 1.
+
+    >>> binary_cross_entropy(jnp.array([[0.5]]), jnp.array([[1.0]])).round(4)
+    Array([0.6931], dtype=float32)
+    """
+    eps = jnp.finfo(prob.dtype).eps
+    p = jnp.clip(prob, eps, 1 - eps)
+    t = target.astype(p.dtype)
+    return -jnp.mean(t * jnp.log(p) + (1 - t) * jnp.log1p(-p), axis=_feature_axes(p))
+
+
+LOSSES: dict[str, Loss] = {
+    "softmax_cross_entropy": softmax_cross_entropy,
+    "mse": mse,
+    "half_sse": half_sse,
+    "binary_cross_entropy": binary_cross_entropy,
+}
+"""Losses known by name to :func:`fit` and :func:`evaluate`."""
+
+
+def _resolve_loss(loss: str | Loss) -> Loss:
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            raise HyperparameterError(
+                f"Expected a loss name in {sorted(LOSSES)} or a callable(pred, target), "
+                f"got {loss!r}."
+            )
+        return LOSSES[loss]
+    if not callable(loss):
+        raise HyperparameterError(f"Expected a loss name or a callable, got {loss!r}.")
+    return loss
+
+
+def _mean_loss(loss: Loss, pred: Any, target: Any) -> jax.Array:
+    value = jnp.asarray(loss(pred, target))
+    return jnp.mean(value) if value.ndim else value
+
+
+def _accuracy(pred: jax.Array, target: jax.Array) -> jax.Array:
+    # arg-max class; a single output is a probability thresholded at 1/2
+    guess = (pred[..., 0] > 0.5) if pred.shape[-1] == 1 else jnp.argmax(pred, -1)
+    if target.ndim == pred.ndim:  # one-hot or probability targets
+        target = (target[..., 0] > 0.5) if target.shape[-1] == 1 else jnp.argmax(target, -1)
+    elif jnp.issubdtype(target.dtype, jnp.floating):
+        target = jnp.round(target)
+    return jnp.mean(guess.astype(jnp.int32) == target.astype(jnp.int32))
+
+
+def _resolve_metric(metric: str | Loss | None) -> Loss | None:
+    if metric is None:
+        return None
+    if metric == "accuracy":
+        return _accuracy
+    if isinstance(metric, str) and metric in LOSSES:
+        return LOSSES[metric]
+    if callable(metric):
+        return metric
+    raise HyperparameterError(
+        f"Expected metric='accuracy', a loss name, a callable(pred, target) or None, "
+        f"got {metric!r}."
+    )
+
+
+def _resolve_optimizer(optimizer: Any) -> optax.GradientTransformation:
+    if hasattr(optimizer, "to_optax"):
+        optimizer = optimizer.to_optax()
+    if not (hasattr(optimizer, "init") and hasattr(optimizer, "update")):
+        raise HyperparameterError(
+            f"Expected an optax.GradientTransformation (e.g. optax.adam(1e-3)) or a catlearn "
+            f"optimiser with .to_optax(), got {optimizer!r}."
+        )
+    return optimizer
+
+
+# --- data checks -------------------------------------------------------------------------------
+
+
+def _leading(x: Any) -> int:
+    return int(np.shape(jax.tree_util.tree_leaves(x)[0])[0]) if jax.tree_util.tree_leaves(x) else 0
+
+
+def _check_inputs(model: Para, X: Any, what: str) -> Any:
+    X = jax.tree_util.tree_map(jnp.asarray, tuple(X) if isinstance(X, list) else X)
+    try:
+        model.dom.check(X, batch_dims=1, what=f"{what} input X")
+    except ShapeError as e:
+        raise ShapeError(
+            f"{e} The model's input type is {model.dom}: reshape X to (n_examples, "
+            f"*{model.dom.shapes[0] if len(model.dom) == 1 else '...'}) or change the model's "
+            "input wire."
+        ) from None
+    return X
+
+
+def _check_targets(model: Para, y: Any, loss: str | Loss | None, n: int, what: str) -> Any:
+    y = jnp.asarray(y) if not isinstance(y, tuple) else jax.tree_util.tree_map(jnp.asarray, y)
+    if _leading(y) != n:
+        raise DataError(
+            f"Expected {n} {what} targets (one per example of X), got {_leading(y)}. "
+            "X and y must have the same first dimension."
+        )
+    if not isinstance(loss, str):
+        return y
+    if len(model.cod) != 1:
+        raise DataError(
+            f"The named loss {loss!r} expects a model with one output wire, got {model.cod}. "
+            "Pass a callable loss(pred, target) instead."
+        )
+    cod = model.cod[0]
+    k = cod.size if isinstance(cod, Fin) else (cod.shape[-1] if cod.shape else 1)
+    integer = jnp.issubdtype(y.dtype, jnp.integer) or (
+        y.ndim == 1 and cod.shape and cod.shape[-1] > 1 and bool(jnp.all(y == jnp.round(y)))
+    )
+    if loss == "binary_cross_entropy":
+        lo, hi = float(jnp.min(y)), float(jnp.max(y))
+        if lo < 0 or hi > 1:
+            raise SupportError(
+                f"Expected {what} targets in [0, 1] for binary_cross_entropy, got values in "
+                f"[{lo}, {hi}]. Rescale the labels to 0/1."
+            )
+        return y.reshape((n, *cod.shape)) if y.ndim == 1 and cod.shape == (1,) else y
+    if integer and y.ndim == 1 and isinstance(cod, Euclid) and cod.shape == (k,) and k > 1:
+        lo, hi = int(jnp.min(y)), int(jnp.max(y))
+        if lo < 0 or hi >= k:
+            raise SupportError(
+                f"Expected {what} labels in 0..{k - 1} (the model's output is {cod}), got "
+                f"labels in {lo}..{hi}. Re-encode the labels as 0..{k - 1}, or widen the "
+                "model's last layer."
+            )
+        y = y.astype(jnp.int32)
+        if loss in ("mse", "half_sse"):
+            return jax.nn.one_hot(y, k)
+        return y
+    want = (n, *cod.shape)
+    if tuple(y.shape) == (n,) and cod.shape == (1,):  # one scalar target per example
+        y = y.reshape(want)
+    if tuple(y.shape) != want:
+        raise ShapeError(
+            f"Expected {what} targets of shape {want} for the loss {loss!r} and output {cod}, "
+            f"got shape {tuple(y.shape)}."
+        )
+    return y
+
+
+def _check_batch(n: int, batch_size: int, n_devices: int) -> None:
+    if n == 0:
+        raise DataError("Expected a non-empty data set, got 0 examples. Load some data first.")
+    if not isinstance(batch_size, int | np.integer) or batch_size < 1:
+        raise DataError(f"Expected a positive integer batch_size, got {batch_size!r}.")
+    if batch_size > n:
+        raise DataError(
+            f"Expected batch_size <= the number of examples ({n}), got batch_size={batch_size}. "
+            f"Use batch_size={n} (full batch) or smaller."
+        )
+    if batch_size % n_devices:
+        raise DataError(
+            f"Expected batch_size to be a multiple of the number of devices ({n_devices}) to "
+            f"split it evenly, got batch_size={batch_size}. Use e.g. "
+            f"batch_size={max(n_devices, batch_size - batch_size % n_devices)}."
+        )
+
+
+# --- the step ----------------------------------------------------------------------------------
+
+
+def _forward(model: Para, params: Any, xb: Any, key: jax.Array | None) -> Any:
+    # vmap of the per-example arrow (shape checks happen at trace time, free under jit)
+    return model.apply_batch(params, xb, key=key if model.stochastic else None)
+
+
+def _step_fn(
+    model: Para,
+    loss: Loss,
+    opt: optax.GradientTransformation,
+    metric: Loss | None = None,
+    axis: str | None = None,
+) -> Callable[..., Any]:
+    """(params, opt_state, xb, yb, key) -> (params, opt_state, loss, metric)."""
+
+    def objective(params: Any, xb: Any, yb: Any, key: Any) -> tuple[jax.Array, Any]:
+        pred = _forward(model, params, xb, key)
+        return _mean_loss(loss, pred, yb), pred
+
+    def step(params: Any, opt_state: Any, xb: Any, yb: Any, key: Any) -> tuple[Any, ...]:
+        (value, pred), grads = jax.value_and_grad(objective, has_aux=True)(params, xb, yb, key)
+        m = jnp.zeros(()) if metric is None else _mean_loss(metric, pred, yb)
+        if axis is not None:  # data parallel: all-reduce the mean gradient, loss and metric
+            grads, value, m = jax.lax.pmean((grads, value, m), axis)
+        updates, opt_state = opt.update(grads, opt_state, params)
+        return optax.apply_updates(params, updates), opt_state, value, m
+
+    return step
+
+
+def train_step(model: Para, *, loss: str | Loss, optimizer: Any) -> Callable[..., Any]:
+    r"""The jitted step ``(params, opt_state, x, y[, key]) -> (params, opt_state, loss)``.
+
+    One ``jax.jit`` over forward (``vmap`` of the per-example arrow), the mean loss
+    :math:`\tfrac1B \sum_i e(f(p, x_i), y_i)`, ``jax.value_and_grad`` and the optax update:
+    the same code as hand-written JAX (see ``benchmarks/``).
+
+    >>> import optax
+    >>> from catlearn.core.types import Euclid
+    >>> model = Para.linear(Euclid(2), Euclid(1), name="fc")
+    >>> opt = optax.sgd(0.1)
+    >>> step = train_step(model, loss="mse", optimizer=opt)
+    >>> params = model.init(jax.random.key(0))
+    >>> params, state, value = step(params, opt.init(params), jnp.ones((4, 2)), jnp.zeros((4, 1)))
+    >>> value.shape
+    ()
+    """
+    inner = _step_fn(model, _resolve_loss(loss), _resolve_optimizer(optimizer))
+
+    @jax.jit
+    def step(params: Any, opt_state: Any, x: Any, y: Any, key: Any = None) -> tuple[Any, ...]:
+        params, opt_state, value, _ = inner(params, opt_state, x, y, key)
+        return params, opt_state, value
+
+    return step
+
+
+# --- fit ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class FitResult:
+    """What :func:`fit` returns: final parameters, optimiser state and per-epoch history.
+
+    ``history`` maps ``"loss"`` (mean training loss of each epoch) and, when asked for,
+    ``"metric"``, ``"val_loss"``, ``"val_metric"`` to lists of floats, one per epoch.
+
+    >>> FitResult({}, (), {"loss": [0.5]}).history["loss"]
+    [0.5]
+    """
+
+    params: Any
+    opt_state: Any
+    history: dict[str, list[float]] = field(default_factory=dict)
+    step_losses: np.ndarray | None = None
+    """Every step's loss, shape ``(epochs, steps_per_epoch)``."""
+
+
+@lru_cache(maxsize=32)
+def _epochs_fn(
+    model: Para,
+    loss: Loss,
+    opt: optax.GradientTransformation,
+    metric: Loss | None,
+    n: int,
+    batch: int,
+    guard: bool,
+    mesh: Mesh | None,
+) -> Callable[..., Any]:
+    steps = n // batch
+    n_dev = 1 if mesh is None else mesh.shape[DATA_AXIS]
+    local = batch // n_dev
+    step = _step_fn(model, loss, opt, metric, None if mesh is None else DATA_AXIS)
+
+    def run(
+        params: Any, opt_state: Any, ok: Any, keys: Any, X: Any, y: Any, Xv: Any, yv: Any
+    ) -> tuple[Any, ...]:
+        def one_epoch(carry: Any, ekey: Any) -> tuple[Any, Any]:
+            pkey, skey = jax.random.split(ekey)
+            perm = jax.random.permutation(pkey, n)[: steps * batch].reshape(steps, batch)
+            if mesh is not None:  # this device's shard of every minibatch
+                d = jax.lax.axis_index(DATA_AXIS)
+                perm = jax.lax.dynamic_slice_in_dim(perm, d * local, local, axis=1)
+                skey = jax.random.fold_in(skey, d)
+            step_keys = jax.random.split(skey, steps)
+
+            def one_step(carry: Any, inp: Any) -> tuple[Any, Any]:
+                params, opt_state, ok = carry
+                idx, k = inp
+                xb = jax.tree_util.tree_map(lambda a: a[idx], X)
+                yb = jax.tree_util.tree_map(lambda a: a[idx], y)
+                new_p, new_s, value, m = step(params, opt_state, xb, yb, k)
+                if guard:  # freeze at the last finite state once the loss is NaN/inf
+                    ok = ok & jnp.isfinite(value)
+                    new_p, new_s = jax.tree_util.tree_map(
+                        lambda a, b: jnp.where(ok, a, b), (new_p, new_s), (params, opt_state)
+                    )
+                return (new_p, new_s, ok), (value, m)
+
+            carry, (losses, ms) = jax.lax.scan(one_step, carry, (perm, step_keys))
+            if Xv is None:
+                val = (jnp.zeros(()), jnp.zeros(()))
+            else:
+                pred = _forward(model, carry[0], Xv, skey)
+                val = (
+                    _mean_loss(loss, pred, yv),
+                    jnp.zeros(()) if metric is None else _mean_loss(metric, pred, yv),
+                )
+            return carry, (losses, ms, val)
+
+        (params, opt_state, ok), out = jax.lax.scan(one_epoch, (params, opt_state, ok), keys)
+        return params, opt_state, ok, out
+
+    if mesh is not None:
+        run = jax.shard_map(run, mesh=mesh, in_specs=P(), out_specs=P(), check_vma=False)
+    return jax.jit(run)
+
+
+def fit(
+    model: Para,
+    params: Any,
+    data: tuple[Any, Any],
+    *,
+    loss: str | Loss,
+    optimizer: Any,
+    epochs: int = 1,
+    batch_size: int = 32,
+    key: jax.Array,
+    opt_state: Any = None,
+    metric: str | Loss | None = None,
+    validation: tuple[Any, Any] | None = None,
+    progress: bool = True,
+    allow_nonfinite: bool = False,
+    epochs_per_call: int = 1,
+    devices: int | Sequence[Any] | None = None,
+    mesh: Mesh | None = None,
+) -> FitResult:
+    r"""Train ``model`` on ``data = (X, y)`` by minibatch gradient descent.
+
+    Each step is :math:`p \leftarrow \mathrm{opt}(p, \nabla_p \tfrac1B \sum_{i \in
+    \mathrm{batch}} e(f(p, x_i), y_i))` (the learner :math:`L_{\varepsilon,e}(f)` of
+    *Backprop as Functor*, with any optimiser). Every epoch draws a fresh permutation from
+    ``key`` and runs ``len(X) // batch_size`` steps in one ``jax.lax.scan`` (the remainder
+    of an epoch is skipped; it is in other epochs' batches). ``epochs_per_call`` epochs are
+    fused into one jitted call (``epochs_per_call=epochs``: the whole fit is one call).
+
+    Parameters
+    ----------
+    model, params:
+        A Para arrow acting on one example, and its parameters (``model.init(key)``).
+    data:
+        ``(X, y)``: X of shape ``(n, *model.dom)`` (a tuple for several input wires), y the
+        targets: integer labels ``0..k-1`` or an array shaped like the output.
+    loss:
+        A name in :data:`LOSSES` or a callable ``loss(pred, target)`` on a batch returning
+        per-example losses or their mean.
+    optimizer:
+        An ``optax.GradientTransformation``, or a catlearn optimiser with ``.to_optax()``.
+    key:
+        PRNG key for shuffling (and for stochastic boxes such as dropout).
+    opt_state:
+        Optimiser state to resume from (e.g. from :func:`catlearn.training.checkpoint.load`).
+    metric:
+        ``"accuracy"``, a loss name or a callable; averaged per epoch (and on ``validation``).
+    progress:
+        Show a tqdm bar with the epoch's loss (and metric).
+    allow_nonfinite:
+        Keep going when the loss becomes NaN/inf (otherwise :class:`NonFiniteError` names the
+        epoch and step; its ``.result`` holds the last finite parameters).
+    devices, mesh:
+        Data-parallel training: the batch is split across these devices
+        (see :mod:`catlearn.training.sharding`; ``batch_size`` must be a multiple of their number).
+
+    Examples
+    --------
+    >>> import optax
+    >>> from catlearn.core.types import Euclid
+    >>> model = Para.linear(Euclid(4), Euclid(3), name="fc")
+    >>> X = jax.random.normal(jax.random.key(0), (30, 4)); y = jnp.argmax(X[:, :3], axis=1)
+    >>> r = fit(model, model.init(jax.random.key(1)), (X, y), loss="softmax_cross_entropy",
+    ...         optimizer=optax.adam(0.05), epochs=30, batch_size=10, key=jax.random.key(2),
+    ...         metric="accuracy", progress=False)
+    >>> len(r.history["loss"]), bool(r.history["metric"][-1] > 0.8)
+    (30, True)
+    """
+    if not isinstance(model, Para):
+        raise TypeError(f"Expected a catlearn Para arrow as the model, got {model!r}.")
+    if not isinstance(epochs, int | np.integer) or epochs < 0:
+        raise HyperparameterError(f"Expected a non-negative integer epochs, got {epochs!r}.")
+    if not isinstance(epochs_per_call, int | np.integer) or epochs_per_call < 1:
+        raise HyperparameterError(
+            f"Expected a positive integer epochs_per_call, got {epochs_per_call!r}."
+        )
+    if not isinstance(data, tuple | list) or len(data) != 2:
+        raise DataError("Expected data=(X, y), a pair of inputs and targets.")
+    model.check_params(params)
+    loss_fn, metric_fn = _resolve_loss(loss), _resolve_metric(metric)
+    opt = _resolve_optimizer(optimizer)
+    X = _check_inputs(model, data[0], "training")
+    n = _leading(X)
+    if mesh is not None or devices is not None:
+        mesh = data_mesh(mesh if mesh is not None else devices)
+    _check_batch(n, batch_size, 1 if mesh is None else mesh.shape[DATA_AXIS])
+    y = _check_targets(model, data[1], loss, n, "training")
+    Xv = yv = None
+    if validation is not None:
+        Xv = _check_inputs(model, validation[0], "validation")
+        if _leading(Xv) == 0:
+            raise DataError("Expected a non-empty validation set, got 0 examples.")
+        yv = _check_targets(model, validation[1], loss, _leading(Xv), "validation")
+    if opt_state is None:
+        opt_state = opt.init(params)
+    ok = jnp.array(True)
+    if mesh is not None:
+        params, opt_state, ok, X, y, Xv, yv = replicate((params, opt_state, ok, X, y, Xv, yv), mesh)
+
+    run = _epochs_fn(model, loss_fn, opt, metric_fn, n, int(batch_size), not allow_nonfinite, mesh)
+    epoch_keys = jax.random.split(key, max(epochs, 1))
+    history: dict[str, list[float]] = {"loss": []}
+    if metric_fn is not None:
+        history["metric"] = []
+    if Xv is not None:
+        history["val_loss"] = []
+        if metric_fn is not None:
+            history["val_metric"] = []
+    all_losses = []
+    from tqdm import tqdm  # plain text bar: no ipywidgets needed in notebooks
+
+    with tqdm(total=epochs, disable=not progress, unit="epoch", desc="fit") as bar:
+        for start in range(0, epochs, int(epochs_per_call)):
+            stop = min(start + int(epochs_per_call), epochs)
+            params, opt_state, ok, (losses, ms, (vl, vm)) = run(
+                params, opt_state, ok, epoch_keys[start:stop], X, y, Xv, yv
+            )
+            losses = np.asarray(losses)
+            all_losses.append(losses)
+            if not allow_nonfinite and not np.all(np.isfinite(losses)):
+                e, s = np.argwhere(~np.isfinite(losses))[0]
+                err = NonFiniteError(
+                    f"The training loss became {losses[e, s]} at epoch {start + e + 1}, step "
+                    f"{s + 1} (of {losses.shape[1]} per epoch). Expected finite losses: lower "
+                    "the learning rate, check the data for NaN/inf, or pass "
+                    "allow_nonfinite=True to keep training. The parameters of the last finite "
+                    "step are in this error's .result."
+                )
+                err.result = FitResult(params, opt_state, history, np.concatenate(all_losses))
+                raise err
+            for i in range(stop - start):
+                history["loss"].append(float(np.mean(losses[i])))
+                post = {"loss": f"{history['loss'][-1]:.4g}"}
+                if metric_fn is not None:
+                    history["metric"].append(float(np.mean(np.asarray(ms[i]))))
+                    post["metric"] = f"{history['metric'][-1]:.4g}"
+                if Xv is not None:
+                    history["val_loss"].append(float(vl[i]))
+                    post["val_loss"] = f"{history['val_loss'][-1]:.4g}"
+                    if metric_fn is not None:
+                        history["val_metric"].append(float(vm[i]))
+                        post["val_metric"] = f"{history['val_metric'][-1]:.4g}"
+            bar.set_postfix(post, refresh=False)
+            bar.update(stop - start)
+    step_losses = np.concatenate(all_losses) if all_losses else np.zeros((0, n // batch_size))
+    return FitResult(params, opt_state, history, step_losses)
+
+
+# --- evaluation --------------------------------------------------------------------------------
+
+
+@partial(jax.jit, static_argnums=(0,))
+def _predict_jit(model: Para, params: Any, X: Any, key: Any) -> Any:
+    return _forward(model, params, X, key)
+
+
+def predict(model: Para, params: Any, X: Any, *, key: jax.Array | None = None) -> Any:
+    """The model's outputs on a batch ``X`` (``jax.vmap`` of the per-example arrow, jitted).
+
+    >>> from catlearn.core.types import Euclid
+    >>> model = Para.linear(Euclid(2), Euclid(3), name="fc")
+    >>> predict(model, model.init(jax.random.key(0)), jnp.ones((5, 2))).shape
+    (5, 3)
+    """
+    model.check_params(params)
+    X = _check_inputs(model, X, "prediction")
+    if model.stochastic and key is None:
+        key = jax.random.key(0)
+    return _predict_jit(model, params, X, key)
+
+
+def evaluate(
+    model: Para,
+    params: Any,
+    data: tuple[Any, Any],
+    *,
+    loss: str | Loss | None = None,
+    metric: str | Loss | None = "accuracy",
+    key: jax.Array | None = None,
+) -> dict[str, float]:
+    r"""Mean loss and metric of ``model`` on ``data = (X, y)``, e.g.
+    :math:`\tfrac1n \sum_i [\arg\max f(p, x_i) = y_i]` for ``metric="accuracy"``.
+
+    >>> from catlearn.core.types import Euclid
+    >>> model = Para.linear(Euclid(2), Euclid(2), name="fc")
+    >>> params = {"fc": {"W": jnp.eye(2), "b": jnp.zeros(2)}}
+    >>> evaluate(model, params, (jnp.eye(2), jnp.array([0, 1])), loss="softmax_cross_entropy")
+    {'loss': 0.31..., 'accuracy': 1.0}
+    """
+    if not isinstance(data, tuple | list) or len(data) != 2:
+        raise DataError("Expected data=(X, y), a pair of inputs and targets.")
+    X = _check_inputs(model, data[0], "evaluation")
+    n = _leading(X)
+    if n == 0:
+        raise DataError("Expected a non-empty data set to evaluate on, got 0 examples.")
+    check_as = loss if isinstance(loss, str) else None
+    if (
+        check_as is None
+        and metric == "accuracy"
+        and len(model.cod) == 1
+        and model.cod[0].shape[-1:] != (1,)
+    ):
+        check_as = "softmax_cross_entropy"  # integer labels: check their range
+    y = _check_targets(model, data[1], check_as, n, "evaluation")
+    pred = predict(model, params, X, key=key)
+    out: dict[str, float] = {}
+    if loss is not None:
+        out["loss"] = float(_mean_loss(_resolve_loss(loss), pred, y))
+    metric_fn = _resolve_metric(metric)
+    if metric_fn is not None:
+        out[metric if isinstance(metric, str) else "metric"] = float(_mean_loss(metric_fn, pred, y))
+    return out
+
+
+def accuracy(model: Para, params: Any, X: Any, y: Any) -> float:
+    r"""Fraction of examples whose arg-max output is the label:
+    :math:`\tfrac1n \sum_i [\arg\max_k f(p, x_i)_k = y_i]`.
+
+    >>> from catlearn.core.types import Euclid
+    >>> model = Para.linear(Euclid(2), Euclid(2), name="fc")
+    >>> params = {"fc": {"W": jnp.eye(2), "b": jnp.zeros(2)}}
+    >>> accuracy(model, params, jnp.eye(2), jnp.array([0, 0]))
+    0.5
+    """
+    return evaluate(model, params, (X, y), metric="accuracy")["accuracy"]
