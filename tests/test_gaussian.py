@@ -11,8 +11,8 @@ import scipy.stats
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.core.program import Instruction, Program
+from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.diagrams.diagram import Box, Merge
 from catlearn.errors import CovarianceError, NonFiniteError, ShapeError, TypeMismatch
 from catlearn.probability.gaussian import LinearGaussian as LG

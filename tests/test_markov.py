@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.core.program import Instruction, Program
+from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.diagrams.diagram import Box
 from catlearn.errors import NotStochasticError, ShapeError, SupportError, TypeMismatch
 from catlearn.probability.markov import Finite, Sampler

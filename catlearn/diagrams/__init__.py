@@ -4,9 +4,9 @@ A diagram is syntax; :func:`~catlearn.diagrams.compiler.compile` is the functor 
 into any semantics of :mod:`catlearn.core` (and, through ``from_program``, into kernels).
 """
 
-from catlearn.diagrams import nn as nn
 from catlearn.core.program import Instruction as Instruction
 from catlearn.core.program import Program as Program
+from catlearn.diagrams import nn as nn
 from catlearn.diagrams.compiler import compile as compile
 from catlearn.diagrams.compiler import to_program as to_program
 from catlearn.diagrams.diagram import Box as Box
