@@ -35,11 +35,22 @@ from collections.abc import Callable, Iterator, Sequence
 from itertools import islice
 from typing import Any, ClassVar, Self
 
+import jax
+
 from catlearn.core.program import Instruction, Program
 from catlearn.core.types import Atom, Ty
 from catlearn.errors import mismatch
 
-__all__ = ["Composable", "Groups", "Inline", "Tensor", "Then", "Wiring", "flatten"]
+__all__ = [
+    "BoxParams",
+    "Composable",
+    "Groups",
+    "Inline",
+    "Tensor",
+    "Then",
+    "Wiring",
+    "flatten",
+]
 
 
 # --- nodes -------------------------------------------------------------------------------------
@@ -270,6 +281,58 @@ class Groups:
 
 
 Groups.EMPTY = Groups(None, 0)
+
+
+# --- parameters carried by the boxes, one per box ----------------------------------------------
+
+
+@jax.tree_util.register_pytree_node_class
+class BoxParams:
+    """The parameters of a composite whose boxes carry their own (a pytree, e.g. a Sampler's
+    ``params``): entry ``i`` belongs to box ``i`` of the flat program (the boxes in order,
+    left to right). A prefix of a shared append-only list, so that a chain of ``>>`` adds
+    its boxes' parameters in O(1) amortised; a pytree with one child per box.
+
+    >>> BoxParams.concat([BoxParams([1], 1), BoxParams([2, 3], 2)])[2]
+    3
+    """
+
+    __slots__ = ("_log", "n")
+
+    def __init__(self, log: list[Any], n: int) -> None:
+        self._log, self.n = log, n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> Any:
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        return self._log[i]
+
+    def __iter__(self) -> Iterator[Any]:
+        return islice(self._log, self.n)
+
+    def __repr__(self) -> str:
+        return f"BoxParams({list(self)!r})"
+
+    def tree_flatten(self) -> tuple[tuple[Any, ...], None]:
+        return tuple(self), None
+
+    @classmethod
+    def tree_unflatten(cls, aux: None, children: Sequence[Any]) -> BoxParams:
+        return cls(list(children), len(children))
+
+    @staticmethod
+    def concat(views: Sequence[BoxParams]) -> BoxParams:
+        """The entries of ``views`` one after the other (extends the first's list in place
+        when nobody else has)."""
+        first = views[0]
+        free = first.n and len(first._log) == first.n
+        log = first._log if free else first._log[: first.n]
+        for v in views[1:]:
+            log.extend(v._log[: v.n])
+        return BoxParams(log, len(log))
 
 
 # --- the protocol ------------------------------------------------------------------------------
