@@ -31,7 +31,7 @@ Python tries the other operand's reflected operator and then raises ``TypeError`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import Any, ClassVar, Self
 
@@ -39,7 +39,7 @@ import jax
 
 from catlearn.core.program import Instruction, Program
 from catlearn.core.types import Atom, Ty
-from catlearn.errors import mismatch
+from catlearn.errors import DiagramError, TypeMismatch, mismatch
 
 __all__ = [
     "BoxParams",
@@ -394,6 +394,62 @@ class Composable:
             raise NotImplementedError
         return cls._wiring(a, a**n, list(range(len(a))) * n)
 
+    @classmethod
+    def from_program(
+        cls, program: Program, arrows: Mapping[Any, Any] | Callable[[Any], Any]
+    ) -> Self:
+        """ONE arrow running ``program`` with the arrow ``arrows[box]`` for each box: the
+        semantics of a diagram in this kind (:func:`catlearn.diagrams.compiler.compile` with
+        ``into=`` this class). Built in O(1) per instruction; flattened when first run.
+
+        For kinds whose copies are not mere wiring (lenses, learners: the backward pass must
+        sum the copies), every slot must be read exactly once: write copies and discards as
+        boxes (e.g. ``Lens.copy``).
+
+        >>> import numpy as np
+        >>> from catlearn.core.lens import Lens
+        >>> from catlearn.core.types import Euclid
+        >>> from catlearn.diagrams.diagram import Box
+        >>> from catlearn.diagrams.compiler import to_program
+        >>> f = Box("f", Euclid(1), Euclid(1))
+        >>> double = Lens(lambda a: 2 * a, lambda a, b: 2 * b, Euclid(1), Euclid(1))
+        >>> Lens.from_program(to_program(f >> f), {f: double}).put(np.ones(1), np.ones(1))
+        array([4.])
+        """
+        look = arrows.__getitem__ if isinstance(arrows, Mapping) else arrows
+        arrow = cls._arrow
+        parts: dict[int, Any] = {}
+        for ins in program.instructions:
+            a = look(ins.box)
+            if not isinstance(a, arrow):
+                raise TypeMismatch(
+                    f"Expected a {arrow.__name__} for the box {ins.box!r}, got {a!r}."
+                )
+            if a.dom != ins.box.dom or a.cod != ins.box.cod:
+                raise TypeMismatch(
+                    f"The arrow given for the box {ins.box!r} goes from {a.dom} to {a.cod}, "
+                    f"but the box goes from {ins.box.dom} to {ins.box.cod}. Expected the same "
+                    "types; fix the arrow or the box."
+                )
+            parts[id(a)] = a
+        if not cls._copy_is_wiring:
+            reads = [0] * len(program.slot_types)
+            for ins in program.instructions:
+                for s in ins.ins:
+                    reads[s] += 1
+            for s in program.outputs:
+                reads[s] += 1
+            bad = [s for s, n in enumerate(reads) if n != 1]
+            if bad:
+                raise DiagramError(
+                    f"Expected every wire of the program to be read exactly once for "
+                    f"{arrow.__name__} (its backward pass cannot sum copies), but the wire "
+                    f"%{bad[0]} is read {reads[bad[0]]} times. Write copies and discards as "
+                    f"boxes with their {arrow.__name__} arrows (e.g. {arrow.__name__}.copy)."
+                )
+        node = Inline(program, look)
+        return arrow._composite(node, program.dom, program.cod, list(parts.values()))
+
     # --- composition ---------------------------------------------------------------------
     def then(self, *others: Self) -> Self:
         """Sequential composition ``self >> others[0] >> ...``, with checked types; one node
@@ -445,16 +501,19 @@ class Composable:
     def __rshift__(self, other: Self) -> Self:
         if not isinstance(other, self._arrow):
             return NotImplemented
-        return self.then(other)
+        # through the class: an equinox kind would wrap ``self.then`` in a new pytree
+        # (flattening ``self``, O(size)) on every access
+        return type(self).then(self, other)
 
     def __matmul__(self, other: Self | Ty) -> Self:
         if isinstance(other, Ty):
             other = self._arrow.id(other)
         if not isinstance(other, self._arrow):
             return NotImplemented
-        return self.tensor(other)
+        return type(self).tensor(self, other)
 
     def __rmatmul__(self, other: Ty) -> Self:
         if not isinstance(other, Ty):
             return NotImplemented
-        return self._arrow.id(other).tensor(self)
+        left = self._arrow.id(other)
+        return type(left).tensor(left, self)

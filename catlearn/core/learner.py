@@ -213,7 +213,7 @@ class Learner(Composable):
 
     # --- running ---------------------------------------------------------------------------
     def _proto(self) -> Para:
-        return Para._make(self.dom, self.cod, self.spec, self._owners, lambda p, x, k: x, False)
+        return Para._with_groups(self.dom, self.cod, self._groups)
 
     def init(self, key: jax.Array) -> Params:
         """Fresh parameters from the spec (named groups, as :meth:`catlearn.core.para.Para.init`).

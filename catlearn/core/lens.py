@@ -528,7 +528,7 @@ class ParaLens(Composable):
         self._proto().check_params(params)
 
     def _proto(self) -> Para:
-        return Para._make(self.dom, self.cod, self.spec, self._owners, lambda p, x, k: x, False)
+        return Para._with_groups(self.dom, self.cod, self._groups)
 
     def get(self, params: Params, a: Any) -> Any:
         """The forward pass ``get(p, a)`` (parameters and input are checked)."""

@@ -277,6 +277,14 @@ class Para(Composable):
         return self
 
     @classmethod
+    def _with_groups(cls, dom: Ty, cod: Ty, groups: Groups) -> Para:
+        """The identity-like box carrying ``groups`` (to init and check the parameters of a
+        lens or learner with the same groups)."""
+        self = object.__new__(cls)
+        self._init(dom, cod, groups, None, lambda p, x, k: x, False)
+        return self
+
+    @classmethod
     def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> Para:
         groups = Groups.union(parts, share=True, on_clash=_clash)
         self = object.__new__(cls)

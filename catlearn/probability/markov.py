@@ -529,7 +529,8 @@ class Sampler(Composable, eqx.Module):
 
     ``sample_fn(key, x)`` draws from :math:`f(- \mid x)` (``x = ()`` for states) and
     ``log_prob_fn(y, x)``, if given, is :math:`\log f(y \mid x)`. Composition splits the key
-    (:math:`(f \gg g)(k, x) = g(k_2, f(k_1, x))`: each box of a composite gets its own key);
+    (:math:`(f \gg g)(k, x) = g(k_2, f(k_1, x))`: each random box of a composite gets its
+    own key);
     the composite's density is unknown (None) unless every factor but the last is
     deterministic. Composites are flat programs of their boxes (``>>`` is O(1) per
     arrow, any length): their ``params`` are a :class:`~catlearn.core._category.BoxParams`,
@@ -589,8 +590,18 @@ class Sampler(Composable, eqx.Module):
             lp = _Density(run) if all(p.deterministic for p in parts[:-1]) else None
         elif type(node) is Tensor and all(p.log_prob_fn is not None for p in parts):
             lp = _Density(run)
-        det = all(p.deterministic for p in parts)
-        return cls(run, dom, cod, log_prob_fn=lp, params=params, deterministic=det, _node=node)
+        self = object.__new__(cls)  # as jax's unflatten does: no __init__ checks per arrow
+        for k, v in (
+            ("params", params),
+            ("sample_fn", run),
+            ("log_prob_fn", lp),
+            ("dom", dom),
+            ("cod", cod),
+            ("deterministic", all(p.deterministic for p in parts)),
+            ("_node", node),
+        ):
+            object.__setattr__(self, k, v)
+        return self
 
     def __repr__(self) -> str:
         return f"Sampler({self.dom} -> {self.cod})"
@@ -674,18 +685,28 @@ class _Run:
     """``sample_fn(params, key, x)`` of a composite Sampler: its flat program, each box drawing
     with its own key and its own entry of the :class:`BoxParams`."""
 
-    __slots__ = ("_node", "cod", "dom")
+    __slots__ = ("_keyed", "_node", "cod", "dom")
 
     def __init__(self, node: Node, dom: Ty, cod: Ty) -> None:
-        self._node, self.dom, self.cod = node, dom, cod
+        self._node, self.dom, self.cod, self._keyed = node, dom, cod, None
+
+    def _stochastic(self, prog: Any) -> dict[int, int]:
+        """Box index -> key index, for the boxes not declared deterministic (those draw
+        with their own key; a deterministic box ignores its key and gets the one passed)."""
+        if self._keyed is None:
+            boxes = [i for i, ins in enumerate(prog.instructions) if not ins.box.deterministic]
+            self._keyed = {i: j for j, i in enumerate(boxes)}
+        return self._keyed
 
     def __call__(self, p: Any, k: Any, x: Any) -> Any:
         prog = flatten(self)
-        keys = jax.random.split(k, len(prog)) if len(prog) else None
+        which = self._stochastic(prog)
+        keys = jax.random.split(k, len(which)) if which else None
 
         def apply(i: int, box: Any, xs: list[Any]) -> Any:
-            y = box.sample_fn(p[i], keys[i], box.dom.join(xs))  # type: ignore[index]
-            return box.cod.split(y)
+            j = which.get(i)
+            sub = k if j is None else keys[j]  # type: ignore[index]
+            return box.cod.split(box.sample_fn(p[i], sub, box.dom.join(xs)))
 
         env = evaluate(prog, self.dom.split(x), apply)
         return self.cod.join([env[s] for s in prog.outputs])
