@@ -151,7 +151,8 @@ def test_sampler_20k():
     c = compile(diagram, ar, into=Sampler)
     same_program(a, b, c)
     np.testing.assert_array_equal(a.sample(jax.random.key(0), x=np.zeros(1)), [float(N)])
-    assert a.is_deterministic() and len(a.params) == len(b.params) == N
+    assert a.is_deterministic() and len(a.params) == len(b.params) == len(c.params) == N
+    np.testing.assert_array_equal(c.sample(jax.random.key(0), x=np.zeros(1)), [float(N)])
 
 
 def test_circuit_20k():

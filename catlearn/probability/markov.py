@@ -39,7 +39,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from catlearn.core._category import BoxParams, Composable, Node, Tensor, Then, flatten
+from catlearn.core._category import BoxParams, Composable, Inline, Node, Tensor, Then, flatten
 from catlearn.core.program import evaluate
 from catlearn.core.types import Fin, Ty
 from catlearn.errors import NotStochasticError, SupportError, TypeMismatch, mismatch
@@ -582,7 +582,11 @@ class Sampler(Composable, eqx.Module):
 
     @classmethod
     def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> Sampler:
-        views = [p.params if p._node is not None else BoxParams([p.params], 1) for p in parts]
+        if type(node) is Inline:  # one entry per box of the program, in order
+            boxes = [node.arrow_of(i.box) for i in node.program.instructions]
+        else:
+            boxes = list(parts)
+        views = [p.params if p._node is not None else BoxParams([p.params], 1) for p in boxes]
         params = BoxParams.concat(views) if views else BoxParams([], 0)
         run = _Run(node, dom, cod)
         lp = None
