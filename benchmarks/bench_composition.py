@@ -239,10 +239,10 @@ def markdown(res: dict[str, Any]) -> str:
         "",
         f"Build time per arrow (µs) for n = {', '.join(f'{n:,}' for n in ns)} one-wire arrows, "
         f"the first evaluation of the `>>` chain (s), the per-arrow ratio {hi:,} / {lo:,} "
-        "(flat is ~1, goal <= 2), and whether the chain's value equals the compiled diagram "
-        f"of the same boxes (checked at n = {lo:,}). Best of {res['repeats']} builds "
-        "(one at 100,000), "
-        "garbage collector paused while timing.",
+        "(flat is ~1, goal <= 2), and the largest difference between the chain's value and "
+        f"the compiled diagram of the same boxes (at n = {lo:,}; 0 means equal). Build "
+        f"times are CPU time of the process, best of {res['repeats']} builds (one at "
+        "100,000), garbage collector paused; the JSON also has wall times.",
         "",
         "| kind | n | `>>` µs/arrow | `then` µs/arrow | first eval (s) | "
         f"`>>` ratio {hi:,}/{lo:,} | `then` ratio | vs compiled |",
@@ -278,7 +278,12 @@ def markdown(res: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="n up to 1e4, one repeat")
-    parser.add_argument("--only", default="", help="comma-separated kinds (default: all)")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated kinds (default: all); their rows replace the same kinds' rows "
+        "of the last run with the same n",
+    )
     args = parser.parse_args(argv)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 1000))  # the default: no help given
     ns = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
@@ -287,6 +292,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     rows = []
     for name in kinds:
         rows += measure(name, ns, repeats)
+    path = RESULTS / "composition.json"
+    if args.only and path.exists():  # keep the other kinds' rows of a run with the same ns
+        old = json.loads(path.read_text())
+        if old.get("ns") == ns and old.get("quick") == args.quick:
+            rows = [r for r in old["rows"] if r["kind"] not in kinds] + rows
+            rows.sort(key=lambda r: (list(KINDS).index(r["kind"]), r["n"]))
     res = {
         "ns": ns,
         "repeats": repeats,
@@ -297,7 +308,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "python": platform.python_version(),
     }
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "composition.json").write_text(json.dumps(res, indent=2) + "\n")
+    path.write_text(json.dumps(res, indent=2) + "\n")
     md = markdown(res)
     (RESULTS / "composition.md").write_text(md)
     print(md)

@@ -4,8 +4,10 @@ A :class:`Program` is straight-line code over numbered wire **slots**: a tuple o
 :class:`Instruction` s in topological order, each applying a box to some slots and writing
 fresh ones. Copy, discard and swap are not instructions but wiring (a slot read twice, never
 read, or read in another order). Diagrams are walked into programs by
-:func:`catlearn.diagrams.compiler.to_program`; semantics read programs through
-``from_program(program, arrows)``.
+:func:`catlearn.diagrams.compiler.to_program`, and arrows composed directly (``f >> g``,
+``f @ g``) by :func:`catlearn.core._category.flatten`; semantics read programs through
+``from_program(program, arrows)``. Every kind runs its programs with the same two loops:
+:func:`evaluate` (forwards) and :func:`sweep` (backwards, for lenses and learners).
 """
 
 from __future__ import annotations
