@@ -73,7 +73,7 @@ def load(dataset: str) -> tuple[Any, Any, Any, Any]:
     """
     import numpy as np
 
-    from catlearn.errors import DataError
+    from catlearn.errors import ArgumentValueError, DataError
 
     try:
         from sklearn.datasets import load_digits, load_iris
@@ -90,7 +90,9 @@ def load(dataset: str) -> tuple[Any, Any, Any, Any]:
     elif dataset == "iris":
         X, y = load_iris(return_X_y=True)
     else:
-        raise ValueError(f"Expected dataset 'digits' or 'iris', got {dataset!r}.")
+        raise ArgumentValueError(
+            f"Expected dataset 'digits' or 'iris', got {dataset!r}; pick one of the two."
+        )
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
     if dataset == "iris":
         mu, sd = Xtr.mean(0), Xtr.std(0)

@@ -102,3 +102,28 @@ def mismatch(f: object, g: object, cod: object, dom: object) -> TypeMismatch:
 class DiagramError(CatlearnError, ValueError):
     """A diagram cannot be built or compiled as given (unhashable box spec, unknown wire type,
     a box with no arrow in the target semantics, an unsupported DisCoPy box)."""
+
+
+class ArgumentTypeError(CatlearnError, TypeError):
+    """An argument has the wrong Python type (e.g. a list where a ``Para`` arrow is expected)."""
+
+
+class ArgumentValueError(CatlearnError, ValueError):
+    """An argument has the right type but a value outside its domain (``Euclid(2.5)``,
+    ``Fin(0)``, an unknown name)."""
+
+
+class ImmutableError(CatlearnError, AttributeError):
+    """An attribute of an immutable catlearn object (types, arrows, lenses...) was assigned."""
+
+
+class UnsupportedError(CatlearnError, NotImplementedError):
+    """An operation that this object does not support (e.g. the density of a composite sampler)."""
+
+
+class UnknownBoxError(CatlearnError, KeyError):
+    """A box has no arrow in the target semantics (a lookup by name failed)."""
+
+
+class UnknownAttributeError(CatlearnError, AttributeError):
+    """A module or object has no attribute of that name."""

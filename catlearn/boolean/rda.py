@@ -42,6 +42,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import errors
 from catlearn.boolean._rda_gates import (
     U8,
     Gate,
@@ -62,7 +63,9 @@ __all__ = ["Circuit", "Gate", "boolean_arrows", "check_bits"]
 
 def _bool_ty(ty: Any, what: str) -> Ty:
     if not isinstance(ty, Ty):
-        raise TypeError(f"Expected a wire type made of Bool(n) atoms for {what}, got {ty!r}.")
+        raise errors.ArgumentTypeError(
+            f"Expected a wire type made of Bool(n) atoms for {what}, got {ty!r}; pass e.g. Bool(4)."
+        )
     bad = [a for a in ty if not isinstance(a, Bool)]
     if bad:
         raise TypeMismatch(
@@ -153,8 +156,8 @@ class Circuit(Composable):
     slot_types: tuple[Bool, ...]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        raise TypeError(
-            "Build circuits with Circuit.xor/and_/not_/const/linear/id/copy/swap and >>, @, "
+        raise errors.ArgumentTypeError(
+            "Circuit(...) is not a constructor. Build circuits with Circuit.xor/and_/not_/const/linear/id/copy/swap and >>, @, "
             "or with Circuit.from_program(program, arrows)."
         )
 
@@ -184,7 +187,9 @@ class Circuit(Composable):
         return self
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("Circuits are immutable.")
+        raise errors.ImmutableError(
+            f"Circuits are immutable: cannot set {name!r}; build a new one instead."
+        )
 
     def __repr__(self) -> str:
         names = [g.name for g, _, _ in self.instructions[:6]]
@@ -331,7 +336,9 @@ class Circuit(Composable):
         cur, ys = self, b.inline(self, xs)
         for other in others:
             if not isinstance(other, Circuit):
-                raise TypeError(f"Expected a Circuit after >>, got {other!r}.")
+                raise errors.ArgumentTypeError(
+                    f"Expected a Circuit after >>, got {other!r}; compose circuits with circuits."
+                )
             if cur.cod != other.dom:
                 raise mismatch(cur, other, cur.cod, other.dom)
             ys, cur = b.inline(other, ys), other
@@ -392,7 +399,9 @@ class Circuit(Composable):
                         "map every box of the diagram to a Circuit; add it to the mapping."
                     ) from None
             if not isinstance(arrow, Circuit):
-                raise TypeError(f"Expected a Circuit for the box {box!r}, got {arrow!r}.")
+                raise errors.ArgumentTypeError(
+                    f"Expected a Circuit for the box {box!r}, got {arrow!r}; map every box to a Circuit."
+                )
             box_dom, box_cod = Ty(*box.dom), Ty(*box.cod)
             if arrow.dom != box_dom or arrow.cod != box_cod:
                 raise TypeMismatch(
@@ -530,7 +539,9 @@ def boolean_arrows(box: Any) -> Circuit:
     """
     make = _NAMED.get(getattr(box, "name", None))  # type: ignore[arg-type]
     if make is None:
-        raise KeyError(box)
+        raise errors.UnknownBoxError(
+            f"Expected a box named one of {sorted(_NAMED)}, got {box!r}; pass it in the arrows mapping."
+        )
     cod = _bool_ty(Ty(*box.cod), f"the codomain of the box {box!r}")
     return make(cod[0].size)  # type: ignore[attr-defined]
 

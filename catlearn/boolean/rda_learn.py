@@ -39,6 +39,7 @@ import jax.numpy as jnp
 import numpy as np
 from tqdm import tqdm
 
+from catlearn import errors
 from catlearn.boolean.rda import Circuit, _Builder, _check_value
 from catlearn.boolean.rdc import ReverseDerivativeCategory
 from catlearn.core.types import Bool
@@ -170,8 +171,8 @@ def affine_layer(a: int, b: int) -> Circuit:
 
 def _model_types(model: Any) -> tuple[int, int, int]:
     if not isinstance(model, Circuit):
-        raise TypeError(
-            f"Expected a Circuit model f : Bool(p) @ Bool(a) -> Bool(b), got {model!r}."
+        raise errors.ArgumentTypeError(
+            f"Expected a Circuit model f : Bool(p) @ Bool(a) -> Bool(b), got {model!r}; build one with Circuit.linear/xor/and_ and >>, @."
         )
     if len(model.dom) != 2 or len(model.cod) != 1:
         raise TypeMismatch(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Self
 
+from catlearn import errors
 from catlearn.core.types import Ty
 
 
@@ -48,13 +49,13 @@ class Composable:
     # --- hooks ---------------------------------------------------------------------------
     @classmethod
     def id(cls, ty: Ty) -> Self:  # pragma: no cover - every kind defines its own
-        raise NotImplementedError
+        raise errors.UnsupportedError(f"{cls.__name__} must define id(ty).")
 
     def _then2(self, other: Self) -> Self:  # pragma: no cover - every kind defines its own
-        raise NotImplementedError
+        raise errors.UnsupportedError(f"{type(self).__name__} must define _then2.")
 
     def _tensor2(self, other: Self) -> Self:  # pragma: no cover - every kind defines its own
-        raise NotImplementedError
+        raise errors.UnsupportedError(f"{type(self).__name__} must define _tensor2.")
 
     # --- composition ---------------------------------------------------------------------
     def then(self, *others: Self) -> Self:

@@ -48,6 +48,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from catlearn import errors
 from catlearn.core._category import Composable
 from catlearn.core.para import Para, Params, _Owner
 from catlearn.core.types import Ty
@@ -96,17 +97,21 @@ class Lens(Composable):
         name: str | None = None,
     ) -> None:
         if not isinstance(dom, Ty) or not isinstance(cod, Ty):
-            raise TypeError(
+            raise errors.ArgumentTypeError(
                 f"Expected wire types for dom and cod, got {dom!r} and {cod!r}. "
                 "Call Lens(get, put, Euclid(n), Euclid(m))."
             )
         if not callable(get) or not callable(put):
-            raise TypeError(f"Expected callables get and put, got {get!r} and {put!r}.")
+            raise errors.ArgumentTypeError(
+                f"Expected callables get and put, got {get!r} and {put!r}; pass two functions."
+            )
         for k, v in (("dom", dom), ("cod", cod), ("_get", get), ("_put", put), ("name", name)):
             object.__setattr__(self, k, v)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("Lenses are immutable.")
+        raise errors.ImmutableError(
+            f"Lenses are immutable: cannot set {name!r}; build a new one instead."
+        )
 
     def __repr__(self) -> str:
         label = f"{self.name}: " if self.name else ""
@@ -256,7 +261,9 @@ class Lens(Composable):
 
 def _lens_then(f: Lens, g: Lens) -> Lens:
     if not isinstance(g, Lens):
-        raise TypeError(f"Expected a Lens after >>, got {g!r}.")
+        raise errors.ArgumentTypeError(
+            f"Expected a Lens after >>, got {g!r}; compose lenses with lenses."
+        )
     if f.cod != g.dom:
         raise mismatch(f, g, f.cod, g.dom)
     fg, fp, gg, gp = f._get, f._put, g._get, g._put
@@ -407,7 +414,9 @@ class ParaLens(Composable):
         return self
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("Parametrised lenses are immutable.")
+        raise errors.ImmutableError(
+            f"Parametrised lenses are immutable: cannot set {name!r}; build a new one instead."
+        )
 
     def __repr__(self) -> str:
         return f"ParaLens({self.dom} -> {self.cod}; {', '.join(self.spec) or 'no parameters'})"
@@ -456,9 +465,14 @@ class ParaLens(Composable):
         ((2, 1), Array([1., 1.], dtype=float32))
         """
         if not isinstance(para, Para):
-            raise TypeError(f"Expected a Para arrow, got {para!r}.")
+            raise errors.ArgumentTypeError(
+                f"Expected a Para arrow, got {para!r}; build one with Para(...)."
+            )
         if para.stochastic:
-            raise TypeError(f"{para!r} is stochastic; its reverse derivative needs a fixed key.")
+            raise errors.ArgumentTypeError(
+                f"Expected a deterministic Para arrow, got the stochastic {para!r}; fix its key "
+                "with para.reparam(...) first."
+            )
         names = tuple(para.spec)
         call = para._call
 
@@ -551,7 +565,9 @@ def disjoint_groups(f: Any, g: Any, what: str) -> tuple[dict[str, Any], dict[str
 
 def _plens_then(f: ParaLens, g: ParaLens) -> ParaLens:
     if not isinstance(g, ParaLens):
-        raise TypeError(f"Expected a ParaLens after >>, got {g!r}.")
+        raise errors.ArgumentTypeError(
+            f"Expected a ParaLens after >>, got {g!r}; lift it with ParaLens.from_para."
+        )
     if f.cod != g.dom:
         raise mismatch(f, g, f.cod, g.dom)
     spec, owners = disjoint_groups(f, g, "parametrised lenses")

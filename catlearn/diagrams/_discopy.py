@@ -22,6 +22,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from catlearn import errors
 from catlearn.core.types import Atom, Ty
 from catlearn.errors import DiagramError
 
@@ -36,7 +37,7 @@ def __getattr__(name: str) -> Any:
         return importlib.import_module("discopy.markov")
     if name in {"cat", "monoidal", "symmetric", "drawing", "python"}:
         return importlib.import_module(f"discopy.{name}")
-    raise AttributeError(name)
+    raise errors.UnknownAttributeError(f"module 'discopy' proxy has no attribute {name!r}")
 
 
 def to_discopy_ty(ty: Ty) -> Any:

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from catlearn import errors
 from catlearn.diagrams.diagram import Diagram, draw
 
 __all__ = ["draw_diagram", "plot_history"]
@@ -60,7 +61,10 @@ def plot_history(
     if not isinstance(history, Mapping):
         history = getattr(history, "history", history)
     if not isinstance(history, Mapping) or not history:
-        raise ValueError(f"Expected a history dict of lists (name -> values), got {history!r}.")
+        raise errors.ArgumentValueError(
+            f"Expected a history dict of lists (name -> values), got {history!r}; pass "
+            "fit(...).history."
+        )
     keys = list(keys) if keys is not None else [k for k, v in history.items() if len(v)]
     import matplotlib.pyplot as plt
 

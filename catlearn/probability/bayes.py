@@ -44,6 +44,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import errors
 from catlearn.core.types import Ty
 from catlearn.errors import (
     HyperparameterError,
@@ -217,7 +218,7 @@ def _observations(joint: Any, observation: Any, names: Sequence[str] | None) -> 
     if names is not None and len(names) != n:
         raise ShapeError(f"Expected {n} wire names for {joint!r}, got {len(names)}: {names}.")
     if not isinstance(observation, Mapping):
-        raise TypeError(
+        raise errors.ArgumentTypeError(
             f"Expected the observation as a mapping {{wire: value}} (wire an index or a name), "
             f"got {type(observation).__name__} instead, e.g. condition(joint, {{1: 0}})."
         )
@@ -323,7 +324,7 @@ def _pearl_gaussian(prior: Any, kernel: Any, likelihood: Any) -> Any:
         and len(likelihood) == 2
         and _is_gaussian(likelihood[0])
     ):
-        raise TypeError(
+        raise errors.ArgumentTypeError(
             "Expected the virtual evidence for a LinearGaussian kernel as a pair (channel, z): "
             "a LinearGaussian channel from the kernel's codomain and a reading z of its output, "
             f"got {type(likelihood).__name__} instead."
@@ -502,7 +503,7 @@ class BayesLens:
         composable: bool = True,
     ):
         if not callable(backward):
-            raise TypeError(
+            raise errors.ArgumentTypeError(
                 f"Expected backward to be a function prior -> inverse kernel, got "
                 f"{type(backward).__name__}; e.g. BayesLens(f, lambda prior: invert(f, prior))."
             )
@@ -512,7 +513,9 @@ class BayesLens:
         object.__setattr__(self, "composable", composable)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("BayesLens is immutable.")
+        raise errors.ImmutableError(
+            f"BayesLens is immutable: cannot set {name!r}; build a new one instead."
+        )
 
     def __repr__(self) -> str:
         return f"BayesLens({self.name}: {self.forward!r})"

@@ -41,6 +41,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import errors
 from catlearn.errors import DataError, NonFiniteError, NotStochasticError, ShapeError, SupportError
 
 __all__ = [
@@ -248,7 +249,7 @@ class HMMViterbi(NamedTuple):
 
 def _check_obs(hmm: HMM, obs: Any) -> jax.Array:
     if not isinstance(hmm, HMM):
-        raise TypeError(
+        raise errors.ArgumentTypeError(
             f"Expected an HMM as first argument, got {type(hmm).__name__} instead; "
             f"build one with HMM(initial, transition, emission)."
         )

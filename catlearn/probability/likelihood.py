@@ -36,6 +36,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from catlearn import errors
 from catlearn.core.learner import Learner, gradient_learner
 from catlearn.core.losses import ErrorFn, squared_error
 from catlearn.core.para import Para, Params
@@ -151,16 +152,23 @@ class StochasticMap:
         name: str = "nll",
     ) -> None:
         if not isinstance(para, Para):
-            raise TypeError(f"Expected a Para arrow for the distribution parameters, got {para!r}.")
+            raise errors.ArgumentTypeError(
+                f"Expected a Para arrow for the distribution parameters, got {para!r}; "
+                "build one with Para(...) or an nn layer."
+            )
         if para.stochastic:
-            raise TypeError(
+            raise errors.ArgumentTypeError(
                 f"Expected a deterministic Para arrow X -> Θ (the randomness lives in log_prob), "
                 f"got the stochastic {para!r}."
             )
         if not isinstance(cod, Ty):
-            raise TypeError(f"Expected the observation type cod as a wire type, got {cod!r}.")
+            raise errors.ArgumentTypeError(
+                f"Expected the observation type cod as a wire type, got {cod!r}; pass e.g. Euclid(1)."
+            )
         if not callable(log_prob):
-            raise TypeError(f"Expected log_prob(theta, y) to be a function, got {log_prob!r}.")
+            raise errors.ArgumentTypeError(
+                f"Expected log_prob(theta, y) to be a function, got {log_prob!r}; pass a callable."
+            )
         for k, v in (
             ("para", para),
             ("log_prob", log_prob),
@@ -171,7 +179,9 @@ class StochasticMap:
             object.__setattr__(self, k, v)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("StochasticMap is immutable.")
+        raise errors.ImmutableError(
+            f"StochasticMap is immutable: cannot set {name!r}; build a new one instead."
+        )
 
     def __repr__(self) -> str:
         return (
@@ -239,7 +249,9 @@ def likelihood_learner(smap: StochasticMap, lr: float) -> Learner:
     Array([1. , 1.5], dtype=float32)
     """
     if not isinstance(smap, StochasticMap):
-        raise TypeError(f"Expected a StochasticMap, got {smap!r}; wrap it with StochasticMap().")
+        raise errors.ArgumentTypeError(
+            f"Expected a StochasticMap, got {smap!r}; wrap it with StochasticMap()."
+        )
     return gradient_learner(smap.as_para(), lr, NegativeLogLikelihood(smap.name, smap.log_prob))
 
 

@@ -39,6 +39,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import errors
 from catlearn.core.types import Fin, Ty
 from catlearn.errors import NotStochasticError, SupportError, TypeMismatch, mismatch
 
@@ -62,7 +63,10 @@ def _as_ty(t: Any) -> Ty:
         return Fin(int(t))
     if isinstance(t, tuple | list):
         return Ty(*(_as_ty(a) for a in t))
-    raise TypeError(f"Expected a wire type (Fin(k), Ty(), ...), got {t!r} instead.")
+    raise errors.ArgumentTypeError(
+        f"Expected a wire type (Fin(k), Ty(), ...), an int k or a tuple of them, got {t!r} "
+        "instead; pass e.g. Fin(3)."
+    )
 
 
 def _fin_sizes(ty: Ty, what: str) -> tuple[int, ...]:
@@ -709,7 +713,7 @@ class Sampler(_Structure, eqx.Module):
     def log_prob(self, y: Any, x: Any = ()) -> jax.Array:
         """:math:`\\log f(y \\mid x)`; raises NotImplementedError when no density is known."""
         if self.log_prob_fn is None:
-            raise NotImplementedError(
+            raise errors.UnsupportedError(
                 f"{self!r} has no known log-density (a composite of samplers, or a Dirac). "
                 "Pass log_prob_fn= when you build it, or use Finite/LinearGaussian kernels."
             )

@@ -35,6 +35,7 @@ import optax
 from jax.sharding import Mesh
 from jax.sharding import PartitionSpec as P
 
+from catlearn import errors
 from catlearn.core.para import Para
 from catlearn.core.types import Euclid, Fin
 from catlearn.errors import DataError, HyperparameterError, NonFiniteError, ShapeError, SupportError
@@ -467,7 +468,10 @@ def fit(
     (30, True)
     """
     if not isinstance(model, Para):
-        raise TypeError(f"Expected a catlearn Para arrow as the model, got {model!r}.")
+        raise errors.ArgumentTypeError(
+            f"Expected a catlearn Para arrow as the model, got {model!r}; build one with "
+            "Para(...), the nn layers, or compile(diagram)."
+        )
     if not isinstance(epochs, int | np.integer) or epochs < 0:
         raise HyperparameterError(f"Expected a non-negative integer epochs, got {epochs!r}.")
     if not isinstance(epochs_per_call, int | np.integer) or epochs_per_call < 1:
