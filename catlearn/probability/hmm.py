@@ -288,7 +288,8 @@ def _forward(
 
     def step(carry, y):
         pred, ll = carry
-        unnorm = pred * emission_t[y]
+        # a symbol out of range (traced, unvalidated) has probability 0: ll = -inf, never a clamp
+        unnorm = pred * emission_t.at[y].get(mode="fill", fill_value=0, wrap_negative_indices=False)
         c = jnp.sum(unnorm)
         filt = jnp.where(c > 0, unnorm / c, pred)  # zero evidence -> the prior (no NaN)
         return (filt @ transition, ll + jnp.log(c)), ((filt, pred) if keep else None)
@@ -413,7 +414,11 @@ def hmm_viterbi(hmm: HMM, obs: Any) -> HMMViterbi:
 @jax.jit
 def _viterbi(hmm: HMM, obs: jax.Array) -> HMMViterbi:
     log_a = jnp.log(hmm.transition)
-    log_b = jnp.log(hmm.emission).T[obs]
+    log_b = (
+        jnp.log(hmm.emission)
+        .T.at[obs]
+        .get(mode="fill", fill_value=-jnp.inf, wrap_negative_indices=False)
+    )
     d0 = jnp.log(hmm.initial) + log_b[0]
     m0 = jnp.max(d0)
 

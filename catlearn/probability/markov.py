@@ -383,7 +383,8 @@ class Finite(_Structure, eqx.Module):
 
     def row(self, x: Any = ()) -> jax.Array:
         """The distribution :math:`f(- \\mid x)`, an array of shape cod sizes."""
-        return self.array[self._index(x, self.dom, "input")]
+        idx = self._index(x, self.dom, "input")  # traced and out of range: NaN (never a clamp)
+        return self.array.at[idx].get(mode="fill", fill_value=jnp.nan, wrap_negative_indices=False)
 
     def prob(self, y: Any, x: Any = ()) -> jax.Array:
         """:math:`f(y \\mid x)`.
@@ -394,7 +395,7 @@ class Finite(_Structure, eqx.Module):
         idx = self._index(x, self.dom, "input") + self._index(y, self.cod, "output")
         if is_concrete(self.array, idx):
             return jnp.asarray(np.asarray(self.array)[idx], dtype=self.array.dtype)
-        return self.array[idx]
+        return self.array.at[idx].get(mode="fill", fill_value=jnp.nan, wrap_negative_indices=False)
 
     def log_prob(self, y: Any, x: Any = ()) -> jax.Array:
         """:math:`\\log f(y \\mid x)` (``-inf`` outside the support).

@@ -39,6 +39,8 @@ from catlearn import errors
 from catlearn.core.para import Para
 from catlearn.core.types import Euclid, Fin
 from catlearn.errors import DataError, HyperparameterError, NonFiniteError, ShapeError, SupportError
+from catlearn.training._validate import check_data, check_optimizer, check_params_finite
+from catlearn.training.checkpoint import FlatState
 from catlearn.training.sharding import DATA_AXIS, data_mesh, replicate
 
 __all__ = [
@@ -69,7 +71,10 @@ def softmax_cross_entropy(logits: jax.Array, target: jax.Array) -> jax.Array:
     Array([1.3863], dtype=float32)
     """
     if jnp.issubdtype(target.dtype, jnp.integer):
-        return optax.softmax_cross_entropy_with_integer_labels(logits, target)
+        ok = (target >= 0) & (target < logits.shape[-1])  # traced bad label: NaN, not a clamp
+        return jnp.where(
+            ok, optax.softmax_cross_entropy_with_integer_labels(logits, target), jnp.nan
+        )
     return optax.softmax_cross_entropy(logits, target)
 
 
@@ -418,6 +423,7 @@ def fit(
     epochs_per_call: int = 1,
     devices: int | Sequence[Any] | None = None,
     mesh: Mesh | None = None,
+    initial_epoch: int = 0,
 ) -> FitResult:
     r"""Train ``model`` on ``data = (X, y)`` by minibatch gradient descent.
 
@@ -443,7 +449,12 @@ def fit(
     key:
         PRNG key for shuffling (and for stochastic boxes such as dropout).
     opt_state:
-        Optimiser state to resume from (e.g. from :func:`catlearn.training.checkpoint.load`).
+        Optimiser state to resume from (e.g. ``checkpoint.load(path).opt_state``, with or
+        without ``like=``).
+    initial_epoch:
+        Resume at this epoch (e.g. ``checkpoint.load(path).step``): runs epochs
+        ``initial_epoch .. epochs - 1`` with the same keys as an uninterrupted run, so a
+        resumed fit equals it bit for bit (history holds the resumed epochs only).
     metric:
         ``"accuracy"``, a loss name or a callable; averaged per epoch (and on ``validation``).
     progress:
@@ -480,7 +491,16 @@ def fit(
         )
     if not isinstance(data, tuple | list) or len(data) != 2:
         raise DataError("Expected data=(X, y), a pair of inputs and targets.")
+    if not isinstance(initial_epoch, int | np.integer) or not 0 <= initial_epoch <= epochs:
+        raise HyperparameterError(
+            f"Expected an integer initial_epoch in 0..epochs={epochs}, got {initial_epoch!r}."
+        )
     model.check_params(params)
+    check_params_finite(params)
+    check_data(data[0], "training input X")
+    check_data(data[1], "training targets y")
+    if validation is not None:
+        check_data(tuple(validation), "validation data")
     loss_fn, metric_fn = _resolve_loss(loss), _resolve_metric(metric)
     opt = _resolve_optimizer(optimizer)
     X = _check_inputs(model, data[0], "training")
@@ -497,6 +517,9 @@ def fit(
         yv = _check_targets(model, validation[1], loss, _leading(Xv), "validation")
     if opt_state is None:
         opt_state = opt.init(params)
+    elif isinstance(opt_state, FlatState):  # read from a checkpoint without like=
+        opt_state = opt_state.unflatten(opt.init(params))
+    check_optimizer(opt, params, opt_state)
     ok = jnp.array(True)
     if mesh is not None:
         params, opt_state, ok, X, y, Xv, yv = replicate((params, opt_state, ok, X, y, Xv, yv), mesh)
@@ -514,7 +537,8 @@ def fit(
     from tqdm import tqdm  # plain text bar: no ipywidgets needed in notebooks
 
     with tqdm(total=epochs, disable=not progress, unit="epoch", desc="fit") as bar:
-        for start in range(0, epochs, int(epochs_per_call)):
+        bar.update(int(initial_epoch))
+        for start in range(int(initial_epoch), epochs, int(epochs_per_call)):
             stop = min(start + int(epochs_per_call), epochs)
             params, opt_state, ok, (losses, ms, (vl, vm)) = run(
                 params, opt_state, ok, epoch_keys[start:stop], X, y, Xv, yv
