@@ -355,7 +355,9 @@ def jeffrey_update(prior: Any, kernel: Any, target: Any) -> Any:
     [0.1111, 0.8889]
     """
     _check_state(prior, kernel)
-    if len(target.dom) != 0 or target.cod != kernel.cod:
+    if isinstance(kernel, Finite) and not isinstance(target, Finite):
+        target = Finite.state(target, kernel.cod)  # a list or array, as pearl_update takes
+    if not hasattr(target, "cod") or len(target.dom) != 0 or target.cod != kernel.cod:
         raise TypeMismatch(
             f"Expected a target state on {kernel.cod}, the codomain of {kernel!r}, got "
             f"{target!r} instead."
