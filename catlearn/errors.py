@@ -151,3 +151,17 @@ class UnknownAttributeError(CatlearnError, AttributeError):
 class TracedCheckError(SupportError):
     """A check run under ``jit``/``vmap`` by :func:`catlearn.core.checked` failed (e.g. an
     out-of-range symbol or index that eager validation would have named)."""
+
+
+def expect_type(value: object, types: type | tuple[type, ...], what: str, fix: str) -> None:
+    """Raise :class:`ArgumentTypeError` unless ``value`` is an instance of ``types``.
+
+    >>> expect_type(3, str, "the name", "pass a string, e.g. 'fc1'")
+    Traceback (most recent call last):
+    catlearn.errors.ArgumentTypeError: Expected str for the name, got int (3); pass a string, e.g. 'fc1'.
+    """
+    if not isinstance(value, types):
+        names = " or ".join(t.__name__ for t in (types if isinstance(types, tuple) else (types,)))
+        raise ArgumentTypeError(
+            f"Expected {names} for {what}, got {type(value).__name__} ({value!r:.80}); {fix}."
+        )

@@ -70,7 +70,7 @@ def test_string_leaves_are_rejected_at_save_naming_the_path(tmp_path):
 
 def test_save_errors_name_the_users_path(tmp_path):
     path = tmp_path / "no" / "such" / "dir" / "ck.npz"
-    with pytest.raises(CheckpointError, match="no/such/dir/ck.npz") as info:
+    with pytest.raises(CheckpointError, match=r"no/such/dir/ck\.npz") as info:
         checkpoint.save(path, {"w": jnp.ones(2)})
     assert ".tmp" not in str(info.value)
 

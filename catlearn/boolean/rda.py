@@ -562,7 +562,12 @@ def check_bits(value: Any, *, what: str = "value") -> None:
     """
     if isinstance(value, jax.core.Tracer):
         return
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as e:
+        raise NotBinaryError(
+            f"Expected the {what} to be an array of bits, got {value!r:.60}."
+        ) from e
     if arr.dtype == bool:
         return
     if not np.issubdtype(arr.dtype, np.number):

@@ -16,11 +16,12 @@ from collections.abc import Callable
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 from jax.experimental import checkify
 
 from catlearn import errors
 
-__all__ = ["checked"]
+__all__ = ["as_array", "checked"]
 
 
 def checked(fn: Callable[..., Any], *, jit: bool = True) -> Callable[..., Any]:
@@ -66,3 +67,26 @@ def checked(fn: Callable[..., Any], *, jit: bool = True) -> Callable[..., Any]:
         return out
 
     return wrapper
+
+
+def as_array(x: Any, what: str, *, fix: str = "pass numbers (a list or an array)") -> jax.Array:
+    """``jnp.asarray(x)``, with a :class:`~catlearn.errors.DataError` naming ``what`` when
+    ``x`` is not numeric (``None``, strings, objects, ragged lists).
+
+    >>> as_array([1.0, 2.0], "the weights").shape
+    (2,)
+    >>> as_array(None, "the weights")
+    Traceback (most recent call last):
+    catlearn.errors.DataError: Expected numbers for the weights, got NoneType (None); pass numbers (a list or an array).
+    """
+    if isinstance(x, jax.Array):
+        return x
+    try:
+        a = jnp.asarray(x)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise errors.DataError(
+            f"Expected numbers for {what}, got {type(x).__name__} ({x!r:.80}); {fix}."
+        ) from e
+    if a.dtype == object or (a.dtype.kind in "OUSV" and not jnp.issubdtype(a.dtype, jnp.floating)):
+        raise errors.DataError(f"Expected numbers for {what}, got dtype {a.dtype}; {fix}.")
+    return a

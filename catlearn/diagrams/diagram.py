@@ -512,6 +512,7 @@ def chain(first: Diagram, *rest: Diagram) -> Diagram:
     >>> chain(*[Box(f'f{i}', Euclid(1), Euclid(1)) for i in range(1000)]).dom
     Euclid(1)
     """
+    errors.expect_type(first, Diagram, "the first diagram", "wrap arrows as boxes first")
     return first.then(*rest)
 
 

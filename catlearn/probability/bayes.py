@@ -122,7 +122,18 @@ def _is_gaussian(k: Any) -> bool:
     return type(k).__name__ == "LinearGaussian"
 
 
+def _check_kernels(**kernels: Any) -> None:
+    for what, k in kernels.items():
+        if not (hasattr(k, "dom") and hasattr(k, "cod") and isinstance(k.dom, Ty)):
+            raise errors.ArgumentTypeError(
+                f"Expected a kernel (Finite or LinearGaussian) for the {what}, got "
+                f"{type(k).__name__} ({k!r:.60}); build one with Finite(...), Finite.state(...) "
+                "or LinearGaussian(...)."
+            )
+
+
 def _check_state(prior: Any, kernel: Any) -> None:
+    _check_kernels(prior=prior, kernel=kernel)
     if len(prior.dom) != 0:
         raise TypeMismatch(
             f"Expected a prior state (a kernel from Ty()), got {prior!r} with domain {prior.dom} "
@@ -209,6 +220,7 @@ def _wire_index(wire: Any, n: int, names: Sequence[str] | None) -> int:
 
 
 def _observations(joint: Any, observation: Any, names: Sequence[str] | None) -> dict[int, Any]:
+    _check_kernels(joint=joint)
     if len(joint.dom) != 0:
         raise TypeMismatch(
             f"Expected a joint state (a kernel from Ty()), got {joint!r}; compose it with a prior "

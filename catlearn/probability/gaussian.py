@@ -38,6 +38,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
+from catlearn.core.checked import as_array
 from catlearn.core.types import Euclid, Ty
 from catlearn.errors import CovarianceError, NonFiniteError, ShapeError, TypeMismatch
 from catlearn.probability.markov import _check_then, _Structure, is_concrete, lookup, xp_for
@@ -146,7 +147,7 @@ class LinearGaussian(_Structure, eqx.Module):
         cod: Any = None,
         validate: bool = True,
     ):
-        A = jnp.asarray(A)
+        A = as_array(A, "the matrix A of a LinearGaussian")
         if A.ndim != 2:
             raise ShapeError(f"Expected A to be a matrix (m, n), got shape {A.shape} instead.")
         m, n = A.shape

@@ -342,6 +342,7 @@ def gaussian_map(para: Para, cod: Euclid) -> StochasticMap:
     >>> gaussian_map(Para.linear(Euclid(1), Euclid(2), name="reg"), Euclid(1))
     StochasticMap(Euclid(1) -> Euclid(1); reg)
     """
+    errors.expect_type(para, Para, "the parameter map", "build one with Para(...)")
     if not isinstance(cod, Euclid) or len(cod.shape) != 1:
         raise ShapeError(f"Expected cod = Euclid(d) for a Gaussian map, got {cod!r} instead.")
     if para.cod != Euclid(2 * cod.size):
@@ -366,6 +367,7 @@ def bernoulli_map(para: Para) -> StochasticMap:
     >>> bernoulli_map(Para.linear(Euclid(3), Euclid(1), name="logreg"))
     StochasticMap(Euclid(3) -> Fin(2); logreg)
     """
+    errors.expect_type(para, Para, "the parameter map", "build one with Para(...)")
     if para.cod != Euclid(1):
         raise ShapeError(
             f"Expected the Para arrow to output one logit of type Euclid(1), got {para.cod} "
@@ -386,6 +388,9 @@ def categorical_map(para: Para, k: int) -> StochasticMap:
     >>> categorical_map(Para.linear(Euclid(4), Euclid(3), name="soft"), 3)
     StochasticMap(Euclid(4) -> Fin(3); soft)
     """
+    errors.expect_type(para, Para, "the parameter map", "build one with Para(...)")
+    if not isinstance(k, int) or k < 1:
+        raise errors.ArgumentValueError(f"Expected a number of classes k >= 1, got {k!r}.")
     if para.cod != Euclid(k):
         raise ShapeError(
             f"Expected the Para arrow to output {k} logits (Euclid({k})), got {para.cod} instead."

@@ -40,6 +40,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
+from catlearn.core.checked import as_array
 from catlearn.core.types import Fin, Ty
 from catlearn.errors import NotStochasticError, SupportError, TypeMismatch, mismatch
 
@@ -80,7 +81,7 @@ def _fin_sizes(ty: Ty, what: str) -> tuple[int, ...]:
 
 
 def _float(array: Any) -> jax.Array:
-    a = jnp.asarray(array)
+    a = as_array(array, "the kernel's probabilities")
     if not jnp.issubdtype(a.dtype, jnp.floating):
         a = a.astype(jnp.zeros(()).dtype)
     return jnp.asarray(a, dtype=a.dtype)  # never weak-typed

@@ -185,6 +185,7 @@ def _leading(x: Any) -> int:
 
 
 def _check_inputs(model: Para, X: Any, what: str) -> Any:
+    check_data(X, f"{what} input X")
     X = jax.tree_util.tree_map(jnp.asarray, tuple(X) if isinstance(X, list) else X)
     try:
         model.dom.check(X, batch_dims=1, what=f"{what} input X")
@@ -497,7 +498,6 @@ def fit(
         )
     model.check_params(params)
     check_params_finite(params)
-    check_data(data[0], "training input X")
     check_data(data[1], "training targets y")
     if validation is not None:
         check_data(tuple(validation), "validation data")
@@ -590,6 +590,7 @@ def predict(model: Para, params: Any, X: Any, *, key: jax.Array | None = None) -
     >>> predict(model, model.init(jax.random.key(0)), jnp.ones((5, 2))).shape
     (5, 3)
     """
+    errors.expect_type(model, Para, "the model", "build one with Para(...) or compile(diagram)")
     model.check_params(params)
     X = _check_inputs(model, X, "prediction")
     if model.stochastic and key is None:
@@ -615,8 +616,10 @@ def evaluate(
     >>> evaluate(model, params, (jnp.eye(2), jnp.array([0, 1])), loss="softmax_cross_entropy")
     {'loss': 0.31..., 'accuracy': 1.0}
     """
+    errors.expect_type(model, Para, "the model", "build one with Para(...) or compile(diagram)")
     if not isinstance(data, tuple | list) or len(data) != 2:
         raise DataError("Expected data=(X, y), a pair of inputs and targets.")
+    check_data(data[1], "evaluation targets y")
     X = _check_inputs(model, data[0], "evaluation")
     n = _leading(X)
     if n == 0:
