@@ -219,8 +219,9 @@ class BatchNormSpec:
         eps = self.eps
 
         def fn(p: Any, x: Any) -> Any:
-            m, v = jax.lax.stop_gradient(p["mean"]), jax.lax.stop_gradient(p["var"])
-            return (x - m) * jax.lax.rsqrt(v + eps) * p["scale"] + p["bias"]
+            m, v, g, b = (_bcast(p[k], x) for k in ("mean", "var", "scale", "bias"))
+            m, v = jax.lax.stop_gradient(m), jax.lax.stop_gradient(v)
+            return (x - m) * jax.lax.rsqrt(v + eps) * g + b
 
         return Para(box.dom, box.cod, spec, fn, name=box.name)
 
@@ -246,6 +247,11 @@ def BatchNorm(x: Any, *, eps: float = 1e-5, momentum: float = 0.9, name: str = "
             f"eps={eps!r}."
         )
     return Box(name, e, e, BatchNormSpec(float(eps), float(momentum)))
+
+
+def _bcast(v: Any, x: Any) -> Any:
+    """A per-channel vector shaped to broadcast against ``x`` (channels last)."""
+    return jnp.reshape(v, (1,) * (jnp.ndim(x) - 1) + (-1,))
 
 
 def _chain(diagram: Diagram | Box) -> list[Box]:
@@ -290,7 +296,8 @@ def apply_stateful(
             p = params[box.name]
             axes = tuple(range(jnp.ndim(xs) - 1))
             mu, var = jnp.mean(xs, axis=axes), jnp.var(xs, axis=axes)
-            xs = (xs - mu) * jax.lax.rsqrt(var + spec.eps) * p["scale"] + p["bias"]
+            g, b = _bcast(p["scale"], xs), _bcast(p["bias"], xs)
+            xs = (xs - _bcast(mu, xs)) * jax.lax.rsqrt(_bcast(var, xs) + spec.eps) * g + b
             rho = spec.momentum
             n = math.prod(jnp.shape(xs)[:-1])
             unbiased = var * n / max(n - 1, 1)
