@@ -42,6 +42,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import errors
 from catlearn.boolean._rda_gates import (
     U8,
     Gate,
@@ -63,7 +64,9 @@ __all__ = ["Circuit", "Gate", "boolean_arrows", "check_bits"]
 
 def _bool_ty(ty: Any, what: str) -> Ty:
     if not isinstance(ty, Ty):
-        raise TypeError(f"Expected a wire type made of Bool(n) atoms for {what}, got {ty!r}.")
+        raise errors.ArgumentTypeError(
+            f"Expected a wire type made of Bool(n) atoms for {what}, got {ty!r}; pass e.g. Bool(4)."
+        )
     bad = [a for a in ty if not isinstance(a, Bool)]
     if bad:
         raise TypeMismatch(
@@ -146,8 +149,8 @@ class Circuit(Composable):
     _copy_is_wiring = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        raise TypeError(
-            "Build circuits with Circuit.xor/and_/not_/const/linear/id/copy/swap and >>, @, "
+        raise errors.ArgumentTypeError(
+            "Circuit(...) is not a constructor. Build circuits with Circuit.xor/and_/not_/const/linear/id/copy/swap and >>, @, "
             "or with Circuit.from_program(program, arrows)."
         )
 
@@ -203,7 +206,9 @@ class Circuit(Composable):
         return self.program.slot_types  # type: ignore[return-value]
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("Circuits are immutable.")
+        raise errors.ImmutableError(
+            f"Circuits are immutable: cannot set {name!r}; build a new one instead."
+        )
 
     def __repr__(self) -> str:
         names = [g.name for g, _, _ in self.instructions[:6]]
@@ -380,7 +385,9 @@ class Circuit(Composable):
                         "map every box of the diagram to a Circuit; add it to the mapping."
                     ) from None
             if not isinstance(arrow, Circuit):
-                raise TypeError(f"Expected a Circuit for the box {box!r}, got {arrow!r}.")
+                raise errors.ArgumentTypeError(
+                    f"Expected a Circuit for the box {box!r}, got {arrow!r}; map every box to a Circuit."
+                )
             box_dom, box_cod = Ty(*box.dom), Ty(*box.cod)
             if arrow.dom != box_dom or arrow.cod != box_cod:
                 raise TypeMismatch(
@@ -513,7 +520,9 @@ def boolean_arrows(box: Any) -> Circuit:
     """
     make = _NAMED.get(getattr(box, "name", None))  # type: ignore[arg-type]
     if make is None:
-        raise KeyError(box)
+        raise errors.UnknownBoxError(
+            f"Expected a box named one of {sorted(_NAMED)}, got {box!r}; pass it in the arrows mapping."
+        )
     cod = _bool_ty(Ty(*box.cod), f"the codomain of the box {box!r}")
     return make(cod[0].size)  # type: ignore[attr-defined]
 
@@ -534,7 +543,12 @@ def check_bits(value: Any, *, what: str = "value") -> None:
     """
     if isinstance(value, jax.core.Tracer):
         return
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as e:
+        raise NotBinaryError(
+            f"Expected the {what} to be an array of bits, got {value!r:.60}."
+        ) from e
     if arr.dtype == bool:
         return
     if not np.issubdtype(arr.dtype, np.number):

@@ -22,6 +22,7 @@ A new kind of arrow implements:
   things eagerly in O(1) amortised, e.g. that parameter groups do not clash);
 - the semantics of its boxes, read from the flat program (``flatten(arrow)``);
 - optionally ``_copy_is_wiring = True`` when copying a wire is a mere read (no backward pass).
+from catlearn import errors
 
 It then gets ``id``, ``swap`` (and ``copy``/``discard`` when they are wiring), ``then``,
 ``tensor``, ``>>`` and ``@`` (a bare :class:`~catlearn.core.types.Ty` beside an arrow stands

@@ -46,6 +46,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from catlearn import errors
 from catlearn.core._category import Composable, Groups, Node, flatten
 from catlearn.core.lens import ParaLens, disjoint_clash
 from catlearn.core.losses import ErrorFn, as_error, check_positive
@@ -117,7 +118,9 @@ class Learner(Composable):
     ) -> None:
         for what, fn in (("implement", implement), ("update", update), ("request", request)):
             if not callable(fn):
-                raise TypeError(f"Expected a function for {what}, got {fn!r}.")
+                raise errors.ArgumentTypeError(
+                    f"Expected a function for {what}, got {fn!r}; pass a callable."
+                )
         proto = Para(dom, cod, params_spec, lambda p, x: x, name=name)  # validates types, spec
         if proto.spec:
             (n,) = proto.spec
@@ -206,7 +209,9 @@ class Learner(Composable):
         return self._fns()[2]
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("Learners are immutable.")
+        raise errors.ImmutableError(
+            f"Learners are immutable: cannot set {name!r}; build a new one instead."
+        )
 
     def __repr__(self) -> str:
         return f"Learner({self.dom} -> {self.cod}; {', '.join(self.spec) or 'no parameters'})"
@@ -327,7 +332,9 @@ class Learner(Composable):
         Learner(Euclid(1) -> Euclid(1); no parameters)
         """
         if not isinstance(lens, ParaLens):
-            raise TypeError(f"Expected a ParaLens, got {lens!r}.")
+            raise errors.ArgumentTypeError(
+                f"Expected a ParaLens, got {lens!r}; build one with ParaLens.from_para(para)."
+            )
         put = lens._put
         return cls._make(
             lens.dom,
@@ -435,9 +442,11 @@ def gradient_learner(
     catlearn.errors.NotInvertibleError: The error function 'absolute' has a derivative de/dx(x, -) that is not invertible, ...
     """
     if not isinstance(para, Para):
-        raise TypeError(f"Expected a Para arrow, got {para!r}. Build one with Para(...).")
+        raise errors.ArgumentTypeError(
+            f"Expected a Para arrow, got {para!r}. Build one with Para(...)."
+        )
     if para.stochastic:
-        raise TypeError(
+        raise errors.ArgumentTypeError(
             f"{para!r} is stochastic; gradient_learner needs a deterministic arrow. "
             "Fix its key with para.reparam(...) or remove the randomness."
         )

@@ -48,6 +48,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from catlearn import errors
 from catlearn.core._category import Composable, Groups, Node, Wiring, flatten
 from catlearn.core.para import Para, Params, _Owner
 from catlearn.core.program import Program, evaluate, sweep
@@ -445,7 +446,9 @@ class ParaLens(Composable):
         return self._memo["put"]
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("Parametrised lenses are immutable.")
+        raise errors.ImmutableError(
+            f"Parametrised lenses are immutable: cannot set {name!r}; build a new one instead."
+        )
 
     def __repr__(self) -> str:
         return f"ParaLens({self.dom} -> {self.cod}; {', '.join(self.spec) or 'no parameters'})"
@@ -494,9 +497,14 @@ class ParaLens(Composable):
         ((2, 1), Array([1., 1.], dtype=float32))
         """
         if not isinstance(para, Para):
-            raise TypeError(f"Expected a Para arrow, got {para!r}.")
+            raise errors.ArgumentTypeError(
+                f"Expected a Para arrow, got {para!r}; build one with Para(...)."
+            )
         if para.stochastic:
-            raise TypeError(f"{para!r} is stochastic; its reverse derivative needs a fixed key.")
+            raise errors.ArgumentTypeError(
+                f"Expected a deterministic Para arrow, got the stochastic {para!r}; fix its key "
+                "with para.reparam(...) first."
+            )
         names = tuple(para.spec)
         call = para._call
 

@@ -47,6 +47,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import errors
 from catlearn.core._category import Composable, Groups, Inline, Node, flatten
 from catlearn.core.program import Program, evaluate
 from catlearn.core.types import Euclid, Ty
@@ -187,7 +188,10 @@ class Para(Composable):
         stochastic: bool = False,
     ) -> None:
         if not isinstance(dom, Ty) or not isinstance(cod, Ty):
-            raise TypeError(f"Expected wire types for dom and cod, got {dom!r} and {cod!r}.")
+            raise errors.ArgumentTypeError(
+                f"Expected wire types for dom and cod, got {dom!r} and {cod!r}; pass e.g. "
+                "Euclid(2), Euclid(1)."
+            )
         empty = (
             params_spec is None or jax.tree_util.tree_leaves(params_spec, is_leaf=_is_spec) == []
         )
@@ -348,7 +352,9 @@ class Para(Composable):
         return call
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("Para arrows are immutable.")
+        raise errors.ImmutableError(
+            f"Para arrows are immutable: cannot set {name!r}; build a new one instead."
+        )
 
     def __repr__(self) -> str:
         names = ", ".join(self.spec) or "no parameters"
@@ -386,7 +392,10 @@ class Para(Composable):
             and len(dom.shape) == 1
             and len(cod.shape) == 1
         ):
-            raise TypeError(f"Expected vector wires Euclid(n), got {dom} and {cod}.")
+            raise errors.ArgumentTypeError(
+                f"Expected vector wires Euclid(n), got {dom} and {cod}; flatten the input first "
+                "(nn.Flatten) or use Euclid(n) wires."
+            )
         (n,), (m,) = dom.shape, cod.shape
         spec = {"W": ParamSpec((n, m), _LECUN_NORMAL)}
         if bias:
@@ -497,7 +506,9 @@ class Para(Composable):
         self.check_params(params)
         self.dom.check(x, what="input")
         if self.stochastic and key is None:
-            raise ValueError(f"{self!r} is stochastic: pass key=jax.random.key(...).")
+            raise errors.ArgumentValueError(
+                f"Expected a key for the stochastic {self!r}, got key=None; pass key=jax.random.key(0)."
+            )
         return self._call(params, x, key)
 
     __call__ = apply
@@ -513,7 +524,10 @@ class Para(Composable):
         self.dom.check(xs, batch_dims=1, what="input")
         if self.stochastic:
             if key is None:
-                raise ValueError(f"{self!r} is stochastic: pass key=jax.random.key(...).")
+                raise errors.ArgumentValueError(
+                    f"Expected a key for the stochastic {self!r}, got key=None; pass "
+                    "key=jax.random.key(0)."
+                )
             n = jax.tree_util.tree_leaves(xs)[0].shape[0]
             keys = jax.random.split(key, n)
             return jax.vmap(lambda x, k: self._call(params, x, k))(xs, keys)

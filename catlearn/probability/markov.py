@@ -39,6 +39,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import errors
+from catlearn.core.checked import as_array
 from catlearn.core._category import BoxParams, Composable, Inline, Node, Tensor, Then, flatten
 from catlearn.core.program import evaluate
 from catlearn.core.types import Fin, Ty
@@ -64,7 +66,10 @@ def _as_ty(t: Any) -> Ty:
         return Fin(int(t))
     if isinstance(t, tuple | list):
         return Ty(*(_as_ty(a) for a in t))
-    raise TypeError(f"Expected a wire type (Fin(k), Ty(), ...), got {t!r} instead.")
+    raise errors.ArgumentTypeError(
+        f"Expected a wire type (Fin(k), Ty(), ...), an int k or a tuple of them, got {t!r} "
+        "instead; pass e.g. Fin(3)."
+    )
 
 
 def _fin_sizes(ty: Ty, what: str) -> tuple[int, ...]:
@@ -78,7 +83,7 @@ def _fin_sizes(ty: Ty, what: str) -> tuple[int, ...]:
 
 
 def _float(array: Any) -> jax.Array:
-    a = jnp.asarray(array)
+    a = as_array(array, "the kernel's probabilities")
     if not jnp.issubdtype(a.dtype, jnp.floating):
         a = a.astype(jnp.zeros(()).dtype)
     return jnp.asarray(a, dtype=a.dtype)  # never weak-typed
@@ -381,7 +386,8 @@ class Finite(_Structure, eqx.Module):
 
     def row(self, x: Any = ()) -> jax.Array:
         """The distribution :math:`f(- \\mid x)`, an array of shape cod sizes."""
-        return self.array[self._index(x, self.dom, "input")]
+        idx = self._index(x, self.dom, "input")  # traced and out of range: NaN (never a clamp)
+        return self.array.at[idx].get(mode="fill", fill_value=jnp.nan, wrap_negative_indices=False)
 
     def prob(self, y: Any, x: Any = ()) -> jax.Array:
         """:math:`f(y \\mid x)`.
@@ -392,7 +398,7 @@ class Finite(_Structure, eqx.Module):
         idx = self._index(x, self.dom, "input") + self._index(y, self.cod, "output")
         if is_concrete(self.array, idx):
             return jnp.asarray(np.asarray(self.array)[idx], dtype=self.array.dtype)
-        return self.array[idx]
+        return self.array.at[idx].get(mode="fill", fill_value=jnp.nan, wrap_negative_indices=False)
 
     def log_prob(self, y: Any, x: Any = ()) -> jax.Array:
         """:math:`\\log f(y \\mid x)` (``-inf`` outside the support).
@@ -674,7 +680,7 @@ class Sampler(Composable, eqx.Module):
     def log_prob(self, y: Any, x: Any = ()) -> jax.Array:
         """:math:`\\log f(y \\mid x)`; raises NotImplementedError when no density is known."""
         if self.log_prob_fn is None:
-            raise NotImplementedError(
+            raise errors.UnsupportedError(
                 f"{self!r} has no known log-density (a composite of samplers, or a Dirac). "
                 "Pass log_prob_fn= when you build it, or use Finite/LinearGaussian kernels."
             )
