@@ -18,6 +18,7 @@ __all__ = [
     "CovarianceError",
     "DataError",
     "DiagramError",
+    "EmissionFamilyError",
     "HyperparameterError",
     "NonFiniteError",
     "NotBinaryError",
@@ -102,3 +103,8 @@ def mismatch(f: object, g: object, cod: object, dom: object) -> TypeMismatch:
 class DiagramError(CatlearnError, ValueError):
     """A diagram cannot be built or compiled as given (unhashable box spec, unknown wire type,
     a box with no arrow in the target semantics, an unsupported DisCoPy box)."""
+
+
+class EmissionFamilyError(ShapeError):
+    """The observations do not belong to the model's emission family (e.g. real numbers fed to
+    a categorical HMM, negative counts to a Poisson HMM)."""
