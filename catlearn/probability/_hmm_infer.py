@@ -11,13 +11,15 @@ sequential filter and the log-space parallel one read the same emission code.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from catlearn.core.types import Fin
+from catlearn.errors import NonFiniteError, NotStochasticError, ShapeError
 from catlearn.probability._parallel import (
     EvidenceKernel,
     MaxPlusKernel,
@@ -30,6 +32,8 @@ from catlearn.probability.markov import Finite
 
 __all__ = [
     "HMMBase",
+    "check_table",
+    "concrete",
     "filter_parallel",
     "filter_sequential",
     "log_likelihood_parallel",
@@ -41,6 +45,46 @@ __all__ = [
 ]
 
 
+TOL = 1e-4
+
+
+def concrete(*xs: Any) -> bool:
+    return not any(isinstance(x, jax.core.Tracer) for x in xs)
+
+
+def check_table(name: str, a: Any, *, ndim: int) -> None:
+    """Validate a stochastic table eagerly (skipped for traced arrays)."""
+    if a.ndim != ndim:
+        want = "(num_states,)" if ndim == 1 else "(num_states, num_states|num_symbols)"
+        raise ShapeError(
+            f"Expected the HMM {name} to have shape {want}, got shape {tuple(a.shape)} instead."
+        )
+    if not concrete(a):
+        return
+    v = np.asarray(a, dtype=np.float64).reshape(-1, a.shape[-1])
+    bad = ~np.isfinite(v)
+    if bad.any():
+        row = int(np.argwhere(bad)[0][0])
+        raise NonFiniteError(
+            f"The HMM {name} contains NaN or inf (row {row}: {v[row].tolist()}). "
+            f"Expected finite probabilities; check the parameters that built it."
+        )
+    if (v < 0).any():
+        row = int(np.argwhere(v < 0)[0][0])
+        raise NotStochasticError(
+            f"Row {row} of the HMM {name} has a negative entry: {v[row].tolist()}. "
+            f"Expected probabilities >= 0; clip or re-normalise the table."
+        )
+    sums = v.sum(axis=-1)
+    wrong = np.abs(sums - 1.0) > TOL
+    if wrong.any():
+        row = int(np.argmax(wrong))
+        raise NotStochasticError(
+            f"Row {row} of the HMM {name} sums to {sums[row]:.6g}, expected 1 "
+            f"(within {TOL}); divide each row by its sum."
+        )
+
+
 class HMMBase(eqx.Module):
     r"""A hidden Markov model: ``initial`` :math:`\pi` (k,), ``transition`` :math:`A` (k, k)
     and an emission family (the subclass). Subclasses implement :meth:`likelihood` and
@@ -49,6 +93,8 @@ class HMMBase(eqx.Module):
 
     initial: eqx.AbstractVar[jax.Array]
     transition: eqx.AbstractVar[jax.Array]
+    obs_ndim: ClassVar[int] = 1
+    """Dimensions of one observation sequence: 1 for symbols ``(T,)``, 2 for vectors ``(T, d)``."""
 
     @property
     def num_states(self) -> int:

@@ -110,14 +110,14 @@ def check_obs(model: Any, obs: Any, inputs: Any = None):
                 f"The LGSSM takes control inputs of dimension {p_in}, but inputs=None. "
                 f"Pass inputs= of shape ({t_len}, {p_in})."
             )
-        return obs, mask, infer.Steps(*model._per_step_fields())
+        return obs, mask, infer.Steps(*model.step_fields())
     u = jnp.asarray(inputs).astype(obs.dtype)
     if u.shape != (t_len, p_in):
         raise ShapeError(
             f"Expected inputs of shape ({t_len}, {p_in}) (T, control dimension of "
             f"control_dynamics), got {tuple(u.shape)} instead."
         )
-    f, b, q, h, d, r = model._per_step_fields()
+    f, b, q, h, d, r = model.step_fields()
     return (
         obs,
         mask,

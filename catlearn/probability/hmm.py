@@ -54,14 +54,12 @@ import numpy as np
 from catlearn.errors import (
     DataError,
     EmissionFamilyError,
-    NonFiniteError,
-    NotStochasticError,
     ShapeError,
     SupportError,
     TypeMismatch,
 )
 from catlearn.probability import _hmm_infer as infer
-from catlearn.probability._hmm_infer import HMMBase
+from catlearn.probability._hmm_infer import HMMBase, check_table, concrete
 from catlearn.probability._parallel import resolve_method
 from catlearn.probability.markov import Finite
 
@@ -81,43 +79,6 @@ __all__ = [
 ]
 
 _TOL = 1e-4
-
-
-def _concrete(*xs: Any) -> bool:
-    return not any(isinstance(x, jax.core.Tracer) for x in xs)
-
-
-def _check_table(name: str, a: Any, *, ndim: int) -> None:
-    """Validate a stochastic table eagerly (skipped for traced arrays)."""
-    if a.ndim != ndim:
-        want = "(num_states,)" if ndim == 1 else "(num_states, num_states|num_symbols)"
-        raise ShapeError(
-            f"Expected the HMM {name} to have shape {want}, got shape {tuple(a.shape)} instead."
-        )
-    if not _concrete(a):
-        return
-    v = np.asarray(a, dtype=np.float64).reshape(-1, a.shape[-1])
-    bad = ~np.isfinite(v)
-    if bad.any():
-        row = int(np.argwhere(bad)[0][0])
-        raise NonFiniteError(
-            f"The HMM {name} contains NaN or inf (row {row}: {v[row].tolist()}). "
-            f"Expected finite probabilities; check the parameters that built it."
-        )
-    if (v < 0).any():
-        row = int(np.argwhere(v < 0)[0][0])
-        raise NotStochasticError(
-            f"Row {row} of the HMM {name} has a negative entry: {v[row].tolist()}. "
-            f"Expected probabilities >= 0; clip or re-normalise the table."
-        )
-    sums = v.sum(axis=-1)
-    wrong = np.abs(sums - 1.0) > _TOL
-    if wrong.any():
-        row = int(np.argmax(wrong))
-        raise NotStochasticError(
-            f"Row {row} of the HMM {name} sums to {sums[row]:.6g}, expected 1 "
-            f"(within {_TOL}); divide each row by its sum."
-        )
 
 
 class HMM(HMMBase):
@@ -143,9 +104,9 @@ class HMM(HMMBase):
             initial, transition, emission = (
                 a.astype(jnp.zeros(()).dtype) for a in (initial, transition, emission)
             )
-        _check_table("initial distribution", initial, ndim=1)
-        _check_table("transition matrix", transition, ndim=2)
-        _check_table("emission matrix", emission, ndim=2)
+        check_table("initial distribution", initial, ndim=1)
+        check_table("transition matrix", transition, ndim=2)
+        check_table("emission matrix", emission, ndim=2)
         k = initial.shape[0]
         if transition.shape != (k, k) or emission.shape[0] != k:
             raise ShapeError(
@@ -296,7 +257,7 @@ def _check_obs(hmm: HMM, obs: Any) -> jax.Array:
             f"Expected integer observation symbols in 0..{hmm.num_symbols - 1}, got "
             f"an array of dtype {obs.dtype} instead; convert with .astype(int)."
         )
-    if _concrete(obs):
+    if concrete(obs):
         v = np.asarray(obs)
         bad = (v < 0) | (v >= hmm.num_symbols)
         if bad.any():

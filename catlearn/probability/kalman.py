@@ -79,7 +79,6 @@ __all__ = [
 ]
 
 
-
 class LGSSM(eqx.Module):
     r"""A linear-Gaussian state-space model, a JAX pytree (all fields are arrays).
 
@@ -195,12 +194,13 @@ class LGSSM(eqx.Module):
     @property
     def num_steps(self) -> int | None:
         """The length ``T`` of a time-varying model, ``None`` for a time-invariant one."""
-        for a, nd in zip(self._per_step_fields(), (2, 1, 2, 2, 1, 2), strict=True):
+        for a, nd in zip(self.step_fields(), (2, 1, 2, 2, 1, 2), strict=True):
             if a.ndim > nd:
                 return int(a.shape[0])
         return None
 
-    def _per_step_fields(self) -> tuple[jax.Array, ...]:
+    def step_fields(self) -> tuple[jax.Array, ...]:
+        """``(F, b, Q, H, d, R)``: the per-step parameters (each shared or with a time axis)."""
         return (
             self.dynamics,
             self.dynamics_bias,
