@@ -382,6 +382,8 @@ def markdown(res: dict) -> str:
             + ", ".join(f"{n} {v:.2e}" for n, v in k["max_abs_diff_float32"].items())
         )
     if res.get("methods"):
+        if res.get("methods_command"):
+            out.append(f"\n(method table from `{res['methods_command']}`)")
         out.append(methods_markdown(res["methods"]))
     if res.get("crosscheck"):
         out.append("\n## Cross-checks (float64), from tests/test_crosscheck_filtering.py\n")
@@ -415,6 +417,11 @@ def main(argv=None) -> dict:
         from test_crosscheck_filtering import markdown as xmd
 
         res["crosscheck"] = xmd(crosscheck_rows())
+    if args.methods_only and (RESULTS / "filtering.json").exists():
+        # keep the other sections of the last full run, replace only the method table
+        previous = json.loads((RESULTS / "filtering.json").read_text())
+        previous["methods"], previous["methods_command"] = res["methods"], res["command"]
+        res = previous
     md = markdown(res)
     print(md)
     if not quick:

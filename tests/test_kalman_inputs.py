@@ -82,3 +82,18 @@ def test_lgssm_gradient_fit_increases_likelihood():
     lls = np.asarray(fit.log_likelihoods)
     assert lls[-1] > lls[0] + 1.0
     assert np.linalg.eigvalsh(np.asarray(fit.model.emission_cov)).min() > 0
+
+
+def test_kalman_em_non_decreasing_and_recovers_noise(x64):
+    from catlearn.probability.kalman_learn import lgssm_fit_em
+
+    rng = np.random.default_rng(5)
+    f, q, h, r = _model(rng, 2, 2)
+    truth = LGSSM(np.zeros(2), np.eye(2), f, q, h, r)
+    keys = jax.random.split(jax.random.key(1), 10)
+    ys = np.stack([np.asarray(truth.sample(100, key=k)[1]) for k in keys])
+    guess = LGSSM(np.zeros(2), np.eye(2), 0.5 * np.eye(2), np.eye(2), h, 2 * np.eye(2))
+    fit = lgssm_fit_em(guess, ys, num_iters=40)
+    lls = np.asarray(fit.log_likelihoods)
+    assert np.all(np.diff(lls) >= -1e-8 * np.abs(lls[1:])) and lls[-1] > lls[0]
+    assert np.linalg.eigvalsh(np.asarray(fit.model.dynamics_cov)).min() > -1e-12

@@ -96,7 +96,7 @@ def _maxdiff(x, y, rel=False):
 @settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(seed=st.integers(0, 2**31 - 1), k=st.integers(1, 6), kind=st.sampled_from("smg"))
+@given(seed=st.integers(0, 2**31 - 1), k=st.sampled_from([1, 3, 6]), kind=st.sampled_from("smg"))
 def test_scan_operators_are_associative(x64, seed, k, kind):
     """(a >> b) >> c == a >> (b >> c) to 1e-12 for every element kind: what makes the scan valid."""
     rng = np.random.default_rng(seed)
@@ -106,7 +106,13 @@ def test_scan_operators_are_associative(x64, seed, k, kind):
         a, b, c = (MaxPlusKernel.centre(jnp.asarray(rng.normal(size=(k, k)))) for _ in "abc")
     else:
         a, b, c = (_gaussian(rng, k, singular=bool(seed % 2)) for _ in range(3))
-    assert _maxdiff((a >> b) >> c, a >> (b >> c), rel=True) < 1e-12
+    left, right = _both_brackets(a, b, c)
+    assert _maxdiff(left, right, rel=True) < 1e-12
+
+
+@jax.jit
+def _both_brackets(a, b, c):
+    return (a >> b) >> c, a >> (b >> c)
 
 
 def test_evidence_kernel_is_finite_composition_after_bayes(x64):
