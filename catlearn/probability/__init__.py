@@ -23,6 +23,9 @@ from catlearn.probability.kalman import LGSSM as LGSSM
 from catlearn.probability.kalman import kalman_filter as kalman_filter
 from catlearn.probability.kalman import kalman_log_likelihood as kalman_log_likelihood
 from catlearn.probability.kalman import rts_smoother as rts_smoother
+from catlearn.probability.kalman_learn import LGSSMFit as LGSSMFit
+from catlearn.probability.kalman_learn import lgssm_fit_em as lgssm_fit_em
+from catlearn.probability.kalman_learn import lgssm_fit_gradient as lgssm_fit_gradient
 from catlearn.probability.markov import Finite as Finite
 from catlearn.probability.markov import Sampler as Sampler
 from catlearn.probability.networks import CPT as CPT
@@ -37,6 +40,7 @@ __all__ = [
     "Finite",
     "GaussianHMM",
     "HMMFit",
+    "LGSSMFit",
     "LinearGaussian",
     "PoissonHMM",
     "Sampler",
@@ -52,5 +56,7 @@ __all__ = [
     "invert",
     "kalman_filter",
     "kalman_log_likelihood",
+    "lgssm_fit_em",
+    "lgssm_fit_gradient",
     "rts_smoother",
 ]

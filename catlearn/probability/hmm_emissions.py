@@ -191,7 +191,7 @@ class PoissonHMM(HMMBase):
     def likelihood(self, y: jax.Array) -> tuple[jax.Array, jax.Array]:
         seen = ~jnp.any(jnp.isnan(y))
         y0 = jnp.where(seen, y, 0.0)
-        ll = jnp.sum(y0 * jnp.log(self.rates) - self.rates - gammaln(y0 + 1.0), axis=1)
+        ll = jnp.sum(y0[None] * jnp.log(self.rates) - self.rates - gammaln(y0 + 1.0)[None], axis=1)
         ll = jnp.where(seen, ll, 0.0)
         shift = jnp.max(ll)
         return jnp.exp(ll - shift), shift

@@ -104,7 +104,7 @@ def _(model: GaussianHMM, smooth, obs, initial, transition) -> GaussianHMM:
     second = jnp.einsum("btk,btd,bte->kde", w, y, y) / n[:, None, None]
     covs = second - means[:, :, None] * means[:, None, :]
     d = means.shape[1]
-    covs = (covs + jnp.swapaxes(covs, 1, 2)) / 2 + model.min_variance * jnp.eye(d)
+    covs = (covs + jnp.swapaxes(covs, 1, 2)) / 2 + model.min_variance * jnp.eye(d)[None]
     return GaussianHMM(initial, transition, means, covs, min_variance=model.min_variance)
 
 
@@ -194,11 +194,10 @@ def _fit_gradient(model: HMM, obs, num_steps: int, opt, method: str) -> HMMFit:
 
     def loss(p):
         m = build(p)
-        run = infer.log_likelihood_parallel if method == "parallel" else None
-        if run is None:
-            lls = jax.vmap(lambda y: infer.filter_sequential(m, y, keep=False)[0])(obs)
+        if method == "parallel":
+            lls = jax.vmap(lambda y: infer.log_likelihood_parallel(m, y))(obs)
         else:
-            lls = jax.vmap(lambda y: run(m, y))(obs)
+            lls = jax.vmap(lambda y: infer.filter_sequential(m, y, keep=False)[0])(obs)
         return -jnp.sum(lls)
 
     tiny = jnp.finfo(model.initial.dtype).tiny
