@@ -32,6 +32,7 @@ def casino_rolls(num_seq=20, t_len=300, seed=0):
     return jax.vmap(lambda k: hmm.sample(t_len, key=k)[1])(keys)
 
 
+@pytest.mark.slow
 def test_em_log_likelihood_non_decreasing_all_families(x64):
     rng = np.random.default_rng(0)
     cat = HMM(rng.dirichlet(np.ones(3)), rng.dirichlet(np.ones(3), 3), rng.dirichlet(np.ones(4), 3))
@@ -52,6 +53,7 @@ def test_em_log_likelihood_non_decreasing_all_families(x64):
     assert np.all(np.diff(lls) >= -1e-9) and lls[-1] > lls[0]
 
 
+@pytest.mark.slow
 def test_casino_recovered_by_em(x64):
     """20 sequences x 300 rolls: every transition and emission probability within 0.05."""
     fit = hmm_fit_em(HMM(*CASINO_INIT), casino_rolls(), num_iters=150)
@@ -60,6 +62,7 @@ def test_casino_recovered_by_em(x64):
     assert err_a < 0.05 and err_b < 0.05, (err_a, err_b)
 
 
+@pytest.mark.slow
 @pytest.mark.crosscheck
 def test_em_fixed_point_equals_dynamax_fit_em(x64):
     """Same start, same number of EM steps (flat Dirichlet priors = maximum likelihood)."""
@@ -89,6 +92,7 @@ def test_em_fixed_point_equals_dynamax_fit_em(x64):
     assert np.abs(np.asarray(ours.initial - params.initial.probs)).max() < 1e-8
 
 
+@pytest.mark.slow
 def test_gradient_fit_increases_likelihood():
     ys = casino_rolls(num_seq=4, t_len=100)
     fit = hmm_fit_gradient(HMM(*CASINO_INIT), ys, num_steps=40)
@@ -97,6 +101,7 @@ def test_gradient_fit_increases_likelihood():
     assert isinstance(fit.model, HMM) and np.allclose(fit.model.transition.sum(1), 1, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_gaussian_and_poisson_parallel_equal_sequential(x64):
     rng = np.random.default_rng(3)
     k, d = 4, 2

@@ -68,6 +68,7 @@ def test_time_varying_typed_errors():
         ).filter(jnp.zeros((3, 1)))
 
 
+@pytest.mark.slow
 def test_lgssm_gradient_fit_increases_likelihood():
     from catlearn.probability.kalman_learn import lgssm_fit_gradient
 

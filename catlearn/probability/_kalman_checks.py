@@ -118,8 +118,6 @@ def check_obs(model: Any, obs: Any, inputs: Any = None):
             f"control_dynamics), got {tuple(u.shape)} instead."
         )
     f, b, q, h, d, r = model.step_fields()
-    return (
-        obs,
-        mask,
-        infer.Steps(f, b + u @ model.control_dynamics.T, q, h, d + u @ model.control_emission.T, r),
-    )
+    b = (b if b.ndim == 2 else b[None]) + u @ model.control_dynamics.T
+    d = (d if d.ndim == 2 else d[None]) + u @ model.control_emission.T
+    return obs, mask, infer.Steps(f, b, q, h, d, r)

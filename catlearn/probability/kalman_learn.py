@@ -199,7 +199,7 @@ def _fit_em(model: LGSSM, obs, num_iters: int, method: str) -> LGSSMFit:
         h = jnp.linalg.solve(sxx.T, syx.T).T
         r = (jnp.einsum("bti,btj->ij", obs, obs) - h @ syx.T) / (b * t)
         mu0 = jnp.mean(sm[:, 0], axis=0)
-        d0 = sm[:, 0] - mu0
+        d0 = sm[:, 0] - mu0[None]
         p0 = jnp.mean(sc[:, 0] + d0[:, :, None] * d0[:, None, :], axis=0)
 
         def sym(c):
