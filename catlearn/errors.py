@@ -37,6 +37,7 @@ __all__ = [
     "CovarianceError",
     "DataError",
     "DiagramError",
+    "EmissionFamilyError",
     "HyperparameterError",
     "NonFiniteError",
     "NotBinaryError",
@@ -165,3 +166,8 @@ def expect_type(value: object, types: type | tuple[type, ...], what: str, fix: s
         raise ArgumentTypeError(
             f"Expected {names} for {what}, got {type(value).__name__} ({value!r:.80}); {fix}."
         )
+
+
+class EmissionFamilyError(ShapeError):
+    """The observations do not belong to the model's emission family (e.g. real numbers fed to
+    a categorical HMM, negative counts to a Poisson HMM)."""
