@@ -17,11 +17,13 @@ __all__ = [
     "CheckpointError",
     "CovarianceError",
     "DataError",
+    "DegenerateWeightsError",
     "DiagramError",
     "HyperparameterError",
     "NonFiniteError",
     "NotBinaryError",
     "NotInvertibleError",
+    "NotPSDError",
     "NotStochasticError",
     "ParamsError",
     "ShapeError",
@@ -102,3 +104,13 @@ def mismatch(f: object, g: object, cod: object, dom: object) -> TypeMismatch:
 class DiagramError(CatlearnError, ValueError):
     """A diagram cannot be built or compiled as given (unhashable box spec, unknown wire type,
     a box with no arrow in the target semantics, an unsupported DisCoPy box)."""
+
+
+class NotPSDError(CovarianceError):
+    """A kernel (Gram) matrix is not positive semi-definite, so it is no Gaussian-process
+    covariance (a non-PSD kernel function, or hyperparameters that make it indefinite)."""
+
+
+class DegenerateWeightsError(ZeroEvidenceError):
+    """Every importance weight of a particle set is zero (or not finite): the particles carry
+    no probability mass, so there is no normalised posterior to report."""
