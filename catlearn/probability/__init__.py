@@ -4,25 +4,43 @@ Imports only :mod:`catlearn.core` (never the diagrams or training areas).
 """
 
 from catlearn.probability import bayes as bayes
+from catlearn.probability.approximate import Particles as Particles
+from catlearn.probability.approximate import hmm_particle_filter as hmm_particle_filter
+from catlearn.probability.approximate import importance_invert as importance_invert
+from catlearn.probability.approximate import particle_filter as particle_filter
 from catlearn.probability.bayes import BayesLens as BayesLens
 from catlearn.probability.bayes import bayes_lens as bayes_lens
 from catlearn.probability.bayes import condition as condition
 from catlearn.probability.bayes import invert as invert
+from catlearn.probability.bayes_learner import BayesLearner as BayesLearner
 from catlearn.probability.gaussian import LinearGaussian as LinearGaussian
+from catlearn.probability.gp import GaussianProcess as GaussianProcess
+from catlearn.probability.gp import fit_gp as fit_gp
 from catlearn.probability.markov import Finite as Finite
 from catlearn.probability.markov import Sampler as Sampler
 from catlearn.probability.networks import CPT as CPT
 from catlearn.probability.networks import BayesNet as BayesNet
+from catlearn.probability.stochastic import NoisyMap as NoisyMap
+from catlearn.probability.stochastic import then_density as then_density
 
 __all__ = [
     "CPT",
+    "BayesLearner",
     "BayesLens",
     "BayesNet",
     "Finite",
+    "GaussianProcess",
     "LinearGaussian",
+    "NoisyMap",
+    "Particles",
     "Sampler",
     "bayes",
     "bayes_lens",
     "condition",
+    "fit_gp",
+    "hmm_particle_filter",
+    "importance_invert",
     "invert",
+    "particle_filter",
+    "then_density",
 ]

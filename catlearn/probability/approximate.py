@@ -43,7 +43,6 @@ import numpy as np
 
 from catlearn.errors import DegenerateWeightsError, HyperparameterError, ShapeError
 from catlearn.probability._checks import concrete
-from catlearn.probability.gaussian import LinearGaussian
 
 __all__ = [
     "ParticleFilterResult",
@@ -120,7 +119,7 @@ class Particles(eqx.Module):
         return Particles(self.values, self.log_weights + log_likelihood)
 
     def resample(self, key: jax.Array) -> Particles:
-        """Systematic resampling to equal weights, unbiased: particle ``j`` is copied
+        r"""Systematic resampling to equal weights, unbiased: particle ``j`` is copied
         :math:`N w_j` times in expectation. :math:`O(N \log N)` by ``searchsorted``."""
         n = self.values.shape[0]
         w = self.weights
@@ -158,6 +157,7 @@ class ParticleLens(NamedTuple):
     (the backward, by reweighting). :meth:`push` is :math:`\hat\pi \gg f`, :meth:`update`
     is :math:`f^\dagger_{\hat\pi}(- \mid y)`.
 
+    >>> from catlearn.probability.gaussian import LinearGaussian
     >>> lens = ParticleLens.from_kernel(LinearGaussian([[1.0]], cov=[[1.0]]))
     >>> prior = Particles(jnp.zeros((3, 1)))
     >>> lens.push(prior, jax.random.key(0)).values.shape

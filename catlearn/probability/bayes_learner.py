@@ -247,7 +247,7 @@ class BayesLearner:
                 raise TypeMismatch(f"Expected a Finite middle wire, got {fx.cod}.")
             G = jnp.stack([g(fx.cod.join(y) if len(y) > 1 else y[0]).array for y in ys])
             np_, ny = len(fx.dom), len(fx.cod)
-            fa = fx.array.reshape(fx.array.shape[:np_] + (len(ys),))
+            fa = fx.array.reshape((*fx.array.shape[:np_], len(ys)))
             arr = jnp.tensordot(fa, G, axes=([np_], [0]))
             gk = g(fx.cod.join(ys[0]) if ny > 1 else ys[0][0])
             return Finite(arr, fx.dom @ gk.dom, gk.cod, validate=False)

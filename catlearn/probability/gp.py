@@ -274,7 +274,9 @@ class GaussianProcess(eqx.Module):
         dt = self.noise.dtype
         A = jnp.eye(n_train, n_total, dtype=dt)
         cov = self.noise * jnp.eye(n_train, dtype=dt)
-        return LinearGaussian(A, None, cov, dom=Euclid(n_total), cod=Euclid(n_train), validate=False)
+        return LinearGaussian(
+            A, None, cov, dom=Euclid(n_total), cod=Euclid(n_train), validate=False
+        )
 
     def posterior(self, x_train: Any, y: Any, x_test: Any) -> LinearGaussian:
         r"""The posterior state on the test values: ``invert(observation, prior)`` at ``y``,
@@ -285,9 +287,7 @@ class GaussianProcess(eqx.Module):
         back = invert(self.observation(n, n + m), prior)
         mean = back.mean(yv)[n:]
         cov = back.cov[n:, n:]
-        return LinearGaussian(
-            jnp.zeros((m, 0), cov.dtype), mean, cov, dom=Ty(), validate=False
-        )
+        return LinearGaussian(jnp.zeros((m, 0), cov.dtype), mean, cov, dom=Ty(), validate=False)
 
     def predict(
         self, x_train: Any, y: Any, x_test: Any, *, method: str = "inversion"
@@ -365,12 +365,15 @@ def fit_gp(
     *,
     steps: int = 200,
     optimizer: optax.GradientTransformation | None = None,
+    trainable: Callable[[GaussianProcess], Any] | None = None,
 ) -> tuple[GaussianProcess, jax.Array]:
     r"""Type-II maximum likelihood: maximise :meth:`GaussianProcess.log_marginal_likelihood`
     over every hyperparameter (kernel and noise) with ``optax`` (default ``adam(0.05)``),
     on log-scale (all hyperparameters are positive), in one jitted ``lax.scan``.
 
-    Returns the fitted GP and the log marginal likelihood before each step.
+    ``trainable(gp)`` selects the leaves to fit (e.g. ``lambda g: (g.kernel.lengthscale,
+    g.noise)``); the others stay fixed. Returns the fitted GP and the log marginal
+    likelihood before each step.
 
     >>> x = jnp.linspace(0.0, 3.0, 20)
     >>> gp, hist = fit_gp(GaussianProcess(RBF(1.0, 1.0), 0.1), x, jnp.sin(2 * x), steps=50)
@@ -381,7 +384,13 @@ def fit_gp(
         raise HyperparameterError(f"Expected steps to be an integer >= 1, got {steps!r}.")
     xt, _, yv = gp._data(x, y, None)
     opt = optax.adam(0.05) if optimizer is None else optimizer
-    params, static = eqx.partition(gp, eqx.is_inexact_array)
+    spec = jax.tree_util.tree_map(eqx.is_inexact_array, gp)
+    if trainable is not None:
+        spec = jax.tree_util.tree_map(lambda _: False, spec)
+        chosen = trainable(gp)
+        many = isinstance(chosen, tuple | list)
+        spec = eqx.tree_at(trainable, spec, replace=(True,) * len(chosen) if many else True)
+    params, static = eqx.partition(gp, spec)
     logp = jax.tree_util.tree_map(jnp.log, params)
     gp._chol(xt)  # a typed error for a non-PSD kernel before the loop
 

@@ -253,7 +253,10 @@ def then_density(
             params=k,
         )
     if _is_fin(f.cod) and _has_density(f):
-        ys = [f.cod.join(y) if len(y) > 1 else y[0] for y in np.ndindex(*(a.size for a in f.cod.inside))]
+        ys = [
+            f.cod.join(y) if len(y) > 1 else y[0]
+            for y in np.ndindex(*(a.size for a in f.cod.inside))
+        ]
 
         def lp_fin(p: Any, z: Any, x: Any) -> jax.Array:
             fk, gk = p
@@ -280,7 +283,10 @@ def then_density(
         return jax.nn.logsumexp(lps) - math.log(n)
 
     return Sampler(
-        lambda p, k, x: _sample_then(p[:2], k, x), f.dom, g.cod, log_prob_fn=lp_mc,
+        lambda p, k, x: _sample_then(p[:2], k, x),
+        f.dom,
+        g.cod,
+        log_prob_fn=lp_mc,
         params=(f, g, key),
     )
 
