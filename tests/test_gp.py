@@ -67,7 +67,9 @@ def test_float32_agrees_with_float64():
     x, y, xs = _data()
     m, v = GaussianProcess(RBF(1.0, 0.8), 0.1).predict(x, y, xs)
     assert m.dtype == jnp.float32
-    K, Ks, Kss = (np.asarray(RBF(1.0, 0.8)(a, b), np.float64) for a, b in ((x, x), (x, xs), (xs, xs)))
+    K, Ks, Kss = (
+        np.asarray(RBF(1.0, 0.8)(a, b), np.float64) for a, b in ((x, x), (x, xs), (xs, xs))
+    )
     mu, var, _ = _rw21(K, Ks, np.diag(Kss), 0.1, y)
     assert np.abs(np.asarray(m) - mu).max() < 1e-3 and np.abs(np.asarray(v) - var).max() < 1e-3
 
@@ -97,9 +99,7 @@ def test_hyperparameter_fit_converges_to_grid_optimum(x64):
     x = np.sort(rng.uniform(0.0, 6.0, 40))
     y = np.sin(1.5 * x) + 0.2 * rng.normal(size=40)
     gp0 = GaussianProcess(RBF(1.0, 1.0), 0.1)
-    fitted, hist = fit_gp(
-        gp0, x, y, steps=300, trainable=lambda g: (g.kernel.lengthscale, g.noise)
-    )
+    fitted, hist = fit_gp(gp0, x, y, steps=300, trainable=lambda g: (g.kernel.lengthscale, g.noise))
     assert float(fitted.kernel.variance) == 1.0  # fixed
     ls = jnp.exp(jnp.linspace(jnp.log(0.2), jnp.log(3.0), 121))
     ns = jnp.exp(jnp.linspace(jnp.log(1e-3), jnp.log(1.0), 121))

@@ -528,8 +528,10 @@ class Sampler(_Structure, eqx.Module):
     ``sample_fn(key, x)`` draws from :math:`f(- \mid x)` (``x = ()`` for states) and
     ``log_prob_fn(y, x)``, if given, is :math:`\log f(y \mid x)`. Composition splits the key
     (:math:`(f \gg g)(k, x) = g(k_2, f(k_1, x))`); the composite's density is unknown (None)
-    unless the second factor is deterministic. ``params`` (a pytree, leaves traced by
-    ``jit``/``grad``) is passed first to both functions when given.
+    unless the first factor is deterministic (then it is :math:`g`'s density at :math:`f(x)`;
+    :func:`~catlearn.probability.stochastic.then_density` marginalises a stochastic one).
+    ``params`` (a pytree, leaves traced by ``jit``/``grad``) is passed first to both
+    functions when given.
 
     >>> import jax, jax.numpy as jnp
     >>> from catlearn.core.types import Euclid, Ty
