@@ -173,7 +173,11 @@ class BayesLearner:
                 lambda x, y: self._loglik(() if ax is None else x, y, pr.values), in_axes=(ax, 0)
             )(xs, ys)
             return self._with(_reweight(pr, jnp.sum(ll, axis=0)))
-        ks = jax.vmap(self.kernel, in_axes=_x_axis(xs))(xs)
+        if _x_axis(xs) is None:  # no input wire: the same kernel for every observation
+            k0 = self.kernel(())
+            ks = jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, (n, *jnp.shape(a))), k0)
+        else:
+            ks = jax.vmap(self.kernel)(xs)
         if isinstance(pr, LinearGaussian):
             return self._with(_batch_gaussian(ks, pr, ys, n))
         _check_kind(ks, Finite, pr)
