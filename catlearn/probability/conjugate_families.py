@@ -254,7 +254,7 @@ class NormalWishartFamily(_Base):
         x = jnp.asarray(data)
         n = x.shape[0]
         xbar = jnp.mean(x, axis=0)
-        r = x - xbar
+        r = x - xbar[None, :]
         S = r.T @ r
         kn = prior.kappa + n
         dm = xbar - prior.mean
