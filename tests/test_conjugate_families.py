@@ -71,7 +71,9 @@ def test_poisson_gamma_grid_and_batch_equals_sequential(x64):
     mass = _cell_masses(lambda t: gammainc(post.shape, post.rate * jnp.clip(t, 0.0)), edges)
     assert 0.5 * np.abs(mass - grid).sum() < 2e-3
     # log marginal likelihood = log sum_grid prior * likelihood (Riemann sum)
-    lik = np.exp(np.sum(np.asarray(fam.log_likelihood(jnp.asarray(lam)[:, None], data[None, :])), 1))
+    lik = np.exp(
+        np.sum(np.asarray(fam.log_likelihood(jnp.asarray(lam)[:, None], data[None, :])), 1)
+    )
     assert (
         abs(np.log(np.sum(pw * h * lik)) - float(fam.log_marginal_likelihood(prior, data))) < 1e-3
     )
