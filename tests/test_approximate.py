@@ -29,18 +29,15 @@ def test_casino_particle_filter_tv_to_exact_filter():
     hmm = HMM(PI, A, B)
     _, obs = hmm.sample(300, key=jax.random.key(0))
     exact = hmm_filter(hmm, obs)
-    filt, ll = hmm_particle_filter(PI, A, B, obs, key=jax.random.key(1), num_particles=10_000)
-    tv = 0.5 * jnp.sum(jnp.abs(filt - exact.filtered), axis=-1)
-    assert filt.shape == (300, 2)
-    assert float(jnp.mean(tv)) < 0.02
-    assert abs(float(ll) - float(exact.log_likelihood)) < 1.0
-    # batched over keys (vmap) and jitted: the mean over 4 runs is closer still
-    keys = jax.random.split(jax.random.key(2), 4)
-    runs = jax.vmap(lambda k: hmm_particle_filter(PI, A, B, obs, key=k, num_particles=2000)[0])(
+    # jitted and batched over keys (vmap): two independent runs of 10^4 particles
+    keys = jax.random.split(jax.random.key(1), 2)
+    filt, ll = jax.vmap(lambda k: hmm_particle_filter(PI, A, B, obs, key=k, num_particles=10_000))(
         keys
     )
-    assert runs.shape == (4, 300, 2)
-    assert float(jnp.mean(0.5 * jnp.abs(runs.mean(0) - exact.filtered).sum(-1))) < 0.02
+    assert filt.shape == (2, 300, 2)
+    tv = 0.5 * jnp.sum(jnp.abs(filt - exact.filtered[None]), axis=-1)
+    assert float(jnp.max(jnp.mean(tv, axis=1))) < 0.02  # each run
+    assert float(jnp.max(jnp.abs(ll - exact.log_likelihood))) < 1.0
 
 
 @pytest.mark.slow
@@ -50,17 +47,17 @@ def test_importance_inversion_converges_at_root_n(x64):
     obs = LinearGaussian(jnp.eye(1), cov=0.5 * jnp.eye(1))
     y = jnp.array([1.2])
     exact = float(invert(obs, prior).mean(y)[0])  # 0.8
-    Ns = [100, 400, 1600, 6400]
+    Ns = [200, 800, 3200]
     rmse = []
     for n in Ns:
-        keys = jax.random.split(jax.random.key(n), 200)
+        keys = jax.random.split(jax.random.key(n), 150)
         est = jax.vmap(
             lambda k, n=n: importance_invert(obs, prior, y, key=k, num_samples=n).mean()[0]
         )(keys)
         rmse.append(float(jnp.sqrt(jnp.mean((est - exact) ** 2))))
     slope = np.polyfit(np.log(Ns), np.log(rmse), 1)[0]
     assert -0.65 < slope < -0.35, (rmse, slope)
-    assert rmse[-1] < 0.02
+    assert rmse[-1] < 0.03
 
 
 def test_generic_particle_filter_on_a_linear_gaussian_model_matches_kalman(x64):

@@ -25,7 +25,7 @@ def _finite(rng, n, m):
     return Finite(_stoch(rng, n, m), Fin(n), Fin(m))
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(st.integers(0, 2**31 - 1), st.integers(1, 3), st.integers(1, 3), st.integers(2, 3))
 def test_tensor_law_finite(seed, n1, n2, m):
     import jax
@@ -54,7 +54,7 @@ def _psd(rng, d):
     return B @ B.T + 0.1 * np.eye(d)
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=6, deadline=None)
 @given(st.integers(0, 2**31 - 1), st.integers(1, 2), st.integers(1, 2))
 def test_tensor_law_linear_gaussian(seed, d1, d2):
     import jax
