@@ -4,6 +4,7 @@ Imports only :mod:`catlearn.core` (never the diagrams or training areas).
 """
 
 from catlearn.probability import bayes as bayes
+from catlearn.probability.approximate import ParticleLens as ParticleLens
 from catlearn.probability.approximate import Particles as Particles
 from catlearn.probability.approximate import hmm_particle_filter as hmm_particle_filter
 from catlearn.probability.approximate import importance_invert as importance_invert
@@ -13,6 +14,11 @@ from catlearn.probability.bayes import bayes_lens as bayes_lens
 from catlearn.probability.bayes import condition as condition
 from catlearn.probability.bayes import invert as invert
 from catlearn.probability.bayes_learner import BayesLearner as BayesLearner
+from catlearn.probability.conjugate_families import DirichletMultinomial as DirichletMultinomial
+from catlearn.probability.conjugate_families import Gamma as Gamma
+from catlearn.probability.conjugate_families import NormalWishart as NormalWishart
+from catlearn.probability.conjugate_families import NormalWishartFamily as NormalWishartFamily
+from catlearn.probability.conjugate_families import PoissonGamma as PoissonGamma
 from catlearn.probability.gaussian import LinearGaussian as LinearGaussian
 from catlearn.probability.gp import GaussianProcess as GaussianProcess
 from catlearn.probability.gp import fit_gp as fit_gp
@@ -21,6 +27,7 @@ from catlearn.probability.markov import Sampler as Sampler
 from catlearn.probability.networks import CPT as CPT
 from catlearn.probability.networks import BayesNet as BayesNet
 from catlearn.probability.stochastic import NoisyMap as NoisyMap
+from catlearn.probability.stochastic import composite_map as composite_map
 from catlearn.probability.stochastic import then_density as then_density
 
 __all__ = [
@@ -28,14 +35,21 @@ __all__ = [
     "BayesLearner",
     "BayesLens",
     "BayesNet",
+    "DirichletMultinomial",
     "Finite",
+    "Gamma",
     "GaussianProcess",
     "LinearGaussian",
     "NoisyMap",
+    "NormalWishart",
+    "NormalWishartFamily",
+    "ParticleLens",
     "Particles",
+    "PoissonGamma",
     "Sampler",
     "bayes",
     "bayes_lens",
+    "composite_map",
     "condition",
     "fit_gp",
     "hmm_particle_filter",
