@@ -101,7 +101,10 @@ def main(argv=None) -> dict:
     p.add_argument("--quick", action="store_true", help="n = 300, 1000; fewer steps")
     args = p.parse_args(argv)
     sizes = (300, 1000) if args.quick else (1000, 5000)
-    rows = [bench(n, 10 if args.quick else 20, 2 if args.quick else 3) for n in sizes]
+    rows = []
+    for n in sizes:
+        rows.append(bench(n, 10 if args.quick else 20, 2 if args.quick else 3))
+        print(json.dumps(rows[-1]), flush=True)
     res = {
         "machine": {
             "platform": platform.platform(),
