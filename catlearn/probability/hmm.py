@@ -41,7 +41,6 @@ Array([0, 1, 0], dtype=int32)
 >>> round(float(jnp.exp(hmm.log_likelihood(obs))), 6)
 0.028562
 """
-from catlearn import errors
 
 from __future__ import annotations
 
