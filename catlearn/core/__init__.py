@@ -8,8 +8,12 @@ from catlearn.core.learner import Learner as Learner
 from catlearn.core.learner import gradient_learner as gradient_learner
 from catlearn.core.lens import Lens as Lens
 from catlearn.core.lens import ParaLens as ParaLens
+from catlearn.core.optim import adagrad as adagrad
 from catlearn.core.para import Para as Para
 from catlearn.core.para import ParamSpec as ParamSpec
+from catlearn.core.step import dream_step as dream_step
+from catlearn.core.step import step_params as step_params
+from catlearn.core.step import supervised_step as supervised_step
 from catlearn.core.types import Bool as Bool
 from catlearn.core.types import Euclid as Euclid
 from catlearn.core.types import Fin as Fin
@@ -25,5 +29,9 @@ __all__ = [
     "ParaLens",
     "ParamSpec",
     "Ty",
+    "adagrad",
+    "dream_step",
     "gradient_learner",
+    "step_params",
+    "supervised_step",
 ]
