@@ -139,21 +139,33 @@ def _as_loss(loss: Lens | str, model: ParaLens, target: Ty | None) -> Lens:
     return loss
 
 
-def _batch_model(model: ParaLens, n: int) -> ParaLens:
-    """``n`` copies of the model sharing one parameter: get by ``vmap``, put sums the
-    parameter cotangents (the put of copying the parameter wire ``n`` times)."""
-    spec = {g: s for g, s in model.spec.items()}
+def _batch_model(model: ParaLens, n: int, para: Para | None) -> ParaLens:
+    r"""``n`` copies of the model sharing one parameter (one group ``"model"``).
 
-    def get(p: Any, xs: Any) -> Any:
-        return jax.vmap(lambda x: model.get(p, x))(xs)
+    For a :class:`ParaLens`: get by ``vmap``, and put sums the parameter cotangents (the put
+    of copying the parameter wire ``n`` times). For a :class:`Para` ``f`` (e.g. a compiled
+    diagram) this lens is :math:`R(\Delta ; f^{\otimes n}) = \Delta ; R(f)^{\otimes n}` (R is
+    a functor), computed as the reverse derivative of the batched map, i.e. exactly the
+    ``jax.vmap`` + ``jax.vjp`` that :func:`catlearn.training.fit` runs (same rounding)."""
+    spec = dict(model.spec)
+    if para is not None:
 
-    def put(p: Any, xs: Any, dys: Any) -> tuple[Any, Any]:
-        dps, dxs = jax.vmap(lambda x, dy: model.put(p, x, dy))(xs, dys)
-        return jax.tree_util.tree_map(lambda t: jnp.sum(t, axis=0), dps), dxs
+        def get(p: Any, xs: Any) -> Any:
+            return para.apply_batch(p, xs)
 
-    return ParaLens(
-        batched(model.dom, n), batched(model.cod, n), spec, get, put, name="model"
-    )
+        def put(p: Any, xs: Any, dys: Any) -> tuple[Any, Any]:
+            _, vjp = jax.vjp(lambda q, x: para.apply_batch(q, x), p, xs)
+            return vjp(dys)
+    else:
+
+        def get(p: Any, xs: Any) -> Any:
+            return jax.vmap(lambda x: model.get(p, x))(xs)
+
+        def put(p: Any, xs: Any, dys: Any) -> tuple[Any, Any]:
+            dps, dxs = jax.vmap(lambda x, dy: model.put(p, x, dy))(xs, dys)
+            return jax.tree_util.tree_map(lambda t: jnp.sum(t, axis=0), dps), dxs
+
+    return ParaLens(batched(model.dom, n), batched(model.cod, n), spec, get, put, name="model")
 
 
 def _state_spec(model: ParaLens, optimiser: Optimiser) -> Any:
@@ -232,6 +244,7 @@ def supervised_step(
     >>> int(new["train"][1].count)
     1
     """
+    para = model if isinstance(model, Para) else None
     model = _as_paralens(model)
     if not isinstance(optimiser, Optimiser):
         raise TypeError(
@@ -249,7 +262,7 @@ def supervised_step(
     else:
         tgt_n = batched(tgt, batch_size)
         closing = mean_loss(loss, batch_size) >> alpha(learning_rate)
-        composite = (_batch_model(model, batch_size) @ tgt_n) >> ParaLens.from_lens(closing)
+        composite = (_batch_model(model, batch_size, para) @ tgt_n) >> ParaLens.from_lens(closing)
         wrap, unwrap = (lambda p: {"model": p}), (lambda d: d["model"])
         dom = batched(model.dom, batch_size) @ tgt_n
     spec = (dict(model.spec), _state_spec(model, optimiser))
