@@ -4,6 +4,9 @@ Everything else in catlearn is built on these arrows; this package imports nothi
 other areas.
 """
 
+from catlearn.core.fong_johnson import SymmetricLens as SymmetricLens
+from catlearn.core.fong_johnson import learner_to_symmetric as learner_to_symmetric
+from catlearn.core.fong_johnson import lens_to_learner as lens_to_learner
 from catlearn.core.learner import Learner as Learner
 from catlearn.core.learner import gradient_learner as gradient_learner
 from catlearn.core.lens import Lens as Lens
@@ -28,10 +31,13 @@ __all__ = [
     "Para",
     "ParaLens",
     "ParamSpec",
+    "SymmetricLens",
     "Ty",
     "adagrad",
     "dream_step",
     "gradient_learner",
+    "learner_to_symmetric",
+    "lens_to_learner",
     "step_params",
     "supervised_step",
 ]
