@@ -83,18 +83,45 @@ def bench(quick: bool) -> dict[str, Any]:
     ratio_fit = med([a / b for a, b in zip(t["fit"], t["hand"])])
     us = {k: med(v) / inner * 1e6 for k, v in t.items()}
     rows = [
-        ["supervised_step (lens, jitted put)", us["lens"], us["hand"], ratio, "<= 1.05",
-         "yes" if ratio <= 1.05 else "no", f"{gap:.1e}"],
-        ["train_step (fit's step)", us["fit"], us["hand"], ratio_fit, "<= 1.05",
-         "yes" if ratio_fit <= 1.05 else "no", ""],
+        [
+            "supervised_step (lens, jitted put)",
+            us["lens"],
+            us["hand"],
+            ratio,
+            "<= 1.05",
+            "yes" if ratio <= 1.05 else "no",
+            f"{gap:.1e}",
+        ],
+        [
+            "train_step (fit's step)",
+            us["fit"],
+            us["hand"],
+            ratio_fit,
+            "<= 1.05",
+            "yes" if ratio_fit <= 1.05 else "no",
+            "",
+        ],
     ]
     md = table(
-        ["step (digits 64-128-10, batch 128, Adam)", "µs", "hand-written µs", "ratio", "goal",
-         "met", "max abs Δparam after 1 step"],
+        [
+            "step (digits 64-128-10, batch 128, Adam)",
+            "µs",
+            "hand-written µs",
+            "ratio",
+            "goal",
+            "met",
+            "max abs Δparam after 1 step",
+        ],
         rows,
     )
-    data = {"us": us, "ratio_lens_vs_hand": ratio, "ratio_fit_vs_hand": ratio_fit,
-            "max_param_diff_after_one_step": gap, "rounds": rounds, "steps_per_round": inner}
+    data = {
+        "us": us,
+        "ratio_lens_vs_hand": ratio,
+        "ratio_fit_vs_hand": ratio_fit,
+        "max_param_diff_after_one_step": gap,
+        "rounds": rounds,
+        "steps_per_round": inner,
+    }
     write("step_lens", "Training step as a composite lens vs hand-written JAX + optax", md, data)
     return data
 

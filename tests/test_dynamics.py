@@ -16,9 +16,11 @@ from catlearn.core.types import Euclid
 def test_run_equals_iterating_update(dtype, request):
     if dtype == "float64":
         request.getfixturevalue("x64")
-    model = Para.linear(Euclid(3), Euclid(4), name="a") >> Para.from_function(
-        jnp.tanh, Euclid(4), Euclid(4)
-    ) >> Para.linear(Euclid(4), Euclid(2), name="b")
+    model = (
+        Para.linear(Euclid(3), Euclid(4), name="a")
+        >> Para.from_function(jnp.tanh, Euclid(4), Euclid(4))
+        >> Para.linear(Euclid(4), Euclid(2), name="b")
+    )
     L = gradient_learner(model, lr=0.05)
     p0 = model.init(jax.random.key(0))
     k1, k2 = jax.random.split(jax.random.key(1))

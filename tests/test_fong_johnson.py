@@ -28,23 +28,26 @@ def same(x, y):
 def random_lens(seed, dom, cod):
     """A lens that is not a reverse derivative: get = tanh(W a), put = a + W^T (b - get a)."""
     W = jax.random.normal(jax.random.key(seed), (cod.shape[0], dom.shape[0]))
-    return Lens(
-        lambda a: jnp.tanh(W @ a), lambda a, b: a + W.T @ (b - jnp.tanh(W @ a)), dom, cod
-    )
+    return Lens(lambda a: jnp.tanh(W @ a), lambda a, b: a + W.T @ (b - jnp.tanh(W @ a)), dom, cod)
 
 
 def random_learner(seed, dom, cod, name):
     k = jax.random.key(seed)
-    para = Para(dom, cod, ParamSpec((dom.shape[0], cod.shape[0])), lambda w, x: jnp.tanh(x @ w),
-                name=name)
-    return gradient_learner(para, lr=0.1), {name: jax.random.normal(k, (dom.shape[0], cod.shape[0]))}
+    para = Para(
+        dom, cod, ParamSpec((dom.shape[0], cod.shape[0])), lambda w, x: jnp.tanh(x @ w), name=name
+    )
+    return gradient_learner(para, lr=0.1), {
+        name: jax.random.normal(k, (dom.shape[0], cod.shape[0]))
+    }
 
 
 def point(seed, ty):
     return jax.random.normal(jax.random.key(seed), ty.shapes[0])
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(seeds, seeds, seeds)
 def test_lens_to_learner_preserves_then_and_tensor_x64(x64, s1, s2, s3):
     f, g, h = random_lens(s1, E2, E3), random_lens(s2, E3, E2), random_lens(s3, E2, E2)
@@ -71,7 +74,9 @@ def run_symmetric(S, comp, inputs):
     return outs, comp
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(seeds, seeds)
 def test_learner_to_symmetric_preserves_then_x64(x64, s1, s2):
     L1, p = random_learner(s1, E2, E3, "f")
@@ -85,14 +90,18 @@ def test_learner_to_symmetric_preserves_then_x64(x64, s1, s2):
     assert same(cw[0]["f"], cp[0][0]["f"]) and same(cw[0]["g"], cp[1][0]["g"])
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(seeds, seeds)
 def test_learner_to_symmetric_preserves_tensor_x64(x64, s1, s2):
     L1, p = random_learner(s1, E2, E3, "f")
     L2, q = random_learner(s2, E3, E2, "g")
     G = learner_to_symmetric
-    inputs = [((point(s1 + k, E2), point(s2 + k, E3)), (point(s1 - k, E3), point(s2 - k, E2)))
-              for k in range(3)]
+    inputs = [
+        ((point(s1 + k, E2), point(s2 + k, E3)), (point(s1 - k, E3), point(s2 - k, E2)))
+        for k in range(3)
+    ]
     a0 = (jnp.zeros(2), jnp.zeros(3))
     whole, _ = run_symmetric(G(L1 @ L2), ({**p, **q}, a0), inputs)
     parts, _ = run_symmetric(G(L1) @ G(L2), ((p, a0[0]), (q, a0[1])), inputs)

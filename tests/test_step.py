@@ -135,8 +135,17 @@ def _fit_vs_step(make, steps=100, batch=16):
     opt = make()
     p0 = model.init(jax.random.key(0))
     key = jax.random.key(3)
-    r = fit(model, p0, (X, y), loss="softmax_cross_entropy", optimizer=opt, epochs=1,
-            batch_size=batch, key=key, progress=False)
+    r = fit(
+        model,
+        p0,
+        (X, y),
+        loss="softmax_cross_entropy",
+        optimizer=opt,
+        epochs=1,
+        batch_size=batch,
+        key=key,
+        progress=False,
+    )
     pkey, _ = jax.random.split(jax.random.split(key, 1)[0])
     perm = jax.random.permutation(pkey, steps * batch).reshape(steps, batch)
     put = supervised_step(model, "softmax_cross_entropy", opt, batch_size=batch).put

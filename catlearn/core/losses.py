@@ -55,9 +55,9 @@ from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import HyperparameterError, NotInvertibleError
 
 __all__ = [
-    "ErrorFn",
     "LOSSES",
     "BatchLoss",
+    "ErrorFn",
     "absolute_error",
     "as_error",
     "batch_loss",

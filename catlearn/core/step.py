@@ -307,8 +307,7 @@ def dream_step(
     """
     model = _as_paralens(model)
     if any(isinstance(atom, Fin) for atom in model.dom) or any(
-        getattr(atom, "dtype", None) is not None
-        and not jnp.issubdtype(atom.dtype, jnp.inexact)
+        getattr(atom, "dtype", None) is not None and not jnp.issubdtype(atom.dtype, jnp.inexact)
         for atom in model.dom
     ):
         raise NotInvertibleError(
@@ -323,7 +322,9 @@ def dream_step(
     tgt = loss.dom[len(model.cod) :]
     composite = (model @ tgt) >> ParaLens.from_lens(loss >> alpha(learning_rate))
     default = jnp.zeros(()).dtype
-    xshape = [jax.ShapeDtypeStruct(a.shape, getattr(a, "dtype", None) or default) for a in model.dom]
+    xshape = [
+        jax.ShapeDtypeStruct(a.shape, getattr(a, "dtype", None) or default) for a in model.dom
+    ]
     x0 = model.dom.join(xshape)
     sspec = jax.tree_util.tree_map(
         lambda a: ParamSpec(tuple(a.shape), dtype=a.dtype), jax.eval_shape(optimiser.init, x0)
