@@ -376,7 +376,7 @@ def adam(lr: float, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Op
     r"""Adam (Kingma, Ba) as a lens, state :class:`AdamState` (Cruttwell et al., §4):
 
     .. math::
-       m' = (1 - \beta_1) d + \beta_1 m, \quad v' = (1 - \beta_2) d^2 + \beta_2 v, \quad
+       m' = m + (1 - \beta_1)(d - m), \quad v' = v + (1 - \beta_2)(d^2 - v), \quad
        p' = p + \mathrm{lr}\, \frac{m' / (1 - \beta_1^t)}{\sqrt{v' / (1 - \beta_2^t)} + \epsilon}.
 
     Fed a gradient, it is ``optax.adam(lr, b1, b2, eps)``.
@@ -396,8 +396,10 @@ def adam(lr: float, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Op
         return AdamState(jnp.zeros([], jnp.int32), tm(jnp.zeros_like, p), tm(jnp.zeros_like, p))
 
     def update(d: Any, s: AdamState, p: Any) -> tuple[Any, AdamState]:
-        mu = tm(lambda g, t: (1 - b1) * g + b1 * t, d, s.mu)
-        nu = tm(lambda g, t: (1 - b2) * (g * g) + b2 * t, d, s.nu)
+        # m + (1 - b1)(d - m) has one product to fuse into a multiply-add, and it is odd in d,
+        # so XLA computes the same bits whether d arrives as -grad (fit) or from the lens
+        mu = tm(lambda g, t: t + (1 - b1) * (g - t), d, s.mu)
+        nu = tm(lambda g, t: t + (1 - b2) * (g * g - t), d, s.nu)
         count = jnp.where(s.count < jnp.iinfo(jnp.int32).max, s.count + 1, s.count)
 
         def unbias(t: Any, decay: float) -> Any:

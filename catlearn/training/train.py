@@ -11,8 +11,7 @@ catlearn's optimiser lenses arrive through their ``to_optax()``).
 This step is the jitted evaluation of the composite parametric lens
 :math:`\mathrm{reparam}_{\mathrm{opt}}((\mathrm{model} \otimes 1) ; \mathrm{loss} ; \alpha)` of
 Cruttwell et al. (:func:`catlearn.core.step.supervised_step`): on the same minibatches the two
-agree bit for bit with SGD (``tests/test_step.py``; with Adam to the last float32 bits, XLA's
-fused multiply-adds, and to 1e-15 in float64). Losses by name are the per-example vocabulary
+agree bit for bit (``tests/test_step.py``, SGD and Adam, float32). Losses by name are the per-example vocabulary
 :data:`catlearn.core.losses.LOSSES`, averaged over the batch.
 
 The code is what one writes by hand in JAX: the batch is ``jax.vmap`` of the per-example
