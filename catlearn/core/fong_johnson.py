@@ -101,10 +101,23 @@ class SymmetricLens(Composable):
 
     @classmethod
     def id(cls, ty: Ty) -> SymmetricLens:
-        """The identity, with the trivial complement ``()``."""
+        """The identity, with the trivial complement ``()``.
+
+        >>> from catlearn.core.types import Euclid
+        >>> SymmetricLens.id(Euclid(2))
+        SymmetricLens(Euclid(2) <-> Euclid(2))
+        """
         return cls(lambda a, c: (a, c), lambda b, c: (b, c), ty, ty)
 
     def _then2(self, other: SymmetricLens) -> SymmetricLens:
+        """``f >> g``: complements ``(c_f, c_g)``; putr runs f then g, putl g then f.
+
+        >>> from catlearn.core.types import Euclid
+        >>> SymmetricLens.id(Euclid(1)) >> SymmetricLens.id(Euclid(2))
+        Traceback (most recent call last):
+        ...
+        catlearn.errors.TypeMismatch: Cannot compose ...
+        """
         if not isinstance(other, SymmetricLens):
             raise TypeError(f"Expected a SymmetricLens after >>, got {other!r}.")
         if self.cod != other.dom:
@@ -124,6 +137,12 @@ class SymmetricLens(Composable):
         return SymmetricLens(putr, putl, f.dom, g.cod)
 
     def _tensor2(self, other: SymmetricLens) -> SymmetricLens:
+        """``f @ g``: side by side, complements ``(c_f, c_g)``.
+
+        >>> from catlearn.core.types import Euclid
+        >>> (SymmetricLens.id(Euclid(1)) @ SymmetricLens.id(Euclid(2))).cod
+        Euclid(1) @ Euclid(2)
+        """
         f, g = self, other
         dom, cod = f.dom @ g.dom, f.cod @ g.cod
 
