@@ -19,6 +19,7 @@ __all__ = [
     "DataError",
     "DiagramError",
     "HyperparameterError",
+    "MemoryBudgetError",
     "NonFiniteError",
     "NotBinaryError",
     "NotInvertibleError",
@@ -102,3 +103,8 @@ def mismatch(f: object, g: object, cod: object, dom: object) -> TypeMismatch:
 class DiagramError(CatlearnError, ValueError):
     """A diagram cannot be built or compiled as given (unhashable box spec, unknown wire type,
     a box with no arrow in the target semantics, an unsupported DisCoPy box)."""
+
+
+class MemoryBudgetError(CatlearnError, MemoryError):
+    """An exact computation (e.g. a planned contraction) would exceed its memory budget; the
+    message names the largest table and the approximate alternative."""
