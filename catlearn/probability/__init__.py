@@ -13,16 +13,24 @@ from catlearn.probability.markov import Finite as Finite
 from catlearn.probability.markov import Sampler as Sampler
 from catlearn.probability.networks import CPT as CPT
 from catlearn.probability.networks import BayesNet as BayesNet
+from catlearn.probability._netsample import SampledPosterior as SampledPosterior
+from catlearn.probability.contraction import Plan as Plan
+from catlearn.probability.contraction import plan_contraction as plan_contraction
+from catlearn.probability.lazy import LazyFinite as LazyFinite
 
 __all__ = [
     "CPT",
     "BayesLens",
     "BayesNet",
     "Finite",
+    "LazyFinite",
+    "Plan",
+    "SampledPosterior",
     "LinearGaussian",
     "Sampler",
     "bayes",
     "bayes_lens",
     "condition",
     "invert",
+    "plan_contraction",
 ]

@@ -225,8 +225,9 @@ class InferenceMixin:
             )
         packed = self.__dict__.get("_packed")
         if packed is None:
-            packed = _netsample.pack(self._np, self._par_ids, self._card_l)
-            packed = self.__dict__["_packed"] = tuple(jnp.asarray(a) for a in packed)
+            packed = self.__dict__["_packed"] = _netsample.pack(
+                self._np, self._par_ids, self._card_l
+            )
         xs, lw = _netsample.draw(packed, int(num), key, ev, cols=list(q))
         return _netsample.estimate(xs, lw, tuple(self._card_l[v] for v in q))
 
@@ -244,9 +245,12 @@ class InferenceMixin:
 
     # the JAX path ------------------------------------------------------------------------
     def _jax_tables(self, tables: Mapping[str, Any] | None) -> list[Any]:
-        base = self.__dict__.get("_jtables")
-        if base is None:
-            base = self.__dict__["_jtables"] = [jnp.asarray(t) for t in self._np]
+        dt = jnp.zeros(()).dtype  # follows jax_enable_x64 when it is switched
+        cached = self.__dict__.get("_jtables")
+        if cached is None or cached[0] != dt:
+            with jax.ensure_compile_time_eval():  # concrete even when first asked under jit
+                cached = self.__dict__["_jtables"] = (dt, [jnp.asarray(t) for t in self._np])
+        base = cached[1]
         if not tables:
             return base
         self._check_names(tables)

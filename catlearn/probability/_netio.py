@@ -44,9 +44,9 @@ def read_bif(cls: Any, path: Any, *, normalize: bool = False) -> Any:
         import gzip
 
         with gzip.open(path, "rt") as f:
-            reader = BIFReader(string=f.read(), n_jobs=1)
+            reader = BIFReader(string=f.read())
     else:
-        reader = BIFReader(path, n_jobs=1)
+        reader = BIFReader(path)
     return from_pgmpy(cls, reader.get_model(), normalize=normalize)
 
 
