@@ -148,6 +148,9 @@ class LazyFinite:
             self.cards + other.cards,
         )
 
+    def __rmatmul__(self, other: Any) -> LazyFinite:
+        return _lazy(other) @ self
+
     # contraction ---------------------------------------------------------------------------
     def plan(
         self, output: Sequence[int], extra: Sequence[tuple[int, ...]] = (), budget: Any = None
