@@ -223,12 +223,19 @@ class InferenceMixin:
             raise SupportError(
                 'Expected a jax.random key for method="sampling" (key=jax.random.key(0)).'
             )
-        packed = self.__dict__.get("_packed")
-        if packed is None:
-            packed = self.__dict__["_packed"] = _netsample.pack(
-                self._np, self._par_ids, self._card_l
-            )
-        xs, lw = _netsample.draw(packed, int(num), key, ev, cols=list(q))
+        m = 0
+        for v in (*q, *ev):
+            m |= self._masks[v]
+        rel = [v for v in range(m.bit_length()) if m >> v & 1]  # the ancestral sub-network
+        pos = {v: i for i, v in enumerate(rel)}
+        packed = _netsample.pack(
+            [self._np[v] for v in rel],
+            [tuple(pos[p] for p in self._par_ids[v]) for v in rel],
+            [self._card_l[v] for v in rel],
+            pad=max(16, 1 << (len(rel) - 1).bit_length()),
+        )
+        sub_ev = {pos[v]: s for v, s in ev.items()}
+        xs, lw = _netsample.draw(packed, int(num), key, sub_ev, cols=[pos[v] for v in q])
         return _netsample.estimate(xs, lw, tuple(self._card_l[v] for v in q))
 
     def sample(self, key: Any, n: int) -> dict[str, np.ndarray]:
@@ -239,8 +246,12 @@ class InferenceMixin:
         >>> sorted(s), s["Rain"].shape
         (['Cloudy', 'Rain', 'Sprinkler', 'WetGrass'], (1000,))
         """
-        self._sampling_query([], {}, 1, key)  # packs once
-        xs, _ = _netsample.draw(self.__dict__["_packed"], int(n), key)
+        packed = self.__dict__.get("_packed")
+        if packed is None:
+            packed = self.__dict__["_packed"] = _netsample.pack(
+                self._np, self._par_ids, self._card_l
+            )
+        xs, _ = _netsample.draw(packed, int(n), key)
         return {v: xs[:, i] for i, v in enumerate(self.variables)}
 
     # the JAX path ------------------------------------------------------------------------

@@ -37,8 +37,16 @@ class SampledPosterior(NamedTuple):
     ess: float
 
 
-def pack(tables: list[np.ndarray], parents: list[tuple[int, ...]], cards: list[int]) -> tuple:
-    """Flat arrays of a network: rows ``(R, K)``, row offsets, parents and strides."""
+def pack(
+    tables: list[np.ndarray], parents: list[tuple[int, ...]], cards: list[int], pad: int = 0
+) -> tuple:
+    """Flat arrays of a network: rows ``(R, K)``, row offsets, parents and strides; with
+    ``pad``, one-state dummy variables are appended up to ``pad`` variables (so sub-networks
+    of similar sizes share one compiled sampler)."""
+    extra = max(pad - len(cards), 0)
+    tables = list(tables) + [np.ones((1,))] * extra
+    parents = list(parents) + [()] * extra
+    cards = list(cards) + [1] * extra
     k = max(cards)
     p = max((len(ps) for ps in parents), default=0) or 1
     rows, offs = [], []
@@ -55,6 +63,7 @@ def pack(tables: list[np.ndarray], parents: list[tuple[int, ...]], cards: list[i
             par[v, j], strides[v, j] = ps[j], st
             st *= cards[ps[j]]
     flat = np.concatenate(rows, axis=0)
+    flat = np.pad(flat, ((0, -flat.shape[0] % 256), (0, 0)))  # row-count buckets too
     return flat, np.asarray(offs, np.int32), par, strides
 
 
@@ -63,24 +72,27 @@ def _chunk(n: int, packed: tuple, ev_mask: Any, ev_val: Any, key: Any) -> tuple[
     flat, offs, par, strides = packed
     nv = offs.shape[0]
     logt = jnp.log(flat)
-    keys = jax.random.split(key, nv)
+    cum = jnp.cumsum(flat, axis=1)
+    cum = cum / cum[:, -1:]  # inverse-CDF sampling: one uniform per sample and variable
+    us = jax.random.uniform(key, (nv, n), dtype=cum.dtype)
 
     def step(carry: Any, xs: Any) -> Any:
-        x, logw = carry
-        v, off, pa, st, m, e, k = xs
-        conf = jnp.sum(x[:, pa] * st[None, :], axis=1)
-        lrow = logt[off + conf]
-        s = jax.random.categorical(k, lrow, axis=-1).astype(jnp.int32)
+        x, logw = carry  # x: (variables, samples), one row per variable
+        v, off, pa, st, m, e, u = xs
+        conf = jnp.sum(x[pa] * st[:, None], axis=0)
+        row = off + conf
+        s = jnp.sum(u[:, None] > cum[row], axis=1).astype(jnp.int32)
+        s = jnp.minimum(s, flat.shape[1] - 1)
         xv = jnp.where(m, e, s)
-        lw = jnp.take_along_axis(lrow, jnp.full((n, 1), e), axis=1)[:, 0]
-        logw = logw + jnp.where(m, lw, 0.0)
-        x = jax.lax.dynamic_update_slice(x, xv[:, None], (0, v))
+        logw = logw + jnp.where(m, logt[row, e], 0.0)
+        x = jax.lax.dynamic_update_slice(x, xv[None, :], (v, 0))
         return (x, logw), None
 
-    x0 = jnp.zeros((n, nv), jnp.int32)
+    x0 = jnp.zeros((nv, n), jnp.int32)
     lw0 = jnp.zeros((n,), logt.dtype)
-    xs = (jnp.arange(nv), offs, par, strides, ev_mask, ev_val, keys)
+    xs = (jnp.arange(nv), offs, par, strides, ev_mask, ev_val, us)
     (x, logw), _ = jax.lax.scan(step, (x0, lw0), xs)
+    x = x.T
     return x, logw
 
 
