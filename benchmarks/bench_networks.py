@@ -229,7 +229,7 @@ def batched_alarm(n: int, n_pgmpy: int, cache: dict) -> dict:
     per = (time.perf_counter() - t0) / n_pgmpy
     return {
         "network": "alarm",
-        "signature": f"P({q} | {', '.join(evn)})",
+        "signature": f"P({q} given {', '.join(evn)})",
         "cases": n,
         "catlearn_warm_s": warm,
         "catlearn_cold_s": cold,

@@ -28,7 +28,12 @@ def random_network(seed, n_vars, n_factors):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.integers(0, 10_000), st.integers(1, 7), st.integers(1, 9), st.sampled_from(["min_fill", "min_weight"]))
+@given(
+    st.integers(0, 10_000),
+    st.integers(1, 7),
+    st.integers(1, 9),
+    st.sampled_from(["min_fill", "min_weight"]),
+)
 def test_plans_equal_brute_force_einsum(seed, n_vars, n_factors, heuristic):
     cards, scopes, arrays = random_network(seed, n_vars, n_factors)
     used = sorted({v for s in scopes for v in s})
@@ -58,7 +63,9 @@ def test_jax_execution_is_differentiable(x64):
     cards, scopes, arrays = random_network(3, 4, 5)
     plan = plan_contraction(scopes, cards, ())
     f = jax.jit(lambda a: execute(plan, a, jnp))
-    np.testing.assert_allclose(f([jnp.asarray(a) for a in arrays]), execute(plan, arrays), rtol=1e-12)
+    np.testing.assert_allclose(
+        f([jnp.asarray(a) for a in arrays]), execute(plan, arrays), rtol=1e-12
+    )
     g = jax.grad(f)([jnp.asarray(a) for a in arrays])
     assert all(gi.shape == a.shape for gi, a in zip(g, arrays))
 

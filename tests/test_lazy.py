@@ -43,9 +43,7 @@ def test_forty_box_condition_and_invert_never_build_the_joint(x64):
     rng = np.random.default_rng(1)
     sensors = [kernel(rng, 3, 2) for _ in range(40)]
     prior = Finite.state([0.2, 0.5, 0.3])
-    fan = LazyFinite.copy(Fin(3), 40) >> LazyFinite.tensor_all(
-        [LazyFinite.box(s) for s in sensors]
-    )
+    fan = LazyFinite.copy(Fin(3), 40) >> LazyFinite.tensor_all([LazyFinite.box(s) for s in sensors])
     joint = LazyFinite.box(prior) >> fan
     obs = {i: int(rng.integers(2)) for i in range(1, 40)}
     trace: list[int] = []
@@ -53,7 +51,9 @@ def test_forty_box_condition_and_invert_never_build_the_joint(x64):
     plan, _ = joint.plan([joint.cod_labels[0]], [(joint.cod_labels[i],) for i in obs])
     assert max(trace) <= plan.max_size <= 64  # vs 2**40 for the joint of the sensors
     # by hand: p(root | obs) ∝ prior * prod_i f_i(obs_i | root), then through sensor 0
-    w = np.asarray(prior.array) * np.prod([np.asarray(sensors[i].array)[:, s] for i, s in obs.items()], 0)
+    w = np.asarray(prior.array) * np.prod(
+        [np.asarray(sensors[i].array)[:, s] for i, s in obs.items()], 0
+    )
     np.testing.assert_allclose(post.array, (w / w.sum()) @ np.asarray(sensors[0].array), atol=1e-12)
     assert P.condition(joint, obs).allclose(post)
     # invert the kernel X -> 2 sensors through a 40-sensor diagram, 38 sensors discarded

@@ -18,7 +18,6 @@ import numpy as np
 from catlearn.core.types import Fin, Ty
 from catlearn.errors import ShapeError, SupportError, ZeroEvidenceError
 from catlearn.probability import _netquery, _netsample
-from catlearn.probability._netsample import SampledPosterior
 from catlearn.probability.contraction import decode, execute
 from catlearn.probability.markov import Finite
 
@@ -98,7 +97,7 @@ class InferenceMixin:
         return q, ev
 
     def _value(self, v: int, s: Any) -> Any:
-        if _traced(s) or isinstance(s, jax.Array) and not isinstance(s, np.ndarray):
+        if _traced(s) or (isinstance(s, jax.Array) and not isinstance(s, np.ndarray)):
             return s if _traced(s) else self._value(v, s.item())
         i = None if isinstance(s, float | np.floating) else self._states[v].get(s)
         return i if i is not None else self.state_index(self.variables[v], s)
@@ -448,4 +447,3 @@ class InferenceMixin:
             f"posterior of {list(query)} is undefined. Expected evidence with positive "
             f"probability; check the observed states, or soften the evidence."
         )
-

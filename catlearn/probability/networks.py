@@ -56,7 +56,7 @@ from catlearn.probability._netzoo import asia, burglary, sprinkler
 from catlearn.probability.contraction import DEFAULT_BUDGET
 from catlearn.probability.markov import Finite
 
-__all__ = ["ROW_SUM_TOL", "CPT", "BayesNet", "asia", "burglary", "sprinkler"]
+__all__ = ["CPT", "ROW_SUM_TOL", "BayesNet", "asia", "burglary", "sprinkler"]
 
 ROW_SUM_TOL = 1e-3  #: tolerance on the column sums of a CPT (any dtype)
 
