@@ -12,6 +12,7 @@ import pytest
 from catlearn.probability.networks import sprinkler
 
 
+@pytest.mark.slow
 def test_sprinkler_cpts_recovered_from_20000_samples(x64):
     truth = sprinkler()
     data = truth.sample(jax.random.key(0), 20_000)
