@@ -174,7 +174,7 @@ def fresh_queries(names: list, n: int, cache: dict) -> list[dict]:
         qs = qs[3:]
         ours, theirs, diff = [], [], 0.0
         for i, (q, ev) in enumerate(qs):
-            net._plans.clear()  # fresh: plan (prune, slice, order) + contract
+            net.clear_caches()  # fresh: plan (prune, slice, order) + contract
             gc.disable()
             try:
                 sides = ("c", "p") if i % 2 == 0 else ("p", "c")

@@ -299,3 +299,18 @@ def test_memory_budget_and_sampling(getkey):
     assert np.abs(est.probs - exact).max() < 5 * est.stderr.max()
     with pytest.raises(SupportError, match="key"):
         net.query(["lung"], method="sampling")
+
+
+def test_repeats_are_memoised_read_only_and_bounded(x64):
+    net = sprinkler()
+    a = net.query(["Rain"], {"WetGrass": "T"})
+    assert net.query(["Rain"], {"WetGrass": "T"}) is a and not a.flags.writeable
+    with pytest.raises(SupportError):
+        net.query(["Rain"], {"WetGrass": 1.0})  # 1.0 == 1 as a key, still rejected
+    net.ANSWER_CACHE = 2
+    for s in ("F", 0, 1):
+        net.query(["Rain"], {"WetGrass": s})
+    assert len(net._answers) == 2
+    net.clear_caches()
+    assert not net._answers and not net._plans
+    np.testing.assert_array_equal(net.query(["Rain"], {"WetGrass": "T"}), a)

@@ -44,6 +44,8 @@ class InferenceMixin:
     memory_budget: int | None
     PLAN_CACHE: int
     JIT_CACHE: int
+    ANSWER_CACHE: int
+    _answers: Any
 
     def _check_names(self, names: Any) -> None: ...  # pragma: no cover
     def state_index(self, v: str, state: Any) -> int: ...  # pragma: no cover
@@ -64,6 +66,13 @@ class InferenceMixin:
             if len(self._plans) > self.PLAN_CACHE:
                 self._plans.popitem(last=False)
         return qp
+
+    def clear_caches(self) -> None:
+        """Forget the planned signatures, jitted contractions and memoised answers (the
+        next query of every signature is fresh again)."""
+        self._plans.clear()
+        self._jitted.clear()
+        self._answers.clear()
 
     def plan(self, variables: Sequence[str], evidence: Sequence[str] = ()) -> Any:
         """The contraction plan of a query signature (printable): which tables, sliced how,
@@ -177,6 +186,18 @@ class InferenceMixin:
             raise SupportError(f'Expected method "exact" or "sampling", got {method!r}.')
         if jeffrey_evidence:
             return self._jeffrey(variables, evidence, jeffrey_evidence, virtual_evidence)
+        plain = not (jit or tables is not None or virtual_evidence)
+        if plain:  # a repeat of an exact concrete query: its read-only answer, memoised
+            try:
+                memo = (
+                    tuple(variables),
+                    tuple((k, type(v), v) for k, v in sorted(evidence.items())),
+                )
+                hit = self._answers.get(memo)
+            except TypeError:  # unhashable (e.g. traced) values
+                plain, hit = False, None
+            if hit is not None:
+                return hit if return_evidence else hit[0]
         q, ev = self._ids(variables, evidence)
         evk = tuple(sorted(ev))
         vals = [self._value(v, ev[v]) for v in evk]
@@ -192,6 +213,11 @@ class InferenceMixin:
         if not z > 0:
             self._zero(evidence, variables)
         post = un / zm
+        if plain:
+            post.setflags(write=False)
+            self._answers[memo] = (post, float(z))
+            if len(self._answers) > self.ANSWER_CACHE:
+                self._answers.popitem(last=False)
         return (post, z) if return_evidence else post
 
     def _jeffrey(self, variables: Any, evidence: Any, target: Any, virtual: Any) -> Any:

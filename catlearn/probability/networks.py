@@ -15,7 +15,8 @@ Each query signature (query names, observed names) is *planned* once and the pla
 nodes go), observed variables are sliced into the tables, the component of the query is
 kept (d-separation), and an elimination order is chosen by min-fill
 (:mod:`catlearn.probability.contraction`). A single concrete query then runs the plan in
-numpy float64 (no JAX); :meth:`BayesNet.query_batch`, :meth:`BayesNet.log_evidence` and
+numpy float64 (no JAX; the answer is memoised, bounded, so an exact repeat is a lookup);
+:meth:`BayesNet.query_batch`, :meth:`BayesNet.log_evidence` and
 queries with traced inputs run the same plan as one jitted, vmapped JAX contraction, which
 ``jax.grad`` differentiates with respect to the tables (so CPTs can be learned with optax;
 see :meth:`BayesNet.log_evidence`).
@@ -125,6 +126,7 @@ class BayesNet(InferenceMixin):
 
     PLAN_CACHE = 1024  #: planned query signatures kept per network (least recently used go)
     JIT_CACHE = 64  #: jitted batch contractions kept per network
+    ANSWER_CACHE = 4096  #: exact answers memoised per network (repeats of a query: a lookup)
 
     def __init__(
         self,
@@ -163,6 +165,7 @@ class BayesNet(InferenceMixin):
         self._kernels: dict[str, Finite] = {}
         self._plans: OrderedDict[Any, Any] = OrderedDict()
         self._jitted: OrderedDict[Any, Any] = OrderedDict()
+        self._answers: OrderedDict[Any, Any] = OrderedDict()
 
     def __repr__(self) -> str:
         return f"BayesNet({len(self.variables)} variables, {self.graph.number_of_edges()} edges)"
