@@ -170,6 +170,17 @@ class BayesNet(InferenceMixin):
     def __repr__(self) -> str:
         return f"BayesNet({len(self.variables)} variables, {self.graph.number_of_edges()} edges)"
 
+    # the queries live in a private module (module size); listed here so the docs show them
+    query = InferenceMixin.query
+    query_batch = InferenceMixin.query_batch
+    log_evidence = InferenceMixin.log_evidence
+    map_query = InferenceMixin.map_query
+    marginal = InferenceMixin.marginal
+    conditional = InferenceMixin.conditional
+    sample = InferenceMixin.sample
+    plan = InferenceMixin.plan
+    clear_caches = InferenceMixin.clear_caches
+
     # tables and kernels -------------------------------------------------------------------
     def _make_table(self, v: str) -> np.ndarray:
         pcards = tuple(self.cards[p] for p in self.parents[v])
