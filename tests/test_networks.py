@@ -314,3 +314,10 @@ def test_repeats_are_memoised_read_only_and_bounded(x64):
     net.clear_caches()
     assert not net._answers and not net._plans
     np.testing.assert_array_equal(net.query(["Rain"], {"WetGrass": "T"}), a)
+
+
+def test_traced_out_of_range_evidence_is_nan_not_clamped():
+    net = sprinkler()
+    f = jax.jit(lambda s: net.query(["Rain"], {"WetGrass": s}))
+    assert np.isnan(np.asarray(f(2))).all()
+    assert np.isfinite(np.asarray(f(1))).all()

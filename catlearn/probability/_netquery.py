@@ -135,8 +135,11 @@ def gather(
     tables: Sequence[Any],
     ev: Sequence[Any],
     soft: Sequence[Any] = (),
+    xp: Any = np,
 ) -> list[Any]:
-    """The input arrays of a plan: each table sliced at the evidence values ``ev``."""
+    """The input arrays of a plan: each table sliced at the evidence values ``ev``. With
+    ``jax.numpy`` an out-of-range (traced) state gives NaN, never a clamped index (the
+    library's traced-path policy, :mod:`catlearn.errors`)."""
     arrays: list[Any] = []
     for v, axes in factors:
         if v < 0:
@@ -147,7 +150,12 @@ def gather(
             idx: list[Any] = [slice(None)] * t.ndim
             for a, j in axes:
                 idx[a] = ev[j]
-            t = t[tuple(idx)]
+            if xp is np:
+                t = t[tuple(idx)]
+            else:
+                t = t.at[tuple(idx)].get(
+                    mode="fill", fill_value=np.nan, wrap_negative_indices=False
+                )
         arrays.append(t)
     return arrays
 
@@ -164,13 +172,17 @@ def run(
     """``(unnormalised, z_main, z)``: the query's table :math:`\\propto P(q, e)`, its sum,
     and :math:`P(e)` (times the soft-evidence weights) when ``full_evidence``, else
     ``z_main``. With ``xp=jax.numpy`` this traces (``ev`` may be tracers)."""
-    un = execute(qp.plan, gather(qp.factors, tables, ev, soft), xp)
+    un = execute(qp.plan, gather(qp.factors, tables, ev, soft, xp), xp)
     zm = un.sum()
     if not full_evidence:
         return un, zm, zm
     z = zm
     if qp.rest is not None:
-        z = z * execute(qp.rest, gather(qp.rest_factors, tables, ev, soft), xp)
+        z = z * execute(qp.rest, gather(qp.rest_factors, tables, ev, soft, xp), xp)
     for v, js in qp.scalars:
-        z = z * tables[v][tuple(ev[j] for j in js)]
+        i = tuple(ev[j] for j in js)
+        if xp is np:
+            z = z * tables[v][i]
+        else:
+            z = z * tables[v].at[i].get(mode="fill", fill_value=np.nan, wrap_negative_indices=False)
     return un, zm, z

@@ -1,6 +1,7 @@
 """Training: ``fit`` (one jitted step, epochs fused with ``lax.scan``), sharding, checkpoints."""
 
 from catlearn.training import checkpoint as checkpoint
+from catlearn.training import distributed as distributed
 from catlearn.training.sharding import data_mesh as data_mesh
 from catlearn.training.train import FitResult as FitResult
 from catlearn.training.train import accuracy as accuracy
@@ -14,6 +15,7 @@ __all__ = [
     "accuracy",
     "checkpoint",
     "data_mesh",
+    "distributed",
     "evaluate",
     "fit",
     "predict",
