@@ -40,6 +40,7 @@ __all__ = [
     "DiagramError",
     "EmissionFamilyError",
     "HyperparameterError",
+    "MemoryBudgetError",
     "NonFiniteError",
     "NotBinaryError",
     "NotInvertibleError",
@@ -183,3 +184,8 @@ class NotPSDError(CovarianceError):
 class DegenerateWeightsError(ZeroEvidenceError):
     """Every importance weight of a particle set is zero (or not finite): the particles carry
     no probability mass, so there is no normalised posterior to report."""
+
+
+class MemoryBudgetError(CatlearnError, MemoryError):
+    """An exact computation (e.g. a planned contraction) would exceed its memory budget; the
+    message names the largest table and the approximate alternative."""

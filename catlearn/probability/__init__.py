@@ -4,6 +4,7 @@ Imports only :mod:`catlearn.core` (never the diagrams or training areas).
 """
 
 from catlearn.probability import bayes as bayes
+from catlearn.probability._netsample import SampledPosterior as SampledPosterior
 from catlearn.probability.approximate import ParticleLens as ParticleLens
 from catlearn.probability.approximate import Particles as Particles
 from catlearn.probability.approximate import hmm_particle_filter as hmm_particle_filter
@@ -19,6 +20,8 @@ from catlearn.probability.conjugate_families import Gamma as Gamma
 from catlearn.probability.conjugate_families import NormalWishart as NormalWishart
 from catlearn.probability.conjugate_families import NormalWishartFamily as NormalWishartFamily
 from catlearn.probability.conjugate_families import PoissonGamma as PoissonGamma
+from catlearn.probability.contraction import Plan as Plan
+from catlearn.probability.contraction import plan_contraction as plan_contraction
 from catlearn.probability.gaussian import LinearGaussian as LinearGaussian
 from catlearn.probability.gp import GaussianProcess as GaussianProcess
 from catlearn.probability.gp import fit_gp as fit_gp
@@ -39,6 +42,7 @@ from catlearn.probability.kalman import rts_smoother as rts_smoother
 from catlearn.probability.kalman_learn import LGSSMFit as LGSSMFit
 from catlearn.probability.kalman_learn import lgssm_fit_em as lgssm_fit_em
 from catlearn.probability.kalman_learn import lgssm_fit_gradient as lgssm_fit_gradient
+from catlearn.probability.lazy import LazyFinite as LazyFinite
 from catlearn.probability.markov import Finite as Finite
 from catlearn.probability.markov import Sampler as Sampler
 from catlearn.probability.networks import CPT as CPT
@@ -61,14 +65,17 @@ __all__ = [
     "GaussianProcess",
     "HMMFit",
     "LGSSMFit",
+    "LazyFinite",
     "LinearGaussian",
     "NoisyMap",
     "NormalWishart",
     "NormalWishartFamily",
     "ParticleLens",
     "Particles",
+    "Plan",
     "PoissonGamma",
     "PoissonHMM",
+    "SampledPosterior",
     "Sampler",
     "bayes",
     "bayes_lens",
@@ -89,6 +96,7 @@ __all__ = [
     "lgssm_fit_em",
     "lgssm_fit_gradient",
     "particle_filter",
+    "plan_contraction",
     "rts_smoother",
     "then_density",
 ]

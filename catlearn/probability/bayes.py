@@ -54,6 +54,7 @@ from catlearn.errors import (
     TypeMismatch,
     ZeroEvidenceError,
 )
+from catlearn.probability.lazy import LazyFinite
 from catlearn.probability.markov import Finite
 
 __all__ = [
@@ -190,6 +191,8 @@ def invert(kernel: Any, prior: Any) -> Any:
     >>> invert(test, Finite.state([0.99, 0.01])).row(1).round(3).tolist()   # P(disease | +)
     [0.925, 0.075]
     """
+    if isinstance(kernel, LazyFinite):  # planned contraction, the joint never built
+        return kernel.invert(prior)
     _check_state(prior, kernel)
     if isinstance(kernel, Finite) and isinstance(prior, Finite):
         return _invert_finite(kernel, prior)
@@ -256,6 +259,9 @@ def condition(
     >>> condition(joint, {"wet": 1}, names=["rain", "wet"]).array.round(3).tolist()
     [0.2, 0.8]
     """
+    if isinstance(joint, LazyFinite):  # planned contraction, the joint never built
+        n = len(joint.cod_labels)
+        return joint.condition({_wire_index(w, n, names): v for w, v in observation.items()})
     obs = _observations(joint, observation, names)
     if _is_gaussian(joint):
         from catlearn.probability._bayes_gaussian import condition_gaussian
