@@ -19,6 +19,7 @@ __all__ = [
     "DataError",
     "DiagramError",
     "HyperparameterError",
+    "MissingBoxError",
     "NonFiniteError",
     "NotBinaryError",
     "NotInvertibleError",
@@ -102,3 +103,10 @@ def mismatch(f: object, g: object, cod: object, dom: object) -> TypeMismatch:
 class DiagramError(CatlearnError, ValueError):
     """A diagram cannot be built or compiled as given (unhashable box spec, unknown wire type,
     a box with no arrow in the target semantics, an unsupported DisCoPy box)."""
+
+
+class MissingBoxError(DiagramError, KeyError):
+    """A diagram uses a box that a learned functor has no arrow (no parameters) for."""
+
+    def __str__(self) -> str:  # KeyError would print the message quoted
+        return str(self.args[0]) if self.args else ""
