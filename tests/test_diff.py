@@ -38,7 +38,7 @@ def random_diagram(seed: int, n_layers: int = 10) -> Diagram:
     width = 2
     for _ in range(n_layers):
         op = rng.choice(["f", "g", "tanh", "copy", "swap", "merge", "h", "f"])
-        if op in ("swap", "merge", "h") and width < 2 or op == "copy" and width > 3:
+        if (op in ("swap", "merge", "h") and width < 2) or (op == "copy" and width > 3):
             op = "f"
         i = int(rng.integers(0, width - (1 if op in ("swap", "merge", "h") else 0)))
         left, right = Ty(*[X] * i), None

@@ -113,9 +113,7 @@ def run(
         return rows[s][sel], xb, targets[s][sel]
 
     if fused:
-        branches = [
-            (lambda o: lambda t, r, x, yy, w: o(t, r, x, yy, w))(o) for o in objectives
-        ]
+        branches = list(objectives)
 
         def epoch_fn(tables: Any, opt_state: Any, sid: Any, r: Any, x: Any, yy: Any, w: Any):
             def body(carry: Any, inp: Any) -> tuple[Any, Any]:

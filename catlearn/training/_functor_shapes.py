@@ -98,9 +98,15 @@ def stack(kinds: Sequence[Kind], arrows: Mapping[str, Para], params: Mapping[str
         cols = []
         for j in range(len(kind.groups)):
             rows = [params[tuple(arrows[n].spec)[j]] for n in kind.names]
-            cols.append(jax.tree_util.tree_map(lambda *xs: jnp.asarray(np.stack(xs)), *rows))
+            cols.append(jax.tree_util.tree_map(_stack, *rows))
         tables.append(tuple(cols))
     return tables
+
+
+def _stack(*xs: Any) -> Any:
+    if any(isinstance(x, jax.core.Tracer) for x in xs):  # under jit/grad: a traced stack
+        return jnp.stack(xs)
+    return jnp.asarray(np.stack([np.asarray(x) for x in xs]))  # on the host: no compile
 
 
 def unstack(kinds: Sequence[Kind], arrows: Mapping[str, Para], tables: Sequence) -> dict:
@@ -131,7 +137,7 @@ class Shape:
 
         def one(rows: jax.Array, x: Any) -> Any:
             p = {
-                g: jax.tree_util.tree_map(lambda t: t[rows[c]], tables[k])
+                g: jax.tree_util.tree_map(lambda t, c=c: _row(t, rows[c]), tables[k])
                 for c, (g, k) in enumerate(positions)
             }
             return para(p, x)
@@ -139,6 +145,13 @@ class Shape:
         if len(para.dom) == 0:
             return jax.vmap(lambda rows: one(rows, ()))(idx)
         return jax.vmap(one)(idx, xs)
+
+
+def _row(table: jax.Array, i: jax.Array) -> jax.Array:
+    """``table[i]`` as a one-hot contraction: its gradient is a matmul, not a scatter (which
+    XLA CPU compiles slowly), and tables have few rows (one per box of a kind)."""
+    onehot = jax.nn.one_hot(i, table.shape[0], dtype=table.dtype)
+    return jnp.tensordot(onehot, table, axes=1, precision=jax.lax.Precision.HIGHEST)
 
 
 def shape_of(
@@ -189,9 +202,7 @@ def build_shape(
         rep, groups = kinds[k].rep, kinds[k].groups
         g = f"#{i}"
         box = Box(g, ins.box.dom, ins.box.cod, ("position", i))
-        ar[box] = rep.reparam(
-            tuple(rep.spec[n] for n in groups), _as_groups(groups), name=g
-        )
+        ar[box] = rep.reparam(tuple(rep.spec[n] for n in groups), _as_groups(groups), name=g)
         instrs.append(Instruction(box, ins.ins, ins.outs))
         positions.append((g, k))
     renamed = Program(

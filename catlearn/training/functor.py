@@ -129,8 +129,9 @@ class Functor:
         tables = []
         for kind, k in zip(self._kinds, jax.random.split(key, max(len(self._kinds), 1))):
             rep, groups = kind.rep, kind.groups
-            draw = jax.jit(jax.vmap(lambda k, rep=rep, groups=groups: tuple(
-                rep.init(k)[g] for g in groups)))
+            draw = jax.jit(
+                jax.vmap(lambda k, rep=rep, groups=groups: tuple(rep.init(k)[g] for g in groups))
+            )
             tables.append(draw(jax.random.split(k, len(kind.names))))
         return tables
 
@@ -175,9 +176,7 @@ class Functor:
         out = []
         for key, program, mem, r in zip(keys, programs, members, rows):
             if key not in self._shapes:
-                self._shapes[key] = shapes.build_shape(
-                    program, self._kinds, self.arrows, self._row
-                )
+                self._shapes[key] = shapes.build_shape(program, self._kinds, self.arrows, self._row)
             shape = self._shapes[key]
             gx = None
             if xs is not None and len(shape.para.dom):
@@ -202,9 +201,7 @@ class Functor:
             result = result.at[mem].set(y)
         return result
 
-    def loss(
-        self, params: Mapping[str, Any], data: Sequence[Any], loss: str | Loss
-    ) -> jax.Array:
+    def loss(self, params: Mapping[str, Any], data: Sequence[Any], loss: str | Loss) -> jax.Array:
         r"""The data-set loss :math:`\frac1n \sum_i e(F(d_i), y_i)` (differentiable in
         ``params``; one batch per shape)."""
         diagrams, xs, y = split_data(data)

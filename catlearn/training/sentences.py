@@ -163,23 +163,26 @@ def parse(sentence: Sequence[str] | str, *, dim: int = 8, hidden: int = 16) -> D
 
 
 def sentences(
-    n: int = 2000, *, seed: int = 0, task: str = "subject"
+    n: int = 2000, *, seed: int = 0, task: str = "subject", max_adjectives: int = 2
 ) -> list[tuple[list[str], int]]:
     """``n`` random sentences (word lists) and their labels (topic of the subject).
 
-    A quarter are intransitive; each noun gets 0, 1 or 2 distinct adjectives.
+    A quarter are intransitive; each noun gets 0 to ``max_adjectives`` distinct adjectives
+    (so there are :math:`(m + 1)^2 + (m + 1)` shapes: 12 for ``m = 2``, 2 for ``m = 0``).
 
     >>> sentences(2, seed=1)
     [(['young', 'cat', 'follows', 'big', 'train'], 0), (['bus', 'passes', 'horse'], 1)]
     """
     if task not in ("subject", "topic"):
         raise HyperparameterError(f"Expected task='subject' or 'topic', got {task!r}.")
+    if max_adjectives not in (0, 1, 2):
+        raise HyperparameterError(f"Expected max_adjectives in 0, 1, 2, got {max_adjectives!r}.")
     if not isinstance(n, int) or n < 0:
         raise HyperparameterError(f"Expected a non-negative number of sentences, got {n!r}.")
     rng = np.random.default_rng(seed)
 
     def phrase(topic: int) -> list[str]:
-        k = int(rng.integers(0, 3))
+        k = int(rng.integers(0, max_adjectives + 1))
         adjs = [ADJECTIVES[i] for i in rng.choice(len(ADJECTIVES), size=k, replace=False)]
         return [*adjs, NOUNS[topic][int(rng.integers(0, 8))]]
 
@@ -196,13 +199,19 @@ def sentences(
     return out
 
 
-def words(i: int, *, seed: int = 0, task: str = "subject") -> list[str]:
+def words(i: int, *, seed: int = 0, task: str = "subject", max_adjectives: int = 2) -> list[str]:
     """The words of sentence ``i`` of :func:`sentences` with this seed."""
-    return sentences(i + 1, seed=seed, task=task)[i][0]
+    return sentences(i + 1, seed=seed, task=task, max_adjectives=max_adjectives)[i][0]
 
 
 def sentence_data(
-    n: int = 2000, *, seed: int = 0, task: str = "subject", dim: int = 8, hidden: int = 16
+    n: int = 2000,
+    *,
+    seed: int = 0,
+    task: str = "subject",
+    max_adjectives: int = 2,
+    dim: int = 8,
+    hidden: int = 16,
 ) -> list[tuple[Diagram, int]]:
     """``n`` pairs ``(diagram, label)``: the data set of :func:`fit_functor`'s sentence task.
 
@@ -210,7 +219,8 @@ def sentence_data(
     >>> d.dom, d.cod
     (Ty(), Euclid(2))
     """
-    return [(parse(ws, dim=dim, hidden=hidden), y) for ws, y in sentences(n, seed=seed, task=task)]
+    texts = sentences(n, seed=seed, task=task, max_adjectives=max_adjectives)
+    return [(parse(ws, dim=dim, hidden=hidden), y) for ws, y in texts]
 
 
 def bag_of_words(texts: Sequence[Sequence[str]]) -> np.ndarray:
