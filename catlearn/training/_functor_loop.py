@@ -9,6 +9,7 @@ jitted step per minibatch, each shape's step compiled once.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -152,8 +153,10 @@ def run(
     seeds = np.asarray(jax.random.randint(key, (max(epochs, 1),), 0, 2**31 - 1))
     from tqdm import tqdm
 
+    seconds: list[float] = []
     with tqdm(total=epochs, disable=not progress, unit="epoch", desc="fit_functor") as bar:
         for e in range(epochs):
+            start = time.perf_counter()
             batches = _batches(groups, batch_size, np.random.default_rng(int(seeds[e])))
             weights = np.asarray([b[2].sum() for b in batches])
             if fused:
@@ -175,6 +178,7 @@ def run(
                     rb, xb, yb = pick(s, sel)
                     tables, opt_state, v, m = steps[s](tables, opt_state, rb, xb, yb, wb)
                     values[i], ms[i] = v, m
+            seconds.append(time.perf_counter() - start)  # values are on the host: synced
             if not np.all(np.isfinite(values)):
                 raise NonFiniteError(
                     f"The training loss became {values[~np.isfinite(values)][0]} in epoch "
@@ -199,7 +203,7 @@ def run(
                 _save(checkpoint, functor, tables, opt_state, e + 1)
     if checkpoint is not None:
         _save(checkpoint, functor, tables, opt_state, epochs)
-    return FunctorFit(functor, functor.params_of(tables), opt_state, history, len(groups))
+    return FunctorFit(functor, functor.params_of(tables), opt_state, history, len(groups), seconds)
 
 
 def _evaluate(

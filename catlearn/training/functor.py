@@ -122,18 +122,15 @@ class Functor:
     # --- parameters -------------------------------------------------------------------
     def init(self, key: jax.Array) -> dict[str, Any]:
         """Fresh parameters: the union of each box's groups (``arrow.init``)."""
-        return self.params_of(self.init_tables(key))
+        params: dict[str, Any] = {}
+        names = [n for n, a in self.arrows.items() if a.spec]
+        for name, k in zip(names, jax.random.split(key, max(len(names), 1))):
+            params.update(self.arrows[name].init(k))  # eager: one small compile per shape
+        return params
 
     def init_tables(self, key: jax.Array) -> list[Any]:
-        """Fresh parameters stacked by kind: one ``vmap`` of the kind's ``init`` each."""
-        tables = []
-        for kind, k in zip(self._kinds, jax.random.split(key, max(len(self._kinds), 1))):
-            rep, groups = kind.rep, kind.groups
-            draw = jax.jit(
-                jax.vmap(lambda k, rep=rep, groups=groups: tuple(rep.init(k)[g] for g in groups))
-            )
-            tables.append(draw(jax.random.split(k, len(kind.names))))
-        return tables
+        """Fresh parameters stacked by kind (what training updates)."""
+        return self.tables(self.init(key))
 
     def check_params(self, params: Any) -> None:
         """Raise :class:`~catlearn.errors.ParamsError` unless ``params`` fits every box."""
@@ -263,6 +260,9 @@ class FunctorFit:
     opt_state: Any
     history: dict[str, list[float]] = field(default_factory=dict)
     n_shapes: int = 0
+    """The number of distinct shapes (each compiled once)."""
+    epoch_seconds: list[float] = field(default_factory=list)
+    """Wall time of each epoch (the first includes compiling)."""
 
 
 def fit_functor(
@@ -324,7 +324,7 @@ def fit_functor(
         functor = Functor(diagrams, ar)
     pkey, key = jax.random.split(key)
     if params is None:
-        params = functor.params_of(functor.init_tables(pkey))
+        params = functor.init(pkey)
     functor.check_params(params)
     return loop.run(
         functor,
