@@ -134,7 +134,7 @@ def parse(sentence: Sequence[str] | str, *, dim: int = 8, hidden: int = 16) -> D
     Written in the usual order ``big dog sees red car`` / ``old cat sleeps``.
 
     >>> parse("big dog sees red car")
-    Diagram(Ty() -> Euclid(2): dog >> big >> car ... (3 more) >> sees >> combine)
+    Diagram(Ty() -> Euclid(2): dog >> big >> car >> red >> sees >> combine)
     >>> parse("old cat sleeps").boxes[-1].name
     'sleeps'
     """
@@ -171,7 +171,7 @@ def sentences(
     (so there are :math:`(m + 1)^2 + (m + 1)` shapes: 12 for ``m = 2``, 2 for ``m = 0``).
 
     >>> sentences(2, seed=1)
-    [(['young', 'cat', 'follows', 'big', 'train'], 0), (['bus', 'passes', 'horse'], 1)]
+    [(['quiet', 'fox', 'sleeps'], 0), (['train', 'finds', 'bird'], 1)]
     """
     if task not in ("subject", "topic"):
         raise HyperparameterError(f"Expected task='subject' or 'topic', got {task!r}.")
