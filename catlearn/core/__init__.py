@@ -4,6 +4,7 @@ Everything else in catlearn is built on these arrows; this package imports nothi
 other areas.
 """
 
+from catlearn.core.checked import checked as checked
 from catlearn.core.learner import Learner as Learner
 from catlearn.core.learner import gradient_learner as gradient_learner
 from catlearn.core.lens import Lens as Lens
@@ -25,5 +26,6 @@ __all__ = [
     "ParaLens",
     "ParamSpec",
     "Ty",
+    "checked",
     "gradient_learner",
 ]

@@ -45,6 +45,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from catlearn import errors
 from catlearn.core.lens import Lens
 from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import HyperparameterError, NotInvertibleError
@@ -221,11 +222,16 @@ def as_error(error: ErrorFn | str | Callable[[Any, Any], Any]) -> ErrorFn:
         return error
     if isinstance(error, str):
         if error not in _NAMED:
-            raise ValueError(f"Expected an error name in {sorted(_NAMED)}, got {error!r}.")
+            raise errors.ArgumentValueError(
+                f"Expected an error name in {sorted(_NAMED)}, got {error!r}; use one of them "
+                "or pass a function e(x, y)."
+            )
         return _NAMED[error]
     if callable(error):
         return ErrorFn(getattr(error, "__name__", "custom"), error)
-    raise TypeError(f"Expected an ErrorFn, a name or a function e(x, y), got {error!r}.")
+    raise errors.ArgumentTypeError(
+        f"Expected an ErrorFn, a name or a function e(x, y), got {error!r}; e.g. error='squared'."
+    )
 
 
 # --- losses as lenses (Cruttwell et al.) -------------------------------------------------------
@@ -251,7 +257,10 @@ def _vector(ty: Any, what: str) -> Euclid:
         return Euclid(ty)
     if isinstance(ty, Euclid):
         return ty
-    raise TypeError(f"Expected a Euclid wire (or an int n for Euclid(n)) for {what}, got {ty!r}.")
+    raise errors.ArgumentTypeError(
+        f"Expected a Euclid wire (or an int n for Euclid(n)) for {what}, got {ty!r}; "
+        "pass e.g. Euclid(3) or 3."
+    )
 
 
 def mse(ty: Euclid | int) -> Lens:
@@ -301,7 +310,9 @@ def softmax_cross_entropy(k: int, *, labels: str = "index") -> Lens:
         return _loss_lens(
             optax.softmax_cross_entropy, Euclid(k), Euclid(k), "softmax_cross_entropy"
         )
-    raise ValueError(f"Expected labels='index' or labels='onehot', got {labels!r}.")
+    raise errors.ArgumentValueError(
+        f"Expected labels='index' or labels='onehot', got {labels!r}; pick one of the two."
+    )
 
 
 def binary_cross_entropy(ty: Euclid | int) -> Lens:

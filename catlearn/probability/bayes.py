@@ -44,6 +44,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import errors
 from catlearn.core.types import Ty
 from catlearn.errors import (
     HyperparameterError,
@@ -121,7 +122,18 @@ def _is_gaussian(k: Any) -> bool:
     return type(k).__name__ == "LinearGaussian"
 
 
+def _check_kernels(**kernels: Any) -> None:
+    for what, k in kernels.items():
+        if not (hasattr(k, "dom") and hasattr(k, "cod") and isinstance(k.dom, Ty)):
+            raise errors.ArgumentTypeError(
+                f"Expected a kernel (Finite or LinearGaussian) for the {what}, got "
+                f"{type(k).__name__} ({k!r:.60}); build one with Finite(...), Finite.state(...) "
+                "or LinearGaussian(...)."
+            )
+
+
 def _check_state(prior: Any, kernel: Any) -> None:
+    _check_kernels(prior=prior, kernel=kernel)
     if len(prior.dom) != 0:
         raise TypeMismatch(
             f"Expected a prior state (a kernel from Ty()), got {prior!r} with domain {prior.dom} "
@@ -208,6 +220,7 @@ def _wire_index(wire: Any, n: int, names: Sequence[str] | None) -> int:
 
 
 def _observations(joint: Any, observation: Any, names: Sequence[str] | None) -> dict[int, Any]:
+    _check_kernels(joint=joint)
     if len(joint.dom) != 0:
         raise TypeMismatch(
             f"Expected a joint state (a kernel from Ty()), got {joint!r}; compose it with a prior "
@@ -217,7 +230,7 @@ def _observations(joint: Any, observation: Any, names: Sequence[str] | None) -> 
     if names is not None and len(names) != n:
         raise ShapeError(f"Expected {n} wire names for {joint!r}, got {len(names)}: {names}.")
     if not isinstance(observation, Mapping):
-        raise TypeError(
+        raise errors.ArgumentTypeError(
             f"Expected the observation as a mapping {{wire: value}} (wire an index or a name), "
             f"got {type(observation).__name__} instead, e.g. condition(joint, {{1: 0}})."
         )
@@ -323,7 +336,7 @@ def _pearl_gaussian(prior: Any, kernel: Any, likelihood: Any) -> Any:
         and len(likelihood) == 2
         and _is_gaussian(likelihood[0])
     ):
-        raise TypeError(
+        raise errors.ArgumentTypeError(
             "Expected the virtual evidence for a LinearGaussian kernel as a pair (channel, z): "
             "a LinearGaussian channel from the kernel's codomain and a reading z of its output, "
             f"got {type(likelihood).__name__} instead."
@@ -354,7 +367,9 @@ def jeffrey_update(prior: Any, kernel: Any, target: Any) -> Any:
     [0.1111, 0.8889]
     """
     _check_state(prior, kernel)
-    if len(target.dom) != 0 or target.cod != kernel.cod:
+    if isinstance(kernel, Finite) and not isinstance(target, Finite):
+        target = Finite.state(target, kernel.cod)  # a list or array, as pearl_update takes
+    if not hasattr(target, "cod") or len(target.dom) != 0 or target.cod != kernel.cod:
         raise TypeMismatch(
             f"Expected a target state on {kernel.cod}, the codomain of {kernel!r}, got "
             f"{target!r} instead."
@@ -502,7 +517,7 @@ class BayesLens:
         composable: bool = True,
     ):
         if not callable(backward):
-            raise TypeError(
+            raise errors.ArgumentTypeError(
                 f"Expected backward to be a function prior -> inverse kernel, got "
                 f"{type(backward).__name__}; e.g. BayesLens(f, lambda prior: invert(f, prior))."
             )
@@ -512,7 +527,9 @@ class BayesLens:
         object.__setattr__(self, "composable", composable)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("BayesLens is immutable.")
+        raise errors.ImmutableError(
+            f"BayesLens is immutable: cannot set {name!r}; build a new one instead."
+        )
 
     def __repr__(self) -> str:
         return f"BayesLens({self.name}: {self.forward!r})"

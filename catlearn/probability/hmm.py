@@ -41,6 +41,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import errors
 from catlearn.errors import DataError, NonFiniteError, NotStochasticError, ShapeError, SupportError
 
 __all__ = [
@@ -248,7 +249,7 @@ class HMMViterbi(NamedTuple):
 
 def _check_obs(hmm: HMM, obs: Any) -> jax.Array:
     if not isinstance(hmm, HMM):
-        raise TypeError(
+        raise errors.ArgumentTypeError(
             f"Expected an HMM as first argument, got {type(hmm).__name__} instead; "
             f"build one with HMM(initial, transition, emission)."
         )
@@ -287,7 +288,8 @@ def _forward(
 
     def step(carry, y):
         pred, ll = carry
-        unnorm = pred * emission_t[y]
+        # a symbol out of range (traced, unvalidated) has probability 0: ll = -inf, never a clamp
+        unnorm = pred * emission_t.at[y].get(mode="fill", fill_value=0, wrap_negative_indices=False)
         c = jnp.sum(unnorm)
         filt = jnp.where(c > 0, unnorm / c, pred)  # zero evidence -> the prior (no NaN)
         return (filt @ transition, ll + jnp.log(c)), ((filt, pred) if keep else None)
@@ -412,7 +414,11 @@ def hmm_viterbi(hmm: HMM, obs: Any) -> HMMViterbi:
 @jax.jit
 def _viterbi(hmm: HMM, obs: jax.Array) -> HMMViterbi:
     log_a = jnp.log(hmm.transition)
-    log_b = jnp.log(hmm.emission).T[obs]
+    log_b = (
+        jnp.log(hmm.emission)
+        .T.at[obs]
+        .get(mode="fill", fill_value=-jnp.inf, wrap_negative_indices=False)
+    )
     d0 = jnp.log(hmm.initial) + log_b[0]
     m0 = jnp.max(d0)
 

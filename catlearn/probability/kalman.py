@@ -38,6 +38,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.linalg import cho_factor, cho_solve
 
+from catlearn import errors
 from catlearn.errors import CovarianceError, DataError, NonFiniteError, ShapeError
 
 __all__ = [
@@ -226,7 +227,7 @@ def _lg_parts(k: Any) -> tuple[Any, Any, Any]:
         for nm in names:
             if hasattr(k, nm):
                 return getattr(k, nm)
-        raise TypeError(
+        raise errors.ArgumentTypeError(
             f"Expected a LinearGaussian kernel with fields (A, b, cov), got "
             f"{type(k).__name__} without any of {names}."
         )
@@ -277,7 +278,7 @@ class KalmanPrediction(NamedTuple):
 
 def _check_obs(model: LGSSM, obs: Any) -> jax.Array:
     if not isinstance(model, LGSSM):
-        raise TypeError(
+        raise errors.ArgumentTypeError(
             f"Expected an LGSSM as first argument, got {type(model).__name__} "
             f"instead; build one with LGSSM(mu0, P0, F, Q, H, R)."
         )

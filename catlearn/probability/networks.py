@@ -548,6 +548,8 @@ class BayesNet:
         cols = []
         for n in ev_names:
             col = np.asarray(evidence[n])
+            if col.dtype.kind in "OUS" and col.ndim == 1:  # state names, as query takes them
+                col = np.asarray([self.state_index(n, v) for v in col.tolist()], dtype=np.int32)
             if col.ndim != 1 or (cols and col.shape != cols[0].shape):
                 raise ShapeError(
                     f"Expected 1-D evidence arrays of one length, got shape {col.shape} for {n!r}."

@@ -1,6 +1,7 @@
 """Training: ``fit`` (one jitted step, epochs fused with ``lax.scan``), sharding, checkpoints."""
 
 from catlearn.training import checkpoint as checkpoint
+from catlearn.training import distributed as distributed
 from catlearn.training import sentences as sentences
 from catlearn.training.functor import Functor as Functor
 from catlearn.training.functor import FunctorFit as FunctorFit
@@ -20,6 +21,7 @@ __all__ = [
     "accuracy",
     "checkpoint",
     "data_mesh",
+    "distributed",
     "evaluate",
     "fit",
     "fit_functor",
