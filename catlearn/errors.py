@@ -41,6 +41,7 @@ __all__ = [
     "EmissionFamilyError",
     "HyperparameterError",
     "MemoryBudgetError",
+    "MissingBoxError",
     "NonFiniteError",
     "NotBinaryError",
     "NotInvertibleError",
@@ -189,3 +190,10 @@ class DegenerateWeightsError(ZeroEvidenceError):
 class MemoryBudgetError(CatlearnError, MemoryError):
     """An exact computation (e.g. a planned contraction) would exceed its memory budget; the
     message names the largest table and the approximate alternative."""
+
+
+class MissingBoxError(DiagramError, UnknownBoxError):
+    """A diagram uses a box that a learned functor has no arrow (no parameters) for."""
+
+    def __str__(self) -> str:  # KeyError would print the message quoted
+        return str(self.args[0]) if self.args else ""

@@ -315,6 +315,40 @@ class Learner(Composable):
         """
         return super().swap(a, b)
 
+    @classmethod
+    def merge(cls, a: Ty, n: int = 2) -> Learner:
+        r"""Addition ``a @ ... @ a -> a`` as the learner
+        :math:`L_{\varepsilon, \frac12(x-y)^2}(+)`: no parameters; its request moves each
+        summand by the error of the sum, :math:`r(a, b)_i = a_i - (\sum_j a_j - b)`.
+
+        >>> from catlearn.core.types import Euclid
+        >>> Learner.merge(Euclid(1)).request({}, (jnp.ones(1), jnp.ones(1)), jnp.ones(1))
+        (Array([0.], dtype=float32), Array([0.], dtype=float32))
+        """
+        return gradient_learner(Para.merge(a, n), 1.0)
+
+    @classmethod
+    def from_program(cls, program: Any, arrows: Mapping[Any, Learner]) -> Learner:
+        """The learner of a flat program (what ``compile(diagram, ar, into=Learner)`` calls),
+        given a learner per box. A wire read twice and a box used twice are resolved as the
+        diagonal under :math:`L_{\varepsilon,e}` with the squared error (see
+        :mod:`catlearn.core._learner_program`): for gradient learners the result is the
+        gradient learner of the diagram's whole Para arrow.
+
+        >>> from catlearn.core.types import Euclid
+        >>> from catlearn.core.program import Instruction, Program
+        >>> x = Euclid(1)
+        >>> f_then_f = Program(x, x, (0,), (2,), (Instruction('f', (0,), (1,)),
+        ...                    Instruction('f', (1,), (2,))), (x, x, x))
+        >>> L = gradient_learner(Para.linear(x, x, name='f', bias=False), 0.5)
+        >>> twice = Learner.from_program(f_then_f, {'f': L})
+        >>> twice.update({'f': {'W': jnp.ones((1, 1))}}, jnp.ones(1), jnp.zeros(1))['f']['W']
+        Array([[0.]], dtype=float32)
+        """
+        from catlearn.core._learner_program import learner_from_program
+
+        return learner_from_program(program, arrows)
+
     # --- Learn ≅ Para(SLens) ---------------------------------------------------------------
     def to_lens(self) -> ParaLens:
         r"""The parametrised lens ``get = I``, ``put(p, a, b) = (U(p, a, b), r(p, a, b))``.

@@ -14,6 +14,8 @@ from catlearn.diagrams.diagram import Box as Box
 from catlearn.diagrams.diagram import Diagram as Diagram
 from catlearn.diagrams.diagram import Merge as Merge
 from catlearn.diagrams.diagram import chain as chain
+from catlearn.diagrams.diff import derivative_ar as derivative_ar
+from catlearn.diagrams.diff import diff as diff
 from catlearn.diagrams.draw import draw_diagram as draw_diagram
 from catlearn.diagrams.draw import plot_history as plot_history
 
@@ -25,6 +27,8 @@ __all__ = [
     "Program",
     "chain",
     "compile",
+    "derivative_ar",
+    "diff",
     "draw_diagram",
     "nn",
     "plot_history",
