@@ -160,7 +160,7 @@ class BayesNet:
         return self._kernels[v]
 
     def joint(self) -> Finite:
-        """The joint state on ``Fin(card) @ ...`` in the order of :attr:`variables` (one einsum)."""
+        """The joint state on ``Fin(card) @ ...`` in the order of ``variables`` (one einsum)."""
         ops: list[Any] = []
         for i, v in enumerate(self.variables):
             ops += [
@@ -256,7 +256,7 @@ class BayesNet:
         """The joint state as an EfProb ``DiscState`` (needs efprob installed), built the
         EfProb way: the root's state pushed through one graph channel
         :math:`\\langle \\mathrm{id}, P(v \\mid \\mathrm{pa}(v)) \\rangle` per variable. Points
-        are named ``"var=state"``; spaces are in the order of :attr:`variables`."""
+        are named ``"var=state"``; spaces are in the order of ``variables``."""
         import efprob as ef
 
         def names(v: str) -> list[str]:
