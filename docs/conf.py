@@ -235,6 +235,11 @@ html_theme = "furo"
 html_title = f"catlearn {release}"
 html_show_sourcelink = False
 html_static_path = ["_static"]
+# MathJax is loaded by the reader's browser from its CDN; a local copy can be named instead
+# (e.g. Debian's libjs-mathjax, for screenshots taken offline).
+if os.environ.get("CATLEARN_DOCS_MATHJAX"):
+    mathjax_path = os.environ["CATLEARN_DOCS_MATHJAX"]
+    mathjax2_config = {"tex2jax": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[", "\\]"]]}}
 html_theme_options = {
     "sidebar_hide_name": False,
     "navigation_with_keys": True,
@@ -286,7 +291,8 @@ def _fill(app, docname, source):
 
 def _always_reread(app, env, added, changed, removed):
     # The filled pages depend on files outside docs/: re-read them on every build.
-    return [d for d in [*_FILLERS, "gallery"] if d in env.found_docs]
+    examples = [f"generated/examples/{e.stem}" for e in EXAMPLE_OBJS]
+    return [d for d in [*_FILLERS, "gallery", *examples] if d in env.found_docs]
 
 
 def _start(app):

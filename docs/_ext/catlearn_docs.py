@@ -17,6 +17,7 @@ import ast
 import hashlib
 import html
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -260,6 +261,19 @@ class Example:
             )
         (self.cache / "stamp").write_text(self.stamp)
 
+    def output(self, limit: int = 60) -> str:
+        """What the run printed, as a terminal shows it: a progress bar redrawn with ``\\r``
+        keeps its last state; at most ``limit`` lines, none longer than 400 characters."""
+        out_file = self.cache / "output.txt"
+        if not out_file.exists():
+            return ""
+        raw = out_file.read_text(encoding="utf-8", errors="replace")
+        lines = [ln.rstrip("\r").split("\r")[-1].rstrip() for ln in raw.splitlines()]
+        lines = [textwrap.shorten(x, 400) if len(x) > 400 else x for x in lines]
+        if len(lines) > limit:
+            lines = [*lines[: limit - 1], f"... ({len(lines) - limit + 1} more lines)"]
+        return "\n".join(lines).strip("\n")
+
     def figures(self) -> list[Path]:
         return sorted((self.cache / "run").rglob("*.png")) if self.cache.exists() else []
 
@@ -273,12 +287,10 @@ class Example:
             self.wait()
         out_file = self.cache / "output.txt"
         if out_file.exists() and self.fresh:
-            text = out_file.read_text(encoding="utf-8", errors="replace").rstrip()
-            text = "\n".join(
-                textwrap.shorten(x, 400) if len(x) > 400 else x for x in text.splitlines()
-            )
+            text = self.output()
             lines += ["## Output", "", f"Printed by `{cmd}` when these pages were built:", ""]
-            lines += ["```text", text or "(no output)", "```", ""]
+            lines += ["```{code-block} text", ":class: cl-output", "", text or "(no output)"]
+            lines += ["```", ""]
             figs = self.figures()
             dest = GEN / "examples" / self.stem
             shutil.rmtree(dest, ignore_errors=True)
@@ -287,7 +299,8 @@ class Example:
                 lines += ["## Figures", ""]
                 for f in figs:
                     shutil.copy(f, dest / f.name)
-                    lines += [f"```{{image}} {self.stem}/{f.name}", f":alt: {f.stem}", "```", ""]
+                    lines += [f"```{{image}} {self.stem}/{f.name}", f":alt: {f.stem}"]
+                    lines += [":class: cl-example-figure", "```", ""]
         else:
             lines += ["*Not run in this build (`CATLEARN_DOCS_EXECUTE=off`).*", ""]
         lines += ["## Source", "", "```{raw} html", '<details class="cl-source">']
@@ -328,8 +341,9 @@ class GalleryDirective(Directive):
         return [node]
 
 
-def _thumbnail(src: Path | None, dest: Path, title: str) -> None:
-    """A 400x260 thumbnail of ``src`` (fit inside, white background), or a titled card."""
+def _thumbnail(src: Path | None, dest: Path, title: str, text: str = "") -> None:
+    """A 400x260 thumbnail of ``src`` (fit inside, white background), or, without a figure,
+    a terminal-like card of ``text`` (the first lines a script printed) or of the title."""
     from PIL import Image, ImageDraw, ImageFont
 
     w, h = 400, 260
@@ -342,15 +356,17 @@ def _thumbnail(src: Path | None, dest: Path, title: str) -> None:
         card.paste(bg.convert("RGB"), ((w - im.width) // 2, (h - im.height) // 2))
     else:
         draw = ImageDraw.Draw(card)
-        draw.rectangle([0, 0, w - 1, h - 1], fill="#f3f1fb")
+        dark = bool(text)
+        draw.rectangle([0, 0, w - 1, h - 1], fill="#23212e" if dark else "#f3f1fb")
         try:
-            font = ImageFont.truetype("DejaVuSansMono.ttf", 15)
+            font = ImageFont.truetype("DejaVuSansMono.ttf", 12 if dark else 15)
         except OSError:
             font = ImageFont.load_default()
-        y = 24
-        for line in textwrap.wrap(title, 34)[:8]:
-            draw.text((24, y), line, fill="#3b3561", font=font)
-            y += 24
+        rows = [x[:52] for x in text.splitlines() if x.strip()][:14] if dark else []
+        y = 14 if dark else 24
+        for line in rows or textwrap.wrap(title, 34)[:8]:
+            draw.text((14 if dark else 24, y), line, fill="#d8d4ee" if dark else "#3b3561", font=font)
+            y += 17 if dark else 24
     dest.parent.mkdir(parents=True, exist_ok=True)
     card.save(dest, optimize=True)
 
@@ -386,8 +402,13 @@ def merge_first_image(app: Sphinx, env: Any, docnames: set[str], other: Any) -> 
     env.catlearn_first_image = mine
 
 
-def gallery_items(app: Sphinx, kind: str) -> list[tuple[str, str, str, Path | None]]:
-    """(docname, title, blurb, first image) of each notebook or example."""
+def _plain(text: str) -> str:
+    """Blurb text without inline markup (``code``, *emphasis*)."""
+    return re.sub(r"``(.*?)``|\*(.*?)\*", lambda m: m.group(1) or m.group(2) or "", text)
+
+
+def gallery_items(app: Sphinx, kind: str) -> list[tuple[str, str, str, Path | None, str]]:
+    """(docname, title, blurb, first image, printed text) of each notebook or example."""
     env = app.env
     first = getattr(env, "catlearn_first_image", {})
     items = []
@@ -396,22 +417,23 @@ def gallery_items(app: Sphinx, kind: str) -> list[tuple[str, str, str, Path | No
             doc = f"notebooks/{n}"
             title = env.titles[doc].astext() if doc in env.titles else n
             img = first.get(doc)
-            items.append((doc, title, "", Path(img) if img else None))
+            items.append((doc, title, "", Path(img) if img else None, ""))
     else:
         for ex in app.catlearn_example_objs:
             doc = f"generated/examples/{ex.stem}"
             img = first.get(doc)
-            items.append((doc, f"{ex.path.name}", ex.summary, Path(img) if img else None))
+            text = ex.output() if ex.fresh else ""
+            items.append((doc, ex.path.name, _plain(ex.summary), Path(img) if img else None, text))
     return items
 
 
 def fill_gallery(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     for node in list(doctree.findall(gallery_node)):
         cards = []
-        for doc, title, blurb, img in gallery_items(app, node["kind"]):
+        for doc, title, blurb, img, text in gallery_items(app, node["kind"]):
             stem = doc.replace("/", "-")
             thumb = Path(app.outdir) / "_images" / "thumbs" / f"{stem}.png"
-            _thumbnail(img, thumb, title)
+            _thumbnail(img, thumb, title, text)
             href = app.builder.get_relative_uri(docname, doc)
             src = app.builder.get_relative_uri(docname, "_images/thumbs/x").rsplit("/", 1)[0]
             short = html.escape(blurb if len(blurb) < 150 else blurb[:147].rsplit(" ", 1)[0] + " …")

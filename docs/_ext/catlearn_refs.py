@@ -60,7 +60,8 @@ NITPICK_IGNORE_REGEX = [
 
 
 def _private(module: str, qualname: str) -> bool:
-    return qualname.startswith("_") or any(p.startswith("_") for p in module.split("."))
+    name = qualname.split(".")[-1]
+    return name.startswith("_") or any(p.startswith("_") for p in module.split("."))
 
 
 def process_bases(app: Sphinx, name: str, obj: Any, options: Any, bases: list[Any]) -> None:
