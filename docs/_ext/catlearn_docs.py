@@ -365,7 +365,9 @@ def _thumbnail(src: Path | None, dest: Path, title: str, text: str = "") -> None
         rows = [x[:52] for x in text.splitlines() if x.strip()][:14] if dark else []
         y = 14 if dark else 24
         for line in rows or textwrap.wrap(title, 34)[:8]:
-            draw.text((14 if dark else 24, y), line, fill="#d8d4ee" if dark else "#3b3561", font=font)
+            draw.text(
+                (14 if dark else 24, y), line, fill="#d8d4ee" if dark else "#3b3561", font=font
+            )
             y += 17 if dark else 24
     dest.parent.mkdir(parents=True, exist_ok=True)
     card.save(dest, optimize=True)
