@@ -7,10 +7,11 @@ below are allowed to stay unresolved (offline there are no intersphinx inventori
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from docutils import nodes
-from sphinx.application import Sphinx
+if TYPE_CHECKING:  # importable without Sphinx (tests/test_docs_refs.py)
+    from docutils import nodes
+    from sphinx.application import Sphinx
 
 # Where JAX, equinox, optax and networkx define a type vs the name their documentation uses.
 PUBLIC = {
@@ -83,6 +84,8 @@ def process_bases(app: Sphinx, name: str, obj: Any, options: Any, bases: list[An
 
 def drop_empty_bases(app: Sphinx, doctree: nodes.document) -> None:
     """A class whose bases are all private gets no "Bases:" line."""
+    from docutils import nodes
+
     for p in list(doctree.findall(nodes.paragraph)):
         if p.astext().strip() == "Bases:":
             p.parent.remove(p)
