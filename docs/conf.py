@@ -111,6 +111,8 @@ if _isx != "0":
 # packages may stay unresolved (offline, or missing from their inventories).
 nitpicky = True
 nitpick_ignore_regex = catlearn_refs.NITPICK_IGNORE_REGEX
+if os.environ.get("CATLEARN_DOCS_NITPICK_ALL") == "1":  # list the allowed ones too
+    nitpick_ignore_regex = []
 
 exclude_patterns = [
     "_build",
