@@ -237,11 +237,6 @@ html_theme = "furo"
 html_title = f"catlearn {release}"
 html_show_sourcelink = False
 html_static_path = ["_static"]
-# MathJax is loaded by the reader's browser from its CDN; a local copy can be named instead
-# (e.g. Debian's libjs-mathjax, for screenshots taken offline).
-if os.environ.get("CATLEARN_DOCS_MATHJAX"):
-    mathjax_path = os.environ["CATLEARN_DOCS_MATHJAX"]
-    mathjax2_config = {"tex2jax": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[", "\\]"]]}}
 html_theme_options = {
     "sidebar_hide_name": False,
     "navigation_with_keys": True,

@@ -268,7 +268,7 @@ class Example:
         if not out_file.exists():
             return ""
         raw = out_file.read_text(encoding="utf-8", errors="replace")
-        lines = [ln.rstrip("\r").split("\r")[-1].rstrip() for ln in raw.splitlines()]
+        lines = [ln.rstrip("\r").split("\r")[-1].rstrip() for ln in raw.split("\n")]
         lines = [textwrap.shorten(x, 400) if len(x) > 400 else x for x in lines]
         if len(lines) > limit:
             lines = [*lines[: limit - 1], f"... ({len(lines) - limit + 1} more lines)"]
