@@ -267,7 +267,7 @@ class Example:
         out_file = self.cache / "output.txt"
         if not out_file.exists():
             return ""
-        raw = out_file.read_text(encoding="utf-8", errors="replace")
+        raw = out_file.read_bytes().decode("utf-8", errors="replace")  # keep the \r
         lines = [ln.rstrip("\r").split("\r")[-1].rstrip() for ln in raw.split("\n")]
         lines = [textwrap.shorten(x, 400) if len(x) > 400 else x for x in lines]
         if len(lines) > limit:
