@@ -23,6 +23,7 @@ a tuple of arrays, one per atom (so the unit's value is ``()``). :meth:`Ty.split
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -189,6 +190,8 @@ class Euclid(Atom):
     """
 
     __slots__ = ("_dtype", "_shape")
+    _dtype: Any
+    _shape: tuple[int, ...]
 
     def __init__(self, *shape: int, dtype: Any = None) -> None:
         if len(shape) == 1 and isinstance(shape[0], tuple | list):
@@ -211,7 +214,7 @@ class Euclid(Atom):
     @property
     def size(self) -> int:
         """Number of real coordinates, the product of the shape."""
-        return int(np.prod(self._shape, dtype=int))
+        return math.prod(self._shape)
 
     @property
     def _key(self) -> tuple[Any, ...]:
@@ -230,6 +233,7 @@ class Fin(Atom):
     """
 
     __slots__ = ("_k",)
+    _k: int
 
     def __init__(self, k: int) -> None:
         if not isinstance(k, int | np.integer) or k < 1:
@@ -262,6 +266,7 @@ class Bool(Atom):
     """
 
     __slots__ = ("_n",)
+    _n: int
 
     def __init__(self, n: int = 1) -> None:
         if not isinstance(n, int | np.integer) or n < 0:

@@ -5,9 +5,10 @@ modules below are resolved on first attribute access (``_discopy.markov``), and
 ``import catlearn`` stays cheap.
 
 Wire types travel to DisCoPy by **name**: a catlearn atom ``Euclid(64)`` becomes the DisCoPy
-atom ``Ty('Euclid(64)')`` (its ``repr``), and a registry maps the name back. ``repr`` is
-injective on atoms (it shows the shape, the size and the dtype), so the translation is a
-bijection between the types catlearn has seen and their DisCoPy images.
+atom ``Ty('Euclid(64)')`` (its ``repr``), and the name is parsed back (``Euclid(64)``,
+``Euclid(2, 3, dtype=float64)``, ``Fin(10)``, ``Bool(4)``). ``repr`` is injective on atoms
+(it shows the shape, the size and the dtype), so the translation is a bijection, and it
+depends only on its input: no registry of the types seen before.
 
 >>> from catlearn.core.types import Euclid, Fin
 >>> t = Euclid(3) @ Fin(2)
@@ -19,16 +20,16 @@ True
 
 from __future__ import annotations
 
+import ast
 import importlib
 from typing import Any
 
-from catlearn.core.types import Atom, Ty
+from catlearn.core.types import Atom, Bool, Euclid, Fin, Ty
 from catlearn.errors import DiagramError
 
 __all__ = ["from_discopy_ty", "to_discopy_ty"]
 
-_ATOMS: dict[str, Atom] = {}
-_TO: dict[Ty, Any] = {}
+_KINDS: dict[str, type[Atom]] = {"Euclid": Euclid, "Fin": Fin, "Bool": Bool}
 
 
 def __getattr__(name: str) -> Any:
@@ -41,25 +42,40 @@ def __getattr__(name: str) -> Any:
 
 def to_discopy_ty(ty: Ty) -> Any:
     """The DisCoPy type (``discopy.markov.Ty``) whose atoms are named by the atoms of ``ty``."""
-    cached = _TO.get(ty)
-    if cached is not None:
-        return cached
-    names = []
-    for atom in ty.inside:
-        name = repr(atom)
-        _ATOMS.setdefault(name, atom)
-        names.append(name)
     markov = importlib.import_module("discopy.markov")
-    out = markov.Ty(*names)
-    _TO[ty] = out
-    return out
+    return markov.Ty(*(repr(atom) for atom in ty.inside))
+
+
+def _parse_atom(name: str) -> Atom | None:
+    """The atom whose ``repr`` is ``name``, or ``None`` when ``name`` is not one."""
+    try:
+        call = ast.parse(name, mode="eval").body
+    except SyntaxError:
+        return None
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)):
+        return None
+    kind = _KINDS.get(call.func.id)
+    if kind is None:
+        return None
+    if not all(isinstance(a, ast.Constant) and isinstance(a.value, int) for a in call.args):
+        return None
+    kwargs: dict[str, Any] = {}
+    for kw in call.keywords:
+        if kw.arg != "dtype" or not isinstance(kw.value, ast.Name):
+            return None
+        kwargs["dtype"] = kw.value.id
+    try:
+        atom = kind(*(a.value for a in call.args), **kwargs)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        return None
+    return atom if repr(atom) == name else None
 
 
 def from_discopy_ty(dty: Any) -> Ty:
     """The catlearn type of a DisCoPy type built by :func:`to_discopy_ty`."""
     atoms = []
     for ob in dty.inside:
-        atom = _ATOMS.get(ob.name)
+        atom = _parse_atom(ob.name)
         if atom is None:
             raise DiagramError(
                 f"Expected wires typed by catlearn atoms (Euclid, Fin, Bool), got the DisCoPy "

@@ -50,7 +50,6 @@ def _posterior(
     return mean, post, jnp.sqrt(jnp.sum(off**2)) / scale
 
 
-_posterior_jit = jax.jit(_posterior)
 
 
 def _raise_if_off(residual: Any, what: str) -> None:
