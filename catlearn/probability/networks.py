@@ -258,7 +258,7 @@ class BayesNet(InferenceMixin):
         return self._kernels[v]
 
     def joint(self) -> Finite:
-        """The joint state on ``Fin(card) @ ...`` in the order of :attr:`variables` (one
+        """The joint state on ``Fin(card) @ ...`` in the order of ``variables`` (one
         planned contraction; mind the size: the product of all cards)."""
         n = len(self.variables)
         un = self._contract_all(tuple(range(n)))
@@ -341,7 +341,7 @@ class BayesNet(InferenceMixin):
         """The joint state as an EfProb ``DiscState`` (needs efprob installed), built the
         EfProb way: the root's state pushed through one graph channel
         :math:`\\langle \\mathrm{id}, P(v \\mid \\mathrm{pa}(v)) \\rangle` per variable. Points
-        are named ``"var=state"``; spaces are in the order of :attr:`variables`."""
+        are named ``"var=state"``; spaces are in the order of ``variables``."""
         return _netio.to_efprob(self)
 
     # names --------------------------------------------------------------------------------
