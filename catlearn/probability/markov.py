@@ -40,8 +40,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
-from catlearn.core.checked import as_array
 from catlearn.core._category import BoxParams, Composable, Inline, Node, Tensor, Then, flatten
+from catlearn.core.checked import as_array
 from catlearn.core.program import evaluate
 from catlearn.core.types import Fin, Ty
 from catlearn.errors import NotStochasticError, SupportError, TypeMismatch, mismatch
