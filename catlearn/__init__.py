@@ -71,7 +71,7 @@ from catlearn.training.train import train_step as train_step
 # --- markov / networks (H-markov) --------------------------------------------------------------
 from catlearn.probability.gaussian import LinearGaussian as LinearGaussian
 from catlearn.probability.markov import Finite as Finite
-from catlearn.probability.markov import Sampler as Sampler
+from catlearn.probability.sampler import Sampler as Sampler
 from catlearn.probability.networks import CPT as CPT
 from catlearn.probability.networks import BayesNet as BayesNet
 

@@ -13,7 +13,8 @@ from catlearn.core.types import Euclid, Fin
 from catlearn.errors import HyperparameterError, TypeMismatch
 from catlearn.probability.gaussian import LinearGaussian
 from catlearn.probability.likelihood import fit_likelihood
-from catlearn.probability.markov import Finite, Sampler
+from catlearn.probability.markov import Finite
+from catlearn.probability.sampler import Sampler
 from catlearn.probability.stochastic import NoisyMap, composite_map, then_density
 
 

@@ -44,9 +44,9 @@ from catlearn.probability.kalman_learn import lgssm_fit_em as lgssm_fit_em
 from catlearn.probability.kalman_learn import lgssm_fit_gradient as lgssm_fit_gradient
 from catlearn.probability.lazy import LazyFinite as LazyFinite
 from catlearn.probability.markov import Finite as Finite
-from catlearn.probability.markov import Sampler as Sampler
 from catlearn.probability.networks import CPT as CPT
 from catlearn.probability.networks import BayesNet as BayesNet
+from catlearn.probability.sampler import Sampler as Sampler
 from catlearn.probability.stochastic import NoisyMap as NoisyMap
 from catlearn.probability.stochastic import composite_map as composite_map
 from catlearn.probability.stochastic import then_density as then_density

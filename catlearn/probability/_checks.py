@@ -12,7 +12,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from catlearn.core.types import Ty
+from catlearn import errors
+from catlearn.core.types import Fin, Ty
 from catlearn.errors import (
     HyperparameterError,
     NonFiniteError,
@@ -115,3 +116,18 @@ def _flat(ty: Ty, value: Any) -> jax.Array:
             raise ShapeError(f"Expected a value of {a} (shape {a.shape}), got shape {v.shape}.")
         vs.append(v.reshape((*v.shape[:nb], a.size)))
     return jnp.concatenate(vs, axis=-1) if vs else jnp.zeros((0,))
+
+
+def _as_ty(t: Any) -> Ty:
+    if t is None:
+        return Ty()
+    if isinstance(t, Ty):
+        return t
+    if isinstance(t, int | np.integer):
+        return Fin(int(t))
+    if isinstance(t, tuple | list):
+        return Ty(*(_as_ty(a) for a in t))
+    raise errors.ArgumentTypeError(
+        f"Expected a wire type (Fin(k), Ty(), ...), an int k or a tuple of them, got {t!r} "
+        "instead; pass e.g. Fin(3)."
+    )

@@ -39,7 +39,7 @@ from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import HyperparameterError, ShapeError
 from catlearn.probability._checks import check_finite, check_positive, check_support, concrete
 from catlearn.probability.bayes import BayesLens
-from catlearn.probability.markov import Sampler
+from catlearn.probability.sampler import Sampler
 
 __all__ = [
     "Beta",
