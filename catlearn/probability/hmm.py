@@ -117,7 +117,9 @@ class HMM(HMMBase):
 
     def likelihood(self, y: jax.Array) -> tuple[jax.Array, jax.Array]:
         """The emission column :math:`p(y \\mid z = \\cdot)` of symbol ``y`` (no shift)."""
-        return self.emission[:, y], jnp.zeros((), self.emission.dtype)
+        # a symbol out of range (traced, unvalidated) has probability 0: ll = -inf, never a clamp
+        column = self.emission.at[:, y].get(mode="fill", fill_value=0, wrap_negative_indices=False)
+        return column, jnp.zeros((), self.emission.dtype)
 
     def check_obs(self, obs: Any) -> jax.Array:
         """Integer symbols ``0..m-1`` of shape ``(T,)``, ``T >= 1``."""

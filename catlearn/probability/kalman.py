@@ -38,6 +38,7 @@ through ``control_dynamics`` :math:`B` and ``control_emission`` :math:`D`:
 (pass ``inputs=u`` of shape ``(T, p)``).
 
 Missing data: NaN entries of the observations are skipped by the update (a NaN row is a
+from catlearn import errors
 pure prediction step; a partly observed row updates on its observed coordinates).
 
 >>> import jax.numpy as jnp

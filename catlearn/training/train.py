@@ -8,6 +8,12 @@ generalised to any optimiser (Cruttwell et al., *Categorical Foundations of Grad
 Learning*: optimisers are lenses; any ``optax.GradientTransformation`` goes here, and
 catlearn's optimiser lenses arrive through their ``to_optax()``).
 
+This step is the jitted evaluation of the composite parametric lens
+:math:`\mathrm{reparam}_{\mathrm{opt}}((\mathrm{model} \otimes 1) ; \mathrm{loss} ; \alpha)` of
+Cruttwell et al. (:func:`catlearn.core.step.supervised_step`): on the same minibatches the two
+agree bit for bit (``tests/test_step.py``, SGD and Adam, float32). Losses by name are the per-example vocabulary
+:data:`catlearn.core.losses.LOSSES`, averaged over the batch.
+
 The code is what one writes by hand in JAX: the batch is ``jax.vmap`` of the per-example
 arrow, the step is ``jax.value_and_grad`` plus the optax update, the minibatches of an epoch
 are a ``jax.lax.scan`` over a shuffled permutation (keys explicit), and the whole of an epoch
@@ -15,7 +21,7 @@ are a ``jax.lax.scan`` over a shuffled permutation (keys explicit), and the whol
 per step.
 
 >>> sorted(LOSSES)
-['binary_cross_entropy', 'half_sse', 'mse', 'softmax_cross_entropy']
+['binary_cross_entropy', 'half_sse', 'mse', 'sigmoid_binary_cross_entropy', 'softmax_cross_entropy']
 
 (:func:`fit` below has a runnable example; the notebook "From diagram to XLA" walks through
 the whole path.)
@@ -35,9 +41,14 @@ import optax
 from jax.sharding import Mesh
 from jax.sharding import PartitionSpec as P
 
+from catlearn import errors
+from catlearn.core import losses as core_losses
+from catlearn.core.losses import batch_loss, get_loss
 from catlearn.core.para import Para
 from catlearn.core.types import Euclid, Fin
 from catlearn.errors import DataError, HyperparameterError, NonFiniteError, ShapeError, SupportError
+from catlearn.training._validate import check_data, check_optimizer, check_params_finite
+from catlearn.training.checkpoint import FlatState
 from catlearn.training.sharding import DATA_AXIS, data_mesh, replicate
 
 __all__ = [
@@ -57,73 +68,22 @@ __all__ = [
 Loss = Callable[[Any, Any], jax.Array]
 
 
-# --- losses (batched: pred (B, ...), target (B, ...) -> per-example (B,)) ----------------------
+# --- losses: the vocabulary of catlearn.core.losses, per example, lifted to batches ----------
 
+LOSSES: dict[str, Loss] = {name: batch_loss(name) for name in core_losses.LOSSES}
+"""Losses known by name to :func:`fit` and :func:`evaluate`: each is
+``catlearn.core.losses.LOSSES[name]`` (the function the loss lenses use, defined once per
+example) run on a minibatch by ``jax.vmap``; the step takes the mean over the batch."""
 
-def softmax_cross_entropy(logits: jax.Array, target: jax.Array) -> jax.Array:
-    r"""Per-example :math:`-\log \mathrm{softmax}(z)_y` (integer labels) or
-    :math:`-\sum_k t_k \log \mathrm{softmax}(z)_k` (probability targets).
-
-    >>> softmax_cross_entropy(jnp.zeros((1, 4)), jnp.array([2])).round(4)
-    Array([1.3863], dtype=float32)
-    """
-    if jnp.issubdtype(target.dtype, jnp.integer):
-        return optax.softmax_cross_entropy_with_integer_labels(logits, target)
-    return optax.softmax_cross_entropy(logits, target)
-
-
-def _feature_axes(x: jax.Array) -> tuple[int, ...]:
-    return tuple(range(1, x.ndim))
-
-
-def mse(pred: jax.Array, target: jax.Array) -> jax.Array:
-    r"""Per-example mean squared error :math:`\tfrac1d \sum_k (x_k - y_k)^2`.
-
-    >>> mse(jnp.array([[1.0, 3.0]]), jnp.array([[0.0, 0.0]]))
-    Array([5.], dtype=float32)
-    """
-    return jnp.mean((pred - target) ** 2, axis=_feature_axes(pred))
-
-
-def half_sse(pred: jax.Array, target: jax.Array) -> jax.Array:
-    r"""Per-example half sum of squares :math:`\tfrac12 \sum_k (x_k - y_k)^2`, the error
-    :math:`e(x, y) = \tfrac12 (x - y)^2` of *Backprop as Functor*.
-
-    >>> half_sse(jnp.array([[1.0, 3.0]]), jnp.array([[0.0, 0.0]]))
-    Array([5.], dtype=float32)
-    """
-    return 0.5 * jnp.sum((pred - target) ** 2, axis=_feature_axes(pred))
-
-
-def binary_cross_entropy(prob: jax.Array, target: jax.Array) -> jax.Array:
-    r"""Per-example :math:`-\tfrac1d\sum_k t_k \log p_k + (1 - t_k) \log(1 - p_k)` on
-    probabilities (e.g. after a sigmoid box), clipped away from 0 and 1.
-
-    >>> binary_cross_entropy(jnp.array([[0.5]]), jnp.array([[1.0]])).round(4)
-    Array([0.6931], dtype=float32)
-    """
-    eps = jnp.finfo(prob.dtype).eps
-    p = jnp.clip(prob, eps, 1 - eps)
-    t = target.astype(p.dtype)
-    return -jnp.mean(t * jnp.log(p) + (1 - t) * jnp.log1p(-p), axis=_feature_axes(p))
-
-
-LOSSES: dict[str, Loss] = {
-    "softmax_cross_entropy": softmax_cross_entropy,
-    "mse": mse,
-    "half_sse": half_sse,
-    "binary_cross_entropy": binary_cross_entropy,
-}
-"""Losses known by name to :func:`fit` and :func:`evaluate`."""
+softmax_cross_entropy = LOSSES["softmax_cross_entropy"]
+mse = LOSSES["mse"]
+half_sse = LOSSES["half_sse"]
+binary_cross_entropy = LOSSES["binary_cross_entropy"]
 
 
 def _resolve_loss(loss: str | Loss) -> Loss:
     if isinstance(loss, str):
-        if loss not in LOSSES:
-            raise HyperparameterError(
-                f"Expected a loss name in {sorted(LOSSES)} or a callable(pred, target), "
-                f"got {loss!r}."
-            )
+        get_loss(loss)  # raises HyperparameterError naming the vocabulary
         return LOSSES[loss]
     if not callable(loss):
         raise HyperparameterError(f"Expected a loss name or a callable, got {loss!r}.")
@@ -179,6 +139,7 @@ def _leading(x: Any) -> int:
 
 
 def _check_inputs(model: Para, X: Any, what: str) -> Any:
+    check_data(X, f"{what} input X")
     X = jax.tree_util.tree_map(jnp.asarray, tuple(X) if isinstance(X, list) else X)
     try:
         model.dom.check(X, batch_dims=1, what=f"{what} input X")
@@ -210,11 +171,11 @@ def _check_targets(model: Para, y: Any, loss: str | Loss | None, n: int, what: s
     integer = jnp.issubdtype(y.dtype, jnp.integer) or (
         y.ndim == 1 and cod.shape and cod.shape[-1] > 1 and bool(jnp.all(y == jnp.round(y)))
     )
-    if loss == "binary_cross_entropy":
+    if loss in ("binary_cross_entropy", "sigmoid_binary_cross_entropy"):
         lo, hi = float(jnp.min(y)), float(jnp.max(y))
         if lo < 0 or hi > 1:
             raise SupportError(
-                f"Expected {what} targets in [0, 1] for binary_cross_entropy, got values in "
+                f"Expected {what} targets in [0, 1] for {loss}, got values in "
                 f"[{lo}, {hi}]. Rescale the labels to 0/1."
             )
         return y.reshape((n, *cod.shape)) if y.ndim == 1 and cod.shape == (1,) else y
@@ -417,6 +378,7 @@ def fit(
     epochs_per_call: int = 1,
     devices: int | Sequence[Any] | None = None,
     mesh: Mesh | None = None,
+    initial_epoch: int = 0,
 ) -> FitResult:
     r"""Train ``model`` on ``data = (X, y)`` by minibatch gradient descent.
 
@@ -442,7 +404,12 @@ def fit(
     key:
         PRNG key for shuffling (and for stochastic boxes such as dropout).
     opt_state:
-        Optimiser state to resume from (e.g. from :func:`catlearn.training.checkpoint.load`).
+        Optimiser state to resume from (e.g. ``checkpoint.load(path).opt_state``, with or
+        without ``like=``).
+    initial_epoch:
+        Resume at this epoch (e.g. ``checkpoint.load(path).step``): runs epochs
+        ``initial_epoch .. epochs - 1`` with the same keys as an uninterrupted run, so a
+        resumed fit equals it bit for bit (history holds the resumed epochs only).
     metric:
         ``"accuracy"``, a loss name or a callable; averaged per epoch (and on ``validation``).
     progress:
@@ -467,7 +434,10 @@ def fit(
     (30, True)
     """
     if not isinstance(model, Para):
-        raise TypeError(f"Expected a catlearn Para arrow as the model, got {model!r}.")
+        raise errors.ArgumentTypeError(
+            f"Expected a catlearn Para arrow as the model, got {model!r}; build one with "
+            "Para(...), the nn layers, or compile(diagram)."
+        )
     if not isinstance(epochs, int | np.integer) or epochs < 0:
         raise HyperparameterError(f"Expected a non-negative integer epochs, got {epochs!r}.")
     if not isinstance(epochs_per_call, int | np.integer) or epochs_per_call < 1:
@@ -476,7 +446,15 @@ def fit(
         )
     if not isinstance(data, tuple | list) or len(data) != 2:
         raise DataError("Expected data=(X, y), a pair of inputs and targets.")
+    if not isinstance(initial_epoch, int | np.integer) or not 0 <= initial_epoch <= epochs:
+        raise HyperparameterError(
+            f"Expected an integer initial_epoch in 0..epochs={epochs}, got {initial_epoch!r}."
+        )
     model.check_params(params)
+    check_params_finite(params)
+    check_data(data[1], "training targets y")
+    if validation is not None:
+        check_data(tuple(validation), "validation data")
     loss_fn, metric_fn = _resolve_loss(loss), _resolve_metric(metric)
     opt = _resolve_optimizer(optimizer)
     X = _check_inputs(model, data[0], "training")
@@ -493,6 +471,9 @@ def fit(
         yv = _check_targets(model, validation[1], loss, _leading(Xv), "validation")
     if opt_state is None:
         opt_state = opt.init(params)
+    elif isinstance(opt_state, FlatState):  # read from a checkpoint without like=
+        opt_state = opt_state.unflatten(opt.init(params))
+    check_optimizer(opt, params, opt_state)
     ok = jnp.array(True)
     if mesh is not None:
         params, opt_state, ok, X, y, Xv, yv = replicate((params, opt_state, ok, X, y, Xv, yv), mesh)
@@ -510,7 +491,8 @@ def fit(
     from tqdm import tqdm  # plain text bar: no ipywidgets needed in notebooks
 
     with tqdm(total=epochs, disable=not progress, unit="epoch", desc="fit") as bar:
-        for start in range(0, epochs, int(epochs_per_call)):
+        bar.update(int(initial_epoch))
+        for start in range(int(initial_epoch), epochs, int(epochs_per_call)):
             stop = min(start + int(epochs_per_call), epochs)
             params, opt_state, ok, (losses, ms, (vl, vm)) = run(
                 params, opt_state, ok, epoch_keys[start:stop], X, y, Xv, yv
@@ -562,6 +544,7 @@ def predict(model: Para, params: Any, X: Any, *, key: jax.Array | None = None) -
     >>> predict(model, model.init(jax.random.key(0)), jnp.ones((5, 2))).shape
     (5, 3)
     """
+    errors.expect_type(model, Para, "the model", "build one with Para(...) or compile(diagram)")
     model.check_params(params)
     X = _check_inputs(model, X, "prediction")
     if model.stochastic and key is None:
@@ -587,8 +570,10 @@ def evaluate(
     >>> evaluate(model, params, (jnp.eye(2), jnp.array([0, 1])), loss="softmax_cross_entropy")
     {'loss': 0.31..., 'accuracy': 1.0}
     """
+    errors.expect_type(model, Para, "the model", "build one with Para(...) or compile(diagram)")
     if not isinstance(data, tuple | list) or len(data) != 2:
         raise DataError("Expected data=(X, y), a pair of inputs and targets.")
+    check_data(data[1], "evaluation targets y")
     X = _check_inputs(model, data[0], "evaluation")
     n = _leading(X)
     if n == 0:
