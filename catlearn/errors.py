@@ -5,6 +5,25 @@ All errors derive from :class:`CatlearnError`, and also from the built-in except
 a Python user would expect (``TypeError`` for ill-typed composition, ``ValueError``
 for bad values), so ``except ValueError`` keeps working.
 
+Validation policy (eager vs traced)
+-----------------------------------
+* **Eager inputs are validated, with typed errors.** A public function called on concrete
+  values (numpy/JAX arrays, Python numbers, names) checks them before computing and raises a
+  subclass of :class:`CatlearnError` naming what was expected, what came and the fix
+  (``Fin(0)``, an HMM symbol out of range, string labels in ``fit``, NaN in the data...).
+  Non-finite data, learning rates and initial parameters are caught before training, with
+  their location (``fit`` names the array, row and column, or the parameter path).
+* **Traced inputs (under ``jit``/``vmap``/``grad``) are never silently clamped.** Checks that
+  need a value cannot raise there, so the library returns a documented non-finite value:
+  an observation outside its wire has probability 0 (``hmm_log_likelihood`` is ``-inf``),
+  a ``Finite`` kernel indexed out of range gives NaN, an integer label outside ``0..k-1``
+  gives a NaN loss (which ``fit`` then reports as a :class:`NonFiniteError`). Shapes are
+  static under ``jit``, so shape errors are raised at trace time as usual.
+* **Opt-in checking under ``jit``/``vmap``:** ``catlearn.core.checked(fn)`` runs ``fn``
+  under :mod:`jax.experimental.checkify`; the library's gathers are written
+  (``.at[i].get(mode="fill", wrap_negative_indices=False)``) so that an out-of-range index
+  is a checkify error, which ``checked`` raises as a :class:`TracedCheckError`.
+
 >>> from catlearn.errors import TypeMismatch, CatlearnError
 >>> issubclass(TypeMismatch, TypeError) and issubclass(TypeMismatch, CatlearnError)
 True
@@ -17,11 +36,16 @@ __all__ = [
     "CheckpointError",
     "CovarianceError",
     "DataError",
+    "DegenerateWeightsError",
     "DiagramError",
+    "EmissionFamilyError",
     "HyperparameterError",
+    "MemoryBudgetError",
+    "MissingBoxError",
     "NonFiniteError",
     "NotBinaryError",
     "NotInvertibleError",
+    "NotPSDError",
     "NotStochasticError",
     "ParamsError",
     "ShapeError",
@@ -102,3 +126,74 @@ def mismatch(f: object, g: object, cod: object, dom: object) -> TypeMismatch:
 class DiagramError(CatlearnError, ValueError):
     """A diagram cannot be built or compiled as given (unhashable box spec, unknown wire type,
     a box with no arrow in the target semantics, an unsupported DisCoPy box)."""
+
+
+class ArgumentTypeError(CatlearnError, TypeError):
+    """An argument has the wrong Python type (e.g. a list where a ``Para`` arrow is expected)."""
+
+
+class ArgumentValueError(CatlearnError, ValueError):
+    """An argument has the right type but a value outside its domain (``Euclid(2.5)``,
+    ``Fin(0)``, an unknown name)."""
+
+
+class ImmutableError(CatlearnError, AttributeError):
+    """An attribute of an immutable catlearn object (types, arrows, lenses...) was assigned."""
+
+
+class UnsupportedError(CatlearnError, NotImplementedError):
+    """An operation that this object does not support (e.g. the density of a composite sampler)."""
+
+
+class UnknownBoxError(CatlearnError, KeyError):
+    """A box has no arrow in the target semantics (a lookup by name failed)."""
+
+
+class UnknownAttributeError(CatlearnError, AttributeError):
+    """A module or object has no attribute of that name."""
+
+
+class TracedCheckError(SupportError):
+    """A check run under ``jit``/``vmap`` by :func:`catlearn.core.checked` failed (e.g. an
+    out-of-range symbol or index that eager validation would have named)."""
+
+
+def expect_type(value: object, types: type | tuple[type, ...], what: str, fix: str) -> None:
+    """Raise :class:`ArgumentTypeError` unless ``value`` is an instance of ``types``.
+
+    >>> expect_type(3, str, "the name", "pass a string, e.g. 'fc1'")
+    Traceback (most recent call last):
+    catlearn.errors.ArgumentTypeError: Expected str for the name, got int (3); pass a string, e.g. 'fc1'.
+    """
+    if not isinstance(value, types):
+        names = " or ".join(t.__name__ for t in (types if isinstance(types, tuple) else (types,)))
+        raise ArgumentTypeError(
+            f"Expected {names} for {what}, got {type(value).__name__} ({value!r:.80}); {fix}."
+        )
+
+
+class EmissionFamilyError(ShapeError):
+    """The observations do not belong to the model's emission family (e.g. real numbers fed to
+    a categorical HMM, negative counts to a Poisson HMM)."""
+
+
+class NotPSDError(CovarianceError):
+    """A kernel (Gram) matrix is not positive semi-definite, so it is no Gaussian-process
+    covariance (a non-PSD kernel function, or hyperparameters that make it indefinite)."""
+
+
+class DegenerateWeightsError(ZeroEvidenceError):
+    """Every importance weight of a particle set is zero (or not finite): the particles carry
+    no probability mass, so there is no normalised posterior to report."""
+
+
+class MemoryBudgetError(CatlearnError, MemoryError):
+    """An exact computation (e.g. a planned contraction) would exceed its memory budget; the
+    message names the largest table and the approximate alternative."""
+
+
+class MissingBoxError(DiagramError, UnknownBoxError):
+    """A diagram uses a box that a learned functor has no arrow (no parameters) for."""
+
+    def __str__(self) -> str:  # KeyError would print the message quoted
+        return str(self.args[0]) if self.args else ""

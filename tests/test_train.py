@@ -11,7 +11,15 @@ import pytest
 from catlearn.core.para import Para
 from catlearn.core.types import Euclid
 from catlearn.errors import DataError, HyperparameterError, NonFiniteError, ShapeError, SupportError
-from catlearn.training.train import LOSSES, accuracy, evaluate, fit, predict, train_step
+from catlearn.training.train import (
+    LOSSES,
+    accuracy,
+    evaluate,
+    fit,
+    predict,
+    softmax_cross_entropy,
+    train_step,
+)
 from conftest import tree_allclose, tree_maxdiff
 
 
@@ -223,13 +231,16 @@ def test_stochastic_model_and_progress_bar(blobs, capsys):
 
 def test_nonfinite_loss_names_epoch_and_step(blobs):
     X, y = blobs
-    X = X.copy()
-    X[7] = np.nan  # example 7 poisons whichever batch holds it
+    Xnan = X.copy()
+    Xnan[7] = np.nan  # NaN in the data is caught before training, naming the row
+    with pytest.raises(DataError, match=r"\[7, 0\]"):
+        fit(MODEL, P0, (Xnan, y), epochs=1, key=jax.random.key(1), **BASE)
+    kw = {**BASE, "loss": lambda pred, t: softmax_cross_entropy(pred, t) * jnp.nan}
     with pytest.raises(NonFiniteError, match=r"epoch 1, step \d.*lower the learning rate") as e:
-        fit(MODEL, P0, (X, y), epochs=1, key=jax.random.key(1), **BASE)
+        fit(MODEL, P0, (X, y), epochs=1, key=jax.random.key(1), **kw)
     good = e.value.result.params
     assert all(np.isfinite(np.asarray(x)).all() for x in jax.tree_util.tree_leaves(good))
-    r = fit(MODEL, P0, (X, y), epochs=1, key=jax.random.key(1), allow_nonfinite=True, **BASE)
+    r = fit(MODEL, P0, (X, y), epochs=1, key=jax.random.key(1), allow_nonfinite=True, **kw)
     assert not np.isfinite(r.history["loss"][0])
 
 

@@ -42,6 +42,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import errors
 from catlearn.boolean._rda_gates import (
     U8,
     Gate,
@@ -53,16 +54,19 @@ from catlearn.boolean._rda_gates import (
     _split_gate,
     _xor_gate,
 )
-from catlearn.core._category import Composable
+from catlearn.core._category import Composable, Inline, Node, flatten
+from catlearn.core.program import Instruction, Program, evaluate
 from catlearn.core.types import Bool, Ty
-from catlearn.errors import NotBinaryError, ShapeError, TypeMismatch, mismatch
+from catlearn.errors import NotBinaryError, ShapeError, TypeMismatch
 
 __all__ = ["Circuit", "Gate", "boolean_arrows", "check_bits"]
 
 
 def _bool_ty(ty: Any, what: str) -> Ty:
     if not isinstance(ty, Ty):
-        raise TypeError(f"Expected a wire type made of Bool(n) atoms for {what}, got {ty!r}.")
+        raise errors.ArgumentTypeError(
+            f"Expected a wire type made of Bool(n) atoms for {what}, got {ty!r}; pass e.g. Bool(4)."
+        )
     bad = [a for a in ty if not isinstance(a, Bool)]
     if bad:
         raise TypeMismatch(
@@ -76,7 +80,10 @@ Gate.__module__ = __name__  # documented (and public) here
 
 # --- circuits ----------------------------------------------------------------------------------
 
-Instruction = tuple[Gate, tuple[int, ...], tuple[int, ...]]
+
+def _primitive(box: Any) -> None:
+    """Gates are the primitive boxes of circuits: no arrow to expand them into."""
+    return None
 
 
 class _Builder:
@@ -93,7 +100,7 @@ class _Builder:
 
     def gate(self, g: Gate, ins: Sequence[int]) -> list[int]:
         outs = self.fresh(g.cod)
-        self.instrs.append((g, tuple(ins), tuple(outs)))
+        self.instrs.append(Instruction(g, tuple(ins), tuple(outs)))
         return outs
 
     def inline(self, c: Circuit, ins: Sequence[int]) -> list[int]:
@@ -122,8 +129,10 @@ class Circuit(Composable):
 
     Build circuits from the gate constructors (:meth:`xor`, :meth:`and_`, :meth:`not_`,
     :meth:`const`, :meth:`linear`, ...), the structure maps (:meth:`id`, :meth:`copy`,
-    :meth:`swap`, :meth:`discard`) and ``>>``/``@``; or compile a diagram into one with
-    :meth:`from_program`. Values follow :mod:`catlearn.core.types` (one array per atom, bare for a
+    :meth:`swap`, :meth:`discard`: wiring) and ``>>``/``@``; or compile a diagram into one with
+    :meth:`from_program`. A circuit is a :class:`~catlearn.core.program.Program` of gates
+    (:attr:`program`); ``>>`` and ``@`` refer to their parts (O(1) per arrow) and the program
+    is flattened once, when first needed. Values follow :mod:`catlearn.core.types` (one array per atom, bare for a
     single atom). A circuit acts on one example; :meth:`apply_batch` vmaps it.
 
     >>> import jax.numpy as jnp
@@ -133,28 +142,15 @@ class Circuit(Composable):
     (0, 1)
     """
 
-    __slots__ = (
-        "_cache",
-        "_jit",
-        "_rd",
-        "cod",
-        "dom",
-        "inputs",
-        "instructions",
-        "outputs",
-        "slot_types",
-    )
+    __slots__ = ("_cache", "_jit", "_node", "_rd", "cod", "dom")
 
     dom: Ty
     cod: Ty
-    inputs: tuple[int, ...]
-    outputs: tuple[int, ...]
-    instructions: tuple[Instruction, ...]
-    slot_types: tuple[Bool, ...]
+    _copy_is_wiring = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        raise TypeError(
-            "Build circuits with Circuit.xor/and_/not_/const/linear/id/copy/swap and >>, @, "
+        raise errors.ArgumentTypeError(
+            "Circuit(...) is not a constructor. Build circuits with Circuit.xor/and_/not_/const/linear/id/copy/swap and >>, @, "
             "or with Circuit.from_program(program, arrows)."
         )
 
@@ -168,14 +164,19 @@ class Circuit(Composable):
         instructions: tuple[Instruction, ...],
         slot_types: tuple[Bool, ...],
     ) -> Circuit:
+        """The circuit of a flat program of gates."""
+        program = Program(dom, cod, inputs, outputs, instructions, slot_types)
+        node = Inline(program, _primitive)
+        node.flat = program
+        return cls._composite(node, dom, cod, ())
+
+    @classmethod
+    def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> Circuit:
         self = object.__new__(cls)
         for k, v in (
             ("dom", dom),
             ("cod", cod),
-            ("inputs", inputs),
-            ("outputs", outputs),
-            ("instructions", instructions),
-            ("slot_types", slot_types),
+            ("_node", node),
             ("_rd", None),
             ("_jit", None),
             ("_cache", {}),
@@ -183,8 +184,31 @@ class Circuit(Composable):
             object.__setattr__(self, k, v)
         return self
 
+    @property
+    def program(self) -> Program:
+        """The flat program of gates (built once, on first use)."""
+        return flatten(self)
+
+    @property
+    def inputs(self) -> tuple[int, ...]:
+        return self.program.inputs
+
+    @property
+    def outputs(self) -> tuple[int, ...]:
+        return self.program.outputs
+
+    @property
+    def instructions(self) -> tuple[Instruction, ...]:
+        return self.program.instructions
+
+    @property
+    def slot_types(self) -> tuple[Bool, ...]:
+        return self.program.slot_types  # type: ignore[return-value]
+
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("Circuits are immutable.")
+        raise errors.ImmutableError(
+            f"Circuits are immutable: cannot set {name!r}; build a new one instead."
+        )
 
     def __repr__(self) -> str:
         names = [g.name for g, _, _ in self.instructions[:6]]
@@ -195,10 +219,6 @@ class Circuit(Composable):
         )
 
     # --- structure ---------------------------------------------------------------------------
-    @classmethod
-    def _wiring(cls, dom: Ty, cod: Ty, perm: Sequence[int]) -> Circuit:
-        return cls._make(dom, cod, tuple(range(len(dom))), tuple(perm), (), tuple(dom.inside))
-
     @classmethod
     def id(cls, ty: Ty) -> Circuit:
         """The identity wiring on ``ty``."""
@@ -323,33 +343,6 @@ class Circuit(Composable):
         """``Bool(n1 + n2 + ...) -> Bool(n1) @ Bool(n2) @ ...``, the inverse of :meth:`concat`."""
         return cls.from_gate(_split_gate(tuple(ns)))
 
-    # --- composition (``>>`` and ``@`` come from Composable; these work in one pass) ----------
-    def then(self, *others: Circuit) -> Circuit:
-        """Sequential composition ``self >> others[0] >> ...`` in one linear pass."""
-        b = _Builder()
-        xs = b.fresh(self.dom)
-        cur, ys = self, b.inline(self, xs)
-        for other in others:
-            if not isinstance(other, Circuit):
-                raise TypeError(f"Expected a Circuit after >>, got {other!r}.")
-            if cur.cod != other.dom:
-                raise mismatch(cur, other, cur.cod, other.dom)
-            ys, cur = b.inline(other, ys), other
-        return b.build(self.dom, cur.cod, xs, ys)
-
-    def tensor(self, *others: Circuit | Ty) -> Circuit:
-        """Parallel composition ``self @ others[0] @ ...``; a bare type means its identity."""
-        parts = [self, *(o if isinstance(o, Circuit) else Circuit.id(o) for o in others)]
-        b = _Builder()
-        dom, cod = Ty(*(p.dom for p in parts)), Ty(*(p.cod for p in parts))
-        xs = b.fresh(dom)
-        ys: list[int] = []
-        i = 0
-        for p in parts:
-            ys += b.inline(p, xs[i : i + len(p.dom)])
-            i += len(p.dom)
-        return b.build(dom, cod, xs, ys)
-
     @classmethod
     def from_box(cls, box: Any) -> Circuit | None:
         """The default circuit of a gate box (see :func:`boolean_arrows`), or ``None``."""
@@ -392,7 +385,9 @@ class Circuit(Composable):
                         "map every box of the diagram to a Circuit; add it to the mapping."
                     ) from None
             if not isinstance(arrow, Circuit):
-                raise TypeError(f"Expected a Circuit for the box {box!r}, got {arrow!r}.")
+                raise errors.ArgumentTypeError(
+                    f"Expected a Circuit for the box {box!r}, got {arrow!r}; map every box to a Circuit."
+                )
             box_dom, box_cod = Ty(*box.dom), Ty(*box.cod)
             if arrow.dom != box_dom or arrow.cod != box_cod:
                 raise TypeMismatch(
@@ -409,14 +404,9 @@ class Circuit(Composable):
 
         No checks (use inside ``jit``); :meth:`__call__` checks shapes and bits first.
         """
-        vals: list[Any] = [None] * len(self.slot_types)
-        for s, v in zip(self.inputs, xs, strict=True):
-            vals[s] = v
-        for g, ins, outs in self.instructions:
-            ys = g.fn(*(vals[i] for i in ins))
-            for s, y in zip(outs, ys):
-                vals[s] = y
-        return tuple(vals[s] for s in self.outputs)
+        program = self.program
+        vals = evaluate(program, xs, lambda i, g, v: g.fn(*v))
+        return tuple(vals[s] for s in program.outputs)
 
     def _jitted(self) -> Callable[..., tuple[Any, ...]]:
         if self._jit is None:
@@ -530,7 +520,9 @@ def boolean_arrows(box: Any) -> Circuit:
     """
     make = _NAMED.get(getattr(box, "name", None))  # type: ignore[arg-type]
     if make is None:
-        raise KeyError(box)
+        raise errors.UnknownBoxError(
+            f"Expected a box named one of {sorted(_NAMED)}, got {box!r}; pass it in the arrows mapping."
+        )
     cod = _bool_ty(Ty(*box.cod), f"the codomain of the box {box!r}")
     return make(cod[0].size)  # type: ignore[attr-defined]
 
@@ -551,7 +543,12 @@ def check_bits(value: Any, *, what: str = "value") -> None:
     """
     if isinstance(value, jax.core.Tracer):
         return
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as e:
+        raise NotBinaryError(
+            f"Expected the {what} to be an array of bits, got {value!r:.60}."
+        ) from e
     if arr.dtype == bool:
         return
     if not np.issubdtype(arr.dtype, np.number):

@@ -39,6 +39,7 @@ import jax.numpy as jnp
 import numpy as np
 from tqdm import tqdm
 
+from catlearn import errors
 from catlearn.boolean.rda import Circuit, _Builder, _check_value
 from catlearn.boolean.rdc import ReverseDerivativeCategory
 from catlearn.core.types import Bool
@@ -170,8 +171,8 @@ def affine_layer(a: int, b: int) -> Circuit:
 
 def _model_types(model: Any) -> tuple[int, int, int]:
     if not isinstance(model, Circuit):
-        raise TypeError(
-            f"Expected a Circuit model f : Bool(p) @ Bool(a) -> Bool(b), got {model!r}."
+        raise errors.ArgumentTypeError(
+            f"Expected a Circuit model f : Bool(p) @ Bool(a) -> Bool(b), got {model!r}; build one with Circuit.linear/xor/and_ and >>, @."
         )
     if len(model.dom) != 2 or len(model.cod) != 1:
         raise TypeMismatch(
@@ -332,6 +333,16 @@ def _fit_fn(model: Circuit, shuffle: bool) -> Any:
 # --- encodings ---------------------------------------------------------------------------------
 
 
+def _numbers(x: Any, dtype: Any, what: str) -> np.ndarray:
+    try:
+        return np.asarray(x, dtype=dtype)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise DataError(
+            f"Expected numbers for {what}, got {type(x).__name__} ({x!r:.60}); pass a list or "
+            "an array of numbers."
+        ) from e
+
+
 def binarize(X: Any, threshold: float = 0.5) -> np.ndarray:
     r"""The paper's encoding of real features as bits: min–max normalise each column, then
     :math:`b = [\,(x - \min) / (\max - \min) > t\,]`. A constant column gives 0s.
@@ -339,7 +350,7 @@ def binarize(X: Any, threshold: float = 0.5) -> np.ndarray:
     >>> binarize([[1.0, 5.0], [2.0, 5.0], [3.0, 5.0]]).tolist()
     [[0, 0], [0, 0], [1, 0]]
     """
-    X = np.asarray(X, dtype=float)
+    X = _numbers(X, float, "the features X")
     if X.ndim != 2:
         raise ShapeError(f"Expected a 2-d array (examples, features), got shape {X.shape}.")
     if not np.all(np.isfinite(X)):
@@ -355,7 +366,10 @@ def bits_binary(labels: Any, n_bits: int) -> np.ndarray:
     >>> bits_binary([0, 1, 2], 2).tolist()
     [[0, 0], [1, 0], [0, 1]]
     """
-    c = np.asarray(labels, dtype=int)
+    errors.expect_type(n_bits, int, "n_bits", "pass a bit count, e.g. 2")
+    c = _numbers(labels, int, "the labels")
+    if c.ndim != 1:
+        raise ShapeError(f"Expected a 1-d array of labels, got shape {c.shape}; pass e.g. [0, 2].")
     if np.any(c < 0) or np.any(c >= 2**n_bits):
         raise DataError(
             f"Expected labels in [0, {2**n_bits}) for {n_bits} bits, got {c.min()}..{c.max()}."
@@ -369,7 +383,10 @@ def bits_one_hot(labels: Any, k: int) -> np.ndarray:
     >>> bits_one_hot([0, 2], 3).tolist()
     [[1, 0, 0], [0, 0, 1]]
     """
-    c = np.asarray(labels, dtype=int)
+    errors.expect_type(k, int, "k", "pass a number of classes, e.g. 3")
+    c = _numbers(labels, int, "the labels")
+    if c.ndim != 1:
+        raise ShapeError(f"Expected a 1-d array of labels, got shape {c.shape}; pass e.g. [0, 2].")
     if np.any(c < 0) or np.any(c >= k):
         raise DataError(f"Expected labels in [0, {k}), got {c.min()}..{c.max()}.")
     return np.eye(k, dtype=np.uint8)[c]

@@ -4,6 +4,7 @@ Everything else in catlearn is built on these arrows; this package imports nothi
 other areas.
 """
 
+from catlearn.core.checked import checked as checked
 from catlearn.core.fong_johnson import SymmetricLens as SymmetricLens
 from catlearn.core.fong_johnson import learner_to_symmetric as learner_to_symmetric
 from catlearn.core.fong_johnson import lens_to_learner as lens_to_learner
@@ -34,6 +35,7 @@ __all__ = [
     "SymmetricLens",
     "Ty",
     "adagrad",
+    "checked",
     "dream_step",
     "gradient_learner",
     "learner_to_symmetric",

@@ -48,13 +48,15 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from catlearn.core._category import Composable
+from catlearn import errors
+from catlearn.core._category import Composable, Groups, Node, flatten
 from catlearn.core.dynamics import run as run_stream
-from catlearn.core.lens import ParaLens, _join2, _split2, disjoint_groups
+from catlearn.core.lens import ParaLens, disjoint_clash
 from catlearn.core.losses import ErrorFn, as_error, check_positive
 from catlearn.core.para import Para, Params, _Owner
+from catlearn.core.program import Program, evaluate, sweep
 from catlearn.core.types import Ty
-from catlearn.errors import NotInvertibleError, mismatch
+from catlearn.errors import NotInvertibleError
 
 __all__ = ["Learner", "gradient_learner"]
 
@@ -101,11 +103,10 @@ class Learner(Composable):
     Array(0.875, dtype=float32, weak_type=True)
     """
 
-    __slots__ = ("_implement", "_owners", "_request", "_update", "cod", "dom", "spec")
+    __slots__ = ("_groups", "_leaf", "_memo", "_node", "cod", "dom")
 
     dom: Ty
     cod: Ty
-    spec: Mapping[str, Any]
 
     def __init__(
         self,
@@ -120,7 +121,9 @@ class Learner(Composable):
     ) -> None:
         for what, fn in (("implement", implement), ("update", update), ("request", request)):
             if not callable(fn):
-                raise TypeError(f"Expected a function for {what}, got {fn!r}.")
+                raise errors.ArgumentTypeError(
+                    f"Expected a function for {what}, got {fn!r}; pass a callable."
+                )
         proto = Para(dom, cod, params_spec, lambda p, x: x, name=name)  # validates types, spec
         if proto.spec:
             (n,) = proto.spec
@@ -143,14 +146,16 @@ class Learner(Composable):
         upd: Upd,
         req: Req,
     ) -> None:
+        self._init(dom, cod, Groups.of(dict(spec), dict(owners)), None, (impl, upd, req))
+
+    def _init(self, dom: Ty, cod: Ty, groups: Groups, node: Node | None, leaf: Any) -> None:
         for k, v in (
             ("dom", dom),
             ("cod", cod),
-            ("spec", dict(spec)),
-            ("_owners", dict(owners)),
-            ("_implement", impl),
-            ("_update", upd),
-            ("_request", req),
+            ("_groups", groups),
+            ("_node", node),
+            ("_leaf", leaf),
+            ("_memo", {}),
         ):
             object.__setattr__(self, k, v)
 
@@ -169,15 +174,54 @@ class Learner(Composable):
         self._set(dom, cod, spec, owners, impl, upd, req)
         return self
 
+    @classmethod
+    def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> Learner:
+        groups = Groups.union(parts, share=False, on_clash=disjoint_clash("learners"))
+        self = object.__new__(cls)
+        self._init(dom, cod, groups, node, None)
+        return self
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        """The parameter spec: group name -> pytree of ParamSpec."""
+        if "spec" not in self._memo:
+            self._memo["spec"] = {n: sub for n, _, sub in self._groups.items()}
+        return self._memo["spec"]
+
+    @property
+    def _owners(self) -> dict[str, _Owner]:
+        return {n: owner for n, owner, _ in self._groups.items()}
+
+    def _fns(self) -> tuple[Impl, Upd, Req]:
+        if self._leaf is not None:
+            return self._leaf
+        if "fns" not in self._memo:
+            self._memo["fns"] = _learner_program(flatten(self))
+        return self._memo["fns"]
+
+    @property
+    def _implement(self) -> Impl:
+        return self._fns()[0]
+
+    @property
+    def _update(self) -> Upd:
+        return self._fns()[1]
+
+    @property
+    def _request(self) -> Req:
+        return self._fns()[2]
+
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("Learners are immutable.")
+        raise errors.ImmutableError(
+            f"Learners are immutable: cannot set {name!r}; build a new one instead."
+        )
 
     def __repr__(self) -> str:
         return f"Learner({self.dom} -> {self.cod}; {', '.join(self.spec) or 'no parameters'})"
 
     # --- running ---------------------------------------------------------------------------
     def _proto(self) -> Para:
-        return Para._make(self.dom, self.cod, self.spec, self._owners, lambda p, x, k: x, False)
+        return Para._with_groups(self.dom, self.cod, self._groups)
 
     def init(self, key: jax.Array) -> Params:
         """Fresh parameters from the spec (named groups, as :meth:`catlearn.core.para.Para.init`).
@@ -258,7 +302,7 @@ class Learner(Composable):
         >>> Learner.id(Euclid(2)).request({}, jnp.zeros(2), jnp.ones(2))
         Array([1., 1.], dtype=float32)
         """
-        return cls._make(ty, ty, {}, {}, lambda p, a: a, lambda p, a, b: {}, lambda p, a, b: b)
+        return cls._wiring(ty, ty, range(len(ty)))
 
     @classmethod
     def swap(cls, a: Ty, b: Ty) -> Learner:
@@ -269,35 +313,41 @@ class Learner(Composable):
         ...                                           (jnp.ones(2), jnp.ones(1)))
         (Array([1.], dtype=float32), Array([1., 1.], dtype=float32))
         """
-        dom, cod, n, m = a @ b, b @ a, len(a), len(b)
+        return super().swap(a, b)
 
-        def implement(p: Params, x: Any) -> Any:
-            xs = dom.split(x)
-            return cod.join(xs[n:] + xs[:n])
-
-        def request(p: Params, x: Any, y: Any) -> Any:
-            ys = cod.split(y)
-            return dom.join(ys[m:] + ys[:m])
-
-        return cls._make(dom, cod, {}, {}, implement, lambda p, x, y: {}, request)
-
-    def _then2(self, other: Learner) -> Learner:
-        """Sequential composition ``(I*J, U*V, r*s)`` (see the module docstring).
+    @classmethod
+    def merge(cls, a: Ty, n: int = 2) -> Learner:
+        r"""Addition ``a @ ... @ a -> a`` as the learner
+        :math:`L_{\varepsilon, \frac12(x-y)^2}(+)`: no parameters; its request moves each
+        summand by the error of the sum, :math:`r(a, b)_i = a_i - (\sum_j a_j - b)`.
 
         >>> from catlearn.core.types import Euclid
-        >>> Learner.id(Euclid(1)).then(Learner.id(Euclid(1)))
-        Learner(Euclid(1) -> Euclid(1); no parameters)
+        >>> Learner.merge(Euclid(1)).request({}, (jnp.ones(1), jnp.ones(1)), jnp.ones(1))
+        (Array([0.], dtype=float32), Array([0.], dtype=float32))
         """
-        return _learner_then(self, other)
+        return gradient_learner(Para.merge(a, n), 1.0)
 
-    def _tensor2(self, other: Learner) -> Learner:
-        """Parallel composition: implement, update and request side by side.
+    @classmethod
+    def from_program(cls, program: Any, arrows: Mapping[Any, Learner]) -> Learner:
+        """The learner of a flat program (what ``compile(diagram, ar, into=Learner)`` calls),
+        given a learner per box. A wire read twice and a box used twice are resolved as the
+        diagonal under :math:`L_{\varepsilon,e}` with the squared error (see
+        :mod:`catlearn.core._learner_program`): for gradient learners the result is the
+        gradient learner of the diagram's whole Para arrow.
 
         >>> from catlearn.core.types import Euclid
-        >>> Learner.id(Euclid(1)).tensor(Euclid(2)).dom
-        Euclid(1) @ Euclid(2)
+        >>> from catlearn.core.program import Instruction, Program
+        >>> x = Euclid(1)
+        >>> f_then_f = Program(x, x, (0,), (2,), (Instruction('f', (0,), (1,)),
+        ...                    Instruction('f', (1,), (2,))), (x, x, x))
+        >>> L = gradient_learner(Para.linear(x, x, name='f', bias=False), 0.5)
+        >>> twice = Learner.from_program(f_then_f, {'f': L})
+        >>> twice.update({'f': {'W': jnp.ones((1, 1))}}, jnp.ones(1), jnp.zeros(1))['f']['W']
+        Array([[0.]], dtype=float32)
         """
-        return _learner_tensor(self, other)
+        from catlearn.core._learner_program import learner_from_program
+
+        return learner_from_program(program, arrows)
 
     # --- Learn ≅ Para(SLens) ---------------------------------------------------------------
     def to_lens(self) -> ParaLens:
@@ -331,7 +381,9 @@ class Learner(Composable):
         Learner(Euclid(1) -> Euclid(1); no parameters)
         """
         if not isinstance(lens, ParaLens):
-            raise TypeError(f"Expected a ParaLens, got {lens!r}.")
+            raise errors.ArgumentTypeError(
+                f"Expected a ParaLens, got {lens!r}; build one with ParaLens.from_para(para)."
+            )
         put = lens._put
         return cls._make(
             lens.dom,
@@ -344,47 +396,50 @@ class Learner(Composable):
         )
 
 
-def _learner_then(f: Learner, g: Learner) -> Learner:
-    if not isinstance(g, Learner):
-        raise TypeError(f"Expected a Learner after >>, got {g!r}.")
-    if f.cod != g.dom:
-        raise mismatch(f, g, f.cod, g.dom)
-    spec, owners = disjoint_groups(f, g, "learners")
-    I, U, r = f._implement, f._update, f._request
-    J, V, s = g._implement, g._update, g._request
+def _learner_program(program: Program) -> tuple[Impl, Upd, Req]:
+    r"""``(I, U, r)`` of a composite learner from its flat program: the implementations run
+    forwards; update and request visit the boxes backwards, each box receiving as its target
+    the request of the boxes it feeds (``(U * V)(p, q, a, c) = (U(p, a, s(q, I(p, a), c)),
+    V(q, I(p, a), c))``). A box's request is computed only when someone reads it: the first
+    box of a chain may have none (e.g. a discrete input)."""
+    dom, cod, outputs = program.dom, program.cod, program.outputs
+    inputs = set(program.inputs)
+    feeds = [any(s not in inputs for s in ins) for _, ins, _ in program.instructions]
+
+    def forward(p: Params, a: Any) -> list[Any]:
+        def fwd(i: int, box: Any, xs: list[Any]) -> Any:
+            return box.cod.split(box._implement(p, box.dom.join(xs)))
+
+        return evaluate(program, dom.split(a), fwd)
 
     def implement(p: Params, a: Any) -> Any:
-        return J(p, I(p, a))
+        env = forward(p, a)
+        return cod.join([env[s] for s in outputs])
+
+    def run(p: Params, a: Any, c: Any, want_params: bool) -> tuple[Params, Any]:
+        new: list[Params] = [{}] * len(program.instructions)
+
+        def back(i: int, box: Any, xs: list[Any], dys: list[Any]) -> Any:
+            x, y = box.dom.join(xs), box.cod.join(dys)
+            if want_params:
+                new[i] = box._update(p, x, y)
+            if feeds[i] or not want_params:
+                return box.dom.split(box._request(p, x, y))
+            return None
+
+        da = sweep(program, forward(p, a), cod.split(c), back)
+        out: Params = {}
+        for q in new:
+            out.update(q)
+        return out, da
 
     def update(p: Params, a: Any, c: Any) -> Params:
-        b = I(p, a)
-        return {**U(p, a, s(p, b, c)), **V(p, b, c)}
+        return run(p, a, c, True)[0]
 
     def request(p: Params, a: Any, c: Any) -> Any:
-        return r(p, a, s(p, I(p, a), c))
+        return dom.join(run(p, a, c, False)[1])
 
-    return Learner._make(f.dom, g.cod, spec, owners, implement, update, request)
-
-
-def _learner_tensor(f: Learner, g: Learner) -> Learner:
-    spec, owners = disjoint_groups(f, g, "learners")
-    dom, cod = f.dom @ g.dom, f.cod @ g.cod
-
-    def implement(p: Params, a: Any) -> Any:
-        a1, a2 = _split2(dom, f.dom, g.dom, a)
-        return _join2(f.cod, g.cod, f._implement(p, a1), g._implement(p, a2))
-
-    def update(p: Params, a: Any, b: Any) -> Params:
-        a1, a2 = _split2(dom, f.dom, g.dom, a)
-        b1, b2 = _split2(cod, f.cod, g.cod, b)
-        return {**f._update(p, a1, b1), **g._update(p, a2, b2)}
-
-    def request(p: Params, a: Any, b: Any) -> Any:
-        a1, a2 = _split2(dom, f.dom, g.dom, a)
-        b1, b2 = _split2(cod, f.cod, g.cod, b)
-        return _join2(f.dom, g.dom, f._request(p, a1, b1), g._request(p, a2, b2))
-
-    return Learner._make(dom, cod, spec, owners, implement, update, request)
+    return implement, update, request
 
 
 def gradient_learner(
@@ -436,9 +491,11 @@ def gradient_learner(
     catlearn.errors.NotInvertibleError: The error function 'absolute' has a derivative de/dx(x, -) that is not invertible, ...
     """
     if not isinstance(para, Para):
-        raise TypeError(f"Expected a Para arrow, got {para!r}. Build one with Para(...).")
+        raise errors.ArgumentTypeError(
+            f"Expected a Para arrow, got {para!r}. Build one with Para(...)."
+        )
     if para.stochastic:
-        raise TypeError(
+        raise errors.ArgumentTypeError(
             f"{para!r} is stochastic; gradient_learner needs a deterministic arrow. "
             "Fix its key with para.reparam(...) or remove the randomness."
         )

@@ -50,6 +50,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from catlearn import errors
 from catlearn.core.lens import Lens
 from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import HyperparameterError, NotInvertibleError
@@ -232,11 +233,16 @@ def as_error(error: ErrorFn | str | Callable[[Any, Any], Any]) -> ErrorFn:
         return error
     if isinstance(error, str):
         if error not in _NAMED:
-            raise ValueError(f"Expected an error name in {sorted(_NAMED)}, got {error!r}.")
+            raise errors.ArgumentValueError(
+                f"Expected an error name in {sorted(_NAMED)}, got {error!r}; use one of them "
+                "or pass a function e(x, y)."
+            )
         return _NAMED[error]
     if callable(error):
         return ErrorFn(getattr(error, "__name__", "custom"), error)
-    raise TypeError(f"Expected an ErrorFn, a name or a function e(x, y), got {error!r}.")
+    raise errors.ArgumentTypeError(
+        f"Expected an ErrorFn, a name or a function e(x, y), got {error!r}; e.g. error='squared'."
+    )
 
 
 # --- the loss vocabulary: each loss once, per example ------------------------------------------
@@ -258,7 +264,9 @@ def _half_sse(pred: Any, target: Any) -> Any:
 
 def _softmax_cross_entropy(logits: Any, target: Any) -> Any:
     if jnp.issubdtype(jnp.result_type(target), jnp.integer):
-        return optax.softmax_cross_entropy_with_integer_labels(logits, target)
+        ok = (target >= 0) & (target < logits.shape[-1])  # traced bad label: NaN, not a clamp
+        loss = optax.softmax_cross_entropy_with_integer_labels(logits, target)
+        return jnp.where(ok, loss, jnp.nan)
     return optax.softmax_cross_entropy(logits, target)
 
 
@@ -390,7 +398,10 @@ def _vector(ty: Any, what: str) -> Euclid:
         return Euclid(ty)
     if isinstance(ty, Euclid):
         return ty
-    raise TypeError(f"Expected a Euclid wire (or an int n for Euclid(n)) for {what}, got {ty!r}.")
+    raise errors.ArgumentTypeError(
+        f"Expected a Euclid wire (or an int n for Euclid(n)) for {what}, got {ty!r}; "
+        "pass e.g. Euclid(3) or 3."
+    )
 
 
 def mse(ty: Euclid | int) -> Lens:
@@ -434,7 +445,9 @@ def softmax_cross_entropy(k: int, *, labels: str = "index") -> Lens:
         return _loss_lens(fn, Euclid(k), Fin(k), "softmax_cross_entropy")
     if labels == "onehot":
         return _loss_lens(fn, Euclid(k), Euclid(k), "softmax_cross_entropy")
-    raise ValueError(f"Expected labels='index' or labels='onehot', got {labels!r}.")
+    raise errors.ArgumentValueError(
+        f"Expected labels='index' or labels='onehot', got {labels!r}; pick one of the two."
+    )
 
 
 def binary_cross_entropy(ty: Euclid | int) -> Lens:

@@ -70,6 +70,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from catlearn import errors
 from catlearn.core.losses import check_positive
 from catlearn.errors import HyperparameterError, ParamsError
 
@@ -175,7 +176,9 @@ class Optimiser:
             object.__setattr__(self, k, v)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("Optimisers are immutable.")
+        raise errors.ImmutableError(
+            f"Optimisers are immutable: cannot set {name!r}; build a new one instead."
+        )
 
     def __repr__(self) -> str:
         return f"Optimiser({self.name})"
@@ -421,7 +424,7 @@ def from_optax(tx: optax.GradientTransformation, *, name: str | None = None) -> 
     Array([0.5], dtype=float32)
     """
     if not isinstance(tx, optax.GradientTransformation):
-        raise TypeError(
+        raise errors.ArgumentTypeError(
             f"Expected an optax.GradientTransformation (e.g. optax.adam(1e-3)), got {tx!r}."
         )
 
@@ -449,7 +452,10 @@ def to_optax(opt: Optimiser) -> optax.GradientTransformation:
     Array([0.9], dtype=float32)
     """
     if not isinstance(opt, Optimiser):
-        raise TypeError(f"Expected a catlearn Optimiser, got {opt!r}.")
+        raise errors.ArgumentTypeError(
+            f"Expected a catlearn Optimiser, got {opt!r}; build one with sgd(lr), momentum(...), "
+            "adam(...) or from_optax(tx)."
+        )
 
     def need(params: Any) -> None:
         if params is None:

@@ -47,14 +47,16 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from catlearn.core._category import Composable
+from catlearn import errors
+from catlearn.core._category import Composable, Groups, Inline, Node, flatten
+from catlearn.core.program import Program, evaluate
 from catlearn.core.types import Euclid, Ty
-from catlearn.errors import ParamsError, mismatch
+from catlearn.errors import ParamsError
 
 __all__ = ["Para", "ParamSpec", "Params"]
 
 Params = dict[str, Any]
-"""A parameter value: group name -> pytree of arrays."""
+"""A parameter value (a dict from group name to a pytree of arrays)."""
 
 Initializer = Callable[[jax.Array, tuple[int, ...], Any], jax.Array]
 
@@ -168,12 +170,12 @@ class Para(Composable):
     Array([3., 6.], dtype=float32)
     """
 
-    __slots__ = ("_call", "_owners", "cod", "dom", "spec", "stochastic")
+    __slots__ = ("_groups", "_leaf_call", "_memo", "_node", "cod", "dom", "stochastic")
 
     dom: Ty
     cod: Ty
-    spec: Mapping[str, Any]
     stochastic: bool
+    _copy_is_wiring = True
 
     def __init__(
         self,
@@ -186,7 +188,10 @@ class Para(Composable):
         stochastic: bool = False,
     ) -> None:
         if not isinstance(dom, Ty) or not isinstance(cod, Ty):
-            raise TypeError(f"Expected wire types for dom and cod, got {dom!r} and {cod!r}.")
+            raise errors.ArgumentTypeError(
+                f"Expected wire types for dom and cod, got {dom!r} and {cod!r}; pass e.g. "
+                "Euclid(2), Euclid(1)."
+            )
         empty = (
             params_spec is None or jax.tree_util.tree_leaves(params_spec, is_leaf=_is_spec) == []
         )
@@ -238,12 +243,27 @@ class Para(Composable):
         call: Call,
         stochastic: bool,
     ) -> None:
-        object.__setattr__(self, "dom", dom)
-        object.__setattr__(self, "cod", cod)
-        object.__setattr__(self, "spec", dict(spec))
-        object.__setattr__(self, "_owners", dict(owners))
-        object.__setattr__(self, "_call", call)
-        object.__setattr__(self, "stochastic", stochastic)
+        self._init(dom, cod, Groups.of(dict(spec), dict(owners)), None, call, stochastic)
+
+    def _init(
+        self,
+        dom: Ty,
+        cod: Ty,
+        groups: Groups,
+        node: Node | None,
+        call: Call | None,
+        stochastic: bool,
+    ) -> None:
+        for k, v in (
+            ("dom", dom),
+            ("cod", cod),
+            ("_groups", groups),
+            ("_node", node),
+            ("_leaf_call", call),
+            ("stochastic", stochastic),
+            ("_memo", {}),
+        ):
+            object.__setattr__(self, k, v)
 
     @classmethod
     def _make(
@@ -255,12 +275,86 @@ class Para(Composable):
         call: Call,
         stochastic: bool,
     ) -> Para:
+        """A box (a leaf) with the given groups and ``call(params, x, key)``."""
         self = object.__new__(cls)
         self._set(dom, cod, spec, owners, call, stochastic)
         return self
 
+    @classmethod
+    def _with_groups(cls, dom: Ty, cod: Ty, groups: Groups) -> Para:
+        """The identity-like box carrying ``groups`` (to init and check the parameters of a
+        lens or learner with the same groups)."""
+        self = object.__new__(cls)
+        self._init(dom, cod, groups, None, lambda p, x, k: x, False)
+        return self
+
+    @classmethod
+    def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> Para:
+        groups = Groups.union(parts, share=True, on_clash=_clash)
+        self = object.__new__(cls)
+        self._init(dom, cod, groups, node, None, any(p.stochastic for p in parts))
+        return self
+
+    @classmethod
+    def from_program(cls, program: Program, arrows: Mapping[Any, Para]) -> Para:
+        """ONE arrow running ``program``, with ``arrows[box]`` for each box: the Para
+        semantics of a diagram (:func:`catlearn.diagrams.compiler.compile`).
+
+        The parameters are the union of the named groups of the arrows; the same arrow used
+        twice contributes its group once (its uses share it and their gradients add).
+
+        >>> from catlearn.diagrams.diagram import Box, Diagram
+        >>> from catlearn.diagrams.compiler import to_program
+        >>> x = Euclid(1)
+        >>> f = Box('f', x, x)
+        >>> twice = Para.from_program(to_program(Diagram.copy(x) >> (f @ f)),
+        ...                           {f: Para.from_function(jnp.exp, x, x)})
+        >>> twice({}, jnp.zeros(1))
+        (Array([1.], dtype=float32), Array([1.], dtype=float32))
+        """
+        parts = list({id(arrows[i.box]): arrows[i.box] for i in program.instructions}.values())
+        boxes = {id(arrows[i.box]): i.box for i in reversed(program.instructions)}
+
+        def clash(f: Para, g: Para, name: str) -> None:
+            raise ParamsError(
+                f"Two different boxes both call their parameters {name!r} "
+                f"({boxes[id(f)]!r} and {boxes[id(g)]!r}). Expected distinct names for "
+                "distinct boxes: rename one (name='...'). The same box used twice shares "
+                "its parameters; that is allowed."
+            )
+
+        groups = Groups.union(parts, share=True, on_clash=clash)
+        self = object.__new__(cls)
+        node = Inline(program, arrows.__getitem__)
+        self._init(program.dom, program.cod, groups, node, None, any(p.stochastic for p in parts))
+        return self
+
+    # --- the groups and the function, read from the flat program -------------------------
+    @property
+    def spec(self) -> dict[str, Any]:
+        """The parameter spec: group name -> pytree of :class:`ParamSpec`."""
+        spec = self._memo.get("spec")
+        if spec is None:
+            spec = self._memo["spec"] = {n: sub for n, _, sub in self._groups.items()}
+        return spec
+
+    @property
+    def _owners(self) -> dict[str, _Owner]:
+        return {n: owner for n, owner, _ in self._groups.items()}
+
+    @property
+    def _call(self) -> Call:
+        if self._leaf_call is not None:
+            return self._leaf_call
+        call = self._memo.get("call")
+        if call is None:
+            call = self._memo["call"] = _program_call(flatten(self))
+        return call
+
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("Para arrows are immutable.")
+        raise errors.ImmutableError(
+            f"Para arrows are immutable: cannot set {name!r}; build a new one instead."
+        )
 
     def __repr__(self) -> str:
         names = ", ".join(self.spec) or "no parameters"
@@ -274,7 +368,7 @@ class Para(Composable):
         >>> Para.id(Euclid(2))({}, jnp.ones(2))
         Array([1., 1.], dtype=float32)
         """
-        return cls._make(ty, ty, {}, {}, lambda p, x, k: x, False)
+        return cls._wiring(ty, ty, range(len(ty)))
 
     @classmethod
     def from_function(cls, fn: Callable[[Any], Any], dom: Ty, cod: Ty) -> Para:
@@ -298,7 +392,10 @@ class Para(Composable):
             and len(dom.shape) == 1
             and len(cod.shape) == 1
         ):
-            raise TypeError(f"Expected vector wires Euclid(n), got {dom} and {cod}.")
+            raise errors.ArgumentTypeError(
+                f"Expected vector wires Euclid(n), got {dom} and {cod}; flatten the input first "
+                "(nn.Flatten) or use Euclid(n) wires."
+            )
         (n,), (m,) = dom.shape, cod.shape
         spec = {"W": ParamSpec((n, m), _LECUN_NORMAL)}
         if bias:
@@ -313,28 +410,17 @@ class Para(Composable):
         >>> Para.swap(Euclid(1), Euclid(2))({}, (jnp.zeros(1), jnp.ones(2)))
         (Array([1., 1.], dtype=float32), Array([0.], dtype=float32))
         """
-        dom, cod = a @ b, b @ a
-        n = len(a)
-
-        def call(p: Params, x: Any, k: Any) -> Any:
-            xs = dom.split(x)
-            return cod.join(xs[n:] + xs[:n])
-
-        return cls._make(dom, cod, {}, {}, call, False)
+        n, m = len(a), len(b)
+        return cls._wiring(a @ b, b @ a, [*range(n, n + m), *range(n)])
 
     @classmethod
     def copy(cls, a: Ty, n: int = 2) -> Para:
-        """The diagonal ``a -> a @ ... @ a`` (``n`` copies; ``n = 0`` discards).
+        """The diagonal ``a -> a @ ... @ a`` (``n`` copies; ``n = 0`` discards): wiring.
 
         >>> Para.copy(Euclid(1), 3)({}, jnp.ones(1))
         (Array([1.], dtype=float32), Array([1.], dtype=float32), Array([1.], dtype=float32))
         """
-        cod = a**n
-
-        def call(p: Params, x: Any, k: Any) -> Any:
-            return cod.join(a.split(x) * n)
-
-        return cls._make(a, cod, {}, {}, call, False)
+        return cls._copy_wiring(a, n)
 
     @classmethod
     def discard(cls, a: Ty) -> Para:
@@ -420,7 +506,9 @@ class Para(Composable):
         self.check_params(params)
         self.dom.check(x, what="input")
         if self.stochastic and key is None:
-            raise ValueError(f"{self!r} is stochastic: pass key=jax.random.key(...).")
+            raise errors.ArgumentValueError(
+                f"Expected a key for the stochastic {self!r}, got key=None; pass key=jax.random.key(0)."
+            )
         return self._call(params, x, key)
 
     __call__ = apply
@@ -436,30 +524,14 @@ class Para(Composable):
         self.dom.check(xs, batch_dims=1, what="input")
         if self.stochastic:
             if key is None:
-                raise ValueError(f"{self!r} is stochastic: pass key=jax.random.key(...).")
+                raise errors.ArgumentValueError(
+                    f"Expected a key for the stochastic {self!r}, got key=None; pass "
+                    "key=jax.random.key(0)."
+                )
             n = jax.tree_util.tree_leaves(xs)[0].shape[0]
             keys = jax.random.split(key, n)
             return jax.vmap(lambda x, k: self._call(params, x, k))(xs, keys)
         return jax.vmap(lambda x: self._call(params, x, None))(xs)
-
-    # --- composition ---------------------------------------------------------------------
-    def _then2(self, other: Para) -> Para:
-        """Sequential composition ``self >> other`` (checked types); see :meth:`then`.
-
-        >>> Para.id(Euclid(1)).then(Para.id(Euclid(2)))
-        Traceback (most recent call last):
-        ...
-        catlearn.errors.TypeMismatch: Cannot compose Para(Euclid(1) -> Euclid(1); no parameters) >> ...
-        """
-        return _then(self, other)
-
-    def _tensor2(self, other: Para) -> Para:
-        """Parallel composition ``self @ other``; see :meth:`tensor` (a bare type means its identity).
-
-        >>> Para.id(Euclid(1)).tensor(Euclid(2)).cod
-        Euclid(1) @ Euclid(2)
-        """
-        return _tensor(self, other)
 
     def reparam(self, spec: Any, r: Callable[[Any], Params], *, name: str) -> Para:
         """Reparametrise by ``r : P' -> P``: the arrow ``(P', (p', a) -> f(r(p'), a))``.
@@ -501,52 +573,38 @@ class Para(Composable):
         )
 
 
-def _merge_groups(f: Para, g: Para) -> tuple[dict[str, Any], dict[str, _Owner]]:
-    spec = dict(f.spec)
-    owners = dict(f._owners)
-    for name, sub in g.spec.items():
-        if name in owners and owners[name] is not g._owners[name]:
-            raise ParamsError(
-                f"Two different arrows both call their parameters {name!r} ({f!r} and {g!r}). "
-                f"Expected distinct names for distinct parameters; rename one, e.g. "
-                f"Para(..., name='{name}_2') or arrow.named('...'). (The same arrow used twice "
-                "shares its parameters; that is allowed.)"
-            )
-        spec[name] = sub
-        owners[name] = g._owners[name]
-    return spec, owners
+def _clash(f: Para, g: Para, name: str) -> None:
+    raise ParamsError(
+        f"Two different arrows both call their parameters {name!r} ({f!r} and {g!r}). "
+        f"Expected distinct names for distinct parameters; rename one, e.g. "
+        f"Para(..., name='{name}_2') or arrow.named('...'). (The same arrow used twice "
+        "shares its parameters; that is allowed.)"
+    )
 
 
-def _then(f: Para, g: Para) -> Para:
-    if f.cod != g.dom:
-        raise mismatch(f, g, f.cod, g.dom)
-    spec, owners = _merge_groups(f, g)
-    fc, gc = f._call, g._call
-    if f.stochastic and g.stochastic:
+def _program_call(program: Program) -> Call:
+    """``call(params, x, key)`` running the flat program of a composite: each stochastic box
+    gets its own key, split from the one passed in."""
+    steps = []
+    n_keys = 0
+    for box, _, _ in program.instructions:
+        k = n_keys if box.stochastic else -1
+        n_keys += bool(box.stochastic)
+        single = len(box.dom) == 1 and len(box.cod) == 1
+        steps.append((box._call, box.dom, box.cod, k, single))
+    dom, cod, outputs = program.dom, program.cod, program.outputs
 
-        def call(p: Params, x: Any, k: Any) -> Any:
-            kf, kg = jax.random.split(k)
-            return gc(p, fc(p, x, kf), kg)
-    else:
+    def call(params: Params, x: Any, key: Any) -> Any:
+        keys = jax.random.split(key, n_keys) if n_keys else None
 
-        def call(p: Params, x: Any, k: Any) -> Any:
-            return gc(p, fc(p, x, k), k)
+        def apply(i: int, box: Any, xs: list[Any]) -> Any:
+            fn, d, c, k, single = steps[i]
+            sub = keys[k] if k >= 0 else None  # type: ignore[index]
+            if single:
+                return (fn(params, xs[0], sub),)
+            return c.split(fn(params, d.join(xs), sub))
 
-    return Para._make(f.dom, g.cod, spec, owners, call, f.stochastic or g.stochastic)
+        env = evaluate(program, dom.split(x), apply)
+        return cod.join([env[s] for s in outputs])
 
-
-def _tensor(f: Para, g: Para) -> Para:
-    spec, owners = _merge_groups(f, g)
-    dom, cod = f.dom @ g.dom, f.cod @ g.cod
-    n = len(f.dom)
-    fc, gc = f._call, g._call
-    both = f.stochastic and g.stochastic
-
-    def call(p: Params, x: Any, k: Any) -> Any:
-        xs = dom.split(x)
-        kf, kg = jax.random.split(k) if both else (k, k)
-        yf = f.cod.split(fc(p, f.dom.join(xs[:n]), kf))
-        yg = g.cod.split(gc(p, g.dom.join(xs[n:]), kg))
-        return cod.join(yf + yg)
-
-    return Para._make(dom, cod, spec, owners, call, f.stochastic or g.stochastic)
+    return call

@@ -4,24 +4,27 @@ A :class:`Program` is straight-line code over numbered wire **slots**: a tuple o
 :class:`Instruction` s in topological order, each applying a box to some slots and writing
 fresh ones. Copy, discard and swap are not instructions but wiring (a slot read twice, never
 read, or read in another order). Diagrams are walked into programs by
-:func:`catlearn.diagrams.compiler.to_program`; semantics read programs through
-``from_program(program, arrows)``.
+:func:`catlearn.diagrams.compiler.to_program`, and arrows composed directly (``f >> g``,
+``f @ g``) by :func:`catlearn.core._category.flatten`; semantics read programs through
+``from_program(program, arrows)``. Every kind runs its programs with the same two loops:
+:func:`evaluate` (forwards) and :func:`sweep` (backwards, for lenses and learners).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from catlearn.core.types import Atom, Ty
 
-__all__ = ["Instruction", "Program"]
+__all__ = ["Instruction", "Program", "evaluate", "sweep"]
 
 
-@dataclass(frozen=True)
-class Instruction:
+class Instruction(NamedTuple):
     """Apply ``box`` to the slots ``ins`` (one per atom of ``box.dom``) and write its outputs
-    into the fresh slots ``outs`` (one per atom of ``box.cod``).
+    into the fresh slots ``outs`` (one per atom of ``box.cod``). A named triple, so
+    ``box, ins, outs = instruction`` works too.
 
     >>> from catlearn.core.types import Euclid
     >>> from catlearn.diagrams.diagram import Box
@@ -34,7 +37,18 @@ class Instruction:
     outs: tuple[int, ...]
 
     def __repr__(self) -> str:
-        return f"Instruction({self.box.name}: {self.ins} -> {self.outs})"
+        return f"Instruction({_label(self.box)}: {self.ins} -> {self.outs})"
+
+
+def _label(box: Any) -> str:
+    """A short name for a box: its ``name``, else its first parameter group, else its kind."""
+    name = getattr(box, "name", None)
+    if name:
+        return str(name)
+    spec = getattr(box, "spec", None)
+    if isinstance(spec, dict) and spec:
+        return str(next(iter(spec)))
+    return type(box).__name__
 
 
 @dataclass(frozen=True)
@@ -75,7 +89,7 @@ class Program:
         lines = [f"program ({args}) -> {self.cod}:"]
         for ins in self.instructions:
             outs = ", ".join(f"%{s}" for s in ins.outs) or "_"
-            lines.append(f"  {outs} = {ins.box.name}({', '.join(f'%{s}' for s in ins.ins)})")
+            lines.append(f"  {outs} = {_label(ins.box)}({', '.join(f'%{s}' for s in ins.ins)})")
         lines.append("  return " + ", ".join(f"%{s}" for s in self.outputs))
         return "\n".join(lines)
 
@@ -84,3 +98,66 @@ class Program:
             f"Program({self.dom} -> {self.cod}; {len(self.instructions)} instructions, "
             f"{len(self.slot_types)} slots)"
         )
+
+
+# --- the interpreter ---------------------------------------------------------------------------
+
+Apply = Callable[[int, Any, list[Any]], Sequence[Any]]
+Put = Callable[[int, Any, list[Any], list[Any]], Sequence[Any] | None]
+
+
+def evaluate(program: Program, xs: Sequence[Any], apply: Apply) -> list[Any]:
+    """THE interpreter loop: run ``program`` forwards on the input values ``xs`` (one per
+    input slot) and return every slot's value (read the outputs with ``program.outputs``).
+
+    ``apply(i, box, values)`` gives the output values of instruction ``i`` (one per atom of
+    its box's codomain) from its input values. A plain loop: no recursion, and under
+    ``jax.jit`` the trace is linear in the number of instructions.
+
+    >>> from catlearn.core.types import Euclid
+    >>> from catlearn.diagrams.diagram import Box, Diagram
+    >>> from catlearn.diagrams.compiler import to_program
+    >>> x = Euclid(1)
+    >>> prog = to_program(Box('inc', x, x) >> Diagram.copy(x))
+    >>> env = evaluate(prog, [1.0], lambda i, box, v: [v[0] + 1])
+    >>> [env[s] for s in prog.outputs]
+    [2.0, 2.0]
+    """
+    env: list[Any] = [None] * len(program.slot_types)
+    for s, v in zip(program.inputs, xs, strict=True):
+        env[s] = v
+    for i, (box, ins, outs) in enumerate(program.instructions):
+        ys = apply(i, box, [env[s] for s in ins])
+        for s, y in zip(outs, ys, strict=True):
+            env[s] = y
+    return env
+
+
+def sweep(program: Program, env: Sequence[Any], backs: Sequence[Any], put: Put) -> list[Any]:
+    """The backward loop of lenses and learners: with the forward values ``env`` (from
+    :func:`evaluate`) and one backward value per output slot, visit the instructions in
+    reverse; ``put(i, box, input values, backward values of its outputs)`` returns the
+    backward values of its inputs (or ``None`` when nobody reads them). Returns one
+    backward value per input slot (``None`` where nothing flowed back).
+
+    Every slot is read once by a lens-like program (its copies are boxes whose put sums),
+    so a slot gets exactly one backward value.
+
+    >>> from catlearn.core.types import Euclid
+    >>> from catlearn.diagrams.diagram import Box
+    >>> from catlearn.diagrams.compiler import to_program
+    >>> x = Euclid(1)
+    >>> prog = to_program(Box('double', x, x) >> Box('double', x, x))
+    >>> env = evaluate(prog, [1.0], lambda i, box, v: [2 * v[0]])
+    >>> sweep(prog, env, [1.0], lambda i, box, v, d: [2 * d[0]])
+    [4.0]
+    """
+    back: dict[int, Any] = dict(zip(program.outputs, backs, strict=True))
+    instrs = program.instructions
+    for i in range(len(instrs) - 1, -1, -1):
+        box, ins, outs = instrs[i]
+        dxs = put(i, box, [env[s] for s in ins], [back.pop(s, None) for s in outs])
+        if dxs is not None:
+            for s, d in zip(ins, dxs, strict=True):
+                back[s] = d
+    return [back.get(s) for s in program.inputs]

@@ -30,6 +30,7 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import errors
 from catlearn.errors import ShapeError
 
 __all__ = ["Atom", "Bool", "Euclid", "Fin", "Ty"]
@@ -49,7 +50,10 @@ class Ty:
         inside: list[Atom] = []
         for t in types:
             if not isinstance(t, Ty):
-                raise TypeError(f"Expected wire types (Euclid, Fin, Bool, Ty), got {t!r} instead.")
+                raise errors.ArgumentTypeError(
+                    f"Expected wire types (Euclid, Fin, Bool, Ty), got {t!r} instead; "
+                    "wrap sizes as Euclid(n) or Fin(k)."
+                )
             inside.extend(t.inside)
         object.__setattr__(self, "_inside", tuple(inside))
 
@@ -59,7 +63,9 @@ class Ty:
         return self._inside
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable.")
+        raise errors.ImmutableError(
+            f"{type(self).__name__} is immutable: cannot set {name!r}; build a new type."
+        )
 
     # monoidal structure -------------------------------------------------------------------
     def __matmul__(self, other: Ty) -> Ty:
@@ -153,7 +159,9 @@ class Atom(Ty):
 
     @property
     def _key(self) -> tuple[Any, ...]:
-        raise NotImplementedError
+        raise errors.UnsupportedError(
+            f"{type(self).__name__} must define _key (subclass Atom properly)."
+        )
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Atom):
@@ -197,7 +205,10 @@ class Euclid(Atom):
         if len(shape) == 1 and isinstance(shape[0], tuple | list):
             shape = tuple(shape[0])
         if not all(isinstance(n, int | np.integer) and n >= 0 for n in shape):
-            raise ValueError(f"Expected Euclid(*shape) with non-negative ints, got {shape!r}.")
+            raise errors.ArgumentValueError(
+                f"Expected Euclid(*shape) with non-negative ints, got Euclid{shape!r}; pass "
+                "integer sizes, e.g. Euclid(2) or Euclid(8, 8)."
+            )
         object.__setattr__(self, "_shape", tuple(int(n) for n in shape))
         object.__setattr__(self, "_dtype", None if dtype is None else jnp.dtype(dtype))
         super().__init__()
@@ -237,7 +248,10 @@ class Fin(Atom):
 
     def __init__(self, k: int) -> None:
         if not isinstance(k, int | np.integer) or k < 1:
-            raise ValueError(f"Expected Fin(k) with an integer k >= 1, got Fin({k!r}).")
+            raise errors.ArgumentValueError(
+                f"Expected Fin(k) with an integer k >= 1, got Fin({k!r}); a finite set needs at "
+                "least one element, e.g. Fin(2)."
+            )
         object.__setattr__(self, "_k", int(k))
         super().__init__()
 
@@ -270,7 +284,10 @@ class Bool(Atom):
 
     def __init__(self, n: int = 1) -> None:
         if not isinstance(n, int | np.integer) or n < 0:
-            raise ValueError(f"Expected Bool(n) with an integer n >= 0, got Bool({n!r}).")
+            raise errors.ArgumentValueError(
+                f"Expected Bool(n) with an integer n >= 0, got Bool({n!r}); pass a bit count, "
+                "e.g. Bool(4)."
+            )
         object.__setattr__(self, "_n", int(n))
         super().__init__()
 

@@ -24,6 +24,7 @@ import ast
 import importlib
 from typing import Any
 
+from catlearn import errors
 from catlearn.core.types import Atom, Bool, Euclid, Fin, Ty
 from catlearn.errors import DiagramError
 
@@ -37,7 +38,7 @@ def __getattr__(name: str) -> Any:
         return importlib.import_module("discopy.markov")
     if name in {"cat", "monoidal", "symmetric", "drawing", "python"}:
         return importlib.import_module(f"discopy.{name}")
-    raise AttributeError(name)
+    raise errors.UnknownAttributeError(f"module 'discopy' proxy has no attribute {name!r}")
 
 
 def to_discopy_ty(ty: Ty) -> Any:

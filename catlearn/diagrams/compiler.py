@@ -46,6 +46,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from catlearn import errors
 from catlearn.core.para import Para
 from catlearn.core.program import Instruction, Program
 from catlearn.core.types import Atom
@@ -75,7 +76,10 @@ def to_program(diagram: Diagram) -> Program:
         if hasattr(diagram, "inside") and hasattr(diagram, "dom"):
             diagram = Diagram.from_discopy(diagram)
         else:
-            raise TypeError(f"Expected a diagram to compile, got {type(diagram).__name__}.")
+            raise errors.ArgumentTypeError(
+                f"Expected a diagram to compile, got {type(diagram).__name__}; build one with "
+                "Box(...) >> Box(...)."
+            )
     slot_types: list[Atom] = list(diagram.dom.inside)
     wires: list[int] = list(range(len(slot_types)))
     inputs = tuple(wires)
@@ -112,7 +116,10 @@ def _lookup(ar: Arrows, box: Any) -> Any:
         return ar.get(getattr(box, "name", None))
     if callable(ar):
         return ar(box)
-    raise TypeError(f"Expected ar to be a dict from boxes to arrows or a function, got {ar!r}.")
+    raise errors.ArgumentTypeError(
+        f"Expected ar to be a dict from box names to arrows or a function, got {ar!r}; "
+        "e.g. ar={'fc': Para.linear(...)}."
+    )
 
 
 def default_para(box: Box) -> Para | None:
@@ -264,6 +271,8 @@ def para_from_program(
     >>> twice({}, jnp.zeros(1))
     (Array([1.], dtype=float32), Array([1.], dtype=float32))
     """
+    if not scan_min:  # the one interpreter of every arrow kind
+        return Para.from_program(program, arrows)
     spec: dict[str, Any] = {}
     owners: dict[str, Any] = {}
     first_box: dict[str, Any] = {}

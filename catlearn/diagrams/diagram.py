@@ -48,6 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from catlearn import errors
 from catlearn.core.types import Atom, Ty
 from catlearn.diagrams import _discopy
 from catlearn.diagrams._discopy import from_discopy_ty, to_discopy_ty
@@ -82,7 +83,9 @@ class Diagram:
         object.__setattr__(self, "cod", cod)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("Diagrams are immutable.")
+        raise errors.ImmutableError(
+            f"Diagrams are immutable: cannot set {name!r}; build a new one with >> and @."
+        )
 
     # --- structure maps -------------------------------------------------------------------
     @classmethod
@@ -174,7 +177,10 @@ class Diagram:
         layers = list(self._layers)
         for other in others:
             if not isinstance(other, Diagram):
-                raise TypeError(f"Expected diagrams to compose with {prev!r}, got {other!r}.")
+                raise errors.ArgumentTypeError(
+                    f"Expected diagrams to compose with {prev!r}, got {other!r}; wrap arrows as "
+                    "boxes first."
+                )
             if prev.cod != other.dom:
                 raise mismatch(prev, other, prev.cod, other.dom)
             layers.extend(other._layers)
@@ -207,7 +213,9 @@ class Diagram:
             if isinstance(other, Ty):
                 other = Diagram.id(other)
             if not isinstance(other, Diagram):
-                raise TypeError(f"Expected diagrams or types to tensor, got {other!r}.")
+                raise errors.ArgumentTypeError(
+                    f"Expected diagrams or types to tensor, got {other!r}; wrap arrows as boxes first."
+                )
             shift = len(cod)
             layers.extend((i + shift, b) for i, b in other._layers)
             dom.extend(other.dom.inside)
@@ -281,7 +289,7 @@ class Diagram:
     @classmethod
     def from_discopy(cls, inner: Any) -> Diagram:
         """Read a ``discopy.markov.Diagram`` whose wires are named by catlearn atoms (see
-        :func:`catlearn.diagrams._discopy.to_discopy_ty`); its boxes keep their name and ``data``.
+        ``catlearn.diagrams._discopy.to_discopy_ty``); its boxes keep their name and ``data``.
         """
         layers: list[Layer] = []
         for layer in inner.inside:
@@ -324,7 +332,7 @@ class Box(Diagram):
         try:
             h = hash((type(self).__name__, name, dom, cod, spec))
             if not isinstance(spec == spec, bool):  # arrays: == raises or gives an array
-                raise TypeError
+                raise errors.ArgumentTypeError("unhashable spec")
         except (TypeError, ValueError) as e:
             raise DiagramError(
                 f"Expected a hashable spec for box {name!r} (a tuple, a string or a frozen "
@@ -489,7 +497,7 @@ def _from_discopy_box(db: Any) -> Box:
 
 def _check_ty(ty: Any) -> None:
     if not isinstance(ty, Ty):
-        raise TypeError(
+        raise errors.ArgumentTypeError(
             f"Expected a catlearn wire type (Euclid(n), Fin(k), Bool(n) or their @), got {ty!r}."
         )
 
@@ -504,6 +512,7 @@ def chain(first: Diagram, *rest: Diagram) -> Diagram:
     >>> chain(*[Box(f'f{i}', Euclid(1), Euclid(1)) for i in range(1000)]).dom
     Euclid(1)
     """
+    errors.expect_type(first, Diagram, "the first diagram", "wrap arrows as boxes first")
     return first.then(*rest)
 
 
@@ -562,7 +571,10 @@ def draw(diagram: Diagram, path: str | os.PathLike[str] | None = None, **kwargs:
     True
     """
     if not isinstance(diagram, Diagram):
-        raise TypeError(f"Expected a catlearn Diagram to draw, got {type(diagram).__name__}.")
+        raise errors.ArgumentTypeError(
+            f"Expected a catlearn Diagram to draw, got {type(diagram).__name__}; convert with "
+            "Diagram.from_discopy(...)."
+        )
     inner = diagram.to_discopy()
     if path is None:
         inner.draw(**kwargs)

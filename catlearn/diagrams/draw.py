@@ -16,6 +16,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from catlearn import errors
 from catlearn.diagrams.diagram import Diagram, draw
 
 __all__ = ["draw_diagram", "plot_history"]
@@ -33,6 +36,7 @@ def draw_diagram(diagram: Diagram, path: str | os.PathLike[str], **kwargs: Any) 
     >>> p.read_text().startswith('<?xml')
     True
     """
+    errors.expect_type(path, (str, os.PathLike), "the path", "pass a file name, e.g. 'out.png'")
     path = Path(path)
     draw(diagram, path, **kwargs)
     return path
@@ -60,7 +64,17 @@ def plot_history(
     if not isinstance(history, Mapping):
         history = getattr(history, "history", history)
     if not isinstance(history, Mapping) or not history:
-        raise ValueError(f"Expected a history dict of lists (name -> values), got {history!r}.")
+        raise errors.ArgumentValueError(
+            f"Expected a history dict of lists (name -> values), got {history!r}; pass "
+            "fit(...).history."
+        )
+    errors.expect_type(path, (str, os.PathLike), "the path", "pass a file name, e.g. 'out.png'")
+    bad = [k for k, v in history.items() if not isinstance(v, Sequence | np.ndarray)]
+    if bad:
+        raise errors.ArgumentValueError(
+            f"Expected a list of values per key of the history, got {history[bad[0]]!r:.60} "
+            f"for {bad[0]!r}; pass fit(...).history."
+        )
     keys = list(keys) if keys is not None else [k for k, v in history.items() if len(v)]
     import matplotlib.pyplot as plt
 

@@ -693,3 +693,11 @@ def box_from_function(
         raise DiagramError(f"Expected a function for box {name!r}, got {fn!r}.")
     frozen = None if params_spec is None else _Frozen.freeze(params_spec)
     return Box(name, dom, cod, FunctionSpec(fn, frozen, stochastic))
+
+
+# vision boxes live in catlearn.diagrams.vision (re-exported here; imported last: it uses nn)
+from catlearn.diagrams.vision import AvgPool2D as AvgPool2D  # noqa: E402
+from catlearn.diagrams.vision import BatchNorm as BatchNorm  # noqa: E402
+from catlearn.diagrams.vision import GlobalAvgPool as GlobalAvgPool  # noqa: E402
+from catlearn.diagrams.vision import MaxPool2D as MaxPool2D  # noqa: E402
+from catlearn.diagrams.vision import apply_stateful as apply_stateful  # noqa: E402

@@ -44,6 +44,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import errors
 from catlearn.core.types import Ty
 from catlearn.errors import (
     HyperparameterError,
@@ -53,6 +54,7 @@ from catlearn.errors import (
     TypeMismatch,
     ZeroEvidenceError,
 )
+from catlearn.probability.lazy import LazyFinite
 from catlearn.probability.markov import Finite
 
 __all__ = [
@@ -121,7 +123,18 @@ def _is_gaussian(k: Any) -> bool:
     return type(k).__name__ == "LinearGaussian"
 
 
+def _check_kernels(**kernels: Any) -> None:
+    for what, k in kernels.items():
+        if not (hasattr(k, "dom") and hasattr(k, "cod") and isinstance(k.dom, Ty)):
+            raise errors.ArgumentTypeError(
+                f"Expected a kernel (Finite or LinearGaussian) for the {what}, got "
+                f"{type(k).__name__} ({k!r:.60}); build one with Finite(...), Finite.state(...) "
+                "or LinearGaussian(...)."
+            )
+
+
 def _check_state(prior: Any, kernel: Any) -> None:
+    _check_kernels(prior=prior, kernel=kernel)
     if len(prior.dom) != 0:
         raise TypeMismatch(
             f"Expected a prior state (a kernel from Ty()), got {prior!r} with domain {prior.dom} "
@@ -178,6 +191,8 @@ def invert(kernel: Any, prior: Any) -> Any:
     >>> invert(test, Finite.state([0.99, 0.01])).row(1).round(3).tolist()   # P(disease | +)
     [0.925, 0.075]
     """
+    if isinstance(kernel, LazyFinite):  # planned contraction, the joint never built
+        return kernel.invert(prior)
     _check_state(prior, kernel)
     if isinstance(kernel, Finite) and isinstance(prior, Finite):
         return _invert_finite(kernel, prior)
@@ -208,6 +223,7 @@ def _wire_index(wire: Any, n: int, names: Sequence[str] | None) -> int:
 
 
 def _observations(joint: Any, observation: Any, names: Sequence[str] | None) -> dict[int, Any]:
+    _check_kernels(joint=joint)
     if len(joint.dom) != 0:
         raise TypeMismatch(
             f"Expected a joint state (a kernel from Ty()), got {joint!r}; compose it with a prior "
@@ -217,7 +233,7 @@ def _observations(joint: Any, observation: Any, names: Sequence[str] | None) -> 
     if names is not None and len(names) != n:
         raise ShapeError(f"Expected {n} wire names for {joint!r}, got {len(names)}: {names}.")
     if not isinstance(observation, Mapping):
-        raise TypeError(
+        raise errors.ArgumentTypeError(
             f"Expected the observation as a mapping {{wire: value}} (wire an index or a name), "
             f"got {type(observation).__name__} instead, e.g. condition(joint, {{1: 0}})."
         )
@@ -243,6 +259,9 @@ def condition(
     >>> condition(joint, {"wet": 1}, names=["rain", "wet"]).array.round(3).tolist()
     [0.2, 0.8]
     """
+    if isinstance(joint, LazyFinite):  # planned contraction, the joint never built
+        n = len(joint.cod_labels)
+        return joint.condition({_wire_index(w, n, names): v for w, v in observation.items()})
     obs = _observations(joint, observation, names)
     if _is_gaussian(joint):
         from catlearn.probability._bayes_gaussian import condition_gaussian
@@ -323,7 +342,7 @@ def _pearl_gaussian(prior: Any, kernel: Any, likelihood: Any) -> Any:
         and len(likelihood) == 2
         and _is_gaussian(likelihood[0])
     ):
-        raise TypeError(
+        raise errors.ArgumentTypeError(
             "Expected the virtual evidence for a LinearGaussian kernel as a pair (channel, z): "
             "a LinearGaussian channel from the kernel's codomain and a reading z of its output, "
             f"got {type(likelihood).__name__} instead."
@@ -354,7 +373,9 @@ def jeffrey_update(prior: Any, kernel: Any, target: Any) -> Any:
     [0.1111, 0.8889]
     """
     _check_state(prior, kernel)
-    if len(target.dom) != 0 or target.cod != kernel.cod:
+    if isinstance(kernel, Finite) and not isinstance(target, Finite):
+        target = Finite.state(target, kernel.cod)  # a list or array, as pearl_update takes
+    if not hasattr(target, "cod") or len(target.dom) != 0 or target.cod != kernel.cod:
         raise TypeMismatch(
             f"Expected a target state on {kernel.cod}, the codomain of {kernel!r}, got "
             f"{target!r} instead."
@@ -502,7 +523,7 @@ class BayesLens:
         composable: bool = True,
     ):
         if not callable(backward):
-            raise TypeError(
+            raise errors.ArgumentTypeError(
                 f"Expected backward to be a function prior -> inverse kernel, got "
                 f"{type(backward).__name__}; e.g. BayesLens(f, lambda prior: invert(f, prior))."
             )
@@ -512,7 +533,9 @@ class BayesLens:
         object.__setattr__(self, "composable", composable)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("BayesLens is immutable.")
+        raise errors.ImmutableError(
+            f"BayesLens is immutable: cannot set {name!r}; build a new one instead."
+        )
 
     def __repr__(self) -> str:
         return f"BayesLens({self.name}: {self.forward!r})"
@@ -536,6 +559,29 @@ class BayesLens:
 
     def __rshift__(self, other: BayesLens) -> BayesLens:
         return self.then(other)
+
+    def tensor(self, *others: BayesLens) -> BayesLens:
+        r"""Parallel composition ``f @ g``: forward :math:`f \otimes g`, backward
+        :math:`\pi \mapsto f^\dagger_{\pi_X} \otimes g^\dagger_{\pi_{X'}}` at the marginals
+        of the prior. For exact lenses and a product prior :math:`\pi \otimes \rho` this is
+        the law :math:`(f \otimes g)^\dagger_{\pi \otimes \rho} = f^\dagger_\pi \otimes
+        g^\dagger_\rho` (Smithe, Braithwaite, Hedges); ``@`` calls this.
+
+        >>> from catlearn.probability.markov import Finite
+        >>> from catlearn.core.types import Fin
+        >>> f = Finite([[0.9, 0.1], [0.2, 0.8]], Fin(2), Fin(2))
+        >>> pi, rho = Finite.state([0.3, 0.7]), Finite.state([0.5, 0.5])
+        >>> lens = bayes_lens(f) @ bayes_lens(f)
+        >>> lens.backward(pi @ rho).allclose(invert(f @ f, pi @ rho))
+        True
+        """
+        out = self
+        for g in others:
+            out = _tensor_lens(out, g)
+        return out
+
+    def __matmul__(self, other: BayesLens) -> BayesLens:
+        return self.tensor(other)
 
     def update(self, prior: Any, observation: Any) -> Any:
         """The posterior state :math:`f^\\dagger_\\pi(- \\mid y)` for one observation ``y``."""
@@ -563,6 +609,24 @@ def _then_lens(f: BayesLens, g: BayesLens) -> BayesLens:
         return g.backward(prior >> f.forward) >> f.backward(prior)
 
     return BayesLens(forward, backward, name=f"{f.name} >> {g.name}")
+
+
+def _tensor_lens(f: BayesLens, g: BayesLens) -> BayesLens:
+    if not isinstance(g, BayesLens):
+        raise TypeMismatch(f"Expected a BayesLens in {f!r} @ ..., got {g!r}.")
+    if not (f.composable and g.composable):
+        raise TypeMismatch(
+            f"Cannot tensor {f!r} @ {g!r}: their forward parts are not kernels with @ "
+            f"(conjugate-family lenses are used on their own); use bayes_lens(kernel) parts."
+        )
+    forward = f.forward @ g.forward
+    n = len(f.dom)
+
+    def backward(prior: Any) -> Any:
+        k = len(prior.cod)
+        return f.backward(prior.marginal(*range(n))) @ g.backward(prior.marginal(*range(n, k)))
+
+    return BayesLens(forward, backward, name=f"{f.name} @ {g.name}")
 
 
 def bayes_lens(kernel: Any) -> BayesLens:

@@ -37,6 +37,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import errors
+from catlearn.core.checked import as_array
 from catlearn.core.types import Euclid, Ty
 from catlearn.errors import CovarianceError, NonFiniteError, ShapeError, TypeMismatch
 from catlearn.probability.markov import _check_then, _Structure, is_concrete, lookup, xp_for
@@ -50,7 +52,10 @@ def _euclid_ty(t: Any) -> Ty:
     if isinstance(t, int | np.integer):
         return Euclid(int(t))
     if not isinstance(t, Ty):
-        raise TypeError(f"Expected a wire type (Euclid(n), Ty(), ...), got {t!r} instead.")
+        raise errors.ArgumentTypeError(
+            f"Expected a wire type (Euclid(n), Ty(), ...) or an int n, got {t!r} instead; "
+            "pass e.g. Euclid(2)."
+        )
     for a in t.inside:
         if not isinstance(a, Euclid):
             raise TypeMismatch(
@@ -142,7 +147,7 @@ class LinearGaussian(_Structure, eqx.Module):
         cod: Any = None,
         validate: bool = True,
     ):
-        A = jnp.asarray(A)
+        A = as_array(A, "the matrix A of a LinearGaussian")
         if A.ndim != 2:
             raise ShapeError(f"Expected A to be a matrix (m, n), got shape {A.shape} instead.")
         m, n = A.shape

@@ -36,6 +36,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from catlearn import errors
 from catlearn.core.learner import Learner, gradient_learner
 from catlearn.core.losses import ErrorFn, squared_error
 from catlearn.core.para import Para, Params
@@ -151,16 +152,23 @@ class StochasticMap:
         name: str = "nll",
     ) -> None:
         if not isinstance(para, Para):
-            raise TypeError(f"Expected a Para arrow for the distribution parameters, got {para!r}.")
+            raise errors.ArgumentTypeError(
+                f"Expected a Para arrow for the distribution parameters, got {para!r}; "
+                "build one with Para(...) or an nn layer."
+            )
         if para.stochastic:
-            raise TypeError(
+            raise errors.ArgumentTypeError(
                 f"Expected a deterministic Para arrow X -> Θ (the randomness lives in log_prob), "
                 f"got the stochastic {para!r}."
             )
         if not isinstance(cod, Ty):
-            raise TypeError(f"Expected the observation type cod as a wire type, got {cod!r}.")
+            raise errors.ArgumentTypeError(
+                f"Expected the observation type cod as a wire type, got {cod!r}; pass e.g. Euclid(1)."
+            )
         if not callable(log_prob):
-            raise TypeError(f"Expected log_prob(theta, y) to be a function, got {log_prob!r}.")
+            raise errors.ArgumentTypeError(
+                f"Expected log_prob(theta, y) to be a function, got {log_prob!r}; pass a callable."
+            )
         for k, v in (
             ("para", para),
             ("log_prob", log_prob),
@@ -171,7 +179,9 @@ class StochasticMap:
             object.__setattr__(self, k, v)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("StochasticMap is immutable.")
+        raise errors.ImmutableError(
+            f"StochasticMap is immutable: cannot set {name!r}; build a new one instead."
+        )
 
     def __repr__(self) -> str:
         return (
@@ -239,7 +249,9 @@ def likelihood_learner(smap: StochasticMap, lr: float) -> Learner:
     Array([1. , 1.5], dtype=float32)
     """
     if not isinstance(smap, StochasticMap):
-        raise TypeError(f"Expected a StochasticMap, got {smap!r}; wrap it with StochasticMap().")
+        raise errors.ArgumentTypeError(
+            f"Expected a StochasticMap, got {smap!r}; wrap it with StochasticMap()."
+        )
     return gradient_learner(smap.as_para(), lr, NegativeLogLikelihood(smap.name, smap.log_prob))
 
 
@@ -330,6 +342,7 @@ def gaussian_map(para: Para, cod: Euclid) -> StochasticMap:
     >>> gaussian_map(Para.linear(Euclid(1), Euclid(2), name="reg"), Euclid(1))
     StochasticMap(Euclid(1) -> Euclid(1); reg)
     """
+    errors.expect_type(para, Para, "the parameter map", "build one with Para(...)")
     if not isinstance(cod, Euclid) or len(cod.shape) != 1:
         raise ShapeError(f"Expected cod = Euclid(d) for a Gaussian map, got {cod!r} instead.")
     if para.cod != Euclid(2 * cod.size):
@@ -354,6 +367,7 @@ def bernoulli_map(para: Para) -> StochasticMap:
     >>> bernoulli_map(Para.linear(Euclid(3), Euclid(1), name="logreg"))
     StochasticMap(Euclid(3) -> Fin(2); logreg)
     """
+    errors.expect_type(para, Para, "the parameter map", "build one with Para(...)")
     if para.cod != Euclid(1):
         raise ShapeError(
             f"Expected the Para arrow to output one logit of type Euclid(1), got {para.cod} "
@@ -374,6 +388,9 @@ def categorical_map(para: Para, k: int) -> StochasticMap:
     >>> categorical_map(Para.linear(Euclid(4), Euclid(3), name="soft"), 3)
     StochasticMap(Euclid(4) -> Fin(3); soft)
     """
+    errors.expect_type(para, Para, "the parameter map", "build one with Para(...)")
+    if not isinstance(k, int) or k < 1:
+        raise errors.ArgumentValueError(f"Expected a number of classes k >= 1, got {k!r}.")
     if para.cod != Euclid(k):
         raise ShapeError(
             f"Expected the Para arrow to output {k} logits (Euclid({k})), got {para.cod} instead."

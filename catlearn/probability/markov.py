@@ -39,6 +39,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import errors
+from catlearn.core.checked import as_array
+from catlearn.core._category import BoxParams, Composable, Inline, Node, Tensor, Then, flatten
+from catlearn.core.program import evaluate
 from catlearn.core.types import Fin, Ty
 from catlearn.errors import NotStochasticError, SupportError, TypeMismatch, mismatch
 
@@ -62,7 +66,10 @@ def _as_ty(t: Any) -> Ty:
         return Fin(int(t))
     if isinstance(t, tuple | list):
         return Ty(*(_as_ty(a) for a in t))
-    raise TypeError(f"Expected a wire type (Fin(k), Ty(), ...), got {t!r} instead.")
+    raise errors.ArgumentTypeError(
+        f"Expected a wire type (Fin(k), Ty(), ...), an int k or a tuple of them, got {t!r} "
+        "instead; pass e.g. Fin(3)."
+    )
 
 
 def _fin_sizes(ty: Ty, what: str) -> tuple[int, ...]:
@@ -76,7 +83,7 @@ def _fin_sizes(ty: Ty, what: str) -> tuple[int, ...]:
 
 
 def _float(array: Any) -> jax.Array:
-    a = jnp.asarray(array)
+    a = as_array(array, "the kernel's probabilities")
     if not jnp.issubdtype(a.dtype, jnp.floating):
         a = a.astype(jnp.zeros(()).dtype)
     return jnp.asarray(a, dtype=a.dtype)  # never weak-typed
@@ -379,7 +386,8 @@ class Finite(_Structure, eqx.Module):
 
     def row(self, x: Any = ()) -> jax.Array:
         """The distribution :math:`f(- \\mid x)`, an array of shape cod sizes."""
-        return self.array[self._index(x, self.dom, "input")]
+        idx = self._index(x, self.dom, "input")  # traced and out of range: NaN (never a clamp)
+        return self.array.at[idx].get(mode="fill", fill_value=jnp.nan, wrap_negative_indices=False)
 
     def prob(self, y: Any, x: Any = ()) -> jax.Array:
         """:math:`f(y \\mid x)`.
@@ -390,7 +398,7 @@ class Finite(_Structure, eqx.Module):
         idx = self._index(x, self.dom, "input") + self._index(y, self.cod, "output")
         if is_concrete(self.array, idx):
             return jnp.asarray(np.asarray(self.array)[idx], dtype=self.array.dtype)
-        return self.array[idx]
+        return self.array.at[idx].get(mode="fill", fill_value=jnp.nan, wrap_negative_indices=False)
 
     def log_prob(self, y: Any, x: Any = ()) -> jax.Array:
         """:math:`\\log f(y \\mid x)` (``-inf`` outside the support).
@@ -522,14 +530,19 @@ def _validate_rows(k: Finite) -> None:
 # --- Sampler kernels -------------------------------------------------------------------------
 
 
-class Sampler(_Structure, eqx.Module):
+class Sampler(Composable, eqx.Module):
     r"""A kernel given by a JAX sampling function of a key, with a log-density where known.
 
     ``sample_fn(key, x)`` draws from :math:`f(- \mid x)` (``x = ()`` for states) and
     ``log_prob_fn(y, x)``, if given, is :math:`\log f(y \mid x)`. Composition splits the key
-    (:math:`(f \gg g)(k, x) = g(k_2, f(k_1, x))`); the composite's density is unknown (None)
-    unless the second factor is deterministic. ``params`` (a pytree, leaves traced by
-    ``jit``/``grad``) is passed first to both functions when given.
+    (:math:`(f \gg g)(k, x) = g(k_2, f(k_1, x))`: each random box of a composite gets its
+    own key); the composite's density is unknown (None) unless every factor but the last is
+    deterministic (then it is the last factor's density at the deterministic image);
+    :func:`~catlearn.probability.stochastic.then_density` marginalises a stochastic one.
+    Composites are flat programs of their boxes (``>>`` is O(1) per arrow, any length):
+    their ``params`` are a :class:`~catlearn.core._category.BoxParams`, one entry per box.
+    ``params`` (a pytree, leaves traced by ``jit``/``grad``) is passed first to both
+    functions when given.
 
     >>> import jax, jax.numpy as jnp
     >>> from catlearn.core.types import Euclid, Ty
@@ -547,6 +560,8 @@ class Sampler(_Structure, eqx.Module):
     dom: Ty = eqx.field(static=True)
     cod: Ty = eqx.field(static=True)
     deterministic: bool = eqx.field(static=True)
+    _node: Node | None = eqx.field(static=True)
+    _copy_is_wiring = True
 
     def __init__(
         self,
@@ -557,6 +572,7 @@ class Sampler(_Structure, eqx.Module):
         log_prob_fn: Callable[..., Any] | None = None,
         params: Any = None,
         deterministic: bool = False,
+        _node: Node | None = None,
     ):
         if params is None:
             self.sample_fn = lambda p, k, x: sample_fn(k, x)
@@ -565,10 +581,38 @@ class Sampler(_Structure, eqx.Module):
             self.sample_fn, self.log_prob_fn = sample_fn, log_prob_fn
         self.params, self.dom, self.cod = params, _as_ty(dom), _as_ty(cod)
         self.deterministic = deterministic
+        self._node = _node
 
     @classmethod
     def _raw(cls, fn: Any, lp: Any, params: Any, dom: Ty, cod: Ty, det: bool) -> Sampler:
         return cls(fn, dom, cod, log_prob_fn=lp, params=params, deterministic=det)
+
+    @classmethod
+    def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> Sampler:
+        if type(node) is Inline:  # one entry per box of the program, in order
+            boxes = [node.arrow_of(i.box) for i in node.program.instructions]
+        else:
+            boxes = list(parts)
+        views = [p.params if p._node is not None else BoxParams([p.params], 1) for p in boxes]
+        params = BoxParams.concat(views) if views else BoxParams([], 0)
+        run = _Run(node, dom, cod)
+        lp = None
+        if type(node) is Then and parts[-1].log_prob_fn is not None:
+            lp = _Density(run) if all(p.deterministic for p in parts[:-1]) else None
+        elif type(node) is Tensor and all(p.log_prob_fn is not None for p in parts):
+            lp = _Density(run)
+        self = object.__new__(cls)  # as jax's unflatten does: no __init__ checks per arrow
+        for k, v in (
+            ("params", params),
+            ("sample_fn", run),
+            ("log_prob_fn", lp),
+            ("dom", dom),
+            ("cod", cod),
+            ("deterministic", all(p.deterministic for p in parts)),
+            ("_node", node),
+        ):
+            object.__setattr__(self, k, v)
+        return self
 
     def __repr__(self) -> str:
         return f"Sampler({self.dom} -> {self.cod})"
@@ -597,18 +641,13 @@ class Sampler(_Structure, eqx.Module):
 
     @classmethod
     def id(cls, ty: Any) -> Sampler:
-        """The identity, :math:`x \\mapsto \\delta_x`."""
-        return cls(lambda k, x: x, ty, ty, deterministic=True)
+        """The identity, :math:`x \\mapsto \\delta_x` (wiring)."""
+        return super().id(_as_ty(ty))
 
     @classmethod
     def copy(cls, ty: Any, n: int = 2) -> Sampler:
-        """:math:`x \\mapsto (x, \\dots, x)` (``n = 0`` is discard)."""
-        ty = _as_ty(ty)
-
-        def fn(k: Any, x: Any) -> Any:
-            return (ty**n).join(ty.split(x) * n) if n else ()
-
-        return cls(fn, ty, ty**n, deterministic=True)
+        """:math:`x \\mapsto (x, \\dots, x)` (``n = 0`` is discard): wiring."""
+        return cls._copy_wiring(_as_ty(ty), n)
 
     @classmethod
     def discard(cls, ty: Any) -> Sampler:
@@ -617,75 +656,8 @@ class Sampler(_Structure, eqx.Module):
 
     @classmethod
     def swap(cls, a: Any, b: Any) -> Sampler:
-        """The symmetry ``a @ b -> b @ a``."""
-        a, b = _as_ty(a), _as_ty(b)
-
-        def fn(k: Any, x: Any) -> Any:
-            v = (a @ b).split(x) if len(a @ b) else ()
-            return (b @ a).join(v[len(a) :] + v[: len(a)]) if len(a @ b) else ()
-
-        return cls(fn, a @ b, b @ a, deterministic=True)
-
-    def then(self, *others: Sampler) -> Sampler:
-        """Sequential composition: sample ``f`` then feed the draw to ``g`` (keys split)."""
-        out = self
-        for g in others:
-            _check_then(out, g)
-            f = out
-
-            def fn(p: Any, k: Any, x: Any, f: Sampler = f, g: Sampler = g) -> Any:
-                k1, k2 = jax.random.split(k)
-                return g.sample_fn(p[1], k2, f.sample_fn(p[0], k1, x))
-
-            lp = None
-            if f.deterministic and g.log_prob_fn is not None:
-
-                def lp(p: Any, y: Any, x: Any, f: Sampler = f, g: Sampler = g) -> Any:
-                    return g.log_prob_fn(p[1], y, f.sample_fn(p[0], jax.random.key(0), x))
-
-            out = Sampler._raw(
-                fn, lp, (f.params, g.params), f.dom, g.cod, f.deterministic and g.deterministic
-            )
-        return out
-
-    def tensor(self, *others: Sampler | Ty) -> Sampler:
-        """Independent product: each factor gets its own key and its own wires."""
-        out = self
-        for g in others:
-            g = Sampler.id(g) if isinstance(g, Ty) else g
-            f = out
-
-            def split(t: Ty, v: Any) -> tuple[Any, ...]:
-                return t.split(v) if len(t) else ()
-
-            def fn(p: Any, k: Any, x: Any, f: Sampler = f, g: Sampler = g) -> Any:
-                k1, k2 = jax.random.split(k)
-                xs = split(f.dom @ g.dom, x)
-                a = f.sample_fn(p[0], k1, f.dom.join(xs[: len(f.dom)]) if len(f.dom) else ())
-                b = g.sample_fn(p[1], k2, g.dom.join(xs[len(f.dom) :]) if len(g.dom) else ())
-                ys = split(f.cod, a) + split(g.cod, b)
-                return (f.cod @ g.cod).join(ys) if ys else ()
-
-            lp = None
-            if f.log_prob_fn is not None and g.log_prob_fn is not None:
-
-                def lp(p: Any, y: Any, x: Any, f: Sampler = f, g: Sampler = g) -> Any:
-                    xs, ys = split(f.dom @ g.dom, x), split(f.cod @ g.cod, y)
-                    nd, nc = len(f.dom), len(f.cod)
-                    j = lambda t, v: t.join(v) if len(t) else ()  # noqa: E731
-                    return f.log_prob_fn(
-                        p[0], j(f.cod, ys[:nc]), j(f.dom, xs[:nd])
-                    ) + g.log_prob_fn(p[1], j(g.cod, ys[nc:]), j(g.dom, xs[nd:]))
-
-            out = Sampler._raw(
-                fn,
-                lp,
-                (f.params, g.params),
-                f.dom @ g.dom,
-                f.cod @ g.cod,
-                f.deterministic and g.deterministic,
-            )
-        return out
+        """The symmetry ``a @ b -> b @ a`` (wiring)."""
+        return super().swap(_as_ty(a), _as_ty(b))
 
     def marginal(self, *keep: int) -> Sampler:
         """Keep the codomain wires ``keep`` of each draw (the density is dropped)."""
@@ -709,7 +681,7 @@ class Sampler(_Structure, eqx.Module):
     def log_prob(self, y: Any, x: Any = ()) -> jax.Array:
         """:math:`\\log f(y \\mid x)`; raises NotImplementedError when no density is known."""
         if self.log_prob_fn is None:
-            raise NotImplementedError(
+            raise errors.UnsupportedError(
                 f"{self!r} has no known log-density (a composite of samplers, or a Dirac). "
                 "Pass log_prob_fn= when you build it, or use Finite/LinearGaussian kernels."
             )
@@ -718,3 +690,63 @@ class Sampler(_Structure, eqx.Module):
     def is_deterministic(self) -> bool:
         """True for structure maps and :meth:`from_function` kernels (declared, not tested)."""
         return self.deterministic
+
+
+class _Run:
+    """``sample_fn(params, key, x)`` of a composite Sampler: its flat program, each box drawing
+    with its own key and its own entry of the :class:`BoxParams`."""
+
+    __slots__ = ("_keyed", "_node", "cod", "dom")
+
+    def __init__(self, node: Node, dom: Ty, cod: Ty) -> None:
+        self._node, self.dom, self.cod, self._keyed = node, dom, cod, None
+
+    def _stochastic(self, prog: Any) -> dict[int, int]:
+        """Box index -> key index, for the boxes not declared deterministic (those draw
+        with their own key; a deterministic box ignores its key and gets the one passed)."""
+        if self._keyed is None:
+            boxes = [i for i, ins in enumerate(prog.instructions) if not ins.box.deterministic]
+            self._keyed = {i: j for j, i in enumerate(boxes)}
+        return self._keyed
+
+    def __call__(self, p: Any, k: Any, x: Any) -> Any:
+        prog = flatten(self)
+        which = self._stochastic(prog)
+        keys = jax.random.split(k, len(which)) if which else None
+
+        def apply(i: int, box: Any, xs: list[Any]) -> Any:
+            j = which.get(i)
+            sub = k if j is None else keys[j]  # type: ignore[index]
+            return box.cod.split(box.sample_fn(p[i], sub, box.dom.join(xs)))
+
+        env = evaluate(prog, self.dom.split(x), apply)
+        return self.cod.join([env[s] for s in prog.outputs])
+
+
+class _Density:
+    """``log_prob_fn(params, y, x)`` of a composite whose last boxes (those read by no other
+    box) have densities and whose other boxes are deterministic: the sum of the last boxes'
+    log-densities at ``y``, their inputs computed from ``x`` by the deterministic ones."""
+
+    __slots__ = ("run",)
+
+    def __init__(self, run: _Run) -> None:
+        self.run = run
+
+    def __call__(self, p: Any, y: Any, x: Any) -> Any:
+        prog = flatten(self.run)
+        read = {s for _, ins, _ in prog.instructions for s in ins}
+        at = dict(zip(prog.outputs, self.run.cod.split(y), strict=True))
+        total: list[Any] = []
+        key = jax.random.key(0)
+
+        def apply(i: int, box: Any, xs: list[Any]) -> Any:
+            outs = prog.instructions[i].outs
+            if any(s in read for s in outs):  # deterministic: run it
+                return box.cod.split(box.sample_fn(p[i], key, box.dom.join(xs)))
+            ys = [at[s] for s in outs]
+            total.append(box.log_prob_fn(p[i], box.cod.join(ys), box.dom.join(xs)))
+            return ys
+
+        evaluate(prog, self.run.dom.split(x), apply)
+        return sum(total[1:], total[0])

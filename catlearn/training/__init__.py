@@ -1,6 +1,11 @@
 """Training: ``fit`` (one jitted step, epochs fused with ``lax.scan``), sharding, checkpoints."""
 
 from catlearn.training import checkpoint as checkpoint
+from catlearn.training import distributed as distributed
+from catlearn.training import sentences as sentences
+from catlearn.training.functor import Functor as Functor
+from catlearn.training.functor import FunctorFit as FunctorFit
+from catlearn.training.functor import fit_functor as fit_functor
 from catlearn.training.sharding import data_mesh as data_mesh
 from catlearn.training.train import FitResult as FitResult
 from catlearn.training.train import accuracy as accuracy
@@ -11,11 +16,16 @@ from catlearn.training.train import train_step as train_step
 
 __all__ = [
     "FitResult",
+    "Functor",
+    "FunctorFit",
     "accuracy",
     "checkpoint",
     "data_mesh",
+    "distributed",
     "evaluate",
     "fit",
+    "fit_functor",
     "predict",
+    "sentences",
     "train_step",
 ]

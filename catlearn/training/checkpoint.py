@@ -11,7 +11,11 @@ together with its path, dtype and shape, and a SHA-256 digest of the whole, so
 
 Optimiser states are optax ``NamedTuple``s, whose classes a file cannot rebuild; so
 :func:`load` takes a template of the same structure (``like=(params, opt.init(params))``)
-and fills it.
+and fills it. Without ``like=``, the optimiser state comes back as a :class:`FlatState`
+(its leaves, in order), which :func:`catlearn.training.fit` accepts as ``opt_state=`` and
+fills into its optimiser's structure; with ``initial_epoch=ck.step`` the resumed fit equals
+the uninterrupted one bit for bit. Leaves must be arrays (or numbers): anything else
+(strings, objects) is rejected at :func:`save`.
 
 >>> import jax.numpy as jnp, optax, tempfile, os
 >>> params = {"fc": {"W": jnp.ones((2, 3)), "b": jnp.zeros(3)}}
@@ -28,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,9 +43,10 @@ import numpy as np
 
 from catlearn.errors import CheckpointError
 
-__all__ = ["Checkpoint", "load", "save"]
+__all__ = ["Checkpoint", "FlatState", "load", "save"]
 
 _FORMAT = "catlearn-checkpoint-1"
+_DICT_PATH = re.compile(r"(\['[^'\]]*'\])+")
 
 
 @dataclass
@@ -57,6 +63,43 @@ class Checkpoint:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class FlatState:
+    """An optimiser state read without a template: its ``leaves`` (and their saved ``paths``)
+    in flattening order. :meth:`unflatten` fills a template's structure; ``fit`` does it
+    with ``opt.init(params)``.
+
+    >>> import jax.numpy as jnp, optax
+    >>> params = {"w": jnp.zeros(2)}
+    >>> flat = FlatState([jnp.ones(2)], ["['opt_state'][0].trace['w']"])
+    >>> flat.unflatten(optax.sgd(0.1, momentum=0.9).init(params))[0].trace["w"]
+    Array([1., 1.], dtype=float32)
+    """
+
+    leaves: list[Any]
+    paths: list[str] = field(default_factory=list)
+
+    def unflatten(self, like: Any) -> Any:
+        """The leaves in the structure of ``like`` (e.g. ``opt.init(params)``), after
+        checking their number, shapes and dtypes; a mismatch raises CheckpointError."""
+        want, treedef = jax.tree_util.tree_flatten(like)
+        if len(want) != len(self.leaves):
+            raise CheckpointError(
+                f"Expected an optimiser state with {len(want)} leaves (the optimiser passed "
+                f"now), got {len(self.leaves)} from the checkpoint. Resume with the optimiser "
+                "it was saved with, or load it with like=(params, opt.init(params))."
+            )
+        for i, (w, g) in enumerate(zip(want, self.leaves)):
+            if np.shape(w) != np.shape(g) or jnp.result_type(w) != jnp.result_type(g):
+                where = self.paths[i] if i < len(self.paths) else f"leaf {i}"
+                raise CheckpointError(
+                    f"Expected the optimiser state leaf {where} of shape {np.shape(w)} and "
+                    f"dtype {jnp.result_type(w)}, got {np.shape(g)} and {jnp.result_type(g)}. "
+                    "Resume with the optimiser and parameters it was saved with."
+                )
+        return jax.tree_util.tree_unflatten(treedef, self.leaves)
+
+
 def _is_key(x: Any) -> bool:
     return hasattr(x, "dtype") and jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key)
 
@@ -69,6 +112,11 @@ def _encode(leaf: Any) -> tuple[np.ndarray, dict[str, Any]]:
     else:
         arr = np.asarray(leaf)
         meta = {}
+        if arr.dtype.kind in "OUS":
+            raise CheckpointError(
+                f"Expected array (or number) leaves, got {type(leaf).__name__} {leaf!r:.60}. "
+                "Keep strings and objects out of params/opt_state: put them in metadata=."
+            )
     meta.update(dtype=arr.dtype.name, shape=list(arr.shape))
     return np.frombuffer(arr.tobytes(order="C"), dtype=np.uint8), meta
 
@@ -108,7 +156,12 @@ def save(
     metas = []
     digest = hashlib.sha256()
     for i, (p, leaf) in enumerate(zip(paths, leaves)):
-        raw, meta = _encode(leaf)
+        try:
+            raw, meta = _encode(leaf)
+        except CheckpointError as e:
+            raise CheckpointError(
+                f"Cannot save the checkpoint {os.fspath(path)!r} at {p}: {e}"
+            ) from None
         meta["path"] = p
         metas.append(meta)
         arrays[f"leaf_{i}"] = raw
@@ -131,9 +184,15 @@ def save(
         ) from None
     path = os.fspath(path)
     tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        np.savez(f, __header__=np.frombuffer(header.encode(), dtype=np.uint8), **arrays)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            np.savez(f, __header__=np.frombuffer(header.encode(), dtype=np.uint8), **arrays)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise CheckpointError(
+            f"Cannot write the checkpoint {path!r}: {e.strerror or e}. Expected a writable "
+            "file in an existing directory; create the directory or choose another path."
+        ) from None
 
 
 def _read(path: str) -> tuple[dict[str, Any], list[Any]]:
@@ -176,9 +235,9 @@ def load(path: str | os.PathLike[str], like: Any = None) -> Checkpoint:
     """Read a checkpoint written by :func:`save`.
 
     ``like`` is a template ``(params, opt_state)`` (or just ``params``) with the structure,
-    shapes and dtypes expected; the result fills it. Without ``like``, only parameters that
-    are nested dicts/lists of arrays can be rebuilt, and ``opt_state`` comes back as the
-    flat list of its leaves.
+    shapes and dtypes expected; the result fills it. Without ``like``, parameters that are
+    nested dicts of arrays are rebuilt (others raise CheckpointError asking for ``like=``),
+    and ``opt_state`` comes back as a :class:`FlatState` that ``fit(opt_state=...)`` accepts.
 
     >>> import tempfile, os, jax.numpy as jnp
     >>> path = os.path.join(tempfile.mkdtemp(), "p.npz")
@@ -190,11 +249,22 @@ def load(path: str | os.PathLike[str], like: Any = None) -> Checkpoint:
     header, leaves = _read(path)
     metas = header["leaves"]
     if like is None:
-        params = _rebuild_plain(
-            [(m["path"], x) for m, x in zip(metas, leaves) if m["path"].startswith("['params']")]
-        )
-        rest = [x for m, x in zip(metas, leaves) if m["path"].startswith("['opt_state']")]
-        return Checkpoint(params, rest or None, header["step"], header["metadata"])
+        items = [
+            (m["path"], x) for m, x in zip(metas, leaves) if m["path"].startswith("['params']")
+        ]
+        odd = [p for p, _ in items if not _DICT_PATH.fullmatch(p)]
+        if odd:
+            raise CheckpointError(
+                f"The parameters in {path!r} are not nested dicts (e.g. the leaf {odd[0]}), so "
+                "they cannot be rebuilt without a template. Expected like=params or "
+                "like=(params, opt.init(params)); pass it to load."
+            )
+        params = _rebuild_plain(items)
+        rest = [
+            (m["path"], x) for m, x in zip(metas, leaves) if m["path"].startswith("['opt_state']")
+        ]
+        opt_state = FlatState([x for _, x in rest], [p for p, _ in rest]) if rest else None
+        return Checkpoint(params, opt_state, header["step"], header["metadata"])
     template = (
         {"params": like[0], "opt_state": like[1]}
         if isinstance(like, tuple) and len(like) == 2

@@ -41,11 +41,14 @@ import optax
 from jax.sharding import Mesh
 from jax.sharding import PartitionSpec as P
 
+from catlearn import errors
 from catlearn.core import losses as core_losses
 from catlearn.core.losses import batch_loss, get_loss
 from catlearn.core.para import Para
 from catlearn.core.types import Euclid, Fin
 from catlearn.errors import DataError, HyperparameterError, NonFiniteError, ShapeError, SupportError
+from catlearn.training._validate import check_data, check_optimizer, check_params_finite
+from catlearn.training.checkpoint import FlatState
 from catlearn.training.sharding import DATA_AXIS, data_mesh, replicate
 
 __all__ = [
@@ -136,6 +139,7 @@ def _leading(x: Any) -> int:
 
 
 def _check_inputs(model: Para, X: Any, what: str) -> Any:
+    check_data(X, f"{what} input X")
     X = jax.tree_util.tree_map(jnp.asarray, tuple(X) if isinstance(X, list) else X)
     try:
         model.dom.check(X, batch_dims=1, what=f"{what} input X")
@@ -374,6 +378,7 @@ def fit(
     epochs_per_call: int = 1,
     devices: int | Sequence[Any] | None = None,
     mesh: Mesh | None = None,
+    initial_epoch: int = 0,
 ) -> FitResult:
     r"""Train ``model`` on ``data = (X, y)`` by minibatch gradient descent.
 
@@ -399,7 +404,12 @@ def fit(
     key:
         PRNG key for shuffling (and for stochastic boxes such as dropout).
     opt_state:
-        Optimiser state to resume from (e.g. from :func:`catlearn.training.checkpoint.load`).
+        Optimiser state to resume from (e.g. ``checkpoint.load(path).opt_state``, with or
+        without ``like=``).
+    initial_epoch:
+        Resume at this epoch (e.g. ``checkpoint.load(path).step``): runs epochs
+        ``initial_epoch .. epochs - 1`` with the same keys as an uninterrupted run, so a
+        resumed fit equals it bit for bit (history holds the resumed epochs only).
     metric:
         ``"accuracy"``, a loss name or a callable; averaged per epoch (and on ``validation``).
     progress:
@@ -424,7 +434,10 @@ def fit(
     (30, True)
     """
     if not isinstance(model, Para):
-        raise TypeError(f"Expected a catlearn Para arrow as the model, got {model!r}.")
+        raise errors.ArgumentTypeError(
+            f"Expected a catlearn Para arrow as the model, got {model!r}; build one with "
+            "Para(...), the nn layers, or compile(diagram)."
+        )
     if not isinstance(epochs, int | np.integer) or epochs < 0:
         raise HyperparameterError(f"Expected a non-negative integer epochs, got {epochs!r}.")
     if not isinstance(epochs_per_call, int | np.integer) or epochs_per_call < 1:
@@ -433,7 +446,15 @@ def fit(
         )
     if not isinstance(data, tuple | list) or len(data) != 2:
         raise DataError("Expected data=(X, y), a pair of inputs and targets.")
+    if not isinstance(initial_epoch, int | np.integer) or not 0 <= initial_epoch <= epochs:
+        raise HyperparameterError(
+            f"Expected an integer initial_epoch in 0..epochs={epochs}, got {initial_epoch!r}."
+        )
     model.check_params(params)
+    check_params_finite(params)
+    check_data(data[1], "training targets y")
+    if validation is not None:
+        check_data(tuple(validation), "validation data")
     loss_fn, metric_fn = _resolve_loss(loss), _resolve_metric(metric)
     opt = _resolve_optimizer(optimizer)
     X = _check_inputs(model, data[0], "training")
@@ -450,6 +471,9 @@ def fit(
         yv = _check_targets(model, validation[1], loss, _leading(Xv), "validation")
     if opt_state is None:
         opt_state = opt.init(params)
+    elif isinstance(opt_state, FlatState):  # read from a checkpoint without like=
+        opt_state = opt_state.unflatten(opt.init(params))
+    check_optimizer(opt, params, opt_state)
     ok = jnp.array(True)
     if mesh is not None:
         params, opt_state, ok, X, y, Xv, yv = replicate((params, opt_state, ok, X, y, Xv, yv), mesh)
@@ -467,7 +491,8 @@ def fit(
     from tqdm import tqdm  # plain text bar: no ipywidgets needed in notebooks
 
     with tqdm(total=epochs, disable=not progress, unit="epoch", desc="fit") as bar:
-        for start in range(0, epochs, int(epochs_per_call)):
+        bar.update(int(initial_epoch))
+        for start in range(int(initial_epoch), epochs, int(epochs_per_call)):
             stop = min(start + int(epochs_per_call), epochs)
             params, opt_state, ok, (losses, ms, (vl, vm)) = run(
                 params, opt_state, ok, epoch_keys[start:stop], X, y, Xv, yv
@@ -519,6 +544,7 @@ def predict(model: Para, params: Any, X: Any, *, key: jax.Array | None = None) -
     >>> predict(model, model.init(jax.random.key(0)), jnp.ones((5, 2))).shape
     (5, 3)
     """
+    errors.expect_type(model, Para, "the model", "build one with Para(...) or compile(diagram)")
     model.check_params(params)
     X = _check_inputs(model, X, "prediction")
     if model.stochastic and key is None:
@@ -544,8 +570,10 @@ def evaluate(
     >>> evaluate(model, params, (jnp.eye(2), jnp.array([0, 1])), loss="softmax_cross_entropy")
     {'loss': 0.31..., 'accuracy': 1.0}
     """
+    errors.expect_type(model, Para, "the model", "build one with Para(...) or compile(diagram)")
     if not isinstance(data, tuple | list) or len(data) != 2:
         raise DataError("Expected data=(X, y), a pair of inputs and targets.")
+    check_data(data[1], "evaluation targets y")
     X = _check_inputs(model, data[0], "evaluation")
     n = _leading(X)
     if n == 0:

@@ -1,0 +1,92 @@
+"""``checked(fn)``: the typed errors of catlearn's eager validation, under ``jit``/``vmap``.
+
+catlearn validates its inputs eagerly (see the policy in :mod:`catlearn.errors`). Inside
+``jax.jit`` or ``jax.vmap`` the values are tracers, so the checks that need a value (is this
+symbol in range?) cannot run; there the library returns a documented non-finite value (an
+out-of-range HMM symbol has probability 0, log-likelihood ``-inf``; a ``Finite`` kernel
+indexed out of range gives NaN), never a silently valid number. Its gathers are written so
+that :mod:`jax.experimental.checkify` sees them, and :func:`checked` turns what checkify
+finds into a :class:`~catlearn.errors.TracedCheckError` (a ``SupportError``/``ValueError``).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from jax.experimental import checkify
+
+from catlearn import errors
+
+__all__ = ["as_array", "checked"]
+
+
+def checked(fn: Callable[..., Any], *, jit: bool = True) -> Callable[..., Any]:
+    r"""``fn`` with its traced checks made into typed errors (``jax.experimental.checkify``).
+
+    The wrapped function runs ``checkify.checkify(fn)`` (out-of-bounds indexing and
+    ``checkify.check`` calls; jitted unless ``jit=False``) and, when a check failed, raises
+    :class:`~catlearn.errors.TracedCheckError` with checkify's message (which names the
+    array, the index and the axis); otherwise it returns ``fn``'s result. Call it outside
+    ``jit``: ``checked(jax.vmap(f))`` works, ``jax.jit(checked(f))`` does not (a Python
+    ``raise`` needs a concrete value).
+
+    >>> import jax, jax.numpy as jnp
+    >>> probs = jnp.array([0.2, 0.3, 0.5])
+    >>> def prob(i):  # the library's pattern: out of range -> NaN, and checkify sees it
+    ...     return probs.at[i].get(mode="fill", fill_value=jnp.nan, wrap_negative_indices=False)
+    >>> jax.jit(prob)(jnp.array([0, 7]))
+    Array([0.2, nan], dtype=float32)
+    >>> checked(prob)(jnp.array([0, 2]))
+    Array([0.2, 0.5], dtype=float32)
+    >>> checked(prob)(jnp.array([0, 7]))
+    Traceback (most recent call last):
+    catlearn.errors.TracedCheckError: A check failed under jit/vmap: out-of-bounds indexing ...
+    """
+    if not callable(fn):
+        raise errors.ArgumentTypeError(
+            f"Expected a function to check, got {fn!r}; pass e.g. checked(lambda x: f(model, x))."
+        )
+    run = checkify.checkify(fn, errors=checkify.index_checks | checkify.user_checks)
+    if jit:
+        run = jax.jit(run)
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        err, out = run(*args, **kwargs)
+        msg = err.get()
+        if msg is not None:
+            raise errors.TracedCheckError(
+                f"A check failed under jit/vmap: {msg.strip()} Expected every index inside its "
+                "wire (symbols, states, labels in range); fix the input, or call the function "
+                "eagerly (without jit/vmap) for an error naming the offending value."
+            )
+        return out
+
+    return wrapper
+
+
+def as_array(x: Any, what: str, *, fix: str = "pass numbers (a list or an array)") -> jax.Array:
+    """``jnp.asarray(x)``, with a :class:`~catlearn.errors.DataError` naming ``what`` when
+    ``x`` is not numeric (``None``, strings, objects, ragged lists).
+
+    >>> as_array([1.0, 2.0], "the weights").shape
+    (2,)
+    >>> as_array(None, "the weights")
+    Traceback (most recent call last):
+    catlearn.errors.DataError: Expected numbers for the weights, got NoneType (None); pass numbers (a list or an array).
+    """
+    if isinstance(x, jax.Array):
+        return x
+    try:
+        a = jnp.asarray(x)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise errors.DataError(
+            f"Expected numbers for {what}, got {type(x).__name__} ({x!r:.80}); {fix}."
+        ) from e
+    if a.dtype == object or (a.dtype.kind in "OUSV" and not jnp.issubdtype(a.dtype, jnp.floating)):
+        raise errors.DataError(f"Expected numbers for {what}, got dtype {a.dtype}; {fix}.")
+    return a

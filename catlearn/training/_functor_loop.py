@@ -1,0 +1,233 @@
+"""The training loop of :func:`catlearn.training.functor.fit_functor` (private).
+
+Every epoch the examples of each shape are shuffled and cut into minibatches (the last one
+padded with weight-0 rows); the minibatches of all shapes run in a shuffled order, either as
+ONE jitted ``lax.scan`` whose step ``lax.switch``es on the shape (``fused``), or as one
+jitted step per minibatch, each shape's step compiled once.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from catlearn.errors import DataError, HyperparameterError, NonFiniteError
+from catlearn.training import checkpoint as ckpt
+
+Loss = Callable[[Any, Any], jax.Array]
+
+
+def _optimizer(optimizer: Any) -> optax.GradientTransformation:
+    if hasattr(optimizer, "to_optax"):
+        optimizer = optimizer.to_optax()
+    if not (hasattr(optimizer, "init") and hasattr(optimizer, "update")):
+        raise HyperparameterError(
+            f"Expected an optax.GradientTransformation (e.g. optax.adam(1e-2)) or a catlearn "
+            f"optimiser with .to_optax(), got {optimizer!r}."
+        )
+    return optimizer
+
+
+def _batch_objective(shape: Any, loss: Loss, metric: Loss | None) -> Callable[..., Any]:
+    """``(tables, rows, xs, y, w) -> (weighted mean loss, weighted mean metric)``."""
+    width = len(shape.positions)
+
+    def objective(tables: Any, rows: Any, xs: Any, y: Any, w: Any) -> tuple[Any, Any]:
+        pred = shape.forward(tables, rows[:, :width], xs)
+        total = jnp.sum(w)
+        value = jnp.sum(w * loss(pred, y)) / total
+        m = jnp.zeros((), value.dtype) if metric is None else jnp.sum(w * metric(pred, y)) / total
+        return value, m
+
+    return objective
+
+
+def _batches(groups: Sequence[Any], batch: int | None, rng: np.random.Generator) -> list:
+    """(group index, member positions, weights) per minibatch, in a shuffled order."""
+    out = []
+    size = batch or max(len(g.members) for g in groups)
+    for s, g in enumerate(groups):
+        n = len(g.members)
+        perm = rng.permutation(n)
+        for start in range(0, n, size):
+            sel = perm[start : start + size]
+            w = np.zeros(size)
+            w[: len(sel)] = 1.0
+            sel = np.concatenate([sel, np.repeat(sel[:1], size - len(sel))])
+            out.append((s, sel, w))
+    order = rng.permutation(len(out))
+    return [out[i] for i in order]
+
+
+def run(
+    functor: Any,
+    params: Any,
+    data: tuple[Any, Any, np.ndarray],
+    *,
+    loss: Loss,
+    metric: Loss | None,
+    optimizer: Any,
+    epochs: int,
+    key: jax.Array,
+    opt_state: Any,
+    batch_size: int | None,
+    validation: tuple[Any, Any, np.ndarray] | None,
+    progress: bool,
+    fused: bool,
+    checkpoint: str | os.PathLike[str] | None,
+    checkpoint_every: int | None,
+) -> Any:
+    from catlearn.training.functor import FunctorFit
+
+    diagrams, xs, y = data
+    opt = _optimizer(optimizer)
+    groups = functor.group(diagrams, xs)
+    if fused and len({g.shape.para.dom for g in groups}) > 1:
+        fused = False  # inputs of different types cannot be stacked into one scan
+    width = max(len(g.shape.positions) for g in groups)
+    rows = [np.pad(g.rows, ((0, 0), (0, width - g.rows.shape[1]))) for g in groups]
+    targets = [np.asarray(y[g.members]) for g in groups]
+    objectives = [_batch_objective(g.shape, loss, metric) for g in groups]
+    val_groups = None
+    if validation is not None:
+        val_groups = functor.group(validation[0], validation[1])
+        val_y = validation[2]
+
+    tables = functor.tables(params)
+    if opt_state is None:
+        opt_state = jax.jit(opt.init)(tables)
+
+    def update(tables: Any, opt_state: Any, grads: Any) -> tuple[Any, Any]:
+        updates, opt_state = opt.update(grads, opt_state, tables)
+        return optax.apply_updates(tables, updates), opt_state
+
+    def pick(s: int, sel: np.ndarray) -> tuple[Any, ...]:
+        gx = groups[s].xs
+        xb = None if gx is None else jax.tree_util.tree_map(lambda a: np.asarray(a)[sel], gx)
+        return rows[s][sel], xb, targets[s][sel]
+
+    if fused:
+        branches = list(objectives)
+
+        def epoch_fn(tables: Any, opt_state: Any, sid: Any, r: Any, x: Any, yy: Any, w: Any):
+            def body(carry: Any, inp: Any) -> tuple[Any, Any]:
+                t, st = carry
+                s, rb, xb, yb, wb = inp
+
+                def obj(t: Any) -> tuple[Any, Any]:
+                    return jax.lax.switch(s, branches, t, rb, xb, yb, wb)
+
+                (value, m), grads = jax.value_and_grad(obj, has_aux=True)(t)
+                t, st = update(t, st, grads)
+                return (t, st), (value, m)
+
+            (tables, opt_state), out = jax.lax.scan(body, (tables, opt_state), (sid, r, x, yy, w))
+            return tables, opt_state, out
+
+        epoch_jit = jax.jit(epoch_fn)
+    else:
+        steps = []
+        for o in objectives:
+
+            def step(tables: Any, opt_state: Any, r: Any, x: Any, yy: Any, w: Any, o=o):
+                (value, m), grads = jax.value_and_grad(o, has_aux=True)(tables, r, x, yy, w)
+                tables, opt_state = update(tables, opt_state, grads)
+                return tables, opt_state, value, m
+
+            steps.append(jax.jit(step))
+
+    history: dict[str, list[float]] = {"loss": []}
+    if metric is not None:
+        history["metric"] = []
+    if val_groups is not None:
+        history["val_loss"] = []
+        if metric is not None:
+            history["val_metric"] = []
+    seeds = np.asarray(jax.random.randint(key, (max(epochs, 1),), 0, 2**31 - 1))
+    from tqdm import tqdm
+
+    seconds: list[float] = []
+    with tqdm(total=epochs, disable=not progress, unit="epoch", desc="fit_functor") as bar:
+        for e in range(epochs):
+            start = time.perf_counter()
+            batches = _batches(groups, batch_size, np.random.default_rng(int(seeds[e])))
+            weights = np.asarray([b[2].sum() for b in batches])
+            if fused:
+                picked = [pick(s, sel) for s, sel, _ in batches]
+                sid = jnp.asarray([b[0] for b in batches], dtype=jnp.int32)
+                r = jnp.asarray(np.stack([p[0] for p in picked]))
+                x = (
+                    np.zeros((len(batches), 1))
+                    if picked[0][1] is None
+                    else jax.tree_util.tree_map(lambda *a: np.stack(a), *[p[1] for p in picked])
+                )
+                yy = np.stack([p[2] for p in picked])
+                w = jnp.asarray(np.stack([b[2] for b in batches]))
+                tables, opt_state, (values, ms) = epoch_jit(tables, opt_state, sid, r, x, yy, w)
+                values, ms = np.asarray(values), np.asarray(ms)
+            else:
+                values, ms = np.zeros(len(batches)), np.zeros(len(batches))
+                for i, (s, sel, wb) in enumerate(batches):
+                    rb, xb, yb = pick(s, sel)
+                    tables, opt_state, v, m = steps[s](tables, opt_state, rb, xb, yb, wb)
+                    values[i], ms[i] = v, m
+            seconds.append(time.perf_counter() - start)  # values are on the host: synced
+            if not np.all(np.isfinite(values)):
+                raise NonFiniteError(
+                    f"The training loss became {values[~np.isfinite(values)][0]} in epoch "
+                    f"{e + 1}. Expected finite losses: lower the learning rate or check the "
+                    "targets for NaN/inf."
+                )
+            history["loss"].append(float(np.sum(values * weights) / np.sum(weights)))
+            post = {"loss": f"{history['loss'][-1]:.4g}"}
+            if metric is not None:
+                history["metric"].append(float(np.sum(ms * weights) / np.sum(weights)))
+                post["metric"] = f"{history['metric'][-1]:.4g}"
+            if val_groups is not None:
+                vl, vm = _evaluate(val_groups, tables, val_y, loss, metric)
+                history["val_loss"].append(vl)
+                post["val_loss"] = f"{vl:.4g}"
+                if metric is not None:
+                    history["val_metric"].append(vm)
+                    post["val_metric"] = f"{vm:.4g}"
+            bar.set_postfix(post, refresh=False)
+            bar.update(1)
+            if checkpoint is not None and checkpoint_every and (e + 1) % checkpoint_every == 0:
+                _save(checkpoint, functor, tables, opt_state, e + 1)
+    if checkpoint is not None:
+        _save(checkpoint, functor, tables, opt_state, epochs)
+    return FunctorFit(functor, functor.params_of(tables), opt_state, history, len(groups), seconds)
+
+
+def _evaluate(
+    groups: Sequence[Any], tables: Any, y: np.ndarray, loss: Loss, metric: Loss | None
+) -> tuple[float, float]:
+    total_l = total_m = 0.0
+    n = 0
+    for g in groups:
+        pred = g.shape.jit_forward(tables, jnp.asarray(g.rows), g.xs)
+        yg = jnp.asarray(y[g.members])
+        total_l += float(jnp.sum(loss(pred, yg)))
+        if metric is not None:
+            total_m += float(jnp.sum(metric(pred, yg)))
+        n += len(g.members)
+    if n == 0:
+        raise DataError("Expected a non-empty validation set, got 0 examples.")
+    return total_l / n, total_m / n
+
+
+def _save(path: Any, functor: Any, tables: Any, opt_state: Any, step: int) -> None:
+    ckpt.save(
+        path,
+        functor.params_of(tables),
+        opt_state,
+        step=step,
+        metadata={"boxes": sorted(functor.boxes), "kind": "functor"},
+    )
