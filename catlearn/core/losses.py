@@ -336,7 +336,7 @@ class BatchLoss:
     (Array([5.], dtype=float32), True)
     """
 
-    __slots__ = ("name", "per_example")
+    __slots__ = ("__weakref__", "name", "per_example")
 
     def __init__(self, per_example: Callable[[Any, Any], Any], name: str) -> None:
         object.__setattr__(self, "per_example", per_example)
