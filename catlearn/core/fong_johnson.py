@@ -36,7 +36,6 @@ from collections.abc import Callable
 from typing import Any
 
 from catlearn import errors
-from catlearn.core._category import Composable
 from catlearn.core.learner import Learner
 from catlearn.core.lens import Lens
 from catlearn.core.types import Ty
@@ -64,7 +63,7 @@ def lens_to_learner(lens: Lens) -> Learner:
     )
 
 
-class SymmetricLens(Composable):
+class SymmetricLens:
     """A symmetric lens ``A <-> B`` with explicit complements (Hofmann, Pierce, Wagner).
 
     ``putr(a, c) -> (b, c')`` and ``putl(b, c) -> (a, c')``. Composition pairs the
@@ -97,7 +96,9 @@ class SymmetricLens(Composable):
             object.__setattr__(self, k, v)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise errors.ImmutableError("Symmetric lenses are immutable.")
+        raise errors.ImmutableError(
+            f"Symmetric lenses are immutable: cannot set {name!r}; build a new one instead."
+        )
 
     def __repr__(self) -> str:
         return f"SymmetricLens({self.dom} <-> {self.cod})"
@@ -111,6 +112,16 @@ class SymmetricLens(Composable):
         SymmetricLens(Euclid(2) <-> Euclid(2))
         """
         return cls(lambda a, c: (a, c), lambda b, c: (b, c), ty, ty)
+
+    def __rshift__(self, other: SymmetricLens) -> SymmetricLens:
+        return self._then2(other)
+
+    def __matmul__(self, other: SymmetricLens) -> SymmetricLens:
+        if not isinstance(other, SymmetricLens):
+            raise errors.ArgumentTypeError(
+                f"Expected a SymmetricLens after @, got {other!r}; convert it first."
+            )
+        return self._tensor2(other)
 
     def _then2(self, other: SymmetricLens) -> SymmetricLens:
         """``f >> g``: complements ``(c_f, c_g)``; putr runs f then g, putl g then f.

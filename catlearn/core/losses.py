@@ -336,14 +336,16 @@ class BatchLoss:
     (Array([5.], dtype=float32), True)
     """
 
-    __slots__ = ("name", "per_example")
+    __slots__ = ("__weakref__", "name", "per_example")
 
     def __init__(self, per_example: Callable[[Any, Any], Any], name: str) -> None:
         object.__setattr__(self, "per_example", per_example)
         object.__setattr__(self, "name", name)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise errors.ImmutableError("Losses are immutable.")
+        raise errors.ImmutableError(
+            f"Losses are immutable: cannot set {name!r}; build a new one with batch_loss(name)."
+        )
 
     def __repr__(self) -> str:
         return f"BatchLoss({self.name})"
