@@ -49,11 +49,11 @@ import jax
 import jax.numpy as jnp
 
 from catlearn import errors
-from catlearn.core._category import Composable, Groups, Node, flatten
+from catlearn.core._category import Composable, Groups, Node, _Owner, flatten
 from catlearn.core.dynamics import run as run_stream
 from catlearn.core.lens import ParaLens, disjoint_clash
 from catlearn.core.losses import ErrorFn, as_error, check_positive
-from catlearn.core.para import Para, Params, _Owner
+from catlearn.core.para import Para, Params
 from catlearn.core.program import Program, evaluate, sweep
 from catlearn.core.types import Ty
 from catlearn.errors import NotInvertibleError

@@ -343,7 +343,7 @@ class BatchLoss:
         object.__setattr__(self, "name", name)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("Losses are immutable.")
+        raise errors.ImmutableError("Losses are immutable.")
 
     def __repr__(self) -> str:
         return f"BatchLoss({self.name})"
@@ -389,7 +389,9 @@ def loss_lens(name: str, pred: Ty, target: Ty | None = None) -> Lens:
     """
     fn = get_loss(name)
     if not isinstance(pred, Ty) or (target is not None and not isinstance(target, Ty)):
-        raise TypeError(f"Expected wire types for the loss lens, got {pred!r} and {target!r}.")
+        raise errors.ArgumentTypeError(
+            f"Expected wire types for the loss lens, got {pred!r} and {target!r}."
+        )
     return _loss_lens(fn, pred, pred if target is None else target, name)
 
 

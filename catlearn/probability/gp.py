@@ -39,6 +39,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from catlearn import errors
 from catlearn.core.types import Euclid, Ty
 from catlearn.errors import HyperparameterError, NotPSDError, ShapeError
 from catlearn.probability._checks import check_finite, check_positive, concrete
@@ -99,7 +100,7 @@ class Kernel(eqx.Module):
     """
 
     def gram(self, x1: jax.Array, x2: jax.Array) -> jax.Array:  # pragma: no cover - abstract
-        raise NotImplementedError
+        raise errors.UnsupportedError("Subclasses define this method.")
 
     def __call__(self, x1: Any, x2: Any) -> jax.Array:
         return self.gram(_points(x1), _points(x2))
@@ -252,7 +253,7 @@ class GaussianProcess(eqx.Module):
 
     def __init__(self, kernel: Kernel, noise: Any = 1e-2):
         if not isinstance(kernel, Kernel):
-            raise TypeError(
+            raise errors.ArgumentTypeError(
                 f"Expected a Kernel (RBF, Matern32, ..., FunctionKernel), got "
                 f"{type(kernel).__name__}; wrap a function with FunctionKernel(fn, params)."
             )

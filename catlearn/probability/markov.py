@@ -40,11 +40,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
-from catlearn.core.checked import as_array
 from catlearn.core._category import BoxParams, Composable, Inline, Node, Tensor, Then, flatten
+from catlearn.core.checked import as_array
 from catlearn.core.program import evaluate
 from catlearn.core.types import Fin, Ty
-from catlearn.errors import NotStochasticError, SupportError, TypeMismatch, mismatch
+from catlearn.errors import NotStochasticError, SupportError, TypeMismatch
+from catlearn.probability._checks import _check_then, _Structure
 
 __all__ = ["Finite", "Sampler"]
 
@@ -104,33 +105,6 @@ def _const(a: np.ndarray) -> jax.Array:
 
 def _tol(dtype: Any) -> float:
     return 1e-9 if jnp.dtype(dtype) == jnp.float64 else 1e-4
-
-
-class _Structure:
-    """Operators shared by every kernel class: ``>>`` (then) and ``@`` (tensor)."""
-
-    def __rshift__(self, other: Any) -> Any:
-        return self.then(other)  # type: ignore[attr-defined]
-
-    def __matmul__(self, other: Any) -> Any:
-        if isinstance(other, Ty):
-            other = type(self).id(other)  # type: ignore[attr-defined]
-        return self.tensor(other)  # type: ignore[attr-defined]
-
-    def __rmatmul__(self, other: Any) -> Any:
-        if isinstance(other, Ty):
-            return type(self).id(other).tensor(self)  # type: ignore[attr-defined]
-        return NotImplemented
-
-
-def _check_then(f: Any, g: Any) -> None:
-    if not isinstance(g, type(f)):
-        raise TypeMismatch(
-            f"Cannot compose {f!r} >> {g!r}: expected two kernels of the same kind, got "
-            f"{type(f).__name__} and {type(g).__name__}. Convert one (e.g. Sampler.from_kernel)."
-        )
-    if f.cod != g.dom:
-        raise mismatch(f, g, f.cod, g.dom)
 
 
 def lookup(arrows: Mapping[Any, Any] | Callable[[Any], Any], box: Any, kind: type) -> Any:
