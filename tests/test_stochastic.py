@@ -157,5 +157,7 @@ def test_likelihood_functor_on_composites_fit_likelihood(x64):
     assert abs(var - resid) < 1e-3
 
 
-def test_sampler_docstring_names_the_first_factor():
-    assert "first factor is deterministic" in Sampler.__doc__
+def test_sampler_docstring_names_the_right_factor():
+    # the composite's density is known when the factors before the last are deterministic
+    assert "unless the second factor is deterministic" not in Sampler.__doc__
+    assert "then_density" in Sampler.__doc__
