@@ -6,6 +6,12 @@
   ``jax.vmap(catlearn.kalman_log_likelihood)`` / ``kalman_filter`` vs a hand-written
   ``vmap`` + ``scan`` Kalman filter (both in the textbook form P - K S K^T).
 
+* Sequential vs parallel vs ``method="auto"`` across ``T`` (10^2..10^5; ``--quick``: to 10^4),
+  HMM (4 states) filter and Kalman (2-D tracking, state 4) filter, with dynamax's parallel
+  filters (``parallel_hmm_filter``, ``linear_gaussian_ssm.parallel_inference.lgssm_filter``)
+  timed in the same process; ``auto / best`` must stay <= 1.10. CPU only: no GPU was
+  available for these measurements.
+
 All ratios are measured in one run, each timing the minimum (and median) over interleaved
 repeats after a warm-up (compile) call; ratio = catlearn / reference, so < 1 is faster.
 
@@ -233,6 +239,111 @@ def bench_kalman(batch: int, steps: int, repeats: int) -> dict:
     }
 
 
+# --- sequential vs parallel vs auto --------------------------------------------------------------
+
+
+def _dynamax():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            from dynamax.hidden_markov_model import parallel_hmm_filter
+            from dynamax.linear_gaussian_ssm import inference as lgi
+            from dynamax.linear_gaussian_ssm import parallel_inference as lgp
+        except ImportError:  # pragma: no cover - dynamax is a dev dependency
+            return None
+    return parallel_hmm_filter, lgi, lgp
+
+
+def bench_methods(lengths: list[int], repeats: int) -> list[dict]:
+    """One row per (model, T): times of sequential, parallel, auto, dynamax parallel."""
+    dx = _dynamax()
+    rows = []
+    hmm = cl.HMM(
+        jax.random.dirichlet(jax.random.key(1), jnp.ones(4)),
+        jax.random.dirichlet(jax.random.key(2), jnp.ones(4) * 0.3, (4,)),
+        jax.random.dirichlet(jax.random.key(3), jnp.ones(6), (4,)),
+    )
+    model = tracking_model()
+    for t_len in lengths:
+        _, obs = hmm.sample(t_len, key=jax.random.key(t_len))
+        fns = {
+            m: jax.jit(lambda h, y, m=m: cl.hmm_filter(h, y, method=m).filtered)
+            for m in ("sequential", "parallel", "auto")
+        }
+        calls = {m: (lambda f=f, obs=obs: f(hmm, obs)) for m, f in fns.items()}
+        if dx is not None:
+            loglik = jnp.log(hmm.emission).T[obs]
+            pf = jax.jit(lambda a, b, c: dx[0](a, b, c).filtered_probs)
+            calls["dynamax_parallel"] = lambda pf=pf, ll=loglik: pf(hmm.initial, hmm.transition, ll)
+        rows.append(_method_row("HMM filter (4 states)", t_len, calls, repeats))
+        _, ys = model.sample(t_len, key=jax.random.key(t_len))
+        kfns = {
+            m: jax.jit(lambda md, y, m=m: cl.kalman_filter(md, y, method=m).means)
+            for m in ("sequential", "parallel", "auto")
+        }
+        calls = {m: (lambda f=f, ys=ys: f(model, ys)) for m, f in kfns.items()}
+        if dx is not None:
+            with jax.numpy_rank_promotion("allow"):
+                params = dx[1].make_lgssm_params(
+                    model.initial_mean,
+                    model.initial_cov,
+                    model.dynamics,
+                    model.dynamics_cov,
+                    model.emission,
+                    model.emission_cov,
+                )
+                kf = jax.jit(lambda p, y: dx[2].lgssm_filter(p, y).filtered_means)
+                jax.block_until_ready(kf(params, ys))  # trace under the permissive setting
+            calls["dynamax_parallel"] = lambda kf=kf, p=params, ys=ys: kf(p, ys)
+        rows.append(_method_row("Kalman filter (state 4, obs 2)", t_len, calls, repeats))
+    return rows
+
+
+def _method_row(name: str, t_len: int, calls: dict, repeats: int) -> dict:
+    with jax.numpy_rank_promotion("allow"):
+        t = timeit(calls, repeats)
+    best = min(t["sequential"]["min_s"], t["parallel"]["min_s"])
+    row = {
+        "model": name,
+        "T": t_len,
+        "times": t,
+        "auto_picks": cl.probability._parallel.resolve_method("auto", t_len, "hmm")
+        if name.startswith("HMM")
+        else cl.probability._parallel.resolve_method("auto", t_len, "kalman"),
+        "parallel / sequential": t["parallel"]["min_s"] / t["sequential"]["min_s"],
+        "auto / best": t["auto"]["min_s"] / best,
+    }
+    if "dynamax_parallel" in t:
+        row["catlearn parallel / dynamax parallel"] = (
+            t["parallel"]["min_s"] / t["dynamax_parallel"]["min_s"]
+        )
+    return row
+
+
+def methods_markdown(rows: list[dict]) -> str:
+    out = [
+        "\n## Sequential vs parallel vs auto (CPU; no GPU was available for this run)\n",
+        "| model | T | sequential (ms) | parallel (ms) | auto (ms) | auto picks | "
+        "parallel / sequential | auto / best | dynamax parallel (ms) | "
+        "catlearn par. / dynamax par. |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        t = r["times"]
+        dxt = t.get("dynamax_parallel", {}).get("min_s", float("nan")) * 1e3
+        out.append(
+            f"| {r['model']} | {r['T']} | {t['sequential']['min_s'] * 1e3:.3f} | "
+            f"{t['parallel']['min_s'] * 1e3:.3f} | {t['auto']['min_s'] * 1e3:.3f} | "
+            f"{r['auto_picks']} | {r['parallel / sequential']:.2f} | {r['auto / best']:.3f} | "
+            f"{dxt:.3f} | {r.get('catlearn parallel / dynamax parallel', float('nan')):.2f} |"
+        )
+    worst = max(r["auto / best"] for r in rows)
+    out.append(f"\nworst auto / best: {worst:.3f} (acceptance: <= 1.10)")
+    return "\n".join(out)
+
+
 # --- report -------------------------------------------------------------------------------------
 
 
@@ -241,7 +352,7 @@ def markdown(res: dict) -> str:
         f"# Filtering benchmarks\n\n`{res['command']}` on {res['machine']}, jax "
         f"{res['jax']} ({res['backend']}); times are the minimum over interleaved repeats.\n"
     ]
-    for h in res["hmm"]:
+    for h in res.get("hmm", []):
         out.append(f"\n## HMM, {h['states']} states, {h['symbols']} symbols, {h['steps']} steps\n")
         out.append("| timing | min (ms) | median (ms) |\n|---|---|---|")
         out += [
@@ -254,21 +365,26 @@ def markdown(res: dict) -> str:
             "\nmax abs differences: "
             + ", ".join(f"{k} {v:.2e}" for k, v in h["max_abs_diff"].items())
         )
-    k = res["kalman"]
-    out.append(
-        f"\n## Batched Kalman, {k['sequences']} sequences x {k['steps']} steps (state 4, obs 2)\n"
-    )
-    out.append("| timing | min (ms) | median (ms) |\n|---|---|---|")
-    out += [
-        f"| {n} | {v['min_s'] * 1e3:.1f} | {v['median_s'] * 1e3:.1f} |"
-        for n, v in k["times"].items()
-    ]
-    out.append("\n| ratio | value |\n|---|---|")
-    out += [f"| {n} | {v:.3f} |" for n, v in k["ratios"].items()]
-    out.append(
-        "\nmax abs differences (float32): "
-        + ", ".join(f"{n} {v:.2e}" for n, v in k["max_abs_diff_float32"].items())
-    )
+    k = res.get("kalman")
+    if k:
+        out.append(
+            f"\n## Batched Kalman, {k['sequences']} sequences x {k['steps']} steps (state 4, obs 2)\n"
+        )
+        out.append("| timing | min (ms) | median (ms) |\n|---|---|---|")
+        out += [
+            f"| {n} | {v['min_s'] * 1e3:.1f} | {v['median_s'] * 1e3:.1f} |"
+            for n, v in k["times"].items()
+        ]
+        out.append("\n| ratio | value |\n|---|---|")
+        out += [f"| {n} | {v:.3f} |" for n, v in k["ratios"].items()]
+        out.append(
+            "\nmax abs differences (float32): "
+            + ", ".join(f"{n} {v:.2e}" for n, v in k["max_abs_diff_float32"].items())
+        )
+    if res.get("methods"):
+        if res.get("methods_command"):
+            out.append(f"\n(method table from `{res['methods_command']}`)")
+        out.append(methods_markdown(res["methods"]))
     if res.get("crosscheck"):
         out.append("\n## Cross-checks (float64), from tests/test_crosscheck_filtering.py\n")
         out.append(res["crosscheck"])
@@ -280,6 +396,7 @@ def main(argv=None) -> dict:
     p.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
     p.add_argument("--no-crosscheck", action="store_true")
     p.add_argument("--repeats", type=int, default=None)
+    p.add_argument("--methods-only", action="store_true", help="only the method table")
     args = p.parse_args(argv)
     quick = args.quick
     rep = args.repeats or (3 if quick else 50)
@@ -288,15 +405,23 @@ def main(argv=None) -> dict:
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
         "jax": jax.__version__,
         "backend": jax.default_backend(),
-        "hmm": [bench_hmm(k, 1_000 if quick else 10_000, rep) for k in (4, 32)],
-        "kalman": bench_kalman(100 if quick else 10_000, 100, max(2, rep // 5)),
     }
+    lengths = [100, 1_000, 10_000] if quick else [100, 1_000, 10_000, 100_000]
+    res["methods"] = bench_methods(lengths, max(3, rep // 5))
+    if not args.methods_only:
+        res["hmm"] = [bench_hmm(k, 1_000 if quick else 10_000, rep) for k in (4, 32)]
+        res["kalman"] = bench_kalman(100 if quick else 10_000, 100, max(2, rep // 5))
     if not args.no_crosscheck:
         sys.path.insert(0, str(HERE.parent / "tests"))
         from test_crosscheck_filtering import crosscheck_rows
         from test_crosscheck_filtering import markdown as xmd
 
         res["crosscheck"] = xmd(crosscheck_rows())
+    if args.methods_only and (RESULTS / "filtering.json").exists():
+        # keep the other sections of the last full run, replace only the method table
+        previous = json.loads((RESULTS / "filtering.json").read_text())
+        previous["methods"], previous["methods_command"] = res["methods"], res["command"]
+        res = previous
     md = markdown(res)
     print(md)
     if not quick:

@@ -1,5 +1,14 @@
 """Benchmark exact discrete Bayesian-network queries and finite-kernel algebra.
 
+* Fresh queries on pgmpy's bundled networks (``pgmpy.utils.get_example_model``, no network
+  access): random query variable, 1-5 evidence variables with states from a forward sample;
+  every catlearn query is *fresh* (its plan cache emptied first: prune, slice, order,
+  contract), timed interleaved with pgmpy ``VariableElimination.query`` in one process;
+  median, p99, ratio, max difference (float64).
+* 10,000 batched queries of one signature on alarm (``query_batch``) vs pgmpy one by one.
+* munin (1041 nodes): exact when the plan fits the memory budget, else likelihood weighting.
+* MAP vs pgmpy ``map_query``; a 40-box ``LazyFinite`` condition; CPT learning by optax.
+
 * Cross-check (float64): every query of ``tests/test_crosscheck_networks.py`` on the Asia,
   sprinkler and burglary networks, catlearn vs pgmpy ``VariableElimination`` and vs EfProb
   (condition + marginalise its joint state): max absolute difference per network.
@@ -87,7 +96,7 @@ def crosscheck() -> tuple[list[dict], list[dict]]:
         qs = queries(net)
         for i, (q, e) in enumerate(qs):
             ours = np.asarray(net.query(list(q), e))
-            pg, ef = pgmpy_query(ve, q, e), efprob_query(net, joint, q, e)
+            pg, ef = pgmpy_query(ve, q, e, net), efprob_query(net, joint, q, e)
             dp, de = float(np.abs(ours - pg).max()), float(np.abs(ours - ef).max())
             d_pg, d_ef = max(d_pg, dp), max(d_ef, de)
             if len(q) == 1 and len(e) >= 1 and i % 7 == 0:
@@ -107,116 +116,240 @@ def crosscheck() -> tuple[list[dict], list[dict]]:
     return rows, examples
 
 
-def single_queries(repeats: int, block: int = 20) -> list[dict]:
-    """One query per network, timed interleaved (same query, same evidence on every side;
-    one warm-up call each). ``catlearn`` is the default ``query`` (compiled numpy answer
-    table, built by the warm-up call); ``catlearn_jit`` the jitted JAX einsum path
-    (``jit=True``, what this benchmark timed before the table path existed);
-    ``catlearn_lazy`` the lazy answer path of a compiled signature with more than
-    ``BayesNet.EAGER_ANSWERS`` evidence configurations, asked a configuration for the first
-    time (table index plus making its JAX array; the answer arrays are dropped before each
-    call); ``catlearn_cold`` the first query of a signature, i.e. building its answer table
-    (einsum over every evidence configuration) plus the answer, timed by emptying the
-    network's table cache before each call (table einsum, and the signature's answer
-    arrays made in one transfer).
+BUNDLED = [  # pgmpy's bundled discrete networks with <= 500 nodes run by default
+    "asia", "cancer", "earthquake", "sachs", "survey", "child", "alarm", "insurance",
+    "water", "hailfinder", "hepar2", "win95pts", "andes", "pigs",
+]  # fmt: skip
+QUICK = ["asia", "cancer", "child", "alarm", "insurance", "hailfinder"]
 
-    Each round times ``block`` consecutive calls per side (steady stream of queries); the
-    ``*_percall_*`` fields repeat the measurement alternating sides call by call."""
-    from pgmpy.inference import VariableElimination
-    from test_crosscheck_networks import efprob_query, pgmpy_query
 
-    cases = {
-        "asia": (["lung"], {"smoke": 0, "xray": 0}),
-        "sprinkler": (["Rain"], {"WetGrass": 1}),
-        "burglary": (["Burglary"], {"JohnCalls": 1, "MaryCalls": 1}),
-    }
-    out = []
-    for name, (q, e) in cases.items():
-        net = NETWORKS[name]()
-        ve = VariableElimination(net.to_pgmpy())
-        joint = net.to_efprob()
-        ref = pgmpy_query(ve, tuple(q), e)
-        diff = max(
-            float(np.abs(np.asarray(net.query(q, e, jit=j)) - ref).max()) for j in (None, True)
-        )
+def load(name: str, cache: dict) -> tuple:
+    """pgmpy model and BayesNet (load time kept)."""
+    if name not in cache:
+        from pgmpy.utils import get_example_model
 
-        def cold(net=net, q=q, e=e):
-            net._forget_tables()
-            return net.query(q, e)
+        from catlearn.probability.networks import BayesNet
 
-        def lazy(net=net, q=q, e=e):
-            for table in net._tables.values():
-                if table is not None:
-                    table[3].clear()  # forget the memoised JAX answer arrays only
-            return net.query(q, e)
+        t0 = time.perf_counter()
+        model = get_example_model(name)
+        t1 = time.perf_counter()
+        cache[name] = (model, BayesNet.from_pgmpy(model), t1 - t0, time.perf_counter() - t1)
+    return cache[name]
 
-        fns = {
-            "catlearn": lambda net=net, q=q, e=e: net.query(q, e),
-            "catlearn_lazy": lazy,
-            "catlearn_jit": lambda net=net, q=q, e=e: net.query(q, e, jit=True),
-            "catlearn_cold": cold,
-            "pgmpy": lambda ve=ve, q=q, e=e: pgmpy_query(ve, tuple(q), e),
-            "efprob": lambda net=net, j=joint, q=q, e=e: efprob_query(net, j, tuple(q), e),
-        }
-        t = timeit(fns, repeats, block=block)
-        t1 = timeit(fns, repeats, block=1)
-        row = {
-            "network": name,
-            "query": f"P({q[0]} | {e})",
-            "max_diff_pgmpy": diff,
-            "block": block,
-            **{f"{k}_median_s": v["median_s"] for k, v in t.items()},
-            **{f"{k}_percall_median_s": v["median_s"] for k, v in t1.items()},
-            "ratio_pgmpy_percall": t1["pgmpy"]["median_s"] / t1["catlearn"]["median_s"],
-            "ratio_efprob_percall": t1["efprob"]["median_s"] / t1["catlearn"]["median_s"],
-        }
-        for side in ("catlearn", "catlearn_lazy", "catlearn_jit", "catlearn_cold"):
-            sfx = side[len("catlearn") :]
-            row[f"ratio_pgmpy{sfx}"] = t["pgmpy"]["median_s"] / t[side]["median_s"]
-            row[f"ratio_efprob{sfx}"] = t["efprob"]["median_s"] / t[side]["median_s"]
-        out.append(row)
+
+def forward_sample(net, n: int, rng) -> dict:
+    """Ancestral samples in numpy (no compile), state indices per variable."""
+    out: dict = {}
+    for v in net.variables:
+        t = net.table(v).reshape(-1, net.cards[v])
+        idx = np.zeros(n, dtype=np.int64)
+        for p in net.parents[v]:
+            idx = idx * net.cards[p] + out[p]
+        cum = np.cumsum(t[idx], axis=1)
+        out[v] = np.minimum((rng.random(n)[:, None] > cum).sum(1), net.cards[v] - 1)
     return out
 
 
-def batched_queries(n_cases: int, repeats: int) -> list[dict]:
-    from pgmpy.inference import VariableElimination
-    from test_crosscheck_networks import efprob_query, pgmpy_query
+def random_queries(net, n: int, seed: int) -> list:
+    rng = np.random.default_rng(seed)
+    s = forward_sample(net, n, rng)
+    qs = []
+    for i in range(n):
+        vs = list(rng.permutation(net.variables)[: int(rng.integers(2, 7))])
+        qs.append((vs[0], {e: net.state_names(e)[s[e][i]] for e in vs[1:]}))
+    return qs
 
-    out = []
-    rng = np.random.default_rng(0)
-    for name, q, ev in (
-        ("asia", ["lung"], ["smoke", "xray", "dysp"]),
-        ("burglary", ["Burglary"], ["JohnCalls", "MaryCalls"]),
-    ):
-        net = NETWORKS[name]()
-        cols = {n: rng.integers(0, net.cards[n], n_cases) for n in ev}
-        ve = VariableElimination(net.to_pgmpy())
-        joint = net.to_efprob()
-        cases = [{n: int(cols[n][i]) for n in ev} for i in range(n_cases)]
-        ours = np.asarray(net.query_batch(q, cols))
-        ref = np.stack([pgmpy_query(ve, tuple(q), c) for c in cases])
-        t = timeit(
-            {
-                "catlearn": lambda net=net, q=q, cols=cols: net.query_batch(q, cols),
-                "pgmpy": lambda ve=ve, q=q, cs=cases: [pgmpy_query(ve, tuple(q), c) for c in cs],
-                "efprob": lambda net=net, j=joint, q=q, cs=cases: [
-                    efprob_query(net, j, tuple(q), c) for c in cs
-                ],
-            },
-            repeats,
-        )
-        c = t["catlearn"]["median_s"]
-        out.append(
+
+def fresh_queries(names: list, n: int, cache: dict) -> list[dict]:
+    from pgmpy.inference import VariableElimination
+
+    rows = []
+    for name in names:
+        model, net, t_load, t_build = load(name, cache)
+        ve = VariableElimination(model)
+        qs = random_queries(net, n + 3, seed=len(name))
+        for q, ev in qs[:3]:  # warm-up (first calls of numpy/pgmpy code paths), not timed
+            net.query([q], ev)
+            ve.query([q], evidence=ev, show_progress=False)
+        qs = qs[3:]
+        ours, theirs, diff = [], [], 0.0
+        for i, (q, ev) in enumerate(qs):
+            net.clear_caches()  # fresh: plan (prune, slice, order) + contract
+            gc.disable()
+            try:
+                sides = ("c", "p") if i % 2 == 0 else ("p", "c")
+                for side in sides:
+                    t0 = time.perf_counter()
+                    if side == "c":
+                        a = net.query([q], ev)
+                        ours.append(time.perf_counter() - t0)
+                    else:
+                        b = ve.query([q], evidence=ev, show_progress=False).values
+                        theirs.append(time.perf_counter() - t0)
+            finally:
+                gc.enable()
+            diff = max(diff, float(np.abs(a - b).max()))
+        o, t = np.array(ours), np.array(theirs)
+        rows.append(
             {
                 "network": name,
-                "cases": n_cases,
-                "max_diff_pgmpy": float(np.abs(ours - ref).max()),
-                **{f"{k}_median_s": v["median_s"] for k, v in t.items()},
-                "ratio_pgmpy": t["pgmpy"]["median_s"] / c,
-                "ratio_efprob": t["efprob"]["median_s"] / c,
+                "nodes": len(net.variables),
+                "queries": n,
+                "pgmpy_median_s": float(np.median(t)),
+                "catlearn_median_s": float(np.median(o)),
+                "ratio": float(np.median(o) / np.median(t)),
+                "p99_ratio": float(np.percentile(o, 99) / np.percentile(t, 99)),
+                "p99_vs_pgmpy_median": float(np.percentile(o, 99) / np.median(t)),
+                "max_diff": diff,
+                "load_s": t_load,
+                "build_s": t_build,
             }
         )
-    return out
+        print(rows[-1], flush=True)
+    return rows
+
+
+def batched_alarm(n: int, n_pgmpy: int, cache: dict) -> dict:
+    from pgmpy.inference import VariableElimination
+
+    model, net, *_ = load("alarm", cache)
+    ve = VariableElimination(model)
+    q, evn = "HYPOVOLEMIA", ["CVP", "BP", "HR"]
+    s = forward_sample(net, n, np.random.default_rng(0))
+    cols = {e: s[e] for e in evn}
+    net._jitted.clear()
+    t0 = time.perf_counter()
+    post = jax.block_until_ready(net.query_batch([q], cols))
+    cold = time.perf_counter() - t0
+    warm = min(
+        timeit({"c": lambda: net.query_batch([q], cols)}, 1)["c"]["median_s"] for _ in range(3)
+    )
+    t0 = time.perf_counter()
+    diff = 0.0
+    for i in range(n_pgmpy):
+        ev = {e: net.state_names(e)[cols[e][i]] for e in evn}
+        ref = ve.query([q], evidence=ev, show_progress=False).values
+        diff = max(diff, float(np.abs(np.asarray(post[i]) - ref).max()))
+    per = (time.perf_counter() - t0) / n_pgmpy
+    return {
+        "network": "alarm",
+        "signature": f"P({q} given {', '.join(evn)})",
+        "cases": n,
+        "catlearn_warm_s": warm,
+        "catlearn_cold_s": cold,
+        "pgmpy_per_query_s": per,
+        "pgmpy_measured_queries": n_pgmpy,
+        "pgmpy_total_s": per * n,
+        "ratio_warm": per * n / warm,
+        "ratio_cold": per * n / cold,
+        "max_diff": diff,
+    }
+
+
+def munin(n: int, cache: dict) -> list[dict]:
+    from catlearn.errors import MemoryBudgetError
+
+    _, net, t_load, t_build = load("munin", cache)
+    rows = []
+    for i, (q, ev) in enumerate(random_queries(net, n, seed=7)):
+        t0 = time.perf_counter()
+        row = {"query": f"P({q} | {len(ev)} evidence)", "load_s": t_load + t_build}
+        try:
+            net.query([q], ev)
+            row.update(method="exact", stderr=0.0)
+        except MemoryBudgetError:
+            est = net.query([q], ev, method="sampling", num_samples=100_000, key=jax.random.key(i))
+            row.update(method="sampling", stderr=float(est.stderr.max()), ess=est.ess)
+        row["time_s"] = time.perf_counter() - t0
+        rows.append(row)
+        print(row, flush=True)
+    # the sampler on the same queries, exact answers as reference
+    for i, (q, ev) in enumerate(random_queries(net, min(n, 3), seed=7)):
+        t0 = time.perf_counter()
+        est = net.query([q], ev, method="sampling", num_samples=100_000, key=jax.random.key(i))
+        t = time.perf_counter() - t0
+        try:
+            err = float(np.abs(est.probs - net.query([q], ev)).max())
+        except MemoryBudgetError:
+            err = float("nan")
+        rows.append(
+            {
+                "query": f"P({q} | {len(ev)} evidence)",
+                "method": "sampling (forced)",
+                "stderr": float(est.stderr.max()),
+                "ess": est.ess,
+                "time_s": t,
+                "error_vs_exact": err,
+            }
+        )
+        print(rows[-1], flush=True)
+    return rows
+
+
+def map_check(names: list, n: int, cache: dict) -> list[dict]:
+    from pgmpy.inference import VariableElimination
+
+    rows = []
+    for name in names:
+        model, net, *_ = load(name, cache)
+        ve = VariableElimination(model)
+        same = 0
+        for q, ev in random_queries(net, n, seed=3):
+            other = next(v for v in net.variables if v != q and v not in ev)
+            qv = [q, other]
+            same += net.map_query(qv, ev) == ve.map_query(qv, evidence=ev, show_progress=False)
+        rows.append({"network": name, "queries": n, "equal_to_pgmpy": same})
+    return rows
+
+
+def lazy_forty() -> dict:
+    from catlearn.probability.lazy import LazyFinite
+
+    rng = np.random.default_rng(1)
+    sensors = [Finite(rng.dirichlet(np.ones(2), size=3), Fin(3), Fin(2)) for _ in range(40)]
+    joint = LazyFinite.box(Finite.state([0.2, 0.5, 0.3])) >> (
+        LazyFinite.copy(Fin(3), 40) >> LazyFinite.tensor_all([LazyFinite.box(s) for s in sensors])
+    )
+    obs = {i: int(rng.integers(2)) for i in range(1, 40)}
+    trace: list = []
+    t0 = time.perf_counter()
+    joint.condition(obs, trace=trace)
+    t = time.perf_counter() - t0
+    return {"boxes": 41, "joint_entries": 3 * 2**40, "peak_entries": max(trace), "time_s": t}
+
+
+def learning() -> dict:
+    import jax.numpy as jnp
+    import optax
+
+    truth = sprinkler()
+    data = truth.sample(jax.random.key(0), 20_000)
+    rows = np.stack([data[v] for v in truth.variables], 1)
+    uniq, counts = np.unique(rows, axis=0, return_counts=True)
+    cases = {v: uniq[:, i] for i, v in enumerate(truth.variables)}
+    w = jnp.asarray(counts / counts.sum())
+
+    def loss(lg):
+        tables = {v: jax.nn.softmax(x, axis=-1) for v, x in lg.items()}
+        return -(w * truth.log_evidence(cases, tables=tables)).sum()
+
+    opt = optax.adam(0.1)
+
+    @jax.jit
+    def step(lg, st):
+        g = jax.grad(loss)(lg)
+        u, st = opt.update(g, st)
+        return optax.apply_updates(lg, u), st
+
+    lg = {v: jnp.zeros(t.shape) for v, t in truth.tables().items()}
+    st = opt.init(lg)
+    t0 = time.perf_counter()
+    for _ in range(300):
+        lg, st = step(lg, st)
+    t = time.perf_counter() - t0
+    learned = truth.with_tables({v: jax.nn.softmax(x, axis=-1) for v, x in lg.items()})
+    err = max(float(np.abs(learned.table(v) - truth.table(v)).max()) for v in truth.variables)
+    return {"samples": 20_000, "steps": 300, "max_abs_error": err, "time_s": t}
 
 
 def kernels(n: int, repeats: int) -> list[dict]:
@@ -275,10 +408,76 @@ def markdown(res: dict) -> str:
     L = [
         "# Bayesian networks and finite kernels",
         "",
-        f"`python benchmarks/bench_networks.py{' --quick' if res['quick'] else ''}` on "
+        f"`python -m benchmarks.bench_networks{' --quick' if res['quick'] else ''}` on "
         f"{res['machine']['device']} ({res['machine']['cpus']} CPUs, load "
-        f"{res['machine']['load']}); ratio = reference time / catlearn time (> 1: catlearn "
-        "faster). float64 throughout.",
+        f"{res['machine']['load']}); float64 throughout.",
+        "",
+        "## Fresh exact queries on pgmpy's bundled networks",
+        "",
+        f"{res['fresh'][0]['queries'] if res['fresh'] else 0} random queries per network: a "
+        "random query variable, 1-5 evidence variables (by state name) with states from a "
+        "forward sample. Every catlearn query is fresh (plan cache emptied: prune to the "
+        "ancestors, slice the evidence, keep the query's component, order by min-fill, "
+        "contract in numpy float64); pgmpy `VariableElimination.query` interleaved in the "
+        "same process. ratio = catlearn / pgmpy (< 1: catlearn faster); p99 ratio = "
+        "p99(catlearn) / p99(pgmpy); max diff = largest absolute difference of the answers.",
+        "",
+        "| network | nodes | pgmpy median | catlearn median | ratio | p99 ratio "
+        "| p99 / pgmpy median | max diff |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in res["fresh"]:
+        L.append(
+            f"| {r['network']} | {r['nodes']} | {r['pgmpy_median_s'] * 1e3:.2f} ms | "
+            f"{r['catlearn_median_s'] * 1e3:.3f} ms | {r['ratio']:.3f} | "
+            f"{r['p99_ratio']:.2f} | {r['p99_vs_pgmpy_median']:.2f} | {r['max_diff']:.1e} |"
+        )
+    b = res["batched"]
+    L += [
+        "",
+        "## Batched queries of one signature (`query_batch`: one jitted, vmapped contraction)",
+        "",
+        "pgmpy time = its mean time per query, measured on "
+        f"{b['pgmpy_measured_queries']} of the cases, times the number of cases.",
+        "",
+        "| network | signature | cases | catlearn (warm) | catlearn (incl. compile) "
+        "| pgmpy one by one | ratio warm | ratio incl. compile | max diff |",
+        "|---|---|---|---|---|---|---|---|---|",
+        f"| {b['network']} | {b['signature']} | {b['cases']} | "
+        f"{b['catlearn_warm_s'] * 1e3:.1f} ms | {b['catlearn_cold_s'] * 1e3:.0f} ms | "
+        f"{b['pgmpy_total_s']:.1f} s | {b['ratio_warm']:.0f}x | {b['ratio_cold']:.0f}x | "
+        f"{b['max_diff']:.1e} |",
+    ]
+    if res.get("munin"):
+        L += [
+            "",
+            "## munin (1041 nodes)",
+            "",
+            f"Loading (pgmpy BIF parse + BayesNet): {res['munin'][0]['load_s']:.0f} s.",
+            "",
+            "| query | method | time | standard error | error vs exact |",
+            "|---|---|---|---|---|",
+        ]
+        for r in res["munin"]:
+            L.append(
+                f"| {r['query']} | {r['method']} | {r['time_s']:.2f} s | {r['stderr']:.4f} | "
+                f"{r.get('error_vs_exact', 0.0):.4f} |"
+            )
+    L += ["", "## MAP (two variables) vs pgmpy `map_query`", "", "| network | queries | equal |"]
+    L += ["|---|---|---|"]
+    L += [f"| {r['network']} | {r['queries']} | {r['equal_to_pgmpy']} |" for r in res["map"]]
+    z, g = res["lazy"], res["learning"]
+    L += [
+        "",
+        "## LazyFinite: condition a 41-box diagram on 39 of its 40 outputs",
+        "",
+        f"joint would have {z['joint_entries']:.2e} entries; largest table built: "
+        f"{z['peak_entries']} entries; {z['time_s'] * 1e3:.1f} ms.",
+        "",
+        "## Learning CPTs by gradient (sprinkler, maximum likelihood, optax Adam)",
+        "",
+        f"{g['samples']} samples, {g['steps']} steps ({g['time_s']:.2f} s): largest "
+        f"absolute error of any CPT entry {g['max_abs_error']:.4f}.",
         "",
         "## Cross-check (every query of tests/test_crosscheck_networks.py)",
         "",
@@ -289,65 +488,6 @@ def markdown(res: dict) -> str:
         L.append(
             f"| {r['network']} | {r['queries']} | {r['max_diff_pgmpy']:.1e} | "
             f"{r['max_diff_efprob']:.1e} |"
-        )
-    L += [
-        "",
-        "Sample queries:",
-        "",
-        "| query | catlearn | pgmpy | EfProb | max diff |",
-        "|---|---|---|---|---|",
-    ]
-    for r in res["examples"]:
-        L.append(
-            f"| {r['network']}: {r['query']} | {r['catlearn']} | {r['pgmpy']} | "
-            f"{r['efprob']} | {r['max_diff']:.1e} |"
-        )
-    L += [
-        "",
-        "## Single exact queries (median per query, interleaved rounds)",
-        "",
-        "`catlearn` = default `query` (compiled numpy answer table per query signature, "
-        "built by the warm-up call); `jit` = `query(..., jit=True)`, the jitted JAX einsum "
-        "(the path timed before the tables existed); `lazy` = first ask of an evidence "
-        "configuration when a signature has > 256 of them (index + making one JAX array; "
-        "below that all answer arrays are made when the signature compiles); `cold` = first query of a signature "
-        "(builds its table: one float64 einsum over all evidence configurations). Rounds of "
-        f"{res['single'][0]['block']} consecutive calls per side, sides alternating every "
-        "round; the last column alternates sides call by call (every call starts with "
-        "caches evicted by the other libraries).",
-        "",
-        "| query | catlearn | lazy | jit | cold | pgmpy VE | EfProb | vs pgmpy (goal >= 10) "
-        "| vs EfProb (goal >= 100) | lazy vs pgmpy / EfProb | jit vs pgmpy / EfProb "
-        "| cold vs pgmpy / EfProb | call-by-call: catlearn, vs pgmpy / EfProb |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in res["single"]:
-        L.append(
-            f"| {r['network']}: {r['query']} | {r['catlearn_median_s'] * 1e6:.1f} us | "
-            f"{r['catlearn_lazy_median_s'] * 1e6:.0f} us | "
-            f"{r['catlearn_jit_median_s'] * 1e6:.0f} us | "
-            f"{r['catlearn_cold_median_s'] * 1e6:.0f} us | "
-            f"{r['pgmpy_median_s'] * 1e6:.0f} us | {r['efprob_median_s'] * 1e6:.0f} us | "
-            f"{r['ratio_pgmpy']:.0f}x | {r['ratio_efprob']:.0f}x | "
-            f"{r['ratio_pgmpy_lazy']:.1f}x / {r['ratio_efprob_lazy']:.1f}x | "
-            f"{r['ratio_pgmpy_jit']:.1f}x / {r['ratio_efprob_jit']:.1f}x | "
-            f"{r['ratio_pgmpy_cold']:.1f}x / {r['ratio_efprob_cold']:.1f}x | "
-            f"{r['catlearn_percall_median_s'] * 1e6:.0f} us, "
-            f"{r['ratio_pgmpy_percall']:.0f}x / {r['ratio_efprob_percall']:.0f}x |"
-        )
-    L += [
-        "",
-        "## Batched queries (all cases in one call vs a loop of single queries)",
-        "",
-        "| network | cases | catlearn | pgmpy VE | EfProb | vs pgmpy | vs EfProb | max diff |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for r in res["batched"]:
-        L.append(
-            f"| {r['network']} | {r['cases']} | {r['catlearn_median_s'] * 1e3:.2f} ms | "
-            f"{r['pgmpy_median_s'] * 1e3:.0f} ms | {r['efprob_median_s'] * 1e3:.0f} ms | "
-            f"{r['ratio_pgmpy']:.0f}x | {r['ratio_efprob']:.0f}x | "
-            f"{r['max_diff_pgmpy']:.1e} |"
         )
     L += [
         "",
@@ -364,22 +504,19 @@ def markdown(res: dict) -> str:
             f"{r['numpy_median_s'] * 1e3:.2f} ms | {r['ratio']:.2f}x | "
             f"{r['ratio_eager']:.2f}x | {r['max_diff']:.1e} |"
         )
-    L += [
-        "",
-        "Below 1x, XLA:CPU is slower than numpy's BLAS on this machine for these "
-        "(concrete, single-shot) operations; catlearn's kernels are JAX arrays so that the "
-        "same code runs under jit/grad/vmap and on accelerators.",
-    ]
     return "\n".join(L) + "\n"
 
 
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="fewer repeats and cases")
+    ap.add_argument("--quick", action="store_true", help="6 networks, 40 queries, no munin")
+    ap.add_argument("--networks", nargs="*", help="bundled networks for the fresh table")
+    ap.add_argument("--queries", type=int, default=None, help="fresh queries per network")
     args = ap.parse_args(argv)
     warnings.filterwarnings("ignore")
-    reps = 5 if args.quick else 20
-    res = {
+    names = args.networks or (QUICK if args.quick else BUNDLED)
+    nq = args.queries or (40 if args.quick else 200)
+    res: dict = {
         "quick": args.quick,
         "machine": {
             "device": str(jax.devices()[0].device_kind),
@@ -389,10 +526,16 @@ def main(argv: list[str] | None = None) -> dict:
             "python": platform.python_version(),
         },
     }
+    cache: dict = {}
+    res["fresh"] = fresh_queries(names, nq, cache)
+    res["batched"] = batched_alarm(10_000, 50 if args.quick else 300, cache)
+    print(res["batched"], flush=True)
+    res["munin"] = [] if args.quick else munin(5, cache)
+    res["map"] = map_check(["asia", "child", "alarm", "insurance"], 10 if args.quick else 25, cache)
+    res["lazy"] = lazy_forty()
+    res["learning"] = learning()
     res["crosscheck"], res["examples"] = crosscheck()
-    res["single"] = single_queries(reps * 5)
-    res["batched"] = batched_queries(100 if args.quick else 1000, 3)
-    res["kernels"] = kernels(1000, reps)
+    res["kernels"] = kernels(1000, 5 if args.quick else 20)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "networks.json").write_text(json.dumps(res, indent=2) + "\n")
     md = markdown(res)

@@ -36,12 +36,16 @@ __all__ = [
     "CheckpointError",
     "CovarianceError",
     "DataError",
+    "DegenerateWeightsError",
     "DiagramError",
+    "EmissionFamilyError",
     "HyperparameterError",
+    "MemoryBudgetError",
     "MissingBoxError",
     "NonFiniteError",
     "NotBinaryError",
     "NotInvertibleError",
+    "NotPSDError",
     "NotStochasticError",
     "ParamsError",
     "ShapeError",
@@ -166,6 +170,26 @@ def expect_type(value: object, types: type | tuple[type, ...], what: str, fix: s
         raise ArgumentTypeError(
             f"Expected {names} for {what}, got {type(value).__name__} ({value!r:.80}); {fix}."
         )
+
+
+class EmissionFamilyError(ShapeError):
+    """The observations do not belong to the model's emission family (e.g. real numbers fed to
+    a categorical HMM, negative counts to a Poisson HMM)."""
+
+
+class NotPSDError(CovarianceError):
+    """A kernel (Gram) matrix is not positive semi-definite, so it is no Gaussian-process
+    covariance (a non-PSD kernel function, or hyperparameters that make it indefinite)."""
+
+
+class DegenerateWeightsError(ZeroEvidenceError):
+    """Every importance weight of a particle set is zero (or not finite): the particles carry
+    no probability mass, so there is no normalised posterior to report."""
+
+
+class MemoryBudgetError(CatlearnError, MemoryError):
+    """An exact computation (e.g. a planned contraction) would exceed its memory budget; the
+    message names the largest table and the approximate alternative."""
 
 
 class MissingBoxError(DiagramError, UnknownBoxError):

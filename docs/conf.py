@@ -1,30 +1,35 @@
 """Sphinx configuration for catlearn.
 
-Build (offline, warnings are errors, notebooks executed)::
+Build as CI does (offline, warnings are errors, every reference checked, notebooks executed,
+examples run)::
 
     pip install -e ".[docs]"
-    sphinx-build -W -b html docs docs/_build/html
+    bash .ci/docs
 
-Intersphinx links to JAX / optax / DisCoPy / NumPy need the network, so they are opt-in:
-``CATLEARN_DOCS_INTERSPHINX=1 sphinx-build ...``. Without it the build never touches the
-network (MathJax is loaded by the reader's browser, not at build time).
+``CATLEARN_DOCS_EXECUTE=off`` skips running notebooks and examples (quick look at the prose).
+Intersphinx (Python, NumPy, JAX, optax, equinox, networkx) is used whenever the inventories can
+be reached or a copy is in ``docs/_inv/``; ``CATLEARN_DOCS_INTERSPHINX=0`` turns it off.
 
-API pages, the examples gallery and the benchmarks page are filled in from what exists in the
-checkout (``catlearn/<module>.py``, ``examples/*.py``, ``benchmarks/results/*.md``), so the build
-passes at every commit while the modules land one by one.
+API pages, the notebook list, the gallery, the example pages and the benchmarks page are made
+from what is committed (``catlearn/**.py``, ``docs/notebooks/*.md``, ``examples/*.py``,
+``benchmarks/results/*.md``) by ``docs/_ext/catlearn_docs.py`` and ``docs/_ext/benchpage.py``.
 """
 
 from __future__ import annotations
 
-import ast
 import os
-import subprocess
+import re
 import sys
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(DOCS / "_ext"))
+
+import benchpage
+import catlearn_docs as pages
+import catlearn_refs
 
 # Notebook kernels inherit this environment: CPU only, quiet progress bars.
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
@@ -50,6 +55,7 @@ except Exception:  # pragma: no cover - the API pages will report the import err
 version = release
 
 # -- General ----------------------------------------------------------------------------------
+sys.path.insert(0, str(DOCS / "_ext"))
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
@@ -57,14 +63,20 @@ extensions = [
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
     "myst_nb",
+    "catlearn_refs",
 ]
+
+# Intersphinx: JAX, NumPy, optax, equinox, networkx and Python, whenever they can be reached.
+# CATLEARN_DOCS_INTERSPHINX=auto (default) uses every inventory that answers (or a local copy,
+# docs/_inv/<name>.inv), and skips the others with a note, so an offline build passes under -W;
+# =0 turns intersphinx off, =1 insists (unreachable inventories then fail the build).
 INTERSPHINX = {
-    "python": ("https://docs.python.org/3", None),
-    "numpy": ("https://numpy.org/doc/stable", None),
-    "jax": ("https://docs.jax.dev/en/latest", None),
-    "optax": ("https://optax.readthedocs.io/en/latest", None),
-    "equinox": ("https://docs.kidger.site/equinox", None),
-    "discopy": ("https://docs.discopy.org/en/main", None),
+    "python": "https://docs.python.org/3",
+    "numpy": "https://numpy.org/doc/stable",
+    "jax": "https://docs.jax.dev/en/latest",
+    "optax": "https://optax.readthedocs.io/en/latest",
+    "equinox": "https://docs.kidger.site/equinox",
+    "networkx": "https://networkx.org/documentation/stable",
 }
 
 
@@ -79,45 +91,65 @@ def _reachable(url: str, timeout: float = 3.0) -> bool:
     return True
 
 
-if os.environ.get("CATLEARN_DOCS_INTERSPHINX") == "1":
-    # Opt-in, and only the inventories that answer: offline, the build goes on without links
-    # rather than failing under -W on "failed to reach any of the inventories".
-    intersphinx_mapping = {k: v for k, v in INTERSPHINX.items() if _reachable(v[0])}
+_isx = os.environ.get("CATLEARN_DOCS_INTERSPHINX", "auto")
+intersphinx_mapping: dict[str, tuple[str, object]] = {}
+if _isx != "0":
+    for _name, _url in INTERSPHINX.items():
+        _local = DOCS / "_inv" / f"{_name}.inv"
+        if _isx == "1" or _reachable(_url):
+            intersphinx_mapping[_name] = (_url, (None, str(_local)) if _local.exists() else None)
+        elif _local.exists():
+            intersphinx_mapping[_name] = (_url, str(_local))
     if intersphinx_mapping:
         extensions.append("sphinx.ext.intersphinx")
         intersphinx_timeout = 10
-    skipped = sorted(set(INTERSPHINX) - set(intersphinx_mapping))
-    if skipped:
-        print(f"catlearn docs: intersphinx skipped (unreachable): {', '.join(skipped)}")
+    _skipped = sorted(set(INTERSPHINX) - set(intersphinx_mapping))
+    if _skipped:
+        print(f"catlearn docs: intersphinx skipped (offline, no local copy): {', '.join(_skipped)}")
+
+# Every cross-reference must resolve (nitpicky): catlearn's own always; only types of external
+# packages may stay unresolved (offline, or missing from their inventories).
+nitpicky = True
+nitpick_ignore_regex = catlearn_refs.NITPICK_IGNORE_REGEX
+if os.environ.get("CATLEARN_DOCS_NITPICK_ALL") == "1":  # list the allowed ones too
+    nitpick_ignore_regex = []
 
 exclude_patterns = [
     "_build",
+    "_ext",
+    "_inv",
     "jupyter_execute",
     "Thumbs.db",
     ".DS_Store",
     "**.ipynb_checkpoints",
     "README.md",
+    "generated/ipynb/*",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 root_doc = "index"
 
-# -- The public modules: an API page is generated for each one that exists -------------------
-# Known modules come first, in this order; any other public module found in catlearn/ follows.
+# -- What the build fills in from the checkout ------------------------------------------------
+# API pages: known modules first, in this order; any other public module found follows.
 API_ORDER = [
     "errors",
+    "core",
     "core.types",
+    "core.program",
     "core.para",
     "core.lens",
     "core.learner",
     "core.optim",
     "core.losses",
+    "diagrams",
     "diagrams.diagram",
     "diagrams.compiler",
     "diagrams.nn",
     "diagrams.draw",
+    "training",
     "training.train",
     "training.sharding",
     "training.checkpoint",
+    "probability",
     "probability.markov",
     "probability.gaussian",
     "probability.networks",
@@ -126,80 +158,59 @@ API_ORDER = [
     "probability.hmm",
     "probability.kalman",
     "probability.likelihood",
+    "boolean",
     "boolean.rdc",
     "boolean.rda",
     "boolean.rda_learn",
 ]
+# Teaching notebooks: these first, in reading order; any other committed notebook follows.
+NOTEBOOKS = [
+    "backprop_as_functor",
+    "lenses_and_optimisers",
+    "diagram_to_xla",
+    "markov_and_inversion",
+    "bayesian_lenses_filtering",
+    "likelihood_functor",
+    "rda_boolean_circuits",
+]
+EXAMPLES = {
+    "digits_mlp": "A multilayer perceptron on scikit-learn's digits, drawn as a string diagram "
+    "and compiled into one jitted, scan-fused training loop.",
+    "iris_learners": "Iris classified by two learners composed with ``>>``, trained exactly as "
+    "in *Backprop as Functor* (per-example update and request); checks that L_{ε,e} of the "
+    "composite equals the composite of the learners.",
+    "kalman_tracker": "A constant-velocity Kalman filter and RTS smoother tracking a 2-D target "
+    "(singular process noise), checked against the same recursion built from Bayesian lenses and "
+    "against a hand-written NumPy filter; 1,000 targets at once with ``jax.vmap``.",
+    "bayes_network_query": "A Bayesian network written the way pgmpy users write it (a DAG and "
+    "tables), turned into a string diagram of Markov kernels and queried by variable name.",
+    "rda_iris": "Reverse derivative ascent learning a Boolean circuit on binarised Iris.",
+}
+# Arguments the gallery runs each example with (default: --fast); figures are the PNGs written.
+EXAMPLE_ARGS = {"kalman_tracker": ["--fast", "--plot", "kalman_tracker.png"]}
+EXAMPLE_TIMEOUT = 600
 
-
-def _tracked() -> set[str] | None:
-    """Files git tracks (None outside a git checkout, e.g. an sdist: then trust the disk).
-
-    In a shared working tree, half-written modules of other people are on disk but not yet
-    committed; documenting only tracked files makes a local build match a fresh clone.
-    Set CATLEARN_DOCS_UNTRACKED=1 to document whatever is on disk.
-    """
-    if os.environ.get("CATLEARN_DOCS_UNTRACKED") == "1":
-        return None
-    try:
-        out = subprocess.run(
-            ["git", "ls-files", "catlearn", "examples", "docs/notebooks", "benchmarks/results"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=30,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return set(out.split())
-
-
-TRACKED = _tracked()
-
-
-def _present(path: Path) -> bool:
-    if not path.exists():
-        return False
-    return TRACKED is None or path.relative_to(ROOT).as_posix() in TRACKED
-
-
-def _public_modules() -> list[str]:
-    """Dotted names (relative to ``catlearn``) of every public module and subpackage."""
-    found = set()
-    for p in (ROOT / "catlearn").rglob("*.py"):
-        if not _present(p):
-            continue
-        parts = p.relative_to(ROOT / "catlearn").with_suffix("").parts
-        if parts[-1] == "__init__":
-            parts = parts[:-1]
-        if parts and not any(part.startswith("_") for part in parts):
-            found.add(".".join(parts))
-    return [m for m in API_ORDER if m in found] + sorted(found - set(API_ORDER))
-
-
-PRESENT_MODULES = _public_modules()
-GENERATED = DOCS / "generated" / "api"
-GENERATED.mkdir(parents=True, exist_ok=True)
-for _old in GENERATED.glob("*.rst"):
-    if _old.stem not in PRESENT_MODULES:
-        _old.unlink()
-for _m in PRESENT_MODULES:
-    _title = f"catlearn.{_m}"
-    _text = f"{_title}\n{'=' * len(_title)}\n\n.. automodule:: {_title}\n"
-    _page = GENERATED / f"{_m}.rst"
-    if not _page.exists() or _page.read_text(encoding="utf-8") != _text:
-        _page.write_text(_text, encoding="utf-8")
-
+EXECUTE = os.environ.get("CATLEARN_DOCS_EXECUTE", "force")
+API_MODULES = pages.write_api(API_ORDER)
+NOTEBOOK_NAMES = pages.notebooks(NOTEBOOKS)
+EXAMPLE_OBJS = pages.examples(EXAMPLE_ARGS, EXAMPLES)
 for _p in [*(DOCS / "notebooks").glob("*.md"), *(DOCS / "notebooks").glob("*.ipynb")]:
-    if not _present(_p):  # someone's notebook in progress, not committed yet
+    if not pages.present(_p):  # someone's notebook in progress, not committed yet
         exclude_patterns.append(_p.relative_to(DOCS).as_posix())
+_ex_dir = DOCS / "generated" / "examples"
+_ex_dir.mkdir(parents=True, exist_ok=True)
+for _old in _ex_dir.glob("*.md"):
+    if _old.stem not in {e.stem for e in EXAMPLE_OBJS}:
+        _old.unlink()
+for _e in EXAMPLE_OBJS:  # the text is filled in when Sphinx reads the page (after the run)
+    pages._write(_ex_dir / f"{_e.stem}.md", f"%%EXAMPLE {_e.stem}%%\n")
 
 # -- Autodoc / napoleon -----------------------------------------------------------------------
 autodoc_default_options = {
     "members": True,
     "show-inheritance": True,
     "member-order": "bysource",
+    "special-members": "__call__",
 }
 autodoc_typehints = "signature"
 autosummary_generate = False
@@ -212,7 +223,7 @@ add_module_names = False
 # -- MyST / myst-nb ---------------------------------------------------------------------------
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
-nb_execution_mode = os.environ.get("CATLEARN_DOCS_EXECUTE", "force")
+nb_execution_mode = EXECUTE
 nb_execution_timeout = 180
 nb_execution_allow_errors = False
 nb_execution_raise_on_error = True
@@ -225,136 +236,84 @@ nb_kernel_rgx_aliases = {".*": "python3"}
 html_theme = "furo"
 html_title = f"catlearn {release}"
 html_show_sourcelink = False
-
-# Only cross-references that cannot resolve without intersphinx (external libraries) are
-# silenced, and only when nitpicky mode is asked for; the default build does not turn it on.
-suppress_warnings: list[str] = []
-
-
-# -- Pages filled from the checkout -----------------------------------------------------------
-EXAMPLES = {
-    "iris_learners": "Iris classified by two learners composed with ``>>``, trained exactly as "
-    "in *Backprop as Functor* (per-example update and request); checks that L_{ε,e} of the "
-    "composite equals the composite of the learners.",
-    "digits_mlp": "A multilayer perceptron on scikit-learn's digits, drawn as a string diagram "
-    "and compiled into one jitted, scan-fused training loop.",
-    "kalman_tracker": "A constant-velocity Kalman filter and RTS smoother tracking a 2-D target "
-    "(singular process noise), checked against the same recursion built from Bayesian lenses and "
-    "against a hand-written NumPy filter; 1,000 targets at once with ``jax.vmap``.",
-    "bayes_network_query": "A Bayesian network written the way pgmpy users write it (a DAG and "
-    "tables), turned into a string diagram of Markov kernels and queried by variable name.",
-    "rda_iris": "Reverse derivative ascent learning a Boolean circuit on binarised Iris.",
+html_static_path = ["_static"]
+html_theme_options = {
+    "sidebar_hide_name": False,
+    "navigation_with_keys": True,
+    "light_css_variables": {"color-brand-primary": "#5b3fa8", "color-brand-content": "#5b3fa8"},
+    "dark_css_variables": {"color-brand-primary": "#b9a6f0", "color-brand-content": "#b9a6f0"},
 }
 
 
-def _doc_summary(path: Path) -> str:
-    try:
-        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
-    except SyntaxError:
-        return ""
-    return doc.strip().split("\n\n")[0].replace("\n", " ")
-
-
-def _api_index() -> str:
-    lines = ["", ".. currentmodule:: catlearn", "", ".. autosummary::", ""]
-    lines += [f"   {m}" for m in PRESENT_MODULES]
-    lines += ["", ".. toctree::", "   :maxdepth: 1", "   :hidden:", ""]
-    lines += [f"   /generated/api/{m}" for m in PRESENT_MODULES]
-    return "\n".join(lines) + "\n"
-
-
-def _gallery() -> str:
-    found = {
-        p.stem: p
-        for p in (ROOT / "examples").glob("*.py")
-        if not p.name.startswith("_") and _present(p)
-    }
-    order = [n for n in EXAMPLES if n in found] + sorted(set(found) - set(EXAMPLES))
-    scripts = [found[n] for n in order]
-    if not scripts:
+# -- Pages filled from the checkout -----------------------------------------------------------
+def _examples_toctree() -> str:
+    if not EXAMPLE_OBJS:
         return "\n*No example scripts yet.*\n"
-    out = []
-    for p in scripts:
-        stem = p.stem
-        what = EXAMPLES.get(stem) or _doc_summary(p) or "(no description)"
-        out += [
-            "",
-            f"## `{p.name}`",
-            "",
-            what,
-            "",
-            "```bash",
-            f"python examples/{p.name}",
-            "```",
-            "",
-            f"```{{literalinclude}} ../examples/{p.name}",
-            ":language: python",
-            "```",
-            "",
-        ]
-    return "\n".join(out) + "\n"
+    lines = ["```{toctree}", ":hidden:", ":maxdepth: 1", ""]
+    return "\n".join(lines + [f"/generated/examples/{e.stem}" for e in EXAMPLE_OBJS] + ["```"])
 
 
-def _benchmarks() -> str:
-    results = sorted(p for p in (ROOT / "benchmarks" / "results").glob("*.md") if _present(p))
-    if not results:
-        return (
-            "\n*No benchmark results have been committed yet.* Run the scripts in "
-            "`benchmarks/` to produce `benchmarks/results/*.md`.\n"
-        )
-    out = []
-    for p in results:
-        out += [
-            "",
-            f"```{{include}} ../benchmarks/results/{p.name}",
-            ":heading-offset: 1",
-            "```",
-            "",
-        ]
-    return "\n".join(out) + "\n"
-
-
-NOTEBOOKS = [
-    "backprop_as_functor",
-    "lenses_and_optimisers",
-    "diagram_to_xla",
-    "markov_and_inversion",
-    "bayesian_lenses_filtering",
-    "likelihood_functor",
-    "rda_boolean_circuits",
-]
-
-
-def _notebooks() -> str:
-    nbs = [*(DOCS / "notebooks").glob("*.md"), *(DOCS / "notebooks").glob("*.ipynb")]
-    found = {p.stem for p in nbs if _present(p)}
-    order = [n for n in NOTEBOOKS if n in found] + sorted(found - set(NOTEBOOKS))
-    if not order:
-        return ""
-    lines = ["```{toctree}", ":maxdepth: 1", ":caption: Teaching notebooks", ""]
-    return "\n".join(lines + [f"notebooks/{n}" for n in order] + ["```"]) + "\n"
+def _neighbours_table(spec: str) -> str:
+    topic, _, heading = spec.partition(":")
+    try:
+        return benchpage.section(ROOT / "benchmarks" / "results", topic, heading)
+    except (OSError, KeyError):
+        return f"*(No committed results for `{topic}` / {heading!r} yet.)*"
 
 
 _FILLERS = {
-    "index": ("%%NOTEBOOKS%%", _notebooks),
-    "api/index": ("%%API_MODULES%%", _api_index),
-    "examples": ("%%GALLERY%%", _gallery),
-    "benchmarks": ("%%BENCHMARKS%%", _benchmarks),
+    "index": lambda s: s.replace("%%NOTEBOOKS%%", pages.notebook_toctree(NOTEBOOK_NAMES)),
+    "api/index": lambda s: s.replace("%%API_MODULES%%", pages.api_index(API_MODULES)),
+    "gallery": lambda s: s.replace("%%EXAMPLES_TOCTREE%%", _examples_toctree()),
+    "benchmarks": lambda s: s.replace(
+        "%%BENCHMARKS%%",
+        benchpage.render(ROOT / "benchmarks" / "results", ROOT, present=pages.present),
+    ),
+    "neighbours": lambda s: re.sub(
+        r"%%BENCHTABLE ([^%]+)%%", lambda m: _neighbours_table(m.group(1)), s
+    ),
 }
 
 
 def _fill(app, docname, source):
     if docname in _FILLERS:
-        marker, make = _FILLERS[docname]
-        source[0] = source[0].replace(marker, make())
+        source[0] = _FILLERS[docname](source[0])
+    elif docname.startswith("generated/examples/"):
+        stem = docname.rsplit("/", 1)[1]
+        ex = next(e for e in EXAMPLE_OBJS if e.stem == stem)
+        source[0] = ex.page(execute=EXECUTE != "off")
+    elif docname.startswith("notebooks/") and docname.split("/", 1)[1] in NOTEBOOK_NAMES:
+        source[0] = pages.add_download(source[0], docname.split("/", 1)[1])
 
 
 def _always_reread(app, env, added, changed, removed):
     # The filled pages depend on files outside docs/: re-read them on every build.
-    return [d for d in _FILLERS if d in env.found_docs]
+    examples = [f"generated/examples/{e.stem}" for e in EXAMPLE_OBJS]
+    return [d for d in [*_FILLERS, "gallery", *examples] if d in env.found_docs]
+
+
+def _start(app):
+    pages.write_ipynb(NOTEBOOK_NAMES)
+    if EXECUTE == "off":  # the landing page's pictures are drawn by its (unexecuted) code
+        for name in ("diagram.png", "loss.png"):
+            pages.placeholder(DOCS / "generated" / "landing" / name)
+    if EXECUTE != "off":
+        for e in EXAMPLE_OBJS:  # in the background while Sphinx reads the other pages
+            e.start(EXAMPLE_TIMEOUT)
 
 
 def setup(app):
+    app.catlearn_notebook_names = NOTEBOOK_NAMES  # read by the gallery (not config: no pickle)
+    app.catlearn_example_objs = EXAMPLE_OBJS
+    app.add_node(pages.gallery_node)
+    app.add_directive("catlearn-gallery", pages.GalleryDirective)
+    app.connect("builder-inited", _start)
     app.connect("source-read", _fill)
     app.connect("env-get-outdated", _always_reread)
+    app.connect("doctree-read", pages.collect_first_image)
+    app.connect("doctree-read", pages.link_paths)
+    app.connect("env-purge-doc", pages.purge_first_image)
+    app.connect("env-merge-info", pages.merge_first_image)
+    app.connect("doctree-resolved", pages.fill_gallery)
+    app.add_css_file("catlearn.css")
     return {"parallel_read_safe": True}

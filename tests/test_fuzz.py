@@ -31,6 +31,7 @@ QUICK = settings(max_examples=6, deadline=None, derandomize=True,
 SLOW = settings(max_examples=200, deadline=None, derandomize=True,
                 suppress_health_check=list(HealthCheck), database=None)  # fmt: skip
 TIMEOUT_S = 30
+F32_MAX = float(np.finfo(np.float32).max)
 COUNTS: dict[str, Counter] = {}
 EXAMPLES: dict[str, str] = {}
 LENIENT = {
@@ -40,6 +41,12 @@ LENIENT = {
     # modules being rewritten by other workers (issue 16 keeps out of them beyond raise lines):
     # HMM/LGSSM (filtering), BayesNet/CPT (inference), conjugate families (problearn)
     "HMM", "LGSSM", "BayesNet", "CPT", "Dirichlet", "Beta", "Normal", "NormalInverseGamma",
+    # found by the slow profile, in modules owned by other workers (reported in issue 16):
+    # hmm/kalman functions on non-numeric observations (filtering), circuit constructors and
+    # bit codes on huge or boolean sizes (numpy MemoryError/ValueError; engine/boolean)
+    "hmm_filter", "hmm_log_likelihood", "hmm_predict", "hmm_sample", "hmm_smoother",
+    "hmm_viterbi", "kalman_filter", "kalman_log_likelihood", "kalman_predict", "lgssm_sample",
+    "rts_smoother", "affine_layer", "lut_layer", "bits_one_hot", "bits_binary",
 }  # fmt: skip
 """Targets whose generic (non-catlearn) errors are counted and reported, not failed:
 array-level helpers that hand their inputs straight to ``jax.numpy`` (listed below)."""
@@ -65,7 +72,7 @@ def _alarm(seconds: float):
 
 def _has_nonfinite(tree) -> bool:
     for leaf in jax.tree_util.tree_leaves(tree):
-        if isinstance(leaf, float) and not math.isfinite(leaf):
+        if isinstance(leaf, float) and not abs(leaf) < F32_MAX:  # overflows float32 to inf
             return True
         if hasattr(leaf, "dtype") and hasattr(leaf, "shape"):
             try:

@@ -274,7 +274,8 @@ def test_bad_models(args, err, words):
         (jnp.zeros((4, 3)), ShapeError, "(T, 1)"),
         (jnp.zeros(4), ShapeError, "jax.vmap"),
         (jnp.zeros((0, 1)), DataError, "empty"),
-        (jnp.array([[0.0], [jnp.nan]]), NonFiniteError, "y[1]"),
+        (jnp.array([[0.0], [jnp.inf]]), NonFiniteError, "y[1]"),
+        (jnp.full((3, 1), jnp.nan), DataError, "NaN"),  # NaN = missing; all missing is an error
     ],
 )
 @pytest.mark.parametrize("fn", [kalman_filter, rts_smoother, kalman_log_likelihood])

@@ -19,6 +19,7 @@ from catlearn.core.losses import (
     mse,
     power_error,
     scaled_squared_error,
+    sigmoid_binary_cross_entropy,
     softmax_cross_entropy,
     squared_error,
 )
@@ -70,10 +71,15 @@ def test_loss_lenses_values_and_gradients(getkey):
     oh = softmax_cross_entropy(4, labels="onehot")
     assert jnp.allclose(oh.get((p, jax.nn.one_hot(2, 4))), ce.get((p, y)))
     t01 = (t > 0).astype(jnp.float32)
+    # One vocabulary (issue 13): binary_cross_entropy is on probabilities and averages over
+    # the features, as fit(loss="binary_cross_entropy") always did; the lens on logits (it
+    # used to sum) is now sigmoid_binary_cross_entropy, also averaged.
+    sbce = sigmoid_binary_cross_entropy(4)
+    assert jnp.allclose(sbce.get((p, t01)), jnp.mean(optax.sigmoid_binary_cross_entropy(p, t01)))
+    dz, _ = sbce.put((p, t01), jnp.array(1.0))
+    assert jnp.allclose(dz, (jax.nn.sigmoid(p) - t01) / 4, atol=1e-6)
     bce = binary_cross_entropy(4)
-    assert jnp.allclose(bce.get((p, t01)), jnp.sum(optax.sigmoid_binary_cross_entropy(p, t01)))
-    dz, _ = bce.put((p, t01), jnp.array(1.0))
-    assert jnp.allclose(dz, jax.nn.sigmoid(p) - t01, atol=1e-6)
+    assert jnp.allclose(bce.get((jax.nn.sigmoid(p), t01)), sbce.get((p, t01)), atol=1e-5)
     with pytest.raises(ValueError, match="labels"):
         softmax_cross_entropy(3, labels="soft")
     with pytest.raises(ShapeError):

@@ -1,4 +1,10 @@
-"""Optimisers as lenses (Cruttwell et al.) against optax, both-way adapters, bad input."""
+"""Optimisers as lenses (Cruttwell et al.) against optax, both-way adapters, bad input.
+
+Issue 13 fixed one sign convention (catlearn.core.optim): the put of an optimiser lens takes
+the update direction d = -eps * grad that arrives on the parameter wire and moves along it, so
+these tests feed ``put`` with ``-grad`` (or call ``step``, which takes the gradient); before,
+put took the gradient and subtracted, which sent the paper's composite uphill.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ import pytest
 from catlearn.core.optim import (
     MomentumState,
     Optimiser,
+    adagrad,
     adam,
     from_optax,
     momentum,
@@ -36,7 +43,8 @@ def run_ours(opt, params, grad, steps=10):
     put = jax.jit(opt.put)
     traj = []
     for _ in range(steps):
-        params, state = put(params, state, grad(opt.get(params, state)))
+        g = grad(opt.get(params, state))
+        params, state = put(params, state, jax.tree_util.tree_map(jnp.negative, g))
         traj.append(opt.get(params, state))
     return traj
 
@@ -82,8 +90,8 @@ def test_adam_state_counts_steps(getkey):
     opt = adam(0.01)
     s = opt.init(params)
     for _ in range(3):
-        params, s = opt.put(params, s, grad(params))
-    assert int(s[0].count) == 3
+        params, s = opt.step(params, s, grad(params))
+    assert int(s.count) == 3
     p0, g = problem(getkey())
     assert (
         tree_maxdiff(run_ours(adam(0.01), p0, g, 5), run_optax(optax.adam(0.01), p0, g, 5)) < 1e-6
@@ -124,8 +132,9 @@ def test_optimiser_is_a_lens_state():
     s = opt.init({"w": jnp.ones(2)})
     assert isinstance(s, MomentumState)
     assert opt.lookahead and not momentum(0.1).lookahead
-    custom = Optimiser(lambda p: (), None, lambda p, s, g: (p - g, s), name="unit")
-    assert float(custom.put(jnp.ones(()), (), jnp.ones(()))[0]) == 0.0
+    custom = Optimiser(lambda p: (), None, lambda d, s, p: (d, s), name="unit")
+    assert float(custom.put(jnp.ones(()), (), -jnp.ones(()))[0]) == 0.0
+    assert float(custom.step(jnp.ones(()), (), jnp.ones(()))[0]) == 0.0
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), -1.0, 0.0])
@@ -157,3 +166,27 @@ def test_bad_hyperparameters_and_grads():
         from_optax(sgd(0.1))
     with pytest.raises(TypeError, match="catlearn Optimiser"):
         to_optax(optax.sgd(0.1))
+
+
+def test_adagrad_and_adam_lenses_equal_optax_x64(x64, getkey):
+    params, grad = problem(getkey())
+    for ours, theirs in (
+        (adagrad(0.1), optax.adagrad(0.1)),
+        (adam(0.05), optax.adam(0.05)),
+    ):
+        gap = tree_maxdiff(run_ours(ours, params, grad, 20), run_optax(theirs, params, grad, 20))
+        assert gap < 1e-12, (ours, gap)
+
+
+def test_optimiser_state_of_the_wrong_structure():
+    p = {"w": jnp.ones(3)}
+    opt = adam(0.1)
+    with pytest.raises(ParamsError, match=r"optimiser state .* init\(params\)"):
+        opt.put(p, momentum(0.1).init(p), p)  # another optimiser's state
+    with pytest.raises(ParamsError, match="optimiser state"):
+        opt.put(p, opt.init({"w": jnp.ones(2)}), p)  # state for other parameters
+    with pytest.raises(ParamsError, match="optimiser state"):
+        nesterov(0.1).get(p, ())
+    for make in (adagrad, sgd):
+        with pytest.raises(HyperparameterError, match="lr"):
+            make(float("nan"))

@@ -22,7 +22,6 @@ A new kind of arrow implements:
   things eagerly in O(1) amortised, e.g. that parameter groups do not clash);
 - the semantics of its boxes, read from the flat program (``flatten(arrow)``);
 - optionally ``_copy_is_wiring = True`` when copying a wire is a mere read (no backward pass).
-from catlearn import errors
 
 It then gets ``id``, ``swap`` (and ``copy``/``discard`` when they are wiring), ``then``,
 ``tensor``, ``>>`` and ``@`` (a bare :class:`~catlearn.core.types.Ty` beside an arrow stands
@@ -38,6 +37,7 @@ from typing import Any, ClassVar, Self
 
 import jax
 
+from catlearn import errors
 from catlearn.core.program import Instruction, Program
 from catlearn.core.types import Atom, Ty
 from catlearn.errors import DiagramError, TypeMismatch, mismatch
@@ -308,7 +308,7 @@ class BoxParams:
 
     def __getitem__(self, i: int) -> Any:
         if not 0 <= i < self.n:
-            raise IndexError(i)
+            raise errors.ArgumentValueError(f"Expected a box index in [0, {self.n}), got {i}.")
         return self._log[i]
 
     def __iter__(self) -> Iterator[Any]:
@@ -371,7 +371,9 @@ class Composable:
     def _composite(
         cls, node: Node, dom: Ty, cod: Ty, parts: Sequence[Any]
     ) -> Self:  # pragma: no cover - every kind defines its own
-        raise NotImplementedError
+        raise errors.UnsupportedError(
+            f"{cls.__name__} must define _composite(node, dom, cod, parts)."
+        )
 
     # --- structure -----------------------------------------------------------------------
     @classmethod
@@ -392,7 +394,7 @@ class Composable:
     @classmethod
     def _copy_wiring(cls, a: Ty, n: int) -> Self:
         if not cls._copy_is_wiring:  # pragma: no cover - kinds without it define copy
-            raise NotImplementedError
+            raise errors.UnsupportedError(f"{cls.__name__} has no copy as wiring; define copy.")
         return cls._wiring(a, a**n, list(range(len(a))) * n)
 
     @classmethod
@@ -467,7 +469,7 @@ class Composable:
         cur = self
         for other in others:
             if not isinstance(other, arrow):
-                raise TypeError(
+                raise errors.ArgumentTypeError(
                     f"Expected a {arrow.__name__} after >>, got {other!r}. Both sides of >> "
                     "must be arrows of the same kind."
                 )
@@ -493,7 +495,9 @@ class Composable:
             if isinstance(o, Ty):
                 o = arrow.id(o)
             if not isinstance(o, arrow):
-                raise TypeError(f"Expected a {arrow.__name__} or a type after @, got {o!r}.")
+                raise errors.ArgumentTypeError(
+                    f"Expected a {arrow.__name__} or a type after @, got {o!r}; wrap it first."
+                )
             parts.append(o)
         dom, cod = Ty(*(p.dom for p in parts)), Ty(*(p.cod for p in parts))
         return arrow._composite(Tensor(tuple(parts)), dom, cod, parts)

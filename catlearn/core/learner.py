@@ -15,8 +15,10 @@ The functor :math:`L_{\varepsilon,e} : \mathrm{Para} \to \mathrm{Learn}` (Theore
 :math:`E_I(p, a, b) = \sum_j e(I_j(p, a), b_j)`,
 :math:`U_I = p - \varepsilon \nabla_p E_I` and :math:`r_I = f_a(\nabla_a E_I)` where
 :math:`f_a` inverts :math:`\partial e/\partial x(a_i, -)`; for :math:`e = \tfrac12(x-y)^2`,
-:math:`r_I = a - \nabla_a E_I`. Learn ≅ Para(SLens) (Fong, Johnson, *Lenses and Learners*):
-:meth:`Learner.to_lens` and :meth:`Learner.from_lens`.
+:math:`r_I = a - \nabla_a E_I`. Learn ≅ Para(SLens) (Spivak, *Learners' languages*):
+:meth:`Learner.to_lens` and :meth:`Learner.from_lens`; Fong and Johnson's functors (*Lenses
+and Learners*) are in :mod:`catlearn.core.fong_johnson`, the learner as a Moore machine
+(Spivak) in :mod:`catlearn.core.dynamics` (:meth:`Learner.run`).
 
 As in optax, a learner is a tuple of **pure functions** on explicit parameters: nothing is
 stored in the learner; ``update`` returns new parameters. Parameters are named groups
@@ -48,6 +50,7 @@ import jax.numpy as jnp
 
 from catlearn import errors
 from catlearn.core._category import Composable, Groups, Node, flatten
+from catlearn.core.dynamics import run as run_stream
 from catlearn.core.lens import ParaLens, disjoint_clash
 from catlearn.core.losses import ErrorFn, as_error, check_positive
 from catlearn.core.para import Para, Params, _Owner
@@ -278,6 +281,18 @@ class Learner(Composable):
         new = jax.vmap(lambda x, y: self._update(params, x, y))(xs, ys)
         return jax.tree_util.tree_map(lambda t: jnp.mean(t, axis=0), new)
 
+    def run(self, params: Params, stream: tuple[Any, Any]) -> tuple[Params, Any]:
+        """The learner as a Moore machine on a stream ``(as, bs)`` (Spivak): one
+        ``jax.lax.scan`` of ``update``; returns the final parameters and the predictions made
+        before each update (:func:`catlearn.core.dynamics.run`).
+
+        >>> from catlearn.core.types import Euclid
+        >>> p, outs = Learner.id(Euclid(1)).run({}, (jnp.ones((3, 1)), jnp.zeros((3, 1))))
+        >>> outs.shape
+        (3, 1)
+        """
+        return run_stream(self, params, stream)
+
     # --- structure -------------------------------------------------------------------------
     @classmethod
     def id(cls, ty: Ty) -> Learner:
@@ -338,7 +353,7 @@ class Learner(Composable):
     def to_lens(self) -> ParaLens:
         r"""The parametrised lens ``get = I``, ``put(p, a, b) = (U(p, a, b), r(p, a, b))``.
 
-        This is the isomorphism Learn → Para(SLens) (Fong, Johnson, *Lenses and Learners*);
+        This is the isomorphism Learn → Para(SLens) (Spivak, *Learners' languages*);
         it preserves composition: ``(L1 >> L2).to_lens()`` and
         ``L1.to_lens() >> L2.to_lens()`` give the same outputs.
 

@@ -98,12 +98,14 @@ class Lens(Composable):
         name: str | None = None,
     ) -> None:
         if not isinstance(dom, Ty) or not isinstance(cod, Ty):
-            raise TypeError(
+            raise errors.ArgumentTypeError(
                 f"Expected wire types for dom and cod, got {dom!r} and {cod!r}. "
                 "Call Lens(get, put, Euclid(n), Euclid(m))."
             )
         if not callable(get) or not callable(put):
-            raise TypeError(f"Expected callables get and put, got {get!r} and {put!r}.")
+            raise errors.ArgumentTypeError(
+                f"Expected callables get and put, got {get!r} and {put!r}; pass two functions."
+            )
         self._init(dom, cod, None, get, put, name)
 
     def _init(
@@ -133,7 +135,9 @@ class Lens(Composable):
         return self
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("Lenses are immutable.")
+        raise errors.ImmutableError(
+            f"Lenses are immutable: cannot set {name!r}; build a new one instead."
+        )
 
     @property
     def _get(self) -> Callable[[Any], Any]:

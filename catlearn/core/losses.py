@@ -19,10 +19,15 @@ Two related notions, from two papers:
   request map raises :class:`~catlearn.errors.NotInvertibleError`.
 
 * A **loss** (Cruttwell et al., *Categorical Foundations of Gradient-Based Learning*) is a
-  map :math:`\mathrm{loss} : B \otimes B \to \mathbb R` (prediction, target), used as its
-  reverse-derivative lens: :func:`mse`, :func:`half_sse`, :func:`softmax_cross_entropy`,
-  :func:`binary_cross_entropy`; and the learning rate is the lens
-  :func:`learning_rate` :math:`(\mathbb R, \mathbb R) \to (1, 1)` with put :math:`\mapsto -\varepsilon`.
+  map :math:`\mathrm{loss} : B \otimes B' \to \mathbb R` (prediction, target), used as its
+  reverse-derivative lens. The vocabulary :data:`LOSSES` defines each loss **once, per
+  example** (and says once how it reduces); the lenses :func:`mse`, :func:`half_sse`,
+  :func:`softmax_cross_entropy`, :func:`binary_cross_entropy`,
+  :func:`sigmoid_binary_cross_entropy` (or :func:`loss_lens` by name) and
+  :func:`catlearn.training.fit` with ``loss="mse"`` etc. are the same functions. The
+  learning rate is the lens :func:`learning_rate`
+  :math:`\alpha_\varepsilon : (\mathbb R, \mathbb R) \to (1, 1)` with put :math:`\mapsto -\varepsilon`
+  (the sign convention is stated once, in :mod:`catlearn.core.optim`).
 
 >>> import jax.numpy as jnp
 >>> from catlearn.core.types import Euclid
@@ -51,16 +56,22 @@ from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import HyperparameterError, NotInvertibleError
 
 __all__ = [
+    "LOSSES",
+    "BatchLoss",
     "ErrorFn",
     "absolute_error",
     "as_error",
+    "batch_loss",
     "binary_cross_entropy",
+    "get_loss",
     "half_sse",
     "huber_error",
     "learning_rate",
+    "loss_lens",
     "mse",
     "power_error",
     "scaled_squared_error",
+    "sigmoid_binary_cross_entropy",
     "softmax_cross_entropy",
     "squared_error",
 ]
@@ -234,6 +245,122 @@ def as_error(error: ErrorFn | str | Callable[[Any, Any], Any]) -> ErrorFn:
     )
 
 
+# --- the loss vocabulary: each loss once, per example ------------------------------------------
+#
+# Reduction, stated once: every loss below is a function of ONE example (prediction, target)
+# to a scalar. Within an example, ``mse``, ``binary_cross_entropy`` and
+# ``sigmoid_binary_cross_entropy`` average over the features and ``half_sse`` sums them (it is
+# the error 1/2 (x - y)^2 of Backprop as Functor). Over a minibatch, ``fit``, ``train_step``
+# and ``supervised_step`` take the MEAN over the examples.
+
+
+def _mse(pred: Any, target: Any) -> Any:
+    return jnp.mean(jnp.square(pred - target))
+
+
+def _half_sse(pred: Any, target: Any) -> Any:
+    return 0.5 * jnp.sum(jnp.square(pred - target))
+
+
+def _softmax_cross_entropy(logits: Any, target: Any) -> Any:
+    if jnp.issubdtype(jnp.result_type(target), jnp.integer):
+        ok = (target >= 0) & (target < logits.shape[-1])  # traced bad label: NaN, not a clamp
+        loss = optax.softmax_cross_entropy_with_integer_labels(logits, target)
+        return jnp.where(ok, loss, jnp.nan)
+    return optax.softmax_cross_entropy(logits, target)
+
+
+def _binary_cross_entropy(prob: Any, target: Any) -> Any:
+    eps = jnp.finfo(jnp.result_type(prob)).eps
+    p = jnp.clip(prob, eps, 1 - eps)
+    t = jnp.asarray(target).astype(p.dtype)
+    return -jnp.mean(t * jnp.log(p) + (1 - t) * jnp.log1p(-p))
+
+
+def _sigmoid_binary_cross_entropy(logits: Any, target: Any) -> Any:
+    t = jnp.asarray(target).astype(jnp.result_type(logits))
+    return jnp.mean(optax.sigmoid_binary_cross_entropy(logits, t))
+
+
+LOSSES: dict[str, Callable[[Any, Any], Any]] = {
+    "mse": _mse,
+    "half_sse": _half_sse,
+    "softmax_cross_entropy": _softmax_cross_entropy,
+    "binary_cross_entropy": _binary_cross_entropy,
+    "sigmoid_binary_cross_entropy": _sigmoid_binary_cross_entropy,
+}
+r"""The loss vocabulary, per example ``(prediction, target) -> scalar``:
+
+* ``"mse"``: :math:`\tfrac1d \sum_k (x_k - y_k)^2`;
+* ``"half_sse"``: :math:`\tfrac12 \sum_k (x_k - y_k)^2`;
+* ``"softmax_cross_entropy"``: :math:`-\log \mathrm{softmax}(z)_y` (integer label) or
+  :math:`-\sum_k t_k \log \mathrm{softmax}(z)_k` (distribution);
+* ``"binary_cross_entropy"``: :math:`-\tfrac1d \sum_k t_k \log p_k + (1-t_k)\log(1-p_k)` on
+  probabilities (after a sigmoid box; clipped away from 0 and 1);
+* ``"sigmoid_binary_cross_entropy"``: the same on logits, :math:`p = \sigma(z)` (stable).
+
+The loss lenses (:func:`mse`, ...) and :func:`catlearn.training.fit` (``loss="mse"``, ...)
+use these very functions; a minibatch takes the mean over examples (:func:`batch_loss`).
+
+>>> sorted(LOSSES)[:2]
+['binary_cross_entropy', 'half_sse']
+"""
+
+
+def get_loss(name: str) -> Callable[[Any, Any], Any]:
+    """The per-example loss called ``name`` in :data:`LOSSES`.
+
+    >>> get_loss("mse")(jnp.array([1.0, 3.0]), jnp.zeros(2))
+    Array(5., dtype=float32)
+    >>> get_loss("l2")
+    Traceback (most recent call last):
+    ...
+    catlearn.errors.HyperparameterError: Expected a loss name in ['binary_cross_entropy', ...
+    """
+    if not isinstance(name, str) or name not in LOSSES:
+        raise HyperparameterError(
+            f"Expected a loss name in {sorted(LOSSES)}, got {name!r}. Pick one of these, or "
+            "pass a callable loss(pred, target)."
+        )
+    return LOSSES[name]
+
+
+class BatchLoss:
+    """A per-example loss run on a minibatch by ``jax.vmap``: ``(B, ...) -> (B,)``.
+
+    ``per_example`` is the function of :data:`LOSSES` it lifts (the same object the loss
+    lenses use).
+
+    >>> f = batch_loss("half_sse")
+    >>> f(jnp.array([[1.0, 3.0]]), jnp.zeros((1, 2))), f.per_example is LOSSES["half_sse"]
+    (Array([5.], dtype=float32), True)
+    """
+
+    __slots__ = ("name", "per_example")
+
+    def __init__(self, per_example: Callable[[Any, Any], Any], name: str) -> None:
+        object.__setattr__(self, "per_example", per_example)
+        object.__setattr__(self, "name", name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Losses are immutable.")
+
+    def __repr__(self) -> str:
+        return f"BatchLoss({self.name})"
+
+    def __call__(self, pred: Any, target: Any) -> Any:
+        return jax.vmap(self.per_example)(pred, target)
+
+
+def batch_loss(name: str) -> BatchLoss:
+    """The loss ``name`` of :data:`LOSSES` on a minibatch (per-example values, shape ``(B,)``).
+
+    >>> batch_loss("mse")(jnp.array([[1.0, 3.0]]), jnp.zeros((1, 2)))
+    Array([5.], dtype=float32)
+    """
+    return BatchLoss(get_loss(name), name)
+
+
 # --- losses as lenses (Cruttwell et al.) -------------------------------------------------------
 
 
@@ -252,6 +379,20 @@ def _loss_lens(fn: Callable[[Any, Any], Any], pred: Ty, target: Ty, name: str) -
     return Lens(get, put, dom, Euclid(), name=name)
 
 
+def loss_lens(name: str, pred: Ty, target: Ty | None = None) -> Lens:
+    r"""The loss ``name`` of :data:`LOSSES` as a lens ``pred @ target -> Euclid()`` whose put is
+    its reverse derivative (Cruttwell et al.): :math:`(\nabla_x \ell \cdot \delta,
+    \nabla_y \ell \cdot \delta)` (a ``Fin`` target gets JAX's ``float0`` zero).
+
+    >>> loss_lens("mse", Euclid(2)).get((jnp.array([1.0, 3.0]), jnp.zeros(2)))
+    Array(5., dtype=float32)
+    """
+    fn = get_loss(name)
+    if not isinstance(pred, Ty) or (target is not None and not isinstance(target, Ty)):
+        raise TypeError(f"Expected wire types for the loss lens, got {pred!r} and {target!r}.")
+    return _loss_lens(fn, pred, pred if target is None else target, name)
+
+
 def _vector(ty: Any, what: str) -> Euclid:
     if isinstance(ty, int):
         return Euclid(ty)
@@ -264,18 +405,18 @@ def _vector(ty: Any, what: str) -> Euclid:
 
 
 def mse(ty: Euclid | int) -> Lens:
-    r"""Mean squared error :math:`\frac1n \sum_i (x_i - y_i)^2` as a lens
+    r"""Mean squared error :math:`\frac1d \sum_k (x_k - y_k)^2` (``LOSSES["mse"]``) as a lens
     ``ty @ ty -> Euclid()`` (its put is the reverse derivative).
 
     >>> mse(3).dom
     Euclid(3) @ Euclid(3)
     """
     ty = _vector(ty, "mse")
-    return _loss_lens(lambda p, t: jnp.mean(optax.squared_error(p, t)), ty, ty, "mse")
+    return _loss_lens(LOSSES["mse"], ty, ty, "mse")
 
 
 def half_sse(ty: Euclid | int) -> Lens:
-    r"""Half the sum of squared errors :math:`\tfrac12 \sum_i (x_i - y_i)^2` as a lens.
+    r"""Half the sum of squared errors :math:`\tfrac12 \sum_k (x_k - y_k)^2` as a lens.
 
     Its put on ``1`` is :math:`(x - y, y - x)`.
 
@@ -283,7 +424,7 @@ def half_sse(ty: Euclid | int) -> Lens:
     Array([1., 2.], dtype=float32)
     """
     ty = _vector(ty, "half_sse")
-    return _loss_lens(lambda p, t: jnp.sum(optax.l2_loss(p, t)), ty, ty, "half_sse")
+    return _loss_lens(LOSSES["half_sse"], ty, ty, "half_sse")
 
 
 def softmax_cross_entropy(k: int, *, labels: str = "index") -> Lens:
@@ -299,47 +440,56 @@ def softmax_cross_entropy(k: int, *, labels: str = "index") -> Lens:
     >>> lens.get((jnp.zeros(3), jnp.array(1)))
     Array(1.0986123, dtype=float32)
     """
+    fn = LOSSES["softmax_cross_entropy"]
     if labels == "index":
-        return _loss_lens(
-            optax.softmax_cross_entropy_with_integer_labels,
-            Euclid(k),
-            Fin(k),
-            "softmax_cross_entropy",
-        )
+        return _loss_lens(fn, Euclid(k), Fin(k), "softmax_cross_entropy")
     if labels == "onehot":
-        return _loss_lens(
-            optax.softmax_cross_entropy, Euclid(k), Euclid(k), "softmax_cross_entropy"
-        )
+        return _loss_lens(fn, Euclid(k), Euclid(k), "softmax_cross_entropy")
     raise errors.ArgumentValueError(
         f"Expected labels='index' or labels='onehot', got {labels!r}; pick one of the two."
     )
 
 
 def binary_cross_entropy(ty: Euclid | int) -> Lens:
-    r"""Binary cross-entropy of logits, :math:`\sum_i -y_i\log\sigma(z_i) - (1-y_i)\log(1-\sigma(z_i))`,
-    as a lens ``ty @ ty -> Euclid()`` (numerically stable, via optax).
+    r"""Binary cross-entropy of **probabilities** (``LOSSES["binary_cross_entropy"]``),
+    :math:`-\tfrac1d\sum_k t_k\log p_k + (1-t_k)\log(1-p_k)`, as a lens ``ty @ ty -> Euclid()``.
+    For logits use :func:`sigmoid_binary_cross_entropy`.
 
-    >>> binary_cross_entropy(1).get((jnp.zeros(1), jnp.ones(1)))
+    >>> binary_cross_entropy(1).get((jnp.full(1, 0.5), jnp.ones(1)))
     Array(0.6931472, dtype=float32)
     """
     ty = _vector(ty, "binary_cross_entropy")
+    return _loss_lens(LOSSES["binary_cross_entropy"], ty, ty, "binary_cross_entropy")
+
+
+def sigmoid_binary_cross_entropy(ty: Euclid | int) -> Lens:
+    r"""Binary cross-entropy of **logits**, :math:`p = \sigma(z)` (numerically stable, via
+    optax), averaged over the features, as a lens ``ty @ ty -> Euclid()``.
+
+    >>> sigmoid_binary_cross_entropy(1).get((jnp.zeros(1), jnp.ones(1)))
+    Array(0.6931472, dtype=float32)
+    """
+    ty = _vector(ty, "sigmoid_binary_cross_entropy")
     return _loss_lens(
-        lambda z, y: jnp.sum(optax.sigmoid_binary_cross_entropy(z, y)),
-        ty,
-        ty,
-        "binary_cross_entropy",
+        LOSSES["sigmoid_binary_cross_entropy"], ty, ty, "sigmoid_binary_cross_entropy"
     )
 
 
 def learning_rate(eps: float) -> Lens:
-    r"""The learning-rate lens :math:`\alpha : (\mathbb R, \mathbb R) \to (1, 1)`:
-    get discards the loss, put returns :math:`-\varepsilon` (Cruttwell et al.).
+    r"""The learning-rate lens :math:`\alpha_\varepsilon : (\mathbb R, \mathbb R) \to (1, 1)`:
+    get discards the loss, put returns :math:`-\varepsilon` (Cruttwell et al., §3.3).
 
-    Composed after a loss, it seeds the backward pass:
+    Composed after a loss, it seeds the backward pass, so the parameter wire receives the
+    update direction :math:`d = -\varepsilon\nabla` that optimiser lenses add (the sign
+    convention of :mod:`catlearn.core.optim`):
     ``(model >> loss >> learning_rate(eps)).put(x, ())`` is :math:`-\varepsilon\nabla`.
 
     >>> learning_rate(0.1).put(jnp.ones(()), ())
     Array(-0.1, dtype=float32)
+    >>> learning_rate(float("inf"))
+    Traceback (most recent call last):
+    ...
+    catlearn.errors.HyperparameterError: Expected the hyperparameter learning rate to be a finite number > 0, got inf instead.
     """
     check_positive("learning rate", eps)
     return Lens(

@@ -56,7 +56,7 @@ from catlearn.errors import ParamsError
 __all__ = ["Para", "ParamSpec", "Params"]
 
 Params = dict[str, Any]
-"""A parameter value: group name -> pytree of arrays."""
+"""A parameter value (a dict from group name to a pytree of arrays)."""
 
 Initializer = Callable[[jax.Array, tuple[int, ...], Any], jax.Array]
 

@@ -289,7 +289,7 @@ class Diagram:
     @classmethod
     def from_discopy(cls, inner: Any) -> Diagram:
         """Read a ``discopy.markov.Diagram`` whose wires are named by catlearn atoms (see
-        :func:`catlearn.diagrams._discopy.to_discopy_ty`); its boxes keep their name and ``data``.
+        ``catlearn.diagrams._discopy.to_discopy_ty``); its boxes keep their name and ``data``.
         """
         layers: list[Layer] = []
         for layer in inner.inside:

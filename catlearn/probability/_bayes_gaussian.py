@@ -50,8 +50,6 @@ def _posterior(
     return mean, post, jnp.sqrt(jnp.sum(off**2)) / scale
 
 
-
-
 def _raise_if_off(residual: Any, what: str) -> None:
     r = residual if isinstance(residual, jax.core.Tracer) else np.asarray(residual)
     if isinstance(r, jax.core.Tracer):

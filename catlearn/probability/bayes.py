@@ -54,6 +54,7 @@ from catlearn.errors import (
     TypeMismatch,
     ZeroEvidenceError,
 )
+from catlearn.probability.lazy import LazyFinite
 from catlearn.probability.markov import Finite
 
 __all__ = [
@@ -190,6 +191,8 @@ def invert(kernel: Any, prior: Any) -> Any:
     >>> invert(test, Finite.state([0.99, 0.01])).row(1).round(3).tolist()   # P(disease | +)
     [0.925, 0.075]
     """
+    if isinstance(kernel, LazyFinite):  # planned contraction, the joint never built
+        return kernel.invert(prior)
     _check_state(prior, kernel)
     if isinstance(kernel, Finite) and isinstance(prior, Finite):
         return _invert_finite(kernel, prior)
@@ -256,6 +259,9 @@ def condition(
     >>> condition(joint, {"wet": 1}, names=["rain", "wet"]).array.round(3).tolist()
     [0.2, 0.8]
     """
+    if isinstance(joint, LazyFinite):  # planned contraction, the joint never built
+        n = len(joint.cod_labels)
+        return joint.condition({_wire_index(w, n, names): v for w, v in observation.items()})
     obs = _observations(joint, observation, names)
     if _is_gaussian(joint):
         from catlearn.probability._bayes_gaussian import condition_gaussian
@@ -554,6 +560,29 @@ class BayesLens:
     def __rshift__(self, other: BayesLens) -> BayesLens:
         return self.then(other)
 
+    def tensor(self, *others: BayesLens) -> BayesLens:
+        r"""Parallel composition ``f @ g``: forward :math:`f \otimes g`, backward
+        :math:`\pi \mapsto f^\dagger_{\pi_X} \otimes g^\dagger_{\pi_{X'}}` at the marginals
+        of the prior. For exact lenses and a product prior :math:`\pi \otimes \rho` this is
+        the law :math:`(f \otimes g)^\dagger_{\pi \otimes \rho} = f^\dagger_\pi \otimes
+        g^\dagger_\rho` (Smithe, Braithwaite, Hedges); ``@`` calls this.
+
+        >>> from catlearn.probability.markov import Finite
+        >>> from catlearn.core.types import Fin
+        >>> f = Finite([[0.9, 0.1], [0.2, 0.8]], Fin(2), Fin(2))
+        >>> pi, rho = Finite.state([0.3, 0.7]), Finite.state([0.5, 0.5])
+        >>> lens = bayes_lens(f) @ bayes_lens(f)
+        >>> lens.backward(pi @ rho).allclose(invert(f @ f, pi @ rho))
+        True
+        """
+        out = self
+        for g in others:
+            out = _tensor_lens(out, g)
+        return out
+
+    def __matmul__(self, other: BayesLens) -> BayesLens:
+        return self.tensor(other)
+
     def update(self, prior: Any, observation: Any) -> Any:
         """The posterior state :math:`f^\\dagger_\\pi(- \\mid y)` for one observation ``y``."""
         back = self.backward(prior)
@@ -580,6 +609,24 @@ def _then_lens(f: BayesLens, g: BayesLens) -> BayesLens:
         return g.backward(prior >> f.forward) >> f.backward(prior)
 
     return BayesLens(forward, backward, name=f"{f.name} >> {g.name}")
+
+
+def _tensor_lens(f: BayesLens, g: BayesLens) -> BayesLens:
+    if not isinstance(g, BayesLens):
+        raise TypeMismatch(f"Expected a BayesLens in {f!r} @ ..., got {g!r}.")
+    if not (f.composable and g.composable):
+        raise TypeMismatch(
+            f"Cannot tensor {f!r} @ {g!r}: their forward parts are not kernels with @ "
+            f"(conjugate-family lenses are used on their own); use bayes_lens(kernel) parts."
+        )
+    forward = f.forward @ g.forward
+    n = len(f.dom)
+
+    def backward(prior: Any) -> Any:
+        k = len(prior.cod)
+        return f.backward(prior.marginal(*range(n))) @ g.backward(prior.marginal(*range(n, k)))
+
+    return BayesLens(forward, backward, name=f"{f.name} @ {g.name}")
 
 
 def bayes_lens(kernel: Any) -> BayesLens:

@@ -21,6 +21,26 @@ rank-2 white-acceleration noise of a 4-D constant-velocity target) and a singula
 :math:`P_0` work, where a Cholesky factor of :math:`Q` does not exist. All functions are
 single ``lax.scan`` passes, ``jit``/``vmap``/``grad``-able.
 
+Parallel time: the filter, smoother and likelihood take ``method="sequential" | "parallel" |
+"auto"``. ``"parallel"`` runs :func:`jax.lax.associative_scan` over the filtering elements
+(linear-Gaussian kernels with Gaussian evidence, the 5-tuples of Särkkä & García-Fernández,
+*Temporal parallelization of Bayesian smoothers*, IEEE TAC 2021) and over the smoothing
+elements (the backward kernels, composed with
+:class:`~catlearn.probability.gaussian.LinearGaussian`'s own ``>>``): :math:`O(\log T)`
+depth. ``"auto"`` chooses by backend and length
+(:func:`catlearn.probability._parallel.resolve_method`).
+
+Time-varying and input-driven models: any of ``dynamics, dynamics_cov, dynamics_bias,
+emission, emission_cov, emission_bias`` may carry a leading time axis ``T`` (``dynamics[t]``
+maps :math:`x_t \to x_{t+1}`; the last one is unused), and control inputs :math:`u_t` enter
+through ``control_dynamics`` :math:`B` and ``control_emission`` :math:`D`:
+:math:`x_{t+1} = F_t x_t + b_t + B u_t + w_t`, :math:`y_t = H_t x_t + d_t + D u_t + v_t`
+(pass ``inputs=u`` of shape ``(T, p)``).
+
+Missing data: NaN entries of the observations are skipped by the update (a NaN row is a
+from catlearn import errors
+pure prediction step; a partly observed row updates on its observed coordinates).
+
 >>> import jax.numpy as jnp
 >>> m = LGSSM(jnp.zeros(1), jnp.eye(1), jnp.eye(1), jnp.zeros((1, 1)), jnp.eye(1), jnp.eye(1))
 >>> kalman_filter(m, jnp.array([[1.0], [1.0]])).means[-1].round(4)   # static state: mean of 2 obs / 3
@@ -36,10 +56,16 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.scipy.linalg import cho_factor, cho_solve
 
-from catlearn import errors
-from catlearn.errors import CovarianceError, DataError, NonFiniteError, ShapeError
+from catlearn.errors import (
+    DataError,
+    ShapeError,
+    TypeMismatch,
+)
+from catlearn.probability import _kalman_infer as infer
+from catlearn.probability._kalman_checks import check_cov, check_finite, check_obs
+from catlearn.probability._parallel import resolve_method
+from catlearn.probability.gaussian import LinearGaussian
 
 __all__ = [
     "LGSSM",
@@ -53,47 +79,6 @@ __all__ = [
     "rts_smoother",
 ]
 
-_LOG2PI = float(np.log(2 * np.pi))
-
-
-def _concrete(*xs: Any) -> bool:
-    return not any(isinstance(x, jax.core.Tracer) for x in xs)
-
-
-def _check_finite(name: str, a: jax.Array) -> None:
-    if _concrete(a) and not np.isfinite(np.asarray(a)).all():
-        raise NonFiniteError(
-            f"The LGSSM {name} contains NaN or inf. Expected finite numbers; "
-            f"check the parameters that built it."
-        )
-
-
-def _check_cov(name: str, c: jax.Array, *, definite: bool) -> None:
-    if not _concrete(c):
-        return
-    v = np.asarray(c, dtype=np.float64)
-    scale = max(1.0, float(np.abs(v).max()))
-    tol = (1e-5 if c.dtype == np.float32 else 1e-10) * scale
-    if np.abs(v - v.T).max() > tol:
-        raise CovarianceError(
-            f"The LGSSM {name} is not symmetric (max |C - C^T| = "
-            f"{np.abs(v - v.T).max():.3g}). Expected a symmetric matrix; use "
-            f"(C + C.T) / 2."
-        )
-    low = float(np.linalg.eigvalsh((v + v.T) / 2).min())
-    if low < -tol * v.shape[0]:
-        raise CovarianceError(
-            f"The LGSSM {name} is not positive semi-definite (smallest "
-            f"eigenvalue {low:.3g}). Expected a covariance matrix; build it as "
-            f"L @ L.T."
-        )
-    if definite and low <= tol:
-        raise CovarianceError(
-            f"The LGSSM {name} is singular (smallest eigenvalue {low:.3g}), but the observation "
-            f"noise must be positive definite so that every innovation covariance is invertible. "
-            f"Add a small jitter, e.g. R + 1e-6 * I. (The process noise Q may be singular.)"
-        )
-
 
 class LGSSM(eqx.Module):
     r"""A linear-Gaussian state-space model, a JAX pytree (all fields are arrays).
@@ -101,8 +86,11 @@ class LGSSM(eqx.Module):
     ``initial_mean`` :math:`\mu_0` (n,), ``initial_cov`` :math:`P_0` (n, n, PSD),
     ``dynamics`` :math:`F` (n, n), ``dynamics_cov`` :math:`Q` (n, n, PSD, may be singular),
     ``emission`` :math:`H` (m, n), ``emission_cov`` :math:`R` (m, m, positive definite),
-    ``dynamics_bias`` :math:`b` (n,), ``emission_bias`` :math:`d` (m,). Validated at
-    construction (shapes, finiteness, symmetry, definiteness) unless traced.
+    ``dynamics_bias`` :math:`b` (n,), ``emission_bias`` :math:`d` (m,),
+    ``control_dynamics`` :math:`B` (n, p) and ``control_emission`` :math:`D` (m, p) (default
+    ``p = 0``: no inputs). ``F, Q, b, H, R, d`` may carry a leading time axis ``T``
+    (time-varying model). Validated at construction (shapes, finiteness, symmetry,
+    definiteness) unless traced.
 
     >>> m = LGSSM(jnp.zeros(2), jnp.eye(2), jnp.eye(2), jnp.zeros((2, 2)), jnp.ones((1, 2)), jnp.eye(1))
     >>> m.state_dim, m.obs_dim
@@ -117,6 +105,8 @@ class LGSSM(eqx.Module):
     emission_cov: jax.Array
     dynamics_bias: jax.Array
     emission_bias: jax.Array
+    control_dynamics: jax.Array
+    control_emission: jax.Array
 
     def __init__(
         self,
@@ -128,6 +118,8 @@ class LGSSM(eqx.Module):
         emission_cov: Any,
         dynamics_bias: Any = None,
         emission_bias: Any = None,
+        control_dynamics: Any = None,
+        control_emission: Any = None,
     ) -> None:
         dt = jnp.result_type(float)
         conv = [
@@ -136,32 +128,59 @@ class LGSSM(eqx.Module):
         ]
         mu0, p0, f, q, h, r = conv
         n = mu0.shape[0] if mu0.ndim == 1 else -1
-        m = h.shape[0] if h.ndim == 2 else -1
+        m = h.shape[-2] if h.ndim in (2, 3) else -1
         b = jnp.zeros(max(n, 0), mu0.dtype) if dynamics_bias is None else jnp.asarray(dynamics_bias)
         d = jnp.zeros(max(m, 0), mu0.dtype) if emission_bias is None else jnp.asarray(emission_bias)
+        bu = (
+            jnp.zeros((max(n, 0), 0), mu0.dtype)
+            if control_dynamics is None
+            else jnp.asarray(control_dynamics)
+        )
+        p_in = bu.shape[-1] if bu.ndim == 2 else -1
+        du = (
+            jnp.zeros((max(m, 0), max(p_in, 0)), mu0.dtype)
+            if control_emission is None
+            else jnp.asarray(control_emission)
+        )
+        if control_dynamics is None and du.ndim == 2:
+            bu = jnp.zeros((max(n, 0), du.shape[1]), mu0.dtype)
+            p_in = du.shape[1]
         want = {
-            "initial_mean": (mu0, (n,)),
-            "initial_cov": (p0, (n, n)),
-            "dynamics": (f, (n, n)),
-            "dynamics_cov": (q, (n, n)),
-            "emission": (h, (m, n)),
-            "emission_cov": (r, (m, m)),
-            "dynamics_bias": (b, (n,)),
-            "emission_bias": (d, (m,)),
+            "initial_mean": (mu0, (n,), False),
+            "initial_cov": (p0, (n, n), False),
+            "dynamics": (f, (n, n), True),
+            "dynamics_cov": (q, (n, n), True),
+            "emission": (h, (m, n), True),
+            "emission_cov": (r, (m, m), True),
+            "dynamics_bias": (b, (n,), True),
+            "emission_bias": (d, (m,), True),
+            "control_dynamics": (bu, (n, p_in), False),
+            "control_emission": (du, (m, p_in), False),
         }
-        for name, (a, shape) in want.items():
-            if n < 0 or m < 0 or tuple(a.shape) != shape:
+        steps = set()
+        for name, (a, shape, tv) in want.items():
+            ok = tuple(a.shape) == shape or (tv and tuple(a.shape[1:]) == shape)
+            if n < 0 or m < 0 or not ok:
+                extra = " (or (T, *shape) for a time-varying model)" if tv else ""
                 raise ShapeError(
-                    f"Expected LGSSM {name} of shape {shape} (state dim n = {n}, observation dim "
-                    f"m = {m}, read from initial_mean (n,) and emission (m, n)), got shape "
-                    f"{tuple(a.shape)} instead."
+                    f"Expected LGSSM {name} of shape {shape}{extra} (state dim n = {n}, "
+                    f"observation dim m = {m}, read from initial_mean (n,) and emission (m, n)), "
+                    f"got shape {tuple(a.shape)} instead."
                 )
-            _check_finite(name, a)
-        _check_cov("initial_cov P0", p0, definite=False)
-        _check_cov("dynamics_cov Q", q, definite=False)
-        _check_cov("emission_cov R", r, definite=True)
+            if tv and a.ndim == len(shape) + 1:
+                steps.add(int(a.shape[0]))
+            check_finite(name, a)
+        if len(steps) > 1:
+            raise ShapeError(
+                f"Expected every time-varying LGSSM field to have the same leading length T, "
+                f"got lengths {sorted(steps)}; give each per-step field T entries."
+            )
+        check_cov("initial_cov P0", p0, definite=False)
+        check_cov("dynamics_cov Q", q, definite=False)
+        check_cov("emission_cov R", r, definite=True)
         self.initial_mean, self.initial_cov, self.dynamics, self.dynamics_cov = mu0, p0, f, q
         self.emission, self.emission_cov, self.dynamics_bias, self.emission_bias = h, r, b, d
+        self.control_dynamics, self.control_emission = bu, du
 
     @property
     def state_dim(self) -> int:
@@ -171,19 +190,50 @@ class LGSSM(eqx.Module):
     @property
     def obs_dim(self) -> int:
         """Observation dimension ``m``."""
-        return int(self.emission.shape[0])
+        return int(self.emission.shape[-2])
+
+    @property
+    def num_steps(self) -> int | None:
+        """The length ``T`` of a time-varying model, ``None`` for a time-invariant one."""
+        for a, nd in zip(self.step_fields(), (2, 1, 2, 2, 1, 2), strict=True):
+            if a.ndim > nd:
+                return int(a.shape[0])
+        return None
+
+    def step_fields(self) -> tuple[jax.Array, ...]:
+        """``(F, b, Q, H, d, R)``: the per-step parameters (each shared or with a time axis)."""
+        return (
+            self.dynamics,
+            self.dynamics_bias,
+            self.dynamics_cov,
+            self.emission,
+            self.emission_bias,
+            self.emission_cov,
+        )
 
     @classmethod
     def from_kernels(cls, initial: Any, dynamics: Any, emission: Any) -> LGSSM:
-        r"""Build from :class:`catlearn.probability.markov.LinearGaussian` kernels ``x ↦ N(Ax + b, Σ)``.
+        r"""Build from :class:`catlearn.probability.gaussian.LinearGaussian` kernels ``x ↦ N(Ax + b, Σ)``.
 
         ``initial`` is a state (a kernel from the unit: only its ``b`` and ``Σ`` are read),
         ``dynamics`` a kernel ``Euclid(n) -> Euclid(n)``, ``emission`` ``Euclid(n) -> Euclid(m)``.
-        The kernel fields are read duck-typed as ``(A, b, cov)``; see
-        :mod:`catlearn.probability.markov` for the kernels themselves.
         """
-        (_, mu0, p0), (f, b, q), (h, d, r) = (_lg_parts(k) for k in (initial, dynamics, emission))
-        return cls(mu0, p0, f, q, h, r, b, d)
+        for name, k in (("initial", initial), ("dynamics", dynamics), ("emission", emission)):
+            if not isinstance(k, LinearGaussian):
+                raise TypeMismatch(
+                    f"Expected the {name} to be a LinearGaussian kernel, got "
+                    f"{type(k).__name__} instead; build it with LinearGaussian(A, b, cov)."
+                )
+        return cls(
+            initial.b,
+            initial.cov,
+            dynamics.A,
+            dynamics.cov,
+            emission.A,
+            emission.cov,
+            dynamics.b,
+            emission.b,
+        )
 
     def to_kernels(self) -> tuple[Any, Any, Any]:
         """The :class:`catlearn.probability.gaussian.LinearGaussian` kernels ``(initial, dynamics, emission)``.
@@ -193,25 +243,23 @@ class LGSSM(eqx.Module):
         >>> (x0 >> f >> h).cov.tolist()
         [[3.0]]
         """
-        from catlearn.probability.gaussian import LinearGaussian
-
         return (
             LinearGaussian.state(self.initial_mean, self.initial_cov),
             LinearGaussian(self.dynamics, self.dynamics_bias, self.dynamics_cov),
             LinearGaussian(self.emission, self.emission_bias, self.emission_cov),
         )
 
-    def filter(self, obs: Any) -> KalmanFiltered:
-        """:func:`kalman_filter` of this model."""
-        return kalman_filter(self, obs)
+    def filter(self, obs: Any, **kw: Any) -> KalmanFiltered:
+        """:func:`kalman_filter` of this model (keywords passed on)."""
+        return kalman_filter(self, obs, **kw)
 
-    def smooth(self, obs: Any) -> KalmanSmoothed:
-        """:func:`rts_smoother` of this model."""
-        return rts_smoother(self, obs)
+    def smooth(self, obs: Any, **kw: Any) -> KalmanSmoothed:
+        """:func:`rts_smoother` of this model (keywords passed on)."""
+        return rts_smoother(self, obs, **kw)
 
-    def log_likelihood(self, obs: Any) -> jax.Array:
-        """:func:`kalman_log_likelihood` of this model."""
-        return kalman_log_likelihood(self, obs)
+    def log_likelihood(self, obs: Any, **kw: Any) -> jax.Array:
+        """:func:`kalman_log_likelihood` of this model (keywords passed on)."""
+        return kalman_log_likelihood(self, obs, **kw)
 
     def predict(self, obs: Any, n: int) -> KalmanPrediction:
         """:func:`kalman_predict` of this model."""
@@ -220,23 +268,6 @@ class LGSSM(eqx.Module):
     def sample(self, num_steps: int, *, key: jax.Array) -> tuple[jax.Array, jax.Array]:
         """:func:`lgssm_sample` of this model."""
         return lgssm_sample(self, num_steps, key=key)
-
-
-def _lg_parts(k: Any) -> tuple[Any, Any, Any]:
-    def get(*names: str) -> Any:
-        for nm in names:
-            if hasattr(k, nm):
-                return getattr(k, nm)
-        raise errors.ArgumentTypeError(
-            f"Expected a LinearGaussian kernel with fields (A, b, cov), got "
-            f"{type(k).__name__} without any of {names}."
-        )
-
-    return (
-        get("A", "matrix", "weights"),
-        get("b", "bias", "mean"),
-        get("cov", "Sigma", "covariance"),
-    )
 
 
 class KalmanFiltered(NamedTuple):
@@ -276,154 +307,118 @@ class KalmanPrediction(NamedTuple):
     obs_covs: jax.Array  # (n, obs_dim, obs_dim)
 
 
-def _check_obs(model: LGSSM, obs: Any) -> jax.Array:
+def _check_obs(model: Any, obs: Any, inputs: Any = None):
     if not isinstance(model, LGSSM):
-        raise errors.ArgumentTypeError(
+        raise TypeMismatch(
             f"Expected an LGSSM as first argument, got {type(model).__name__} "
             f"instead; build one with LGSSM(mu0, P0, F, Q, H, R)."
         )
-    obs = jnp.asarray(obs)
-    if obs.ndim != 2 or obs.shape[1] != model.obs_dim:
-        raise ShapeError(
-            f"Expected one sequence of observations of shape (T, {model.obs_dim}), got an array "
-            f"of shape {tuple(obs.shape)} instead. For a batch of sequences use "
-            f"jax.vmap(lambda y: kalman_filter(model, y))(batch)."
-        )
-    if obs.shape[0] == 0:
-        raise DataError("Expected at least one observation, got an empty sequence.")
-    if _concrete(obs) and not np.isfinite(np.asarray(obs)).all():
-        t = int(np.argmax(~np.isfinite(np.asarray(obs)).all(axis=1)))
-        raise NonFiniteError(
-            f"Observation y[{t}] contains NaN or inf. Expected finite "
-            f"observations (missing data is not supported); drop or impute it."
-        )
-    return obs.astype(jnp.result_type(obs.dtype, model.initial_mean.dtype))
+    return check_obs(model, obs, inputs)
 
 
 def _sym(p: jax.Array) -> jax.Array:
     return (p + p.T) / 2
 
 
-def _update(model: LGSSM, m: jax.Array, p: jax.Array, y: jax.Array, joseph: bool):
-    """Condition N(m, P) on y = Hx + d + N(0, R): returns filtered mean, cov, log p(y)."""
-    h, r = model.emission, model.emission_cov
-    s = h @ p @ h.T + r  # only its lower triangle is read
-    chol = cho_factor(s, lower=True)
-    resid = y - (h @ m + model.emission_bias)
-    kt = cho_solve(chol, h @ p)  # K^T = S^{-1} H P
-    m_f = m + kt.T @ resid
-    if joseph:
-        ikh = jnp.eye(m.shape[0], dtype=m.dtype) - kt.T @ h
-        p_f = _sym(ikh @ p @ ikh.T + kt.T @ r @ kt)
-    else:
-        p_f = _sym(p - kt.T @ s @ kt)
-    ll = -0.5 * (
-        resid @ cho_solve(chol, resid)
-        + 2 * jnp.sum(jnp.log(jnp.diag(chol[0])))
-        + resid.shape[0] * _LOG2PI
-    )
-    return m_f, p_f, ll
-
-
-def _predict(model: LGSSM, m: jax.Array, p: jax.Array):
-    f = model.dynamics
-    return f @ m + model.dynamics_bias, f @ p @ f.T + model.dynamics_cov
-
-
-def _run(model: LGSSM, obs: jax.Array, *, keep: bool, joseph: bool):
-    def step(carry, y):
-        m, p, ll = carry
-        m_f, p_f, l_t = _update(model, m, p, y, joseph)
-        m_n, p_n = _predict(model, m_f, p_f)
-        return (m_n, p_n, ll + l_t), ((m_f, p_f, m, p) if keep else None)
-
-    init = (model.initial_mean, model.initial_cov, jnp.zeros((), model.initial_mean.dtype))
-    return jax.lax.scan(step, init, obs)
-
-
-def kalman_filter(model: LGSSM, obs: Any, *, joseph: bool = False) -> KalmanFiltered:
+def kalman_filter(
+    model: LGSSM, obs: Any, *, joseph: bool = False, method: str = "auto", inputs: Any = None
+) -> KalmanFiltered:
     r"""Kalman filter: :math:`p(x_t \mid y_{\le t})` for every ``t`` and :math:`\log p(y)`.
 
     Update :math:`S = HPH^\top + R`, :math:`K = PH^\top S^{-1}`, :math:`m \leftarrow m + K(y - Hm
     - d)`, :math:`P \leftarrow P - KSK^\top` (symmetrised; ``joseph=True``: the Joseph form
-    :math:`(I-KH)P(I-KH)^\top + KRK^\top`, more robust in float32 at about twice the cost of
-    the covariance update); predict :math:`m \leftarrow Fm + b`,
-    :math:`P \leftarrow FPF^\top + Q`. Kalman (1960).
+    :math:`(I-KH)P(I-KH)^\top + KRK^\top`, which stays PSD under rounding, at about twice the
+    cost of the covariance update); predict :math:`m \leftarrow Fm + b`,
+    :math:`P \leftarrow FPF^\top + Q`. Kalman (1960). ``method="parallel"``: prefix scan of
+    the Särkkä–García-Fernández elements (module docstring); ``inputs``: control inputs.
 
     >>> m = LGSSM(jnp.zeros(1), jnp.eye(1), jnp.eye(1), jnp.zeros((1, 1)), jnp.eye(1), jnp.eye(1))
     >>> kalman_filter(m, jnp.array([[2.0]])).means.round(4)
     Array([[1.]], dtype=float32)
+    >>> kalman_filter(m, jnp.array([[2.0], [jnp.nan]]), method="parallel").means.round(4)
+    Array([[1.],
+           [1.]], dtype=float32)
     """
-    return _filter(model, _check_obs(model, obs), bool(joseph))
+    obs, mask, steps = _check_obs(model, obs, inputs)
+    method = resolve_method(method, int(obs.shape[0]), "kalman")
+    return _filter(model, steps, obs, mask, bool(joseph), method)
 
 
-@partial(jax.jit, static_argnums=2)
-def _filter(model: LGSSM, obs: jax.Array, joseph: bool = False) -> KalmanFiltered:
-    (_, _, ll), (m_f, p_f, m_p, p_p) = _run(model, obs, keep=True, joseph=joseph)
-    return KalmanFiltered(ll, m_f, p_f, m_p, p_p)
+@partial(jax.jit, static_argnums=(4, 5))
+def _filter(model, steps, obs, mask, joseph: bool, method: str) -> KalmanFiltered:
+    mu0, p0 = model.initial_mean, model.initial_cov
+    if method == "parallel":
+        ll, out = infer.filter_parallel(steps, mu0, p0, obs, mask, joseph=joseph)
+    else:
+        ll, out = infer.filter_sequential(steps, mu0, p0, obs, mask, joseph=joseph, keep=True)
+    return KalmanFiltered(ll, *out)
 
 
-def kalman_log_likelihood(model: LGSSM, obs: Any, *, joseph: bool = False) -> jax.Array:
-    r""":math:`\log p(y_{0:T-1}) = \sum_t \log N(y_t; H m_{t|t-1} + d, S_t)` (no marginals stored).
+def kalman_log_likelihood(
+    model: LGSSM, obs: Any, *, joseph: bool = False, method: str = "auto", inputs: Any = None
+) -> jax.Array:
+    r""":math:`\log p(y_{0:T-1}) = \sum_t \log N(y_t; H m_{t|t-1} + d, S_t)` (sequential: no
+    marginals stored; parallel: from the parallel filter's predicted moments).
 
     >>> m = LGSSM(jnp.zeros(1), jnp.eye(1), jnp.eye(1), jnp.zeros((1, 1)), jnp.eye(1), jnp.eye(1))
     >>> float(kalman_log_likelihood(m, jnp.zeros((1, 1)))).__round__(4)   # log N(0; 0, 2)
     -1.2655
     """
-    return _log_likelihood(model, _check_obs(model, obs), bool(joseph))
+    obs, mask, steps = _check_obs(model, obs, inputs)
+    method = resolve_method(method, int(obs.shape[0]), "kalman")
+    return _log_likelihood(model, steps, obs, mask, bool(joseph), method)
 
 
-@partial(jax.jit, static_argnums=2)
-def _log_likelihood(model: LGSSM, obs: jax.Array, joseph: bool = False) -> jax.Array:
-    return _run(model, obs, keep=False, joseph=joseph)[0][2]
+@partial(jax.jit, static_argnums=(4, 5))
+def _log_likelihood(model, steps, obs, mask, joseph: bool, method: str) -> jax.Array:
+    mu0, p0 = model.initial_mean, model.initial_cov
+    if method == "parallel":
+        return infer.filter_parallel(steps, mu0, p0, obs, mask, joseph=joseph)[0]
+    return infer.filter_sequential(steps, mu0, p0, obs, mask, joseph=joseph, keep=False)[0]
 
 
-def rts_smoother(model: LGSSM, obs: Any, *, joseph: bool = False) -> KalmanSmoothed:
+def rts_smoother(
+    model: LGSSM, obs: Any, *, joseph: bool = False, method: str = "auto", inputs: Any = None
+) -> KalmanSmoothed:
     r"""Rauch–Tung–Striebel smoother: :math:`p(x_t \mid y_{0:T-1})` for every ``t``.
 
     :math:`G_t = P_{t|t} F^\top P_{t+1|t}^{+}` (pseudo-inverse, so singular predicted
     covariances are fine), :math:`m^s_t = m_{t|t} + G_t(m^s_{t+1} - m_{t+1|t})`,
     :math:`P^s_t = P_{t|t} + G_t(P^s_{t+1} - P_{t+1|t})G_t^\top` — the backward kernel is the
     Bayesian inverse of the dynamics against the filtered belief. Rauch, Tung, Striebel (1965).
+    Parallel: those backward kernels composed latest-first by a reverse associative scan.
 
     >>> m = LGSSM(jnp.zeros(1), jnp.eye(1), jnp.eye(1), jnp.zeros((1, 1)), jnp.eye(1), jnp.eye(1))
     >>> rts_smoother(m, jnp.array([[1.0], [1.0]])).smoothed_means.round(4)
     Array([[0.6667],
            [0.6667]], dtype=float32)
     """
-    return _smoother(model, _check_obs(model, obs), bool(joseph))
+    obs, mask, steps = _check_obs(model, obs, inputs)
+    method = resolve_method(method, int(obs.shape[0]), "kalman")
+    return _smoother(model, steps, obs, mask, bool(joseph), method)
 
 
-@partial(jax.jit, static_argnums=2)
-def _smoother(model: LGSSM, obs: jax.Array, joseph: bool = False) -> KalmanSmoothed:
-    f = _filter(model, obs, joseph)
-    F = model.dynamics
-
-    def step(carry, xs):
-        ms_next, ps_next = carry
-        m, p, mp_next, pp_next = xs
-        g = p @ F.T @ jnp.linalg.pinv(pp_next, hermitian=True)
-        ms = m + g @ (ms_next - mp_next)
-        ps = _sym(p + g @ (ps_next - pp_next) @ g.T)
-        return (ms, ps), (ms, ps)
-
-    last = (f.means[-1], f.covs[-1])
-    _, (ms, ps) = jax.lax.scan(
-        step,
-        last,
-        (f.means[:-1], f.covs[:-1], f.predicted_means[1:], f.predicted_covs[1:]),
-        reverse=True,
-    )
-    ms = jnp.concatenate([ms, last[0][None]])
-    ps = jnp.concatenate([ps, last[1][None]])
-    return KalmanSmoothed(*f, ms, ps)
+@partial(jax.jit, static_argnums=(4, 5))
+def _smoother(model, steps, obs, mask, joseph: bool, method: str) -> KalmanSmoothed:
+    f = _filter(model, steps, obs, mask, joseph, method)
+    smooth = infer.smooth_parallel if method == "parallel" else infer.smooth_sequential
+    return KalmanSmoothed(*f, *smooth(steps, *f[1:]))
 
 
-def kalman_predict(model: LGSSM, obs: Any, n: int, *, joseph: bool = False) -> KalmanPrediction:
+def kalman_predict(
+    model: LGSSM,
+    obs: Any,
+    n: int,
+    *,
+    joseph: bool = False,
+    method: str = "auto",
+    inputs: Any = None,
+) -> KalmanPrediction:
     r"""``n``-step prediction of states and observations after the last observation.
 
     Repeated composition with the dynamics kernel: :math:`m \leftarrow Fm + b`,
-    :math:`P \leftarrow FPF^\top + Q`; then :math:`y \sim N(Hm + d, HPH^\top + R)`.
+    :math:`P \leftarrow FPF^\top + Q`; then :math:`y \sim N(Hm + d, HPH^\top + R)`. A
+    time-varying or input-driven model predicts with its last step's parameters.
 
     >>> m = LGSSM(jnp.zeros(2), jnp.eye(2), jnp.array([[1.0, 1.0], [0.0, 1.0]]), jnp.zeros((2, 2)),
     ...           jnp.array([[1.0, 0.0]]), jnp.eye(1))
@@ -432,17 +427,20 @@ def kalman_predict(model: LGSSM, obs: Any, n: int, *, joseph: bool = False) -> K
     """
     if not isinstance(n, int | np.integer) or n < 1:
         raise DataError(f"Expected a number of steps n >= 1, got n={n!r} instead.")
-    return _predict_n(model, _check_obs(model, obs), int(n), bool(joseph))
+    obs, mask, steps = _check_obs(model, obs, inputs)
+    method = resolve_method(method, int(obs.shape[0]), "kalman")
+    return _predict_n(model, steps, obs, mask, int(n), bool(joseph), method)
 
 
-@partial(jax.jit, static_argnums=(2, 3))
-def _predict_n(model: LGSSM, obs: jax.Array, n: int, joseph: bool = False) -> KalmanPrediction:
-    f = _filter(model, obs, joseph)
-    h, r = model.emission, model.emission_cov
+@partial(jax.jit, static_argnums=(4, 5, 6))
+def _predict_n(model, steps, obs, mask, n: int, joseph: bool, method: str) -> KalmanPrediction:
+    f = _filter(model, steps, obs, mask, joseph, method)
+    var = infer.varying(steps)
+    F, b, Q, h, d, r = (x[-1] if v else x for x, v in zip(steps, var, strict=True))
 
     def step(carry, _):
-        m, p = _predict(model, *carry)
-        return (m, p), (m, p, h @ m + model.emission_bias, _sym(h @ p @ h.T + r))
+        m, p = infer.predict(*carry, F, b, Q)
+        return (m, p), (m, p, h @ m + d, _sym(h @ p @ h.T + r))
 
     _, out = jax.lax.scan(step, (f.means[-1], f.covs[-1]), None, length=n)
     return KalmanPrediction(*out)
@@ -453,7 +451,9 @@ def _sqrt_psd(c: jax.Array) -> jax.Array:
     return v * jnp.sqrt(jnp.clip(w, 0.0))[None, :]
 
 
-def lgssm_sample(model: LGSSM, num_steps: int, *, key: jax.Array) -> tuple[jax.Array, jax.Array]:
+def lgssm_sample(
+    model: LGSSM, num_steps: int, *, key: jax.Array, inputs: Any = None
+) -> tuple[jax.Array, jax.Array]:
     r"""Sample ``(states (T, n), observations (T, m))`` from the joint; singular covariances
     are fine (a symmetric square root via ``eigh`` is used, not a Cholesky factor).
 
@@ -465,22 +465,29 @@ def lgssm_sample(model: LGSSM, num_steps: int, *, key: jax.Array) -> tuple[jax.A
     """
     if not isinstance(num_steps, int | np.integer) or num_steps < 1:
         raise DataError(f"Expected num_steps >= 1, got {num_steps!r} instead.")
-    return _sample(model, num_steps, key)
+    dummy = jnp.zeros((int(num_steps), model.obs_dim), model.initial_mean.dtype)
+    _, _, steps = _check_obs(model, dummy, inputs)
+    return _sample(model, steps, int(num_steps), key)
 
 
-@partial(jax.jit, static_argnums=1)
-def _sample(model: LGSSM, num_steps: int, key: jax.Array) -> tuple[jax.Array, jax.Array]:
+@partial(jax.jit, static_argnums=2)
+def _sample(model, steps, num_steps: int, key: jax.Array) -> tuple[jax.Array, jax.Array]:
     n, mdim = model.state_dim, model.obs_dim
-    lq, lr, l0 = (_sqrt_psd(c) for c in (model.dynamics_cov, model.emission_cov, model.initial_cov))
+    per = infer.per_step(steps, num_steps)
+    lq = jax.vmap(_sqrt_psd)(per.Q)
+    lr = jax.vmap(_sqrt_psd)(per.R)
     k0, k1, k2 = jax.random.split(key, 3)
     dt = model.initial_mean.dtype
-    x0 = model.initial_mean + l0 @ jax.random.normal(k0, (n,), dt)
+    x0 = model.initial_mean + _sqrt_psd(model.initial_cov) @ jax.random.normal(k0, (n,), dt)
 
-    def step(x, k):
-        x = model.dynamics @ x + model.dynamics_bias + lq @ jax.random.normal(k, (n,), dt)
+    def step(x, xs):
+        k, f, b, l = xs
+        x = f @ x + b + l @ jax.random.normal(k, (n,), dt)
         return x, x
 
-    _, xs = jax.lax.scan(step, x0, jax.random.split(k1, num_steps - 1))
+    ks = jax.random.split(k1, num_steps - 1)
+    _, xs = jax.lax.scan(step, x0, (ks, per.F[:-1], per.b[:-1], lq[:-1]))
     states = jnp.concatenate([x0[None], xs])
-    noise = jax.random.normal(k2, (num_steps, mdim), dt) @ lr.T
-    return states, states @ model.emission.T + model.emission_bias[None, :] + noise
+    noise = jnp.einsum("tij,tj->ti", lr, jax.random.normal(k2, (num_steps, mdim), dt))
+    obs = jnp.einsum("tij,tj->ti", per.H, states) + per.d + noise
+    return states, obs

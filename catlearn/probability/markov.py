@@ -40,8 +40,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
-from catlearn.core.checked import as_array
 from catlearn.core._category import BoxParams, Composable, Inline, Node, Tensor, Then, flatten
+from catlearn.core.checked import as_array
 from catlearn.core.program import evaluate
 from catlearn.core.types import Fin, Ty
 from catlearn.errors import NotStochasticError, SupportError, TypeMismatch, mismatch
@@ -536,12 +536,13 @@ class Sampler(Composable, eqx.Module):
     ``sample_fn(key, x)`` draws from :math:`f(- \mid x)` (``x = ()`` for states) and
     ``log_prob_fn(y, x)``, if given, is :math:`\log f(y \mid x)`. Composition splits the key
     (:math:`(f \gg g)(k, x) = g(k_2, f(k_1, x))`: each random box of a composite gets its
-    own key);
-    the composite's density is unknown (None) unless every factor but the last is
-    deterministic. Composites are flat programs of their boxes (``>>`` is O(1) per
-    arrow, any length): their ``params`` are a :class:`~catlearn.core._category.BoxParams`,
-    one entry per box. ``params`` (a pytree, leaves traced by
-    ``jit``/``grad``) is passed first to both functions when given.
+    own key); the composite's density is unknown (None) unless every factor but the last is
+    deterministic (then it is the last factor's density at the deterministic image);
+    :func:`~catlearn.probability.stochastic.then_density` marginalises a stochastic one.
+    Composites are flat programs of their boxes (``>>`` is O(1) per arrow, any length):
+    their ``params`` are a :class:`~catlearn.core._category.BoxParams`, one entry per box.
+    ``params`` (a pytree, leaves traced by ``jit``/``grad``) is passed first to both
+    functions when given.
 
     >>> import jax, jax.numpy as jnp
     >>> from catlearn.core.types import Euclid, Ty

@@ -8,22 +8,30 @@ variables as outputs evaluates to the joint state
 
 .. math:: P(v_1, \dots, v_n) = \textstyle\prod_i P(v_i \mid \mathrm{pa}(v_i)).
 
+An exact query is the *contraction* of that diagram with the observed wires plugged by
+points: :math:`P(q \mid e) \propto \sum_{\text{rest}} \prod_v P(v \mid \mathrm{pa}(v))|_e`.
+Each query signature (query names, observed names) is *planned* once and the plan cached
+(bounded): the network is pruned to the ancestors of the query and the evidence (barren
+nodes go), observed variables are sliced into the tables, the component of the query is
+kept (d-separation), and an elimination order is chosen by min-fill
+(:mod:`catlearn.probability.contraction`). A single concrete query then runs the plan in
+numpy float64 (no JAX; the answer is memoised, bounded, so an exact repeat is a lookup);
+:meth:`BayesNet.query_batch`, :meth:`BayesNet.log_evidence` and
+queries with traced inputs run the same plan as one jitted, vmapped JAX contraction, which
+``jax.grad`` differentiates with respect to the tables (so CPTs can be learned with optax;
+see :meth:`BayesNet.log_evidence`).
+
 Tables are given the way pgmpy users write them (``TabularCPD``): ``values[s, j]`` is the
 probability of state ``s`` of the variable given the ``j``-th combination of the parents'
-states, the *last* evidence variable varying fastest. Exact queries by variable name contract
-the tables (Bayes' rule: the product of the CPTs, summed over the other variables, normalised
-over the query). A single query compiles its signature (query and evidence names) once into
-a numpy table of every answer, so later queries of that signature are an index, with no JAX
-dispatch (:meth:`BayesNet.query` says when; answers agree with the JAX path to rounding).
-``jit=True`` and :meth:`BayesNet.query_batch` use one jitted (vmapped) ``jnp.einsum`` with
-one-hot evidence (the JAX path). Zero-probability evidence raises
-:class:`~catlearn.errors.ZeroEvidenceError`.
+states, the *last* evidence variable varying fastest. Columns must sum to 1 within
+:data:`ROW_SUM_TOL` = 1e-3 whatever the dtype (real files carry 4–6 decimals); they are kept
+as given, and :meth:`BayesNet.normalized` renormalises them explicitly.
 
 >>> net = BayesNet(
 ...     [("rain", "wet")],
 ...     {"rain": CPT([[0.8], [0.2]]),
 ...      "wet": CPT([[0.9, 0.2], [0.1, 0.8]], evidence=["rain"])})
->>> [round(float(p), 4) for p in net.query(["rain"], evidence={"wet": 1})]
+>>> net.query(["rain"], evidence={"wet": 1}).round(4).tolist()
 [0.3333, 0.6667]
 >>> net.joint().allclose(net.kernel("rain") >> Finite.copy(Fin(2)) >> (Fin(2) @ net.kernel("wet")))
 True
@@ -31,9 +39,9 @@ True
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import jax
@@ -42,10 +50,16 @@ import networkx as nx
 import numpy as np
 
 from catlearn.core.types import Fin, Ty
-from catlearn.errors import NotStochasticError, ShapeError, SupportError, ZeroEvidenceError
-from catlearn.probability.markov import Finite, is_concrete, xp_for
+from catlearn.errors import NotStochasticError, ShapeError, SupportError
+from catlearn.probability import _netio, _netquery
+from catlearn.probability._netinfer import InferenceMixin
+from catlearn.probability._netzoo import asia, burglary, sprinkler
+from catlearn.probability.contraction import DEFAULT_BUDGET
+from catlearn.probability.markov import Finite
 
-__all__ = ["CPT", "BayesNet", "asia", "burglary", "sprinkler"]
+__all__ = ["CPT", "ROW_SUM_TOL", "BayesNet", "asia", "burglary", "sprinkler"]
+
+ROW_SUM_TOL = 1e-3  #: tolerance on the column sums of a CPT (any dtype)
 
 
 @dataclass(frozen=True)
@@ -76,20 +90,33 @@ class CPT:
             )
         object.__setattr__(self, "_arr", a)
         object.__setattr__(self, "evidence", tuple(self.evidence))
+        if self.state_names is not None:
+            object.__setattr__(self, "state_names", tuple(self.state_names))
 
     @property
     def card(self) -> int:
         """Number of states of the variable."""
         return int(self._arr.shape[0])
 
+    def normalized(self) -> CPT:
+        """The table with every column divided by its sum (explicit renormalisation).
 
-class BayesNet:
+        >>> CPT([[0.3, 0.5], [0.6, 0.5]], evidence=["a"]).normalized().values.round(4).tolist()
+        [[0.3333, 0.5], [0.6667, 0.5]]
+        """
+        s = self._arr.sum(axis=0, keepdims=True)
+        return CPT(self._arr / np.where(s > 0, s, 1.0), self.evidence, self.state_names)
+
+
+class BayesNet(InferenceMixin):
     """A discrete Bayesian network: a DAG, and a :class:`CPT` for every node.
 
     ``graph`` is a ``networkx.DiGraph`` or an iterable of ``(parent, child)`` edges; ``cpds``
     maps each variable to a :class:`CPT` (or to anything with pgmpy's ``TabularCPD``
     attributes). The parents named in a CPT's ``evidence`` must be exactly the node's
-    parents in the graph; their order fixes the table's layout.
+    parents in the graph; their order fixes the table's layout. ``memory_budget`` bounds the
+    largest table an exact query may build (entries; over it,
+    :class:`~catlearn.errors.MemoryBudgetError`).
 
     >>> net = BayesNet([("a", "b")], {"a": CPT([0.5, 0.5]),
     ...                                "b": CPT([[1.0, 0.0], [0.0, 1.0]], evidence=["a"])})
@@ -97,11 +124,16 @@ class BayesNet:
     (('a', 'b'), {'a': 2, 'b': 2})
     """
 
-    TABLE_LIMIT = 1 << 20  #: largest compiled answer table of a query signature (entries)
-    EAGER_ANSWERS = 256  #: up to this many evidence configurations, answers made at compile
+    PLAN_CACHE = 1024  #: planned query signatures kept per network (least recently used go)
+    JIT_CACHE = 64  #: jitted batch contractions kept per network
+    ANSWER_CACHE = 4096  #: exact answers memoised per network (repeats of a query: a lookup)
 
     def __init__(
-        self, graph: nx.DiGraph | Iterable[tuple[str, str]], cpds: Mapping[str, Any]
+        self,
+        graph: nx.DiGraph | Iterable[tuple[str, str]],
+        cpds: Mapping[str, Any],
+        *,
+        memory_budget: int | None = DEFAULT_BUDGET,
     ) -> None:
         g = graph.copy() if isinstance(graph, nx.DiGraph) else nx.DiGraph(list(graph))
         g.add_nodes_from(cpds)
@@ -111,6 +143,7 @@ class BayesNet:
         if missing:
             raise ShapeError(f"Expected a CPT for every node; missing for {missing}.")
         self.graph = g
+        self.memory_budget = memory_budget
         self.variables: tuple[str, ...] = tuple(nx.lexicographical_topological_sort(g, key=str))
         self.cpts: dict[str, CPT] = {v: _as_cpt(cpds[v]) for v in self.variables}
         self.cards = {v: self.cpts[v].card for v in self.variables}
@@ -123,17 +156,33 @@ class BayesNet:
                     f"{sorted(g.predecessors(v))} once each, got {list(ev)} instead."
                 )
             self.parents[v] = ev
-        self._kernels = {v: self._make_kernel(v) for v in self.variables}
-        self._cache: dict[Any, Any] = {}
-        self._tables: dict[Any, Any] = {}
-        self._fast: dict[Any, Any] = {}
-        self._table_entries = 0
+        self._id = {v: i for i, v in enumerate(self.variables)}
+        self._card_l = [self.cards[v] for v in self.variables]
+        self._par_ids = [tuple(self._id[p] for p in self.parents[v]) for v in self.variables]
+        self._masks = _netquery.ancestor_masks(self._par_ids)
+        self._np = [self._make_table(v) for v in self.variables]
+        self._states = [self._state_map(v) for v in self.variables]
+        self._kernels: dict[str, Finite] = {}
+        self._plans: OrderedDict[Any, Any] = OrderedDict()
+        self._jitted: OrderedDict[Any, Any] = OrderedDict()
+        self._answers: OrderedDict[Any, Any] = OrderedDict()
 
     def __repr__(self) -> str:
         return f"BayesNet({len(self.variables)} variables, {self.graph.number_of_edges()} edges)"
 
-    # kernels ------------------------------------------------------------------------------
-    def _make_kernel(self, v: str) -> Finite:
+    # the queries live in a private module (module size); listed here so the docs show them
+    query = InferenceMixin.query
+    query_batch = InferenceMixin.query_batch
+    log_evidence = InferenceMixin.log_evidence
+    map_query = InferenceMixin.map_query
+    marginal = InferenceMixin.marginal
+    conditional = InferenceMixin.conditional
+    sample = InferenceMixin.sample
+    plan = InferenceMixin.plan
+    clear_caches = InferenceMixin.clear_caches
+
+    # tables and kernels -------------------------------------------------------------------
+    def _make_table(self, v: str) -> np.ndarray:
         pcards = tuple(self.cards[p] for p in self.parents[v])
         a = self.cpts[v]._arr
         n = int(np.prod(pcards, dtype=int))
@@ -142,13 +191,57 @@ class BayesNet:
                 f"Expected the CPT of {v!r} to have {n} columns (one per configuration of the "
                 f"parents {list(self.parents[v])} with cards {list(pcards)}), got {a.shape[1]}."
             )
-        dom = Ty(*(Fin(k) for k in pcards))
-        try:
-            return Finite(jnp.asarray(a.T.reshape((*pcards, a.shape[0]))), dom, Fin(a.shape[0]))
-        except NotStochasticError as e:
+        s = a.sum(axis=0)
+        bad = np.flatnonzero(~(np.abs(s - 1.0) <= ROW_SUM_TOL) | (a < 0).any(axis=0))
+        if bad.size:
+            j = int(bad[0])
+            cfg = np.unravel_index(j, pcards) if pcards else ()
             raise NotStochasticError(
-                f"In the CPT of {v!r} (columns are parent configurations): {e}"
-            ) from None
+                f"In the CPT of {v!r}: expected every column (one per parent configuration) "
+                f"to have entries >= 0 summing to 1 within {ROW_SUM_TOL}, got column {j} "
+                f"(parents {list(self.parents[v])} = {tuple(int(c) for c in cfg)}) summing "
+                f"to {s[j]:.6g}. Fix the table, or renormalise it explicitly with "
+                f"CPT.normalized() / BayesNet.normalized() if the column is only rounded."
+            )
+        t = np.ascontiguousarray(a.T.reshape((*pcards, a.shape[0])))
+        t.setflags(write=False)
+        return t
+
+    def _state_map(self, v: str) -> dict[Any, int]:
+        m: dict[Any, int] = {k: k for k in range(self.cards[v])}
+        for i, s in enumerate(self.cpts[v].state_names or ()):
+            if not isinstance(s, int | np.integer):
+                m.setdefault(s, i)
+        return m
+
+    def table(self, v: str) -> np.ndarray:
+        """The CPT of ``v`` as a read-only float64 array ``[parents..., v]`` (kernel layout)."""
+        self._check_names([v])
+        return self._np[self._id[v]]
+
+    def tables(self) -> dict[str, jax.Array]:
+        """Every CPT as a JAX array in kernel layout (the default dtype): the ``tables``
+        argument of :meth:`query_batch` and :meth:`log_evidence`, e.g. to differentiate."""
+        return {v: jnp.asarray(t) for v, t in zip(self.variables, self._np)}
+
+    def with_tables(self, tables: Mapping[str, Any]) -> BayesNet:
+        """The same graph with new tables (kernel layout ``[parents..., v]``), e.g. learned.
+
+        >>> net = sprinkler()
+        >>> net.with_tables(net.tables()).query(["Rain"], {"WetGrass": 1}).round(4).tolist()
+        [0.2921, 0.7079]
+        """
+        cpds = {}
+        for v in self.variables:
+            a = np.asarray(tables[v], dtype=np.float64) if v in tables else self._np[self._id[v]]
+            c = self.cpts[v]
+            cpds[v] = CPT(a.reshape(-1, self.cards[v]).T, c.evidence, c.state_names)
+        return type(self)(self.graph, cpds, memory_budget=self.memory_budget)
+
+    def normalized(self) -> BayesNet:
+        """The network with every CPT column renormalised to sum to 1 (explicitly)."""
+        cpds = {v: self.cpts[v].normalized() for v in self.variables}
+        return type(self)(self.graph, cpds, memory_budget=self.memory_budget)
 
     def kernel(self, v: str) -> Finite:
         r"""The CPT of ``v`` as a kernel :math:`P(v \mid \mathrm{pa}(v))` from its parents.
@@ -157,24 +250,24 @@ class BayesNet:
         Finite(Ty() -> Fin(2))
         """
         self._check_names([v])
+        if v not in self._kernels:
+            dom = Ty(*(Fin(self.cards[p]) for p in self.parents[v]))
+            self._kernels[v] = Finite(
+                jnp.asarray(self._np[self._id[v]]), dom, Fin(self.cards[v]), validate=False
+            )
         return self._kernels[v]
 
     def joint(self) -> Finite:
-        """The joint state on ``Fin(card) @ ...`` in the order of :attr:`variables` (one einsum)."""
-        ops: list[Any] = []
-        for i, v in enumerate(self.variables):
-            ops += [
-                self._kernels[v].array,
-                [self.variables.index(p) for p in self.parents[v]] + [i],
-            ]
-        xp = xp_for(*ops[::2])
-        arr = xp.einsum(*ops, list(range(len(self.variables))))
-        return Finite(
-            jnp.asarray(arr, dtype=ops[0].dtype),
-            Ty(),
-            Ty(*(Fin(self.cards[v]) for v in self.variables)),
-            validate=False,
-        )
+        """The joint state on ``Fin(card) @ ...`` in the order of ``variables`` (one
+        planned contraction; mind the size: the product of all cards)."""
+        n = len(self.variables)
+        un = self._contract_all(tuple(range(n)))
+        return Finite(jnp.asarray(un), Ty(), Ty(*(Fin(k) for k in self._card_l)), validate=False)
+
+    def _contract_all(self, out: tuple[int, ...]) -> np.ndarray:
+        qp = self._plan(out, ())
+        un, _, _ = _netquery.run(qp, self._np, (), full_evidence=False)
+        return np.asarray(un)
 
     def to_diagram(self) -> tuple[Any, dict[Any, Finite]]:
         """The network as a string diagram ``Ty() -> Fin(card_1) @ ...`` (one box per CPT,
@@ -199,7 +292,7 @@ class BayesNet:
                 wires = [*left, p, *right, p]
             k = len(self.parents[v])
             box = Box(v, ty(self.parents[v]), atoms[v])
-            arrows[box] = self._kernels[v]
+            arrows[box] = self.kernel(v)
             steps.append(ty(wires[: len(wires) - k]) @ box)
             wires = [*wires[: len(wires) - k], v]
         # the topological order is the wire order: nothing left to permute
@@ -212,7 +305,7 @@ class BayesNet:
         """Back from kernels: ``kernels[v]`` from its ``parents[v]`` (in that order) to ``v``.
 
         >>> k = {"a": Finite.state([0.3, 0.7]), "b": Finite.id(Fin(2))}
-        >>> [round(float(p), 4) for p in BayesNet.from_kernels(k, {"b": ["a"]}).query(["b"])]
+        >>> BayesNet.from_kernels(k, {"b": ["a"]}).query(["b"]).round(4).tolist()
         [0.3, 0.7]
         """
         edges = [(p, v) for v, ps in parents.items() for p in ps]
@@ -225,67 +318,41 @@ class BayesNet:
         g.add_nodes_from(kernels)
         return cls(g, cpds)
 
-    # pgmpy --------------------------------------------------------------------------------
+    # input and output ---------------------------------------------------------------------
     @classmethod
-    def from_pgmpy(cls, model: Any) -> BayesNet:
-        """Read a pgmpy ``DiscreteBayesianNetwork`` (its DAG and ``TabularCPD`` tables)."""
-        cpds = {c.variable: c for c in model.get_cpds()}
-        return cls(nx.DiGraph(list(model.edges())), cpds)
+    def from_pgmpy(cls, model: Any, *, normalize: bool = False) -> BayesNet:
+        """Read a pgmpy ``DiscreteBayesianNetwork`` (its DAG, ``TabularCPD`` tables and state
+        names). Columns must sum to 1 within :data:`ROW_SUM_TOL`; ``normalize=True``
+        renormalises them (else they are kept as given, as pgmpy does)."""
+        return _netio.from_pgmpy(cls, model, normalize=normalize)
+
+    @classmethod
+    def read_bif(cls, path: Any, *, normalize: bool = False) -> BayesNet:
+        """Read a BIF file (``.bif`` or ``.bif.gz``) with pgmpy's ``BIFReader`` (optional
+        dependency), keeping the state names."""
+        return _netio.read_bif(cls, path, normalize=normalize)
 
     def to_pgmpy(self) -> Any:
-        """The same network as a pgmpy ``DiscreteBayesianNetwork`` (needs pgmpy installed)."""
-        from pgmpy.factors.discrete import TabularCPD
-        from pgmpy.models import DiscreteBayesianNetwork
-
-        m = DiscreteBayesianNetwork(list(self.graph.edges()))
-        m.add_nodes_from(self.variables)
-        for v in self.variables:
-            ev = list(self.parents[v])
-            m.add_cpds(
-                TabularCPD(
-                    v,
-                    self.cards[v],
-                    self.cpts[v]._arr,
-                    evidence=ev or None,
-                    evidence_card=[self.cards[p] for p in ev] or None,
-                )
-            )
-        return m
+        """The same network as a pgmpy ``DiscreteBayesianNetwork`` (needs pgmpy), with the
+        state names when every variable has them."""
+        return _netio.to_pgmpy(self)
 
     def to_efprob(self) -> Any:
         """The joint state as an EfProb ``DiscState`` (needs efprob installed), built the
         EfProb way: the root's state pushed through one graph channel
         :math:`\\langle \\mathrm{id}, P(v \\mid \\mathrm{pa}(v)) \\rangle` per variable. Points
-        are named ``"var=state"``; spaces are in the order of :attr:`variables`."""
-        import efprob as ef
+        are named ``"var=state"``; spaces are in the order of ``variables``."""
+        return _netio.to_efprob(self)
 
-        def names(v: str) -> list[str]:
-            sn = self.cpts[v].state_names
-            return [f"{v}={s}" for s in (sn if sn is not None else range(self.cards[v]))]
+    # names --------------------------------------------------------------------------------
+    def state_names(self, v: str) -> tuple[Any, ...]:
+        """The names of the states of ``v`` (its indices when the CPT names none)."""
+        sn = self.cpts[v].state_names
+        return tuple(sn) if sn is not None else tuple(range(self.cards[v]))
 
-        sps = {v: ef.Space(*names(v)) for v in self.variables}
-        omega, ws = None, []
-        for v in self.variables:
-            k = np.asarray(self._kernels[v].array, dtype=np.float64)
-            if omega is None:
-                omega, ws = ef.DiscState(k, sps[v]), [v]
-                continue
-            wsp = sps[ws[0]]
-            for w in ws[1:]:
-                wsp = wsp @ sps[w]
-            sh, n = tuple(self.cards[w] for w in ws), len(ws)
-            eye = np.eye(int(np.prod(sh, dtype=int))).reshape(sh + sh)
-            pa = [ws.index(p) for p in self.parents[v]]
-            kk = np.einsum(np.ones(sh), list(range(n)), k, [*pa, 2 * n], [*range(n), 2 * n])
-            mat = np.einsum(eye, list(range(2 * n)), kk, [*range(n), 2 * n], list(range(2 * n + 1)))
-            omega = ef.DiscChannel(mat, wsp, wsp @ sps[v]) >> omega
-            ws.append(v)
-        return omega
-
-    # queries ------------------------------------------------------------------------------
     def _check_names(self, names: Iterable[str]) -> None:
         for n in names:
-            if n not in self.cards:
+            if n not in self._id:
                 raise SupportError(
                     f"Expected a variable of the network (one of {list(self.variables)}), "
                     f"got {n!r} instead."
@@ -293,422 +360,29 @@ class BayesNet:
 
     def state_index(self, v: str, state: Any) -> int:
         """The index of ``state`` of ``v`` (an int, or one of the CPT's ``state_names``)."""
+        self._check_names([v])
+        m = self._states[self._id[v]]
+        if not isinstance(state, float | np.floating | complex):
+            try:
+                i = m.get(state)
+            except TypeError:
+                i = None
+            if i is not None:
+                return i
         names = self.cpts[v].state_names
-        if names is not None and not isinstance(state, int | np.integer) and state in names:
-            return list(names).index(state)
-        if isinstance(state, int | np.integer) and 0 <= int(state) < self.cards[v]:
-            return int(state)
         raise SupportError(
             f"Expected a state of {v!r}: an int in 0..{self.cards[v] - 1}"
             + (f" or one of {list(names)}" if names is not None else "")
             + f", got {state!r} instead."
         )
 
-    def _relevant(self, names: Iterable[str]) -> list[str]:
-        keep = set(names)
-        for n in list(keep):
-            keep |= nx.ancestors(self.graph, n)
-        return [v for v in self.variables if v in keep]
-
-    def _query_fn(self, query: tuple[str, ...], ev_names: tuple[str, ...]) -> Any:
-        key = (query, ev_names)
-        if key in self._cache:
-            return self._cache[key]
-        rel = self._relevant(query + ev_names)
-        idx = {v: i for i, v in enumerate(rel)}
-        tables = [self._kernels[v].array for v in rel]
-        subs = [[idx[p] for p in self.parents[v]] + [idx[v]] for v in rel]
-        cards = [self.cards[v] for v in ev_names]
-        out = [idx[q] for q in query]
-
-        def run(tables: list[Any], ev: Any) -> tuple[Any, Any]:
-            ops: list[Any] = []
-            for t, s in zip(tables, subs):
-                ops += [t, s]
-            for j, (n, k) in enumerate(zip(ev_names, cards)):
-                ops += [jax.nn.one_hot(ev[j], k, dtype=tables[0].dtype), [idx[n]]]
-            un = jnp.einsum(*ops, out, optimize="greedy")
-            z = jnp.sum(un)
-            return un / jnp.where(z > 0, z, 1.0), z
-
-        def run_numpy(tables: list[Any], ev: Any) -> tuple[Any, Any]:
-            ops: list[Any] = []
-            for t, s in zip(tables, subs):
-                ops += [np.asarray(t), s]
-            for j, (n, k) in enumerate(zip(ev_names, cards)):
-                ops += [np.eye(k, dtype=ops[0].dtype)[int(ev[j])], [idx[n]]]
-            un = np.einsum(*ops, out, optimize="greedy")
-            z = un.sum()
-            dt = tables[0].dtype
-            return jnp.asarray(un / (z if z > 0 else 1.0), dt), jnp.asarray(z, dt)
-
-        # tables are constants of the compiled query: the call passes only the evidence
-        fn = [jax.jit(partial(run, tables)), tables, run_numpy, 0, run]
-        self._cache[key] = fn
-        return fn
-
-    def _table(self, query: tuple[str, ...], ev_names: tuple[str, ...]) -> Any:
-        """The compiled answer table of one query signature, or ``None`` when it would
-        have more than :attr:`TABLE_LIMIT` entries (or the network's tables would hold more
-        than ``4 * TABLE_LIMIT`` entries in all). One float64 ``np.einsum`` (greedy
-        contraction path) over the relevant CPTs leaves the evidence and query axes free:
-        ``un[e..., q...] = P(query = q, evidence = e)``; then ``z = sum_q un`` and
-        ``post = un / z`` (0 where ``z == 0``), stored read-only in the tables' dtype. The
-        contraction is summed directly when the relevant variables' joint has at most 2**16
-        entries, else along numpy's greedy contraction path."""
-        key = (query, ev_names)
-        if key in self._tables:
-            return self._tables[key]
-        names = ev_names + query
-        size = int(np.prod([self.cards[n] for n in names], dtype=float))
-        if size > self.TABLE_LIMIT or self._table_entries + size > 4 * self.TABLE_LIMIT:
-            self._tables[key] = None
-            return None
-        self._table_entries += size
-        rel = self._relevant(names)
-        idx = {v: i for i, v in enumerate(rel)}
-        ops: list[Any] = []
-        for v in rel:
-            ops += [
-                np.asarray(self._kernels[v].array, dtype=np.float64),
-                [idx[p] for p in self.parents[v]] + [idx[v]],
-            ]
-        # a small relevant joint is summed directly (no path search); else a greedy path
-        small = np.prod([self.cards[v] for v in rel], dtype=float) <= 1 << 16
-        un = np.einsum(*ops, [idx[n] for n in names], optimize=not small and "greedy")
-        z = un.sum(axis=tuple(range(len(ev_names), len(names))))
-        zz = z.reshape(z.shape + (1,) * len(query))
-        dt = np.dtype(self._kernels[rel[0]].array.dtype)
-        post = np.where(zz > 0, un / np.where(zz > 0, zz, 1.0), 0.0).astype(dt)
-        post.setflags(write=False)
-        answers: dict[tuple[int, ...], list[Any]] = {}
-        n_ev = int(np.prod(z.shape, dtype=int))
-        if n_ev <= self.EAGER_ANSWERS:  # all answer arrays at once: one transfer, one unstack
-            arrs = list(jnp.asarray(post.reshape((n_ev, *post.shape[len(ev_names) :]))))
-            answers = {e: [a, None] for e, a in zip(np.ndindex(z.shape), arrs) if z[e] > 0}
-        table = (post, z, z.astype(dt), answers)
-        self._tables[key] = table
-        return table
-
-    def _forget_tables(self) -> None:
-        """Drop the compiled answer tables (the next query of each signature recompiles)."""
-        self._tables.clear()
-        self._fast.clear()
-        self._table_entries = 0
-
-    def query(
-        self,
-        variables: Sequence[str],
-        evidence: Mapping[str, Any] | None = None,
-        *,
-        return_evidence: bool = False,
-        jit: bool | None = None,
-    ) -> Any:
-        r"""The exact posterior :math:`P(\text{variables} \mid \text{evidence})`.
-
-        An array with one axis per query variable (in the given order). Evidence maps names
-        to states (ints or state names). With ``return_evidence=True`` also returns
-        :math:`P(\text{evidence})`. Raises :class:`~catlearn.errors.ZeroEvidenceError` when
-        that probability is 0.
-
-        How it is computed (the maths is the same on every path, Bayes' rule
-        :math:`P(q \mid e) = P(q, e) / \sum_{q'} P(q', e)` over the product of the CPTs):
-
-        * ``jit=None`` (default) or ``False``, when the signature's table (query and evidence
-          cards multiplied) has at most :attr:`TABLE_LIMIT` = 2**20 entries (and the
-          network's tables together at most 4 times that): the first query
-          of a signature (query names, evidence names) *compiles* it, i.e. computes the
-          posterior and the evidence probability for every evidence configuration at once
-          in one float64 ``np.einsum`` over the relevant CPTs (no JAX); every query of that
-          signature, with any evidence values, is then an index into that read-only table
-          (no einsum, no JAX dispatch, no device readback). The JAX array of each answer is
-          made once per evidence configuration and reused (JAX arrays are immutable): at
-          compile time for all of them (one transfer, one unstack) when there are at most
-          :attr:`EAGER_ANSWERS` = 256 configurations, else on first ask.
-        * ``jit=True``, or larger tables: one jitted ``jnp.einsum`` per signature (evidence
-          values traced as one-hot factors, so new values never recompile; the first three
-          queries of a large signature run eagerly in numpy instead). This JAX path is also
-          the one :meth:`query_batch` vmaps.
-
-        The paths agree to floating-point rounding (float64: ~1e-16; the table path sums in
-        float64 and rounds once to the tables' dtype); ``tests/test_networks.py`` checks it.
-
-        >>> net = BayesNet([("a", "b")], {"a": CPT([0.5, 0.5]),
-        ...                                "b": CPT([[0.9, 0.5], [0.1, 0.5]], evidence=["a"])})
-        >>> [round(float(p), 4) for p in net.query(["a"], {"b": 1})]
-        [0.1667, 0.8333]
-        """
-        if isinstance(variables, str):
-            variables = [variables]
-        evidence = evidence or {}
-        query = tuple(variables)
-        if not jit:
-            # hot path: a signature already compiled, evidence given as ints or state names
-            fast = self._fast.get((query, tuple(evidence)))
-            if fast is not None:
-                answers, ev_names, maps = fast[3:]
-                ev_l = []
-                for n, m in zip(ev_names, maps):
-                    s = evidence[n]
-                    i = m.get(s) if type(s) is int or type(s) is str else None
-                    if i is None:
-                        break
-                    ev_l.append(i)
-                else:
-                    ans = answers.get(tuple(ev_l))
-                    if ans is not None and not return_evidence:
-                        return ans[0]
-                    return self._answer(fast, tuple(ev_l), evidence, query, return_evidence)
-        ev_names = tuple(sorted(evidence))
-        self._check_names(query + ev_names)
-        if len(set(query)) != len(query) or not set(query).isdisjoint(ev_names):
-            raise SupportError(
-                f"Expected distinct query variables not in the evidence, got "
-                f"{list(query)} given {sorted(evidence)}."
-            )
-        ev = tuple(self.state_index(n, evidence[n]) for n in ev_names)
-        table = None if jit else self._table(query, ev_names)
-        if table is not None:
-            if len(self._fast) < 4096:  # ints and state names -> index, per evidence name
-                maps = [
-                    {
-                        **{k: k for k in range(self.cards[n])},
-                        **{
-                            s: i
-                            for i, s in enumerate(self.cpts[n].state_names or ())
-                            if type(s) is str
-                        },
-                    }
-                    for n in ev_names
-                ]
-                self._fast[(query, tuple(evidence))] = (*table, ev_names, maps)
-            return self._answer(table, ev, evidence, query, return_evidence)
-        entry = self._query_fn(query, ev_names)
-        run, tables, run_numpy, calls, _ = entry
-        entry[3] += 1
-        ev_arr = np.asarray(ev, dtype=np.int32)
-        # a large query shape asked up to 3 times runs eagerly (no compile), then it is jitted
-        eager = calls < 3 if jit is None else not jit
-        if eager and is_concrete(tables):
-            post, z = run_numpy(tables, ev_arr)
-        else:
-            post, z = run(ev_arr)
-        if float(z) <= 0.0:
-            self._zero(evidence, query)
-        return (post, z) if return_evidence else post
-
-    def _answer(
-        self,
-        table: Any,
-        ev: tuple[int, ...],
-        evidence: Mapping[str, Any],
-        query: Sequence[str],
-        return_evidence: bool,
-    ) -> Any:
-        """Read one answer from a compiled table; its JAX arrays are made on first use."""
-        post_t, z64, z_t, answers = table[:4]
-        ans = answers.get(ev)
-        if ans is None:
-            if not z64[ev] > 0.0:
-                self._zero(evidence, query)
-            ans = answers[ev] = [jnp.asarray(post_t[ev]), None]
-        if not return_evidence:
-            return ans[0]
-        if ans[1] is None:
-            ans[1] = jnp.asarray(z_t[ev])
-        return ans[0], ans[1]
-
-    @staticmethod
-    def _zero(evidence: Mapping[str, Any], query: Sequence[str]) -> None:
-        raise ZeroEvidenceError(
-            f"The evidence {dict(evidence)} has probability 0 in this network, so the "
-            f"posterior of {list(query)} is undefined. Expected evidence with positive "
-            f"probability; check the observed states, or soften the evidence."
-        )
-
-    def query_batch(self, variables: Sequence[str], evidence: Mapping[str, Any]) -> jax.Array:
-        r"""Many posteriors at once: ``evidence`` maps names to int arrays of states, one
-        entry per case (all of length ``B``); returns shape ``(B, cards of variables...)``.
-        One jitted, vmapped einsum; raises ZeroEvidenceError naming the first impossible case.
-
-        >>> net = BayesNet([("a", "b")], {"a": CPT([0.5, 0.5]),
-        ...                                "b": CPT([[0.9, 0.5], [0.1, 0.5]], evidence=["a"])})
-        >>> net.query_batch(["a"], {"b": [0, 1, 1]}).shape
-        (3, 2)
-        """
-        if isinstance(variables, str):
-            variables = [variables]
-        query, ev_names = tuple(variables), tuple(sorted(evidence))
-        self._check_names(query + ev_names)
-        if set(query) & set(ev_names) or not ev_names:
-            raise SupportError(
-                f"Expected distinct query variables not in the (non-empty) "
-                f"evidence, got {list(query)} given {list(ev_names)}."
-            )
-        cols = []
-        for n in ev_names:
-            col = np.asarray(evidence[n])
-            if col.dtype.kind in "OUS" and col.ndim == 1:  # state names, as query takes them
-                col = np.asarray([self.state_index(n, v) for v in col.tolist()], dtype=np.int32)
-            if col.ndim != 1 or (cols and col.shape != cols[0].shape):
-                raise ShapeError(
-                    f"Expected 1-D evidence arrays of one length, got shape {col.shape} for {n!r}."
-                )
-            if col.size and (col.min() < 0 or col.max() >= self.cards[n]):
-                raise SupportError(
-                    f"Expected states of {n!r} in 0..{self.cards[n] - 1}, got "
-                    f"values from {col.min()} to {col.max()}."
-                )
-            cols.append(col.astype(np.int32))
-        ev = jnp.asarray(np.stack(cols, axis=1))
-        _, tables, _, _, run = self._query_fn(query, ev_names)
-        key = ("batch", query, ev_names)
-        if key not in self._cache:
-            self._cache[key] = jax.jit(jax.vmap(partial(run, tables)))
-        post, z = self._cache[key](ev)
-        bad = np.flatnonzero(np.asarray(z) <= 0)
-        if bad.size:
-            case = {n: int(c[bad[0]]) for n, c in zip(ev_names, cols)}
-            raise ZeroEvidenceError(
-                f"Case {int(bad[0])} of the batch, evidence {case}, has probability 0, so its "
-                f"posterior is undefined. Expected evidence with positive probability."
-            )
-        return post
-
-    def marginal(self, v: str) -> jax.Array:
-        """The prior marginal :math:`P(v)`.
-
-        >>> BayesNet([], {"c": CPT([0.25, 0.75])}).marginal("c")
-        Array([0.25, 0.75], dtype=float32)
-        """
-        return self.query([v])
-
-    def conditional(self, variables: Sequence[str], given: Sequence[str]) -> Finite:
-        r"""The kernel :math:`P(\text{variables} \mid \text{given})` from ``given`` to
-        ``variables``. Convention: rows of zero-probability parent configurations are uniform.
-
-        >>> net = BayesNet([("a", "b")], {"a": CPT([0.5, 0.5]),
-        ...                                "b": CPT([[0.9, 0.5], [0.1, 0.5]], evidence=["a"])})
-        >>> net.conditional(["b"], ["a"]).allclose(net.kernel("b"))
-        True
-        """
-        names = tuple(given) + tuple(variables)
-        _, tables, run_numpy, _, _ = self._query_fn(names, ())
-        joint, _ = run_numpy(tables, ())
-        ng = len(given)
-        z = jnp.sum(joint, axis=tuple(range(ng, len(names))), keepdims=True)
-        n_out = int(np.prod([self.cards[v] for v in variables], dtype=int))
-        cond = jnp.where(z > 0, joint / jnp.where(z > 0, z, 1.0), 1.0 / n_out)
-        return Finite(
-            cond,
-            Ty(*(Fin(self.cards[v]) for v in given)),
-            Ty(*(Fin(self.cards[v]) for v in variables)),
-        )
-
 
 def _as_cpt(c: Any) -> CPT:
     if isinstance(c, CPT):
         return c
-    if hasattr(c, "variable") and hasattr(c, "get_values"):  # pgmpy TabularCPD
-        ev = list(c.variables[1:])
-        names = getattr(c, "state_names", {}).get(c.variable)
-        return CPT(np.asarray(c.get_values()), evidence=ev, state_names=names)
+    fields = _netio.cpt_fields(c)
+    if fields is not None:
+        return CPT(**fields)
     if isinstance(c, Mapping):
         return CPT(**c)
     return CPT(c)
-
-
-# --- published networks (tables from the literature, typed in) --------------------------------
-
-
-def sprinkler() -> BayesNet:
-    """The sprinkler network (Russell & Norvig, *AIMA* 2nd ed. Fig. 14.12; Murphy's BNT).
-
-    States are ``0 = False, 1 = True``. Classic answer: P(Rain = T | WetGrass = T) = 0.7079.
-
-    >>> round(float(sprinkler().query(["Rain"], {"WetGrass": 1})[1]), 4)
-    0.7079
-    """
-    tf = ("F", "T")
-    return BayesNet(
-        [
-            ("Cloudy", "Sprinkler"),
-            ("Cloudy", "Rain"),
-            ("Sprinkler", "WetGrass"),
-            ("Rain", "WetGrass"),
-        ],
-        {
-            "Cloudy": CPT([0.5, 0.5], state_names=tf),
-            "Sprinkler": CPT([[0.5, 0.9], [0.5, 0.1]], ["Cloudy"], tf),
-            "Rain": CPT([[0.8, 0.2], [0.2, 0.8]], ["Cloudy"], tf),
-            "WetGrass": CPT(
-                [[1.0, 0.1, 0.1, 0.01], [0.0, 0.9, 0.9, 0.99]], ["Sprinkler", "Rain"], tf
-            ),
-        },
-    )
-
-
-def burglary() -> BayesNet:
-    """Pearl's burglary/earthquake alarm network (Pearl 1988; Russell & Norvig Fig. 14.2).
-
-    States ``0 = False, 1 = True``. Classic answer: P(Burglary | JohnCalls, MaryCalls) = 0.284.
-
-    >>> round(float(burglary().query(["Burglary"], {"JohnCalls": 1, "MaryCalls": 1})[1]), 3)
-    0.284
-    """
-    tf = ("F", "T")
-    return BayesNet(
-        [
-            ("Burglary", "Alarm"),
-            ("Earthquake", "Alarm"),
-            ("Alarm", "JohnCalls"),
-            ("Alarm", "MaryCalls"),
-        ],
-        {
-            "Burglary": CPT([0.999, 0.001], state_names=tf),
-            "Earthquake": CPT([0.998, 0.002], state_names=tf),
-            # columns (B, E) = (F,F), (F,T), (T,F), (T,T)
-            "Alarm": CPT(
-                [[0.999, 0.71, 0.06, 0.05], [0.001, 0.29, 0.94, 0.95]],
-                ["Burglary", "Earthquake"],
-                tf,
-            ),
-            "JohnCalls": CPT([[0.95, 0.10], [0.05, 0.90]], ["Alarm"], tf),
-            "MaryCalls": CPT([[0.99, 0.30], [0.01, 0.70]], ["Alarm"], tf),
-        },
-    )
-
-
-def asia() -> BayesNet:
-    """The "Asia" / chest-clinic network of Lauritzen & Spiegelhalter (1988), with the
-    tables of the bnlearn repository. States ``0 = yes, 1 = no``. By hand: P(lung | smoke,
-    xray) = 0.1·0.98 / (0.1·0.98 + 0.9·(0.0104·0.98 + 0.9896·0.05)) = 0.646.
-
-    >>> round(float(asia().query(["lung"], {"smoke": "yes", "xray": "yes"})[0]), 4)
-    0.646
-    """
-    yn = ("yes", "no")
-    return BayesNet(
-        [
-            ("asia", "tub"),
-            ("smoke", "lung"),
-            ("smoke", "bronc"),
-            ("tub", "either"),
-            ("lung", "either"),
-            ("either", "xray"),
-            ("either", "dysp"),
-            ("bronc", "dysp"),
-        ],
-        {
-            "asia": CPT([0.01, 0.99], state_names=yn),
-            "smoke": CPT([0.5, 0.5], state_names=yn),
-            "tub": CPT([[0.05, 0.01], [0.95, 0.99]], ["asia"], yn),
-            "lung": CPT([[0.1, 0.01], [0.9, 0.99]], ["smoke"], yn),
-            "bronc": CPT([[0.6, 0.3], [0.4, 0.7]], ["smoke"], yn),
-            # either = lung OR tub; columns (lung, tub) = (y,y), (y,n), (n,y), (n,n)
-            "either": CPT([[1.0, 1.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]], ["lung", "tub"], yn),
-            "xray": CPT([[0.98, 0.05], [0.02, 0.95]], ["either"], yn),
-            # columns (bronc, either) = (y,y), (y,n), (n,y), (n,n)
-            "dysp": CPT([[0.9, 0.8, 0.7, 0.1], [0.1, 0.2, 0.3, 0.9]], ["bronc", "either"], yn),
-        },
-    )

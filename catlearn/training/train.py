@@ -8,6 +8,12 @@ generalised to any optimiser (Cruttwell et al., *Categorical Foundations of Grad
 Learning*: optimisers are lenses; any ``optax.GradientTransformation`` goes here, and
 catlearn's optimiser lenses arrive through their ``to_optax()``).
 
+This step is the jitted evaluation of the composite parametric lens
+:math:`\mathrm{reparam}_{\mathrm{opt}}((\mathrm{model} \otimes 1) ; \mathrm{loss} ; \alpha)` of
+Cruttwell et al. (:func:`catlearn.core.step.supervised_step`): on the same minibatches the two
+agree bit for bit (``tests/test_step.py``, SGD and Adam, float32). Losses by name are the per-example vocabulary
+:data:`catlearn.core.losses.LOSSES`, averaged over the batch.
+
 The code is what one writes by hand in JAX: the batch is ``jax.vmap`` of the per-example
 arrow, the step is ``jax.value_and_grad`` plus the optax update, the minibatches of an epoch
 are a ``jax.lax.scan`` over a shuffled permutation (keys explicit), and the whole of an epoch
@@ -15,7 +21,7 @@ are a ``jax.lax.scan`` over a shuffled permutation (keys explicit), and the whol
 per step.
 
 >>> sorted(LOSSES)
-['binary_cross_entropy', 'half_sse', 'mse', 'softmax_cross_entropy']
+['binary_cross_entropy', 'half_sse', 'mse', 'sigmoid_binary_cross_entropy', 'softmax_cross_entropy']
 
 (:func:`fit` below has a runnable example; the notebook "From diagram to XLA" walks through
 the whole path.)
@@ -36,6 +42,8 @@ from jax.sharding import Mesh
 from jax.sharding import PartitionSpec as P
 
 from catlearn import errors
+from catlearn.core import losses as core_losses
+from catlearn.core.losses import batch_loss, get_loss
 from catlearn.core.para import Para
 from catlearn.core.types import Euclid, Fin
 from catlearn.errors import DataError, HyperparameterError, NonFiniteError, ShapeError, SupportError
@@ -60,76 +68,22 @@ __all__ = [
 Loss = Callable[[Any, Any], jax.Array]
 
 
-# --- losses (batched: pred (B, ...), target (B, ...) -> per-example (B,)) ----------------------
+# --- losses: the vocabulary of catlearn.core.losses, per example, lifted to batches ----------
 
+LOSSES: dict[str, Loss] = {name: batch_loss(name) for name in core_losses.LOSSES}
+"""Losses known by name to :func:`fit` and :func:`evaluate`: each is
+``catlearn.core.losses.LOSSES[name]`` (the function the loss lenses use, defined once per
+example) run on a minibatch by ``jax.vmap``; the step takes the mean over the batch."""
 
-def softmax_cross_entropy(logits: jax.Array, target: jax.Array) -> jax.Array:
-    r"""Per-example :math:`-\log \mathrm{softmax}(z)_y` (integer labels) or
-    :math:`-\sum_k t_k \log \mathrm{softmax}(z)_k` (probability targets).
-
-    >>> softmax_cross_entropy(jnp.zeros((1, 4)), jnp.array([2])).round(4)
-    Array([1.3863], dtype=float32)
-    """
-    if jnp.issubdtype(target.dtype, jnp.integer):
-        ok = (target >= 0) & (target < logits.shape[-1])  # traced bad label: NaN, not a clamp
-        return jnp.where(
-            ok, optax.softmax_cross_entropy_with_integer_labels(logits, target), jnp.nan
-        )
-    return optax.softmax_cross_entropy(logits, target)
-
-
-def _feature_axes(x: jax.Array) -> tuple[int, ...]:
-    return tuple(range(1, x.ndim))
-
-
-def mse(pred: jax.Array, target: jax.Array) -> jax.Array:
-    r"""Per-example mean squared error :math:`\tfrac1d \sum_k (x_k - y_k)^2`.
-
-    >>> mse(jnp.array([[1.0, 3.0]]), jnp.array([[0.0, 0.0]]))
-    Array([5.], dtype=float32)
-    """
-    return jnp.mean((pred - target) ** 2, axis=_feature_axes(pred))
-
-
-def half_sse(pred: jax.Array, target: jax.Array) -> jax.Array:
-    r"""Per-example half sum of squares :math:`\tfrac12 \sum_k (x_k - y_k)^2`, the error
-    :math:`e(x, y) = \tfrac12 (x - y)^2` of *Backprop as Functor*.
-
-    >>> half_sse(jnp.array([[1.0, 3.0]]), jnp.array([[0.0, 0.0]]))
-    Array([5.], dtype=float32)
-    """
-    return 0.5 * jnp.sum((pred - target) ** 2, axis=_feature_axes(pred))
-
-
-def binary_cross_entropy(prob: jax.Array, target: jax.Array) -> jax.Array:
-    r"""Per-example :math:`-\tfrac1d\sum_k t_k \log p_k + (1 - t_k) \log(1 - p_k)` on
-    probabilities (e.g. after a sigmoid box), clipped away from 0 and 1.
-
-    >>> binary_cross_entropy(jnp.array([[0.5]]), jnp.array([[1.0]])).round(4)
-    Array([0.6931], dtype=float32)
-    """
-    eps = jnp.finfo(prob.dtype).eps
-    p = jnp.clip(prob, eps, 1 - eps)
-    t = target.astype(p.dtype)
-    return -jnp.mean(t * jnp.log(p) + (1 - t) * jnp.log1p(-p), axis=_feature_axes(p))
-
-
-LOSSES: dict[str, Loss] = {
-    "softmax_cross_entropy": softmax_cross_entropy,
-    "mse": mse,
-    "half_sse": half_sse,
-    "binary_cross_entropy": binary_cross_entropy,
-}
-"""Losses known by name to :func:`fit` and :func:`evaluate`."""
+softmax_cross_entropy = LOSSES["softmax_cross_entropy"]
+mse = LOSSES["mse"]
+half_sse = LOSSES["half_sse"]
+binary_cross_entropy = LOSSES["binary_cross_entropy"]
 
 
 def _resolve_loss(loss: str | Loss) -> Loss:
     if isinstance(loss, str):
-        if loss not in LOSSES:
-            raise HyperparameterError(
-                f"Expected a loss name in {sorted(LOSSES)} or a callable(pred, target), "
-                f"got {loss!r}."
-            )
+        get_loss(loss)  # raises HyperparameterError naming the vocabulary
         return LOSSES[loss]
     if not callable(loss):
         raise HyperparameterError(f"Expected a loss name or a callable, got {loss!r}.")
@@ -217,11 +171,11 @@ def _check_targets(model: Para, y: Any, loss: str | Loss | None, n: int, what: s
     integer = jnp.issubdtype(y.dtype, jnp.integer) or (
         y.ndim == 1 and cod.shape and cod.shape[-1] > 1 and bool(jnp.all(y == jnp.round(y)))
     )
-    if loss == "binary_cross_entropy":
+    if loss in ("binary_cross_entropy", "sigmoid_binary_cross_entropy"):
         lo, hi = float(jnp.min(y)), float(jnp.max(y))
         if lo < 0 or hi > 1:
             raise SupportError(
-                f"Expected {what} targets in [0, 1] for binary_cross_entropy, got values in "
+                f"Expected {what} targets in [0, 1] for {loss}, got values in "
                 f"[{lo}, {hi}]. Rescale the labels to 0/1."
             )
         return y.reshape((n, *cod.shape)) if y.ndim == 1 and cod.shape == (1,) else y

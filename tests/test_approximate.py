@@ -1,0 +1,106 @@
+"""Approximate Bayesian lenses: importance-sampling inversion, bootstrap particle filter."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from catlearn.errors import DegenerateWeightsError, ZeroEvidenceError
+from catlearn.probability.approximate import (
+    ParticleLens,
+    Particles,
+    hmm_particle_filter,
+    importance_invert,
+    particle_filter,
+)
+from catlearn.probability.bayes import invert
+from catlearn.probability.gaussian import LinearGaussian
+from catlearn.probability.hmm import HMM, hmm_filter
+
+PI = jnp.array([0.5, 0.5])
+A = jnp.array([[0.95, 0.05], [0.10, 0.90]])
+B = jnp.array([[1 / 6] * 6, [1 / 10] * 5 + [1 / 2]])
+
+
+@pytest.mark.slow
+def test_casino_particle_filter_tv_to_exact_filter():
+    hmm = HMM(PI, A, B)
+    _, obs = hmm.sample(300, key=jax.random.key(0))
+    exact = hmm_filter(hmm, obs)
+    # jitted and batched over keys (vmap): two independent runs of 10^4 particles
+    keys = jax.random.split(jax.random.key(1), 2)
+    filt, ll = jax.vmap(lambda k: hmm_particle_filter(PI, A, B, obs, key=k, num_particles=10_000))(
+        keys
+    )
+    assert filt.shape == (2, 300, 2)
+    tv = 0.5 * jnp.sum(jnp.abs(filt - exact.filtered[None]), axis=-1)
+    assert float(jnp.max(jnp.mean(tv, axis=1))) < 0.02  # each run
+    assert float(jnp.max(jnp.abs(ll - exact.log_likelihood))) < 1.0
+
+
+@pytest.mark.slow
+def test_importance_inversion_converges_at_root_n(x64):
+    """Normal–normal conjugate case: RMSE of the posterior-mean estimate ~ c / sqrt(N)."""
+    prior = LinearGaussian.state(jnp.zeros(1), jnp.eye(1))
+    obs = LinearGaussian(jnp.eye(1), cov=0.5 * jnp.eye(1))
+    y = jnp.array([1.2])
+    exact = float(invert(obs, prior).mean(y)[0])  # 0.8
+    Ns = [200, 800, 3200]
+    rmse = []
+    for n in Ns:
+        keys = jax.random.split(jax.random.key(n), 150)
+        est = jax.vmap(
+            lambda k, n=n: importance_invert(obs, prior, y, key=k, num_samples=n).mean()[0]
+        )(keys)
+        rmse.append(float(jnp.sqrt(jnp.mean((est - exact) ** 2))))
+    slope = np.polyfit(np.log(Ns), np.log(rmse), 1)[0]
+    assert -0.65 < slope < -0.35, (rmse, slope)
+    assert rmse[-1] < 0.03
+
+
+def test_generic_particle_filter_on_a_linear_gaussian_model_matches_kalman(x64):
+    """particle_filter with ParticleLens.from_kernel on a 1-D random walk vs exact inversion."""
+    trans = LinearGaussian(jnp.eye(1), cov=0.1 * jnp.eye(1))
+    emit = LinearGaussian(jnp.eye(1), cov=0.5 * jnp.eye(1))
+    init = LinearGaussian.state(jnp.zeros(1), jnp.eye(1))
+    ys = jnp.array([[0.3], [0.5], [1.1], [0.9], [1.4]])
+    res = particle_filter(
+        lambda k, n: init.sample(k, n),
+        ParticleLens.from_kernel(trans),
+        ParticleLens.from_kernel(emit),
+        ys,
+        key=jax.random.key(0),
+        num_particles=20_000,
+    )
+    belief = init
+    for t in range(ys.shape[0]):
+        if t:
+            belief = belief >> trans
+        back = invert(emit, belief)
+        belief = LinearGaussian.state(back.mean(ys[t]), back.cov)
+        est = float(jnp.sum(res.weights[t] * res.values[t][:, 0]))
+        assert abs(est - float(belief.b[0])) < 0.03
+    assert res.ess.shape == (5,)
+
+
+def test_zero_weight_particles_are_a_typed_error():
+    with pytest.raises(DegenerateWeightsError, match="weight"):
+        Particles(jnp.zeros(3), jnp.full(3, -jnp.inf))
+    assert issubclass(DegenerateWeightsError, ZeroEvidenceError)
+    p = Particles(jnp.array([0.0, 1.0]))
+    with pytest.raises(DegenerateWeightsError):
+        p.reweight(jnp.array([-jnp.inf, -jnp.inf]))
+    # an impossible observation in the filter
+    B0 = jnp.array([[1.0, 0.0], [1.0, 0.0]])
+    with pytest.raises(DegenerateWeightsError):
+        hmm_particle_filter(PI, A, B0, jnp.array([0, 1]), key=jax.random.key(0), num_particles=10)
+
+
+def test_resampling_keeps_the_distribution():
+    p = Particles(jnp.arange(4), jnp.log(jnp.array([0.1, 0.2, 0.3, 0.4])))
+    big = Particles(jnp.repeat(jnp.arange(4), 2500), jnp.repeat(p.log_weights, 2500))
+    r = big.resample(jax.random.key(0))
+    assert np.allclose(np.asarray(r.histogram(4)), [0.1, 0.2, 0.3, 0.4], atol=1e-3)
+    assert float(p.ess()) == pytest.approx(1 / 0.3, rel=1e-5)

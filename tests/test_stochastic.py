@@ -1,0 +1,160 @@
+"""Densities of composite stochastic maps (Shiebler): closed forms, Monte Carlo, noise sharing."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax.scipy.stats import norm
+
+from catlearn.core.para import ParamSpec
+from catlearn.core.types import Euclid, Fin
+from catlearn.errors import HyperparameterError, TypeMismatch
+from catlearn.probability.gaussian import LinearGaussian
+from catlearn.probability.likelihood import fit_likelihood
+from catlearn.probability.markov import Finite, Sampler
+from catlearn.probability.stochastic import NoisyMap, composite_map, then_density
+
+
+def _shiebler():
+    return NoisyMap(
+        lambda x, e: 5.0 - x + 10.0 * e,
+        LinearGaussian.state(jnp.zeros(1), jnp.eye(1)),
+        Euclid(1),
+        Euclid(1),
+        affine=True,
+    )
+
+
+def test_shiebler_independent_noise_is_n_x_200(x64):
+    f = _shiebler()
+    ff = f.then(f)
+    for x, y in [(0.0, 1.0), (2.5, -7.0), (-3.0, 30.0)]:
+        exact = -0.5 * np.log(2 * np.pi * 200.0) - (y - x) ** 2 / 400.0
+        got = float(ff.log_prob(jnp.array([y]), jnp.array([x])))
+        assert abs(got - exact) < 1e-12
+    # the same through then_density (closed form, linear-Gaussian chain)
+    s = then_density(f, f)
+    assert (
+        abs(
+            float(s.log_prob(jnp.array([1.0]), jnp.array([0.0])))
+            - float(norm.logpdf(1.0, 0.0, np.sqrt(200.0)))
+        )
+        < 1e-12
+    )
+    draws = ff.sample(jax.random.key(0), 20000, x=jnp.array([1.0]))
+    assert abs(float(jnp.var(draws)) - 200.0) < 10.0
+
+
+def test_shiebler_shared_noise_is_the_identity(x64):
+    f = _shiebler()
+    shared = f.then_shared(f).to_linear_gaussian()
+    assert shared.allclose(LinearGaussian.id(Euclid(1)), atol=1e-12)
+    d = f.then_shared(f).sample(jax.random.key(1), 100, x=jnp.array([3.0]))
+    assert np.allclose(np.asarray(d), 3.0, atol=1e-12)  # variance 0
+
+
+def test_monte_carlo_density_of_samplers_is_consistent(x64):
+    f = Sampler(
+        lambda k, x: 5.0 - x + 10.0 * jax.random.normal(k, (1,)),
+        Euclid(1),
+        Euclid(1),
+        log_prob_fn=lambda y, x: norm.logpdf(y, 5.0 - x, 10.0).sum(),
+    )
+    with pytest.raises(HyperparameterError, match="num_samples"):
+        then_density(f, f)
+    mc = then_density(f, f, num_samples=50_000, key=jax.random.key(0))
+    for x, y in [(0.0, 1.0), (1.0, 10.0)]:
+        got = float(mc.log_prob(jnp.array([y]), jnp.array([x])))
+        assert abs(got - float(norm.logpdf(y, x, np.sqrt(200.0)))) < 0.02
+    # unbiased for the density: the mean of independent estimates of p is close to p
+    ests = [
+        jnp.exp(
+            then_density(f, f, num_samples=200, key=jax.random.key(i)).log_prob(
+                jnp.array([1.0]), jnp.array([0.0])
+            )
+        )
+        for i in range(3)
+    ]
+    assert (
+        abs(float(jnp.mean(jnp.array(ests))) / float(norm.pdf(1.0, 0.0, np.sqrt(200.0))) - 1) < 0.1
+    )
+
+
+def test_finite_intermediate_is_exact(x64):
+    f = Finite([[0.7, 0.3], [0.2, 0.8]], Fin(2), Fin(2))
+    g = Sampler.from_kernel(LinearGaussian([[1.0, -2.0]], [0.5], [[1.5]]))  # not Fin domain
+    g_on_fin = Sampler(
+        lambda k, y: jnp.where(y == 0, 1.0, -2.0) + jnp.sqrt(1.5) * jax.random.normal(k, (1,)),
+        Fin(2),
+        Euclid(1),
+        log_prob_fn=lambda z, y: norm.logpdf(z, jnp.where(y == 0, 1.0, -2.0), jnp.sqrt(1.5)).sum(),
+    )
+    del g
+    comp = then_density(f, g_on_fin)
+    z, x = jnp.array([0.3]), 1
+    p = 0.2 * norm.pdf(0.3, 1.0, np.sqrt(1.5)) + 0.8 * norm.pdf(0.3, -2.0, np.sqrt(1.5))
+    assert abs(float(comp.log_prob(z, x)) - float(np.log(p))) < 1e-12
+    # Finite >> Finite: the density of the composed Finite kernel
+    h = Finite([[0.5, 0.5], [0.1, 0.9]], Fin(2), Fin(2))
+    fh = then_density(f, Sampler.from_kernel(h))
+    assert abs(float(jnp.exp(fh.log_prob(1, 0))) - float((f >> h).prob(1, 0))) < 1e-12
+
+
+def test_then_density_type_errors():
+    f = _shiebler()
+    g = NoisyMap(
+        lambda x, e: x + e, LinearGaussian.state(jnp.zeros(2), jnp.eye(2)), Euclid(2), Euclid(2)
+    )
+    with pytest.raises(TypeMismatch):
+        f.then(g)
+    with pytest.raises(TypeMismatch, match="affine"):
+        g.to_linear_gaussian()
+
+
+def test_likelihood_functor_on_composites_fit_likelihood(x64):
+    """Fit a two-stage linear-Gaussian chain by maximum likelihood of its composite density;
+    the fitted marginal equals the least-squares line and residual variance (its MLE)."""
+    rng = np.random.default_rng(0)
+    xs = rng.normal(size=(400, 1))
+    ys = (
+        2.0 * (0.5 * xs + 1.0 + 0.3 * rng.normal(size=(400, 1)))
+        - 1.0
+        + 0.4 * rng.normal(size=(400, 1))
+    )
+    noise = LinearGaussian.state(jnp.zeros(1), jnp.eye(1))
+
+    def build(p):
+        f = NoisyMap(
+            lambda x, e: p["a"] * x + p["b"] + jnp.exp(p["s"]) * e,
+            noise,
+            Euclid(1),
+            Euclid(1),
+            affine=True,
+        )
+        g = NoisyMap(
+            lambda y, e: 2.0 * y - 1.0 + jnp.exp(p["t"]) * e,
+            noise,
+            Euclid(1),
+            Euclid(1),
+            affine=True,
+        )
+        return f.then(g)
+
+    spec = {k: ParamSpec((1,)) for k in ("a", "b", "s", "t")}
+    m = composite_map(build, spec, Euclid(1), Euclid(1), name="chain")
+    p, hist = fit_likelihood(m, m.init(jax.random.key(0)), (xs, ys), lr=0.1, steps=600)
+    assert float(hist[-1]) < float(hist[0])
+    X = np.hstack([xs, np.ones_like(xs)])
+    coef, *_ = np.linalg.lstsq(X, ys[:, 0], rcond=None)
+    resid = np.mean((ys[:, 0] - X @ coef) ** 2)
+    q = p["chain"]
+    assert abs(2 * float(q["a"][0]) - coef[0]) < 1e-3
+    assert abs(2 * float(q["b"][0]) - 1.0 - coef[1]) < 1e-3
+    var = 4 * np.exp(2 * float(q["s"][0])) + np.exp(2 * float(q["t"][0]))
+    assert abs(var - resid) < 1e-3
+
+
+def test_sampler_docstring_names_the_first_factor():
+    assert "first factor is deterministic" in Sampler.__doc__
