@@ -7,6 +7,7 @@ below are allowed to stay unresolved (offline there are no intersphinx inventori
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # importable without Sphinx (tests/test_docs_refs.py)
@@ -47,6 +48,8 @@ EXTERNAL = (
     "dataclasses",
     "functools",
     "builtins",
+    "eqx",
+    "subprocess",
 )
 NITPICK_IGNORE_REGEX = [
     (r"py:.*", rf"({'|'.join(EXTERNAL)})(\..+)?"),
@@ -121,6 +124,8 @@ def missing_reference(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:
         res = inventory(app, env, retry, contnode)
         if res is not None:
             return res
+    if target.startswith("catlearn.") and any(p.startswith("_") for p in target.split(".")):
+        return contnode  # private internals are not documented: shown as code, not a link
     if "." in target and not target.startswith("catlearn."):
         return None
     found = _catlearn_candidates(env, target, node.get("py:class"))
@@ -138,7 +143,21 @@ def missing_reference(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:
     )
 
 
+_PROSE_TYPE = re.compile(r"^([^:`\[\]]*\s[^:`\[\]]*|[a-z]+): (.*)$")
+_BUILTIN = {"int", "float", "str", "bool", "bytes", "dict", "list", "tuple", "set", "type"}
+
+
+def prose_not_types(app: Sphinx, what: str, name: str, obj: Any, opts: Any, lines: list[str]):
+    """An attribute docstring starting ``The parameter spec: ...`` is prose, not a type
+    (napoleon would read ``The parameter spec`` as the attribute's type)."""
+    if what in {"attribute", "property", "data"} and lines:
+        m = _PROSE_TYPE.match(lines[0])
+        if m and m.group(1) not in _BUILTIN:
+            lines[0] = f"{m.group(1)} — {m.group(2)}"
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("autodoc-process-docstring", prose_not_types, priority=100)
     app.connect("autodoc-process-bases", process_bases)
     app.connect("doctree-read", drop_empty_bases)
     app.connect("missing-reference", missing_reference, priority=900)
