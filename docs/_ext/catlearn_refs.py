@@ -50,6 +50,7 @@ EXTERNAL = (
     "builtins",
     "eqx",
     "subprocess",
+    "np",
 )
 NITPICK_IGNORE_REGEX = [
     (r"py:.*", rf"({'|'.join(EXTERNAL)})(\..+)?"),
@@ -111,6 +112,16 @@ def _catlearn_candidates(env: Any, target: str, cls: str | None) -> list[str]:
     return found
 
 
+def _private_name(name: str) -> bool:
+    import sys
+
+    return any(
+        k.startswith("catlearn.") and "._" in k and name in vars(m)
+        for k, m in list(sys.modules.items())
+        if m is not None
+    )
+
+
 def missing_reference(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:
     if node.get("refdomain") != "py":
         return None
@@ -128,6 +139,8 @@ def missing_reference(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:
         return contnode  # private internals are not documented: shown as code, not a link
     if "." in target and not target.startswith("catlearn."):
         return None
+    if "." not in target and _private_name(target):
+        return contnode  # a type alias of a private module (``Node``): code, not a link
     found = _catlearn_candidates(env, target, node.get("py:class"))
     if len(found) != 1:
         return None
