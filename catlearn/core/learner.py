@@ -329,7 +329,7 @@ class Learner(Composable):
 
     @classmethod
     def from_program(cls, program: Any, arrows: Mapping[Any, Learner]) -> Learner:
-        """The learner of a flat program (what ``compile(diagram, ar, into=Learner)`` calls),
+        r"""The learner of a flat program (what ``compile(diagram, ar, into=Learner)`` calls),
         given a learner per box. A wire read twice and a box used twice are resolved as the
         diagonal under :math:`L_{\varepsilon,e}` with the squared error (see
         :mod:`catlearn.core._learner_program`): for gradient learners the result is the

@@ -91,7 +91,7 @@ def _pos(v: Any, what: str) -> jax.Array:
 class Kernel(eqx.Module):
     r"""A covariance function :math:`k(x, x')`; ``k(x1, x2)`` is the Gram matrix.
 
-    Subclasses implement :meth:`gram` on ``(n, d)`` arrays. ``k1 + k2`` and ``k1 * k2`` are
+    Subclasses implement ``gram`` on ``(n, d)`` arrays. ``k1 + k2`` and ``k1 * k2`` are
     kernels (:class:`Sum`, :class:`Product`): sums and products of PSD kernels are PSD.
 
     >>> k = RBF(2.0, 1.0) + Periodic(1.0, 1.0, 0.5)
