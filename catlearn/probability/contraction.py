@@ -46,7 +46,7 @@ from catlearn.errors import MemoryBudgetError
 
 __all__ = ["DEFAULT_BUDGET", "Plan", "Step", "decode", "execute", "plan_contraction"]
 
-DEFAULT_BUDGET = 1 << 27  #: largest table (entries) a plan may touch: 1 GiB of float64
+DEFAULT_BUDGET = 1 << 27  #: largest table a plan may touch, in entries (1 GiB of float64)
 PAIRWISE = 1 << 12  #: steps spanning more entries than this multiply their tables pairwise
 
 
