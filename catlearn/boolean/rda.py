@@ -71,7 +71,7 @@ def _bool_ty(ty: Any, what: str) -> Ty:
     if bad:
         raise TypeMismatch(
             f"Boolean circuits only carry Bool(n) wires, but {what} is {ty}, with the atom "
-            f"{bad[0]}. Binarise real data first (catlearn.binarize) and use Bool wires."
+            f"{bad[0]}. Binarise real data first (catlearn.boolean.binarize) and use Bool wires."
         )
     return ty
 
@@ -539,7 +539,7 @@ def check_bits(value: Any, *, what: str = "value") -> None:
     >>> check_bits([0, 2])
     Traceback (most recent call last):
     ...
-    catlearn.errors.NotBinaryError: Expected the value to hold only bits 0 and 1, got 2 at index (1,) instead. Binarise the data first: catlearn.binarize(X) (min-max normalise, threshold at 0.5) or (X > t).astype('uint8').
+    catlearn.errors.NotBinaryError: Expected the value to hold only bits 0 and 1, got 2 at index (1,) instead. Binarise the data first: catlearn.boolean.binarize(X) (min-max normalise, threshold at 0.5) or (X > t).astype('uint8').
     """
     if isinstance(value, jax.core.Tracer):
         return
@@ -558,7 +558,7 @@ def check_bits(value: Any, *, what: str = "value") -> None:
         idx = tuple(int(i) for i in bad[0])
         raise NotBinaryError(
             f"Expected the {what} to hold only bits 0 and 1, got {arr[idx]} at index {idx} "
-            "instead. Binarise the data first: catlearn.binarize(X) (min-max normalise, "
+            "instead. Binarise the data first: catlearn.boolean.binarize(X) (min-max normalise, "
             "threshold at 0.5) or (X > t).astype('uint8')."
         )
 
