@@ -73,7 +73,7 @@ def check_support(x: Any, lo: float, hi: float, what: str, *, integer: bool = Fa
         first = v[bad].reshape(-1)[0] if v.ndim else v
         kind = "an integer " if integer else ""
         raise SupportError(
-            f"Expected every {what} to be {kind}in [{lo}, {hi}], got {first!r} instead: the "
+            f"Expected every {what} to be {kind}in {lo}..{hi}, got {first!r} instead: the "
             f"likelihood gives it probability 0. Fix or drop that observation."
         )
 
