@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import islice
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 import jax
 
@@ -116,7 +116,7 @@ def flatten(arrow: Any) -> Program:
     """
     node = arrow._node
     if node is not None and node.flat is not None:
-        return node.flat
+        return cast(Program, node.flat)
     dom = arrow.dom
     types: list[Atom] = list(dom.inside)
     inputs = list(range(len(types)))
@@ -378,7 +378,7 @@ class Composable:
     # --- structure -----------------------------------------------------------------------
     @classmethod
     def _wiring(cls, dom: Ty, cod: Ty, perm: Sequence[int]) -> Self:
-        return cls._arrow._composite(Wiring(perm), dom, cod, ())
+        return cast("Self", cls._arrow._composite(Wiring(perm), dom, cod, ()))
 
     @classmethod
     def id(cls, ty: Ty) -> Self:
@@ -451,7 +451,7 @@ class Composable:
                     f"boxes with their {arrow.__name__} arrows (e.g. {arrow.__name__}.copy)."
                 )
         node = Inline(program, look)
-        return arrow._composite(node, program.dom, program.cod, list(parts.values()))
+        return cast("Self", arrow._composite(node, program.dom, program.cod, list(parts.values())))
 
     # --- composition ---------------------------------------------------------------------
     def then(self, *others: Self) -> Self:
@@ -477,7 +477,7 @@ class Composable:
                 raise mismatch(cur, other, cur.cod, other.dom)
             cur = other
         parts = (self, *others)
-        return arrow._composite(Then(parts), self.dom, cur.cod, parts)
+        return cast("Self", arrow._composite(Then(parts), self.dom, cur.cod, parts))
 
     def tensor(self, *others: Self | Ty) -> Self:
         """Parallel composition ``self @ others[0] @ ...``; a bare type means its identity.
@@ -500,7 +500,7 @@ class Composable:
                 )
             parts.append(o)
         dom, cod = Ty(*(p.dom for p in parts)), Ty(*(p.cod for p in parts))
-        return arrow._composite(Tensor(tuple(parts)), dom, cod, parts)
+        return cast("Self", arrow._composite(Tensor(tuple(parts)), dom, cod, parts))
 
     # --- operators -----------------------------------------------------------------------
     def __rshift__(self, other: Self) -> Self:
@@ -515,13 +515,13 @@ class Composable:
             other = self._arrow.id(other)
         if not isinstance(other, self._arrow):
             return NotImplemented
-        return type(self).tensor(self, other)
+        return cast("Self", type(self).tensor(self, other))
 
     def __rmatmul__(self, other: Ty) -> Self:
         if not isinstance(other, Ty):
             return NotImplemented
         left = self._arrow.id(other)
-        return type(left).tensor(left, self)
+        return cast("Self", type(left).tensor(left, self))
 
 
 class _Owner:
