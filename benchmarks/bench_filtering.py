@@ -1,9 +1,9 @@
 """Benchmark catlearn's HMM and Kalman code against hand-written JAX and numpy.
 
-* HMM, 10^4 steps: ``catlearn.hmm_log_likelihood`` / ``hmm_filter`` vs the same forward pass
+* HMM, 10^4 steps: ``catlearn.probability.hmm_log_likelihood`` / ``hmm_filter`` vs the same forward pass
   written by hand as one ``jax.lax.scan`` (goal: ratio <= 1.5), and vs a numpy loop.
 * Batched Kalman, 10^4 sequences x 100 steps (2-D constant-velocity target):
-  ``jax.vmap(catlearn.kalman_log_likelihood)`` / ``kalman_filter`` vs a hand-written
+  ``jax.vmap(catlearn.probability.kalman_log_likelihood)`` / ``kalman_filter`` vs a hand-written
   ``vmap`` + ``scan`` Kalman filter (both in the textbook form P - K S K^T).
 
 * Sequential vs parallel vs ``method="auto"`` across ``T`` (10^2..10^5; ``--quick``: to 10^4),
@@ -104,10 +104,10 @@ def bench_hmm(k: int, steps: int, repeats: int) -> dict:
     )
     _, obs = hmm.sample(steps, key=k3)
     pi, a, b = hmm.initial, hmm.transition, hmm.emission
-    ours_ll = jax.jit(cl.hmm_log_likelihood)
-    ours_f = jax.jit(cl.hmm_filter)
-    ours_s = jax.jit(cl.hmm_smoother)
-    ours_v = jax.jit(cl.hmm_viterbi)
+    ours_ll = jax.jit(cl.probability.hmm_log_likelihood)
+    ours_f = jax.jit(cl.probability.hmm_filter)
+    ours_s = jax.jit(cl.probability.hmm_smoother)
+    ours_v = jax.jit(cl.probability.hmm_viterbi)
     hand_ll = jax.jit(hand_hmm_ll)
     hand_f = jax.jit(hand_hmm_filter)
     npi, na, nb, no = (np.asarray(x, np.float64) for x in (pi, a, b, obs))
@@ -202,8 +202,8 @@ def bench_kalman(batch: int, steps: int, repeats: int) -> dict:
         model.emission,
         model.emission_cov,
     )
-    ours_ll = jax.jit(jax.vmap(cl.kalman_log_likelihood, in_axes=(None, 0)))
-    ours_f = jax.jit(jax.vmap(cl.kalman_filter, in_axes=(None, 0)))
+    ours_ll = jax.jit(jax.vmap(cl.probability.kalman_log_likelihood, in_axes=(None, 0)))
+    ours_f = jax.jit(jax.vmap(cl.probability.kalman_filter, in_axes=(None, 0)))
     hand_ll = jax.jit(jax.vmap(lambda y: hand_kalman(*args, y, False)))
     hand_f = jax.jit(jax.vmap(lambda y: hand_kalman(*args, y, True)))
     f_ours, f_hand = ours_f(model, ys), hand_f(ys)
@@ -269,7 +269,7 @@ def bench_methods(lengths: list[int], repeats: int) -> list[dict]:
     for t_len in lengths:
         _, obs = hmm.sample(t_len, key=jax.random.key(t_len))
         fns = {
-            m: jax.jit(lambda h, y, m=m: cl.hmm_filter(h, y, method=m).filtered)
+            m: jax.jit(lambda h, y, m=m: cl.probability.hmm_filter(h, y, method=m).filtered)
             for m in ("sequential", "parallel", "auto")
         }
         calls = {m: (lambda f=f, obs=obs: f(hmm, obs)) for m, f in fns.items()}
@@ -280,7 +280,7 @@ def bench_methods(lengths: list[int], repeats: int) -> list[dict]:
         rows.append(_method_row("HMM filter (4 states)", t_len, calls, repeats))
         _, ys = model.sample(t_len, key=jax.random.key(t_len))
         kfns = {
-            m: jax.jit(lambda md, y, m=m: cl.kalman_filter(md, y, method=m).means)
+            m: jax.jit(lambda md, y, m=m: cl.probability.kalman_filter(md, y, method=m).means)
             for m in ("sequential", "parallel", "auto")
         }
         calls = {m: (lambda f=f, ys=ys: f(model, ys)) for m, f in kfns.items()}

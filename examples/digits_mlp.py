@@ -62,7 +62,7 @@ def main(fast: bool = False, out: str | Path = "catlearn-output", progress: bool
     out = Path(out)
     pictures = {
         "diagram": cl.draw_diagram(diagram, out / "digits_mlp-diagram.png", figsize=(3, 5)),
-        "loss": cl.plot_history(result.history, out / "digits_mlp-loss.png"),
+        "loss": cl.diagrams.plot_history(result.history, out / "digits_mlp-loss.png"),
     }
     return {"accuracy": acc, "history": result.history, **pictures}
 

@@ -56,15 +56,15 @@ def main(fast: bool = False, out: str | None = None, progress: bool = True) -> f
         cl.Euclid(4), cl.Euclid(20), name="hidden"
     ) >> cl.Para.from_function(jnp.tanh, cl.Euclid(20), cl.Euclid(20))
     output_para = cl.Para.linear(cl.Euclid(20), cl.Euclid(3), name="output")
-    hidden = cl.gradient_learner(hidden_para, lr, cl.squared_error)
-    output = cl.gradient_learner(output_para, lr, cl.squared_error)
+    hidden = cl.gradient_learner(hidden_para, lr, cl.core.squared_error)
+    output = cl.gradient_learner(output_para, lr, cl.core.squared_error)
     # ... and composed as learners: the network is a learner too.
     net = hidden >> output
     params = net.init(jax.random.key(0))
     print(net)
 
     # Functoriality, checked on one pair: L(I >> J) = L(I) >> L(J).
-    whole = cl.gradient_learner(hidden_para >> output_para, lr, cl.squared_error)
+    whole = cl.gradient_learner(hidden_para >> output_para, lr, cl.core.squared_error)
     gap = max(
         float(jnp.max(jnp.abs(u - v)))
         for u, v in zip(

@@ -80,7 +80,7 @@ def numpy_kalman(model: cl.LGSSM, ys: np.ndarray) -> np.ndarray:
 def lens_filter(model: cl.LGSSM, ys: jax.Array, steps: int) -> jax.Array:
     """The filter as composed Bayesian lenses of LinearGaussian kernels (first ``steps`` steps)."""
     x0, dynamics, emission = model.to_kernels()
-    belief, lens, means = x0, cl.bayes_lens(emission), []
+    belief, lens, means = x0, cl.probability.bayes_lens(emission), []
     for t in range(steps):
         if t:
             belief = belief >> dynamics  # predict: composition
@@ -94,7 +94,7 @@ def fit_noise(ys: jax.Array, *, steps: int, dt: float = 0.1) -> tuple[float, flo
 
     def nll(log_qr):
         model = constant_velocity(dt, jnp.exp(log_qr[0]), jnp.exp(log_qr[1]))
-        lls = jax.vmap(cl.kalman_log_likelihood, in_axes=(None, 0))(model, ys)
+        lls = jax.vmap(cl.probability.kalman_log_likelihood, in_axes=(None, 0))(model, ys)
         return -jnp.mean(lls) / ys.shape[1]
 
     opt = optax.adam(0.1)
@@ -134,7 +134,7 @@ def main(fast: bool = False, plot: str | None = None) -> dict:
     n_targets = 100 if fast else 1000
     keys = jax.random.split(jax.random.key(1), n_targets)
     xs, yss = jax.vmap(lambda k: model.sample(steps, key=k))(keys)
-    filt = jax.jit(jax.vmap(cl.kalman_filter, in_axes=(None, 0)))(model, yss)
+    filt = jax.jit(jax.vmap(cl.probability.kalman_filter, in_axes=(None, 0)))(model, yss)
     out["targets"] = n_targets
     out["rmse_filter_all_targets"] = rmse(filt.means[..., :2], xs[..., :2])
     out["rmse_measurements_all_targets"] = rmse(yss, xs[..., :2])

@@ -12,9 +12,9 @@ Protocol (the paper's, as in its experiment code ``act-2020-experiments/src/Iris
 3. Split: per class, the first 25 examples (in file order) train, the other 25 test:
    50/50 (2-class) or 75/75 (3-class). Training visits classes in order.
 4. Model: the lookup-table layer ``Bool(b * 16) @ Bool(4) -> Bool(b)``
-   (:func:`catlearn.lut_layer`), parameters all 0 at the start.
+   (:func:`catlearn.boolean.lut_layer`), parameters all 0 at the start.
 5. Training: ONE pass of reverse derivative ascent over the training examples,
-   ``p <- p XOR R[f]_P((p, x), f(p, x) XOR y)`` (:func:`catlearn.rda_trace`).
+   ``p <- p XOR R[f]_P((p, x), f(p, x) XOR y)`` (:func:`catlearn.boolean.rda_trace`).
 6. Accuracy: fraction of test examples whose predicted bits all equal the label bits.
 
 Paper: 98.0 % (Iris, two-class) and 73.3 % (Iris, three-class).
@@ -52,27 +52,27 @@ def experiment(classes: int, labels: str, *, uci: bool = True) -> dict:
     X, y = iris(uci)
     keep = y < classes
     X, y = X[keep], y[keep]
-    bits = cl.binarize(X, 0.5)
+    bits = cl.boolean.binarize(X, 0.5)
     if labels == "binary":
         n_out = max(1, int(np.ceil(np.log2(classes))))
-        Y = cl.bits_binary(y, n_out)
+        Y = cl.boolean.bits_binary(y, n_out)
     else:
         n_out = classes
-        Y = cl.bits_one_hot(y, classes)
+        Y = cl.boolean.bits_one_hot(y, classes)
     train = np.concatenate([np.flatnonzero(y == c)[:25] for c in range(classes)])
     test = np.concatenate([np.flatnonzero(y == c)[25:] for c in range(classes)])
-    model = cl.lut_layer(4, n_out)
+    model = cl.boolean.lut_layer(4, n_out)
     p0 = jnp.zeros(16 * n_out, jnp.uint8)
     t0 = time.perf_counter()
-    trace = cl.rda_trace(model, p0, bits[train], Y[train])
+    trace = cl.boolean.rda_trace(model, p0, bits[train], Y[train])
     trace.block_until_ready()
     seconds = time.perf_counter() - t0
     return {
         "classes": classes,
         "labels": labels,
         "uci": uci,
-        "accuracy": 100 * cl.rda_accuracy(model, trace[-1], bits[test], Y[test]),
-        "train_accuracy": 100 * cl.rda_accuracy(model, trace[-1], bits[train], Y[train]),
+        "accuracy": 100 * cl.boolean.rda_accuracy(model, trace[-1], bits[test], Y[test]),
+        "train_accuracy": 100 * cl.boolean.rda_accuracy(model, trace[-1], bits[train], Y[train]),
         "steps": len(train),
         "seconds": seconds,
         "params": np.asarray(trace[-1]),

@@ -13,7 +13,8 @@ from catlearn.probability.approximate import Particles
 from catlearn.probability.bayes import update
 from catlearn.probability.bayes_learner import BayesLearner
 from catlearn.probability.gaussian import LinearGaussian
-from catlearn.probability.markov import Finite, Sampler
+from catlearn.probability.markov import Finite
+from catlearn.probability.sampler import Sampler
 
 
 def _blr(d, sigma2, mu0, S0):

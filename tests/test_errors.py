@@ -138,7 +138,9 @@ def test_integer_label_out_of_range_in_the_traced_loss_is_nan():
 
     from catlearn.training.train import softmax_cross_entropy
 
-    loss = jax.jit(softmax_cross_entropy)(jnp.zeros((3, 4)), jnp.array([0, 4, -1]))
+    loss = jax.jit(lambda z, t: softmax_cross_entropy(z, t))(
+        jnp.zeros((3, 4)), jnp.array([0, 4, -1])
+    )
     assert np.isfinite(float(loss[0])) and np.isnan(loss[1:]).all()
 
 

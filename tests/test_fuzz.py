@@ -4,7 +4,8 @@ huge, wrong names). The property: a result, or a :class:`~catlearn.errors.Catlea
 never another exception, never a hang (a per-call alarm), never a silent NaN (a NaN output
 from NaN-free inputs).
 
-A quick profile runs by default; ``-m slow`` runs >= 200 examples per target. The outcome
+A quick profile runs by default; ``pytest -m soak`` runs >= 200 examples per target (tens of
+minutes on 2 cores: outside the default run and CI's 15-minute budget). The outcome
 counts (ok / typed / generic / bad) are printed at the end of the module.
 """
 
@@ -236,6 +237,7 @@ def test_public_callable_on_junk(name, data, tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
+@pytest.mark.soak
 @pytest.mark.parametrize("name", PUBLIC)
 @SLOW
 @given(data=st.data())

@@ -248,3 +248,22 @@ def test_typed_errors():
         dream_step(labels, labels.init(jax.random.key(0)), "mse", sgd())
     with pytest.raises(TypeError, match="loss lens"):
         supervised_step(f, learning_rate(0.1), sgd())
+
+
+def test_batched_step_of_any_paralens_x64(x64, getkey):
+    """A ParaLens model (not a Para) on a minibatch: the parameter wire is copied to every
+    example and its put sums them; equal to the Para path (the reverse derivative of the
+    batched map) up to summation order."""
+    model = Para.linear(Euclid(3), Euclid(2), name="fc") >> Para.from_function(
+        jnp.tanh, Euclid(2), Euclid(2)
+    )
+    X, Y = jax.random.normal(getkey(), (4, 3)), jax.random.normal(getkey(), (4, 2))
+    p0 = model.init(getkey())
+    outs = []
+    for m in (model, ParaLens.from_para(model)):
+        step = supervised_step(m, "mse", momentum(0.1), batch_size=4)
+        ps = step_params(p0, momentum(0.1))
+        for _ in range(3):
+            ps, (dX, _) = step.put(ps, (X, Y), ())
+        outs.append((ps["train"], dX))
+    assert tree_maxdiff(outs[0], outs[1]) < 1e-14

@@ -13,7 +13,8 @@ from catlearn.core.types import Euclid, Fin
 from catlearn.errors import HyperparameterError, TypeMismatch
 from catlearn.probability.gaussian import LinearGaussian
 from catlearn.probability.likelihood import fit_likelihood
-from catlearn.probability.markov import Finite, Sampler
+from catlearn.probability.markov import Finite
+from catlearn.probability.sampler import Sampler
 from catlearn.probability.stochastic import NoisyMap, composite_map, then_density
 
 
@@ -156,5 +157,7 @@ def test_likelihood_functor_on_composites_fit_likelihood(x64):
     assert abs(var - resid) < 1e-3
 
 
-def test_sampler_docstring_names_the_first_factor():
-    assert "first factor is deterministic" in Sampler.__doc__
+def test_sampler_docstring_names_the_right_factor():
+    # the composite's density is known when the factors before the last are deterministic
+    assert "unless the second factor is deterministic" not in Sampler.__doc__
+    assert "then_density" in Sampler.__doc__

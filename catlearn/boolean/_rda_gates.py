@@ -101,9 +101,9 @@ def _and_gate(n: int) -> Gate:
     B = Bool(n)
 
     def rd() -> Circuit:  # (x, y, dz) -> (y dz, x dz)
-        from catlearn.boolean.rda import _Builder
+        from catlearn.boolean.rda import CircuitBuilder
 
-        b = _Builder()
+        b = CircuitBuilder()
         x, y, dz = b.fresh(B @ B @ B)
         g = _and_gate(n)
         return b.build(B @ B @ B, B @ B, [x, y, dz], b.gate(g, [y, dz]) + b.gate(g, [x, dz]))

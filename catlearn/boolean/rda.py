@@ -71,7 +71,7 @@ def _bool_ty(ty: Any, what: str) -> Ty:
     if bad:
         raise TypeMismatch(
             f"Boolean circuits only carry Bool(n) wires, but {what} is {ty}, with the atom "
-            f"{bad[0]}. Binarise real data first (catlearn.binarize) and use Bool wires."
+            f"{bad[0]}. Binarise real data first (catlearn.boolean.binarize) and use Bool wires."
         )
     return ty
 
@@ -86,7 +86,7 @@ def _primitive(box: Any) -> None:
     return None
 
 
-class _Builder:
+class CircuitBuilder:
     """Appends gates over integer slots; inlining a circuit is linear in its size."""
 
     def __init__(self) -> None:
@@ -247,7 +247,7 @@ class Circuit(Composable):
     def merge(cls, a: Ty, n: int = 2) -> Circuit:
         """Addition in Z_2 (XOR) of ``n`` copies of ``a``: the codiagonal."""
         a = _bool_ty(a, "merge")
-        b = _Builder()
+        b = CircuitBuilder()
         xs = b.fresh(a**n)
         k = len(a)
         outs = [b.xor_sum(xs[i::k], a[i]) for i in range(k)]  # type: ignore[arg-type]
@@ -256,7 +256,7 @@ class Circuit(Composable):
     @classmethod
     def from_gate(cls, g: Gate) -> Circuit:
         """The one-gate circuit."""
-        b = _Builder()
+        b = CircuitBuilder()
         xs = b.fresh(g.dom)
         return b.build(g.dom, g.cod, xs, b.gate(g, xs))
 
@@ -368,7 +368,7 @@ class Circuit(Composable):
             else (arrows.__getitem__ if isinstance(arrows, Mapping) else arrows)
         )
         dom, cod = _bool_ty(program.dom, "the program's domain"), _bool_ty(program.cod, "codomain")
-        b = _Builder()
+        b = CircuitBuilder()
         slot: dict[int, int] = {}
         xs = b.fresh(dom)
         slot.update(zip(program.inputs, xs, strict=True))
@@ -416,7 +416,7 @@ class Circuit(Composable):
     def apply(self, x: Any) -> Any:
         """Run on one example (a bare array for a one-atom domain, else a tuple); jitted once
         per circuit, checked first (shapes: ``ShapeError``; bits: ``NotBinaryError``)."""
-        xs = _check_value(self.dom, x, 0, "input")
+        xs = check_value(self.dom, x, 0, "input")
         run = self.run if any(isinstance(v, jax.core.Tracer) for v in xs) else self._jitted()
         return self.cod.join(run(*xs))
 
@@ -430,7 +430,7 @@ class Circuit(Composable):
         Array([[1, 0],
                [0, 0]], dtype=uint8)
         """
-        parts = _check_value(self.dom, xs, 1, "input")
+        parts = check_value(self.dom, xs, 1, "input")
         return self.cod.join(jax.vmap(self.run)(*parts))
 
     def reverse_derivative(self) -> Circuit:
@@ -446,7 +446,7 @@ class Circuit(Composable):
         """
         if self._rd is not None:
             return self._rd
-        b = _Builder()
+        b = CircuitBuilder()
         xs, dys = b.fresh(self.dom), b.fresh(self.cod)
         m = dict(zip(self.inputs, xs))
         done = []
@@ -472,8 +472,8 @@ class Circuit(Composable):
 
     def reverse(self, x: Any, dy: Any) -> Any:
         r""":math:`R[f](x, dy)` on one example (values as in :meth:`apply`)."""
-        xs = _check_value(self.dom, x, 0, "input")
-        dys = _check_value(self.cod, dy, 0, "output change")
+        xs = check_value(self.dom, x, 0, "input")
+        dys = check_value(self.cod, dy, 0, "output change")
         rd = self.reverse_derivative()
         traced = any(isinstance(v, jax.core.Tracer) for v in (*xs, *dys))
         return self.dom.join((rd.run if traced else rd._jitted())(*xs, *dys))
@@ -539,7 +539,7 @@ def check_bits(value: Any, *, what: str = "value") -> None:
     >>> check_bits([0, 2])
     Traceback (most recent call last):
     ...
-    catlearn.errors.NotBinaryError: Expected the value to hold only bits 0 and 1, got 2 at index (1,) instead. Binarise the data first: catlearn.binarize(X) (min-max normalise, threshold at 0.5) or (X > t).astype('uint8').
+    catlearn.errors.NotBinaryError: Expected the value to hold only bits 0 and 1, got 2 at index (1,) instead. Binarise the data first: catlearn.boolean.binarize(X) (min-max normalise, threshold at 0.5) or (X > t).astype('uint8').
     """
     if isinstance(value, jax.core.Tracer):
         return
@@ -558,12 +558,12 @@ def check_bits(value: Any, *, what: str = "value") -> None:
         idx = tuple(int(i) for i in bad[0])
         raise NotBinaryError(
             f"Expected the {what} to hold only bits 0 and 1, got {arr[idx]} at index {idx} "
-            "instead. Binarise the data first: catlearn.binarize(X) (min-max normalise, "
+            "instead. Binarise the data first: catlearn.boolean.binarize(X) (min-max normalise, "
             "threshold at 0.5) or (X > t).astype('uint8')."
         )
 
 
-def _check_value(ty: Ty, value: Any, batch_dims: int, what: str) -> tuple[Any, ...]:
+def check_value(ty: Ty, value: Any, batch_dims: int, what: str) -> tuple[Any, ...]:
     ty.check(value, batch_dims=batch_dims, what=what)
     parts = ty.split(value)
     for p in parts:

@@ -40,7 +40,7 @@ import numpy as np
 from tqdm import tqdm
 
 from catlearn import errors
-from catlearn.boolean.rda import Circuit, _Builder, _check_value
+from catlearn.boolean.rda import Circuit, CircuitBuilder, check_value
 from catlearn.boolean.rdc import ReverseDerivativeCategory
 from catlearn.core.types import Bool
 from catlearn.errors import DataError, HyperparameterError, ShapeError, TypeMismatch
@@ -121,7 +121,7 @@ def lut_layer(a: int, b: int) -> Circuit:
         raise ShapeError(f"Expected 1 <= a <= 16 input bits and b >= 1 outputs, got a={a}, b={b}.")
     rows = 2**a
     P, A = Bool(b * rows), Bool(a)
-    bld = _Builder()
+    bld = CircuitBuilder()
     p, x = bld.fresh(P @ A)
     bits = (np.arange(rows)[:, None] >> np.arange(a)[::-1]) & 1  # bits[k, i]
     lits = bld.inline(Circuit.select(a, [i for _ in range(rows) for i in range(a)]), [x])
@@ -154,7 +154,7 @@ def affine_layer(a: int, b: int) -> Circuit:
     if not (isinstance(a, int) and isinstance(b, int) and a >= 1 and b >= 1):
         raise ShapeError(f"Expected a >= 1 inputs and b >= 1 outputs, got a={a}, b={b}.")
     P, A = Bool(a * b + b), Bool(a)
-    bld = _Builder()
+    bld = CircuitBuilder()
     p, x = bld.fresh(P @ A)
     w = bld.inline(Circuit.select(a * b + b, range(a * b)), [p])
     c = bld.inline(Circuit.select(a * b + b, range(a * b, a * b + b)), [p])
@@ -207,9 +207,9 @@ def _step_fn(model: Circuit) -> Any:
 
 def _check_data(model: Circuit, params: Any, xs: Any, ys: Any) -> tuple[Any, Any, Any]:
     P, A, B = _model_types(model)
-    p = _check_value(Bool(P), params, 0, "parameters")
-    x = _check_value(Bool(A), xs, 1, "inputs")
-    y = _check_value(Bool(B), ys, 1, "targets")
+    p = check_value(Bool(P), params, 0, "parameters")
+    x = check_value(Bool(A), xs, 1, "inputs")
+    y = check_value(Bool(B), ys, 1, "targets")
     if x[0].shape[0] != y[0].shape[0]:
         raise DataError(
             f"Expected as many targets as inputs, got {y[0].shape[0]} targets for "

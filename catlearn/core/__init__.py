@@ -12,9 +12,26 @@ from catlearn.core.learner import Learner as Learner
 from catlearn.core.learner import gradient_learner as gradient_learner
 from catlearn.core.lens import Lens as Lens
 from catlearn.core.lens import ParaLens as ParaLens
+from catlearn.core.losses import ErrorFn as ErrorFn
+from catlearn.core.losses import absolute_error as absolute_error
+from catlearn.core.losses import binary_cross_entropy as binary_cross_entropy
+from catlearn.core.losses import half_sse as half_sse
+from catlearn.core.losses import huber_error as huber_error
+from catlearn.core.losses import learning_rate as learning_rate
+from catlearn.core.losses import mse as mse
+from catlearn.core.losses import power_error as power_error
+from catlearn.core.losses import scaled_squared_error as scaled_squared_error
+from catlearn.core.losses import softmax_cross_entropy as softmax_cross_entropy
+from catlearn.core.losses import squared_error as squared_error
+from catlearn.core.optim import Optimiser as Optimiser
 from catlearn.core.optim import adagrad as adagrad
+from catlearn.core.optim import momentum as momentum
+from catlearn.core.optim import nesterov as nesterov
+from catlearn.core.optim import to_optax as to_optax
 from catlearn.core.para import Para as Para
 from catlearn.core.para import ParamSpec as ParamSpec
+from catlearn.core.program import Instruction as Instruction
+from catlearn.core.program import Program as Program
 from catlearn.core.step import dream_step as dream_step
 from catlearn.core.step import step_params as step_params
 from catlearn.core.step import supervised_step as supervised_step
@@ -25,21 +42,38 @@ from catlearn.core.types import Ty as Ty
 
 __all__ = [
     "Bool",
+    "ErrorFn",
     "Euclid",
     "Fin",
+    "Instruction",
     "Learner",
     "Lens",
+    "Optimiser",
     "Para",
     "ParaLens",
     "ParamSpec",
+    "Program",
     "SymmetricLens",
     "Ty",
+    "absolute_error",
     "adagrad",
+    "binary_cross_entropy",
     "checked",
     "dream_step",
     "gradient_learner",
+    "half_sse",
+    "huber_error",
     "learner_to_symmetric",
+    "learning_rate",
     "lens_to_learner",
+    "momentum",
+    "mse",
+    "nesterov",
+    "power_error",
+    "scaled_squared_error",
+    "softmax_cross_entropy",
+    "squared_error",
     "step_params",
     "supervised_step",
+    "to_optax",
 ]

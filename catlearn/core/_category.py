@@ -522,3 +522,15 @@ class Composable:
             return NotImplemented
         left = self._arrow.id(other)
         return type(left).tensor(left, self)
+
+
+class _Owner:
+    """A unique token identifying the arrow that introduced a parameter group."""
+
+    __slots__ = ("label",)
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+    def __repr__(self) -> str:
+        return f"<{self.label}>"

@@ -35,7 +35,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from catlearn.core._category import Composable
+from catlearn import errors
 from catlearn.core.learner import Learner
 from catlearn.core.lens import Lens
 from catlearn.core.types import Ty
@@ -52,7 +52,7 @@ def lens_to_learner(lens: Lens) -> Learner:
     Learner(Euclid(1) -> Euclid(1); no parameters)
     """
     if not isinstance(lens, Lens):
-        raise TypeError(f"Expected a Lens, got {lens!r}.")
+        raise errors.ArgumentTypeError(f"Expected a Lens, got {lens!r}.")
     return Learner(
         lens.dom,
         lens.cod,
@@ -63,7 +63,7 @@ def lens_to_learner(lens: Lens) -> Learner:
     )
 
 
-class SymmetricLens(Composable):
+class SymmetricLens:
     """A symmetric lens ``A <-> B`` with explicit complements (Hofmann, Pierce, Wagner).
 
     ``putr(a, c) -> (b, c')`` and ``putl(b, c) -> (a, c')``. Composition pairs the
@@ -89,12 +89,16 @@ class SymmetricLens(Composable):
         cod: Ty,
     ) -> None:
         if not isinstance(dom, Ty) or not isinstance(cod, Ty):
-            raise TypeError(f"Expected wire types for dom and cod, got {dom!r} and {cod!r}.")
+            raise errors.ArgumentTypeError(
+                f"Expected wire types for dom and cod, got {dom!r} and {cod!r}."
+            )
         for k, v in (("putr", putr), ("putl", putl), ("dom", dom), ("cod", cod)):
             object.__setattr__(self, k, v)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("Symmetric lenses are immutable.")
+        raise errors.ImmutableError(
+            f"Symmetric lenses are immutable: cannot set {name!r}; build a new one instead."
+        )
 
     def __repr__(self) -> str:
         return f"SymmetricLens({self.dom} <-> {self.cod})"
@@ -109,6 +113,16 @@ class SymmetricLens(Composable):
         """
         return cls(lambda a, c: (a, c), lambda b, c: (b, c), ty, ty)
 
+    def __rshift__(self, other: SymmetricLens) -> SymmetricLens:
+        return self._then2(other)
+
+    def __matmul__(self, other: SymmetricLens) -> SymmetricLens:
+        if not isinstance(other, SymmetricLens):
+            raise errors.ArgumentTypeError(
+                f"Expected a SymmetricLens after @, got {other!r}; convert it first."
+            )
+        return self._tensor2(other)
+
     def _then2(self, other: SymmetricLens) -> SymmetricLens:
         """``f >> g``: complements ``(c_f, c_g)``; putr runs f then g, putl g then f.
 
@@ -119,7 +133,7 @@ class SymmetricLens(Composable):
         catlearn.errors.TypeMismatch: Cannot compose ...
         """
         if not isinstance(other, SymmetricLens):
-            raise TypeError(f"Expected a SymmetricLens after >>, got {other!r}.")
+            raise errors.ArgumentTypeError(f"Expected a SymmetricLens after >>, got {other!r}.")
         if self.cod != other.dom:
             raise mismatch(self, other, self.cod, other.dom)
         f, g = self, other
@@ -176,7 +190,7 @@ def learner_to_symmetric(learner: Learner) -> SymmetricLens:
     (Array([1.], dtype=float32), ({}, Array([0.], dtype=float32)))
     """
     if not isinstance(learner, Learner):
-        raise TypeError(f"Expected a Learner, got {learner!r}.")
+        raise errors.ArgumentTypeError(f"Expected a Learner, got {learner!r}.")
 
     def putr(a: Any, c: Any) -> tuple[Any, Any]:
         p, _ = c

@@ -49,11 +49,11 @@ import jax
 import jax.numpy as jnp
 
 from catlearn import errors
-from catlearn.core._category import Composable, Groups, Node, flatten
+from catlearn.core._category import Composable, Groups, Node, _Owner, flatten
 from catlearn.core.dynamics import run as run_stream
 from catlearn.core.lens import ParaLens, disjoint_clash
 from catlearn.core.losses import ErrorFn, as_error, check_positive
-from catlearn.core.para import Para, Params, _Owner
+from catlearn.core.para import Para, Params
 from catlearn.core.program import Program, evaluate, sweep
 from catlearn.core.types import Ty
 from catlearn.errors import NotInvertibleError
@@ -329,7 +329,7 @@ class Learner(Composable):
 
     @classmethod
     def from_program(cls, program: Any, arrows: Mapping[Any, Learner]) -> Learner:
-        """The learner of a flat program (what ``compile(diagram, ar, into=Learner)`` calls),
+        r"""The learner of a flat program (what ``compile(diagram, ar, into=Learner)`` calls),
         given a learner per box. A wire read twice and a box used twice are resolved as the
         diagonal under :math:`L_{\varepsilon,e}` with the squared error (see
         :mod:`catlearn.core._learner_program`): for gradient learners the result is the

@@ -49,8 +49,8 @@ import jax
 import jax.numpy as jnp
 
 from catlearn import errors
-from catlearn.core._category import Composable, Groups, Node, Wiring, flatten
-from catlearn.core.para import Para, Params, _Owner
+from catlearn.core._category import Composable, Groups, Node, Wiring, _Owner, flatten
+from catlearn.core.para import Para, Params
 from catlearn.core.program import Program, evaluate, sweep
 from catlearn.core.types import Ty
 from catlearn.errors import ParamsError

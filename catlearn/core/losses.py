@@ -336,14 +336,16 @@ class BatchLoss:
     (Array([5.], dtype=float32), True)
     """
 
-    __slots__ = ("name", "per_example")
+    __slots__ = ("__weakref__", "name", "per_example")
 
     def __init__(self, per_example: Callable[[Any, Any], Any], name: str) -> None:
         object.__setattr__(self, "per_example", per_example)
         object.__setattr__(self, "name", name)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("Losses are immutable.")
+        raise errors.ImmutableError(
+            f"Losses are immutable: cannot set {name!r}; build a new one with batch_loss(name)."
+        )
 
     def __repr__(self) -> str:
         return f"BatchLoss({self.name})"
@@ -389,7 +391,9 @@ def loss_lens(name: str, pred: Ty, target: Ty | None = None) -> Lens:
     """
     fn = get_loss(name)
     if not isinstance(pred, Ty) or (target is not None and not isinstance(target, Ty)):
-        raise TypeError(f"Expected wire types for the loss lens, got {pred!r} and {target!r}.")
+        raise errors.ArgumentTypeError(
+            f"Expected wire types for the loss lens, got {pred!r} and {target!r}."
+        )
     return _loss_lens(fn, pred, pred if target is None else target, name)
 
 

@@ -48,7 +48,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
-from catlearn.core._category import Composable, Groups, Inline, Node, flatten
+from catlearn.core._category import Composable, Groups, Inline, Node, _Owner, flatten
 from catlearn.core.program import Program, evaluate
 from catlearn.core.types import Euclid, Ty
 from catlearn.errors import ParamsError
@@ -127,18 +127,6 @@ def _draw_stacked(spec: ParamSpec, keys: jax.Array) -> np.ndarray:
         keys = jnp.concatenate([keys, jnp.repeat(keys[:1], pad, axis=0)])
     chunks = [np.asarray(draw(keys[i : i + _INIT_CHUNK])) for i in range(0, n + pad, _INIT_CHUNK)]
     return np.concatenate(chunks)[:n]
-
-
-class _Owner:
-    """A unique token identifying the arrow that introduced a parameter group."""
-
-    __slots__ = ("label",)
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-
-    def __repr__(self) -> str:
-        return f"<{self.label}>"
 
 
 Call = Callable[[Params, Any, Any], Any]  # (params, x, key) -> y

@@ -47,6 +47,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from catlearn import errors
 from catlearn.core.lens import Lens, ParaLens
 from catlearn.core.losses import learning_rate as alpha
 from catlearn.core.losses import loss_lens
@@ -111,7 +112,7 @@ def mean_loss(loss: Lens, n: int) -> Lens:
 
 def _loss_cod(loss: Any) -> None:
     if not isinstance(loss, Lens) or loss.cod != Euclid():
-        raise TypeError(
+        raise errors.ArgumentTypeError(
             f"Expected a loss lens pred @ target -> Euclid() (e.g. catlearn.core.losses.mse(3) "
             f"or a name such as 'mse'), got {loss!r}."
         )
@@ -122,7 +123,7 @@ def _as_paralens(model: Any) -> ParaLens:
         return ParaLens.from_para(model)
     if isinstance(model, ParaLens):
         return model
-    raise TypeError(
+    raise errors.ArgumentTypeError(
         f"Expected the model as a ParaLens (or a Para, e.g. a compiled diagram), got {model!r}."
     )
 
@@ -189,7 +190,7 @@ def step_params(params: Any, optimiser: Optimiser, *, name: str = "train") -> di
     MomentumState(velocity={'f': Array([0., 0.], dtype=float32)})
     """
     if not isinstance(optimiser, Optimiser):
-        raise TypeError(f"Expected a catlearn Optimiser, got {optimiser!r}.")
+        raise errors.ArgumentTypeError(f"Expected a catlearn Optimiser, got {optimiser!r}.")
     return {name: (params, optimiser.init(params))}
 
 
@@ -247,7 +248,7 @@ def supervised_step(
     para = model if isinstance(model, Para) else None
     model = _as_paralens(model)
     if not isinstance(optimiser, Optimiser):
-        raise TypeError(
+        raise errors.ArgumentTypeError(
             f"Expected a catlearn Optimiser (catlearn.core.optim.sgd, adam, from_optax(tx), "
             f"...), got {optimiser!r}."
         )
@@ -317,7 +318,7 @@ def dream_step(
         )
     model.check_params(params)
     if not isinstance(optimiser, Optimiser):
-        raise TypeError(f"Expected a catlearn Optimiser, got {optimiser!r}.")
+        raise errors.ArgumentTypeError(f"Expected a catlearn Optimiser, got {optimiser!r}.")
     loss = _as_loss(loss, model, target)
     tgt = loss.dom[len(model.cod) :]
     composite = (model @ tgt) >> ParaLens.from_lens(loss >> alpha(learning_rate))

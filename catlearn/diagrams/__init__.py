@@ -18,6 +18,7 @@ from catlearn.diagrams.diff import derivative_ar as derivative_ar
 from catlearn.diagrams.diff import diff as diff
 from catlearn.diagrams.draw import draw_diagram as draw_diagram
 from catlearn.diagrams.draw import plot_history as plot_history
+from catlearn.diagrams.nn import box_from_function as box_from_function
 
 __all__ = [
     "Box",
@@ -25,6 +26,7 @@ __all__ = [
     "Instruction",
     "Merge",
     "Program",
+    "box_from_function",
     "chain",
     "compile",
     "derivative_ar",

@@ -50,7 +50,7 @@ from catlearn import errors
 from catlearn.core.para import Para
 from catlearn.core.program import Instruction, Program
 from catlearn.core.types import Atom
-from catlearn.diagrams.diagram import Box, Diagram, Merge, _Copy, _Swap
+from catlearn.diagrams.diagram import Box, Copy, Diagram, Merge, Swap
 from catlearn.errors import DiagramError, ParamsError, TypeMismatch
 
 __all__ = ["Instruction", "Program", "compile", "para_from_program", "to_program"]
@@ -87,9 +87,9 @@ def to_program(diagram: Diagram) -> Program:
     for offset, box in diagram.walk():
         n = len(box.dom)
         ins = wires[offset : offset + n]
-        if isinstance(box, _Swap):
+        if isinstance(box, Swap):
             outs = [ins[1], ins[0]]
-        elif isinstance(box, _Copy):
+        elif isinstance(box, Copy):
             outs = ins * len(box.cod)
         else:
             start = len(slot_types)
@@ -107,7 +107,7 @@ Arrows = Mapping[Any, Any] | Callable[[Any], Any] | None
 _DEFAULT_PARA: weakref.WeakKeyDictionary[Box, Para] = weakref.WeakKeyDictionary()
 
 
-def _lookup(ar: Arrows, box: Any) -> Any:
+def lookup(ar: Arrows, box: Any) -> Any:
     if ar is None:
         return None
     if isinstance(ar, Mapping):
@@ -150,7 +150,7 @@ def default_para(box: Box) -> Para | None:
 
 
 def _arrow(box: Any, ar: Arrows, into: type) -> Any:
-    arrow = _lookup(ar, box)
+    arrow = lookup(ar, box)
     if arrow is None:
         if into is Para:
             arrow = default_para(box)

@@ -126,7 +126,7 @@ class Diagram:
         if n == 1:
             return cls.id(ty)
         atoms = ty.inside
-        layers: list[Layer] = [(j * n, _Copy(a, n)) for j, a in enumerate(atoms)]
+        layers: list[Layer] = [(j * n, Copy(a, n)) for j, a in enumerate(atoms)]
         wires = [a for a in atoms for _ in range(n)]
         keys = [c * len(atoms) + j for j in range(len(atoms)) for c in range(n)]
         layers.extend(_sort_wires(wires, keys))
@@ -426,7 +426,7 @@ class Merge(Box):
         return _discopy.markov.Merge(to_discopy_ty(self.atom), self.n)
 
 
-class _Copy(Box):
+class Copy(Box):
     """Copy of one atom into ``n`` wires (``n == 0``: discard); wiring, not an instruction."""
 
     __slots__ = ()
@@ -441,7 +441,7 @@ class _Copy(Box):
         return _discopy.markov.Copy(to_discopy_ty(self.dom), len(self.cod))
 
 
-class _Swap(Box):
+class Swap(Box):
     """Swap of two atoms; wiring, not an instruction."""
 
     __slots__ = ()
@@ -466,7 +466,7 @@ def _sort_wires(wires: list[Atom], keys: list[int]) -> tuple[Layer, ...]:
         changed = False
         for i in range(len(keys) - 1):
             if keys[i] > keys[i + 1]:
-                layers.append((i, _Swap(wires[i], wires[i + 1])))
+                layers.append((i, Swap(wires[i], wires[i + 1])))
                 keys[i], keys[i + 1] = keys[i + 1], keys[i]
                 wires[i], wires[i + 1] = wires[i + 1], wires[i]
                 changed = True
@@ -483,9 +483,9 @@ def _from_discopy_box(db: Any) -> Box:
     if isinstance(db, markov.Merge):
         return Merge(cod.inside[0], len(dom))
     if isinstance(db, markov.Copy):  # includes Discard
-        return _Copy(dom.inside[0], len(cod))
+        return Copy(dom.inside[0], len(cod))
     if isinstance(db, markov.Swap):
-        return _Swap(*dom.inside)
+        return Swap(*dom.inside)
     if type(db) is not markov.Box:
         raise DiagramError(
             f"Expected boxes, copies, discards, swaps and merges, got the DisCoPy "

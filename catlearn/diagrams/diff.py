@@ -66,6 +66,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from catlearn import errors
 from catlearn.core.para import Para
 from catlearn.core.types import Atom, Euclid, Ty
 from catlearn.diagrams.compiler import compile, to_program
@@ -230,7 +231,7 @@ def diff(diagram: Diagram, box: Box) -> Diagram:
     Euclid(2) @ Euclid(2)
     """
     if not isinstance(diagram, Diagram) or not isinstance(box, Box):
-        raise TypeError(f"Expected diff(diagram, box), got {diagram!r} and {box!r}.")
+        raise errors.ArgumentTypeError(f"Expected diff(diagram, box), got {diagram!r} and {box!r}.")
     prog = to_program(diagram)
     occurrences = [i for i, ins in enumerate(prog.instructions) if ins.box == box]
     primal: list[Instr] = [

@@ -517,12 +517,12 @@ def inference(ar: Any = None) -> Callable[[Box], Any]:
     >>> compile(d).stochastic, compile(d, inference()).stochastic
     (True, False)
     """
-    from catlearn.diagrams.compiler import _lookup
+    from catlearn.diagrams.compiler import lookup
 
     def arrows(box: Box) -> Any:
         if isinstance(box.spec, DropoutSpec):
             return Para.id(box.dom)
-        return _lookup(ar, box)
+        return lookup(ar, box)
 
     return arrows
 

@@ -22,7 +22,8 @@ import numpy as np
 
 from catlearn.core.types import Ty
 from catlearn.errors import ShapeError, ZeroEvidenceError
-from catlearn.probability.gaussian import LinearGaussian, _flat
+from catlearn.probability._checks import _flat
+from catlearn.probability.gaussian import LinearGaussian
 
 __all__: list[str] = []
 

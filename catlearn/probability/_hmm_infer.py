@@ -18,6 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import errors
 from catlearn.core.types import Fin
 from catlearn.errors import NonFiniteError, NotStochasticError, ShapeError
 from catlearn.probability._parallel import (
@@ -104,11 +105,11 @@ class HMMBase(eqx.Module):
     def likelihood(self, y: jax.Array) -> tuple[jax.Array, jax.Array]:
         r"""``(lik, log_shift)`` with :math:`p(y \mid z = i) = \mathrm{lik}_i e^{\mathrm{log\_shift}}`
         for one observation ``y``; a missing observation gives ``(ones, 0)``."""
-        raise NotImplementedError
+        raise errors.UnsupportedError("Subclasses define this method.")
 
     def check_obs(self, obs: Any) -> jax.Array:
         """Validate one observation sequence (leading axis time) and return it as an array."""
-        raise NotImplementedError
+        raise errors.UnsupportedError("Subclasses define this method.")
 
 
 def log_likelihoods(model: HMMBase, obs: jax.Array) -> jax.Array:

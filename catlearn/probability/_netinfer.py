@@ -164,7 +164,7 @@ class InferenceMixin:
         ``jax.grad``) the same plan runs as a jitted JAX contraction and returns JAX arrays.
         A plan larger than ``memory_budget`` raises :class:`~catlearn.errors.MemoryBudgetError`.
         ``method="sampling"``: likelihood weighting with ``num_samples`` samples and the
-        ``jax.random`` ``key``; returns a :class:`SampledPosterior` (``probs``, ``stderr``).
+        ``jax.random`` ``key``; returns a ``SampledPosterior`` (``probs``, ``stderr``).
 
         >>> from catlearn.probability.networks import sprinkler
         >>> net = sprinkler()

@@ -28,7 +28,7 @@ A filter is a composite of kernels, and composition is associative (a category l
 :func:`reduce` folds all elements into one in a balanced tree (``T`` compositions instead of
 the scan's ``2T``) when only the total is needed (log-likelihoods).
 
-:func:`resolve_method` implements ``method="auto"`` (the measured rule is in its docstring).
+:func:`resolve_method` implements ``method="auto"`` (the rule is in its docstring).
 """
 
 from __future__ import annotations
@@ -70,8 +70,8 @@ class EvidenceKernel(eqx.Module):
     >>> (a >> b).table.round(4)
     Array([[0.6667, 0.3333],
            [0.1818, 0.8182]], dtype=float32)
-    >>> (a >> b).log_evidence.round(4)   # log 0.75, log 0.55
-    Array([-0.2877, -0.5978], dtype=float32)
+    >>> [round(float(x), 4) for x in (a >> b).log_evidence]   # log 0.75, log 0.55
+    [-0.2877, -0.5978]
     """
 
     table: jax.Array
@@ -243,9 +243,9 @@ def reduce(elements: E, identity: E) -> E:
 AUTO_PARALLEL_MIN_STEPS: MappingProxyType[str, MappingProxyType[str, float]] = MappingProxyType(
     {
         # backend -> inference kind -> the length T from which "auto" picks the parallel scan.
-        # cpu: measured by benchmarks/bench_filtering.py on the 2-core CPU (results/filtering.md);
-        # gpu/tpu: NOT measured here (no accelerator was available), set from the depth argument
-        # (sequential latency ~T steps vs ~2 log2 T for the scan).
+        # cpu: never parallel (more work, little width); benchmarks/bench_filtering.py times
+        # the three methods over T. gpu/tpu: NOT measured (no accelerator was available),
+        # from the depth argument (sequential ~T steps vs ~2 log2 T levels for the scan).
         "cpu": MappingProxyType(
             {"hmm": float("inf"), "viterbi": float("inf"), "kalman": float("inf")}
         ),
@@ -262,10 +262,11 @@ def resolve_method(method: str, num_steps: int, kind: str) -> str:
 
     ``"auto"`` picks ``"parallel"`` when ``num_steps >= AUTO_PARALLEL_MIN_STEPS[backend][kind]``
     for the default backend, else ``"sequential"``. On CPU the parallel scan does ``O(k^3)``
-    (HMM) or ``O(n^3)`` (Kalman) work per step instead of ``O(k^2)`` / ``O(n^3)`` with a
-    smaller constant, and a 2-core CPU has no width to spend it on: in the measurements of
-    ``benchmarks/bench_filtering.py`` (``results/filtering.md``) sequential was faster at every
-    ``T`` from 10^2 to 10^5, so on CPU ``"auto"`` is sequential.
+    work per step for a ``k``-state HMM (``O(k^2)`` sequentially) and about twice the
+    ``O(n^3)`` work for Kalman, and a CPU has little width to spend it on, so on CPU
+    ``"auto"`` is sequential at every length (``benchmarks/bench_filtering.py`` times the
+    three methods over ``T``). On GPU/TPU it is parallel from ``T = 256``: a rule from the
+    ``T`` vs ``2 log2 T`` depth argument, not measured here (no accelerator was available).
 
     >>> resolve_method("parallel", 10, "hmm")
     'parallel'

@@ -47,13 +47,12 @@ import numpy as np
 from catlearn import errors
 from catlearn.core.types import Ty
 from catlearn.errors import (
-    HyperparameterError,
-    NonFiniteError,
     ShapeError,
     SupportError,
     TypeMismatch,
     ZeroEvidenceError,
 )
+from catlearn.probability._checks import check_support, concrete
 from catlearn.probability.lazy import LazyFinite
 from catlearn.probability.markov import Finite
 
@@ -70,53 +69,6 @@ __all__ = [
 
 
 # --- validation helpers (shared with conjugate.py and likelihood.py) ---------------------------
-
-
-def _concrete(x: Any) -> np.ndarray | None:
-    """``x`` as a numpy array when it is concrete, ``None`` under tracing (jit/grad/vmap)."""
-    if any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(x)):
-        return None
-    try:
-        v = np.asarray(x)
-    except (TypeError, ValueError):
-        return None
-    return v if v.dtype.kind in "biuf" else None  # None/object leaves: pytree plumbing
-
-
-def _check_finite(x: Any, what: str) -> None:
-    for leaf in jax.tree_util.tree_leaves(x):
-        v = _concrete(leaf)
-        if v is not None and v.dtype.kind == "f" and not np.all(np.isfinite(v)):
-            raise NonFiniteError(
-                f"Expected a finite {what}, got one containing NaN or inf instead; check where "
-                f"it was computed (a log of 0, a division by 0) and pass finite numbers."
-            )
-
-
-def _check_positive(x: Any, what: str) -> None:
-    v = _concrete(x)
-    if v is not None and not (np.all(np.isfinite(v)) and np.all(v > 0)):
-        raise HyperparameterError(
-            f"Expected {what} to be finite and > 0, got {v.tolist()} instead; pass a positive "
-            f"number (e.g. 1.0 for a flat prior)."
-        )
-
-
-def _check_support(x: Any, lo: int, hi: int, what: str, *, integer: bool = False) -> None:
-    v = _concrete(x)
-    if v is None:
-        return
-    if v.dtype.kind == "f" and not np.all(np.isfinite(v)):
-        raise NonFiniteError(f"Expected a finite {what}, got NaN or inf instead.")
-    bad = (v < lo) | (v > hi)
-    if integer:
-        bad = bad | (v != np.round(v))
-    if np.any(bad):
-        first = v[bad].reshape(-1)[0] if v.ndim else v
-        raise SupportError(
-            f"Expected every {what} to be {'an integer ' if integer else ''}in {lo}..{hi}, "
-            f"got {first!r} instead; fix or drop that observation."
-        )
 
 
 def _is_gaussian(k: Any) -> bool:
@@ -281,8 +233,8 @@ def condition(
         index[i] = idx
     sub = joint.array[tuple(index)]
     ev = jnp.sum(sub)
-    concrete = _concrete(ev)
-    if concrete is not None and concrete <= 0:
+    value = concrete(ev)
+    if value is not None and value <= 0:
         raise _zero_evidence(f"the observation {dict(observation)}")
     rest = Ty(*(a for i, a in enumerate(cod) if i not in obs))
     marg = joint.marginal(*(i for i in range(len(cod)) if i not in obs)).array
@@ -320,7 +272,7 @@ def pearl_update(prior: Any, kernel: Any, likelihood: Any) -> Any:
             f"Expected a likelihood of shape {cs} (one weight per value of {kernel.cod}), got "
             f"shape {q.shape} instead."
         )
-    qv = _concrete(q)
+    qv = concrete(q)
     if qv is not None and (not np.all(np.isfinite(qv)) or np.any(qv < 0)):
         raise SupportError(
             f"Expected a likelihood with finite entries >= 0, got {qv.tolist()} instead."
@@ -329,7 +281,7 @@ def pearl_update(prior: Any, kernel: Any, likelihood: Any) -> Any:
     fq = kernel.array.reshape(nx, -1) @ q.reshape(-1)
     w = prior.array.reshape(nx) * fq
     ev = jnp.sum(w)
-    c = _concrete(ev)
+    c = concrete(ev)
     if c is not None and c <= 0:
         raise _zero_evidence("the virtual evidence (likelihood)")
     post = jnp.where(ev > 0, w / jnp.where(ev > 0, ev, 1.0), prior.array.reshape(nx))
@@ -382,7 +334,7 @@ def jeffrey_update(prior: Any, kernel: Any, target: Any) -> Any:
         )
     if isinstance(kernel, Finite):
         pred = (prior >> kernel).array
-        t, p = _concrete(target.array), _concrete(pred)
+        t, p = concrete(target.array), concrete(pred)
         if t is not None and p is not None and np.any((t > 0) & (p <= 0)):
             raise _zero_evidence("a Jeffrey target with mass on values of zero prior probability")
     return target >> invert(kernel, prior)
@@ -416,7 +368,7 @@ def update(kernel: Any, prior: Any, observations: Any) -> Any:
     ll = jnp.sum(logf[(slice(None), *ys)], axis=-1) if ys[0].ndim else logf[(slice(None), *ys)]
     logw = jnp.log(prior.array.reshape(nx)) + ll
     top = jnp.max(logw)
-    c = _concrete(top)
+    c = concrete(top)
     if c is not None and not np.isfinite(c):
         raise _zero_evidence("the observations")
     w = jnp.exp(logw - jnp.where(jnp.isfinite(top), top, 0.0))
@@ -442,7 +394,7 @@ def _batch_index(kernel: Finite, observations: Any) -> tuple[Any, ...]:
 
 
 def _checked_index(v: jax.Array, atom: Any) -> jax.Array:
-    _check_support(v, 0, atom.size - 1, f"observation on {atom}", integer=True)
+    check_support(v, 0, atom.size - 1, f"observation on {atom}", integer=True)
     return v.astype(jnp.int32)
 
 
@@ -470,7 +422,7 @@ def sequential_update(kernel: Any, prior: Any, observations: Any) -> Any:
     flat = jnp.ravel_multi_index(ys, cs, mode="clip") if len(cs) > 1 else ys[0]
 
     post, evs = _sequential_finite(f, prior.array.reshape(nx), flat)
-    e = _concrete(evs)
+    e = concrete(evs)
     if e is not None and np.any(e <= 0):
         raise _zero_evidence(f"observation {int(np.argmax(e <= 0))} of the sequence")
     return Finite(post.reshape(prior.array.shape), Ty(), prior.cod, validate=False)

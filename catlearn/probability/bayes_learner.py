@@ -45,6 +45,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import errors
 from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import DataError, ShapeError, TypeMismatch, ZeroEvidenceError
 from catlearn.probability._checks import concrete
@@ -85,7 +86,7 @@ def _curry(kernel: Any, prior: Any) -> Callable[[Any], Any]:
             return Finite(kernel.array[sl], P, kernel.cod, validate=False)
 
         return curried
-    raise TypeError(
+    raise errors.ArgumentTypeError(
         f"Expected the parametrised kernel as a function x -> kernel P -> Y, or a Finite "
         f"kernel P @ X -> Y, got {type(kernel).__name__} instead."
     )
@@ -134,7 +135,7 @@ class BayesLearner:
         object.__setattr__(self, "name", name)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("BayesLearner is immutable; update() returns a new one.")
+        raise errors.ImmutableError("BayesLearner is immutable; update() returns a new one.")
 
     def __repr__(self) -> str:
         return f"BayesLearner({self.name}: prior {type(self.prior).__name__})"
@@ -276,7 +277,7 @@ class ParallelLearner:
         object.__setattr__(self, "right", right)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("ParallelLearner is immutable.")
+        raise errors.ImmutableError("ParallelLearner is immutable.")
 
     @property
     def prior(self) -> Any:

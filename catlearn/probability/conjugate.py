@@ -37,14 +37,9 @@ from jax.scipy.special import betaln, gammaln
 
 from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import HyperparameterError, ShapeError
-from catlearn.probability.bayes import (
-    BayesLens,
-    _check_finite,
-    _check_positive,
-    _check_support,
-    _concrete,
-)
-from catlearn.probability.markov import Sampler
+from catlearn.probability._checks import check_finite, check_positive, check_support, concrete
+from catlearn.probability.bayes import BayesLens
+from catlearn.probability.sampler import Sampler
 
 __all__ = [
     "Beta",
@@ -87,8 +82,8 @@ class Beta:
     beta: Any
 
     def __post_init__(self) -> None:
-        _check_positive(self.alpha, "Beta alpha")
-        _check_positive(self.beta, "Beta beta")
+        check_positive(self.alpha, "Beta alpha")
+        check_positive(self.beta, "Beta beta")
 
     @property
     def mean(self) -> jax.Array:
@@ -115,7 +110,7 @@ class Dirichlet:
     alpha: Any
 
     def __post_init__(self) -> None:
-        _check_positive(self.alpha, "Dirichlet alpha")
+        check_positive(self.alpha, "Dirichlet alpha")
         if _arraylike(self.alpha) and jnp.ndim(self.alpha) != 1:
             raise ShapeError(
                 f"Expected Dirichlet(alpha) with alpha a vector of shape (k,), got shape "
@@ -145,8 +140,8 @@ class Normal:
     var: Any
 
     def __post_init__(self) -> None:
-        _check_finite(self.mean, "Normal mean")
-        _check_positive(self.var, "Normal var")
+        check_finite(self.mean, "Normal mean")
+        check_positive(self.var, "Normal var")
 
     def log_prob(self, x: Any) -> jax.Array:
         """log N(x; μ, σ²)."""
@@ -169,10 +164,10 @@ class NormalInverseGamma:
     b: Any
 
     def __post_init__(self) -> None:
-        _check_finite(self.mean, "NormalInverseGamma mean")
-        _check_finite(self.precision, "NormalInverseGamma precision")
-        _check_positive(self.a, "NormalInverseGamma a")
-        _check_positive(self.b, "NormalInverseGamma b")
+        check_finite(self.mean, "NormalInverseGamma mean")
+        check_finite(self.precision, "NormalInverseGamma precision")
+        check_positive(self.a, "NormalInverseGamma a")
+        check_positive(self.b, "NormalInverseGamma b")
         d = jnp.shape(self.mean) if _arraylike(self.mean) else ()
         if not (_arraylike(self.mean) and _arraylike(self.precision)):
             return
@@ -181,7 +176,7 @@ class NormalInverseGamma:
                 f"Expected NormalInverseGamma(mean of shape (d,), precision of shape (d, d), a, b), "
                 f"got mean {d} and precision {jnp.shape(self.precision)} instead."
             )
-        p = _concrete(self.precision)
+        p = concrete(self.precision)
         if p is not None and (p.size and jnp.linalg.eigvalsh(p).min() <= 0):
             raise HyperparameterError(
                 "Expected a positive definite prior precision for NormalInverseGamma, got one "
@@ -246,7 +241,7 @@ class BetaBernoulli(_Family):
     """
 
     def _check_data(self, data: Any) -> None:
-        _check_support(data, 0, 1, "Bernoulli observation", integer=True)
+        check_support(data, 0, 1, "Bernoulli observation", integer=True)
 
     def _kernel_parts(self) -> tuple[Ty, Ty, Any]:
         def draw(key: jax.Array, theta: Any) -> jax.Array:
@@ -301,7 +296,7 @@ class BetaBinomial(_Family):
             )
 
     def _check_data(self, data: Any) -> None:
-        _check_support(data, 0, self.trials, "Binomial observation", integer=True)
+        check_support(data, 0, self.trials, "Binomial observation", integer=True)
 
     def _kernel_parts(self) -> tuple[Ty, Ty, Any]:
         def draw(key: jax.Array, theta: Any) -> jax.Array:
@@ -371,7 +366,7 @@ class DirichletCategorical(_Family):
             )
 
     def _check_data(self, data: Any) -> None:
-        _check_support(
+        check_support(
             data, 0, self.k - 1, f"Categorical observation on Fin({self.k})", integer=True
         )
 
@@ -433,10 +428,10 @@ class NormalKnownVariance(_Family):
     var: float = 1.0
 
     def __post_init__(self) -> None:
-        _check_positive(self.var, "NormalKnownVariance var")
+        check_positive(self.var, "NormalKnownVariance var")
 
     def _check_data(self, data: Any) -> None:
-        _check_finite(data, "normal observation")
+        check_finite(data, "normal observation")
         if jnp.ndim(data) != 1:
             raise ShapeError(
                 f"Expected a batch of scalar observations of shape (n,), got shape "
@@ -514,8 +509,8 @@ class NormalInverseGammaRegression(_Family):
                 f"Expected X of shape (n, {self.d}) and y of shape (n,), got X of shape "
                 f"{jnp.shape(X)} and y of shape {jnp.shape(y)} instead."
             )
-        _check_finite(X, "regression input X")
-        _check_finite(y, "regression target y")
+        check_finite(X, "regression input X")
+        check_finite(y, "regression target y")
 
     def likelihood(self) -> Any:
         """The log-likelihood ``((w, σ²), (x, y)) ↦ log N(y; xᵀw, σ²)`` (the input ``x`` is data,

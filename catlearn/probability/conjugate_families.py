@@ -27,7 +27,7 @@ from catlearn.core.types import Euclid, Ty
 from catlearn.errors import HyperparameterError, ShapeError, SupportError
 from catlearn.probability._checks import check_finite, check_positive, check_support, concrete
 from catlearn.probability.bayes import BayesLens
-from catlearn.probability.markov import Sampler
+from catlearn.probability.sampler import Sampler
 
 __all__ = [
     "DirichletMultinomial",

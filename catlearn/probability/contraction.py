@@ -13,7 +13,7 @@ The cost of a contraction depends on the *order* in which the hidden indices are
 *Probabilistic Graphical Models* §9.4): greedily eliminate the index whose elimination adds
 the fewest fill-in edges to the interaction graph (ties: the smallest clique weight), and
 multiply only the factors that mention it. The result is a :class:`Plan`, a list of small
-einsums, and its bound :attr:`Plan.max_size` on the largest table any step touches; a plan
+einsums, and its bound ``Plan.max_size`` on the largest table any step touches; a plan
 over a memory budget raises :class:`~catlearn.errors.MemoryBudgetError` *before* anything is
 computed.
 
@@ -46,7 +46,7 @@ from catlearn.errors import MemoryBudgetError
 
 __all__ = ["DEFAULT_BUDGET", "Plan", "Step", "decode", "execute", "plan_contraction"]
 
-DEFAULT_BUDGET = 1 << 27  #: largest table (entries) a plan may touch: 1 GiB of float64
+DEFAULT_BUDGET = 1 << 27  #: largest table a plan may touch, in entries (1 GiB of float64)
 PAIRWISE = 1 << 12  #: steps spanning more entries than this multiply their tables pairwise
 
 

@@ -41,7 +41,8 @@ from catlearn import errors
 from catlearn.core.checked import as_array
 from catlearn.core.types import Euclid, Ty
 from catlearn.errors import CovarianceError, NonFiniteError, ShapeError, TypeMismatch
-from catlearn.probability.markov import _check_then, _Structure, is_concrete, lookup, xp_for
+from catlearn.probability._checks import _check_then, _flat, _Structure
+from catlearn.probability.markov import is_concrete, lookup, xp_for
 
 __all__ = ["LinearGaussian"]
 
@@ -80,19 +81,6 @@ def _arr(x: Any, shape: tuple[int, ...], what: str, owner: str) -> jax.Array:
             f"{tuple(a.shape)} instead."
         )
     return a
-
-
-def _flat(ty: Ty, value: Any) -> jax.Array:
-    """Flatten a value of a Euclid product type into one vector (a leading batch axis kept)."""
-    parts = ty.split(value) if len(ty) else ()
-    vs = []
-    for a, v in zip(ty.inside, parts):
-        v = jnp.asarray(v)
-        nb = v.ndim - len(a.shape)
-        if nb < 0 or tuple(v.shape[nb:]) != a.shape:
-            raise ShapeError(f"Expected a value of {a} (shape {a.shape}), got shape {v.shape}.")
-        vs.append(v.reshape((*v.shape[:nb], a.size)))
-    return jnp.concatenate(vs, axis=-1) if vs else jnp.zeros((0,))
 
 
 def _unflat(ty: Ty, v: jax.Array) -> Any:

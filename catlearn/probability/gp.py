@@ -39,6 +39,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from catlearn import errors
 from catlearn.core.types import Euclid, Ty
 from catlearn.errors import HyperparameterError, NotPSDError, ShapeError
 from catlearn.probability._checks import check_finite, check_positive, concrete
@@ -90,7 +91,7 @@ def _pos(v: Any, what: str) -> jax.Array:
 class Kernel(eqx.Module):
     r"""A covariance function :math:`k(x, x')`; ``k(x1, x2)`` is the Gram matrix.
 
-    Subclasses implement :meth:`gram` on ``(n, d)`` arrays. ``k1 + k2`` and ``k1 * k2`` are
+    Subclasses implement ``gram`` on ``(n, d)`` arrays. ``k1 + k2`` and ``k1 * k2`` are
     kernels (:class:`Sum`, :class:`Product`): sums and products of PSD kernels are PSD.
 
     >>> k = RBF(2.0, 1.0) + Periodic(1.0, 1.0, 0.5)
@@ -99,7 +100,7 @@ class Kernel(eqx.Module):
     """
 
     def gram(self, x1: jax.Array, x2: jax.Array) -> jax.Array:  # pragma: no cover - abstract
-        raise NotImplementedError
+        raise errors.UnsupportedError("Subclasses define this method.")
 
     def __call__(self, x1: Any, x2: Any) -> jax.Array:
         return self.gram(_points(x1), _points(x2))
@@ -252,7 +253,7 @@ class GaussianProcess(eqx.Module):
 
     def __init__(self, kernel: Kernel, noise: Any = 1e-2):
         if not isinstance(kernel, Kernel):
-            raise TypeError(
+            raise errors.ArgumentTypeError(
                 f"Expected a Kernel (RBF, Matern32, ..., FunctionKernel), got "
                 f"{type(kernel).__name__}; wrap a function with FunctionKernel(fn, params)."
             )

@@ -7,7 +7,8 @@ state on 40 binary wires is a table of :math:`2^{40}` entries before anything is
 labels, ``@`` puts factors side by side, copy and discard are wiring. Questions asked of the
 diagram (:meth:`LazyFinite.evaluate`, :meth:`LazyFinite.condition`,
 :meth:`LazyFinite.invert`, :meth:`LazyFinite.marginal`) are contractions planned by
-:func:`~catlearn.probability.contraction.plan_contraction`, whose :attr:`Plan.max_size`
+:func:`~catlearn.probability.contraction.plan_contraction`, whose
+``Plan.max_size``
 bounds every table built; only the answer is materialised. ``cl.condition`` and
 ``cl.invert`` accept a :class:`LazyFinite` and call these methods.
 

@@ -42,7 +42,7 @@ from catlearn.core.losses import ErrorFn, squared_error
 from catlearn.core.para import Para, Params
 from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import DataError, HyperparameterError, NonFiniteError, ShapeError
-from catlearn.probability.bayes import _check_finite, _check_support, _concrete
+from catlearn.probability._checks import check_finite, check_support, concrete
 
 __all__ = [
     "NegativeLogLikelihood",
@@ -292,13 +292,13 @@ def fit_likelihood(
     learner.check_params(params)
     smap.dom.check(xs, batch_dims=1 if jax.tree_util.tree_leaves(xs) else 0, what="input")
     smap.cod.check(ys, batch_dims=1, what="observation")
-    _check_finite(ys, "observation batch")
+    check_finite(ys, "observation batch")
     for atom, v in zip(smap.cod.inside, smap.cod.split(ys), strict=True):
         if isinstance(atom, Fin):
-            _check_support(v, 0, atom.size - 1, f"observation on {atom}", integer=True)
-    _check_finite(params, "parameter")
+            check_support(v, 0, atom.size - 1, f"observation on {atom}", integer=True)
+    check_finite(params, "parameter")
     p, hist = _fit(smap, learner, params, xs, ys, steps)
-    h = _concrete(hist)
+    h = concrete(hist)
     if h is not None and not bool(jnp.all(jnp.isfinite(h))):
         first = int(jnp.argmax(~jnp.isfinite(h)))
         raise NonFiniteError(

@@ -126,7 +126,7 @@ class BayesNet(InferenceMixin):
 
     PLAN_CACHE = 1024  #: planned query signatures kept per network (least recently used go)
     JIT_CACHE = 64  #: jitted batch contractions kept per network
-    ANSWER_CACHE = 4096  #: exact answers memoised per network (repeats of a query: a lookup)
+    ANSWER_CACHE = 4096  #: exact answers memoised per network (a repeated query is a lookup)
 
     def __init__(
         self,

@@ -55,7 +55,8 @@ from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import HyperparameterError, TypeMismatch, mismatch
 from catlearn.probability.gaussian import LinearGaussian
 from catlearn.probability.likelihood import StochasticMap
-from catlearn.probability.markov import Finite, Sampler
+from catlearn.probability.markov import Finite
+from catlearn.probability.sampler import Sampler
 
 __all__ = ["NoisyMap", "composite_map", "then_density"]
 

@@ -119,6 +119,45 @@ def _exports(package: str) -> list[tuple[str, str]]:
     return out
 
 
+def _private_exports(package: str) -> list[tuple[str, str]]:
+    """(name, autodoc kind) of what a subpackage exports from its private modules."""
+    import importlib
+    import inspect
+
+    try:
+        mod = importlib.import_module(f"catlearn.{package}")
+    except Exception:
+        return []
+    out = []
+    for name in getattr(mod, "__all__", []):
+        obj = getattr(mod, name, None)
+        where = getattr(obj, "__module__", "") or ""
+        if where.startswith("catlearn") and any(p.startswith("_") for p in where.split(".")):
+            kind = "class" if inspect.isclass(obj) else "function" if callable(obj) else "data"
+            out.append((name, kind))
+    return out
+
+
+def _missing_from_all(module: str) -> bool:
+    import importlib
+    import inspect
+
+    try:
+        mod = importlib.import_module(f"catlearn.{module}")
+    except Exception:
+        return False
+    names = getattr(mod, "__all__", None)
+    if names is None:
+        return False
+    return any(
+        not n.startswith("_")
+        and n not in names
+        and (inspect.isclass(o) or inspect.isfunction(o))
+        and getattr(o, "__module__", None) == mod.__name__
+        for n, o in vars(mod).items()
+    )
+
+
 def write_api(order: list[str]) -> list[str]:
     modules, packages = public_modules()
     modules = ordered(set(modules), order)
@@ -147,8 +186,12 @@ def write_api(order: list[str]) -> list[str]:
                 text += "-" * (len(title) + 18) + "\n\n.. list-table::\n   :widths: 30 70\n\n"
                 for name, path in exports:
                     text += f"   * - :py:obj:`{name} <{path}>`\n     - ``{path}``\n"
+            for name, kind in _private_exports(m):  # defined in a private module
+                text += f"\n.. auto{kind}:: {title}.{name}\n"
         else:
             text += f".. automodule:: {title}\n"
+            if _missing_from_all(m):  # public names defined here but not in __all__
+                text += "   :ignore-module-all:\n"
         _write(out_dir / f"{m}.rst", text)
     return modules
 

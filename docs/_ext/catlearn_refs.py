@@ -7,6 +7,7 @@ below are allowed to stay unresolved (offline there are no intersphinx inventori
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # importable without Sphinx (tests/test_docs_refs.py)
@@ -47,6 +48,9 @@ EXTERNAL = (
     "dataclasses",
     "functools",
     "builtins",
+    "eqx",
+    "subprocess",
+    "np",
 )
 NITPICK_IGNORE_REGEX = [
     (r"py:.*", rf"({'|'.join(EXTERNAL)})(\..+)?"),
@@ -108,6 +112,16 @@ def _catlearn_candidates(env: Any, target: str, cls: str | None) -> list[str]:
     return found
 
 
+def _private_name(name: str) -> bool:
+    import sys
+
+    return any(
+        k.startswith("catlearn.") and "._" in k and name in vars(m)
+        for k, m in list(sys.modules.items())
+        if m is not None
+    )
+
+
 def missing_reference(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:
     if node.get("refdomain") != "py":
         return None
@@ -121,8 +135,12 @@ def missing_reference(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:
         res = inventory(app, env, retry, contnode)
         if res is not None:
             return res
+    if target.startswith("catlearn.") and any(p.startswith("_") for p in target.split(".")):
+        return contnode  # private internals are not documented: shown as code, not a link
     if "." in target and not target.startswith("catlearn."):
         return None
+    if "." not in target and _private_name(target):
+        return contnode  # a type alias of a private module (``Node``): code, not a link
     found = _catlearn_candidates(env, target, node.get("py:class"))
     if len(found) != 1:
         return None
@@ -138,7 +156,21 @@ def missing_reference(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:
     )
 
 
+_PROSE_TYPE = re.compile(r"^([^:`\[\]]*\s[^:`\[\]]*|[a-z]+): (.*)$")
+_BUILTIN = {"int", "float", "str", "bool", "bytes", "dict", "list", "tuple", "set", "type"}
+
+
+def prose_not_types(app: Sphinx, what: str, name: str, obj: Any, opts: Any, lines: list[str]):
+    """An attribute docstring starting ``The parameter spec: ...`` is prose, not a type
+    (napoleon would read ``The parameter spec`` as the attribute's type)."""
+    if what in {"attribute", "property", "data"} and lines:
+        m = _PROSE_TYPE.match(lines[0])
+        if m and m.group(1) not in _BUILTIN:
+            lines[0] = f"{m.group(1)} — {m.group(2)}"
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("autodoc-process-docstring", prose_not_types, priority=100)
     app.connect("autodoc-process-bases", process_bases)
     app.connect("doctree-read", drop_empty_bases)
     app.connect("missing-reference", missing_reference, priority=900)
