@@ -40,18 +40,15 @@ True
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
-
-import jax
-import jax.numpy as jnp
 
 from catlearn import errors
 from catlearn.core.para import Para
 from catlearn.core.program import Instruction, Program
 from catlearn.core.types import Atom
 from catlearn.diagrams.diagram import Box, Copy, Diagram, Merge, Swap
-from catlearn.errors import DiagramError, ParamsError, TypeMismatch
+from catlearn.errors import DiagramError, TypeMismatch
 
 __all__ = ["Instruction", "Program", "compile", "para_from_program", "to_program"]
 
@@ -212,54 +209,20 @@ def compile(diagram: Any, ar: Arrows = None, *, into: type = Para) -> Any:
     return from_program(program, arrows)
 
 
-def para_from_program(
-    program: Program, arrows: Mapping[Any, Para], *, scan_min: int | None = None
-) -> Para:
-    r"""Interpret a :class:`Program` as ONE :class:`~catlearn.core.para.Para` arrow.
+def para_from_program(program: Program, arrows: Mapping[Any, Para]) -> Para:
+    r"""Interpret a :class:`Program` as ONE :class:`~catlearn.core.para.Para` arrow, through
+    the one interpreter every arrow kind shares (:meth:`Para.from_program`).
 
     The parameters are the union of the named groups of the arrows (one per box); the same
     arrow used twice contributes its group once, so the uses share it and their gradients
-    add. The function runs the instructions in order on a list of slots (a flat loop, so no
-    recursion at any depth), freeing each slot after its last read. Stochastic arrows
-    each get their own key, split from the one passed in.
+    add. The instructions run in order on a list of slots (a flat loop, so no recursion at
+    any depth). Stochastic arrows each get their own key, split from the one passed in.
 
-    **Repeated blocks (experimental, off by default).** With ``scan_min=k``, when the
-    program repeats one block (a run of instructions from one wire to one wire, e.g.
-    ``Linear >> relu``) at least ``k`` times in a row, the repeats run as ONE
-    ``jax.lax.scan`` over the block's parameters stacked along a new axis: the traced
-    program (jaxpr) no longer grows with depth. Parameters stay one named group per box
-    (stacked inside the function; gradients flow back to each group). Two boxes are
-    repeats of each other when they are :mod:`catlearn.diagrams.nn` boxes with equal specs and
-    types, or use the very same arrow.
-
-    Why it is off: the cost is the unstacking, not the scan. Measured on this project's
-    2-core CPU (jax 0.10.2, XLA CPU), ``jax.jit(jax.value_and_grad(loss)).lower(p).compile()``
-    of ``Linear(32, 32) >> relu`` repeated ``N`` times, batch 64 (XLA compile / step time):
-
-    ====  ==================  ==================  =============================
-    N     unrolled            scan_min=4          hand-written, stacked params
-    ====  ==================  ==================  =============================
-    50    0.3 s / 1.7 ms      3.1 s / 1.6 ms      0.9 s / 1.6 ms
-    100   0.7 s / 4.7 ms      7.8 s / 5.9 ms      0.5 s / 2.7 ms
-    200   1.7 s / 20 ms       15 s / 12 ms        1.0 s / 4.5 ms
-    ====  ==================  ==================  =============================
-
-    (tracing + lowering: unrolled 0.4/0.8/1.6 s, scan 0.1-0.4 s, hand-written 0.1 s.) XLA CPU
-    compiles one LLVM kernel per *distinct* fusion (about 30-40 ms each here) and reuses the
-    kernel of identical fusions: the unrolled chain's layers all fuse identically, so its
-    kernels are compiled once. Stacking ``N`` named groups is one concatenate per leaf (one
-    kernel), but its transpose in the gradient is ``N`` slices per leaf, each a distinct
-    kernel (the slice offset is a compile-time constant; ``jnp.split``, ``dynamic_slice``
-    and ``optimization_barrier`` on the indices all end up the same, XLA folds the indices
-    back in), so compile time grows linearly with a large constant: ``jit(grad)`` of the
-    stacking alone, with no scan, takes 18 s at ``N = 200`` and 2 distinct constants in 200
-    elementwise multiplications take 6 s where 200 equal ones take 0.1 s. A JAX expert's
-    version, with the parameters *stored* stacked (one group with a leading axis), has no
-    unstacking and compiles in constant time. So with one named group per box, which is
-    catlearn's parameter structure, the scan cannot beat the unrolled chain on XLA CPU; a
-    diagram that wants the scan must opt into stacked parameters (one group for the repeats):
-    that is :func:`catlearn.diagrams.nn.Repeat`, a box whose parameters are stored stacked and whose
-    semantics is one ``lax.scan``.
+    Repeated blocks compile in constant time when their parameters are stored stacked:
+    :func:`catlearn.diagrams.nn.Repeat` is a box whose semantics is one ``lax.scan``. (An
+    automatic scan over repeats with one parameter group per box was measured slower to
+    compile than the unrolled chain on XLA CPU, because unstacking N groups costs N distinct
+    slice kernels in the gradient, and was removed.)
 
     >>> import jax.numpy as jnp
     >>> from catlearn.diagrams.diagram import Box, Diagram
@@ -271,241 +234,4 @@ def para_from_program(
     >>> twice({}, jnp.zeros(1))
     (Array([1.], dtype=float32), Array([1.], dtype=float32))
     """
-    if not scan_min:  # the one interpreter of every arrow kind
-        return Para.from_program(program, arrows)
-    spec: dict[str, Any] = {}
-    owners: dict[str, Any] = {}
-    first_box: dict[str, Any] = {}
-    instrs = program.instructions
-    n, n_slots = len(instrs), len(program.slot_types)
-    last_read = [-1] * n_slots
-    for i, ins in enumerate(instrs):
-        for s in ins.ins:
-            last_read[s] = i
-    for s in program.outputs:
-        last_read[s] = n
-    frees: list[list[int]] = [[] for _ in instrs]
-    for s, i in enumerate(last_read):
-        if 0 <= i < n:
-            frees[i].append(s)
-    for i, ins in enumerate(instrs):  # outputs nobody reads (discarded)
-        frees[i].extend(s for s in ins.outs if last_read[s] == -1)
-
-    arrow_of = [arrows[ins.box] for ins in instrs]
-    for ins, arrow in zip(instrs, arrow_of):
-        for name, sub in arrow.spec.items():
-            owner = arrow._owners[name]
-            if name in owners and owners[name] is not owner:
-                raise ParamsError(
-                    f"Two different boxes both call their parameters {name!r} "
-                    f"({first_box[name]!r} and {ins.box!r}). Expected distinct names for "
-                    "distinct boxes: rename one (name='...'). The same box used twice shares "
-                    "its parameters; that is allowed."
-                )
-            spec[name], owners[name] = sub, owner
-            first_box.setdefault(name, ins.box)
-
-    segments = _find_repeats(program, arrow_of, last_read, scan_min) if scan_min else []
-    steps: list[Callable[[list[Any], Any, Any], None]] = []
-    n_keys = 0
-    i = 0
-    for start, length, count, cin, cout, out_first in [*segments, (n, 0, 0, 0, 0, 0)]:
-        while i < start:
-            arrow = arrow_of[i]
-            key_index = n_keys if arrow.stochastic else -1
-            n_keys += bool(arrow.stochastic)
-            steps.append(_op_step(arrow, instrs[i], key_index, tuple(frees[i])))
-            i += 1
-        if count:
-            end = start + length * count
-            free = tuple(s for j in range(start, end) for s in frees[j])
-            steps.append(
-                _scan_step(instrs, arrow_of, start, length, count, cin, cout, out_first, free)
-            )
-            i = end
-
-    dom, cod = program.dom, program.cod
-    inputs, outputs = program.inputs, program.outputs
-
-    def call(params: Any, x: Any, key: Any) -> Any:
-        env: list[Any] = [None] * n_slots
-        for s, v in zip(inputs, dom.split(x)):
-            env[s] = v
-        keys = jax.random.split(key, n_keys) if n_keys else None
-        for step in steps:
-            step(env, params, keys)
-        return cod.join([env[s] for s in outputs])
-
-    return Para._make(dom, cod, spec, owners, call, n_keys > 0)
-
-
-def _op_step(
-    arrow: Para, ins: Instruction, key_index: int, free: tuple[int, ...]
-) -> Callable[[list[Any], Any, Any], None]:
-    fn, d, c, i, o = arrow._call, arrow.dom, arrow.cod, ins.ins, ins.outs
-    if len(d) == 1 and len(c) == 1:
-        (i0,), (o0,) = i, o
-
-        def step(env: list[Any], params: Any, keys: Any) -> None:
-            env[o0] = fn(params, env[i0], keys[key_index] if key_index >= 0 else None)
-            for s in free:
-                env[s] = None
-    else:
-
-        def step(env: list[Any], params: Any, keys: Any) -> None:
-            sub = keys[key_index] if key_index >= 0 else None
-            for s, y in zip(o, c.split(fn(params, d.join([env[s] for s in i]), sub))):
-                env[s] = y
-            for s in free:
-                env[s] = None
-
-    return step
-
-
-# --- repeated blocks as lax.scan ---------------------------------------------------------------
-
-
-def _kind(box: Any, arrow: Para) -> Any:
-    """A key equal for two instructions that compute the same function of (params, x)."""
-    if arrow.stochastic or len(arrow.spec) > 1:
-        return None
-    if not arrow.spec:
-        return ("free", id(arrow))
-    if hasattr(box.spec, "to_para") and _DEFAULT_PARA.get(box) is arrow:
-        return ("spec", type(box), box.spec, box.dom, box.cod)
-    return ("arrow", id(arrow))
-
-
-def _block(
-    instrs: Sequence[Instruction],
-    kinds: list[Any],
-    last_read: list[int],
-    producer: dict[int, tuple[int, int]],
-    s: int,
-    length: int,
-) -> Any:
-    """``(signature, input slot, output slot)`` of instructions ``[s, s + length)`` when
-    they form a block from one wire to one wire, else ``None``."""
-    end = s + length
-    cin = None
-    sig = []
-    produced: list[int] = []
-    for j in range(s, end):
-        ins = instrs[j]
-        if kinds[j] is None:
-            return None
-        mapped = []
-        for slot in ins.ins:
-            src = producer.get(slot)
-            if src is not None and s <= src[0] < end:
-                mapped.append((src[0] - s, src[1]))
-            elif cin is None or slot == cin:
-                cin = slot
-                mapped.append(-1)
-            else:
-                return None
-        sig.append((kinds[j], tuple(mapped), len(ins.outs)))
-        produced.extend(ins.outs)
-    if cin is None:
-        return None
-    outs = [slot for slot in produced if last_read[slot] >= end]
-    if len(outs) != 1:
-        return None
-    return tuple(sig), cin, outs[0]
-
-
-def _find_repeats(
-    program: Program, arrow_of: list[Para], last_read: list[int], scan_min: int, max_len: int = 32
-) -> list[tuple[int, ...]]:
-    """Maximal runs of one block repeated ``>= scan_min`` times in a row, chaining output to
-    input (one left-to-right pass): ``(start, block length, repeats, input slot, output slot,
-    output slot of the first repeat)``."""
-    instrs = program.instructions
-    n = len(instrs)
-    if n < scan_min:
-        return []
-    kinds = [_kind(ins.box, a) for ins, a in zip(instrs, arrow_of)]
-    producer = {slot: (j, k) for j, ins in enumerate(instrs) for k, slot in enumerate(ins.outs)}
-    types = program.slot_types
-    segments = []
-    i = 0
-    while i < n:
-        best = None
-        if kinds[i] is not None:
-            for length in range(1, max_len + 1):
-                if i + length * scan_min > n:
-                    break
-                if kinds[i + length] != kinds[i] or (best and length % best[0] == 0):
-                    continue
-                first = _block(instrs, kinds, last_read, producer, i, length)
-                if first is None or types[first[1]] != types[first[2]]:
-                    continue
-                sig, out, count = first[0], first[2], 1
-                while i + (count + 1) * length <= n:
-                    nxt = _block(instrs, kinds, last_read, producer, i + count * length, length)
-                    if (
-                        nxt is None
-                        or nxt[0] != sig
-                        or nxt[1] != out
-                        or last_read[out] >= i + (count + 1) * length
-                    ):
-                        break
-                    out, count = nxt[2], count + 1
-                if count >= scan_min and (best is None or count * length > best[0] * best[1]):
-                    best = (length, count, first[1], out, first[2])
-        if best:
-            segments.append((i, *best))
-            i += best[0] * best[1]
-        else:
-            i += 1
-    return segments
-
-
-def _scan_step(
-    instrs: Sequence[Instruction],
-    arrow_of: list[Para],
-    start: int,
-    length: int,
-    count: int,
-    cin: int,
-    cout: int,
-    out_first: int,
-    free: tuple[int, ...],
-) -> Callable[[list[Any], Any, Any], None]:
-    first = instrs[start : start + length]
-    producer = {slot: (t, k) for t, ins in enumerate(first) for k, slot in enumerate(ins.outs)}
-    cout_rel = producer[out_first]
-    body_ops = []
-    for t, ins in enumerate(first):
-        arrow = arrow_of[start + t]
-        srcs = tuple(producer.get(s, -1) for s in ins.ins)
-        name = next(iter(arrow.spec), None)
-        body_ops.append((arrow._call, arrow.dom, arrow.cod, srcs, name))
-    groups = [
-        [next(iter(arrow_of[start + r * length + t].spec), None) for r in range(count)]
-        for t in range(length)
-    ]
-
-    def body(carry: Any, ps: Any) -> tuple[Any, None]:
-        local: dict[Any, Any] = {-1: carry}
-        for t, (fn, d, c, srcs, name) in enumerate(body_ops):
-            p = {} if name is None else {name: ps[t]}
-            y = fn(p, d.join([local[src] for src in srcs]), None)
-            for k, v in enumerate(c.split(y)):
-                local[(t, k)] = v
-        return local[cout_rel], None
-
-    def step(env: list[Any], params: Any, keys: Any) -> None:
-        # the first repeat runs as is (it fixes the carry's dtype), the others in one scan
-        carry, _ = body(env[cin], tuple(None if g[0] is None else params[g[0]] for g in groups))
-        stacked = tuple(
-            None
-            if names[0] is None
-            else jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *[params[g] for g in names[1:]])
-            for names in groups
-        )
-        env[cout], _ = jax.lax.scan(body, carry, stacked)
-        for s in free:
-            env[s] = None
-
-    return step
+    return Para.from_program(program, arrows)
