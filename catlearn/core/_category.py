@@ -272,7 +272,7 @@ class Groups:
             for item in view.items():
                 j = table.pos.get(item[0])
                 if j is not None:
-                    if share and table.items[j][1] is item[1]:
+                    if share and table.items[j][1] == item[1]:
                         continue
                     first = next(p for p in parts if p._groups.get(item[0]) is not None)
                     second = next(p for p in reversed(parts) if p._groups.get(item[0]) is not None)
@@ -525,12 +525,24 @@ class Composable:
 
 
 class _Owner:
-    """A unique token identifying the arrow that introduced a parameter group."""
+    """The token identifying who introduced a parameter group: unique per arrow (identity),
+    or, with a ``key``, equal for every owner with an equal key. Compiling a box gives its
+    default arrow an owner keyed by the box (a value), so separate compilations of diagrams
+    sharing a box share its parameters without any cache."""
 
-    __slots__ = ("label",)
+    __slots__ = ("key", "label")
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, key: Any = None) -> None:
         self.label = label
+        self.key = key
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        return isinstance(other, _Owner) and self.key is not None and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key) if self.key is not None else id(self)
 
     def __repr__(self) -> str:
         return f"<{self.label}>"

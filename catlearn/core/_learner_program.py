@@ -48,7 +48,7 @@ def learner_from_program(program: Program, arrows: Mapping[Any, Any]) -> Any:
     for ins, arrow in zip(instrs, arrow_of):
         for name, sub in arrow.spec.items():
             owner = arrow._owners[name]
-            if name in owners and owners[name] is not owner:
+            if name in owners and owners[name] != owner:
                 raise ParamsError(
                     f"Two different boxes both call their parameters {name!r} (one is "
                     f"{ins.box!r}). Expected distinct names for distinct boxes; the same box "

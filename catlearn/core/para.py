@@ -539,6 +539,20 @@ class Para(Composable):
 
         return Para(self.dom, self.cod, spec, fn, name=name, stochastic=self.stochastic)
 
+    def owned_by(self, key: Any) -> Para:
+        """The same arrow, its parameter groups owned by ``key`` (a hashable value): arrows
+        owned by equal keys share their groups when composed, as the same arrow used twice
+        does. The compiler owns each box's default arrow by the box itself.
+
+        >>> from catlearn.core.types import Euclid
+        >>> a = Para.linear(Euclid(1), Euclid(1), name='w').owned_by('w-box')
+        >>> b = Para.linear(Euclid(1), Euclid(1), name='w').owned_by('w-box')
+        >>> sorted((a >> b).spec)
+        ['w']
+        """
+        owners = {n: _Owner(n, key) for n in self.spec}
+        return Para._make(self.dom, self.cod, self.spec, owners, self._call, self.stochastic)
+
     def named(self, name: str) -> Para:
         """The same arrow with all its parameter groups nested under ``name``.
 

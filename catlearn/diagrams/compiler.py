@@ -39,7 +39,6 @@ True
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -101,8 +100,6 @@ def to_program(diagram: Diagram) -> Program:
 
 Arrows = Mapping[Any, Any] | Callable[[Any], Any] | None
 
-_DEFAULT_PARA: weakref.WeakKeyDictionary[Box, Para] = weakref.WeakKeyDictionary()
-
 
 def lookup(ar: Arrows, box: Any) -> Any:
     if ar is None:
@@ -121,29 +118,20 @@ def lookup(ar: Arrows, box: Any) -> Any:
 
 def default_para(box: Box) -> Para | None:
     """The default Para semantics of a box: ``box.spec.to_para(box)`` (the boxes of
-    :mod:`catlearn.diagrams.nn` have one), cached per box so that separate compilations of diagrams
-    sharing a box share its parameters. ``None`` when the box has no default.
+    :mod:`catlearn.diagrams.nn` have one), owned by the box itself (a value), so that separate
+    compilations of diagrams sharing a box share its parameters, with no cache. ``None`` when
+    the box has no default.
 
     >>> from catlearn.core.types import Euclid
     >>> default_para(Box('f', Euclid(1), Euclid(1))) is None
     True
     """
-    try:
-        return _DEFAULT_PARA[box]
-    except (KeyError, TypeError):
-        pass
     if isinstance(box, Merge):
-        arrow = Para.merge(box.atom, box.n)
-    else:
-        make = getattr(box.spec, "to_para", None)
-        if make is None:
-            return None
-        arrow = make(box)
-    try:
-        _DEFAULT_PARA[box] = arrow
-    except TypeError:  # pragma: no cover - boxes that are not weak-referenceable
-        pass
-    return arrow
+        return Para.merge(box.atom, box.n)
+    make = getattr(box.spec, "to_para", None)
+    if make is None:
+        return None
+    return make(box).owned_by(box)
 
 
 def _arrow(box: Any, ar: Arrows, into: type) -> Any:
