@@ -249,8 +249,11 @@ AUTO_PARALLEL_MIN_STEPS: MappingProxyType[str, MappingProxyType[str, float]] = M
         "cpu": MappingProxyType(
             {"hmm": float("inf"), "viterbi": float("inf"), "kalman": float("inf")}
         ),
-        "gpu": MappingProxyType({"hmm": 256.0, "viterbi": 256.0, "kalman": 256.0}),
-        "tpu": MappingProxyType({"hmm": 256.0, "viterbi": 256.0, "kalman": 256.0}),
+        # viterbi: never "auto"-parallel: at T = 1e5 the parallel max-plus scan returns the right
+        # optimal log-probability but a path that differs in 374 steps (a known bug, the
+        # strict xfail test_hmm_parallel_viterbi_path_1e5_steps); method="parallel" still runs it.
+        "gpu": MappingProxyType({"hmm": 256.0, "viterbi": float("inf"), "kalman": 256.0}),
+        "tpu": MappingProxyType({"hmm": 256.0, "viterbi": float("inf"), "kalman": 256.0}),
     }
 )
 
