@@ -49,9 +49,11 @@ import jax
 import jax.numpy as jnp
 
 from catlearn import errors
-from catlearn.core._category import Composable, Groups, Node, _Owner, flatten
+from catlearn.core._arrow import GroupedArrow, disjoint_clash
+from catlearn.core._category import Composable, Groups, Node, _Owner
+from catlearn.core._params import leaf_groups
 from catlearn.core.dynamics import run as run_stream
-from catlearn.core.lens import ParaLens, disjoint_clash
+from catlearn.core.lens import ParaLens
 from catlearn.core.losses import ErrorFn, as_error, check_positive
 from catlearn.core.para import Para, Params
 from catlearn.core.program import Program, evaluate, sweep
@@ -63,9 +65,10 @@ __all__ = ["Learner", "gradient_learner"]
 Impl = Callable[[Params, Any], Any]
 Upd = Callable[[Params, Any, Any], Params]
 Req = Callable[[Params, Any, Any], Any]
+LearnerFns = tuple[Impl, Upd, Req]
 
 
-class Learner(Composable):
+class Learner(GroupedArrow[LearnerFns], Composable):
     """A learner ``(P, I, U, r)`` from ``dom`` to ``cod``, as pure functions of the parameters.
 
     Parameters
@@ -103,10 +106,9 @@ class Learner(Composable):
     Array(0.875, dtype=float32, weak_type=True)
     """
 
-    __slots__ = ("_groups", "_leaf", "_memo", "_node", "cod", "dom")
+    __slots__ = ()
 
-    dom: Ty
-    cod: Ty
+    _plural = "Learners"
 
     def __init__(
         self,
@@ -124,40 +126,20 @@ class Learner(Composable):
                 raise errors.ArgumentTypeError(
                     f"Expected a function for {what}, got {fn!r}; pass a callable."
                 )
-        proto = Para(dom, cod, params_spec, lambda p, x: x, name=name)  # validates types, spec
-        if proto.spec:
-            (n,) = proto.spec
-            impl: Impl = lambda p, a: implement(p[n], a)  # noqa: E731
-            upd: Upd = lambda p, a, b: {n: update(p[n], a, b)}  # noqa: E731
-            req: Req = lambda p, a, b: request(p[n], a, b)  # noqa: E731
+        spec, owners = leaf_groups(dom, cod, params_spec, name, implement)
+        impl: Impl
+        upd: Upd
+        req: Req
+        if spec:
+            (n,) = spec
+            impl = lambda p, a: implement(p[n], a)  # noqa: E731
+            upd = lambda p, a, b: {n: update(p[n], a, b)}  # noqa: E731
+            req = lambda p, a, b: request(p[n], a, b)  # noqa: E731
         else:
             impl = lambda p, a: implement({}, a)  # noqa: E731
             upd = lambda p, a, b: {}  # noqa: E731
             req = lambda p, a, b: request({}, a, b)  # noqa: E731
-        self._set(dom, cod, proto.spec, proto._owners, impl, upd, req)
-
-    def _set(
-        self,
-        dom: Ty,
-        cod: Ty,
-        spec: Mapping[str, Any],
-        owners: Mapping[str, _Owner],
-        impl: Impl,
-        upd: Upd,
-        req: Req,
-    ) -> None:
-        self._init(dom, cod, Groups.of(dict(spec), dict(owners)), None, (impl, upd, req))
-
-    def _init(self, dom: Ty, cod: Ty, groups: Groups, node: Node | None, leaf: Any) -> None:
-        for k, v in (
-            ("dom", dom),
-            ("cod", cod),
-            ("_groups", groups),
-            ("_node", node),
-            ("_leaf", leaf),
-            ("_memo", {}),
-        ):
-            object.__setattr__(self, k, v)
+        self._init(dom, cod, None, (impl, upd, req), _groups=Groups.of(spec, owners))
 
     @classmethod
     def _make(
@@ -170,34 +152,16 @@ class Learner(Composable):
         upd: Upd,
         req: Req,
     ) -> Learner:
-        self = object.__new__(cls)
-        self._set(dom, cod, spec, owners, impl, upd, req)
-        return self
+        """A box with the given groups and functions ``(I, U, r)``."""
+        return cls._box(dom, cod, spec, owners, (impl, upd, req))
 
     @classmethod
     def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> Learner:
         groups = Groups.union(parts, share=False, on_clash=disjoint_clash("learners"))
-        self = object.__new__(cls)
-        self._init(dom, cod, groups, node, None)
-        return self
+        return cls._with_groups(node, dom, cod, groups)
 
-    @property
-    def spec(self) -> dict[str, Any]:
-        """The parameter spec: group name -> pytree of ParamSpec."""
-        if "spec" not in self._memo:
-            self._memo["spec"] = {n: sub for n, _, sub in self._groups.items()}
-        return self._memo["spec"]
-
-    @property
-    def _owners(self) -> dict[str, _Owner]:
-        return {n: owner for n, owner, _ in self._groups.items()}
-
-    def _fns(self) -> tuple[Impl, Upd, Req]:
-        if self._leaf is not None:
-            return self._leaf
-        if "fns" not in self._memo:
-            self._memo["fns"] = _learner_program(flatten(self))
-        return self._memo["fns"]
+    def _program_fns(self, program: Program) -> LearnerFns:
+        return _learner_program(program)
 
     @property
     def _implement(self) -> Impl:
@@ -211,33 +175,7 @@ class Learner(Composable):
     def _request(self) -> Req:
         return self._fns()[2]
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise errors.ImmutableError(
-            f"Learners are immutable: cannot set {name!r}; build a new one instead."
-        )
-
-    def __repr__(self) -> str:
-        return f"Learner({self.dom} -> {self.cod}; {', '.join(self.spec) or 'no parameters'})"
-
     # --- running ---------------------------------------------------------------------------
-    def _proto(self) -> Para:
-        return Para._with_groups(self.dom, self.cod, self._groups)
-
-    def init(self, key: jax.Array) -> Params:
-        """Fresh parameters from the spec (named groups, as :meth:`catlearn.core.para.Para.init`).
-
-        >>> Learner.id(Ty()).init(jax.random.key(0))
-        {}
-        """
-        return self._proto().init(key)
-
-    def check_params(self, params: Any) -> None:
-        """Raise :class:`~catlearn.errors.ParamsError` unless ``params`` matches the spec.
-
-        >>> Learner.id(Ty()).check_params({})
-        """
-        self._proto().check_params(params)
-
     def _check(self, params: Params, a: Any, b: Any = None, *, batch_dims: int = 0) -> None:
         self.check_params(params)
         self.dom.check(a, batch_dims=batch_dims, what="input")
