@@ -155,8 +155,9 @@ def check_params(spec: Mapping[str, Any], params: Any, arrow: object) -> None:
             f"(got {sorted(params)}). Use .init(key) to make a matching pytree."
         )
     for name, sub in spec.items():
-        want = jax.tree_util.tree_structure(sub, is_leaf=is_spec)
-        got = jax.tree_util.tree_structure(params[name])
+        # Any: jaxlib's PyTreeDef has no type stub (mypy cannot see its __eq__)
+        want: Any = jax.tree_util.tree_structure(sub, is_leaf=is_spec)
+        got: Any = jax.tree_util.tree_structure(params[name])
         if want != got:
             raise ParamsError(
                 f"Parameter group {name!r}: expected the structure {want}, got {got}."

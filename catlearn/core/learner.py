@@ -51,6 +51,7 @@ import jax.numpy as jnp
 from catlearn import errors
 from catlearn.core._arrow import GroupedArrow, disjoint_clash
 from catlearn.core._category import Composable, Groups, Node, _Owner
+from catlearn.core._learner_program import LearnerFns, learner_from_program
 from catlearn.core._params import leaf_groups
 from catlearn.core.dynamics import run as run_stream
 from catlearn.core.lens import ParaLens
@@ -65,7 +66,6 @@ __all__ = ["Learner", "gradient_learner"]
 Impl = Callable[[Params, Any], Any]
 Upd = Callable[[Params, Any, Any], Params]
 Req = Callable[[Params, Any, Any], Any]
-LearnerFns = tuple[Impl, Upd, Req]
 
 
 class Learner(GroupedArrow[LearnerFns], Composable):
@@ -217,7 +217,8 @@ class Learner(GroupedArrow[LearnerFns], Composable):
         """
         self._check(params, xs, ys, batch_dims=1)
         new = jax.vmap(lambda x, y: self._update(params, x, y))(xs, ys)
-        return jax.tree_util.tree_map(lambda t: jnp.mean(t, axis=0), new)
+        mean: Params = jax.tree_util.tree_map(lambda t: jnp.mean(t, axis=0), new)
+        return mean
 
     def run(self, params: Params, stream: tuple[Any, Any]) -> tuple[Params, Any]:
         """The learner as a Moore machine on a stream ``(as, bs)`` (Spivak): one
@@ -266,7 +267,9 @@ class Learner(GroupedArrow[LearnerFns], Composable):
         return gradient_learner(Para.merge(a, n), 1.0)
 
     @classmethod
-    def from_program(cls, program: Any, arrows: Mapping[Any, Learner]) -> Learner:
+    def from_program(
+        cls, program: Program, arrows: Mapping[Any, Learner] | Callable[[Any], Learner]
+    ) -> Learner:
         r"""The learner of a flat program (what ``compile(diagram, ar, into=Learner)`` calls),
         given a learner per box. A wire read twice and a box used twice are resolved as the
         diagonal under :math:`L_{\varepsilon,e}` with the squared error (see
@@ -283,9 +286,9 @@ class Learner(GroupedArrow[LearnerFns], Composable):
         >>> twice.update({'f': {'W': jnp.ones((1, 1))}}, jnp.ones(1), jnp.zeros(1))['f']['W']
         Array([[0.]], dtype=float32)
         """
-        from catlearn.core._learner_program import learner_from_program
-
-        return learner_from_program(program, arrows)
+        look = arrows.__getitem__ if isinstance(arrows, Mapping) else arrows
+        spec, owners, fns = learner_from_program(program, look)
+        return cls._box(program.dom, program.cod, spec, owners, fns)
 
     # --- Learn ≅ Para(SLens) ---------------------------------------------------------------
     def to_lens(self) -> ParaLens:
@@ -453,7 +456,8 @@ def gradient_learner(
     def update(p: Params, a: Any, b: Any) -> Params:
         own = {n: p[n] for n in names}
         g = jax.grad(total)(own, a, b)
-        return jax.tree_util.tree_map(lambda x, dx: x - lr * dx, own, g)
+        new: Params = jax.tree_util.tree_map(lambda x, dx: x - lr * dx, own, g)
+        return new
 
     def req(p: Params, a: Any, b: Any) -> Any:
         if not all(

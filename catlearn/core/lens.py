@@ -408,7 +408,8 @@ class ParaLens(GroupedArrow[PLensFns], Composable):
         def put(p: Params, a: Any, db: Any) -> tuple[Params, Any]:
             own = {n: p[n] for n in names}
             _, vjp = jax.vjp(lambda q, x: call(q, x, None), own, a)
-            return vjp(db)
+            dp, da = vjp(db)
+            return dp, da
 
         return cls._make(para.dom, para.cod, para.spec, para._owners, get, put)
 

@@ -113,14 +113,16 @@ class Para(GroupedArrow[tuple[Call]], Composable):
 
                 def call(params: Params, x: Any, key: Any) -> Any:
                     return fn({}, x)
-        elif stochastic:
-
-            def call(params: Params, x: Any, key: Any) -> Any:
-                return fn(params[name], x, key)
         else:
+            (n,) = spec
+            if stochastic:
 
-            def call(params: Params, x: Any, key: Any) -> Any:
-                return fn(params[name], x)
+                def call(params: Params, x: Any, key: Any) -> Any:
+                    return fn(params[n], x, key)
+            else:
+
+                def call(params: Params, x: Any, key: Any) -> Any:
+                    return fn(params[n], x)
 
         self._init(dom, cod, None, (call,), _groups=Groups.of(spec, owners), stochastic=stochastic)
 
@@ -143,7 +145,9 @@ class Para(GroupedArrow[tuple[Call]], Composable):
         return cls._with_groups(node, dom, cod, groups, stochastic=any(p.stochastic for p in parts))
 
     @classmethod
-    def from_program(cls, program: Program, arrows: Mapping[Any, Para]) -> Para:
+    def from_program(
+        cls, program: Program, arrows: Mapping[Any, Para] | Callable[[Any], Para]
+    ) -> Para:
         """ONE arrow running ``program``, with ``arrows[box]`` for each box: the Para
         semantics of a diagram (:func:`catlearn.diagrams.compiler.compile`).
 
@@ -159,8 +163,9 @@ class Para(GroupedArrow[tuple[Call]], Composable):
         >>> twice({}, jnp.zeros(1))
         (Array([1.], dtype=float32), Array([1.], dtype=float32))
         """
-        parts = list({id(arrows[i.box]): arrows[i.box] for i in program.instructions}.values())
-        boxes = {id(arrows[i.box]): i.box for i in reversed(program.instructions)}
+        look = arrows.__getitem__ if isinstance(arrows, Mapping) else arrows
+        parts = list({id(look(i.box)): look(i.box) for i in program.instructions}.values())
+        boxes = {id(look(i.box)): i.box for i in reversed(program.instructions)}
 
         def clash(f: Para, g: Para, name: str) -> None:
             raise ParamsError(
@@ -171,7 +176,7 @@ class Para(GroupedArrow[tuple[Call]], Composable):
             )
 
         groups = Groups.union(parts, share=True, on_clash=clash)
-        node = Inline(program, arrows.__getitem__)
+        node = Inline(program, look)
         stochastic = any(p.stochastic for p in parts)
         return cls._with_groups(node, program.dom, program.cod, groups, stochastic=stochastic)
 
