@@ -14,7 +14,7 @@ A kind lists one of these classes first among its bases, then
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
 import jax
@@ -95,11 +95,24 @@ class GroupedArrow(Arrow[F]):
         return self
 
     @classmethod
+    def _box_like(cls, other: GroupedArrow[Any], leaf: F) -> Self:
+        """A box with the types and parameter groups of ``other`` and the functions ``leaf``
+        (e.g. the gradient learner or the reverse-derivative lens of a Para arrow)."""
+        return cls._box(other.dom, other.cod, other.spec, other._owners, leaf)
+
+    @classmethod
     def _with_groups(cls, node: Node, dom: Ty, cod: Ty, groups: Groups, **more: Any) -> Self:
         """The composite ``node`` with the parameter groups ``groups``."""
         self = object.__new__(cls)
         self._init(dom, cod, node, None, _groups=groups, **more)
         return self
+
+    @classmethod
+    def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Sequence[Any]) -> Self:
+        """A composite whose parts' groups must be disjoint (:func:`disjoint_clash`): the
+        kinds whose backward pass returns one new value per group (``Para`` shares)."""
+        groups = Groups.union(parts, share=False, on_clash=disjoint_clash(cls._plural.lower()))
+        return cls._with_groups(node, dom, cod, groups)
 
     @property
     def spec(self) -> dict[str, Any]:

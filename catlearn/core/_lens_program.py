@@ -9,7 +9,16 @@ from typing import Any
 from catlearn.core._params import Params
 from catlearn.core.program import Program, evaluate, sweep
 
-__all__ = ["LensFns", "PGet", "PLensFns", "PPut", "lens_program", "plens_program"]
+__all__ = [
+    "LensFns",
+    "PGet",
+    "PLensFns",
+    "PPut",
+    "lens_program",
+    "param_forward",
+    "plens_program",
+    "union",
+]
 
 LensFns = tuple[Callable[[Any], Any], Callable[[Any, Any], Any]]
 """``(get, put)`` of a lens: ``get(a) -> b`` and ``put(a, b') -> a'``."""
@@ -42,20 +51,40 @@ def lens_program(program: Program) -> LensFns:
     return get, put
 
 
-def plens_program(program: Program) -> PLensFns:
-    """``get`` and ``put`` of a composite parametrised lens from its flat program: put runs
-    the gets forwards, then the puts backwards, gathering each box's new parameter groups."""
+def param_forward(
+    program: Program, fn_of: Callable[[Any], PGet]
+) -> tuple[Callable[[Params, Any], list[Any]], PGet]:
+    """``forward(p, a)``, the value of every slot, and ``get(p, a)``, the outputs, of a
+    composite whose box ``box`` runs ``fn_of(box)(p, x)`` forwards (the get of a parametrised
+    lens, the implementation of a learner)."""
     dom, cod, outputs = program.dom, program.cod, program.outputs
 
     def forward(p: Params, a: Any) -> list[Any]:
         def fwd(i: int, box: Any, xs: list[Any]) -> Any:
-            return box.cod.split(box._get(p, box.dom.join(xs)))
+            return box.cod.split(fn_of(box)(p, box.dom.join(xs)))
 
         return evaluate(program, dom.split(a), fwd)
 
     def get(p: Params, a: Any) -> Any:
         env = forward(p, a)
         return cod.join([env[s] for s in outputs])
+
+    return forward, get
+
+
+def union(groups: list[Params]) -> Params:
+    """The new values of the boxes' parameter groups, in one dictionary."""
+    out: Params = {}
+    for dp in groups:
+        out.update(dp)
+    return out
+
+
+def plens_program(program: Program) -> PLensFns:
+    """``get`` and ``put`` of a composite parametrised lens from its flat program: put runs
+    the gets forwards, then the puts backwards, gathering each box's new parameter groups."""
+    dom, cod = program.dom, program.cod
+    forward, get = param_forward(program, lambda box: box._get)
 
     def put(p: Params, a: Any, c: Any) -> tuple[Params, Any]:
         new: list[Params] = [{}] * len(program.instructions)
@@ -66,9 +95,6 @@ def plens_program(program: Program) -> PLensFns:
             return box.dom.split(dx)
 
         da = sweep(program, forward(p, a), cod.split(c), back)
-        out: Params = {}
-        for dp in new:
-            out.update(dp)
-        return out, dom.join(da)
+        return union(new), dom.join(da)
 
     return get, put

@@ -49,15 +49,16 @@ import jax
 import jax.numpy as jnp
 
 from catlearn import errors
-from catlearn.core._arrow import GroupedArrow, disjoint_clash
-from catlearn.core._category import Composable, Groups, Node, _Owner
+from catlearn.core._arrow import GroupedArrow
+from catlearn.core._category import Composable, Groups
 from catlearn.core._learner_program import LearnerFns, learner_from_program
+from catlearn.core._lens_program import param_forward, union
 from catlearn.core._params import leaf_groups
 from catlearn.core.dynamics import run as run_stream
 from catlearn.core.lens import ParaLens
 from catlearn.core.losses import ErrorFn, as_error, check_positive
 from catlearn.core.para import Para, Params
-from catlearn.core.program import Program, evaluate, sweep
+from catlearn.core.program import Program, sweep
 from catlearn.core.types import Ty
 from catlearn.errors import NotInvertibleError
 
@@ -140,25 +141,6 @@ class Learner(GroupedArrow[LearnerFns], Composable):
             upd = lambda p, a, b: {}  # noqa: E731
             req = lambda p, a, b: request({}, a, b)  # noqa: E731
         self._init(dom, cod, None, (impl, upd, req), _groups=Groups.of(spec, owners))
-
-    @classmethod
-    def _make(
-        cls,
-        dom: Ty,
-        cod: Ty,
-        spec: Mapping[str, Any],
-        owners: Mapping[str, _Owner],
-        impl: Impl,
-        upd: Upd,
-        req: Req,
-    ) -> Learner:
-        """A box with the given groups and functions ``(I, U, r)``."""
-        return cls._box(dom, cod, spec, owners, (impl, upd, req))
-
-    @classmethod
-    def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> Learner:
-        groups = Groups.union(parts, share=False, on_clash=disjoint_clash("learners"))
-        return cls._with_groups(node, dom, cod, groups)
 
     def _program_fns(self, program: Program) -> LearnerFns:
         return _learner_program(program)
@@ -303,14 +285,7 @@ class Learner(GroupedArrow[LearnerFns], Composable):
         ParaLens(Euclid(1) -> Euclid(1); no parameters)
         """
         impl, upd, req = self._implement, self._update, self._request
-        return ParaLens._make(
-            self.dom,
-            self.cod,
-            self.spec,
-            self._owners,
-            impl,
-            lambda p, a, b: (upd(p, a, b), req(p, a, b)),
-        )
+        return ParaLens._box_like(self, (impl, lambda p, a, b: (upd(p, a, b), req(p, a, b))))
 
     @classmethod
     def from_lens(cls, lens: ParaLens) -> Learner:
@@ -326,14 +301,8 @@ class Learner(GroupedArrow[LearnerFns], Composable):
                 f"Expected a ParaLens, got {lens!r}; build one with ParaLens.from_para(para)."
             )
         put = lens._put
-        return cls._make(
-            lens.dom,
-            lens.cod,
-            lens.spec,
-            lens._owners,
-            lens._get,
-            lambda p, a, b: put(p, a, b)[0],
-            lambda p, a, b: put(p, a, b)[1],
+        return cls._box_like(
+            lens, (lens._get, lambda p, a, b: put(p, a, b)[0], lambda p, a, b: put(p, a, b)[1])
         )
 
 
@@ -343,19 +312,10 @@ def _learner_program(program: Program) -> tuple[Impl, Upd, Req]:
     the request of the boxes it feeds (``(U * V)(p, q, a, c) = (U(p, a, s(q, I(p, a), c)),
     V(q, I(p, a), c))``). A box's request is computed only when someone reads it: the first
     box of a chain may have none (e.g. a discrete input)."""
-    dom, cod, outputs = program.dom, program.cod, program.outputs
+    dom, cod = program.dom, program.cod
     inputs = set(program.inputs)
     feeds = [any(s not in inputs for s in ins) for _, ins, _ in program.instructions]
-
-    def forward(p: Params, a: Any) -> list[Any]:
-        def fwd(i: int, box: Any, xs: list[Any]) -> Any:
-            return box.cod.split(box._implement(p, box.dom.join(xs)))
-
-        return evaluate(program, dom.split(a), fwd)
-
-    def implement(p: Params, a: Any) -> Any:
-        env = forward(p, a)
-        return cod.join([env[s] for s in outputs])
+    forward, implement = param_forward(program, lambda box: box._implement)
 
     def run(p: Params, a: Any, c: Any, want_params: bool) -> tuple[Params, Any]:
         new: list[Params] = [{}] * len(program.instructions)
@@ -369,10 +329,7 @@ def _learner_program(program: Program) -> tuple[Impl, Upd, Req]:
             return None
 
         da = sweep(program, forward(p, a), cod.split(c), back)
-        out: Params = {}
-        for q in new:
-            out.update(q)
-        return out, da
+        return union(new), da
 
     def update(p: Params, a: Any, c: Any) -> Params:
         return run(p, a, c, True)[0]
@@ -472,4 +429,4 @@ def gradient_learner(
         ga = jax.grad(total, argnums=1)(own, a, b)
         return err.request(a, ga)
 
-    return Learner._make(para.dom, para.cod, para.spec, para._owners, implement, update, req)
+    return Learner._box_like(para, (implement, update, req))

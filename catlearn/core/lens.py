@@ -42,22 +42,23 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 
 from catlearn import errors
-from catlearn.core._arrow import Arrow, GroupedArrow, disjoint_clash
-from catlearn.core._category import Composable, Groups, Node, Wiring, _Owner
+from catlearn.core._arrow import Arrow, GroupedArrow
+from catlearn.core._arrow import disjoint_clash as disjoint_clash  # its former home
+from catlearn.core._category import Composable, Groups, Node, Wiring
 from catlearn.core._lens_program import LensFns, PGet, PLensFns, PPut, lens_program, plens_program
 from catlearn.core._params import leaf_groups
 from catlearn.core.para import Para, Params
 from catlearn.core.program import Program
 from catlearn.core.types import Ty
 
-__all__ = ["Lens", "ParaLens", "disjoint_clash"]
+__all__ = ["Lens", "ParaLens"]
 
 
 def _add(x: Any, y: Any) -> Any:
@@ -318,24 +319,6 @@ class ParaLens(GroupedArrow[PLensFns], Composable):
 
         self._init(dom, cod, None, (g, pu), _groups=Groups.of(spec, owners))
 
-    @classmethod
-    def _make(
-        cls,
-        dom: Ty,
-        cod: Ty,
-        spec: Mapping[str, Any],
-        owners: Mapping[str, _Owner],
-        get: PGet,
-        put: PPut,
-    ) -> ParaLens:
-        """A box with the given groups, ``get(p, a)`` and ``put(p, a, b') -> (p', a')``."""
-        return cls._box(dom, cod, spec, owners, (get, put))
-
-    @classmethod
-    def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> ParaLens:
-        groups = Groups.union(parts, share=False, on_clash=disjoint_clash("parametrised lenses"))
-        return cls._with_groups(node, dom, cod, groups)
-
     def _program_fns(self, program: Program) -> PLensFns:
         return plens_program(program)
 
@@ -366,13 +349,9 @@ class ParaLens(GroupedArrow[PLensFns], Composable):
         >>> ParaLens.from_lens(Lens.id(Euclid(1))).spec
         {}
         """
-        return cls._make(
-            lens.dom,
-            lens.cod,
-            {},
-            {},
-            lambda p, a: lens._get(a),
-            lambda p, a, b: ({}, lens._put(a, b)),
+        get, put = lens._get, lens._put
+        return cls._box(
+            lens.dom, lens.cod, {}, {}, (lambda p, a: get(a), lambda p, a, b: ({}, put(a, b)))
         )
 
     @classmethod
@@ -411,7 +390,7 @@ class ParaLens(GroupedArrow[PLensFns], Composable):
             dp, da = vjp(db)
             return dp, da
 
-        return cls._make(para.dom, para.cod, para.spec, para._owners, get, put)
+        return cls._box_like(para, (get, put))
 
     # --- running ---------------------------------------------------------------------------
     def get(self, params: Params, a: Any) -> Any:
