@@ -172,7 +172,7 @@ def test_jit_through_apply():
 def test_init_of_many_groups_equals_one_draw_per_array():
     """Arrays of one kind are drawn together (one jitted vmap), with the values of one
     ``ParamSpec.initialise`` call per array and its own key."""
-    from catlearn.core.para import _initialise_all
+    from catlearn.core._params import initialise_all as _initialise_all
 
     lecun = jax.nn.initializers.lecun_normal()
     specs = (

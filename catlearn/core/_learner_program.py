@@ -20,13 +20,19 @@ equals the gradient learner of the whole diagram's Para arrow (tested).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from typing import Any
 
 import jax
 
+from catlearn.core._category import _Owner
 from catlearn.core.program import Program
 from catlearn.errors import ParamsError
+
+LearnerFns = tuple[
+    Callable[[Any, Any], Any], Callable[[Any, Any, Any], Any], Callable[[Any, Any, Any], Any]
+]
+"""``(implement, update, request)`` of a learner."""
 
 
 def _combine(value: Any, proposals: list[Any]) -> Any:
@@ -37,14 +43,15 @@ def _combine(value: Any, proposals: list[Any]) -> Any:
     return jax.tree_util.tree_map(lambda a, *bs: a + sum(b - a for b in bs), value, *proposals)
 
 
-def learner_from_program(program: Program, arrows: Mapping[Any, Any]) -> Any:
-    """The learner of ``program`` with the learner ``arrows[box]`` for each box."""
-    from catlearn.core.learner import Learner
-
+def learner_from_program(
+    program: Program, arrow_of_box: Callable[[Any], Any]
+) -> tuple[dict[str, Any], dict[str, _Owner], LearnerFns]:
+    """The parameter groups (spec and owners) and the functions ``(I, U, r)`` of the learner
+    of ``program``, with the learner ``arrow_of_box(box)`` for each box."""
     instrs = program.instructions
-    arrow_of = [arrows[ins.box] for ins in instrs]
+    arrow_of = [arrow_of_box(ins.box) for ins in instrs]
     spec: dict[str, Any] = {}
-    owners: dict[str, Any] = {}
+    owners: dict[str, _Owner] = {}
     for ins, arrow in zip(instrs, arrow_of):
         for name, sub in arrow.spec.items():
             owner = arrow._owners[name]
@@ -91,12 +98,10 @@ def learner_from_program(program: Program, arrows: Mapping[Any, Any]) -> Any:
         request = dom.join([_combine(env[s], asks[s]) for s in program.inputs])
         return new, request
 
-    return Learner._make(
-        dom,
-        cod,
-        spec,
-        owners,
-        implement,
-        lambda p, a, c: backward(p, a, c)[0],
-        lambda p, a, c: backward(p, a, c)[1],
-    )
+    def update(p: Any, a: Any, c: Any) -> dict[str, Any]:
+        return backward(p, a, c)[0]
+
+    def request(p: Any, a: Any, c: Any) -> Any:
+        return backward(p, a, c)[1]
+
+    return spec, owners, (implement, update, request)

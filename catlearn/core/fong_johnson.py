@@ -80,6 +80,8 @@ class SymmetricLens:
 
     dom: Ty
     cod: Ty
+    putr: Callable[[Any, Any], tuple[Any, Any]]
+    putl: Callable[[Any, Any], tuple[Any, Any]]
 
     def __init__(
         self,

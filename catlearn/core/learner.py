@@ -49,12 +49,16 @@ import jax
 import jax.numpy as jnp
 
 from catlearn import errors
-from catlearn.core._category import Composable, Groups, Node, _Owner, flatten
+from catlearn.core._arrow import GroupedArrow
+from catlearn.core._category import Composable, Groups
+from catlearn.core._learner_program import LearnerFns, learner_from_program
+from catlearn.core._lens_program import param_forward, union
+from catlearn.core._params import leaf_groups
 from catlearn.core.dynamics import run as run_stream
-from catlearn.core.lens import ParaLens, disjoint_clash
+from catlearn.core.lens import ParaLens
 from catlearn.core.losses import ErrorFn, as_error, check_positive
 from catlearn.core.para import Para, Params
-from catlearn.core.program import Program, evaluate, sweep
+from catlearn.core.program import Program, sweep
 from catlearn.core.types import Ty
 from catlearn.errors import NotInvertibleError
 
@@ -65,7 +69,7 @@ Upd = Callable[[Params, Any, Any], Params]
 Req = Callable[[Params, Any, Any], Any]
 
 
-class Learner(Composable):
+class Learner(GroupedArrow[LearnerFns], Composable):
     """A learner ``(P, I, U, r)`` from ``dom`` to ``cod``, as pure functions of the parameters.
 
     Parameters
@@ -103,10 +107,9 @@ class Learner(Composable):
     Array(0.875, dtype=float32, weak_type=True)
     """
 
-    __slots__ = ("_groups", "_leaf", "_memo", "_node", "cod", "dom")
+    __slots__ = ()
 
-    dom: Ty
-    cod: Ty
+    _plural = "Learners"
 
     def __init__(
         self,
@@ -124,80 +127,23 @@ class Learner(Composable):
                 raise errors.ArgumentTypeError(
                     f"Expected a function for {what}, got {fn!r}; pass a callable."
                 )
-        proto = Para(dom, cod, params_spec, lambda p, x: x, name=name)  # validates types, spec
-        if proto.spec:
-            (n,) = proto.spec
-            impl: Impl = lambda p, a: implement(p[n], a)  # noqa: E731
-            upd: Upd = lambda p, a, b: {n: update(p[n], a, b)}  # noqa: E731
-            req: Req = lambda p, a, b: request(p[n], a, b)  # noqa: E731
+        spec, owners = leaf_groups(dom, cod, params_spec, name, implement)
+        impl: Impl
+        upd: Upd
+        req: Req
+        if spec:
+            (n,) = spec
+            impl = lambda p, a: implement(p[n], a)  # noqa: E731
+            upd = lambda p, a, b: {n: update(p[n], a, b)}  # noqa: E731
+            req = lambda p, a, b: request(p[n], a, b)  # noqa: E731
         else:
             impl = lambda p, a: implement({}, a)  # noqa: E731
             upd = lambda p, a, b: {}  # noqa: E731
             req = lambda p, a, b: request({}, a, b)  # noqa: E731
-        self._set(dom, cod, proto.spec, proto._owners, impl, upd, req)
+        self._init(dom, cod, None, (impl, upd, req), _groups=Groups.of(spec, owners))
 
-    def _set(
-        self,
-        dom: Ty,
-        cod: Ty,
-        spec: Mapping[str, Any],
-        owners: Mapping[str, _Owner],
-        impl: Impl,
-        upd: Upd,
-        req: Req,
-    ) -> None:
-        self._init(dom, cod, Groups.of(dict(spec), dict(owners)), None, (impl, upd, req))
-
-    def _init(self, dom: Ty, cod: Ty, groups: Groups, node: Node | None, leaf: Any) -> None:
-        for k, v in (
-            ("dom", dom),
-            ("cod", cod),
-            ("_groups", groups),
-            ("_node", node),
-            ("_leaf", leaf),
-            ("_memo", {}),
-        ):
-            object.__setattr__(self, k, v)
-
-    @classmethod
-    def _make(
-        cls,
-        dom: Ty,
-        cod: Ty,
-        spec: Mapping[str, Any],
-        owners: Mapping[str, _Owner],
-        impl: Impl,
-        upd: Upd,
-        req: Req,
-    ) -> Learner:
-        self = object.__new__(cls)
-        self._set(dom, cod, spec, owners, impl, upd, req)
-        return self
-
-    @classmethod
-    def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> Learner:
-        groups = Groups.union(parts, share=False, on_clash=disjoint_clash("learners"))
-        self = object.__new__(cls)
-        self._init(dom, cod, groups, node, None)
-        return self
-
-    @property
-    def spec(self) -> dict[str, Any]:
-        """The parameter spec: group name -> pytree of ParamSpec."""
-        if "spec" not in self._memo:
-            self._memo["spec"] = {n: sub for n, _, sub in self._groups.items()}
-        return self._memo["spec"]
-
-    @property
-    def _owners(self) -> dict[str, _Owner]:
-        return {n: owner for n, owner, _ in self._groups.items()}
-
-    def _fns(self) -> tuple[Impl, Upd, Req]:
-        if self._leaf is not None:
-            return self._leaf
-        if "fns" not in self._memo:
-            self._memo["fns"] = _learner_program(flatten(self))
-        return self._memo["fns"]
+    def _program_fns(self, program: Program) -> LearnerFns:
+        return _learner_program(program)
 
     @property
     def _implement(self) -> Impl:
@@ -211,33 +157,7 @@ class Learner(Composable):
     def _request(self) -> Req:
         return self._fns()[2]
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise errors.ImmutableError(
-            f"Learners are immutable: cannot set {name!r}; build a new one instead."
-        )
-
-    def __repr__(self) -> str:
-        return f"Learner({self.dom} -> {self.cod}; {', '.join(self.spec) or 'no parameters'})"
-
     # --- running ---------------------------------------------------------------------------
-    def _proto(self) -> Para:
-        return Para._with_groups(self.dom, self.cod, self._groups)
-
-    def init(self, key: jax.Array) -> Params:
-        """Fresh parameters from the spec (named groups, as :meth:`catlearn.core.para.Para.init`).
-
-        >>> Learner.id(Ty()).init(jax.random.key(0))
-        {}
-        """
-        return self._proto().init(key)
-
-    def check_params(self, params: Any) -> None:
-        """Raise :class:`~catlearn.errors.ParamsError` unless ``params`` matches the spec.
-
-        >>> Learner.id(Ty()).check_params({})
-        """
-        self._proto().check_params(params)
-
     def _check(self, params: Params, a: Any, b: Any = None, *, batch_dims: int = 0) -> None:
         self.check_params(params)
         self.dom.check(a, batch_dims=batch_dims, what="input")
@@ -279,7 +199,8 @@ class Learner(Composable):
         """
         self._check(params, xs, ys, batch_dims=1)
         new = jax.vmap(lambda x, y: self._update(params, x, y))(xs, ys)
-        return jax.tree_util.tree_map(lambda t: jnp.mean(t, axis=0), new)
+        mean: Params = jax.tree_util.tree_map(lambda t: jnp.mean(t, axis=0), new)
+        return mean
 
     def run(self, params: Params, stream: tuple[Any, Any]) -> tuple[Params, Any]:
         """The learner as a Moore machine on a stream ``(as, bs)`` (Spivak): one
@@ -328,7 +249,9 @@ class Learner(Composable):
         return gradient_learner(Para.merge(a, n), 1.0)
 
     @classmethod
-    def from_program(cls, program: Any, arrows: Mapping[Any, Learner]) -> Learner:
+    def from_program(
+        cls, program: Program, arrows: Mapping[Any, Learner] | Callable[[Any], Learner]
+    ) -> Learner:
         r"""The learner of a flat program (what ``compile(diagram, ar, into=Learner)`` calls),
         given a learner per box. A wire read twice and a box used twice are resolved as the
         diagonal under :math:`L_{\varepsilon,e}` with the squared error (see
@@ -345,9 +268,9 @@ class Learner(Composable):
         >>> twice.update({'f': {'W': jnp.ones((1, 1))}}, jnp.ones(1), jnp.zeros(1))['f']['W']
         Array([[0.]], dtype=float32)
         """
-        from catlearn.core._learner_program import learner_from_program
-
-        return learner_from_program(program, arrows)
+        look = arrows.__getitem__ if isinstance(arrows, Mapping) else arrows
+        spec, owners, fns = learner_from_program(program, look)
+        return cls._box(program.dom, program.cod, spec, owners, fns)
 
     # --- Learn ≅ Para(SLens) ---------------------------------------------------------------
     def to_lens(self) -> ParaLens:
@@ -362,14 +285,7 @@ class Learner(Composable):
         ParaLens(Euclid(1) -> Euclid(1); no parameters)
         """
         impl, upd, req = self._implement, self._update, self._request
-        return ParaLens._make(
-            self.dom,
-            self.cod,
-            self.spec,
-            self._owners,
-            impl,
-            lambda p, a, b: (upd(p, a, b), req(p, a, b)),
-        )
+        return ParaLens._box_like(self, (impl, lambda p, a, b: (upd(p, a, b), req(p, a, b))))
 
     @classmethod
     def from_lens(cls, lens: ParaLens) -> Learner:
@@ -385,14 +301,8 @@ class Learner(Composable):
                 f"Expected a ParaLens, got {lens!r}; build one with ParaLens.from_para(para)."
             )
         put = lens._put
-        return cls._make(
-            lens.dom,
-            lens.cod,
-            lens.spec,
-            lens._owners,
-            lens._get,
-            lambda p, a, b: put(p, a, b)[0],
-            lambda p, a, b: put(p, a, b)[1],
+        return cls._box_like(
+            lens, (lens._get, lambda p, a, b: put(p, a, b)[0], lambda p, a, b: put(p, a, b)[1])
         )
 
 
@@ -402,19 +312,10 @@ def _learner_program(program: Program) -> tuple[Impl, Upd, Req]:
     the request of the boxes it feeds (``(U * V)(p, q, a, c) = (U(p, a, s(q, I(p, a), c)),
     V(q, I(p, a), c))``). A box's request is computed only when someone reads it: the first
     box of a chain may have none (e.g. a discrete input)."""
-    dom, cod, outputs = program.dom, program.cod, program.outputs
+    dom, cod = program.dom, program.cod
     inputs = set(program.inputs)
     feeds = [any(s not in inputs for s in ins) for _, ins, _ in program.instructions]
-
-    def forward(p: Params, a: Any) -> list[Any]:
-        def fwd(i: int, box: Any, xs: list[Any]) -> Any:
-            return box.cod.split(box._implement(p, box.dom.join(xs)))
-
-        return evaluate(program, dom.split(a), fwd)
-
-    def implement(p: Params, a: Any) -> Any:
-        env = forward(p, a)
-        return cod.join([env[s] for s in outputs])
+    forward, implement = param_forward(program, lambda box: box._implement)
 
     def run(p: Params, a: Any, c: Any, want_params: bool) -> tuple[Params, Any]:
         new: list[Params] = [{}] * len(program.instructions)
@@ -428,10 +329,7 @@ def _learner_program(program: Program) -> tuple[Impl, Upd, Req]:
             return None
 
         da = sweep(program, forward(p, a), cod.split(c), back)
-        out: Params = {}
-        for q in new:
-            out.update(q)
-        return out, da
+        return union(new), da
 
     def update(p: Params, a: Any, c: Any) -> Params:
         return run(p, a, c, True)[0]
@@ -515,7 +413,8 @@ def gradient_learner(
     def update(p: Params, a: Any, b: Any) -> Params:
         own = {n: p[n] for n in names}
         g = jax.grad(total)(own, a, b)
-        return jax.tree_util.tree_map(lambda x, dx: x - lr * dx, own, g)
+        new: Params = jax.tree_util.tree_map(lambda x, dx: x - lr * dx, own, g)
+        return new
 
     def req(p: Params, a: Any, b: Any) -> Any:
         if not all(
@@ -530,4 +429,4 @@ def gradient_learner(
         ga = jax.grad(total, argnums=1)(own, a, b)
         return err.request(a, ga)
 
-    return Learner._make(para.dom, para.cod, para.spec, para._owners, implement, update, req)
+    return Learner._box_like(para, (implement, update, req))

@@ -42,18 +42,21 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 
 from catlearn import errors
-from catlearn.core._category import Composable, Groups, Node, Wiring, _Owner, flatten
+from catlearn.core._arrow import Arrow, GroupedArrow
+from catlearn.core._arrow import disjoint_clash as disjoint_clash  # its former home
+from catlearn.core._category import Composable, Groups, Node, Wiring
+from catlearn.core._lens_program import LensFns, PGet, PLensFns, PPut, lens_program, plens_program
+from catlearn.core._params import leaf_groups
 from catlearn.core.para import Para, Params
-from catlearn.core.program import Program, evaluate, sweep
+from catlearn.core.program import Program
 from catlearn.core.types import Ty
-from catlearn.errors import ParamsError
 
 __all__ = ["Lens", "ParaLens"]
 
@@ -62,7 +65,7 @@ def _add(x: Any, y: Any) -> Any:
     return jax.tree_util.tree_map(jnp.add, x, y)
 
 
-class Lens(Composable):
+class Lens(Arrow[LensFns], Composable):
     """A lens ``(get, put)`` from ``dom`` to ``cod``: ``get(a) -> b``, ``put(a, b') -> a'``.
 
     Parameters
@@ -83,10 +86,10 @@ class Lens(Composable):
     (Array([4.], dtype=float32), Array([4.], dtype=float32))
     """
 
-    __slots__ = ("_leaf_get", "_leaf_put", "_memo", "_node", "cod", "dom", "name")
+    __slots__ = ("name",)
 
-    dom: Ty
-    cod: Ty
+    name: str | None
+    _plural = "Lenses"
 
     def __init__(
         self,
@@ -106,53 +109,24 @@ class Lens(Composable):
             raise errors.ArgumentTypeError(
                 f"Expected callables get and put, got {get!r} and {put!r}; pass two functions."
             )
-        self._init(dom, cod, None, get, put, name)
-
-    def _init(
-        self,
-        dom: Ty,
-        cod: Ty,
-        node: Node | None,
-        get: Callable[[Any], Any] | None,
-        put: Callable[[Any, Any], Any] | None,
-        name: str | None,
-    ) -> None:
-        for k, v in (
-            ("dom", dom),
-            ("cod", cod),
-            ("_node", node),
-            ("_leaf_get", get),
-            ("_leaf_put", put),
-            ("name", name),
-            ("_memo", {}),
-        ):
-            object.__setattr__(self, k, v)
+        self._init(dom, cod, None, (get, put), name=name)
 
     @classmethod
     def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any, name: str | None = None) -> Lens:
         self = object.__new__(cls)
-        self._init(dom, cod, node, None, None, name)
+        self._init(dom, cod, node, None, name=name)
         return self
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise errors.ImmutableError(
-            f"Lenses are immutable: cannot set {name!r}; build a new one instead."
-        )
+    def _program_fns(self, program: Program) -> LensFns:
+        return lens_program(program)
 
     @property
     def _get(self) -> Callable[[Any], Any]:
-        if self._leaf_get is not None:
-            return self._leaf_get
-        if "get" not in self._memo:
-            self._memo["get"], self._memo["put"] = _lens_program(flatten(self))
-        return self._memo["get"]
+        return self._fns()[0]
 
     @property
     def _put(self) -> Callable[[Any, Any], Any]:
-        if self._leaf_put is not None:
-            return self._leaf_put
-        self._get  # noqa: B018 - builds both
-        return self._memo["put"]
+        return self._fns()[1]
 
     def __repr__(self) -> str:
         label = f"{self.name}: " if self.name else ""
@@ -270,37 +244,10 @@ class Lens(Composable):
         return cls(get, put, dom, a, name="merge")
 
 
-def _lens_program(
-    program: Program,
-) -> tuple[Callable[[Any], Any], Callable[[Any, Any], Any]]:
-    """``get`` and ``put`` of a composite lens from its flat program: get runs the boxes'
-    gets forwards; put runs them forwards, then the boxes' puts backwards (:func:`sweep`)."""
-    dom, cod, outputs = program.dom, program.cod, program.outputs
-
-    def fwd(i: int, box: Any, xs: list[Any]) -> Any:
-        return box.cod.split(box._get(box.dom.join(xs)))
-
-    def get(a: Any) -> Any:
-        env = evaluate(program, dom.split(a), fwd)
-        return cod.join([env[s] for s in outputs])
-
-    def back(i: int, box: Any, xs: list[Any], dys: list[Any]) -> Any:
-        return box.dom.split(box._put(box.dom.join(xs), box.cod.join(dys)))
-
-    def put(a: Any, c: Any) -> Any:
-        env = evaluate(program, dom.split(a), fwd)
-        return dom.join(sweep(program, env, cod.split(c), back))
-
-    return get, put
-
-
 # --- parametrised lenses ---------------------------------------------------------------------
 
-PGet = Callable[[Params, Any], Any]
-PPut = Callable[[Params, Any, Any], tuple[Params, Any]]
 
-
-class ParaLens(Composable):
+class ParaLens(GroupedArrow[PLensFns], Composable):
     r"""A parametrised lens: ``get(params, a) -> b`` and ``put(params, a, b') -> (params', a')``.
 
     An arrow of Para(Lens): its parameters are named groups (as in :class:`~catlearn.core.para.Para`)
@@ -335,10 +282,9 @@ class ParaLens(Composable):
     ({'w': Array(3., dtype=float32)}, Array([2.], dtype=float32))
     """
 
-    __slots__ = ("_groups", "_leaf_get", "_leaf_put", "_memo", "_node", "cod", "dom")
+    __slots__ = ()
 
-    dom: Ty
-    cod: Ty
+    _plural = "Parametrised lenses"
 
     def __init__(
         self,
@@ -350,9 +296,11 @@ class ParaLens(Composable):
         *,
         name: str | None = None,
     ) -> None:
-        proto = Para(dom, cod, params_spec, lambda p, x: x, name=name)  # validates the spec
-        if proto.spec:
-            (n,) = proto.spec
+        spec, owners = leaf_groups(dom, cod, params_spec, name, get)
+        g: PGet
+        pu: PPut
+        if spec:
+            (n,) = spec
 
             def g(p: Params, a: Any) -> Any:
                 return get(p[n], a)
@@ -369,93 +317,18 @@ class ParaLens(Composable):
                 _, da = put({}, a, b)
                 return {}, da
 
-        self._set(dom, cod, proto.spec, proto._owners, g, pu)
+        self._init(dom, cod, None, (g, pu), _groups=Groups.of(spec, owners))
 
-    def _set(
-        self,
-        dom: Ty,
-        cod: Ty,
-        spec: Mapping[str, Any],
-        owners: Mapping[str, _Owner],
-        get: PGet,
-        put: PPut,
-    ) -> None:
-        self._init(dom, cod, Groups.of(dict(spec), dict(owners)), None, get, put)
-
-    def _init(
-        self,
-        dom: Ty,
-        cod: Ty,
-        groups: Groups,
-        node: Node | None,
-        get: PGet | None,
-        put: PPut | None,
-    ) -> None:
-        for k, v in (
-            ("dom", dom),
-            ("cod", cod),
-            ("_groups", groups),
-            ("_node", node),
-            ("_leaf_get", get),
-            ("_leaf_put", put),
-            ("_memo", {}),
-        ):
-            object.__setattr__(self, k, v)
-
-    @classmethod
-    def _make(
-        cls,
-        dom: Ty,
-        cod: Ty,
-        spec: Mapping[str, Any],
-        owners: Mapping[str, _Owner],
-        get: PGet,
-        put: PPut,
-    ) -> ParaLens:
-        self = object.__new__(cls)
-        self._set(dom, cod, spec, owners, get, put)
-        return self
-
-    @classmethod
-    def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> ParaLens:
-        groups = Groups.union(parts, share=False, on_clash=disjoint_clash("parametrised lenses"))
-        self = object.__new__(cls)
-        self._init(dom, cod, groups, node, None, None)
-        return self
-
-    @property
-    def spec(self) -> dict[str, Any]:
-        """The parameter spec: group name -> pytree of ParamSpec."""
-        if "spec" not in self._memo:
-            self._memo["spec"] = {n: sub for n, _, sub in self._groups.items()}
-        return self._memo["spec"]
-
-    @property
-    def _owners(self) -> dict[str, _Owner]:
-        return {n: owner for n, owner, _ in self._groups.items()}
+    def _program_fns(self, program: Program) -> PLensFns:
+        return plens_program(program)
 
     @property
     def _get(self) -> PGet:
-        if self._leaf_get is not None:
-            return self._leaf_get
-        if "get" not in self._memo:
-            self._memo["get"], self._memo["put"] = _plens_program(flatten(self))
-        return self._memo["get"]
+        return self._fns()[0]
 
     @property
     def _put(self) -> PPut:
-        if self._leaf_put is not None:
-            return self._leaf_put
-        self._get  # noqa: B018 - builds both
-        return self._memo["put"]
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise errors.ImmutableError(
-            f"Parametrised lenses are immutable: cannot set {name!r}; build a new one instead."
-        )
-
-    def __repr__(self) -> str:
-        return f"ParaLens({self.dom} -> {self.cod}; {', '.join(self.spec) or 'no parameters'})"
+        return self._fns()[1]
 
     # --- constructors ----------------------------------------------------------------------
     @classmethod
@@ -476,13 +349,9 @@ class ParaLens(Composable):
         >>> ParaLens.from_lens(Lens.id(Euclid(1))).spec
         {}
         """
-        return cls._make(
-            lens.dom,
-            lens.cod,
-            {},
-            {},
-            lambda p, a: lens._get(a),
-            lambda p, a, b: ({}, lens._put(a, b)),
+        get, put = lens._get, lens._put
+        return cls._box(
+            lens.dom, lens.cod, {}, {}, (lambda p, a: get(a), lambda p, a, b: ({}, put(a, b)))
         )
 
     @classmethod
@@ -518,30 +387,12 @@ class ParaLens(Composable):
         def put(p: Params, a: Any, db: Any) -> tuple[Params, Any]:
             own = {n: p[n] for n in names}
             _, vjp = jax.vjp(lambda q, x: call(q, x, None), own, a)
-            return vjp(db)
+            dp, da = vjp(db)
+            return dp, da
 
-        return cls._make(para.dom, para.cod, para.spec, para._owners, get, put)
+        return cls._box_like(para, (get, put))
 
     # --- running ---------------------------------------------------------------------------
-    def init(self, key: jax.Array) -> Params:
-        """Fresh parameters from the spec (as :meth:`catlearn.core.para.Para.init`).
-
-        >>> import jax
-        >>> ParaLens.id(Ty()).init(jax.random.key(0))
-        {}
-        """
-        return self._proto().init(key)
-
-    def check_params(self, params: Any) -> None:
-        """Raise :class:`~catlearn.errors.ParamsError` unless ``params`` matches the spec.
-
-        >>> ParaLens.id(Ty()).check_params({})
-        """
-        self._proto().check_params(params)
-
-    def _proto(self) -> Para:
-        return Para._with_groups(self.dom, self.cod, self._groups)
-
     def get(self, params: Params, a: Any) -> Any:
         """The forward pass ``get(p, a)`` (parameters and input are checked)."""
         self.check_params(params)
@@ -554,55 +405,3 @@ class ParaLens(Composable):
         self.dom.check(a, what="input")
         self.cod.check(db, what="backward value")
         return self._put(params, a, db)
-
-
-def disjoint_clash(what: str) -> Callable[[Any, Any, str], None]:
-    """The error for two parts of a composite with the same parameter group, where groups
-    must be disjoint: lenses and learners return one new value per group, so a group used
-    twice would be written twice; use distinct names (or a :class:`~catlearn.core.para.Para`
-    with sharing, then :meth:`ParaLens.from_para`, whose gradients add up)."""
-
-    def clash(f: Any, g: Any, name: str) -> None:
-        same = f is g or f._groups.get(name)[1] is g._groups.get(name)[1]
-        raise ParamsError(
-            f"Both {f!r} and {g!r} have a parameter group {name!r}"
-            + (" (the same arrow used twice)" if same else "")
-            + f". Expected distinct groups: {what} return one new value per group, so a "
-            "group cannot appear twice. Rename one (name=...), or share parameters in a "
-            "Para and convert the whole composite."
-        )
-
-    return clash
-
-
-def _plens_program(program: Program) -> tuple[PGet, PPut]:
-    """``get`` and ``put`` of a composite parametrised lens from its flat program: put runs
-    the gets forwards, then the puts backwards, gathering each box's new parameter groups."""
-    dom, cod, outputs = program.dom, program.cod, program.outputs
-
-    def get(p: Params, a: Any) -> Any:
-        def fwd(i: int, box: Any, xs: list[Any]) -> Any:
-            return box.cod.split(box._get(p, box.dom.join(xs)))
-
-        env = evaluate(program, dom.split(a), fwd)
-        return cod.join([env[s] for s in outputs])
-
-    def put(p: Params, a: Any, c: Any) -> tuple[Params, Any]:
-        def fwd(i: int, box: Any, xs: list[Any]) -> Any:
-            return box.cod.split(box._get(p, box.dom.join(xs)))
-
-        new: list[Params] = [{}] * len(program.instructions)
-
-        def back(i: int, box: Any, xs: list[Any], dys: list[Any]) -> Any:
-            dp, dx = box._put(p, box.dom.join(xs), box.cod.join(dys))
-            new[i] = dp
-            return box.dom.split(dx)
-
-        env = evaluate(program, dom.split(a), fwd)
-        da = sweep(program, env, cod.split(c), back)
-        out: Params = {}
-        for dp in new:
-            out.update(dp)
-        return out, dom.join(da)
-
-    return get, put

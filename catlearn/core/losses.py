@@ -271,7 +271,8 @@ def _softmax_cross_entropy(logits: Any, target: Any) -> Any:
 
 
 def _binary_cross_entropy(prob: Any, target: Any) -> Any:
-    eps = jnp.finfo(jnp.result_type(prob)).eps
+    # jax.numpy's finfo is unannotated (numpy's would not know bfloat16)
+    eps = jnp.finfo(jnp.result_type(prob)).eps  # type: ignore[no-untyped-call]
     p = jnp.clip(prob, eps, 1 - eps)
     t = jnp.asarray(target).astype(p.dtype)
     return -jnp.mean(t * jnp.log(p) + (1 - t) * jnp.log1p(-p))
@@ -337,6 +338,9 @@ class BatchLoss:
     """
 
     __slots__ = ("__weakref__", "name", "per_example")
+
+    name: str
+    per_example: Callable[[Any, Any], Any]
 
     def __init__(self, per_example: Callable[[Any, Any], Any], name: str) -> None:
         object.__setattr__(self, "per_example", per_example)

@@ -68,6 +68,7 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from catlearn import errors
@@ -89,6 +90,7 @@ __all__ = [
 ]
 
 tm = jax.tree_util.tree_map
+_INT32_MAX = int(np.iinfo(np.int32).max)  # where adam's step count stops
 
 
 class MomentumState(NamedTuple):
@@ -164,6 +166,11 @@ class Optimiser:
 
     __slots__ = ("_get", "_init", "_update", "name")
 
+    _init: Callable[[Any], Any]
+    _get: Callable[[Any, Any], Any] | None
+    _update: Callable[[Any, Any, Any], tuple[Any, Any]]
+    name: str
+
     def __init__(
         self,
         init: Callable[[Any], Any],
@@ -221,6 +228,8 @@ class Optimiser:
         catlearn.errors.ParamsError: momentum(lr=0.1, gamma=0.9): expected an optimiser state ...
         """
         want = jax.eval_shape(self._init, params)
+        wt: Any  # the treedefs: jaxlib's PyTreeDef has no type stub (mypy cannot see its __eq__)
+        gt: Any
         ws, wt = jax.tree_util.tree_flatten(want)
         gs, gt = jax.tree_util.tree_flatten(state)
         if wt != gt or any(tuple(a.shape) != tuple(jnp.shape(b)) for a, b in zip(ws, gs)):
@@ -232,6 +241,8 @@ class Optimiser:
             )
 
     def _check_direction(self, params: Any, d: Any) -> None:
+        pt: Any  # the treedefs: jaxlib's PyTreeDef has no type stub
+        gt: Any
         pl, pt = jax.tree_util.tree_flatten(params)
         gl, gt = jax.tree_util.tree_flatten(d)
         if pt != gt or any(jnp.shape(a) != jnp.shape(b) for a, b in zip(pl, gl)):
@@ -403,7 +414,7 @@ def adam(lr: float, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Op
         # so XLA computes the same bits whether d arrives as -grad (fit) or from the lens
         mu = tm(lambda g, t: t + (1 - b1) * (g - t), d, s.mu)
         nu = tm(lambda g, t: t + (1 - b2) * (g * g - t), d, s.nu)
-        count = jnp.where(s.count < jnp.iinfo(jnp.int32).max, s.count + 1, s.count)
+        count = jnp.where(s.count < _INT32_MAX, s.count + 1, s.count)
 
         def unbias(t: Any, decay: float) -> Any:
             return t / (1 - decay**count).astype(t.dtype)
@@ -429,7 +440,8 @@ def from_optax(tx: optax.GradientTransformation, *, name: str | None = None) -> 
         )
 
     def update(d: Any, s: Any, p: Any) -> tuple[Any, Any]:
-        return tx.update(tm(jnp.negative, d), s, p)
+        u, s_new = tx.update(tm(jnp.negative, d), s, p)
+        return u, s_new
 
     return Optimiser(tx.init, None, update, name=name or "optax")
 

@@ -38,102 +38,29 @@ True
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import jax
-import jax.numpy as jnp
-import numpy as np
+import jax.numpy as jnp  # noqa: F401 - the doctests below use it
 
 from catlearn import errors
-from catlearn.core._category import Composable, Groups, Inline, Node, _Owner, flatten
+from catlearn.core._arrow import GroupedArrow
+from catlearn.core._category import Composable, Groups, Inline, Node, _Owner
 from catlearn.core._para_program import _program_call
+from catlearn.core._params import Params, ParamSpec, leaf_groups
 from catlearn.core.program import Program
 from catlearn.core.types import Euclid, Ty
 from catlearn.errors import ParamsError
 
 __all__ = ["Para", "ParamSpec", "Params"]
 
-Params = dict[str, Any]
-"""A parameter value (a dict from group name to a pytree of arrays)."""
-
-Initializer = Callable[[jax.Array, tuple[int, ...], Any], jax.Array]
-
-
-@dataclass(frozen=True)
-class ParamSpec:
-    """Shape, dtype and initialiser of one parameter array.
-
-    ``init`` follows :mod:`jax.nn.initializers`: ``init(key, shape, dtype) -> array``.
-    ``dtype=None`` means JAX's default float.
-
-    >>> ParamSpec((2, 3)).initialise(jax.random.key(0)).shape
-    (2, 3)
-    """
-
-    shape: tuple[int, ...]
-    init: Initializer = field(default=jax.nn.initializers.zeros, compare=False)
-    dtype: Any = None
-
-    def initialise(self, key: jax.Array) -> jax.Array:
-        """A fresh array for this spec."""
-        dtype = self.dtype if self.dtype is not None else jnp.zeros(()).dtype
-        return self.init(key, tuple(self.shape), dtype)
-
-
-def _is_spec(x: Any) -> bool:
-    return isinstance(x, ParamSpec)
-
-
 _LECUN_NORMAL = jax.nn.initializers.lecun_normal()
-_BATCH_INIT_MIN = 8  # below this many arrays of one kind, eager calls beat a compiled batch
-
-
-def _initialise_all(specs: list[ParamSpec], keys: jax.Array) -> list[jax.Array]:
-    """``[s.initialise(k) for s, k in zip(specs, keys)]``, with the same values, but arrays of
-    the same (initialiser, shape, dtype) are drawn by one jitted ``vmap`` over their keys, so
-    a 10,000-box diagram initialises in a few dispatches instead of 20,000."""
-    groups: dict[tuple[Any, ...], list[int]] = {}
-    for i, s in enumerate(specs):
-        groups.setdefault((id(s.init), tuple(s.shape), s.dtype), []).append(i)
-    out: list[Any] = [None] * len(specs)
-    for idx in groups.values():
-        spec = specs[idx[0]]
-        if len(idx) < _BATCH_INIT_MIN:
-            for i in idx:
-                out[i] = specs[i].initialise(keys[i])
-            continue
-        stacked = _draw_stacked(spec, keys[np.asarray(idx)])
-        for i, row in zip(idx, stacked, strict=True):
-            out[i] = jnp.asarray(row)
-    return out
-
-
-@functools.cache
-def _batched_initialiser(init: Initializer, shape: tuple[int, ...], dtype: Any) -> Any:
-    spec = ParamSpec(shape, init, dtype)
-    return jax.jit(jax.vmap(spec.initialise))
-
-
-_INIT_CHUNK = 256  # keys per compiled call: one XLA compile per kind of array, whatever the depth
-
-
-def _draw_stacked(spec: ParamSpec, keys: jax.Array) -> np.ndarray:
-    draw = _batched_initialiser(spec.init, tuple(spec.shape), spec.dtype)
-    n = keys.shape[0]
-    pad = -n % _INIT_CHUNK
-    if pad:
-        keys = jnp.concatenate([keys, jnp.repeat(keys[:1], pad, axis=0)])
-    chunks = [np.asarray(draw(keys[i : i + _INIT_CHUNK])) for i in range(0, n + pad, _INIT_CHUNK)]
-    return np.concatenate(chunks)[:n]
-
 
 Call = Callable[[Params, Any, Any], Any]  # (params, x, key) -> y
 
 
-class Para(Composable):
+class Para(GroupedArrow[tuple[Call]], Composable):
     """A parametrised map ``fn(params, x)`` from ``dom`` to ``cod``.
 
     Parameters
@@ -159,12 +86,11 @@ class Para(Composable):
     Array([3., 6.], dtype=float32)
     """
 
-    __slots__ = ("_groups", "_leaf_call", "_memo", "_node", "cod", "dom", "stochastic")
+    __slots__ = ("stochastic",)
 
-    dom: Ty
-    cod: Ty
     stochastic: bool
     _copy_is_wiring = True
+    _plural = "Para arrows"
 
     def __init__(
         self,
@@ -176,34 +102,9 @@ class Para(Composable):
         name: str | None = None,
         stochastic: bool = False,
     ) -> None:
-        if not isinstance(dom, Ty) or not isinstance(cod, Ty):
-            raise errors.ArgumentTypeError(
-                f"Expected wire types for dom and cod, got {dom!r} and {cod!r}; pass e.g. "
-                "Euclid(2), Euclid(1)."
-            )
-        empty = (
-            params_spec is None or jax.tree_util.tree_leaves(params_spec, is_leaf=_is_spec) == []
-        )
-        if not empty:
-            bad = [
-                leaf
-                for leaf in jax.tree_util.tree_leaves(params_spec, is_leaf=_is_spec)
-                if not _is_spec(leaf)
-            ]
-            if bad:
-                raise ParamsError(
-                    f"Expected a pytree of ParamSpec for params_spec, got a leaf {bad[0]!r}. "
-                    "Write ParamSpec(shape, init) for each parameter array."
-                )
-            if not name:
-                raise ParamsError(
-                    "A Para with parameters needs a name for its parameter group, got none. "
-                    f"Call Para(..., name='{getattr(fn, '__name__', 'layer')}')."
-                )
-        spec = {} if empty else {name: params_spec}
-        owners = {} if empty else {name: _Owner(name)}
-
-        if empty:
+        spec, owners = leaf_groups(dom, cod, params_spec, name, fn)
+        call: Call
+        if not spec:
             if stochastic:
 
                 def call(params: Params, x: Any, key: Any) -> Any:
@@ -212,47 +113,18 @@ class Para(Composable):
 
                 def call(params: Params, x: Any, key: Any) -> Any:
                     return fn({}, x)
-        elif stochastic:
-
-            def call(params: Params, x: Any, key: Any) -> Any:
-                return fn(params[name], x, key)
         else:
+            (n,) = spec
+            if stochastic:
 
-            def call(params: Params, x: Any, key: Any) -> Any:
-                return fn(params[name], x)
+                def call(params: Params, x: Any, key: Any) -> Any:
+                    return fn(params[n], x, key)
+            else:
 
-        self._set(dom, cod, spec, owners, call, stochastic)
+                def call(params: Params, x: Any, key: Any) -> Any:
+                    return fn(params[n], x)
 
-    def _set(
-        self,
-        dom: Ty,
-        cod: Ty,
-        spec: Mapping[str, Any],
-        owners: Mapping[str, _Owner],
-        call: Call,
-        stochastic: bool,
-    ) -> None:
-        self._init(dom, cod, Groups.of(dict(spec), dict(owners)), None, call, stochastic)
-
-    def _init(
-        self,
-        dom: Ty,
-        cod: Ty,
-        groups: Groups,
-        node: Node | None,
-        call: Call | None,
-        stochastic: bool,
-    ) -> None:
-        for k, v in (
-            ("dom", dom),
-            ("cod", cod),
-            ("_groups", groups),
-            ("_node", node),
-            ("_leaf_call", call),
-            ("stochastic", stochastic),
-            ("_memo", {}),
-        ):
-            object.__setattr__(self, k, v)
+        self._init(dom, cod, None, (call,), _groups=Groups.of(spec, owners), stochastic=stochastic)
 
     @classmethod
     def _make(
@@ -265,27 +137,17 @@ class Para(Composable):
         stochastic: bool,
     ) -> Para:
         """A box (a leaf) with the given groups and ``call(params, x, key)``."""
-        self = object.__new__(cls)
-        self._set(dom, cod, spec, owners, call, stochastic)
-        return self
-
-    @classmethod
-    def _with_groups(cls, dom: Ty, cod: Ty, groups: Groups) -> Para:
-        """The identity-like box carrying ``groups`` (to init and check the parameters of a
-        lens or learner with the same groups)."""
-        self = object.__new__(cls)
-        self._init(dom, cod, groups, None, lambda p, x, k: x, False)
-        return self
+        return cls._box(dom, cod, spec, owners, (call,), stochastic=stochastic)
 
     @classmethod
     def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> Para:
         groups = Groups.union(parts, share=True, on_clash=_clash)
-        self = object.__new__(cls)
-        self._init(dom, cod, groups, node, None, any(p.stochastic for p in parts))
-        return self
+        return cls._with_groups(node, dom, cod, groups, stochastic=any(p.stochastic for p in parts))
 
     @classmethod
-    def from_program(cls, program: Program, arrows: Mapping[Any, Para]) -> Para:
+    def from_program(
+        cls, program: Program, arrows: Mapping[Any, Para] | Callable[[Any], Para]
+    ) -> Para:
         """ONE arrow running ``program``, with ``arrows[box]`` for each box: the Para
         semantics of a diagram (:func:`catlearn.diagrams.compiler.compile`).
 
@@ -301,8 +163,9 @@ class Para(Composable):
         >>> twice({}, jnp.zeros(1))
         (Array([1.], dtype=float32), Array([1.], dtype=float32))
         """
-        parts = list({id(arrows[i.box]): arrows[i.box] for i in program.instructions}.values())
-        boxes = {id(arrows[i.box]): i.box for i in reversed(program.instructions)}
+        look = arrows.__getitem__ if isinstance(arrows, Mapping) else arrows
+        parts = list({id(look(i.box)): look(i.box) for i in program.instructions}.values())
+        boxes = {id(look(i.box)): i.box for i in reversed(program.instructions)}
 
         def clash(f: Para, g: Para, name: str) -> None:
             raise ParamsError(
@@ -313,41 +176,17 @@ class Para(Composable):
             )
 
         groups = Groups.union(parts, share=True, on_clash=clash)
-        self = object.__new__(cls)
-        node = Inline(program, arrows.__getitem__)
-        self._init(program.dom, program.cod, groups, node, None, any(p.stochastic for p in parts))
-        return self
+        node = Inline(program, look)
+        stochastic = any(p.stochastic for p in parts)
+        return cls._with_groups(node, program.dom, program.cod, groups, stochastic=stochastic)
 
-    # --- the groups and the function, read from the flat program -------------------------
-    @property
-    def spec(self) -> dict[str, Any]:
-        """The parameter spec: group name -> pytree of :class:`ParamSpec`."""
-        spec = self._memo.get("spec")
-        if spec is None:
-            spec = self._memo["spec"] = {n: sub for n, _, sub in self._groups.items()}
-        return spec
-
-    @property
-    def _owners(self) -> dict[str, _Owner]:
-        return {n: owner for n, owner, _ in self._groups.items()}
+    # --- the function, read from the flat program ------------------------------------------
+    def _program_fns(self, program: Program) -> tuple[Call]:
+        return (_program_call(program),)
 
     @property
     def _call(self) -> Call:
-        if self._leaf_call is not None:
-            return self._leaf_call
-        call = self._memo.get("call")
-        if call is None:
-            call = self._memo["call"] = _program_call(flatten(self))
-        return call
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise errors.ImmutableError(
-            f"Para arrows are immutable: cannot set {name!r}; build a new one instead."
-        )
-
-    def __repr__(self) -> str:
-        names = ", ".join(self.spec) or "no parameters"
-        return f"Para({self.dom} -> {self.cod}; {names})"
+        return self._fns()[0]
 
     # --- constructors --------------------------------------------------------------------
     @classmethod
@@ -437,52 +276,6 @@ class Para(Composable):
         return cls._make(dom, a, {}, {}, call, False)
 
     # --- running -------------------------------------------------------------------------
-    def init(self, key: jax.Array) -> Params:
-        """A fresh parameter value from the spec (one PRNG key per array).
-
-        >>> p = Para.linear(Euclid(2), Euclid(1), name="fc").init(jax.random.key(0))
-        >>> {k: v.shape for k, v in p["fc"].items()}
-        {'W': (2, 1), 'b': (1,)}
-        """
-        leaves, treedef = jax.tree_util.tree_flatten(self.spec, is_leaf=_is_spec)
-        keys = jax.random.split(key, max(len(leaves), 1))
-        return jax.tree_util.tree_unflatten(treedef, _initialise_all(leaves, keys))
-
-    def check_params(self, params: Any) -> None:
-        """Raise :class:`~catlearn.errors.ParamsError` unless ``params`` matches the spec.
-
-        >>> Para.linear(Euclid(2), Euclid(1), name="fc").check_params({"fc": {"W": jnp.zeros((1, 2)), "b": jnp.zeros(1)}})
-        Traceback (most recent call last):
-        ...
-        catlearn.errors.ParamsError: Parameter group 'fc': expected an array of shape (2, 1), got shape (1, 2).
-        """
-        if not isinstance(params, Mapping):
-            raise ParamsError(
-                f"Expected parameters as a dict with groups {sorted(self.spec)}, "
-                f"got {type(params).__name__}. Use {self!r}.init(key) to make them."
-            )
-        missing = [n for n in self.spec if n not in params]
-        if missing:
-            raise ParamsError(
-                f"Expected parameter groups {sorted(self.spec)}, but {missing} are missing "
-                f"(got {sorted(params)}). Use .init(key) to make a matching pytree."
-            )
-        for name, sub in self.spec.items():
-            want = jax.tree_util.tree_structure(sub, is_leaf=_is_spec)
-            got = jax.tree_util.tree_structure(params[name])
-            if want != got:
-                raise ParamsError(
-                    f"Parameter group {name!r}: expected the structure {want}, got {got}."
-                )
-            specs = jax.tree_util.tree_leaves(sub, is_leaf=_is_spec)
-            arrays = jax.tree_util.tree_leaves(params[name])
-            for path_spec, arr in zip(specs, arrays):
-                if tuple(np.shape(arr)) != tuple(path_spec.shape):
-                    raise ParamsError(
-                        f"Parameter group {name!r}: expected an array of shape "
-                        f"{tuple(path_spec.shape)}, got shape {tuple(np.shape(arr))}."
-                    )
-
     def apply(self, params: Params, x: Any, *, key: jax.Array | None = None) -> Any:
         """Run the arrow on one example: ``fn(params, x)``.
 

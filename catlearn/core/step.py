@@ -42,6 +42,7 @@ Array([[1.4]], dtype=float32)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import jax
@@ -132,7 +133,7 @@ def _as_loss(loss: Lens | str, model: ParaLens, target: Ty | None) -> Lens:
     if isinstance(loss, str):
         if target is None:
             cod = model.cod
-            k = cod[0].shape[-1] if len(cod) == 1 and cod[0].shape else 0
+            k = cod.inside[0].shape[-1] if len(cod) == 1 and cod.inside[0].shape else 0
             classes = loss == "softmax_cross_entropy" and k > 1
             target = Fin(k) if classes else cod
         return loss_lens(loss, model.cod, target)
@@ -156,7 +157,8 @@ def _batch_model(model: ParaLens, n: int, para: Para | None) -> ParaLens:
 
         def put(p: Any, xs: Any, dys: Any) -> tuple[Any, Any]:
             _, vjp = jax.vjp(lambda q, x: para.apply_batch(q, x), p, xs)
-            return vjp(dys)
+            dp, dxs = vjp(dys)
+            return dp, dxs
     else:
 
         def get(p: Any, xs: Any) -> Any:
@@ -169,11 +171,16 @@ def _batch_model(model: ParaLens, n: int, para: Para | None) -> ParaLens:
     return ParaLens(batched(model.dom, n), batched(model.cod, n), spec, get, put, name="model")
 
 
+def _shape_dtype(shape: tuple[int, ...], dtype: Any) -> jax.ShapeDtypeStruct:
+    """``jax.ShapeDtypeStruct(shape, dtype)`` (its constructor is unannotated in jax)."""
+    return jax.ShapeDtypeStruct(shape, dtype)  # type: ignore[no-untyped-call]
+
+
 def _state_spec(model: ParaLens, optimiser: Optimiser) -> Any:
     default = jnp.zeros(()).dtype
 
     def proto(s: ParamSpec) -> jax.ShapeDtypeStruct:
-        return jax.ShapeDtypeStruct(tuple(s.shape), s.dtype or default)
+        return _shape_dtype(tuple(s.shape), s.dtype or default)
 
     shapes = jax.tree_util.tree_map(
         proto, dict(model.spec), is_leaf=lambda x: isinstance(x, ParamSpec)
@@ -258,7 +265,8 @@ def supervised_step(
     tgt = loss.dom[len(model.cod) :]
     if batch_size is None:
         composite = (model @ tgt) >> ParaLens.from_lens(loss >> alpha(learning_rate))
-        wrap, unwrap = (lambda p: p), (lambda d: d)
+        wrap: Callable[[Any], Any] = lambda p: p  # noqa: E731
+        unwrap: Callable[[Any], Any] = lambda d: d  # noqa: E731
         dom = model.dom @ tgt
     else:
         tgt_n = batched(tgt, batch_size)
@@ -308,7 +316,8 @@ def dream_step(
     """
     model = _as_paralens(model)
     if any(isinstance(atom, Fin) for atom in model.dom) or any(
-        getattr(atom, "dtype", None) is not None and not jnp.issubdtype(atom.dtype, jnp.inexact)
+        (dtype := getattr(atom, "dtype", None)) is not None
+        and not jnp.issubdtype(dtype, jnp.inexact)
         for atom in model.dom
     ):
         raise NotInvertibleError(
@@ -323,9 +332,7 @@ def dream_step(
     tgt = loss.dom[len(model.cod) :]
     composite = (model @ tgt) >> ParaLens.from_lens(loss >> alpha(learning_rate))
     default = jnp.zeros(()).dtype
-    xshape = [
-        jax.ShapeDtypeStruct(a.shape, getattr(a, "dtype", None) or default) for a in model.dom
-    ]
+    xshape = [_shape_dtype(a.shape, getattr(a, "dtype", None) or default) for a in model.dom]
     x0 = model.dom.join(xshape)
     sspec = jax.tree_util.tree_map(
         lambda a: ParamSpec(tuple(a.shape), dtype=a.dtype), jax.eval_shape(optimiser.init, x0)
