@@ -46,6 +46,7 @@ from catlearn import errors
 from catlearn.core.para import Para
 from catlearn.core.program import Instruction, Program
 from catlearn.core.types import Atom
+from catlearn.diagrams._naming import name_boxes
 from catlearn.diagrams.diagram import Box, Copy, Diagram, Merge, Swap
 from catlearn.errors import DiagramError, TypeMismatch
 
@@ -171,6 +172,11 @@ def compile(diagram: Any, ar: Arrows = None, *, into: type = Para) -> Any:
     plain function ``x -> y`` is accepted as a parameter-free arrow.
     ``diagram`` may also be a :class:`Program` already.
 
+    Boxes built without a name (``nn.Linear(4, 8)``) are named here, from the structure of
+    the diagram alone: ``{kind}_{i}`` in order of first use (``linear_0``, ``linear_1``, ...),
+    skipping the names of named boxes; ``ar`` may give their arrows by box or by that name.
+    Two anonymous boxes never share parameters; one box used twice does.
+
     Functoriality: ``compile(d1 >> d2) == compile(d1) >> compile(d2)`` (same outputs and
     gradients), likewise for ``@``, copy, discard and swap.
 
@@ -181,7 +187,7 @@ def compile(diagram: Any, ar: Arrows = None, *, into: type = Para) -> Any:
     >>> compile(sq, {sq: lambda v: v * v})({}, jnp.arange(3.0))
     Array([0., 1., 4.], dtype=float32)
     """
-    program = diagram if isinstance(diagram, Program) else to_program(diagram)
+    program = name_boxes(diagram if isinstance(diagram, Program) else to_program(diagram))
     arrows: dict[Any, Any] = {}
     for ins in program.instructions:
         if ins.box not in arrows:

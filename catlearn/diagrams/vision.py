@@ -33,8 +33,8 @@ import jax.numpy as jnp
 
 from catlearn.core.para import Para, ParamSpec
 from catlearn.core.types import Euclid
+from catlearn.diagrams._nn_layers import Flatten as _flatten
 from catlearn.diagrams.diagram import Box, Diagram
-from catlearn.diagrams.nn import Flatten as _flatten
 from catlearn.errors import DiagramError, HyperparameterError
 
 __all__ = [
