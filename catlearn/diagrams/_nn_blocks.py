@@ -66,6 +66,7 @@ def Conv2D(
     ``padding`` is ``'SAME'`` (``H' = ceil(H / stride)``) or ``'VALID'``
     (``H' = ceil((H - k + 1) / stride)``).
 
+    >>> from catlearn.core.types import Euclid
     >>> Conv2D(Euclid(8, 8, 1), 4, 3, name='conv').cod
     Euclid(8, 8, 4)
     >>> Conv2D((8, 8, 1), 4, 3, stride=2, padding='VALID', name='c2').cod
@@ -250,6 +251,7 @@ def Repeat(block: Diagram, n: int, *, name: str | None = None) -> Box:
     Examples
     --------
     >>> from catlearn.diagrams.compiler import compile
+    >>> import jax, jax.numpy as jnp
     >>> from catlearn.diagrams.nn import Linear, relu
     >>> deep = Repeat(Linear(8, 8, name='fc') >> relu(8), 50, name='body')
     >>> net = compile(Linear(4, 8, name='inp') >> deep)
@@ -333,7 +335,9 @@ def box_from_function(
     several wires).
 
     >>> from catlearn.diagrams.compiler import compile
+    >>> import jax, jax.numpy as jnp
     >>> from catlearn.core.para import ParamSpec
+    >>> from catlearn.core.types import Euclid
     >>> scale = box_from_function('scale', Euclid(2), Euclid(2), lambda p, x: p['s'] * x,
     ...                          {'s': ParamSpec((), jax.nn.initializers.ones)})
     >>> net = compile(scale)

@@ -44,6 +44,7 @@ def initializer(name: str) -> Any:
     ``glorot_normal``, ``glorot_uniform``, ``he_normal``, ``he_uniform``, ``zeros``,
     ``ones``, ``normal`` (std 0.01).
 
+    >>> import jax, jax.numpy as jnp
     >>> initializer('zeros')(jax.random.key(0), (2,), jnp.float32)
     Array([0., 0.], dtype=float32)
     """
@@ -278,6 +279,7 @@ class FlattenSpec:
 def Flatten(ty: Euclid | tuple[int, ...]) -> Box:
     """Reshape an array wire into a vector: ``Euclid(H, W, C) -> Euclid(H*W*C)``.
 
+    >>> from catlearn.core.types import Euclid
     >>> Flatten(Euclid(8, 8, 1)).cod
     Euclid(64)
     """

@@ -120,8 +120,10 @@ def lookup(ar: Arrows, box: Any) -> Any:
 def default_para(box: Box) -> Para | None:
     """The default Para semantics of a box: ``box.spec.to_para(box)`` (the boxes of
     :mod:`catlearn.diagrams.nn` have one), owned by the box itself (a value), so that separate
-    compilations of diagrams sharing a box share its parameters, with no cache. ``None`` when
-    the box has no default.
+    compilations of diagrams sharing a box share its parameters, with no cache. A spec whose
+    arrow reads the parameters of *other* boxes (``spec.reads_other_boxes``: the derivative
+    boxes of :mod:`catlearn.diagrams.diff`) keeps their owners. ``None`` when the box has no
+    default.
 
     >>> from catlearn.core.types import Euclid
     >>> default_para(Box('f', Euclid(1), Euclid(1))) is None
@@ -132,7 +134,8 @@ def default_para(box: Box) -> Para | None:
     make = getattr(box.spec, "to_para", None)
     if make is None:
         return None
-    return make(box).owned_by(box)
+    para = make(box)
+    return para if getattr(box.spec, "reads_other_boxes", False) else para.owned_by(box)
 
 
 def _arrow(box: Any, ar: Arrows, into: type) -> Any:

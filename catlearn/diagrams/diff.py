@@ -61,7 +61,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -87,6 +87,7 @@ class DerivativeSpec:
     """Spec of the derivative box ``∂f``: the tangent of ``f``'s output along its parameters."""
 
     base: Box
+    reads_other_boxes: ClassVar[bool] = True  # the groups of f stay f's (compile keeps them)
 
     def to_para(self, box: Box) -> Para:
         """The Para arrow of ``∂f`` from the default semantics of ``f``."""
@@ -100,6 +101,7 @@ class TangentSpec:
 
     base: Box
     mask: tuple[bool, ...]
+    reads_other_boxes: ClassVar[bool] = True  # the groups of g stay g's (compile keeps them)
 
     def to_para(self, box: Box) -> Para:
         """The Para arrow of ``Dg`` from the default semantics of ``g``."""
