@@ -62,13 +62,13 @@ class Gate:
 
 
 def _linear_fn(m: np.ndarray) -> Callable[..., tuple[Any, ...]]:
+    # numpy constants, turned into JAX ones when traced: building a gate stays cheap
     rows = m.sum(axis=1)
     if np.all(rows <= 1):  # a selection (copies and discards of bits, zeros): a gather
-        idx = jnp.asarray(m.argmax(axis=1), jnp.int32)
-        keep = jnp.asarray(rows, U8)
-        return lambda x: (x[idx] * keep,)
-    mj = jnp.asarray(m, jnp.int32)
-    return lambda x: ((mj @ x.astype(jnp.int32) % 2).astype(U8),)
+        idx, keep = m.argmax(axis=1).astype(np.int32), rows.astype(np.uint8)
+        return lambda x: (x[jnp.asarray(idx)] * jnp.asarray(keep),)
+    mi = m.astype(np.int32)
+    return lambda x: ((jnp.asarray(mi) @ x.astype(jnp.int32) % 2).astype(U8),)
 
 
 # --- the primitive gates -----------------------------------------------------------------------
