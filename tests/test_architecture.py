@@ -31,7 +31,7 @@ FLOOR = {"errors": 0, "core": 1, "diagrams": 2, "probability": 3, "boolean": 3, 
 TOP = {"catlearn", "catlearn.__main__"}
 MAX_LINES = 600  # "no module over ~500 lines": the guideline, with a margin before a test fails
 # Known debt, to split next (a ratchet: these may shrink, never grow).
-OVERSIZED = {"catlearn.diagrams.nn": 705, "catlearn.training.train": 615}
+OVERSIZED = {"catlearn.training.train": 615}
 
 
 def _modules() -> dict[str, Path]:
@@ -112,8 +112,9 @@ def test_imports_only_go_down_and_private_stays_private():
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known debt: the Boolean gates' reverse derivatives build Circuits "
-    "(boolean.rda <-> boolean._rda_gates, a function-level import); split gates from circuits",
+    reason="known debt: function-level imports back from a private module into its public "
+    "one (probability._netzoo <-> networks, training._functor_loop <-> functor, "
+    "core._learner_program <-> learner); rda <-> _rda_gates and nn <-> vision are gone",
 )
 def test_no_import_cycles():
     graph = nx.DiGraph()

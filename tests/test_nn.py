@@ -71,8 +71,62 @@ def test_mlp_and_dense_names():
 
 def test_default_names_are_fresh():
     a, b = nn.Linear(2, 2), nn.Linear(2, 2)
-    assert a.name != b.name and a != b
-    assert sorted(compile(a >> b).spec) == sorted([a.name, b.name])
+    assert a != b and a == a and len({a, b}) == 2
+    assert sorted(compile(a >> b).spec) == ["linear_0", "linear_1"]
+
+
+def _model():
+    return (
+        nn.Dense(4, 8)
+        >> nn.Dense(8, 8, activation="tanh")
+        >> nn.LayerNorm(8)
+        >> nn.Linear(8, 3)
+        >> nn.Linear(3, 3, name="linear_0")
+        >> nn.Repeat(nn.Linear(3, 3) >> nn.relu(3), 2)
+    )
+
+
+def _keys(tree):
+    return jax.tree_util.tree_structure(tree, is_leaf=lambda s: hasattr(s, "init"))
+
+
+def test_default_names_are_deterministic():
+    first = compile(_model())
+    for _ in range(3):  # unrelated models in between: no counter moves
+        compile(nn.Linear(2, 2) >> nn.Dense(2, 2) >> nn.Linear(2, 8) >> nn.LayerNorm(8))
+        nn.Conv2D((4, 4, 1), 2), nn.Embedding(3, 2), nn.Repeat(nn.Linear(2, 2), 3)
+    again = compile(_model())
+    expected = ["dense_0", "dense_1", "layernorm_0", "linear_0", "linear_1", "repeat_0"]
+    assert sorted(first.spec) == sorted(again.spec) == expected  # skips the named linear_0
+    assert sorted(first.spec["repeat_0"]) == ["linear_0"]  # named within its block
+    shapes = lambda P: jax.tree.map(lambda s: s.shape, P.spec, is_leaf=lambda s: hasattr(s, "init"))  # noqa: E731
+    assert _keys(first.spec) == _keys(again.spec) and shapes(first) == shapes(again)
+
+
+def test_anonymous_layers_never_share_by_accident(getkey):
+    a, b = nn.Dense(3, 3, activation=None), nn.Dense(3, 3, activation=None)
+    P = compile(a >> b)
+    p = P.init(getkey())
+    assert sorted(p) == ["dense_0", "dense_1"]
+    assert not jnp.array_equal(p["dense_0"]["W"], p["dense_1"]["W"])
+    x = jnp.array([1.0, -2.0, 0.5])
+    h = x @ p["dense_0"]["W"] + p["dense_0"]["b"]
+    assert jnp.allclose(P(p, x), h @ p["dense_1"]["W"] + p["dense_1"]["b"], atol=1e-6)
+    g = jax.grad(lambda p: P(p, x).sum())(p)
+    assert jnp.all(g["dense_0"]["W"] != 0) and jnp.all(g["dense_1"]["W"] != 0)
+    # the same anonymous box used twice is one layer on purpose: one group, gradients add
+    tied = compile(a >> a)
+    assert sorted(tied.spec) == ["dense_0"]
+    # compiled separately, two anonymous layers both get dense_0: composing the arrows is a
+    # clash, never a silent share
+    with pytest.raises(ParamsError, match="dense_0"):
+        compile(a) >> compile(b)
+    # ar may address an anonymous box by the box or by its derived name
+    zero = {"W": jnp.zeros((3, 3)), "b": jnp.zeros(3)}
+    by_box = compile(a >> b, {b: compile(nn.Linear(3, 3, name="fixed"))})
+    assert sorted(by_box.spec) == ["dense_0", "fixed"]
+    by_name = compile(a >> b, {"dense_1": lambda v: -v})
+    assert jnp.allclose(by_name({"dense_0": zero}, x), jnp.zeros(3))
 
 
 def test_conv_flatten_matches_lax(getkey):

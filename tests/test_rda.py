@@ -277,3 +277,18 @@ def test_from_program_reports_missing_and_ill_typed_arrows():
     with pytest.raises(TypeMismatch, match="has type"):
         Circuit.from_program(prog, {f: Circuit.xor(1)})
     assert Circuit.from_program(prog, {f: Circuit.not_(1)})(u8([0])).tolist() == [1]
+
+
+def test_from_program_reads_merge_by_its_type_and_gates_are_values():
+    from catlearn.diagrams import Box, Diagram, Merge, to_program
+
+    B2 = Bool(2)
+    n = Box("n", B2, B2)
+    # Merge gives its own arrow (Circuit.merge, XOR) through Merge.arrow_in: no name lookup
+    prog = to_program(Diagram.copy(B2) >> (n @ B2) >> Merge(B2))
+    assert Circuit.from_program(prog, {n: Circuit.not_(2)})(u8([0, 1])).tolist() == [1, 1]
+    # gates are values: built twice, equal (no cache keeps one object per gate)
+    gate = lambda m: Circuit.linear(m).instructions[0][0]  # noqa: E731
+    assert gate([[1, 0], [1, 1]]) == gate([[1, 0], [1, 1]]) != gate([[1, 1], [1, 1]])
+    R = Circuit.linear([[1, 0], [1, 1]]).reverse_derivative()  # (x, dy) -> M^T dy
+    assert R((u8([1, 1]), u8([0, 1]))).tolist() == [1, 1]

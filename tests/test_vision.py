@@ -78,6 +78,17 @@ def test_batchnorm_batch_statistics_and_running_state():
     assert float(jnp.abs(g["bn"]["mean"]).sum()) == 0
 
 
+def test_anonymous_layers_in_apply_stateful_read_their_own_groups():
+    d = nn.Linear(2, 3) >> nn.BatchNorm(Euclid(3)) >> nn.Linear(3, 3) >> nn.BatchNorm(Euclid(3))
+    params = compile(d).init(jax.random.key(0))
+    assert sorted(params) == ["batchnorm_0", "batchnorm_1", "linear_0", "linear_1"]
+    xs = _img((4, 2))
+    ys, new = nn.apply_stateful(d, params, xs, train=False)
+    np.testing.assert_allclose(ys, compile(d).apply_batch(params, xs), rtol=1e-5, atol=1e-6)
+    _, new = nn.apply_stateful(d, params, xs)  # each BatchNorm updates its own state
+    assert not jnp.allclose(new["batchnorm_0"]["mean"], new["batchnorm_1"]["mean"])
+
+
 @pytest.mark.slow  # one epoch of the CNN on digits (~10-30 s on a busy CPU)
 def test_cnn_recipe_runs():
     from dataclasses import replace

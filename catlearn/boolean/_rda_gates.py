@@ -1,86 +1,74 @@
-"""The primitive gates of :mod:`catlearn.boolean.rda` and their reverse derivatives (private).
+r"""The primitive gates of :mod:`catlearn.boolean.rda` and their reverse derivatives (private).
 
-Each gate is a JAX function on ``uint8`` bit arrays together with a builder of its reverse
-derivative as a :class:`~catlearn.boolean.rda.Circuit` (Wilson, Zanasi, *Reverse Derivative Ascent*).
-Circuits are imported lazily, when a derivative is first built.
+Each gate is a JAX function on ``uint8`` bit arrays together with its reverse derivative as a
+**rule**: a function that appends the gates of :math:`R[\mathrm{gate}]` to a circuit being
+built (anything with ``gate(g, ins) -> outs``: :class:`~catlearn.boolean.rda.CircuitBuilder`)
+and returns the slots of the input changes (Wilson, Zanasi, *Reverse Derivative Ascent*).
+Gates never build circuits, so this module needs nothing of :mod:`~catlearn.boolean.rda`
+(which imports it): no import cycle. Gates are values: equal kind, types and key, equal gate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import jax.numpy as jnp
 import numpy as np
 
 from catlearn.core.types import Bool, Ty
 
-if TYPE_CHECKING:
-    from catlearn.boolean.rda import Circuit
-
 U8 = jnp.uint8
+
+
+class Emit(Protocol):
+    """Where a reverse-derivative rule writes its gates: a circuit under construction."""
+
+    def gate(self, g: Gate, ins: Sequence[int]) -> list[int]: ...
+
+
+Rule = Callable[[Emit, list[int], list[int]], list[int]]
 
 
 # --- gates -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Gate:
     r"""A primitive of Boolean circuits: a JAX function on bit arrays with its reverse derivative.
 
     ``fn(*xs) -> tuple`` maps one ``uint8`` array per atom of ``dom`` to one per atom of ``cod``;
-    ``rd()`` builds :math:`R[\mathrm{gate}] : \mathrm{dom} \otimes \mathrm{cod} \to \mathrm{dom}`
-    as a :class:`Circuit` (Wilson, Zanasi).
+    ``rd(b, xs, dys) -> dxs`` appends :math:`R[\mathrm{gate}] : \mathrm{dom} \otimes
+    \mathrm{cod} \to \mathrm{dom}` to the circuit under construction ``b`` (Wilson, Zanasi):
+    given the slots ``xs`` of the inputs and ``dys`` of the output changes, it returns the
+    slots of the input changes. Two gates are equal when their name, types and ``key`` are.
 
     >>> from catlearn.boolean.rda import Circuit
     >>> g = Circuit.and_(2).instructions[0][0]
-    >>> g.name, g.dom, g.cod
-    ('AND', Bool(2) @ Bool(2), Bool(2))
+    >>> g.name, g.dom, g.cod, g == Circuit.and_(2).instructions[0][0]
+    ('AND', Bool(2) @ Bool(2), Bool(2), True)
     """
 
     name: str
     dom: Ty
     cod: Ty
-    fn: Callable[..., tuple[Any, ...]] = field(repr=False)
-    rd: Callable[[], Circuit] = field(repr=False)
+    fn: Callable[..., tuple[Any, ...]] = field(repr=False, compare=False)
+    rd: Rule = field(repr=False, compare=False)
+    key: Hashable = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         return f"Gate({self.name}: {self.dom} -> {self.cod})"
 
 
 def _linear_fn(m: np.ndarray) -> Callable[..., tuple[Any, ...]]:
+    # numpy constants, turned into JAX ones when traced: building a gate stays cheap
     rows = m.sum(axis=1)
     if np.all(rows <= 1):  # a selection (copies and discards of bits, zeros): a gather
-        idx = jnp.asarray(m.argmax(axis=1), jnp.int32)
-        keep = jnp.asarray(rows, U8)
-        return lambda x: (x[idx] * keep,)
-    mj = jnp.asarray(m, jnp.int32)
-    return lambda x: ((mj @ x.astype(jnp.int32) % 2).astype(U8),)
-
-
-_GATE_CACHE: dict[Any, Gate] = {}
-
-
-def _gate(key: Any, make: Callable[[], Gate]) -> Gate:
-    g = _GATE_CACHE.get(key)
-    if g is None:
-        g = _GATE_CACHE[key] = make()
-    return g
-
-
-class _Lazy:
-    """A cached zero-argument builder (gate derivatives are built on first use)."""
-
-    __slots__ = ("make", "value")
-
-    def __init__(self, make: Callable[[], Circuit]) -> None:
-        self.make, self.value = make, None
-
-    def __call__(self) -> Circuit:
-        if self.value is None:
-            self.value = self.make()
-        return self.value
+        idx, keep = m.argmax(axis=1).astype(np.int32), rows.astype(np.uint8)
+        return lambda x: (x[jnp.asarray(idx)] * jnp.asarray(keep),)
+    mi = m.astype(np.int32)
+    return lambda x: ((jnp.asarray(mi) @ x.astype(jnp.int32) % 2).astype(U8),)
 
 
 # --- the primitive gates -----------------------------------------------------------------------
@@ -88,103 +76,58 @@ class _Lazy:
 
 def _xor_gate(n: int) -> Gate:
     B = Bool(n)
-
-    def rd() -> Circuit:  # (x, y, dz) -> (dz, dz)
-        from catlearn.boolean.rda import Circuit
-
-        return Circuit._wiring(B @ B @ B, B @ B, [2, 2])
-
-    return _gate(("xor", n), lambda: Gate("XOR", B @ B, B, lambda x, y: (x ^ y,), _Lazy(rd)))
+    # R[xor](x, y, dz) = (dz, dz)
+    return Gate("XOR", B @ B, B, lambda x, y: (x ^ y,), lambda b, xs, dys: [*dys, *dys], n)
 
 
 def _and_gate(n: int) -> Gate:
     B = Bool(n)
 
-    def rd() -> Circuit:  # (x, y, dz) -> (y dz, x dz)
-        from catlearn.boolean.rda import CircuitBuilder
+    def rd(b: Emit, xs: list[int], dys: list[int]) -> list[int]:  # (y dz, x dz)
+        (x, y), g = xs, _and_gate(n)
+        return b.gate(g, [y, *dys]) + b.gate(g, [x, *dys])
 
-        b = CircuitBuilder()
-        x, y, dz = b.fresh(B @ B @ B)
-        g = _and_gate(n)
-        return b.build(B @ B @ B, B @ B, [x, y, dz], b.gate(g, [y, dz]) + b.gate(g, [x, dz]))
-
-    return _gate(("and", n), lambda: Gate("AND", B @ B, B, lambda x, y: (x & y,), _Lazy(rd)))
+    return Gate("AND", B @ B, B, lambda x, y: (x & y,), rd, n)
 
 
 def _not_gate(n: int) -> Gate:
     B = Bool(n)
-
-    def rd() -> Circuit:  # (x, dz) -> dz
-        from catlearn.boolean.rda import Circuit
-
-        return Circuit._wiring(B @ B, B, [1])
-
-    return _gate(("not", n), lambda: Gate("NOT", B, B, lambda x: (x ^ U8(1),), _Lazy(rd)))
+    # R[not](x, dz) = dz
+    return Gate("NOT", B, B, lambda x: (x ^ U8(1),), lambda b, xs, dys: list(dys), n)
 
 
 def _const_gate(bits: tuple[int, ...]) -> Gate:
     B = Bool(len(bits))
     name = "".join(map(str, bits)) if len(bits) <= 8 else f"const{len(bits)}"
-
-    def make() -> Gate:
-        from catlearn.boolean.rda import Circuit
-
-        value = np.asarray(bits, np.uint8)
-        return Gate(
-            name,
-            Ty(),
-            B,
-            lambda: (jnp.asarray(value),),
-            _Lazy(lambda: Circuit._wiring(B, Ty(), [])),
-        )
-
-    return _gate(("const", bits), make)
+    value = np.asarray(bits, np.uint8)
+    # R[c](dz) = (): a constant has no input to change
+    return Gate(name, Ty(), B, lambda: (jnp.asarray(value),), lambda b, xs, dys: [], bits)
 
 
 def _linear_gate(m: np.ndarray) -> Gate:
-    def make() -> Gate:
-        from catlearn.boolean.rda import Circuit
+    n_out, n_in = m.shape
+    mt = np.ascontiguousarray(m.T)
 
-        n_out, n_in = m.shape
-        return Gate(
-            "LINEAR",
-            Bool(n_in),
-            Bool(n_out),
-            _linear_fn(m),
-            _Lazy(lambda: Circuit._wiring(Bool(n_in), Ty(), []) @ Circuit.linear(m.T)),
-        )
+    def rd(b: Emit, xs: list[int], dys: list[int]) -> list[int]:  # M^T dy
+        return b.gate(_linear_gate(mt), dys)
 
-    return _gate(("linear", m.shape, m.tobytes()), make)
+    return Gate("LINEAR", Bool(n_in), Bool(n_out), _linear_fn(m), rd, (m.shape, m.tobytes()))
 
 
 def _concat_gate(ns: tuple[int, ...]) -> Gate:
-    from catlearn.boolean.rda import Circuit
-
     dom, cod = Ty(*(Bool(n) for n in ns)), Bool(sum(ns))
-    return _gate(
-        ("concat", ns),
-        lambda: Gate(
-            "CONCAT",
-            dom,
-            cod,
-            lambda *xs: (jnp.concatenate(xs),),
-            _Lazy(lambda: Circuit._wiring(dom, Ty(), []) @ Circuit.split(*ns)),
-        ),
-    )
+
+    def rd(b: Emit, xs: list[int], dys: list[int]) -> list[int]:  # split dz
+        return b.gate(_split_gate(ns), dys)
+
+    return Gate("CONCAT", dom, cod, lambda *xs: (jnp.concatenate(xs),), rd, ns)
 
 
 def _split_gate(ns: tuple[int, ...]) -> Gate:
-    from catlearn.boolean.rda import Circuit
-
     dom, cod = Bool(sum(ns)), Ty(*(Bool(n) for n in ns))
     cuts = np.cumsum(ns)[:-1].tolist()
-    return _gate(
-        ("split", ns),
-        lambda: Gate(
-            "SPLIT",
-            dom,
-            cod,
-            lambda x: tuple(jnp.split(x, cuts)),
-            _Lazy(lambda: Circuit._wiring(dom, Ty(), []) @ Circuit.concat(*ns)),
-        ),
-    )
+
+    def rd(b: Emit, xs: list[int], dys: list[int]) -> list[int]:  # concatenate the dz
+        return b.gate(_concat_gate(ns), dys)
+
+    return Gate("SPLIT", dom, cod, lambda x: tuple(jnp.split(x, cuts)), rd, ns)

@@ -359,8 +359,9 @@ class Circuit(Composable):
 
         ``arrows`` maps each box to its circuit (a dict or a function); by default
         :func:`boolean_arrows` (boxes named ``XOR``, ``AND``, ``NOT``, ``OR``, ``0``, ``1``).
-        The special ``Merge`` box is XOR, the addition of Z_2. Copy, discard and swap are
-        already slot wiring in the program. Linear time in the size of the program.
+        A box with an ``arrow_in(kind)`` method gives its own arrow: the special ``Merge``
+        box is :meth:`merge` (XOR, the addition of Z_2). Copy, discard and swap are already
+        slot wiring in the program. Linear time in the size of the program.
         """
         look = (
             boolean_arrows
@@ -374,8 +375,9 @@ class Circuit(Composable):
         slot.update(zip(program.inputs, xs, strict=True))
         for ins in program.instructions:
             box = ins.box
-            if type(box).__name__ == "Merge":
-                arrow = cls.merge(_bool_ty(box.cod, "Merge"), len(box.dom) // max(len(box.cod), 1))
+            arrow_in = getattr(box, "arrow_in", None)  # structure (Merge) gives its own arrow
+            if arrow_in is not None:
+                arrow = arrow_in(cls)
             else:
                 try:
                     arrow = look(box)
@@ -463,7 +465,7 @@ class Circuit(Composable):
             if not any(o in ct for o in outs):
                 continue  # R[g] is linear in dy (RD2): a zero change gives zero
             douts = [b.xor_sum(ct.pop(o, []), types[o]) for o in outs]
-            for i, d in zip(ins, b.inline(g.rd(), ins + douts)):
+            for i, d in zip(ins, g.rd(b, ins, douts)):
                 ct[i].append(d)
         dxs = [b.xor_sum(ct.get(x, []), types[x]) for x in xs]
         rd = b.build(self.dom @ self.cod, self.dom, xs + dys, dxs)

@@ -46,6 +46,7 @@ from catlearn import errors
 from catlearn.core.para import Para
 from catlearn.core.program import Instruction, Program
 from catlearn.core.types import Atom
+from catlearn.diagrams._naming import name_boxes
 from catlearn.diagrams.diagram import Box, Copy, Diagram, Merge, Swap
 from catlearn.errors import DiagramError, TypeMismatch
 
@@ -119,8 +120,10 @@ def lookup(ar: Arrows, box: Any) -> Any:
 def default_para(box: Box) -> Para | None:
     """The default Para semantics of a box: ``box.spec.to_para(box)`` (the boxes of
     :mod:`catlearn.diagrams.nn` have one), owned by the box itself (a value), so that separate
-    compilations of diagrams sharing a box share its parameters, with no cache. ``None`` when
-    the box has no default.
+    compilations of diagrams sharing a box share its parameters, with no cache. A spec whose
+    arrow reads the parameters of *other* boxes (``spec.reads_other_boxes``: the derivative
+    boxes of :mod:`catlearn.diagrams.diff`) keeps their owners. ``None`` when the box has no
+    default.
 
     >>> from catlearn.core.types import Euclid
     >>> default_para(Box('f', Euclid(1), Euclid(1))) is None
@@ -131,7 +134,8 @@ def default_para(box: Box) -> Para | None:
     make = getattr(box.spec, "to_para", None)
     if make is None:
         return None
-    return make(box).owned_by(box)
+    para = make(box)
+    return para if getattr(box.spec, "reads_other_boxes", False) else para.owned_by(box)
 
 
 def _arrow(box: Any, ar: Arrows, into: type) -> Any:
@@ -171,6 +175,11 @@ def compile(diagram: Any, ar: Arrows = None, *, into: type = Para) -> Any:
     plain function ``x -> y`` is accepted as a parameter-free arrow.
     ``diagram`` may also be a :class:`Program` already.
 
+    Boxes built without a name (``nn.Linear(4, 8)``) are named here, from the structure of
+    the diagram alone: ``{kind}_{i}`` in order of first use (``linear_0``, ``linear_1``, ...),
+    skipping the names of named boxes; ``ar`` may give their arrows by box or by that name.
+    Two anonymous boxes never share parameters; one box used twice does.
+
     Functoriality: ``compile(d1 >> d2) == compile(d1) >> compile(d2)`` (same outputs and
     gradients), likewise for ``@``, copy, discard and swap.
 
@@ -181,7 +190,7 @@ def compile(diagram: Any, ar: Arrows = None, *, into: type = Para) -> Any:
     >>> compile(sq, {sq: lambda v: v * v})({}, jnp.arange(3.0))
     Array([0., 1., 4.], dtype=float32)
     """
-    program = diagram if isinstance(diagram, Program) else to_program(diagram)
+    program = name_boxes(diagram if isinstance(diagram, Program) else to_program(diagram))
     arrows: dict[Any, Any] = {}
     for ins in program.instructions:
         if ins.box not in arrows:

@@ -422,6 +422,10 @@ class Merge(Box):
     def __repr__(self) -> str:
         return f"Merge({self.atom}, {self.n})"
 
+    def arrow_in(self, kind: Any) -> Any:
+        """This merge as an arrow of ``kind`` (a semantics): its ``kind.merge(atom, n)``."""
+        return kind.merge(self.atom, self.n)
+
     def _make_discopy(self) -> Any:
         return _discopy.markov.Merge(to_discopy_ty(self.atom), self.n)
 

@@ -61,7 +61,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -69,6 +69,7 @@ import jax.numpy as jnp
 from catlearn import errors
 from catlearn.core.para import Para
 from catlearn.core.types import Atom, Euclid, Ty
+from catlearn.diagrams._naming import name_boxes
 from catlearn.diagrams.compiler import compile, to_program
 from catlearn.diagrams.diagram import Box, Diagram, Merge, chain
 from catlearn.errors import DiagramError
@@ -86,6 +87,7 @@ class DerivativeSpec:
     """Spec of the derivative box ``∂f``: the tangent of ``f``'s output along its parameters."""
 
     base: Box
+    reads_other_boxes: ClassVar[bool] = True  # the groups of f stay f's (compile keeps them)
 
     def to_para(self, box: Box) -> Para:
         """The Para arrow of ``∂f`` from the default semantics of ``f``."""
@@ -99,6 +101,7 @@ class TangentSpec:
 
     base: Box
     mask: tuple[bool, ...]
+    reads_other_boxes: ClassVar[bool] = True  # the groups of g stay g's (compile keeps them)
 
     def to_para(self, box: Box) -> Para:
         """The Para arrow of ``Dg`` from the default semantics of ``g``."""
@@ -232,7 +235,7 @@ def diff(diagram: Diagram, box: Box) -> Diagram:
     """
     if not isinstance(diagram, Diagram) or not isinstance(box, Box):
         raise errors.ArgumentTypeError(f"Expected diff(diagram, box), got {diagram!r} and {box!r}.")
-    prog = to_program(diagram)
+    prog = name_boxes(to_program(diagram))  # anonymous boxes named as compile names them
     occurrences = [i for i, ins in enumerate(prog.instructions) if ins.box == box]
     primal: list[Instr] = [
         (ins.box, tuple(("p", s) for s in ins.ins), tuple(("p", s) for s in ins.outs))
@@ -246,7 +249,7 @@ def diff(diagram: Diagram, box: Box) -> Diagram:
         if i is not None:
             instrs = list(primal[: i + 1])
             occ = prog.instructions[i]
-            instrs.append((derivative(box), primal[i][1], tuple(("t", s) for s in occ.outs)))
+            instrs.append((derivative(occ.box), primal[i][1], tuple(("t", s) for s in occ.outs)))
             tangent.update((s, ("t", s)) for s in occ.outs)
             for j in range(i + 1, len(prog.instructions)):
                 instrs.append(primal[j])

@@ -33,8 +33,10 @@ import jax.numpy as jnp
 
 from catlearn.core.para import Para, ParamSpec
 from catlearn.core.types import Euclid
+from catlearn.diagrams._naming import name_boxes
+from catlearn.diagrams._nn_layers import Flatten as _flatten
+from catlearn.diagrams._nn_layers import layer_box
 from catlearn.diagrams.diagram import Box, Diagram
-from catlearn.diagrams.nn import Flatten as _flatten
 from catlearn.errors import DiagramError, HyperparameterError
 
 __all__ = [
@@ -226,7 +228,7 @@ class BatchNormSpec:
         return Para(box.dom, box.cod, spec, fn, name=box.name)
 
 
-def BatchNorm(x: Any, *, eps: float = 1e-5, momentum: float = 0.9, name: str = "batchnorm") -> Box:
+def BatchNorm(x: Any, *, eps: float = 1e-5, momentum: float = 0.9, name: str | None = None) -> Box:
     r"""Batch normalisation (Ioffe & Szegedy 2015) over every axis but the channels.
 
     Its parameter group holds the learned ``scale``, ``bias`` and the **state** ``mean``,
@@ -234,8 +236,8 @@ def BatchNorm(x: Any, *, eps: float = 1e-5, momentum: float = 0.9, name: str = "
     inference map with the running statistics. Training with batch statistics, and updating
     the running ones (:math:`m \leftarrow \rho m + (1 - \rho)\mu_B`), is explicit:
     :func:`apply_stateful` runs a chain of boxes on a batch and returns the output together
-    with the new state, like ``equinox.nn.BatchNorm`` with ``eqx.nn.State``. Give each
-    BatchNorm of a model its own ``name`` (equal boxes share their parameters).
+    with the new state, like ``equinox.nn.BatchNorm`` with ``eqx.nn.State``. Without
+    ``name``, the box is anonymous (``batchnorm_0``, ``batchnorm_1``, ... when compiled).
 
     >>> BatchNorm(Euclid(4, 4, 8), name="bn").cod
     Euclid(4, 4, 8)
@@ -246,7 +248,7 @@ def BatchNorm(x: Any, *, eps: float = 1e-5, momentum: float = 0.9, name: str = "
             f"Expected momentum in [0, 1) and eps > 0 for BatchNorm, got momentum={momentum!r}, "
             f"eps={eps!r}."
         )
-    return Box(name, e, e, BatchNormSpec(float(eps), float(momentum)))
+    return layer_box(name, "batchnorm", e, e, BatchNormSpec(float(eps), float(momentum)))
 
 
 def _bcast(v: Any, x: Any) -> Any:
@@ -255,6 +257,8 @@ def _bcast(v: Any, x: Any) -> Any:
 
 
 def _chain(diagram: Diagram | Box) -> list[Box]:
+    from catlearn.diagrams.compiler import to_program
+
     boxes = [diagram] if isinstance(diagram, Box) else list(diagram.boxes)
     for a, b in itertools.pairwise(boxes):
         if a.cod != b.dom:
@@ -262,7 +266,9 @@ def _chain(diagram: Diagram | Box) -> list[Box]:
                 f"Expected a chain of boxes (each box feeding the next) for apply_stateful, "
                 f"got {a!r} followed by {b!r}; compose the layers with >> in one line."
             )
-    return boxes
+    # the boxes as compile names them (anonymous ones by their position in the diagram)
+    named = {box: box for box in name_boxes(to_program(diagram)).boxes}
+    return [named.get(box, box) for box in boxes]
 
 
 def apply_stateful(
