@@ -110,12 +110,6 @@ def test_imports_only_go_down_and_private_stays_private():
     assert not bad, "House rules broken:\n" + "\n".join(bad)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known debt: function-level imports back from a private module into its public "
-    "one (probability._netzoo <-> networks, training._functor_loop <-> functor, "
-    "core._learner_program <-> learner); rda <-> _rda_gates and nn <-> vision are gone",
-)
 def test_no_import_cycles():
     graph = nx.DiGraph()
     for mod, path in MODULES.items():

@@ -84,8 +84,6 @@ def run(
     checkpoint: str | os.PathLike[str] | None,
     checkpoint_every: int | None,
 ) -> Any:
-    from catlearn.training.functor import FunctorFit
-
     diagrams, xs, y = data
     opt = _optimizer(optimizer)
     groups = functor.group(diagrams, xs)
@@ -203,7 +201,8 @@ def run(
                 _save(checkpoint, functor, tables, opt_state, e + 1)
     if checkpoint is not None:
         _save(checkpoint, functor, tables, opt_state, epochs)
-    return FunctorFit(functor, functor.params_of(tables), opt_state, history, len(groups), seconds)
+    # (params, opt_state, history, n_shapes, epoch_seconds): fit_functor wraps them in FunctorFit
+    return functor.params_of(tables), opt_state, history, len(groups), seconds
 
 
 def _evaluate(

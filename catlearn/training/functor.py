@@ -327,7 +327,7 @@ def fit_functor(
     if params is None:
         params = functor.init(pkey)
     functor.check_params(params)
-    return loop.run(
+    fitted = loop.run(
         functor,
         params,
         (diagrams, xs, y),
@@ -344,3 +344,4 @@ def fit_functor(
         checkpoint=checkpoint,
         checkpoint_every=checkpoint_every,
     )
+    return FunctorFit(functor, *fitted)
