@@ -31,7 +31,7 @@ FLOOR = {"errors": 0, "core": 1, "diagrams": 2, "probability": 3, "boolean": 3, 
 TOP = {"catlearn", "catlearn.__main__"}
 MAX_LINES = 600  # "no module over ~500 lines": the guideline, with a margin before a test fails
 # Known debt, to split next (a ratchet: these may shrink, never grow).
-OVERSIZED = {"catlearn.training.train": 615}
+OVERSIZED: dict[str, int] = {}
 
 
 def _modules() -> dict[str, Path]:

@@ -37,11 +37,11 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from tqdm import tqdm
 
 from catlearn import errors
 from catlearn.boolean.rda import Circuit, CircuitBuilder, check_value
 from catlearn.boolean.rdc import ReverseDerivativeCategory
+from catlearn.core.loop import compile_epochs, run_epochs
 from catlearn.core.types import Bool
 from catlearn.errors import DataError, HyperparameterError, ShapeError, TypeMismatch
 
@@ -280,8 +280,9 @@ def rda_fit(
     """Train by RDA for ``epochs`` passes; returns ``(params, history)``.
 
     Each epoch visits every example once, in order (or in a fresh random order per epoch when
-    a PRNG ``key`` is given) with the per-example update of :func:`rda_step`. All epochs run
-    fused in one jitted ``lax.scan``; with ``progress=True`` a tqdm bar advances per epoch
+    a PRNG ``key`` is given, drawn as in :mod:`catlearn.core.loop`, the loop this runs in)
+    with the per-example update of :func:`rda_step`. All epochs run fused in one jitted
+    ``lax.scan``; with ``progress=True`` a tqdm bar advances per epoch
     (one compiled epoch, called ``epochs`` times; the results are the same).
     ``history["accuracy"][e]`` is the training accuracy after epoch ``e``.
 
@@ -297,37 +298,36 @@ def rda_fit(
         raise HyperparameterError(f"Expected epochs to be a positive int, got {epochs!r}.")
     p, x, y = _check_data(model, params, xs, ys)
     shuffle = key is not None
-    base = key if shuffle else jax.random.key(0)
     run = _cached(model, f"fit-{shuffle}", lambda m: _fit_fn(m, shuffle))
-    ids = jnp.arange(epochs)
-    if not progress:
-        p, accs = run(p, x, y, base, ids)
-    else:
-        parts = []
-        for e in tqdm(range(epochs), desc="RDA", unit="epoch"):
-            p, a = run(p, x, y, base, ids[e : e + 1])
-            parts.append(a)
-        accs = jnp.concatenate(parts)
-    return p, {"accuracy": accs}
+    out = run_epochs(
+        run,
+        p,
+        (),
+        (x, y),
+        epochs=epochs,
+        key=key,
+        extra=(x, y),
+        epochs_per_call=1 if progress else epochs,
+        progress=progress,
+        desc="RDA",
+    )
+    return out.params, {"accuracy": jnp.asarray(out.ends)}
 
 
 def _fit_fn(model: Circuit, shuffle: bool) -> Any:
+    """The epochs of :func:`rda_fit` in the shared loop (:mod:`catlearn.core.loop`): one
+    example per step, the training accuracy at the end of each epoch."""
     step, acc = _step_fn(model), _accuracy_fn(model)
 
-    @jax.jit
-    def run(p: Any, x: Any, y: Any, base: Any, epoch_ids: Any) -> Any:
-        n = x.shape[0]
+    def one(p: Any, state: Any, xy: Any, key: Any) -> tuple[Any, Any, None]:
+        x, y = xy
+        return step(p, x[0], y[0]), state, None
 
-        def epoch(p: Any, e: Any) -> Any:
-            order = (
-                jax.random.permutation(jax.random.fold_in(base, e), n) if shuffle else jnp.arange(n)
-            )
-            p, _ = jax.lax.scan(lambda q, i: (step(q, x[i], y[i]), None), p, order)
-            return p, acc(p, x, y) / jnp.float32(n)
+    def end(p: Any, key: Any, xy: Any) -> Any:
+        x, y = xy
+        return acc(p, x, y) / jnp.float32(x.shape[0])
 
-        return jax.lax.scan(epoch, p, epoch_ids)
-
-    return run
+    return compile_epochs(one, batch_size=1, shuffle=shuffle, end=end)
 
 
 # --- encodings ---------------------------------------------------------------------------------

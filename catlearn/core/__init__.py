@@ -12,6 +12,9 @@ from catlearn.core.learner import Learner as Learner
 from catlearn.core.learner import gradient_learner as gradient_learner
 from catlearn.core.lens import Lens as Lens
 from catlearn.core.lens import ParaLens as ParaLens
+from catlearn.core.loop import LoopResult as LoopResult
+from catlearn.core.loop import compile_epochs as compile_epochs
+from catlearn.core.loop import run_epochs as run_epochs
 from catlearn.core.losses import ErrorFn as ErrorFn
 from catlearn.core.losses import absolute_error as absolute_error
 from catlearn.core.losses import binary_cross_entropy as binary_cross_entropy
@@ -48,6 +51,7 @@ __all__ = [
     "Instruction",
     "Learner",
     "Lens",
+    "LoopResult",
     "Optimiser",
     "Para",
     "ParaLens",
@@ -59,6 +63,7 @@ __all__ = [
     "adagrad",
     "binary_cross_entropy",
     "checked",
+    "compile_epochs",
     "dream_step",
     "gradient_learner",
     "half_sse",
@@ -70,6 +75,7 @@ __all__ = [
     "mse",
     "nesterov",
     "power_error",
+    "run_epochs",
     "scaled_squared_error",
     "softmax_cross_entropy",
     "squared_error",

@@ -9,7 +9,8 @@ of a polynomial functor): its state is the parameter :math:`p \in P`, its output
    \hat b_t = I(p_t, a_t), \qquad p_{t+1} = U(p_t, a_t, b_t),
 
 i.e. online learning: predict, then see the target, then update. :func:`run` is that
-recursion as one ``jax.lax.scan`` (so the whole stream is one XLA program);
+recursion as one epoch of the shared training loop (:mod:`catlearn.core.loop`: one
+``jax.lax.scan``, so the whole stream is one XLA program);
 :meth:`catlearn.core.learner.Learner.run` calls it. The equality with iterating ``update``
 step by step is tested bit for bit (``tests/test_dynamics.py``).
 
@@ -29,6 +30,9 @@ from __future__ import annotations
 from typing import Any
 
 import jax
+import jax.numpy as jnp
+
+from catlearn.core.loop import compile_epochs
 
 __all__ = ["run", "step"]
 
@@ -60,9 +64,14 @@ def run(learner: Any, params: Any, stream: tuple[Any, Any]) -> tuple[Any, Any]:
     stream:
         ``(as, bs)``: inputs and targets, each with a leading time axis.
     """
-    xs, ys = stream
 
-    def body(p: Any, ab: tuple[Any, Any]) -> tuple[Any, Any]:
-        return step(learner, p, *ab)
+    def one(p: Any, state: Any, ab: Any, key: Any) -> tuple[Any, Any, Any]:
+        a, b = jax.tree_util.tree_map(lambda v: v[0], ab)  # a batch of one pair
+        p_next, out = step(learner, p, a, b)
+        return p_next, state, out
 
-    return jax.lax.scan(body, params, (xs, ys))
+    run = compile_epochs(one, batch_size=1, shuffle=False)  # one epoch, in order
+    params, _, _, (outs, _) = run(
+        params, (), jnp.array(True), jnp.zeros(1, jnp.int32), stream, None
+    )
+    return params, jax.tree_util.tree_map(lambda o: o[0], outs)

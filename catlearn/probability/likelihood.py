@@ -38,11 +38,12 @@ import jax.numpy as jnp
 
 from catlearn import errors
 from catlearn.core.learner import Learner, gradient_learner
+from catlearn.core.loop import compile_epochs, run_epochs
 from catlearn.core.losses import ErrorFn, squared_error
 from catlearn.core.para import Para, Params
 from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import DataError, HyperparameterError, NonFiniteError, ShapeError
-from catlearn.probability._checks import check_finite, check_support, concrete
+from catlearn.probability._checks import check_finite, check_support
 
 __all__ = [
     "NegativeLogLikelihood",
@@ -297,38 +298,29 @@ def fit_likelihood(
         if isinstance(atom, Fin):
             check_support(v, 0, atom.size - 1, f"observation on {atom}", integer=True)
     check_finite(params, "parameter")
-    p, hist = _fit(smap, learner, params, xs, ys, steps)
-    h = concrete(hist)
-    if h is not None and not bool(jnp.all(jnp.isfinite(h))):
-        first = int(jnp.argmax(~jnp.isfinite(h)))
+    ax = _in_axis(xs)
+    impl, upd = learner._implement, learner._update
+
+    def step(p: Params, state: Any, batch: Any, key: Any) -> tuple[Params, Any, jax.Array]:
+        bx, by = batch
+        new = jax.vmap(lambda x, y: upd(p, x, y), in_axes=(ax, 0))(bx, by)
+        lp = jax.vmap(lambda x, y: smap.log_prob(impl(p, x), y), in_axes=(ax, 0))(bx, by)
+        return jax.tree_util.tree_map(lambda t: jnp.mean(t, axis=0), new), state, -jnp.mean(lp)
+
+    # full batch, in order: one step per epoch of the shared loop, all in one jitted call
+    run = compile_epochs(step, batch_size=n, shuffle=False)
+    out = run_epochs(run, params, (), (xs, ys), epochs=steps)
+    if out.bad is not None:
         raise NonFiniteError(
-            f"Expected a finite negative log-likelihood, got NaN/inf at step {first}; the fit "
-            f"diverged. Lower lr (now {lr}) or rescale the data."
+            f"Expected a finite negative log-likelihood, got NaN/inf at step {out.bad[0]}; the "
+            f"fit diverged. Lower lr (now {lr}) or rescale the data."
         )
-    return p, hist
+    return out.params, jnp.asarray(out.outs).reshape(steps)
 
 
 def _batch_size(v: Any) -> int:
     leaves = jax.tree_util.tree_leaves(v)
     return int(jnp.shape(leaves[0])[0]) if leaves and jnp.ndim(leaves[0]) else 0
-
-
-def _fit(
-    smap: StochasticMap, learner: Learner, params: Params, xs: Any, ys: Any, steps: int
-) -> Any:
-    ax = _in_axis(xs)
-    impl, upd = learner._implement, learner._update
-
-    @jax.jit
-    def run(p: Params) -> Any:
-        def step(p: Params, _: Any) -> Any:
-            new = jax.vmap(lambda x, y: upd(p, x, y), in_axes=(ax, 0))(xs, ys)
-            lp = jax.vmap(lambda x, y: smap.log_prob(impl(p, x), y), in_axes=(ax, 0))(xs, ys)
-            return jax.tree_util.tree_map(lambda t: jnp.mean(t, axis=0), new), -jnp.mean(lp)
-
-        return jax.lax.scan(step, p, None, length=steps)
-
-    return run(params)
 
 
 # --- ready-made families -------------------------------------------------------------------------

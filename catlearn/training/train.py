@@ -39,10 +39,10 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 from jax.sharding import Mesh
-from jax.sharding import PartitionSpec as P
 
 from catlearn import errors
 from catlearn.core import losses as core_losses
+from catlearn.core.loop import check_batch, compile_epochs, run_epochs
 from catlearn.core.losses import batch_loss, get_loss
 from catlearn.core.para import Para
 from catlearn.core.types import Euclid, Fin
@@ -202,24 +202,6 @@ def _check_targets(model: Para, y: Any, loss: str | Loss | None, n: int, what: s
     return y
 
 
-def _check_batch(n: int, batch_size: int, n_devices: int) -> None:
-    if n == 0:
-        raise DataError("Expected a non-empty data set, got 0 examples. Load some data first.")
-    if not isinstance(batch_size, int | np.integer) or batch_size < 1:
-        raise DataError(f"Expected a positive integer batch_size, got {batch_size!r}.")
-    if batch_size > n:
-        raise DataError(
-            f"Expected batch_size <= the number of examples ({n}), got batch_size={batch_size}. "
-            f"Use batch_size={n} (full batch) or smaller."
-        )
-    if batch_size % n_devices:
-        raise DataError(
-            f"Expected batch_size to be a multiple of the number of devices ({n_devices}) to "
-            f"split it evenly, got batch_size={batch_size}. Use e.g. "
-            f"batch_size={max(n_devices, batch_size - batch_size % n_devices)}."
-        )
-
-
 # --- the step ----------------------------------------------------------------------------------
 
 
@@ -311,53 +293,23 @@ def _epochs_fn(
     guard: bool,
     mesh: Mesh | None,
 ) -> Callable[..., Any]:
-    steps = n // batch
-    n_dev = 1 if mesh is None else mesh.shape[DATA_AXIS]
-    local = batch // n_dev
-    step = _step_fn(model, loss, opt, metric, None if mesh is None else DATA_AXIS)
+    """The jitted epochs of :func:`fit` (:func:`catlearn.core.loop.compile_epochs`), cached:
+    the step's out is ``(loss, metric)``, each epoch ends with the validation loss and metric."""
+    inner = _step_fn(model, loss, opt, metric, None if mesh is None else DATA_AXIS)
 
-    def run(
-        params: Any, opt_state: Any, ok: Any, keys: Any, X: Any, y: Any, Xv: Any, yv: Any
-    ) -> tuple[Any, ...]:
-        def one_epoch(carry: Any, ekey: Any) -> tuple[Any, Any]:
-            pkey, skey = jax.random.split(ekey)
-            perm = jax.random.permutation(pkey, n)[: steps * batch].reshape(steps, batch)
-            if mesh is not None:  # this device's shard of every minibatch
-                d = jax.lax.axis_index(DATA_AXIS)
-                perm = jax.lax.dynamic_slice_in_dim(perm, d * local, local, axis=1)
-                skey = jax.random.fold_in(skey, d)
-            step_keys = jax.random.split(skey, steps)
+    def step(params: Any, opt_state: Any, batch: Any, key: Any) -> tuple[Any, Any, Any]:
+        params, opt_state, value, m = inner(params, opt_state, *batch, key)
+        return params, opt_state, (value, m)
 
-            def one_step(carry: Any, inp: Any) -> tuple[Any, Any]:
-                params, opt_state, ok = carry
-                idx, k = inp
-                xb = jax.tree_util.tree_map(lambda a: a[idx], X)
-                yb = jax.tree_util.tree_map(lambda a: a[idx], y)
-                new_p, new_s, value, m = step(params, opt_state, xb, yb, k)
-                if guard:  # freeze at the last finite state once the loss is NaN/inf
-                    ok = ok & jnp.isfinite(value)
-                    new_p, new_s = jax.tree_util.tree_map(
-                        lambda a, b: jnp.where(ok, a, b), (new_p, new_s), (params, opt_state)
-                    )
-                return (new_p, new_s, ok), (value, m)
+    def end(params: Any, key: Any, validation: Any) -> tuple[jax.Array, jax.Array]:
+        if validation is None:
+            return jnp.zeros(()), jnp.zeros(())
+        Xv, yv = validation
+        pred = _forward(model, params, Xv, key)
+        m = jnp.zeros(()) if metric is None else _mean_loss(metric, pred, yv)
+        return _mean_loss(loss, pred, yv), m
 
-            carry, (losses, ms) = jax.lax.scan(one_step, carry, (perm, step_keys))
-            if Xv is None:
-                val = (jnp.zeros(()), jnp.zeros(()))
-            else:
-                pred = _forward(model, carry[0], Xv, skey)
-                val = (
-                    _mean_loss(loss, pred, yv),
-                    jnp.zeros(()) if metric is None else _mean_loss(metric, pred, yv),
-                )
-            return carry, (losses, ms, val)
-
-        (params, opt_state, ok), out = jax.lax.scan(one_epoch, (params, opt_state, ok), keys)
-        return params, opt_state, ok, out
-
-    if mesh is not None:
-        run = jax.shard_map(run, mesh=mesh, in_specs=P(), out_specs=P(), check_vma=False)
-    return jax.jit(run)
+    return compile_epochs(step, batch_size=batch, guard=guard, end=end, mesh=mesh, axis=DATA_AXIS)
 
 
 def fit(
@@ -438,18 +390,8 @@ def fit(
             f"Expected a catlearn Para arrow as the model, got {model!r}; build one with "
             "Para(...), the nn layers, or compile(diagram)."
         )
-    if not isinstance(epochs, int | np.integer) or epochs < 0:
-        raise HyperparameterError(f"Expected a non-negative integer epochs, got {epochs!r}.")
-    if not isinstance(epochs_per_call, int | np.integer) or epochs_per_call < 1:
-        raise HyperparameterError(
-            f"Expected a positive integer epochs_per_call, got {epochs_per_call!r}."
-        )
     if not isinstance(data, tuple | list) or len(data) != 2:
         raise DataError("Expected data=(X, y), a pair of inputs and targets.")
-    if not isinstance(initial_epoch, int | np.integer) or not 0 <= initial_epoch <= epochs:
-        raise HyperparameterError(
-            f"Expected an integer initial_epoch in 0..epochs={epochs}, got {initial_epoch!r}."
-        )
     model.check_params(params)
     check_params_finite(params)
     check_data(data[1], "training targets y")
@@ -461,7 +403,7 @@ def fit(
     n = _leading(X)
     if mesh is not None or devices is not None:
         mesh = data_mesh(mesh if mesh is not None else devices)
-    _check_batch(n, batch_size, 1 if mesh is None else mesh.shape[DATA_AXIS])
+    check_batch(n, batch_size, 1 if mesh is None else mesh.shape[DATA_AXIS])
     y = _check_targets(model, data[1], loss, n, "training")
     Xv = yv = None
     if validation is not None:
@@ -474,58 +416,68 @@ def fit(
     elif isinstance(opt_state, FlatState):  # read from a checkpoint without like=
         opt_state = opt_state.unflatten(opt.init(params))
     check_optimizer(opt, params, opt_state)
-    ok = jnp.array(True)
     if mesh is not None:
-        params, opt_state, ok, X, y, Xv, yv = replicate((params, opt_state, ok, X, y, Xv, yv), mesh)
-
+        params, opt_state, X, y, Xv, yv = replicate((params, opt_state, X, y, Xv, yv), mesh)
     run = _epochs_fn(model, loss_fn, opt, metric_fn, n, int(batch_size), not allow_nonfinite, mesh)
-    epoch_keys = jax.random.split(key, max(epochs, 1))
+
+    def postfix(outs: Any, ends: Any) -> dict[str, str]:
+        return {k: f"{v[-1]:.4g}" for k, v in _history(outs, ends, metric_fn, Xv).items()}
+
+    out = run_epochs(
+        run,
+        params,
+        opt_state,
+        (X, y),
+        epochs=epochs,
+        key=key,
+        extra=None if Xv is None else (Xv, yv),
+        initial_epoch=initial_epoch,
+        epochs_per_call=epochs_per_call,
+        progress=progress,
+        desc="fit",
+        stop_on_nonfinite=not allow_nonfinite,
+        postfix=postfix,
+    )
+    if out.outs is None:
+        steps = np.zeros((0, n // batch_size))
+        return FitResult(out.params, out.opt_state, _history(None, None, metric_fn, Xv), steps)
+    first = jax.tree_util.tree_map(lambda a: a[: out.done], (out.outs, out.ends))
+    result = FitResult(out.params, out.opt_state, _history(*first, metric_fn, Xv), out.outs[0])
+    if out.bad is not None:
+        e, s = out.bad
+        err = NonFiniteError(
+            f"The training loss became {out.outs[0][e - initial_epoch, s]} at epoch {e + 1}, "
+            f"step {s + 1} (of {out.outs[0].shape[1]} per epoch). Expected finite losses: "
+            "lower the learning rate, check the data for NaN/inf, or pass "
+            "allow_nonfinite=True to keep training. The parameters of the last finite step "
+            "are in this error's .result."
+        )
+        err.result = result
+        raise err
+    return result
+
+
+def _history(outs: Any, ends: Any, metric: Loss | None, Xv: Any) -> dict[str, list[float]]:
+    """Per-epoch means of the steps' losses and metrics, and the validation values."""
     history: dict[str, list[float]] = {"loss": []}
-    if metric_fn is not None:
+    if metric is not None:
         history["metric"] = []
     if Xv is not None:
         history["val_loss"] = []
-        if metric_fn is not None:
+        if metric is not None:
             history["val_metric"] = []
-    all_losses = []
-    from tqdm import tqdm  # plain text bar: no ipywidgets needed in notebooks
-
-    with tqdm(total=epochs, disable=not progress, unit="epoch", desc="fit") as bar:
-        bar.update(int(initial_epoch))
-        for start in range(int(initial_epoch), epochs, int(epochs_per_call)):
-            stop = min(start + int(epochs_per_call), epochs)
-            params, opt_state, ok, (losses, ms, (vl, vm)) = run(
-                params, opt_state, ok, epoch_keys[start:stop], X, y, Xv, yv
-            )
-            losses = np.asarray(losses)
-            all_losses.append(losses)
-            if not allow_nonfinite and not np.all(np.isfinite(losses)):
-                e, s = np.argwhere(~np.isfinite(losses))[0]
-                err = NonFiniteError(
-                    f"The training loss became {losses[e, s]} at epoch {start + e + 1}, step "
-                    f"{s + 1} (of {losses.shape[1]} per epoch). Expected finite losses: lower "
-                    "the learning rate, check the data for NaN/inf, or pass "
-                    "allow_nonfinite=True to keep training. The parameters of the last finite "
-                    "step are in this error's .result."
-                )
-                err.result = FitResult(params, opt_state, history, np.concatenate(all_losses))
-                raise err
-            for i in range(stop - start):
-                history["loss"].append(float(np.mean(losses[i])))
-                post = {"loss": f"{history['loss'][-1]:.4g}"}
-                if metric_fn is not None:
-                    history["metric"].append(float(np.mean(np.asarray(ms[i]))))
-                    post["metric"] = f"{history['metric'][-1]:.4g}"
-                if Xv is not None:
-                    history["val_loss"].append(float(vl[i]))
-                    post["val_loss"] = f"{history['val_loss'][-1]:.4g}"
-                    if metric_fn is not None:
-                        history["val_metric"].append(float(vm[i]))
-                        post["val_metric"] = f"{history['val_metric'][-1]:.4g}"
-            bar.set_postfix(post, refresh=False)
-            bar.update(stop - start)
-    step_losses = np.concatenate(all_losses) if all_losses else np.zeros((0, n // batch_size))
-    return FitResult(params, opt_state, history, step_losses)
+    if outs is None:
+        return history
+    (losses, ms), (vl, vm) = outs, ends
+    for i in range(len(losses)):
+        history["loss"].append(float(np.mean(losses[i])))
+        if metric is not None:
+            history["metric"].append(float(np.mean(ms[i])))
+        if Xv is not None:
+            history["val_loss"].append(float(vl[i]))
+            if metric is not None:
+                history["val_metric"].append(float(vm[i]))
+    return history
 
 
 # --- evaluation --------------------------------------------------------------------------------
