@@ -36,20 +36,7 @@ TIMEOUT_S = 30
 F32_MAX = float(np.finfo(np.float32).max)
 COUNTS: dict[str, Counter] = {}
 EXAMPLES: dict[str, str] = {}
-LENIENT = {
-    # array-level helpers: their inputs go straight to jax.numpy (documented as such)
-    "absolute_error", "squared_error", "bernoulli_log_prob", "categorical_log_prob",
-    "gaussian_log_prob",
-    # modules being rewritten by other workers (issue 16 keeps out of them beyond raise lines):
-    # HMM/LGSSM (filtering), BayesNet/CPT (inference), conjugate families (problearn)
-    "HMM", "LGSSM", "BayesNet", "CPT", "Dirichlet", "Beta", "Normal", "NormalInverseGamma",
-    # found by the slow profile, in modules owned by other workers (reported in issue 16):
-    # hmm/kalman functions on non-numeric observations (filtering), circuit constructors and
-    # bit codes on huge or boolean sizes (numpy MemoryError/ValueError; engine/boolean)
-    "hmm_filter", "hmm_log_likelihood", "hmm_predict", "hmm_sample", "hmm_smoother",
-    "hmm_viterbi", "kalman_filter", "kalman_log_likelihood", "kalman_predict", "lgssm_sample",
-    "rts_smoother", "affine_layer", "lut_layer", "bits_one_hot", "bits_binary",
-}  # fmt: skip
+LENIENT: set[str] = set()
 """Targets whose generic (non-catlearn) errors are counted and reported, not failed:
 array-level helpers that hand their inputs straight to ``jax.numpy`` (listed below)."""
 
