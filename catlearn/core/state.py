@@ -135,8 +135,19 @@ def with_state(params: Params, state: Params) -> Params:
     >>> with_state({"bn": {"scale": 1.0, "mean": 0.0}, "fc": 2.0}, {"bn": {"mean": 5.0}})
     {'bn': {'scale': 1.0, 'mean': 5.0}, 'fc': 2.0}
     """
+    if not isinstance(params, dict) or not isinstance(state, dict):
+        raise errors.ArgumentTypeError(
+            f"Expected parameter and state dictionaries, got {type(params).__name__} and "
+            f"{type(state).__name__}; pass model.init(key) and the state apply_train returned."
+        )
     if not state:
         return params
+    missing = [k for k in state if k not in params]
+    if missing:
+        raise errors.ParamsError(
+            f"Expected the state's groups {missing} among the parameters {sorted(params)}; "
+            "pass the state of the same model."
+        )
     out = dict(params)
     for k, v in state.items():
         out[k] = with_state(params[k], v) if isinstance(v, dict) else v
@@ -166,6 +177,7 @@ def apply_train(
     them into the parameters with :func:`with_state`); it is ``{}`` for a model without state, whose outputs then are
     ``model.apply_batch(params, xs, key=key)`` exactly. Differentiable in ``params``.
     """
+    errors.expect_type(model, Para, "the model", "pass a Para arrow, e.g. compile(diagram)")
     if not has_state(model):
         return model.apply_batch(params, xs, key=key if model.stochastic else None), {}
     model.check_params(params)

@@ -50,6 +50,7 @@ import networkx as nx
 import numpy as np
 
 from catlearn import errors
+from catlearn.core.checked import as_array
 from catlearn.core.types import Fin, Ty
 from catlearn.errors import NotStochasticError, ShapeError, SupportError
 from catlearn.probability import _netio, _netquery
@@ -269,9 +270,19 @@ class BayesNet(InferenceMixin):
         >>> net.with_tables(net.tables()).query(["Rain"], {"WetGrass": 1}).round(4).tolist()
         [0.2921, 0.7079]
         """
+        if not isinstance(tables, Mapping):
+            raise errors.ArgumentTypeError(
+                f"Expected the tables as a mapping {{variable: array}}, got "
+                f"{type(tables).__name__}; pass e.g. net.tables()."
+            )
+        self._check_names(tables)
         cpds = {}
         for v in self.variables:
-            a = np.asarray(tables[v], dtype=np.float64) if v in tables else self._np[self._id[v]]
+            a = (
+                np.asarray(as_array(tables[v], f"the table of {v!r}"), dtype=np.float64)
+                if v in tables
+                else self._np[self._id[v]]
+            )
             c = self.cpts[v]
             cpds[v] = CPT(a.reshape(-1, self.cards[v]).T, c.evidence, c.state_names)
         return type(self)(self.graph, cpds, memory_budget=self.memory_budget)
@@ -389,8 +400,14 @@ class BayesNet(InferenceMixin):
         return tuple(sn) if sn is not None else tuple(range(self.cards[v]))
 
     def _check_names(self, names: Iterable[str]) -> None:
+        if isinstance(names, str) or not isinstance(names, Iterable):
+            names = [names]
         for n in names:
-            if n not in self._id:
+            try:
+                known = n in self._id
+            except TypeError:  # unhashable
+                known = False
+            if not known:
                 raise SupportError(
                     f"Expected a variable of the network (one of {list(self.variables)}), "
                     f"got {n!r} instead."
