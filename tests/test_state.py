@@ -72,6 +72,7 @@ def test_fit_trains_state_not_by_gradients():
     assert not np.allclose(r.params["bn"]["scale"], p["bn"]["scale"])
 
 
+@pytest.mark.slow  # 5 epochs of a small CNN on 1400 digits (~10 s of CPU)
 def test_cnn_with_batchnorm_trains_on_digits():
     from sklearn.datasets import load_digits
 

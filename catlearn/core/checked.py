@@ -104,7 +104,7 @@ def as_key(key: Any, what: str = "key") -> jax.Array:
     """
     dtype = getattr(key, "dtype", None)
     if dtype is not None and hasattr(key, "shape"):
-        if jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key) and key.shape == ():
+        if jnp.issubdtype(dtype, jax.dtypes.prng_key) and key.shape == ():
             return key  # type: ignore[no-any-return]
         if dtype == jnp.uint32 and tuple(key.shape) == (2,):
             return jnp.asarray(key)
