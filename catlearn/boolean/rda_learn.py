@@ -102,6 +102,31 @@ class Boolean(ReverseDerivativeCategory):
 
 # --- models ------------------------------------------------------------------------------------
 
+MAX_DENSE_BITS = 2**25
+"""The largest 0/1 wiring matrix (entries) that :func:`lut_layer` and :func:`affine_layer`
+build (32 MiB; their copies and XOR-sums are dense :meth:`Circuit.linear` matrices)."""
+
+
+def _check_sizes(what: str, a: Any, b: Any) -> None:
+    for name, v in (("a", a), ("b", b)):
+        if isinstance(v, bool) or not isinstance(v, int | np.integer):
+            raise errors.ArgumentTypeError(
+                f"Expected an int for {name} in {what}(a, b), got {type(v).__name__} ({v!r:.40}); "
+                "pass bit counts, e.g. (4, 3)."
+            )
+    if a < 1 or b < 1:
+        raise ShapeError(f"Expected a >= 1 inputs and b >= 1 outputs, got a={a}, b={b}.")
+
+
+def _check_budget(what: str, a: int, b: int, entries: int, formula: str) -> None:
+    if entries > MAX_DENSE_BITS:
+        raise errors.MemoryBudgetError(
+            f"{what}({a}, {b}) would build a dense wiring matrix of {formula} = {entries} "
+            f"entries, over the limit MAX_DENSE_BITS = {MAX_DENSE_BITS} "
+            f"(catlearn.boolean.rda_learn). Expected a smaller layer; compose narrower layers "
+            "(e.g. several lut_layer(4, b) side by side with @) instead."
+        )
+
 
 def lut_layer(a: int, b: int) -> Circuit:
     r"""The lookup-table layer ``Bool(b * 2**a) @ Bool(a) -> Bool(b)``: :math:`f(p, x)_j = p_{x,j}`.
@@ -117,9 +142,12 @@ def lut_layer(a: int, b: int) -> Circuit:
     >>> lut_layer(2, 1)((table, jnp.array([1, 0], "uint8")))
     Array([1], dtype=uint8)
     """
-    if not (isinstance(a, int) and isinstance(b, int) and 1 <= a <= 16 and b >= 1):
+    _check_sizes("lut_layer", a, b)
+    if a > 16:
         raise ShapeError(f"Expected 1 <= a <= 16 input bits and b >= 1 outputs, got a={a}, b={b}.")
     rows = 2**a
+    budget = rows * max(a, b) * max(rows, b)
+    _check_budget("lut_layer", a, b, budget, "2**a * max(a, b) * max(2**a, b)")
     P, A = Bool(b * rows), Bool(a)
     bld = CircuitBuilder()
     p, x = bld.fresh(P @ A)
@@ -151,8 +179,8 @@ def affine_layer(a: int, b: int) -> Circuit:
     >>> affine_layer(2, 1)((p, jnp.array([1, 1], "uint8")))
     Array([0], dtype=uint8)
     """
-    if not (isinstance(a, int) and isinstance(b, int) and a >= 1 and b >= 1):
-        raise ShapeError(f"Expected a >= 1 inputs and b >= 1 outputs, got a={a}, b={b}.")
+    _check_sizes("affine_layer", a, b)
+    _check_budget("affine_layer", a, b, (a * b) * (a * b + b), "(a*b) * (a*b + b)")
     P, A = Bool(a * b + b), Bool(a)
     bld = CircuitBuilder()
     p, x = bld.fresh(P @ A)
@@ -335,8 +363,17 @@ def _fit_fn(model: Circuit, shuffle: bool) -> Any:
 
 def _numbers(x: Any, dtype: Any, what: str) -> np.ndarray:
     try:
+        raw = np.asarray(x)
+        if dtype is int and raw.dtype.kind in "fc":  # no silent truncation of 2.5 or NaN
+            if not (np.all(np.isfinite(raw)) and np.all(raw == np.round(raw.real))):
+                raise DataError(
+                    f"Expected integers for {what}, got non-integer or non-finite values "
+                    f"({raw.reshape(-1)[:4].tolist()}); pass class indices 0, 1, 2, ..."
+                )
         return np.asarray(x, dtype=dtype)
     except (TypeError, ValueError, OverflowError) as e:
+        if isinstance(e, DataError):
+            raise
         raise DataError(
             f"Expected numbers for {what}, got {type(x).__name__} ({x!r:.60}); pass a list or "
             "an array of numbers."
@@ -367,6 +404,11 @@ def bits_binary(labels: Any, n_bits: int) -> np.ndarray:
     [[0, 0], [1, 0], [0, 1]]
     """
     errors.expect_type(n_bits, int, "n_bits", "pass a bit count, e.g. 2")
+    if isinstance(n_bits, bool) or not 1 <= n_bits <= 62:
+        raise errors.ArgumentValueError(
+            f"Expected 1 <= n_bits <= 62 (labels are int64), got n_bits={n_bits!r}; pass the "
+            "number of bits of the largest class, e.g. 2 for 4 classes."
+        )
     c = _numbers(labels, int, "the labels")
     if c.ndim != 1:
         raise ShapeError(f"Expected a 1-d array of labels, got shape {c.shape}; pass e.g. [0, 2].")
@@ -384,9 +426,19 @@ def bits_one_hot(labels: Any, k: int) -> np.ndarray:
     [[1, 0, 0], [0, 0, 1]]
     """
     errors.expect_type(k, int, "k", "pass a number of classes, e.g. 3")
+    if isinstance(k, bool) or k < 1:
+        raise errors.ArgumentValueError(f"Expected k >= 1 classes, got k={k!r}; pass e.g. 3.")
     c = _numbers(labels, int, "the labels")
     if c.ndim != 1:
         raise ShapeError(f"Expected a 1-d array of labels, got shape {c.shape}; pass e.g. [0, 2].")
+    if c.size * k > MAX_DENSE_BITS:
+        raise errors.MemoryBudgetError(
+            f"bits_one_hot would build a {c.size} x {k} table ({c.size * k} bits), over the "
+            f"limit MAX_DENSE_BITS = {MAX_DENSE_BITS} (catlearn.boolean.rda_learn). Expected "
+            "fewer classes; use bits_binary(labels, n_bits) for a compact code."
+        )
     if np.any(c < 0) or np.any(c >= k):
         raise DataError(f"Expected labels in [0, {k}), got {c.min()}..{c.max()}.")
-    return np.eye(k, dtype=np.uint8)[c]
+    out = np.zeros((c.size, k), np.uint8)
+    out[np.arange(c.size), c] = 1
+    return out

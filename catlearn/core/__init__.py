@@ -35,6 +35,9 @@ from catlearn.core.para import Para as Para
 from catlearn.core.para import ParamSpec as ParamSpec
 from catlearn.core.program import Instruction as Instruction
 from catlearn.core.program import Program as Program
+from catlearn.core.state import StateSpec as StateSpec
+from catlearn.core.state import apply_train as apply_train
+from catlearn.core.state import with_state as with_state
 from catlearn.core.step import dream_step as dream_step
 from catlearn.core.step import step_params as step_params
 from catlearn.core.step import supervised_step as supervised_step
@@ -57,10 +60,12 @@ __all__ = [
     "ParaLens",
     "ParamSpec",
     "Program",
+    "StateSpec",
     "SymmetricLens",
     "Ty",
     "absolute_error",
     "adagrad",
+    "apply_train",
     "binary_cross_entropy",
     "checked",
     "compile_epochs",
@@ -82,4 +87,5 @@ __all__ = [
     "step_params",
     "supervised_step",
     "to_optax",
+    "with_state",
 ]

@@ -21,7 +21,7 @@ from jax.experimental import checkify
 
 from catlearn import errors
 
-__all__ = ["as_array", "checked"]
+__all__ = ["as_array", "as_key", "checked"]
 
 
 def checked(fn: Callable[..., Any], *, jit: bool = True) -> Callable[..., Any]:
@@ -90,3 +90,25 @@ def as_array(x: Any, what: str, *, fix: str = "pass numbers (a list or an array)
     if a.dtype == object or (a.dtype.kind in "OUSV" and not jnp.issubdtype(a.dtype, jnp.floating)):
         raise errors.DataError(f"Expected numbers for {what}, got dtype {a.dtype}; {fix}.")
     return a
+
+
+def as_key(key: Any, what: str = "key") -> jax.Array:
+    """``key`` when it is a JAX PRNG key (a typed ``jax.random.key`` or a raw ``uint32``
+    ``PRNGKey`` of shape ``(2,)``), else an :class:`~catlearn.errors.ArgumentTypeError`.
+
+    >>> as_key(jax.random.key(0)).shape
+    ()
+    >>> as_key(2.5)
+    Traceback (most recent call last):
+    catlearn.errors.ArgumentTypeError: Expected a JAX PRNG key for key, got float (2.5); pass key=jax.random.key(0).
+    """
+    dtype = getattr(key, "dtype", None)
+    if dtype is not None and hasattr(key, "shape"):
+        if jnp.issubdtype(dtype, jax.dtypes.prng_key) and key.shape == ():
+            return key  # type: ignore[no-any-return]
+        if dtype == jnp.uint32 and tuple(key.shape) == (2,):
+            return jnp.asarray(key)
+    raise errors.ArgumentTypeError(
+        f"Expected a JAX PRNG key for {what}, got {type(key).__name__} ({key!r:.80}); pass "
+        f"{what}=jax.random.key(0)."
+    )

@@ -51,6 +51,7 @@ import jax.numpy as jnp
 import optax
 
 from catlearn import errors
+from catlearn.core.checked import as_array
 from catlearn.core.lens import Lens
 from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import HyperparameterError, NotInvertibleError
@@ -122,7 +123,15 @@ class ErrorFn:
     inverse: Callable[[Any, Any], Any] | None = None
 
     def __call__(self, x: Any, y: Any) -> Any:
-        """:math:`e(x, y)` coordinate-wise."""
+        """:math:`e(x, y)` coordinate-wise (``x``, ``y`` numbers or arrays that broadcast)."""
+        x, y = as_array(x, "the output x"), as_array(y, "the target y")
+        try:
+            jnp.broadcast_shapes(x.shape, y.shape)
+        except ValueError:
+            raise errors.ShapeError(
+                f"Expected an output x and a target y of the same (or broadcastable) shapes for "
+                f"the error {self.name!r}, got {tuple(x.shape)} and {tuple(y.shape)}."
+            ) from None
         return self.fn(x, y)
 
     def total(self, x: Any, y: Any) -> Any:

@@ -48,7 +48,7 @@ def initializer(name: str) -> Any:
     >>> initializer('zeros')(jax.random.key(0), (2,), jnp.float32)
     Array([0., 0.], dtype=float32)
     """
-    if name not in _INITS:
+    if not isinstance(name, str) or name not in _INITS:
         raise HyperparameterError(f"Expected an initialiser among {sorted(_INITS)}, got {name!r}.")
     return _INITS[name]
 
@@ -163,8 +163,8 @@ def MLP(
     >>> MLP([64, 128, 10]).cod
     Euclid(10)
     """
-    if len(sizes) < 2:
-        raise DiagramError(f"Expected at least two layer sizes for an MLP, got {list(sizes)}.")
+    if not isinstance(sizes, list | tuple) or len(sizes) < 2:
+        raise DiagramError(f"Expected a list of >= 2 layer sizes for an MLP, got {sizes!r:.60}.")
     parts: list[Diagram] = []
     for i, (a, b) in enumerate(itertools.pairwise(sizes)):
         parts.append(Linear(a, b, name=f"{name}{i + 1}", init=init))
@@ -211,7 +211,7 @@ def activation(kind: str, ty: Euclid | int) -> Box:
 
 
 def _activation_box(kind: str, ty: Any) -> Box:
-    if kind not in _ACTIVATIONS:
+    if not isinstance(kind, str) or kind not in _ACTIVATIONS:
         raise HyperparameterError(
             f"Expected an activation among {sorted(_ACTIVATIONS)}, got {kind!r}."
         )

@@ -23,7 +23,6 @@ statistics kept as explicit state (see :func:`BatchNorm` and :func:`apply_statef
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -32,8 +31,8 @@ import jax
 import jax.numpy as jnp
 
 from catlearn.core.para import Para, ParamSpec
+from catlearn.core.state import StateSpec, apply_train, batch_mean, in_training, with_state
 from catlearn.core.types import Euclid
-from catlearn.diagrams._naming import name_boxes
 from catlearn.diagrams._nn_layers import Flatten as _flatten
 from catlearn.diagrams._nn_layers import layer_box
 from catlearn.diagrams.diagram import Box, Diagram
@@ -207,22 +206,41 @@ class BatchNormSpec:
     momentum: float = 0.9
 
     def to_para(self, box: Box) -> Para:
-        r"""The *inference* Para arrow
-        :math:`x \mapsto \gamma (x - m) / \sqrt{v + \epsilon} + \beta` with the running
-        statistics ``m``, ``v`` of the parameter group (read under ``stop_gradient``: their
-        gradient is 0, so optimisers without weight decay leave them unchanged)."""
+        r"""The Para arrow :math:`x \mapsto \gamma (x - m) / \sqrt{v + \epsilon} + \beta`.
+
+        In inference mode ``m``, ``v`` are the running statistics of the parameter group
+        (read under ``stop_gradient``); in training mode (:func:`catlearn.core.state.in_training`,
+        under :func:`~catlearn.core.state.apply_train`, which ``fit`` uses) they are the batch
+        statistics :math:`\mu_B, \sigma^2_B`, and the running ones, declared
+        :class:`~catlearn.core.state.StateSpec`, are updated from the batch:
+        :math:`m \leftarrow \rho m + (1 - \rho)\mu_B`, likewise the (unbiased) variance."""
         d = box.dom.shapes[0][-1]
+        eps, rho = self.eps, self.momentum
+
+        def new_mean(p: Any, xs: Any) -> Any:
+            mu = jnp.mean(xs, axis=tuple(range(jnp.ndim(xs) - 1)))
+            return rho * p["mean"] + (1 - rho) * jax.lax.stop_gradient(mu)
+
+        def new_var(p: Any, xs: Any) -> Any:
+            axes = tuple(range(jnp.ndim(xs) - 1))
+            n = math.prod(jnp.shape(xs)[:-1])
+            unbiased = jnp.var(xs, axis=axes) * n / max(n - 1, 1)
+            return rho * p["var"] + (1 - rho) * jax.lax.stop_gradient(unbiased)
+
         spec = {
             "scale": ParamSpec((d,), jax.nn.initializers.ones),
             "bias": ParamSpec((d,)),
-            "mean": ParamSpec((d,)),
-            "var": ParamSpec((d,), jax.nn.initializers.ones),
+            "mean": StateSpec((d,), update=new_mean),
+            "var": StateSpec((d,), jax.nn.initializers.ones, update=new_var),
         }
-        eps = self.eps
 
         def fn(p: Any, x: Any) -> Any:
-            m, v, g, b = (_bcast(p[k], x) for k in ("mean", "var", "scale", "bias"))
-            m, v = jax.lax.stop_gradient(m), jax.lax.stop_gradient(v)
+            g, b = _bcast(p["scale"], x), _bcast(p["bias"], x)
+            if in_training():  # batch statistics over the batch and spatial axes
+                m = _bcast(batch_mean(x), x)
+                v = _bcast(batch_mean((x - m) ** 2), x)
+            else:
+                m, v = (jax.lax.stop_gradient(_bcast(p[k], x)) for k in ("mean", "var"))
             return (x - m) * jax.lax.rsqrt(v + eps) * g + b
 
         return Para(box.dom, box.cod, spec, fn, name=box.name)
@@ -232,12 +250,14 @@ def BatchNorm(x: Any, *, eps: float = 1e-5, momentum: float = 0.9, name: str | N
     r"""Batch normalisation (Ioffe & Szegedy 2015) over every axis but the channels.
 
     Its parameter group holds the learned ``scale``, ``bias`` and the **state** ``mean``,
-    ``var`` (running statistics). Compiled alone (``compile``/``fit``), the box is the
-    inference map with the running statistics. Training with batch statistics, and updating
-    the running ones (:math:`m \leftarrow \rho m + (1 - \rho)\mu_B`), is explicit:
-    :func:`apply_stateful` runs a chain of boxes on a batch and returns the output together
-    with the new state, like ``equinox.nn.BatchNorm`` with ``eqx.nn.State``. Without
-    ``name``, the box is anonymous (``batchnorm_0``, ``batchnorm_1``, ... when compiled).
+    ``var`` (running statistics, declared :class:`~catlearn.core.state.StateSpec`).
+    Compiled (``compile``, ``predict``, ``evaluate``), the box is the inference map with
+    the running statistics. :func:`catlearn.training.fit` trains it with the batch
+    statistics and updates the running ones (:math:`m \leftarrow \rho m + (1 - \rho)\mu_B`)
+    at every step, threading them as explicit state like ``equinox.nn.BatchNorm`` with
+    ``eqx.nn.State``; :func:`apply_stateful` is that training forward pass on its own.
+    Without ``name``, the box is anonymous (``batchnorm_0``, ``batchnorm_1``, ... when
+    compiled); a BatchNorm used twice shares its parameters.
 
     >>> BatchNorm(Euclid(4, 4, 8), name="bn").cod
     Euclid(4, 4, 8)
@@ -256,31 +276,18 @@ def _bcast(v: Any, x: Any) -> Any:
     return jnp.reshape(v, (1,) * (jnp.ndim(x) - 1) + (-1,))
 
 
-def _chain(diagram: Diagram | Box) -> list[Box]:
-    from catlearn.diagrams.compiler import to_program
-
-    boxes = [diagram] if isinstance(diagram, Box) else list(diagram.boxes)
-    for a, b in itertools.pairwise(boxes):
-        if a.cod != b.dom:
-            raise DiagramError(
-                f"Expected a chain of boxes (each box feeding the next) for apply_stateful, "
-                f"got {a!r} followed by {b!r}; compose the layers with >> in one line."
-            )
-    # the boxes as compile names them (anonymous ones by their position in the diagram)
-    named = {box: box for box in name_boxes(to_program(diagram)).boxes}
-    return [named.get(box, box) for box in boxes]
-
-
 def apply_stateful(
     diagram: Diagram | Box, params: Any, xs: Any, *, train: bool = True, key: Any = None
 ) -> tuple[Any, Any]:
-    r"""Run a chain of boxes on a batch ``xs`` with batch normalisation's state explicit:
+    r"""Run a diagram on a batch ``xs`` with batch normalisation's state explicit:
     returns ``(outputs, new_params)``.
 
     With ``train=True`` every :func:`BatchNorm` normalises with the batch statistics
     :math:`\mu_B, \sigma^2_B` (over the batch and spatial axes) and its state in
     ``new_params`` is updated, :math:`m \leftarrow \rho m + (1-\rho)\mu_B` (and likewise
     the variance); other boxes run their compiled semantics (``jax.vmap`` over the batch).
+    This is :func:`catlearn.core.state.apply_train` on ``compile(diagram)``, the forward
+    pass that :func:`catlearn.training.fit` trains such a model with.
     With ``train=False`` the running statistics are used and ``new_params is params``.
     Differentiable: ``jax.value_and_grad(lambda p: loss(apply_stateful(d, p, x)[0]),
     has_aux=...)`` gives the usual training step.
@@ -295,25 +302,8 @@ def apply_stateful(
     """
     from catlearn.diagrams.compiler import compile
 
-    new = dict(params)
-    for box in _chain(diagram):
-        spec = box.spec
-        if train and isinstance(spec, BatchNormSpec):
-            p = params[box.name]
-            axes = tuple(range(jnp.ndim(xs) - 1))
-            mu, var = jnp.mean(xs, axis=axes), jnp.var(xs, axis=axes)
-            g, b = _bcast(p["scale"], xs), _bcast(p["bias"], xs)
-            xs = (xs - _bcast(mu, xs)) * jax.lax.rsqrt(_bcast(var, xs) + spec.eps) * g + b
-            rho = spec.momentum
-            n = math.prod(jnp.shape(xs)[:-1])
-            unbiased = var * n / max(n - 1, 1)
-            new[box.name] = {
-                **p,
-                "mean": rho * p["mean"] + (1 - rho) * jax.lax.stop_gradient(mu),
-                "var": rho * p["var"] + (1 - rho) * jax.lax.stop_gradient(unbiased),
-            }
-            continue
-        para = compile(box)
-        sub = {k: params[k] for k in para.spec}
-        xs = para.apply_batch(sub, xs, key=key) if para.stochastic else para.apply_batch(sub, xs)
-    return xs, (new if train else params)
+    model = compile(diagram)
+    if not train:
+        return model.apply_batch(params, xs, key=key), params
+    ys, state = apply_train(model, params, xs, key=key)
+    return ys, with_state(params, state)

@@ -60,6 +60,11 @@ def check_table(name: str, a: Any, *, ndim: int) -> None:
         raise ShapeError(
             f"Expected the HMM {name} to have shape {want}, got shape {tuple(a.shape)} instead."
         )
+    if 0 in a.shape:
+        raise ShapeError(
+            f"Expected a non-empty HMM {name} (at least one state), got shape "
+            f"{tuple(a.shape)} instead; pass a table with one row per hidden state."
+        )
     if not concrete(a):
         return
     v = np.asarray(a, dtype=np.float64).reshape(-1, a.shape[-1])

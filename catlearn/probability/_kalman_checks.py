@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn.core.checked import as_array
 from catlearn.errors import CovarianceError, DataError, NonFiniteError, ShapeError
 from catlearn.probability import _kalman_infer as infer
 
@@ -63,7 +64,7 @@ def check_obs(model: Any, obs: Any, inputs: Any = None):
     """``(obs, mask or None, steps)``: validated observations, the observed-entry mask (``None``
     when every entry is known to be observed) and the per-step parameters with the control
     inputs folded into the biases."""
-    obs = jnp.asarray(obs)
+    obs = as_array(obs, "the observations", fix="pass a (T, m) array of numbers")
     if obs.ndim != 2 or obs.shape[1] != model.obs_dim:
         raise ShapeError(
             f"Expected one sequence of observations of shape (T, {model.obs_dim}), got an array "
@@ -111,7 +112,7 @@ def check_obs(model: Any, obs: Any, inputs: Any = None):
                 f"Pass inputs= of shape ({t_len}, {p_in})."
             )
         return obs, mask, infer.Steps(*model.step_fields())
-    u = jnp.asarray(inputs).astype(obs.dtype)
+    u = as_array(inputs, "the control inputs").astype(obs.dtype)
     if u.shape != (t_len, p_in):
         raise ShapeError(
             f"Expected inputs of shape ({t_len}, {p_in}) (T, control dimension of "

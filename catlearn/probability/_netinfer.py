@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import errors
 from catlearn.core.types import Fin, Ty
 from catlearn.errors import ShapeError, SupportError, ZeroEvidenceError
 from catlearn.probability import _netquery, _netsample
@@ -22,6 +23,30 @@ from catlearn.probability.contraction import decode, execute
 from catlearn.probability.markov import Finite
 
 __all__: list[str] = []
+
+
+def _variables(variables: Any) -> list[Any]:
+    """The query variables as a list (a single name allowed), or a typed error."""
+    if isinstance(variables, str):
+        return [variables]
+    if isinstance(variables, Mapping) or not isinstance(variables, Sequence | set | frozenset):
+        raise errors.ArgumentTypeError(
+            f"Expected the query variables as a name or a list of names, got "
+            f"{type(variables).__name__} ({variables!r:.60}); pass e.g. ['Rain']."
+        )
+    return list(variables)
+
+
+def _evidence(evidence: Any) -> Mapping[str, Any]:
+    """The evidence as a mapping (``None`` is no evidence), or a typed error."""
+    if evidence is None:
+        return {}
+    if not isinstance(evidence, Mapping):
+        raise errors.ArgumentTypeError(
+            f"Expected the evidence as a mapping {{variable: state}}, got "
+            f"{type(evidence).__name__} ({evidence!r:.60}); pass e.g. {{'WetGrass': 1}}."
+        )
+    return evidence
 
 
 def _traced(x: Any) -> bool:
@@ -177,9 +202,7 @@ class InferenceMixin:
         >>> bool(abs(est.probs[1] - 0.7079) < 4 * est.stderr[1] + 1e-3)
         True
         """
-        if isinstance(variables, str):
-            variables = [variables]
-        evidence = evidence or {}
+        variables, evidence = _variables(variables), _evidence(evidence)
         if method == "sampling":
             return self._sampling_query(variables, evidence, num_samples, key)
         if method != "exact":
@@ -320,6 +343,7 @@ class InferenceMixin:
         return fn
 
     def _columns(self, evidence: Mapping[str, Any]) -> tuple[tuple[int, ...], Any, int]:
+        evidence = _evidence(evidence)
         ids, cols = [], []
         for n in sorted(evidence):
             self._check_names([n])
@@ -369,8 +393,7 @@ class InferenceMixin:
         >>> sprinkler().query_batch(["Rain"], {"WetGrass": ["T", "F", 1]}).shape
         (3, 2)
         """
-        if isinstance(variables, str):
-            variables = [variables]
+        variables, evidence = _variables(variables), _evidence(evidence)
         q, _ = self._ids(variables, dict.fromkeys(evidence, 0))
         ids, ev, _ = self._columns(evidence)
         qp = self._plan(q, ids)
@@ -421,9 +444,10 @@ class InferenceMixin:
         >>> asia().map_query(["lung", "tub"], {"xray": "yes", "smoke": "yes"})
         {'lung': 'yes', 'tub': 'no'}
         """
-        evidence = evidence or {}
+        evidence = _evidence(evidence)
         if variables is None:
             variables = [v for v in self.variables if v not in evidence]
+        variables = _variables(variables)
         q, ev = self._ids(variables, evidence)
         evk = tuple(sorted(ev))
         vals = [self._value(v, ev[v]) for v in evk]

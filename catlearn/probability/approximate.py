@@ -41,6 +41,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import errors
+from catlearn.core.checked import as_array, as_key
 from catlearn.errors import DegenerateWeightsError, HyperparameterError, ShapeError
 from catlearn.probability._checks import concrete
 
@@ -77,11 +79,11 @@ class Particles(eqx.Module):
     log_weights: jax.Array
 
     def __init__(self, values: Any, log_weights: Any = None):
-        v = jnp.asarray(values)
+        v = as_array(values, "the particle values")
         if v.ndim == 0:
             raise ShapeError("Expected particle values with a leading particle axis, got a scalar.")
         lw = jnp.zeros(v.shape[0], jnp.result_type(float)) if log_weights is None else log_weights
-        lw = jnp.asarray(lw)
+        lw = as_array(lw, "the log-weights")
         if lw.shape != (v.shape[0],):
             raise ShapeError(
                 f"Expected one log-weight per particle, shape ({v.shape[0]},), got shape "
@@ -146,7 +148,12 @@ def importance_invert(
     """
     if not isinstance(num_samples, int) or num_samples < 1:
         raise HyperparameterError(f"Expected num_samples >= 1, got {num_samples!r}.")
-    theta = prior.sample(key, num_samples)
+    if not hasattr(prior, "sample"):
+        raise errors.ArgumentTypeError(
+            f"Expected a prior with sample(key, n) (Finite, LinearGaussian, Sampler), got "
+            f"{type(prior).__name__}; pass e.g. Finite.state([0.5, 0.5])."
+        )
+    theta = prior.sample(as_key(key), num_samples)
     ll = jax.vmap(lambda t: kernel.log_prob(y, t))(theta)
     return Particles(theta, ll)
 
@@ -214,9 +221,16 @@ def particle_filter(
     for batches. Observation ``y_0`` is emitted by the initial state (as in
     :func:`~catlearn.probability.hmm.hmm_filter`).
     """
-    if not isinstance(num_particles, int) or num_particles < 1:
+    if isinstance(num_particles, bool) or not isinstance(num_particles, int) or num_particles < 1:
         raise HyperparameterError(f"Expected num_particles >= 1, got {num_particles!r}.")
-    out = _pf(initial, transition, emission, num_particles, obs, key)
+    for what, lens in (("transition", transition), ("emission", emission)):
+        errors.expect_type(lens, ParticleLens, f"the {what}", "build it with ParticleLens(...)")
+    if not callable(initial):
+        raise errors.ArgumentTypeError(
+            f"Expected initial(key, n) drawing n particles, got {initial!r:.60}; pass a function."
+        )
+    obs = as_array(obs, "the observations")
+    out = _pf(initial, transition, emission, num_particles, obs, as_key(key))
     w = concrete(out.weights)
     if w is not None and not np.all(np.isfinite(w)):
         t = int(np.argmax(~np.all(np.isfinite(w), axis=-1)))
@@ -266,20 +280,22 @@ def hmm_particle_filter(
     >>> filt.shape
     (5, 2)
     """
-    pi, A, B = (_table(t) for t in (initial, transition, emission))
+    if isinstance(num_particles, bool) or not isinstance(num_particles, int) or num_particles < 1:
+        raise HyperparameterError(f"Expected num_particles >= 1, got {num_particles!r}.")
+    key = as_key(key)
+    from catlearn.probability.hmm import HMM
+
+    hmm = HMM.from_kernels(initial, transition, emission)  # validates the tables
+    pi, A, B = hmm.initial, hmm.transition, hmm.emission
+    obs = hmm.check_obs(obs)
     k = pi.shape[0]
     logA, logB = jnp.log(A), jnp.log(B)
     trans = ParticleLens(_Categorical(logA), _Emission(logB))
     emit = ParticleLens(_Categorical(logB), _Emission(logB))
     init = _CategoricalInit(jnp.log(pi))
-    obs = jnp.asarray(obs)
     res = particle_filter(init, trans, emit, obs, key=key, num_particles=num_particles)
     filt = jax.vmap(lambda v, w: jnp.zeros(k, w.dtype).at[v].add(w))(res.values, res.weights)
     return filt, res.log_likelihood
-
-
-def _table(a: Any) -> jax.Array:
-    return jnp.asarray(getattr(a, "array", a))
 
 
 class _Categorical(eqx.Module):

@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from catlearn import errors
 from catlearn.errors import MemoryBudgetError
 
 __all__ = ["DEFAULT_BUDGET", "Plan", "Step", "decode", "execute", "plan_contraction"]
@@ -186,6 +187,42 @@ def elimination_order(
     return order
 
 
+def _check_scopes(scopes: Any, cards: Any, output: Any) -> tuple[tuple[tuple, ...], tuple]:
+    """``(scopes, output)`` as tuples of hashable labels, each with a positive int card."""
+
+    def labels(x: Any, what: str) -> tuple:
+        if isinstance(x, str | bytes) or not isinstance(x, Sequence):
+            raise errors.ArgumentTypeError(
+                f"Expected {what} as a sequence of axis labels, got {type(x).__name__} "
+                f"({x!r:.60}); pass e.g. ('a', 'b')."
+            )
+        return tuple(x)
+
+    if not isinstance(cards, Mapping):
+        raise errors.ArgumentTypeError(
+            f"Expected cards as a mapping {{label: size}}, got {type(cards).__name__}."
+        )
+    out = tuple(labels(s, "a factor's scope") for s in labels(scopes, "the scopes"))
+    keep = labels(output, "the output")
+    for v in {v for s in out for v in s} | set(keep) if _hashable(out, keep) else ():
+        c = cards.get(v)
+        if isinstance(c, bool) or not isinstance(c, int | np.integer) or c < 1:
+            raise errors.ArgumentValueError(
+                f"Expected a positive int card for the label {v!r}, got {c!r:.40}; add it to cards."
+            )
+    return out, keep
+
+
+def _hashable(scopes: tuple, keep: tuple) -> bool:
+    try:
+        hash((scopes, keep))
+    except TypeError:
+        raise errors.ArgumentTypeError(
+            "Expected hashable axis labels (strings, ints) in the scopes and output."
+        ) from None
+    return True
+
+
 def plan_contraction(
     scopes: Sequence[Sequence[Any]],
     cards: Mapping[Any, int],
@@ -207,8 +244,7 @@ def plan_contraction(
     >>> p.order, p.max_size
     ((3, 2, 1), 9)
     """
-    scopes = tuple(tuple(s) for s in scopes)
-    keep = tuple(output)
+    scopes, keep = _check_scopes(scopes, cards, output)
     hidden = {v for s in scopes for v in s} - set(keep)
     if order is None:
         order = elimination_order(scopes, cards, hidden, heuristic=heuristic, last=maximize)

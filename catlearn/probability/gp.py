@@ -383,6 +383,7 @@ def fit_gp(
     """
     if not isinstance(steps, int) or steps < 1:
         raise HyperparameterError(f"Expected steps to be an integer >= 1, got {steps!r}.")
+    errors.expect_type(gp, GaussianProcess, "the GP", "build one with GaussianProcess(kernel)")
     xt, _, yv = gp._data(x, y, None)
     opt = optax.adam(0.05) if optimizer is None else optimizer
     spec = jax.tree_util.tree_map(eqx.is_inexact_array, gp)

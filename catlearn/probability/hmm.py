@@ -51,6 +51,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn.core.checked import as_array, as_key
 from catlearn.errors import (
     DataError,
     EmissionFamilyError,
@@ -99,7 +100,13 @@ class HMM(HMMBase):
     emission: jax.Array
 
     def __init__(self, initial: Any, transition: Any, emission: Any) -> None:
-        initial, transition, emission = (jnp.asarray(a) for a in (initial, transition, emission))
+        initial, transition, emission = (
+            as_array(a, f"the HMM {what}", fix="pass a probability table (a list or an array)")
+            for a, what in zip(
+                (initial, transition, emission),
+                ("initial distribution", "transition matrix", "emission matrix"),
+            )
+        )
         if not jnp.issubdtype(initial.dtype, jnp.floating):
             initial, transition, emission = (
                 a.astype(jnp.zeros(()).dtype) for a in (initial, transition, emission)
@@ -245,7 +252,7 @@ def _check_model(hmm: Any) -> None:
 
 
 def _check_obs(hmm: HMM, obs: Any) -> jax.Array:
-    obs = jnp.asarray(obs)
+    obs = as_array(obs, "the observations", fix="pass integer symbols, e.g. jnp.array([0, 1])")
     if obs.ndim != 1:
         raise ShapeError(
             f"Expected one sequence of observations of shape (T,), got an array of shape "
@@ -424,7 +431,13 @@ def hmm_sample(hmm: HMM, num_steps: int, *, key: jax.Array) -> tuple[jax.Array, 
     """
     if not isinstance(num_steps, int | np.integer) or num_steps < 1:
         raise DataError(f"Expected num_steps >= 1, got {num_steps!r} instead.")
-    return _sample(hmm, int(num_steps), key)
+    if not isinstance(hmm, HMM):
+        _check_model(hmm)
+        raise EmissionFamilyError(
+            f"hmm_sample draws symbols from a categorical HMM, got a {type(hmm).__name__}; "
+            f"build one with HMM(initial, transition, emission)."
+        )
+    return _sample(hmm, int(num_steps), as_key(key))
 
 
 @partial(jax.jit, static_argnums=1)

@@ -29,6 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import gammaln
 
+from catlearn.core.checked import as_array
 from catlearn.errors import (
     CovarianceError,
     DataError,
@@ -45,7 +46,7 @@ _LOG2PI = float(np.log(2 * np.pi))
 
 
 def _float(a: Any) -> jax.Array:
-    a = jnp.asarray(a)
+    a = as_array(a, "the HMM parameters")
     return a if jnp.issubdtype(a.dtype, jnp.floating) else a.astype(jnp.zeros(()).dtype)
 
 
@@ -63,7 +64,7 @@ def _chain(initial: Any, transition: Any) -> tuple[jax.Array, jax.Array]:
 
 
 def _check_vectors(model: Any, obs: Any, *, counts: bool) -> jax.Array:
-    obs = jnp.asarray(obs)
+    obs = as_array(obs, "the observations")
     d = model.obs_dim
     if obs.ndim == 1 and d == 1:
         obs = obs[:, None]

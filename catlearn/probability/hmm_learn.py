@@ -31,6 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from catlearn.core.checked import as_array
 from catlearn.errors import DataError, HyperparameterError, ShapeError
 from catlearn.probability import _hmm_infer as infer
 from catlearn.probability._hmm_infer import HMMBase
@@ -53,7 +54,7 @@ def _batch(model: Any, obs: Any) -> jax.Array:
         raise ShapeError(
             f"Expected an HMM (HMM, GaussianHMM, PoissonHMM), got {type(model).__name__}."
         )
-    obs = jnp.asarray(obs)
+    obs = as_array(obs, "the observations")
     seq_ndim = model.obs_ndim
     if obs.ndim == seq_ndim:
         obs = obs[None]

@@ -38,7 +38,6 @@ through ``control_dynamics`` :math:`B` and ``control_emission`` :math:`D`:
 (pass ``inputs=u`` of shape ``(T, p)``).
 
 Missing data: NaN entries of the observations are skipped by the update (a NaN row is a
-from catlearn import errors
 pure prediction step; a partly observed row updates on its observed coordinates).
 
 >>> import jax.numpy as jnp
@@ -57,6 +56,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import errors
+from catlearn.core.checked import as_array, as_key
 from catlearn.errors import (
     DataError,
     ShapeError,
@@ -122,10 +123,26 @@ class LGSSM(eqx.Module):
         control_emission: Any = None,
     ) -> None:
         dt = jnp.result_type(float)
-        conv = [
-            jnp.asarray(a).astype(jnp.result_type(jnp.asarray(a).dtype, dt))
-            for a in (initial_mean, initial_cov, dynamics, dynamics_cov, emission, emission_cov)
-        ]
+        required = {
+            "initial_mean": initial_mean, "initial_cov": initial_cov, "dynamics": dynamics,
+            "dynamics_cov": dynamics_cov, "emission": emission, "emission_cov": emission_cov,
+        }  # fmt: skip
+        conv = []
+        for name, v in required.items():
+            if v is None:
+                raise errors.ArgumentValueError(
+                    f"Expected an array for the LGSSM {name}, got None; pass an array (zeros "
+                    "for a field you do not use)."
+                )
+            a = as_array(v, f"the LGSSM {name}")
+            conv.append(a.astype(jnp.result_type(a.dtype, dt)))
+        dynamics_bias, emission_bias, control_dynamics, control_emission = (
+            None if v is None else as_array(v, f"the LGSSM {name}")
+            for name, v in (
+                ("dynamics_bias", dynamics_bias), ("emission_bias", emission_bias),
+                ("control_dynamics", control_dynamics), ("control_emission", control_emission),
+            )
+        )  # fmt: skip
         mu0, p0, f, q, h, r = conv
         n = mu0.shape[0] if mu0.ndim == 1 else -1
         m = h.shape[-2] if h.ndim in (2, 3) else -1
@@ -307,13 +324,13 @@ class KalmanPrediction(NamedTuple):
     obs_covs: jax.Array  # (n, obs_dim, obs_dim)
 
 
-def _check_obs(model: Any, obs: Any, inputs: Any = None):
+def _check_obs(model: Any, obs: Any, inputs: Any = None, *, model_only: bool = False):
     if not isinstance(model, LGSSM):
         raise TypeMismatch(
             f"Expected an LGSSM as first argument, got {type(model).__name__} "
             f"instead; build one with LGSSM(mu0, P0, F, Q, H, R)."
         )
-    return check_obs(model, obs, inputs)
+    return None if model_only else check_obs(model, obs, inputs)
 
 
 def _sym(p: jax.Array) -> jax.Array:
@@ -465,9 +482,10 @@ def lgssm_sample(
     """
     if not isinstance(num_steps, int | np.integer) or num_steps < 1:
         raise DataError(f"Expected num_steps >= 1, got {num_steps!r} instead.")
+    _check_obs(model, None, None, model_only=True)
     dummy = jnp.zeros((int(num_steps), model.obs_dim), model.initial_mean.dtype)
     _, _, steps = _check_obs(model, dummy, inputs)
-    return _sample(model, steps, int(num_steps), key)
+    return _sample(model, steps, int(num_steps), as_key(key))
 
 
 @partial(jax.jit, static_argnums=2)

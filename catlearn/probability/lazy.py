@@ -31,6 +31,7 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import errors
 from catlearn.core.types import Fin, Ty
 from catlearn.errors import SupportError, TypeMismatch, ZeroEvidenceError
 from catlearn.probability.contraction import DEFAULT_BUDGET, Plan, execute, plan_contraction
@@ -59,9 +60,23 @@ class LazyFinite:
         cod_labels: tuple[int, ...],
         cards: Sequence[int],
     ) -> None:
-        self.factors = tuple((f, tuple(lb)) for f, lb in factors)
-        self.dom_labels, self.cod_labels = tuple(dom_labels), tuple(cod_labels)
-        self.cards = tuple(cards)
+        try:
+            self.factors = tuple((f, tuple(int(i) for i in lb)) for f, lb in factors)
+            self.dom_labels = tuple(int(i) for i in dom_labels)
+            self.cod_labels = tuple(int(i) for i in cod_labels)
+            self.cards = tuple(int(c) for c in cards)
+        except (TypeError, ValueError, OverflowError) as e:
+            raise errors.ArgumentTypeError(
+                "Expected LazyFinite(factors=[(array, labels), ...], dom_labels, cod_labels, "
+                f"cards) with int labels and cards, got {type(e).__name__}: {e}; build it with "
+                "LazyFinite.box(kernel)."
+            ) from None
+        labels = [i for _, lb in self.factors for i in lb] + [*self.dom_labels, *self.cod_labels]
+        if any(c < 1 for c in self.cards) or any(not 0 <= i < len(self.cards) for i in labels):
+            raise errors.ArgumentValueError(
+                f"Expected labels in 0..{len(self.cards) - 1} and cards >= 1, got labels "
+                f"{sorted(set(labels))[:8]} and cards {self.cards[:8]}."
+            )
 
     @property
     def dom(self) -> Ty:

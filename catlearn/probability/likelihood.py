@@ -37,6 +37,7 @@ import jax
 import jax.numpy as jnp
 
 from catlearn import errors
+from catlearn.core.checked import as_array
 from catlearn.core.learner import Learner, gradient_learner
 from catlearn.core.loop import compile_epochs, run_epochs
 from catlearn.core.losses import ErrorFn, squared_error
@@ -65,14 +66,29 @@ LogProb = Callable[[Any, Any], Any]
 # --- log-densities --------------------------------------------------------------------------------
 
 
+def _numbers(x: Any, what: str) -> jax.Array:
+    """``x`` as a numeric array (a typed error for strings, ``None``, objects, ragged lists)."""
+    a = as_array(x, what, fix="pass numbers (an array)")
+    if a.dtype == jnp.bool_:
+        a = a.astype(jnp.int32)
+    return a
+
+
 def gaussian_log_prob(theta: Any, y: Any) -> jax.Array:
     r"""log N(y; μ, diag σ²) with ``theta = concat(μ, log σ)`` of shape ``(2d,)``, ``y`` ``(d,)``.
 
     >>> float(gaussian_log_prob(jnp.zeros(2), jnp.zeros(1)))   # -log(2π)/2
     -0.9189...
     """
-    y = jnp.asarray(y)
+    y = _numbers(y, "the observation y")
+    theta = _numbers(theta, "the parameters theta = concat(mean, log_std)")
     d = y.shape[-1] if y.ndim else 1
+    if theta.ndim == 0 or theta.shape[-1] != 2 * d or theta.size != 2 * max(y.size, 1):
+        raise ShapeError(
+            f"Expected theta = concat(mean, log_std) of shape (2 * {d},) for an observation y of "
+            f"shape {tuple(y.shape)}, got theta of shape {tuple(theta.shape)}; make the Para "
+            f"arrow output 2 * d numbers."
+        )
     mu, log_std = theta[..., :d].reshape(y.shape), theta[..., d:].reshape(y.shape)
     z = (y - mu) * jnp.exp(-log_std)
     return jnp.sum(-0.5 * (_LOG2PI + z**2) - log_std)
@@ -84,6 +100,13 @@ def bernoulli_log_prob(logit: Any, y: Any) -> jax.Array:
     >>> float(bernoulli_log_prob(jnp.zeros(1), 1))    # log 1/2
     -0.6931...
     """
+    logit = _numbers(logit, "the logit")
+    y = _numbers(y, "the label y")
+    if logit.size != 1:
+        raise ShapeError(
+            f"Expected one logit (shape () or (1,)) for a Bernoulli, got shape "
+            f"{tuple(logit.shape)}; make the Para arrow output one number."
+        )
     logit = jnp.sum(logit)  # shape () or (1,)
     return y * logit - jax.nn.softplus(logit)
 
@@ -91,10 +114,27 @@ def bernoulli_log_prob(logit: Any, y: Any) -> jax.Array:
 def categorical_log_prob(logits: Any, y: Any) -> jax.Array:
     r"""log softmax(ℓ)_y for ``y`` in ``Fin(k)``.
 
+    A concrete ``y`` outside ``0..k-1`` is a :class:`~catlearn.errors.SupportError`; under
+    ``jit``/``vmap`` it gives NaN (never a clamped, valid-looking number).
+
     >>> float(categorical_log_prob(jnp.zeros(4), 2))   # log 1/4
     -1.386...
     """
-    return jax.nn.log_softmax(logits)[y]
+    logits = _numbers(logits, "the logits")
+    y = _numbers(y, "the class y")
+    if logits.ndim != 1 or logits.shape[0] == 0:
+        raise ShapeError(
+            f"Expected a vector of k >= 1 logits, got shape {tuple(logits.shape)}; for a batch "
+            f"use jax.vmap(categorical_log_prob)(logits, ys)."
+        )
+    if not jnp.issubdtype(y.dtype, jnp.integer):
+        raise errors.SupportError(
+            f"Expected an integer class y in 0..{logits.shape[0] - 1}, got dtype {y.dtype}; "
+            f"convert the labels with .astype(int)."
+        )
+    check_support(y, 0, logits.shape[0] - 1, "class y", integer=True)
+    lp = jax.nn.log_softmax(logits)
+    return lp.at[y].get(mode="fill", fill_value=jnp.nan, wrap_negative_indices=False)
 
 
 # --- the stochastic map and its learner ----------------------------------------------------------

@@ -40,7 +40,7 @@ True
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +49,8 @@ import jax.numpy as jnp
 import networkx as nx
 import numpy as np
 
+from catlearn import errors
+from catlearn.core.checked import as_array
 from catlearn.core.types import Fin, Ty
 from catlearn.errors import NotStochasticError, ShapeError, SupportError
 from catlearn.probability import _netio, _netquery
@@ -80,7 +82,28 @@ class CPT:
     _arr: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        a = np.asarray(self.values, dtype=np.float64)
+        try:
+            a = np.asarray(self.values, dtype=np.float64)
+        except (TypeError, ValueError, OverflowError) as e:
+            raise errors.DataError(
+                f"Expected CPT values as numbers (an array of shape (card, prod(parent cards))),"
+                f" got {type(self.values).__name__} ({self.values!r:.60}); pass e.g. [[0.9, 0.2],"
+                " [0.1, 0.8]]."
+            ) from e
+        if a.size == 0:
+            raise ShapeError(
+                f"Expected a non-empty CPT (at least one state), got values of shape {a.shape}."
+            )
+        for name, names in (("evidence", self.evidence), ("state_names", self.state_names)):
+            if names is not None and (isinstance(names, str | bytes) or not _iterable(names)):
+                raise errors.ArgumentTypeError(
+                    f"Expected the CPT {name} as a list (e.g. ['rain']), got "
+                    f"{type(names).__name__} ({names!r:.60}); wrap a single name in a list."
+                )
+        if any(not isinstance(e, Hashable) for e in self.evidence):
+            raise errors.ArgumentTypeError(
+                f"Expected the CPT evidence as a list of variable names, got {self.evidence!r:.60}."
+            )
         if a.ndim == 1:
             a = a[:, None]
         if a.ndim != 2:
@@ -134,7 +157,23 @@ class BayesNet(InferenceMixin):
         *,
         memory_budget: int | None = DEFAULT_BUDGET,
     ) -> None:
-        g = graph.copy() if isinstance(graph, nx.DiGraph) else nx.DiGraph(list(graph))
+        if not isinstance(cpds, Mapping):
+            raise errors.ArgumentTypeError(
+                f"Expected the CPTs as a mapping {{variable: CPT}}, got {type(cpds).__name__} "
+                f"({cpds!r:.60}); pass e.g. {{'rain': CPT([0.8, 0.2])}}."
+            )
+        if memory_budget is not None and (
+            isinstance(memory_budget, bool)
+            or not isinstance(memory_budget, int | np.integer)
+            or memory_budget < 1
+        ):
+            raise errors.ArgumentValueError(
+                f"Expected memory_budget as a number of table entries >= 1 (or None for no "
+                f"limit), got {memory_budget!r}."
+            )
+        g = graph.copy() if isinstance(graph, nx.DiGraph) else _edges(graph)
+        if any(not isinstance(v, Hashable) for v in cpds):
+            raise errors.ArgumentTypeError("Expected hashable variable names as the CPT keys.")
         g.add_nodes_from(cpds)
         if not nx.is_directed_acyclic_graph(g):
             raise ShapeError(f"Expected a DAG, got a graph with a cycle: {nx.find_cycle(g)}.")
@@ -230,9 +269,19 @@ class BayesNet(InferenceMixin):
         >>> net.with_tables(net.tables()).query(["Rain"], {"WetGrass": 1}).round(4).tolist()
         [0.2921, 0.7079]
         """
+        if not isinstance(tables, Mapping):
+            raise errors.ArgumentTypeError(
+                f"Expected the tables as a mapping {{variable: array}}, got "
+                f"{type(tables).__name__}; pass e.g. net.tables()."
+            )
+        self._check_names(tables)
         cpds = {}
         for v in self.variables:
-            a = np.asarray(tables[v], dtype=np.float64) if v in tables else self._np[self._id[v]]
+            a = (
+                np.asarray(as_array(tables[v], f"the table of {v!r}"), dtype=np.float64)
+                if v in tables
+                else self._np[self._id[v]]
+            )
             c = self.cpts[v]
             cpds[v] = CPT(a.reshape(-1, self.cards[v]).T, c.evidence, c.state_names)
         return type(self)(self.graph, cpds, memory_budget=self.memory_budget)
@@ -350,8 +399,14 @@ class BayesNet(InferenceMixin):
         return tuple(sn) if sn is not None else tuple(range(self.cards[v]))
 
     def _check_names(self, names: Iterable[str]) -> None:
+        if isinstance(names, str) or not isinstance(names, Iterable):
+            names = [names]
         for n in names:
-            if n not in self._id:
+            try:
+                known = n in self._id
+            except TypeError:  # unhashable
+                known = False
+            if not known:
                 raise SupportError(
                     f"Expected a variable of the network (one of {list(self.variables)}), "
                     f"got {n!r} instead."
@@ -376,6 +431,34 @@ class BayesNet(InferenceMixin):
         )
 
 
+def _iterable(x: Any) -> bool:
+    try:
+        iter(x)
+    except TypeError:
+        return False
+    return True
+
+
+def _edges(graph: Any) -> nx.DiGraph:
+    """A ``DiGraph`` from an iterable of ``(parent, child)`` pairs, or a typed error."""
+    bad = errors.ArgumentTypeError(
+        f"Expected the graph as a networkx.DiGraph or a list of (parent, child) edges, got "
+        f"{type(graph).__name__} ({graph!r:.60}); pass e.g. [('rain', 'wet')]."
+    )
+    if isinstance(graph, str | bytes) or not _iterable(graph):
+        raise bad
+    edges = list(graph)
+    for e in edges:
+        if (
+            isinstance(e, str | bytes)
+            or not isinstance(e, Sequence)
+            or len(e) != 2
+            or not all(isinstance(v, Hashable) for v in e)
+        ):
+            raise bad
+    return nx.DiGraph(edges)
+
+
 def _as_cpt(c: Any) -> CPT:
     if isinstance(c, CPT):
         return c
@@ -383,6 +466,12 @@ def _as_cpt(c: Any) -> CPT:
     if fields is not None:
         return CPT(**fields)
     if isinstance(c, Mapping):
+        unknown = set(c) - {"values", "evidence", "state_names"}
+        if unknown or "values" not in c:
+            raise errors.ArgumentTypeError(
+                f"Expected a CPT given as a mapping to have the keys values (and optionally "
+                f"evidence, state_names), got keys {sorted(map(str, c))}."
+            )
         return CPT(**c)
     return CPT(c)
 

@@ -50,6 +50,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import errors
 from catlearn.core.para import Para
 from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import HyperparameterError, TypeMismatch, mismatch
@@ -241,6 +242,14 @@ def then_density(
     >>> bool(abs(ff.log_prob(jnp.array([1.0]), jnp.array([0.0])) - exact) < 0.02)
     True
     """
+    for what, h in (("f", f), ("g", g)):
+        if not isinstance(getattr(h, "dom", None), Ty) or not isinstance(
+            getattr(h, "cod", None), Ty
+        ):
+            raise errors.ArgumentTypeError(
+                f"Expected kernels (Finite, Sampler, LinearGaussian, NoisyMap) for {what} in "
+                f"then_density(f, g), got {type(h).__name__}; build them with Finite(...) etc."
+            )
     if f.cod != g.dom:
         raise mismatch(f, g, f.cod, g.dom)
     lg = [_as_lg(k) for k in (f, g)]

@@ -41,6 +41,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import errors
 from catlearn.errors import CheckpointError
 
 __all__ = ["Checkpoint", "FlatState", "load", "save"]
@@ -134,6 +135,15 @@ def _describe(tree: Any) -> tuple[list[str], list[Any], Any]:
     return paths, [x for _, x in flat], treedef
 
 
+def _check_path(path: Any) -> Any:
+    if isinstance(path, bool) or not isinstance(path, str | os.PathLike):
+        raise errors.ArgumentTypeError(
+            f"Expected a file path (str or os.PathLike) for the checkpoint, got "
+            f"{type(path).__name__} ({path!r:.60}); pass e.g. 'ckpt.npz'."
+        )
+    return path
+
+
 def save(
     path: str | os.PathLike[str],
     params: Any,
@@ -150,6 +160,7 @@ def save(
     >>> import tempfile, os, jax.numpy as jnp
     >>> save(os.path.join(tempfile.mkdtemp(), "p.npz"), {"w": jnp.ones(2)})
     """
+    _check_path(path)
     tree = {"params": params, "opt_state": opt_state}
     paths, leaves, treedef = _describe(tree)
     arrays: dict[str, np.ndarray] = {}
@@ -245,7 +256,7 @@ def load(path: str | os.PathLike[str], like: Any = None) -> Checkpoint:
     >>> load(path, like={"w": jnp.zeros(3)}).params["w"]
     Array([0., 1., 2.], dtype=float32)
     """
-    path = os.fspath(path)
+    path = os.fspath(_check_path(path))
     header, leaves = _read(path)
     metas = header["leaves"]
     if like is None:

@@ -44,6 +44,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import errors
 from catlearn.core.learner import Learner, gradient_learner
 from catlearn.core.para import Para
 from catlearn.diagrams.compiler import compile, to_program
@@ -66,6 +67,11 @@ def split_data(data: Sequence[Any]) -> tuple[list[Diagram], list[Any] | None, np
     >>> xs is None, y.shape
     (True, (1,))
     """
+    if isinstance(data, str | bytes) or not isinstance(data, Sequence):
+        raise errors.ArgumentTypeError(
+            f"Expected a data set as a list of (diagram, target) pairs, got "
+            f"{type(data).__name__} ({data!r:.60}); see sentences.sentence_data."
+        )
     data = list(data)
     if not data:
         raise DataError(
@@ -102,6 +108,15 @@ class Functor:
     """
 
     def __init__(self, diagrams: Sequence[Diagram], ar: Any = None) -> None:
+        if isinstance(diagrams, Diagram | Box):
+            diagrams = [diagrams]
+        if not isinstance(diagrams, Sequence) or not all(
+            isinstance(d, Diagram | Box) for d in diagrams
+        ):
+            raise errors.ArgumentTypeError(
+                f"Expected a list of diagrams (or boxes) to build a functor from, got "
+                f"{type(diagrams).__name__} ({diagrams!r:.60}); pass e.g. [d1, d2]."
+            )
         if not diagrams:
             raise DataError("Expected at least one diagram to build a functor from, got none.")
         boxes, arrows, kinds, row = shapes.collect_boxes(diagrams, ar)

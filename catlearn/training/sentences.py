@@ -40,6 +40,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn import errors
 from catlearn.core.para import Para, ParamSpec
 from catlearn.core.types import Euclid, Ty
 from catlearn.diagrams import nn
@@ -138,6 +139,13 @@ def parse(sentence: Sequence[str] | str, *, dim: int = 8, hidden: int = 16) -> D
     >>> parse("old cat sleeps").boxes[-1].name
     'sleeps'
     """
+    if not isinstance(sentence, str) and not (
+        isinstance(sentence, Sequence) and all(isinstance(w, str) for w in sentence)
+    ):
+        raise errors.ArgumentTypeError(
+            f"Expected a sentence as a string or a list of words, got "
+            f"{type(sentence).__name__} ({sentence!r:.60}); pass e.g. 'big dog sees red car'."
+        )
     ws = sentence.split() if isinstance(sentence, str) else list(sentence)
     nouns = [i for i, w in enumerate(ws) if w in NOUNS[0] or w in NOUNS[1]]
     if not nouns or any(w not in vocabulary() for w in ws):
@@ -201,6 +209,8 @@ def sentences(
 
 def words(i: int, *, seed: int = 0, task: str = "subject", max_adjectives: int = 2) -> list[str]:
     """The words of sentence ``i`` of :func:`sentences` with this seed."""
+    if isinstance(i, bool) or not isinstance(i, int) or i < 0:
+        raise errors.ArgumentValueError(f"Expected a sentence index i >= 0, got {i!r:.60}.")
     return sentences(i + 1, seed=seed, task=task, max_adjectives=max_adjectives)[i][0]
 
 
@@ -230,8 +240,21 @@ def bag_of_words(texts: Sequence[Sequence[str]]) -> np.ndarray:
     array([2., 0.])
     """
     index = {w: i for i, w in enumerate(vocabulary())}
+    if isinstance(texts, str) or not isinstance(texts, Sequence):
+        raise errors.ArgumentTypeError(
+            f"Expected a list of sentences (each a list of words), got {type(texts).__name__} "
+            f"({texts!r:.60}); pass e.g. [['big', 'dog', 'sleeps']]."
+        )
     out = np.zeros((len(texts), len(index)))
     for j, ws in enumerate(texts):
+        ws = ws.split() if isinstance(ws, str) else ws
+        if not isinstance(ws, Sequence) or any(
+            not isinstance(w, str) or w not in index for w in ws
+        ):
+            raise DataError(
+                f"Expected sentence {j} as words of the vocabulary, got {ws!r:.60}; see "
+                "vocabulary()."
+            )
         for w in ws:
             out[j, index[w]] += 1
     return out

@@ -45,6 +45,7 @@ from catlearn.core import losses as core_losses
 from catlearn.core.loop import check_batch, compile_epochs, run_epochs
 from catlearn.core.losses import batch_loss, get_loss
 from catlearn.core.para import Para
+from catlearn.core.state import apply_train, with_state
 from catlearn.core.types import Euclid, Fin
 from catlearn.errors import DataError, HyperparameterError, NonFiniteError, ShapeError, SupportError
 from catlearn.training._validate import check_data, check_optimizer, check_params_finite
@@ -220,16 +221,18 @@ def _step_fn(
     """(params, opt_state, xb, yb, key) -> (params, opt_state, loss, metric)."""
 
     def objective(params: Any, xb: Any, yb: Any, key: Any) -> tuple[jax.Array, Any]:
-        pred = _forward(model, params, xb, key)
-        return _mean_loss(loss, pred, yb), pred
+        pred, state = apply_train(model, params, xb, key=key)  # state: BatchNorm's statistics
+        return _mean_loss(loss, pred, yb), (pred, state)
 
     def step(params: Any, opt_state: Any, xb: Any, yb: Any, key: Any) -> tuple[Any, ...]:
-        (value, pred), grads = jax.value_and_grad(objective, has_aux=True)(params, xb, yb, key)
+        (value, (pred, state)), grads = jax.value_and_grad(objective, has_aux=True)(
+            params, xb, yb, key
+        )
         m = jnp.zeros(()) if metric is None else _mean_loss(metric, pred, yb)
-        if axis is not None:  # data parallel: all-reduce the mean gradient, loss and metric
-            grads, value, m = jax.lax.pmean((grads, value, m), axis)
+        if axis is not None:  # data parallel: all-reduce the mean gradient, loss, metric, state
+            grads, value, m, state = jax.lax.pmean((grads, value, m, state), axis)
         updates, opt_state = opt.update(grads, opt_state, params)
-        return optax.apply_updates(params, updates), opt_state, value, m
+        return with_state(optax.apply_updates(params, updates), state), opt_state, value, m
 
     return step
 
