@@ -124,7 +124,10 @@ def batch_mean(x: Any, axis: str = BATCH_AXIS) -> jax.Array:
            [2., 4.]], dtype=float32)
     """
     x = jnp.asarray(x)
-    return jax.lax.pmean(jnp.mean(x, axis=tuple(range(x.ndim - 1))), axis)
+    mean: jax.Array = jax.lax.pmean(  # type: ignore[no-untyped-call]  # jax leaves pmean unannotated
+        jnp.mean(x, axis=tuple(range(x.ndim - 1))), axis
+    )
+    return mean
 
 
 def with_state(params: Params, state: Params) -> Params:
@@ -194,7 +197,7 @@ def apply_train(
             f"Expected a key for the stochastic {model!r}, got key=None; pass "
             "key=jax.random.key(0)."
         )
-    example_keys = jax.random.split(key, n) if n_keys else None
+    example_keys = jax.random.split(key, n) if n_keys and key is not None else None
     state: Params = {}
 
     def apply(i: int, box: Any, vals: list[Any]) -> Any:
