@@ -16,6 +16,9 @@ A filter is a composite of kernels, and composition is associative (a category l
   Markov models*, IEEE TSP 2021. Rows are re-normalised at every composition and the scale
   moves into the log-evidence, so :math:`10^6` steps neither under- nor overflow.
 * :class:`MaxPlusKernel`: the same in the max-product (tropical) semiring, for Viterbi.
+* :class:`Pointer`: a deterministic kernel (a function ``table[i]`` of ``i``); ``>>`` is
+  function composition, exact on integers, so Viterbi back-pointers compose in ``O(log T)``
+  depth into the path (a parallel backtrace).
 * :class:`GaussianEvidenceKernel`: :math:`x \mapsto N(Ax + b, C)` with the evidence
   :math:`\exp(-\tfrac12 x^\top J x + \eta^\top x)` — the 5-tuple elements of Särkkä &
   García-Fernández, *Temporal parallelization of Bayesian smoothers*, IEEE TAC 2021.
@@ -47,6 +50,7 @@ __all__ = [
     "EvidenceKernel",
     "GaussianEvidenceKernel",
     "MaxPlusKernel",
+    "Pointer",
     "backward",
     "prefix",
     "reduce",
@@ -140,6 +144,23 @@ def _max_plus(a: jax.Array, b: jax.Array) -> jax.Array:
         lambda m, acc: jnp.maximum(acc, a[:, m, None] + b[m][None, :]),
         a[:, 0, None] + b[0][None, :],
     )
+
+
+class Pointer(eqx.Module):
+    r"""A deterministic kernel :math:`i \mapsto \mathrm{table}[i]` (a function between finite
+    sets, integer-valued); ``a >> b`` is :math:`i \mapsto b(a(i))`, exact. A chain of Viterbi
+    back-pointers composed by :func:`backward` gives, for every ``t``, the map from the final
+    state to the state at ``t`` on the best path ending there.
+
+    >>> import jax.numpy as jnp
+    >>> (Pointer(jnp.array([1, 0, 0])) >> Pointer(jnp.array([2, 2, 1]))).table.tolist()
+    [2, 2, 2]
+    """
+
+    table: jax.Array
+
+    def __rshift__(self, other: Pointer) -> Pointer:
+        return Pointer(jnp.take(other.table, self.table, axis=-1, mode="clip"))
 
 
 # --- linear-Gaussian kernels with Gaussian evidence ---------------------------------------------
