@@ -264,17 +264,15 @@ def reduce(elements: E, identity: E) -> E:
 AUTO_PARALLEL_MIN_STEPS: MappingProxyType[str, MappingProxyType[str, float]] = MappingProxyType(
     {
         # backend -> inference kind -> the length T from which "auto" picks the parallel scan.
-        # cpu: never parallel (more work, little width); benchmarks/bench_filtering.py times
-        # the three methods over T. gpu/tpu: NOT measured (no accelerator was available),
-        # from the depth argument (sequential ~T steps vs ~2 log2 T levels for the scan).
+        # cpu: never parallel: measured slower at every T in 10..1e5 for the HMM filter,
+        # Viterbi and the Kalman filter (python -m benchmarks.bench_filtering --methods-only,
+        # benchmarks/results/filtering.json). gpu/tpu: NOT measured (no accelerator was
+        # available), from the depth argument (sequential ~T steps vs ~2 log2 T levels).
         "cpu": MappingProxyType(
             {"hmm": float("inf"), "viterbi": float("inf"), "kalman": float("inf")}
         ),
-        # viterbi: never "auto"-parallel: at T = 1e5 the parallel max-plus scan returns the right
-        # optimal log-probability but a path that differs in 374 steps (a known bug, the
-        # strict xfail test_hmm_parallel_viterbi_path_1e5_steps); method="parallel" still runs it.
-        "gpu": MappingProxyType({"hmm": 256.0, "viterbi": float("inf"), "kalman": 256.0}),
-        "tpu": MappingProxyType({"hmm": 256.0, "viterbi": float("inf"), "kalman": 256.0}),
+        "gpu": MappingProxyType({"hmm": 256.0, "viterbi": 256.0, "kalman": 256.0}),
+        "tpu": MappingProxyType({"hmm": 256.0, "viterbi": 256.0, "kalman": 256.0}),
     }
 )
 
@@ -288,9 +286,12 @@ def resolve_method(method: str, num_steps: int, kind: str) -> str:
     for the default backend, else ``"sequential"``. On CPU the parallel scan does ``O(k^3)``
     work per step for a ``k``-state HMM (``O(k^2)`` sequentially) and about twice the
     ``O(n^3)`` work for Kalman, and a CPU has little width to spend it on, so on CPU
-    ``"auto"`` is sequential at every length (``benchmarks/bench_filtering.py`` times the
-    three methods over ``T``). On GPU/TPU it is parallel from ``T = 256``: a rule from the
-    ``T`` vs ``2 log2 T`` depth argument, not measured here (no accelerator was available).
+    ``"auto"`` is sequential at every length: measured slower for the HMM filter, the
+    Viterbi path and the Kalman filter at every ``T`` from 10 to ``10^5``
+    (``python -m benchmarks.bench_filtering --methods-only``; ``auto / best <= 1.10`` on
+    every row). On GPU/TPU it is parallel from ``T = 256`` for all three kinds: a rule from
+    the ``T`` vs ``2 log2 T`` depth argument, not measured here (no accelerator was
+    available).
 
     >>> resolve_method("parallel", 10, "hmm")
     'parallel'
