@@ -264,9 +264,10 @@ def reduce(elements: E, identity: E) -> E:
 AUTO_PARALLEL_MIN_STEPS: MappingProxyType[str, MappingProxyType[str, float]] = MappingProxyType(
     {
         # backend -> inference kind -> the length T from which "auto" picks the parallel scan.
-        # cpu: never parallel: measured slower at every T in 10..1e5 for the HMM filter,
-        # Viterbi and the Kalman filter (python -m benchmarks.bench_filtering --methods-only,
-        # benchmarks/results/filtering.json). gpu/tpu: NOT measured (no accelerator was
+        # cpu: never parallel: the HMM and Kalman filters measured 1.4-17x slower at T = 100
+        # and 1000 (benchmarks/results/filtering.json); T = 10, 1e4, 1e5 and the Viterbi rows
+        # of python -m benchmarks.bench_filtering --methods-only are still to be measured in
+        # a completed run (the O(k^3) vs O(k^2) work argument). gpu/tpu: NOT measured (no accelerator was
         # available), from the depth argument (sequential ~T steps vs ~2 log2 T levels).
         "cpu": MappingProxyType(
             {"hmm": float("inf"), "viterbi": float("inf"), "kalman": float("inf")}
@@ -286,10 +287,9 @@ def resolve_method(method: str, num_steps: int, kind: str) -> str:
     for the default backend, else ``"sequential"``. On CPU the parallel scan does ``O(k^3)``
     work per step for a ``k``-state HMM (``O(k^2)`` sequentially) and about twice the
     ``O(n^3)`` work for Kalman, and a CPU has little width to spend it on, so on CPU
-    ``"auto"`` is sequential at every length: measured slower for the HMM filter, the
-    Viterbi path and the Kalman filter at every ``T`` from 10 to ``10^5``
-    (``python -m benchmarks.bench_filtering --methods-only``; ``auto / best <= 1.10`` on
-    every row). On GPU/TPU it is parallel from ``T = 256`` for all three kinds: a rule from
+    ``"auto"`` is sequential at every length (the parallel HMM and Kalman filters measured
+    1.4-17x slower at ``T`` = 100 and 1000; ``python -m benchmarks.bench_filtering
+    --methods-only`` times all three kinds for ``T`` from 10 to ``10^5``). On GPU/TPU it is parallel from ``T = 256`` for all three kinds: a rule from
     the ``T`` vs ``2 log2 T`` depth argument, not measured here (no accelerator was
     available).
 

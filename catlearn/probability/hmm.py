@@ -399,8 +399,8 @@ def hmm_viterbi(hmm: HMMBase, obs: Any, *, method: str = "auto") -> HMMViterbi:
     the backtrace as a reverse scan of their composition (functions between finite sets):
     :math:`O(\log T)` depth. Optimal paths are often not unique (exact ties); both methods
     break near-ties (within :math:`\sqrt{\varepsilon}` of the best score) towards the lowest
-    state index, so they return the same path. ``"auto"`` is sequential on CPU (measured
-    faster at every ``T``), parallel from ``T = 256`` on GPU/TPU (not measured).
+    state index, so they return the same path. ``"auto"`` is sequential on CPU (the O(k^3)
+    scan has no width to use there), parallel from ``T = 256`` on GPU/TPU (not measured).
 
     >>> hmm = HMM(jnp.array([0.5, 0.5]), jnp.array([[0.9, 0.1], [0.1, 0.9]]), jnp.eye(2) * 0.8 + 0.1)
     >>> hmm_viterbi(hmm, jnp.array([0, 0, 1, 1])).path
