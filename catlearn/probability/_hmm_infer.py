@@ -24,10 +24,10 @@ from catlearn.errors import NonFiniteError, NotStochasticError, ShapeError
 from catlearn.probability._parallel import (
     EvidenceKernel,
     MaxPlusKernel,
+    Pointer,
     backward,
     prefix,
     reduce,
-    suffix,
 )
 from catlearn.probability.markov import Finite
 
@@ -160,8 +160,31 @@ def smooth_sequential(transition: jax.Array, filtered: jax.Array, predicted: jax
     return jnp.concatenate([rest, last[None]], axis=0)
 
 
+def tie_tolerance(dtype: Any) -> float:
+    r"""Scores within :math:`\sqrt{\varepsilon}` of the best count as tied in Viterbi
+    (``1.5e-8`` in float64, ``3.5e-4`` in float32)."""
+    return float(np.sqrt(np.finfo(dtype).eps))
+
+
+def tie_argmax(scores: jax.Array, axis: int = 0) -> jax.Array:
+    r"""The *lowest* index whose score is within :func:`tie_tolerance` of the maximum.
+
+    Optimal Viterbi paths are often not unique: two paths whose states are a permutation of
+    each other over steps with equal observations (``0 0 2 0`` and ``0 2 0 0`` under
+    ``y y``) have equal scores in exact arithmetic, and which one a plain ``argmax`` picks
+    then depends on rounding, which differs between the sequential scan and the tree of the
+    associative scan. Breaking near-ties towards the lowest index makes both methods choose
+    the same back-pointers (hence the same path) while their scores differ by less than
+    the tolerance.
+    """
+    best = jnp.max(scores, axis=axis, keepdims=True)
+    near = scores >= best - tie_tolerance(scores.dtype)
+    return jnp.argmax(near, axis=axis).astype(jnp.int32)
+
+
 def viterbi_sequential(model: HMMBase, obs: jax.Array):
-    """Max-product forward pass with back-pointers, re-centred each step: ``(path, log_prob)``."""
+    """Max-product forward pass with back-pointers, re-centred each step: ``(path, log_prob)``.
+    Near-ties go to the lowest index (:func:`tie_argmax`)."""
     log_a = jnp.log(model.transition)
     log_b = log_likelihoods(model, obs)
     d0 = jnp.log(model.initial) + log_b[0]
@@ -170,13 +193,13 @@ def viterbi_sequential(model: HMMBase, obs: jax.Array):
     def fwd(carry, lb):
         delta, off = carry
         scores = delta[:, None] + log_a
-        ptr = jnp.argmax(scores, axis=0).astype(jnp.int32)
+        ptr = tie_argmax(scores, axis=0)
         delta = jnp.max(scores, axis=0) + lb
         m = jnp.max(delta)
         return (delta - m, off + m), ptr
 
     (delta, off), ptrs = jax.lax.scan(fwd, (d0 - m0, m0), log_b[1:])
-    last = jnp.argmax(delta).astype(jnp.int32)
+    last = tie_argmax(delta)
 
     def back(z, ptr):
         z_prev = ptr[z]
@@ -233,8 +256,15 @@ def smooth_parallel(transition: jax.Array, filtered: jax.Array, predicted: jax.A
 
 
 def viterbi_parallel(model: HMMBase, obs: jax.Array):
-    """Max-product prefix (best path ending in each state) and suffix (best continuation)
-    scans; ``z_t = argmax_j delta_t(j) + beta_t(j)``."""
+    r"""A max-product prefix scan gives :math:`\delta_t` (best path into each state, centred);
+    the back-pointers :math:`\psi_t(j) = \arg\max_i \delta_{t-1}(i) + \log A_{ij}` are then
+    elementwise in ``t``, and the backtrace is a reverse scan of their composition
+    (:class:`Pointer`): :math:`z_t = (\psi_{T-1} \gg \dots \gg \psi_{t+1})(z_{T-1})`.
+
+    The path is the backtrace of *one* path, as in the sequential pass. (Taking
+    :math:`\arg\max_j \delta_t(j) + \beta_t(j)` per step instead mixes different optimal
+    paths wherever the optimum is not unique, which is common: at ``T = 1e5`` it returned a
+    path 374 steps off and ``1388`` nats less likely.)"""
     ll = log_likelihoods(model, obs)
     k = model.num_states
     log_a = jnp.log(model.transition)
@@ -242,10 +272,11 @@ def viterbi_parallel(model: HMMBase, obs: jax.Array):
     rest = jax.vmap(lambda lt: MaxPlusKernel.centre(log_a + lt[None, :]))(ll[1:])
     elems = jax.tree_util.tree_map(lambda a, b: jnp.concatenate([a[None], b]), first, rest)
     fwd = prefix(elems)
-    delta = fwd.offset[:, 0, None] + fwd.score[:, 0, :]
-    if obs.shape[0] > 1:
-        beta = jnp.concatenate([suffix(rest).offset, jnp.zeros((1, k), delta.dtype)])
-    else:
-        beta = jnp.zeros((1, k), delta.dtype)
-    path = jnp.argmax(delta + beta, axis=1).astype(jnp.int32)
-    return path, jnp.max(delta[-1])
+    delta = fwd.score[:, 0, :]  # centred: each row's maximum is exactly 0
+    last = tie_argmax(delta[-1])
+    log_prob = fwd.offset[-1, 0] + delta[-1, last]
+    if obs.shape[0] == 1:
+        return last[None], log_prob
+    ptrs = jax.vmap(lambda d: tie_argmax(d[:, None] + log_a, axis=0))(delta[:-1])
+    to_t = backward(Pointer(ptrs)).table  # to_t[t]: z_{T-1} -> z_t
+    return jnp.concatenate([to_t[:, last], last[None]]), log_prob

@@ -16,6 +16,9 @@ A filter is a composite of kernels, and composition is associative (a category l
   Markov models*, IEEE TSP 2021. Rows are re-normalised at every composition and the scale
   moves into the log-evidence, so :math:`10^6` steps neither under- nor overflow.
 * :class:`MaxPlusKernel`: the same in the max-product (tropical) semiring, for Viterbi.
+* :class:`Pointer`: a deterministic kernel (a function ``table[i]`` of ``i``); ``>>`` is
+  function composition, exact on integers, so Viterbi back-pointers compose in ``O(log T)``
+  depth into the path (a parallel backtrace).
 * :class:`GaussianEvidenceKernel`: :math:`x \mapsto N(Ax + b, C)` with the evidence
   :math:`\exp(-\tfrac12 x^\top J x + \eta^\top x)` — the 5-tuple elements of Särkkä &
   García-Fernández, *Temporal parallelization of Bayesian smoothers*, IEEE TAC 2021.
@@ -47,6 +50,7 @@ __all__ = [
     "EvidenceKernel",
     "GaussianEvidenceKernel",
     "MaxPlusKernel",
+    "Pointer",
     "backward",
     "prefix",
     "reduce",
@@ -140,6 +144,23 @@ def _max_plus(a: jax.Array, b: jax.Array) -> jax.Array:
         lambda m, acc: jnp.maximum(acc, a[:, m, None] + b[m][None, :]),
         a[:, 0, None] + b[0][None, :],
     )
+
+
+class Pointer(eqx.Module):
+    r"""A deterministic kernel :math:`i \mapsto \mathrm{table}[i]` (a function between finite
+    sets, integer-valued); ``a >> b`` is :math:`i \mapsto b(a(i))`, exact. A chain of Viterbi
+    back-pointers composed by :func:`backward` gives, for every ``t``, the map from the final
+    state to the state at ``t`` on the best path ending there.
+
+    >>> import jax.numpy as jnp
+    >>> (Pointer(jnp.array([1, 0, 0])) >> Pointer(jnp.array([2, 2, 1]))).table.tolist()
+    [2, 2, 2]
+    """
+
+    table: jax.Array
+
+    def __rshift__(self, other: Pointer) -> Pointer:
+        return Pointer(jnp.take(other.table, self.table, axis=-1, mode="clip"))
 
 
 # --- linear-Gaussian kernels with Gaussian evidence ---------------------------------------------
@@ -243,17 +264,16 @@ def reduce(elements: E, identity: E) -> E:
 AUTO_PARALLEL_MIN_STEPS: MappingProxyType[str, MappingProxyType[str, float]] = MappingProxyType(
     {
         # backend -> inference kind -> the length T from which "auto" picks the parallel scan.
-        # cpu: never parallel (more work, little width); benchmarks/bench_filtering.py times
-        # the three methods over T. gpu/tpu: NOT measured (no accelerator was available),
-        # from the depth argument (sequential ~T steps vs ~2 log2 T levels for the scan).
+        # cpu: never parallel: the HMM and Kalman filters measured 1.4-17x slower at T = 100
+        # and 1000 (benchmarks/results/filtering.json); T = 10, 1e4, 1e5 and the Viterbi rows
+        # of python -m benchmarks.bench_filtering --methods-only are still to be measured in
+        # a completed run (the O(k^3) vs O(k^2) work argument). gpu/tpu: NOT measured (no accelerator was
+        # available), from the depth argument (sequential ~T steps vs ~2 log2 T levels).
         "cpu": MappingProxyType(
             {"hmm": float("inf"), "viterbi": float("inf"), "kalman": float("inf")}
         ),
-        # viterbi: never "auto"-parallel: at T = 1e5 the parallel max-plus scan returns the right
-        # optimal log-probability but a path that differs in 374 steps (a known bug, the
-        # strict xfail test_hmm_parallel_viterbi_path_1e5_steps); method="parallel" still runs it.
-        "gpu": MappingProxyType({"hmm": 256.0, "viterbi": float("inf"), "kalman": 256.0}),
-        "tpu": MappingProxyType({"hmm": 256.0, "viterbi": float("inf"), "kalman": 256.0}),
+        "gpu": MappingProxyType({"hmm": 256.0, "viterbi": 256.0, "kalman": 256.0}),
+        "tpu": MappingProxyType({"hmm": 256.0, "viterbi": 256.0, "kalman": 256.0}),
     }
 )
 
@@ -267,9 +287,11 @@ def resolve_method(method: str, num_steps: int, kind: str) -> str:
     for the default backend, else ``"sequential"``. On CPU the parallel scan does ``O(k^3)``
     work per step for a ``k``-state HMM (``O(k^2)`` sequentially) and about twice the
     ``O(n^3)`` work for Kalman, and a CPU has little width to spend it on, so on CPU
-    ``"auto"`` is sequential at every length (``benchmarks/bench_filtering.py`` times the
-    three methods over ``T``). On GPU/TPU it is parallel from ``T = 256``: a rule from the
-    ``T`` vs ``2 log2 T`` depth argument, not measured here (no accelerator was available).
+    ``"auto"`` is sequential at every length (the parallel HMM and Kalman filters measured
+    1.4-17x slower at ``T`` = 100 and 1000; ``python -m benchmarks.bench_filtering
+    --methods-only`` times all three kinds for ``T`` from 10 to ``10^5``). On GPU/TPU it is parallel from ``T = 256`` for all three kinds: a rule from
+    the ``T`` vs ``2 log2 T`` depth argument, not measured here (no accelerator was
+    available).
 
     >>> resolve_method("parallel", 10, "hmm")
     'parallel'

@@ -401,9 +401,13 @@ def hmm_viterbi(hmm: HMMBase, obs: Any, *, method: str = "auto") -> HMMViterbi:
     Sequential: max-product forward pass :math:`\delta_t(j) = \max_i [\delta_{t-1}(i) +
     \log A_{ij}] + \log B_{j y_t}`, re-centred each step (the offsets are added back to
     ``log_prob``), then a reverse ``scan`` over the stored back-pointers. Parallel: the same
-    kernels in the max-plus semiring, a prefix scan (best path into each state) and a suffix
-    scan (best continuation), :math:`z_t = \arg\max_j \delta_t(j) + \beta_t(j)` (paths equal
-    the sequential ones whenever the best path is unique).
+    kernels in the max-plus semiring, a prefix scan for :math:`\delta_t`, the back-pointers
+    :math:`\psi_t(j) = \arg\max_i \delta_{t-1}(i) + \log A_{ij}` elementwise in ``t``, and
+    the backtrace as a reverse scan of their composition (functions between finite sets):
+    :math:`O(\log T)` depth. Optimal paths are often not unique (exact ties); both methods
+    break near-ties (within :math:`\sqrt{\varepsilon}` of the best score) towards the lowest
+    state index, so they return the same path. ``"auto"`` is sequential on CPU (the O(k^3)
+    scan has no width to use there), parallel from ``T = 256`` on GPU/TPU (not measured).
 
     >>> hmm = HMM(jnp.array([0.5, 0.5]), jnp.array([[0.9, 0.1], [0.1, 0.9]]), jnp.eye(2) * 0.8 + 0.1)
     >>> hmm_viterbi(hmm, jnp.array([0, 0, 1, 1])).path
