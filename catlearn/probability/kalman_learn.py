@@ -45,7 +45,15 @@ _COVS = ("dynamics_cov", "emission_cov")
 
 
 class LGSSMFit(NamedTuple):
-    """A fitted model and the total log-likelihood before each step."""
+    """A fitted model and the total log-likelihood before each step.
+
+    >>> import jax.numpy as jnp
+    >>> from catlearn.probability.kalman import LGSSM
+    >>> m = LGSSM(jnp.zeros(1), jnp.eye(1), 0.5 * jnp.eye(1), jnp.eye(1), jnp.eye(1), jnp.eye(1))
+    >>> fit = lgssm_fit_em(m, jnp.ones((1, 10, 1)), num_iters=3)
+    >>> type(fit.model).__name__, fit.log_likelihoods.shape
+    ('LGSSM', (3,))
+    """
 
     model: LGSSM
     log_likelihoods: jax.Array
@@ -68,6 +76,15 @@ def lgssm_fit_gradient(
     r"""Fit the named ``fields`` of a time-invariant ``model`` to a batch of sequences ``obs``
     ``(B, T, m)`` (or one ``(T, m)``) by gradient ascent on :math:`\sum_b \log p(y^b)`.
     Default optimiser ``optax.adam(0.02)``. Missing entries (NaN) are skipped.
+
+    >>> import jax.numpy as jnp
+    >>> from catlearn.probability.kalman import LGSSM
+    >>> m = LGSSM(jnp.zeros(1), jnp.eye(1), 0.9 * jnp.eye(1), jnp.eye(1), jnp.eye(1), 3 * jnp.eye(1))
+    >>> fit = lgssm_fit_gradient(m, jnp.ones((1, 20, 1)), fields=("emission_cov",), num_steps=10)
+    >>> fit.log_likelihoods.shape, bool(fit.log_likelihoods[-1] > fit.log_likelihoods[0])
+    ((10,), True)
+    >>> bool(fit.model.emission_cov[0, 0] < 3.0)       # R shrinks towards the data
+    True
     """
     if not isinstance(model, LGSSM):
         raise ShapeError(f"Expected an LGSSM, got {type(model).__name__} instead.")
