@@ -208,9 +208,9 @@ class HMMFiltered(NamedTuple):
     >>> import jax.numpy as jnp
     >>> hmm = HMM(jnp.array([0.5, 0.5]), jnp.array([[0.9, 0.1], [0.1, 0.9]]),
     ...           jnp.array([[0.8, 0.2], [0.3, 0.7]]))
-    >>> r = hmm_filter(hmm, jnp.array([0, 0, 1]))
+    >>> r = hmm_filter(hmm, jnp.array([0, 1]))
     >>> r.log_likelihood.shape, r.filtered.shape, r.predicted.shape
-    ((), (3, 2), (3, 2))
+    ((), (2, 2), (2, 2))
     """
 
     log_likelihood: jax.Array  # ()
@@ -224,9 +224,9 @@ class HMMSmoothed(NamedTuple):
     >>> import jax.numpy as jnp
     >>> hmm = HMM(jnp.array([0.5, 0.5]), jnp.array([[0.9, 0.1], [0.1, 0.9]]),
     ...           jnp.array([[0.8, 0.2], [0.3, 0.7]]))
-    >>> s = hmm_smoother(hmm, jnp.array([0, 0, 1]))
+    >>> s = hmm_smoother(hmm, jnp.array([0, 1]))
     >>> s.smoothed.shape, bool(jnp.allclose(s.smoothed[-1], s.filtered[-1]))  # last: equal
-    ((3, 2), True)
+    ((2, 2), True)
     """
 
     log_likelihood: jax.Array  # ()
@@ -242,9 +242,9 @@ class HMMPrediction(NamedTuple):
     >>> import jax.numpy as jnp
     >>> hmm = HMM(jnp.array([0.5, 0.5]), jnp.array([[0.9, 0.1], [0.1, 0.9]]),
     ...           jnp.array([[0.8, 0.2], [0.3, 0.7]]))
-    >>> p = hmm_predict(hmm, jnp.array([0, 0, 1]), 2)
+    >>> p = hmm_predict(hmm, jnp.array([1]), 3)
     >>> p.states.shape, p.observations.shape
-    ((2, 2), (2, 2))
+    ((3, 2), (3, 2))
     """
 
     states: jax.Array  # (n, k)
@@ -258,9 +258,9 @@ class HMMViterbi(NamedTuple):
     >>> import jax.numpy as jnp
     >>> hmm = HMM(jnp.array([0.5, 0.5]), jnp.array([[0.9, 0.1], [0.1, 0.9]]),
     ...           jnp.array([[0.8, 0.2], [0.3, 0.7]]))
-    >>> v = hmm_viterbi(hmm, jnp.array([0, 0, 1]))
-    >>> v.path, round(float(v.log_prob), 4)     # log(.5 * .8 * .9 * .8 * .9 * .2)
-    (Array([0, 0, 0], dtype=int32), -2.9596)
+    >>> v = hmm_viterbi(hmm, jnp.array([0, 0, 1, 1]))
+    >>> v.path, round(float(v.log_prob), 4)     # log(.5 * .3 * .9 * .3 * .9 * .7 * .9 * .7)
+    (Array([1, 1, 1, 1], dtype=int32), -4.1305)
     """
 
     path: jax.Array  # (T,) int32

@@ -5,13 +5,7 @@ The log-likelihood of :func:`~catlearn.probability.kalman.kalman_log_likelihood`
 differentiable in every model field, sequential or parallel, so an optax optimiser fits any
 chosen subset of them. Covariances are parametrised by a square root :math:`L` with
 :math:`\Sigma = LL^\top` (plus a small jitter for :math:`R`), so they stay PSD throughout.
-
->>> import jax.numpy as jnp
->>> from catlearn.probability.kalman import LGSSM
->>> m = LGSSM(jnp.zeros(1), jnp.eye(1), 0.9 * jnp.eye(1), jnp.eye(1), jnp.eye(1), 3 * jnp.eye(1))
->>> fit = lgssm_fit_gradient(m, jnp.ones((1, 20, 1)), fields=("emission_cov",), num_steps=10)
->>> bool(fit.log_likelihoods[-1] > fit.log_likelihoods[0])
-True
+:func:`lgssm_fit_em` and :func:`lgssm_fit_gradient` have runnable examples.
 """
 
 from __future__ import annotations
