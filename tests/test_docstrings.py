@@ -50,8 +50,10 @@ def _class_has_example(cls: type) -> bool:
         for member in vars(klass).values():
             if isinstance(member, property):
                 member = member.fget
-            member = getattr(member, "__func__", member)
-            if _has_example(getattr(member, "__doc__", None)):
+            if isinstance(member, staticmethod | classmethod):
+                member = member.__func__
+            # only methods count: a plain value (``n_shapes = 0``) would lend its type's doc
+            if inspect.isfunction(member) and _has_example(member.__doc__):
                 return True
     return False
 
