@@ -27,6 +27,16 @@ Validation policy (eager vs traced)
 >>> from catlearn.errors import TypeMismatch, CatlearnError
 >>> issubclass(TypeMismatch, TypeError) and issubclass(TypeMismatch, CatlearnError)
 True
+
+A catlearn error is also the built-in one, so code written against the built-ins keeps
+working; ``except CatlearnError`` catches every error of the library:
+
+>>> from catlearn.errors import SupportError
+>>> try:
+...     raise SupportError("Expected a label in 0..2, got 5; relabel the data.")
+... except ValueError as e:
+...     print(type(e).__name__, isinstance(e, CatlearnError))
+SupportError True
 """
 
 from __future__ import annotations
@@ -56,11 +66,21 @@ __all__ = [
 
 
 class CatlearnError(Exception):
-    """Base class of every error raised by catlearn."""
+    """Base class of every error raised by catlearn (never raised itself: each error is a
+    subclass that also derives from the matching built-in).
+
+    >>> issubclass(TypeMismatch, CatlearnError) and issubclass(ShapeError, ValueError)
+    True
+    """
 
 
 class TypeMismatch(CatlearnError, TypeError):
-    """Two arrows were composed whose types do not connect (cod(f) != dom(g))."""
+    """Raised when two arrows are composed whose types do not connect (cod(f) != dom(g)).
+
+    >>> raise mismatch("f", "g", "Fin(2)", "Fin(3)")
+    Traceback (most recent call last):
+    catlearn.errors.TypeMismatch: Cannot compose 'f' >> 'g': the codomain of the first is Fin(2), but the domain of the second is Fin(3). Expected them to be equal; insert an arrow from Fin(2) to Fin(3) between them, or fix one of the types.
+    """
 
 
 class ShapeError(CatlearnError, ValueError):
@@ -193,7 +213,13 @@ class MemoryBudgetError(CatlearnError, MemoryError):
 
 
 class MissingBoxError(DiagramError, UnknownBoxError):
-    """A diagram uses a box that a learned functor has no arrow (no parameters) for."""
+    """A diagram uses a box that a learned functor has no arrow (no parameters) for.
+
+    Unlike a plain ``KeyError``, the message prints unquoted:
+
+    >>> str(MissingBoxError("No arrow for box 'f'."))
+    "No arrow for box 'f'."
+    """
 
     def __str__(self) -> str:  # KeyError would print the message quoted
         return str(self.args[0]) if self.args else ""

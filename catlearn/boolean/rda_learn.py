@@ -253,6 +253,13 @@ def rda_trace(model: Circuit, params: Any, xs: Any, ys: Any) -> jax.Array:
 
     ``trace[0] = params`` and ``trace[i+1]`` is the update of ``trace[i]`` on example ``i``
     (Haskell's ``scanl``; one ``lax.scan`` under ``jit``). See the module docstring.
+
+    >>> import jax.numpy as jnp
+    >>> xs = jnp.array([[0, 0], [0, 1], [1, 0], [1, 1]], "uint8")
+    >>> ys = xs[:, :1] | xs[:, 1:]                              # OR
+    >>> trace = rda_trace(lut_layer(2, 1), jnp.zeros(4, "uint8"), xs, ys)
+    >>> trace.shape, trace[-1]                                  # the learned truth table
+    ((5, 4), Array([0, 1, 1, 1], dtype=uint8))
     """
     p, x, y = _check_data(model, params, xs, ys)
     return _cached(model, "trace", _trace_fn)(p, x, y)
@@ -290,7 +297,16 @@ def _accuracy_fn(model: Circuit) -> Any:
 
 
 def rda_accuracy(model: Circuit, params: Any, xs: Any, ys: Any) -> float:
-    """The fraction of examples whose predicted bits all equal the target bits."""
+    """The fraction of examples whose predicted bits all equal the target bits.
+
+    >>> import jax.numpy as jnp
+    >>> xs = jnp.array([[0, 0], [0, 1], [1, 0], [1, 1]], "uint8")
+    >>> ys = xs[:, :1] | xs[:, 1:]                              # OR
+    >>> rda_accuracy(lut_layer(2, 1), jnp.zeros(4, "uint8"), xs, ys)   # constant 0: 1 of 4
+    0.25
+    >>> rda_accuracy(lut_layer(2, 1), jnp.array([0, 1, 1, 1], "uint8"), xs, ys)
+    1.0
+    """
     p, x, y = _check_data(model, params, xs, ys)
     return int(_cached(model, "correct", lambda m: jax.jit(_accuracy_fn(m)))(p, x, y)) / x.shape[0]
 

@@ -29,7 +29,17 @@ CHUNK = 4096  #: samples per compiled call (bounds memory: CHUNK x variables int
 class SampledPosterior(NamedTuple):
     """An approximate posterior: ``probs`` (shape of the query cards), its standard error
     ``stderr`` (same shape), ``num_samples`` drawn and the effective sample size ``ess``
-    :math:`(\\sum w)^2 / \\sum w^2`."""
+    :math:`(\\sum w)^2 / \\sum w^2`.
+
+    >>> import jax
+    >>> from catlearn.probability.networks import sprinkler
+    >>> est = sprinkler().query(["Rain"], {"WetGrass": "T"}, method="sampling",
+    ...                         num_samples=2000, key=jax.random.key(0))
+    >>> type(est).__name__, est.probs.shape, est.stderr.shape, est.num_samples
+    ('SampledPosterior', (2,), (2,), 2000)
+    >>> bool(abs(est.probs[1] - 0.7079) < 4 * est.stderr[1] + 1e-2), 0 < est.ess <= 2000
+    (True, True)
+    """
 
     probs: np.ndarray
     stderr: np.ndarray

@@ -118,6 +118,16 @@ class BayesLearner:
     ``kernel`` is a function of the input (returning a Finite, LinearGaussian, or any kernel
     with ``log_prob(y, p)``), or a Finite kernel ``P @ X -> Y``. The learner is immutable:
     :meth:`update` returns a new learner whose prior is the posterior.
+
+    >>> import jax.numpy as jnp
+    >>> from catlearn.core.types import Fin
+    >>> flip = Finite([[0.5, 0.5], [0.9, 0.1]], Fin(2), Fin(2))   # P: fair or biased coin
+    >>> coin = BayesLearner(lambda x: flip, Finite.state([0.5, 0.5]), name="coin")
+    >>> coin
+    BayesLearner(coin: prior Finite)
+    >>> post = coin.update((jnp.zeros(3), jnp.array([0, 0, 0])))  # three heads
+    >>> [round(float(v), 4) for v in post.prior.array]          # 0.125 : 0.729, normalised
+    [0.1464, 0.8536]
     """
 
     __slots__ = ("kernel", "name", "prior")

@@ -71,7 +71,17 @@ class Step:
 class Plan:
     """A contraction plan: ``steps`` in order, each adding one slot after the ``n_inputs``
     input slots; the last slot holds the result, with axes ``output``. ``max_size`` is the
-    largest product table (entries) any step spans, ``cost`` the sum of those sizes."""
+    largest product table (entries) any step spans, ``cost`` the sum of those sizes.
+
+    >>> plan = plan_contraction([(0, 1), (1, 2)], {0: 2, 1: 3, 2: 2}, output=(0,))
+    >>> plan.n_inputs, plan.order, plan.max_size, plan.output
+    (2, (2, 1), 6, (0,))
+    >>> print(plan.relabel({0: "a", 1: "b", 2: "c"}))
+    Plan: 2 factors -> ('a',), 2 eliminations, largest table 6 entries
+      sum c: [('b', 'c')] -> ('b',)
+      sum b: [('a', 'b'), ('b',)] -> ('a',)
+      final: [('a',)] -> ('a',)
+    """
 
     n_inputs: int
     scopes: tuple[tuple[Any, ...], ...]

@@ -211,6 +211,13 @@ class HMMFiltered(NamedTuple):
 
     ``log_likelihood`` :math:`= \log p(y_{0:T-1})`; ``filtered[t]`` :math:`= p(z_t \mid y_{\le t})`;
     ``predicted[t]`` :math:`= p(z_t \mid y_{<t})`.
+
+    >>> import jax.numpy as jnp
+    >>> hmm = HMM(jnp.array([0.5, 0.5]), jnp.array([[0.9, 0.1], [0.1, 0.9]]),
+    ...           jnp.array([[0.8, 0.2], [0.3, 0.7]]))
+    >>> r = hmm_filter(hmm, jnp.array([0, 1]))
+    >>> r.log_likelihood.shape, r.filtered.shape, r.predicted.shape
+    ((), (2, 2), (2, 2))
     """
 
     log_likelihood: jax.Array  # ()
@@ -219,7 +226,15 @@ class HMMFiltered(NamedTuple):
 
 
 class HMMSmoothed(NamedTuple):
-    r"""Result of :func:`hmm_smoother`: the filter's fields and ``smoothed[t]`` :math:`= p(z_t \mid y_{0:T-1})`."""
+    r"""Result of :func:`hmm_smoother`: the filter's fields and ``smoothed[t]`` :math:`= p(z_t \mid y_{0:T-1})`.
+
+    >>> import jax.numpy as jnp
+    >>> hmm = HMM(jnp.array([0.5, 0.5]), jnp.array([[0.9, 0.1], [0.1, 0.9]]),
+    ...           jnp.array([[0.8, 0.2], [0.3, 0.7]]))
+    >>> s = hmm_smoother(hmm, jnp.array([0, 1]))
+    >>> s.smoothed.shape, bool(jnp.allclose(s.smoothed[-1], s.filtered[-1]))  # last: equal
+    ((2, 2), True)
+    """
 
     log_likelihood: jax.Array  # ()
     filtered: jax.Array  # (T, k)
@@ -229,7 +244,15 @@ class HMMSmoothed(NamedTuple):
 
 class HMMPrediction(NamedTuple):
     r"""Result of :func:`hmm_predict`: ``states[h-1]`` :math:`= p(z_{T-1+h} \mid y_{0:T-1})` and
-    ``observations[h-1]`` :math:`= p(y_{T-1+h} \mid y_{0:T-1})` for ``h = 1..n``."""
+    ``observations[h-1]`` :math:`= p(y_{T-1+h} \mid y_{0:T-1})` for ``h = 1..n``.
+
+    >>> import jax.numpy as jnp
+    >>> hmm = HMM(jnp.array([0.5, 0.5]), jnp.array([[0.9, 0.1], [0.1, 0.9]]),
+    ...           jnp.array([[0.8, 0.2], [0.3, 0.7]]))
+    >>> p = hmm_predict(hmm, jnp.array([1]), 3)
+    >>> p.states.shape, p.observations.shape
+    ((3, 2), (3, 2))
+    """
 
     states: jax.Array  # (n, k)
     observations: jax.Array  # (n, m)
@@ -237,7 +260,15 @@ class HMMPrediction(NamedTuple):
 
 class HMMViterbi(NamedTuple):
     r"""Result of :func:`hmm_viterbi`: the most probable path
-    :math:`\arg\max_{z} p(z_{0:T-1} \mid y_{0:T-1})` and :math:`\log p(z^*, y)` of it."""
+    :math:`\arg\max_{z} p(z_{0:T-1} \mid y_{0:T-1})` and :math:`\log p(z^*, y)` of it.
+
+    >>> import jax.numpy as jnp
+    >>> hmm = HMM(jnp.array([0.5, 0.5]), jnp.array([[0.9, 0.1], [0.1, 0.9]]),
+    ...           jnp.array([[0.8, 0.2], [0.3, 0.7]]))
+    >>> v = hmm_viterbi(hmm, jnp.array([0, 0, 1, 1]))
+    >>> v.path, round(float(v.log_prob), 4)     # log(.5 * .3 * .9 * .3 * .9 * .7 * .9 * .7)
+    (Array([1, 1, 1, 1], dtype=int32), -4.1305)
+    """
 
     path: jax.Array  # (T,) int32
     log_prob: jax.Array  # ()

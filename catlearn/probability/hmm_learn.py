@@ -43,7 +43,16 @@ __all__ = ["HMMFit", "hmm_fit_em", "hmm_fit_gradient"]
 
 
 class HMMFit(NamedTuple):
-    """A fitted model and the total log-likelihood of the data before each step."""
+    """A fitted model and the total log-likelihood of the data before each step.
+
+    >>> import jax.numpy as jnp
+    >>> from catlearn.probability.hmm import HMM
+    >>> hmm = HMM(jnp.array([0.5, 0.5]), jnp.array([[0.9, 0.1], [0.1, 0.9]]),
+    ...           jnp.array([[0.8, 0.2], [0.3, 0.7]]))
+    >>> fit = hmm_fit_em(hmm, jnp.array([[0, 0, 1, 1]]), num_iters=3)
+    >>> type(fit.model).__name__, fit.log_likelihoods.shape
+    ('HMM', (3,))
+    """
 
     model: HMMBase
     log_likelihoods: jax.Array  # (num_iters,)

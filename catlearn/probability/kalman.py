@@ -292,6 +292,13 @@ class KalmanFiltered(NamedTuple):
 
     ``means[t], covs[t]``: :math:`p(x_t \mid y_{\le t})`; ``predicted_means[t],
     predicted_covs[t]``: :math:`p(x_t \mid y_{<t})`; ``log_likelihood`` :math:`\log p(y_{0:T-1})`.
+
+    >>> import jax.numpy as jnp
+    >>> m = LGSSM(jnp.zeros(1), jnp.eye(1), jnp.eye(1), jnp.eye(1), jnp.eye(1), jnp.eye(1))
+    >>> y = jnp.array([[1.0], [2.0]])
+    >>> r = kalman_filter(m, y)
+    >>> r.log_likelihood.shape, r.means.shape, r.covs.shape, r.predicted_covs.shape
+    ((), (2, 1), (2, 1, 1), (2, 1, 1))
     """
 
     log_likelihood: jax.Array  # ()
@@ -303,7 +310,17 @@ class KalmanFiltered(NamedTuple):
 
 class KalmanSmoothed(NamedTuple):
     r"""Result of :func:`rts_smoother`: the filter's fields and
-    ``smoothed_means[t], smoothed_covs[t]`` of :math:`p(x_t \mid y_{0:T-1})`."""
+    ``smoothed_means[t], smoothed_covs[t]`` of :math:`p(x_t \mid y_{0:T-1})`.
+
+    >>> import jax.numpy as jnp
+    >>> m = LGSSM(jnp.zeros(1), jnp.eye(1), jnp.eye(1), jnp.eye(1), jnp.eye(1), jnp.eye(1))
+    >>> y = jnp.array([[1.0], [2.0]])
+    >>> s = rts_smoother(m, y)
+    >>> s.smoothed_means.shape, s.smoothed_covs.shape
+    ((2, 1), (2, 1, 1))
+    >>> bool(jnp.allclose(s.smoothed_means[-1], s.means[-1]))   # the last step: the filter's
+    True
+    """
 
     log_likelihood: jax.Array
     means: jax.Array
@@ -316,7 +333,17 @@ class KalmanSmoothed(NamedTuple):
 
 class KalmanPrediction(NamedTuple):
     r"""Result of :func:`kalman_predict` for ``h = 1..n``: states :math:`p(x_{T-1+h} \mid y)`
-    and observations :math:`p(y_{T-1+h} \mid y)` as means and covariances."""
+    and observations :math:`p(y_{T-1+h} \mid y)` as means and covariances.
+
+    >>> import jax.numpy as jnp
+    >>> m = LGSSM(jnp.zeros(1), jnp.eye(1), jnp.eye(1), jnp.eye(1), jnp.eye(1), jnp.eye(1))
+    >>> y = jnp.array([[1.0], [2.0]])
+    >>> p = kalman_predict(m, y, 2)
+    >>> p.means.shape, p.covs.shape, p.obs_means.shape, p.obs_covs.shape
+    ((2, 1), (2, 1, 1), (2, 1), (2, 1, 1))
+    >>> [round(float(v), 4) for v in p.obs_covs[:, 0, 0]]   # each step adds Q = 1
+    [2.6, 3.6]
+    """
 
     means: jax.Array  # (n, state_dim)
     covs: jax.Array  # (n, state_dim, state_dim)

@@ -5,13 +5,7 @@ The log-likelihood of :func:`~catlearn.probability.kalman.kalman_log_likelihood`
 differentiable in every model field, sequential or parallel, so an optax optimiser fits any
 chosen subset of them. Covariances are parametrised by a square root :math:`L` with
 :math:`\Sigma = LL^\top` (plus a small jitter for :math:`R`), so they stay PSD throughout.
-
->>> import jax.numpy as jnp
->>> from catlearn.probability.kalman import LGSSM
->>> m = LGSSM(jnp.zeros(1), jnp.eye(1), 0.9 * jnp.eye(1), jnp.eye(1), jnp.eye(1), 3 * jnp.eye(1))
->>> fit = lgssm_fit_gradient(m, jnp.ones((1, 20, 1)), fields=("emission_cov",), num_steps=10)
->>> bool(fit.log_likelihoods[-1] > fit.log_likelihoods[0])
-True
+:func:`lgssm_fit_em` and :func:`lgssm_fit_gradient` have runnable examples.
 """
 
 from __future__ import annotations
@@ -45,7 +39,15 @@ _COVS = ("dynamics_cov", "emission_cov")
 
 
 class LGSSMFit(NamedTuple):
-    """A fitted model and the total log-likelihood before each step."""
+    """A fitted model and the total log-likelihood before each step.
+
+    >>> import jax.numpy as jnp
+    >>> from catlearn.probability.kalman import LGSSM
+    >>> m = LGSSM(jnp.zeros(1), jnp.eye(1), 0.5 * jnp.eye(1), jnp.eye(1), jnp.eye(1), jnp.eye(1))
+    >>> fit = lgssm_fit_em(m, jnp.ones((1, 10, 1)), num_iters=3)
+    >>> type(fit.model).__name__, fit.log_likelihoods.shape
+    ('LGSSM', (3,))
+    """
 
     model: LGSSM
     log_likelihoods: jax.Array
@@ -68,6 +70,15 @@ def lgssm_fit_gradient(
     r"""Fit the named ``fields`` of a time-invariant ``model`` to a batch of sequences ``obs``
     ``(B, T, m)`` (or one ``(T, m)``) by gradient ascent on :math:`\sum_b \log p(y^b)`.
     Default optimiser ``optax.adam(0.02)``. Missing entries (NaN) are skipped.
+
+    >>> import jax.numpy as jnp
+    >>> from catlearn.probability.kalman import LGSSM
+    >>> m = LGSSM(jnp.zeros(1), jnp.eye(1), 0.9 * jnp.eye(1), jnp.eye(1), jnp.eye(1), 3 * jnp.eye(1))
+    >>> fit = lgssm_fit_gradient(m, jnp.ones((1, 20, 1)), fields=("emission_cov",), num_steps=10)
+    >>> fit.log_likelihoods.shape, bool(fit.log_likelihoods[-1] > fit.log_likelihoods[0])
+    ((10,), True)
+    >>> bool(fit.model.emission_cov[0, 0] < 3.0)       # R shrinks towards the data
+    True
     """
     if not isinstance(model, LGSSM):
         raise ShapeError(f"Expected an LGSSM, got {type(model).__name__} instead.")

@@ -51,7 +51,19 @@ class LazyFinite:
     """A Finite kernel held as a diagram: ``factors`` (arrays with wire labels), the labels
     of the input wires ``dom_labels`` and output wires ``cod_labels`` (a label repeated in
     ``cod_labels`` is a copied wire; a label in no output is summed), and ``cards``.
-    Labels are ``0..n-1``; composition relabels. Immutable."""
+    Labels are ``0..n-1``; composition relabels. Immutable.
+
+    >>> from catlearn.core.types import Fin
+    >>> root = LazyFinite.box(Finite.state([0.3, 0.7]))
+    >>> noisy = LazyFinite.box(Finite([[0.9, 0.1], [0.2, 0.8]], Fin(2), Fin(2)))
+    >>> chain = root >> LazyFinite.copy(Fin(2)) >> (LazyFinite.id(Fin(2)) @ noisy)
+    >>> chain                                        # nothing multiplied out yet
+    LazyFinite(Ty() -> Fin(2) @ Fin(2), 2 factors)
+    >>> [round(float(v), 4) for v in chain.marginal(1).array]   # 0.3 * 0.1 + 0.7 * 0.8
+    [0.41, 0.59]
+    >>> [round(float(v), 4) for v in chain.condition({1: 1}).array]
+    [0.0508, 0.9492]
+    """
 
     def __init__(
         self,

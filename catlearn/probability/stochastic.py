@@ -83,6 +83,19 @@ class NoisyMap(eqx.Module):
     ``affine=True`` declares :math:`h` affine in :math:`(x, e)` (with Euclid wires): with
     Gaussian noise the map is then the LinearGaussian kernel :meth:`to_linear_gaussian`
     (read off by one Jacobian, exact for affine maps), and every density is closed-form.
+
+    >>> import jax, jax.numpy as jnp
+    >>> from catlearn.core.types import Euclid
+    >>> from catlearn.probability.gaussian import LinearGaussian
+    >>> f = NoisyMap(lambda x, e: 2.0 * x + e, LinearGaussian.state([0.0], [[0.25]]),
+    ...              Euclid(1), Euclid(1), affine=True)        # y = 2x + e, e ~ N(0, 1/4)
+    >>> f.sample(jax.random.key(0), 3, x=jnp.ones(1)).shape
+    (3, 1)
+    >>> g = f.to_linear_gaussian()
+    >>> g.A.tolist(), g.cov.tolist()
+    ([[2.0]], [[0.25]])
+    >>> round(float(f.log_prob(jnp.array([2.0]), jnp.array([1.0]))), 4)   # log N(2; 2, 1/4)
+    -0.2258
     """
 
     params: Any

@@ -269,7 +269,19 @@ def _resolve_metric(metric: str | Loss | None) -> Loss | None:
 @dataclass
 class FunctorFit:
     """What :func:`fit_functor` returns: the functor, its parameters (one group per box),
-    the optimiser state (over the stacked tables), and per-epoch history."""
+    the optimiser state (over the stacked tables), and per-epoch history.
+
+    >>> import jax, jax.numpy as jnp, optax
+    >>> from catlearn.diagrams import nn
+    >>> f = nn.Linear(1, 1, name="f")
+    >>> fit = fit_functor([(f, jnp.ones(1), jnp.ones(1))], loss="mse",
+    ...                   optimizer=optax.sgd(0.1), epochs=3, key=jax.random.key(0),
+    ...                   progress=False)
+    >>> type(fit.functor).__name__, sorted(fit.params), fit.n_shapes
+    ('Functor', ['f'], 1)
+    >>> sorted(fit.history), len(fit.history["loss"]), len(fit.epoch_seconds)
+    (['loss'], 3, 3)
+    """
 
     functor: Functor
     params: dict[str, Any]
@@ -328,6 +340,26 @@ def fit_functor(
     checkpoint, checkpoint_every:
         Save ``(params, opt_state)`` there with :func:`catlearn.training.checkpoint.save`
         at the end (and every ``checkpoint_every`` epochs).
+
+    Examples
+    --------
+    One box ``f`` in two shapes, ``f`` (target :math:`2x`) and ``f >> f`` (target
+    :math:`4x`): the shared weight is learned from both.
+
+    >>> import jax, jax.numpy as jnp, optax
+    >>> from catlearn.diagrams import nn
+    >>> f = nn.Linear(1, 1, name="f")
+    >>> xs = jnp.linspace(-1.0, 1.0, 8).reshape(-1, 1)
+    >>> data = [(f, x, 2 * x) for x in xs] + [(f >> f, x, 4 * x) for x in xs]
+    >>> start = {"f": {"W": jnp.ones((1, 1)), "b": jnp.zeros(1)}}
+    >>> fit = fit_functor(data, loss="mse", optimizer=optax.adam(0.1), epochs=60,
+    ...                   key=jax.random.key(0), params=start, progress=False)
+    >>> fit.n_shapes, fit.history["loss"][-1] < 1e-3
+    (2, True)
+    >>> fit.params["f"]["W"].round(2).tolist()
+    [[2.0]]
+    >>> fit.functor.predict(fit.params, [f >> f], xs[-1:]).round(1).tolist()
+    [[4.0]]
     """
     from catlearn.training import _functor_loop as loop
 
