@@ -208,7 +208,8 @@ def compile(diagram: Any, ar: Arrows = None, *, into: type = Para) -> Any:
 
 def para_from_program(program: Program, arrows: Mapping[Any, Para]) -> Para:
     r"""Interpret a :class:`Program` as ONE :class:`~catlearn.core.para.Para` arrow, through
-    the one interpreter every arrow kind shares (:meth:`Para.from_program`).
+    the one interpreter every arrow kind shares
+    (:meth:`~catlearn.core.para.Para.from_program`).
 
     The parameters are the union of the named groups of the arrows (one per box); the same
     arrow used twice contributes its group once, so the uses share it and their gradients
