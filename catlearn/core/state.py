@@ -179,6 +179,13 @@ def apply_train(
     every box with :class:`StateSpec` arrays to the new values of those arrays only (merge
     them into the parameters with :func:`with_state`); it is ``{}`` for a model without state, whose outputs then are
     ``model.apply_batch(params, xs, key=key)`` exactly. Differentiable in ``params``.
+
+    >>> from catlearn.core.para import Para
+    >>> from catlearn.core.types import Euclid
+    >>> f = Para.linear(Euclid(2), Euclid(1), name="fc")
+    >>> ys, state = apply_train(f, f.init(jax.random.key(0)), jnp.ones((3, 2)))
+    >>> ys.shape, state
+    ((3, 1), {})
     """
     errors.expect_type(model, Para, "the model", "pass a Para arrow, e.g. compile(diagram)")
     if not has_state(model):
