@@ -48,11 +48,12 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 from jax.sharding import Mesh, PartitionSpec
 
 from catlearn.errors import DataError, HyperparameterError
 
-__all__ = ["LoopResult", "Step", "check_batch", "compile_epochs", "run_epochs"]
+__all__ = ["LoopResult", "Step", "check_batch", "compile_epochs", "gradient_steps", "run_epochs"]
 
 Step = Callable[[Any, Any, Any, Any], tuple[Any, Any, Any]]
 """``step(params, opt_state, batch, key) -> (params, opt_state, out)``: ``out`` is the loss,
@@ -331,3 +332,33 @@ def run_epochs(
         done - int(initial_epoch),
         bad,
     )
+
+
+def gradient_steps(
+    loss: Callable[[Any], jax.Array],
+    params: Any,
+    optimizer: optax.GradientTransformation,
+    num_steps: int,
+) -> tuple[Any, jax.Array]:
+    r"""``num_steps`` full-batch optimiser steps on ``loss`` fused in one ``lax.scan``:
+    returns ``(params, losses)``, ``losses[k]`` the loss at the parameters of step ``k``
+    (before its update). The loop of the models fitted by gradient ascent on a
+    log-likelihood (HMMs, LGSSMs, Gaussian-process hyperparameters), which pass the negated
+    log-likelihood. Traceable: callers may ``jax.jit`` it.
+
+    >>> import optax
+    >>> p, losses = gradient_steps(lambda w: (w - 3.0) ** 2, 0.0, optax.sgd(0.25), 3)
+    >>> float(p), [float(v) for v in losses]
+    (2.625, [9.0, 2.25, 0.5625])
+    """
+
+    def step(carry: Any, _: Any) -> tuple[Any, jax.Array]:
+        p, state = carry
+        value, g = jax.value_and_grad(loss)(p)
+        updates, state = optimizer.update(g, state, p)
+        return (optax.apply_updates(p, updates), state), value
+
+    (params, _), values = jax.lax.scan(
+        step, (params, optimizer.init(params)), None, length=num_steps
+    )
+    return params, values

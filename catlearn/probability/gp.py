@@ -40,6 +40,7 @@ import numpy as np
 import optax
 
 from catlearn import errors
+from catlearn.core.loop import gradient_steps
 from catlearn.core.types import Euclid, Ty
 from catlearn.errors import HyperparameterError, NotPSDError, ShapeError
 from catlearn.probability._checks import check_finite, check_positive, concrete
@@ -400,16 +401,6 @@ def fit_gp(
         model = eqx.combine(jax.tree_util.tree_map(jnp.exp, lp), static)
         return -model.log_marginal_likelihood(xt, yv)
 
-    @jax.jit
-    def run(lp: Any) -> Any:
-        def step(carry: Any, _: Any) -> Any:
-            lp, state = carry
-            val, g = jax.value_and_grad(loss)(lp)
-            upd, state = opt.update(g, state, lp)
-            return (optax.apply_updates(lp, upd), state), -val
-
-        (lp, _), hist = jax.lax.scan(step, (lp, opt.init(lp)), None, length=steps)
-        return lp, hist
-
-    lp, hist = run(logp)
+    lp, losses = jax.jit(lambda lp: gradient_steps(loss, lp, opt, steps))(logp)
+    hist = -losses
     return eqx.combine(jax.tree_util.tree_map(jnp.exp, lp), static), hist

@@ -32,6 +32,7 @@ import numpy as np
 import optax
 
 from catlearn.core.checked import as_array
+from catlearn.core.loop import gradient_steps
 from catlearn.errors import DataError, HyperparameterError, ShapeError
 from catlearn.probability import _hmm_infer as infer
 from catlearn.probability._hmm_infer import HMMBase
@@ -215,11 +216,5 @@ def _fit_gradient(model: HMM, obs, num_steps: int, opt, method: str) -> HMMFit:
         jnp.log(jnp.maximum(x, tiny)) for x in (model.initial, model.transition, model.emission)
     )
 
-    def step(carry, _):
-        p, state = carry
-        value, g = jax.value_and_grad(loss)(p)
-        updates, state = opt.update(g, state, p)
-        return (optax.apply_updates(p, updates), state), -value
-
-    (params, _), lls = jax.lax.scan(step, (params, opt.init(params)), None, length=num_steps)
-    return HMMFit(build(params), lls)
+    params, losses = gradient_steps(loss, params, opt, num_steps)
+    return HMMFit(build(params), -losses)

@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from catlearn.core.loop import gradient_steps
 from catlearn.errors import HyperparameterError, ShapeError
 from catlearn.probability import _kalman_infer as infer
 from catlearn.probability._parallel import resolve_method
@@ -133,14 +134,8 @@ def _fit(model: LGSSM, obs, fields, num_steps, opt, method) -> LGSSMFit:
 
     params = {f: (_sqrt(getattr(model, f)) if f in _COVS else getattr(model, f)) for f in fields}
 
-    def step(carry, _):
-        p, state = carry
-        value, g = jax.value_and_grad(loss)(p)
-        updates, state = opt.update(g, state, p)
-        return (optax.apply_updates(p, updates), state), -value
-
-    (params, _), lls = jax.lax.scan(step, (params, opt.init(params)), None, length=num_steps)
-    return LGSSMFit(build(params), lls)
+    params, losses = gradient_steps(loss, params, opt, num_steps)
+    return LGSSMFit(build(params), -losses)
 
 
 def lgssm_fit_em(model: LGSSM, obs: Any, *, num_iters: int = 50, method: str = "auto") -> LGSSMFit:
