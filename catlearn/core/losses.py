@@ -125,8 +125,10 @@ class ErrorFn:
     def __call__(self, x: Any, y: Any) -> Any:
         """:math:`e(x, y)` coordinate-wise (``x``, ``y`` numbers or arrays that broadcast)."""
         x, y = as_array(x, "the output x"), as_array(y, "the target y")
+        # booleans count as 0/1 (JAX has no arithmetic on bool)
+        x, y = (a.astype(jnp.result_type(float)) if a.dtype == bool else a for a in (x, y))
         try:
-            jnp.broadcast_shapes(x.shape, y.shape)
+            x, y = jnp.broadcast_arrays(x, y)  # explicit: no rank-promotion warning or error
         except ValueError:
             raise errors.ShapeError(
                 f"Expected an output x and a target y of the same (or broadcastable) shapes for "

@@ -111,10 +111,10 @@ class Dirichlet:
 
     def __post_init__(self) -> None:
         check_positive(self.alpha, "Dirichlet alpha")
-        if _arraylike(self.alpha) and jnp.ndim(self.alpha) != 1:
+        if _arraylike(self.alpha) and np.ndim(self.alpha) != 1:
             raise ShapeError(
                 f"Expected Dirichlet(alpha) with alpha a vector of shape (k,), got shape "
-                f"{jnp.shape(self.alpha)} instead; pass one concentration per category."
+                f"{np.shape(self.alpha)} instead; pass one concentration per category."
             )
 
     @property
@@ -168,13 +168,13 @@ class NormalInverseGamma:
         check_finite(self.precision, "NormalInverseGamma precision")
         check_positive(self.a, "NormalInverseGamma a")
         check_positive(self.b, "NormalInverseGamma b")
-        d = jnp.shape(self.mean) if _arraylike(self.mean) else ()
+        d = np.shape(self.mean) if _arraylike(self.mean) else ()
         if not (_arraylike(self.mean) and _arraylike(self.precision)):
             return
-        if len(d) != 1 or jnp.shape(self.precision) != (d[0], d[0]):
+        if len(d) != 1 or np.shape(self.precision) != (d[0], d[0]):
             raise ShapeError(
                 f"Expected NormalInverseGamma(mean of shape (d,), precision of shape (d, d), a, b), "
-                f"got mean {d} and precision {jnp.shape(self.precision)} instead."
+                f"got mean {d} and precision {np.shape(self.precision)} instead."
             )
         p = concrete(self.precision)
         if p is not None and (p.size and jnp.linalg.eigvalsh(p).min() <= 0):
@@ -377,10 +377,10 @@ class DirichletCategorical(_Family):
         return Euclid(self.k), Fin(self.k), draw
 
     def _check_prior(self, prior: Dirichlet) -> None:
-        if jnp.shape(prior.alpha) != (self.k,):
+        if np.shape(prior.alpha) != (self.k,):
             raise ShapeError(
                 f"Expected a Dirichlet prior with {self.k} concentrations for "
-                f"DirichletCategorical({self.k}), got shape {jnp.shape(prior.alpha)} instead."
+                f"DirichletCategorical({self.k}), got shape {np.shape(prior.alpha)} instead."
             )
 
     def update(self, prior: Dirichlet, data: Any) -> Dirichlet:
@@ -432,15 +432,15 @@ class NormalKnownVariance(_Family):
 
     def _check_data(self, data: Any) -> None:
         check_finite(data, "normal observation")
-        if jnp.ndim(data) != 1:
+        if np.ndim(data) != 1:
             raise ShapeError(
                 f"Expected a batch of scalar observations of shape (n,), got shape "
-                f"{jnp.shape(data)} instead; pass data.reshape(-1) for one scalar per example."
+                f"{np.shape(data)} instead; pass data.reshape(-1) for one scalar per example."
             )
 
     def _kernel_parts(self) -> tuple[Ty, Ty, Any]:
         def draw(key: jax.Array, theta: Any) -> jax.Array:
-            return theta + jnp.sqrt(self.var) * jax.random.normal(key, jnp.shape(theta))
+            return theta + jnp.sqrt(self.var) * jax.random.normal(key, np.shape(theta))
 
         return Euclid(), Euclid(), draw
 
@@ -504,10 +504,10 @@ class NormalInverseGammaRegression(_Family):
                 f"(n,), got {type(data).__name__} instead."
             )
         X, y = data
-        if jnp.ndim(X) != 2 or jnp.shape(X)[1] != self.d or jnp.shape(y) != jnp.shape(X)[:1]:
+        if np.ndim(X) != 2 or np.shape(X)[1] != self.d or np.shape(y) != np.shape(X)[:1]:
             raise ShapeError(
                 f"Expected X of shape (n, {self.d}) and y of shape (n,), got X of shape "
-                f"{jnp.shape(X)} and y of shape {jnp.shape(y)} instead."
+                f"{np.shape(X)} and y of shape {np.shape(y)} instead."
             )
         check_finite(X, "regression input X")
         check_finite(y, "regression target y")
@@ -560,7 +560,7 @@ class NormalInverseGammaRegression(_Family):
     def log_marginal_likelihood(self, prior: NormalInverseGamma, data: Any) -> jax.Array:
         """The multivariate Student-t log evidence of ``y`` given ``X`` (class docstring)."""
         post = self.update(prior, data)
-        n = jnp.shape(data[1])[0]
+        n = np.shape(data[1])[0]
         return (
             gammaln(post.a)
             - gammaln(prior.a)

@@ -518,9 +518,14 @@ def lgssm_sample(
 @partial(jax.jit, static_argnums=2)
 def _sample(model, steps, num_steps: int, key: jax.Array) -> tuple[jax.Array, jax.Array]:
     n, mdim = model.state_dim, model.obs_dim
-    per = infer.per_step(steps, num_steps)
-    lq = jax.vmap(_sqrt_psd)(per.Q)
-    lr = jax.vmap(_sqrt_psd)(per.R)
+    var = infer.varying(steps)
+    # square roots of the noise covariances: once when shared, per step when time-varying
+    roots = steps._replace(
+        Q=jax.vmap(_sqrt_psd)(steps.Q) if var[2] else _sqrt_psd(steps.Q),
+        R=jax.vmap(_sqrt_psd)(steps.R) if var[5] else _sqrt_psd(steps.R),
+    )
+    per = infer.per_step(roots, num_steps)
+    lq, lr = per.Q, per.R
     k0, k1, k2 = jax.random.split(key, 3)
     dt = model.initial_mean.dtype
     x0 = model.initial_mean + _sqrt_psd(model.initial_cov) @ jax.random.normal(k0, (n,), dt)

@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from catlearn.core.checked import as_array
 from catlearn.core.loop import gradient_steps
 from catlearn.errors import HyperparameterError, ShapeError
 from catlearn.probability import _kalman_infer as infer
@@ -158,7 +159,7 @@ def lgssm_fit_em(model: LGSSM, obs: Any, *, num_iters: int = 50, method: str = "
         raise ShapeError("lgssm_fit_em fits time-invariant models without inputs.")
     if not isinstance(num_iters, int | np.integer) or num_iters < 1:
         raise HyperparameterError(f"Expected num_iters >= 1, got {num_iters!r} instead.")
-    obs = jnp.asarray(obs)
+    obs = as_array(obs, "the observations")
     obs = obs[None] if obs.ndim == 2 else obs
     if obs.ndim != 3 or obs.shape[-1] != model.obs_dim or obs.shape[1] < 2:
         raise ShapeError(

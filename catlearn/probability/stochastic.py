@@ -115,6 +115,15 @@ class NoisyMap(eqx.Module):
         params: Any = None,
         affine: bool = False,
     ):
+        if not callable(fn):
+            raise errors.ArgumentTypeError(
+                f"Expected fn, a callable fn(x, e) (or fn(params, x, e)), got {fn!r:.80} instead."
+            )
+        for what, ty in (("dom", dom), ("cod", cod)):
+            if not isinstance(ty, Ty):
+                raise errors.ArgumentTypeError(
+                    f"Expected {what}, a type such as Euclid(2) or Fin(3), got {ty!r:.80} instead."
+                )
         if not (hasattr(noise, "sample") and len(getattr(noise, "dom", Ty())) == 0):
             raise TypeMismatch(
                 f"Expected the noise as a state (a kernel from Ty() with sample), got {noise!r}."

@@ -208,7 +208,13 @@ def sentences(
 
 
 def words(i: int, *, seed: int = 0, task: str = "subject", max_adjectives: int = 2) -> list[str]:
-    """The words of sentence ``i`` of :func:`sentences` with this seed."""
+    """The words of sentence ``i`` of :func:`sentences` with this seed.
+
+    It replays the generator, so its cost is linear in ``i`` (about 0.1 ms per sentence).
+
+    >>> words(1, seed=1)
+    ['train', 'finds', 'bird']
+    """
     if isinstance(i, bool) or not isinstance(i, int) or i < 0:
         raise errors.ArgumentValueError(f"Expected a sentence index i >= 0, got {i!r:.60}.")
     return sentences(i + 1, seed=seed, task=task, max_adjectives=max_adjectives)[i][0]
