@@ -12,6 +12,7 @@ finds into a :class:`~catlearn.errors.TracedCheckError` (a ``SupportError``/``Va
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -82,7 +83,14 @@ def as_array(x: Any, what: str, *, fix: str = "pass numbers (a list or an array)
     if isinstance(x, jax.Array):
         return x
     try:
-        a = jnp.asarray(x)
+        with warnings.catch_warnings():  # a number too large for the dtype: an error, not inf
+            warnings.filterwarnings("error", "overflow encountered", RuntimeWarning)
+            a = jnp.asarray(x)
+    except RuntimeWarning as e:
+        raise errors.DataError(
+            f"Expected numbers for {what} within the range of the default float dtype, got "
+            f"{x!r:.80}, which overflows; rescale it or enable float64 (jax_enable_x64)."
+        ) from e
     except (TypeError, ValueError, OverflowError) as e:
         raise errors.DataError(
             f"Expected numbers for {what}, got {type(x).__name__} ({x!r:.80}); {fix}."
