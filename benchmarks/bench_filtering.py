@@ -340,7 +340,7 @@ def bench_methods(lengths: list[int], repeats: int) -> list[dict]:
 
 def _method_row(name: str, t_len: int, calls: dict, repeats: int) -> dict:
     with jax.numpy_rank_promotion("allow"):
-        t = timeit_calibrated(calls, repeats)
+        t = timeit_calibrated(calls, repeats, target_s=0.05)
     best = min(t["sequential"]["min_s"], t["parallel"]["min_s"])
     kind = "viterbi" if "Viterbi" in name else "hmm" if name.startswith("HMM") else "kalman"
     row = {
