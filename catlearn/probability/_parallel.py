@@ -287,9 +287,9 @@ def resolve_method(method: str, num_steps: int, kind: str) -> str:
     for the default backend, else ``"sequential"``. On CPU the parallel scan does ``O(k^3)``
     work per step for a ``k``-state HMM (``O(k^2)`` sequentially) and about twice the
     ``O(n^3)`` work for Kalman, and a CPU has little width to spend it on, so on CPU
-    ``"auto"`` is sequential at every length (the parallel HMM and Kalman filters measured
-    1.4-17x slower at ``T`` = 100 and 1000; ``python -m benchmarks.bench_filtering
-    --methods-only`` times all three kinds for ``T`` from 10 to ``10^5``). On GPU/TPU it is parallel from ``T = 256`` for all three kinds: a rule from
+    ``"auto"`` is sequential at every length (measured for ``T`` from 10 to ``10^5`` by
+    ``python -m benchmarks.bench_filtering --methods-only``: the parallel HMM filter 1.9-68x,
+    Viterbi 1.4-6.5x and Kalman filter 1.9-2.9x slower than the sequential ones). On GPU/TPU it is parallel from ``T = 256`` for all three kinds: a rule from
     the ``T`` vs ``2 log2 T`` depth argument, not measured here (no accelerator was
     available).
 
