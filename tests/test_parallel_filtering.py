@@ -214,10 +214,10 @@ def test_kalman_parallel_equals_sequential(x64, n, m, t_len, singular_q):
     kalman_equal(n, m, t_len, singular_q)
 
 
-# These two ran in a subprocess, in the soak profile, while jaxlib 0.10.x was installed: its
-# batched CPU LAPACK kernels deadlock the XLA thread pool when two run at once (a native
+# This and the 10^5-step test below ran in a subprocess while jaxlib 0.10.x was installed:
+# its batched CPU LAPACK kernels deadlock the XLA thread pool when two run at once (a native
 # stack showed jax::ParallelBatchMap waiting inside lapack_dpotrf/dtrsm). catlearn now
-# excludes jax 0.10.* (docs/getting-started.md), and they run here again.
+# excludes jax 0.10.* (docs/getting-started.md), and they run in-process again.
 @pytest.mark.slow
 def test_kalman_parallel_equals_sequential_1000_steps(x64):
     kalman_equal(8, 3, 1000, True)
@@ -235,6 +235,7 @@ def kalman_equal(n, m, t_len, singular_q):
 
 
 @pytest.mark.slow
+@pytest.mark.soak  # 45 s: in the long profile (pytest -m soak), to keep the default run < 15 min
 def test_kalman_parallel_equals_sequential_1e5_steps_psd(x64):
     """10^5 steps, singular Q: equal, and every covariance symmetric PSD (Joseph form)."""
     model = random_lgssm(5, 3, 2, True)
@@ -307,8 +308,9 @@ def test_against_dynamax_parallel(x64):
     ours = hmm_smoother(hmm, obs, method="parallel")
     loglik = jnp.log(hmm.emission).T[obs]
     with jax.numpy_rank_promotion("allow"):
-        df = parallel_hmm_filter(hmm.initial, hmm.transition, loglik)
-        ds = parallel_hmm_smoother(hmm.initial, hmm.transition, loglik)
+        # jitted: dynamax's functions are plain Python, and run op by op they took 190 s here
+        df = jax.jit(parallel_hmm_filter)(hmm.initial, hmm.transition, loglik)
+        ds = jax.jit(parallel_hmm_smoother)(hmm.initial, hmm.transition, loglik)
     assert abs(float(ours.log_likelihood - df.marginal_loglik)) <= 1e-8
     assert np.abs(np.asarray(ours.filtered - df.filtered_probs)).max() <= 1e-8
     assert np.abs(np.asarray(ours.smoothed - ds.smoothed_probs)).max() <= 1e-8
@@ -327,8 +329,8 @@ def test_against_dynamax_parallel(x64):
             dynamics_bias=model.dynamics_bias,
             emissions_bias=model.emission_bias,
         )
-        pf, ps = lgp.lgssm_filter(params, ys), lgp.lgssm_smoother(params, ys)
-        sf = lgi.lgssm_filter(params, ys)
+        pf, ps = jax.jit(lgp.lgssm_filter)(params, ys), jax.jit(lgp.lgssm_smoother)(params, ys)
+        sf = jax.jit(lgi.lgssm_filter)(params, ys)
     # dynamax's *parallel* marginal log-likelihood differs from its own sequential filter on
     # this model (-611.56 vs -668.70, measured); ours equals the sequential one (6e-9, the
     # jitter dynamax adds), so the log-likelihood is checked there and the moments here.
