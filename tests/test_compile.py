@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 
@@ -243,10 +244,18 @@ def test_10k_chain_builds_and_compiles_linearly():
 
     timings = {}
     for n in (2500, 10000):
-        t0 = time.perf_counter()
-        boxes = [nn.Linear(2, 2, name=f"c{n}_{i}") for i in range(n)]
-        P = compile(chain(*boxes))
-        timings[n] = time.perf_counter() - t0
+        # Python's cyclic GC scans every live object on each full collection, which makes
+        # any growing build look superlinear on a busy machine; the test is about catlearn's
+        # algorithm, so the collector is paused while timing (it failed 2 of 3 runs under load).
+        gc.collect()
+        gc.disable()
+        try:
+            t0 = time.perf_counter()
+            boxes = [nn.Linear(2, 2, name=f"c{n}_{i}") for i in range(n)]
+            P = compile(chain(*boxes))
+            timings[n] = time.perf_counter() - t0
+        finally:
+            gc.enable()
         assert len(P.spec) == n
     x = Euclid(2)
     sines = compile(chain(*[Box(f"s{i}", x, x) for i in range(10000)]), lambda b: jnp.sin)
