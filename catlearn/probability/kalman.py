@@ -361,7 +361,7 @@ def _check_obs(model: Any, obs: Any, inputs: Any = None, *, model_only: bool = F
 
 
 def _sym(p: jax.Array) -> jax.Array:
-    return (p + p.T) / 2
+    return (p + jnp.swapaxes(p, -1, -2)) / 2
 
 
 def kalman_filter(
@@ -491,8 +491,9 @@ def _predict_n(model, steps, obs, mask, n: int, joseph: bool, method: str) -> Ka
 
 
 def _sqrt_psd(c: jax.Array) -> jax.Array:
+    """A square root ``L`` with ``L L^T = c`` (or of each matrix in a stack ``(..., n, n)``)."""
     w, v = jnp.linalg.eigh(_sym(c))
-    return v * jnp.sqrt(jnp.clip(w, 0.0))[None, :]
+    return v * jnp.sqrt(jnp.clip(w, 0.0))[..., None, :]
 
 
 def lgssm_sample(
@@ -518,13 +519,8 @@ def lgssm_sample(
 @partial(jax.jit, static_argnums=2)
 def _sample(model, steps, num_steps: int, key: jax.Array) -> tuple[jax.Array, jax.Array]:
     n, mdim = model.state_dim, model.obs_dim
-    var = infer.varying(steps)
-    # square roots of the noise covariances: once when shared, per step when time-varying
-    roots = steps._replace(
-        Q=jax.vmap(_sqrt_psd)(steps.Q) if var[2] else _sqrt_psd(steps.Q),
-        R=jax.vmap(_sqrt_psd)(steps.R) if var[5] else _sqrt_psd(steps.R),
-    )
-    per = infer.per_step(roots, num_steps)
+    # square roots of the noise covariances before broadcasting over time: once when shared
+    per = infer.per_step(steps._replace(Q=_sqrt_psd(steps.Q), R=_sqrt_psd(steps.R)), num_steps)
     lq, lr = per.Q, per.R
     k0, k1, k2 = jax.random.split(key, 3)
     dt = model.initial_mean.dtype
