@@ -47,8 +47,8 @@ from catlearn.diagrams.compiler import compile as cl_compile
 from catlearn.diagrams.compiler import to_program
 from catlearn.diagrams.diagram import Box, Diagram
 from catlearn.probability import Sampler
-from catlearn.probability.gaussian import LinearGaussian
-from catlearn.probability.markov import Finite
+from catlearn.probability.kernels.gaussian import LinearGaussian
+from catlearn.probability.kernels.markov import Finite
 
 RESULTS = Path(__file__).resolve().parent / "results"
 E1 = Euclid(1)

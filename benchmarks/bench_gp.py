@@ -1,4 +1,4 @@
-"""Benchmark Gaussian-process regression (catlearn.probability.gp) on CPU, float64.
+"""Benchmark Gaussian-process regression (catlearn.probability.inference.gp) on CPU, float64.
 
 For n training points of a 1-D data set (RBF kernel, 200 test points):
 
@@ -33,7 +33,7 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 import scipy.linalg as sl  # noqa: E402
 
-from catlearn.probability.gp import RBF, GaussianProcess, fit_gp  # noqa: E402
+from catlearn.probability.inference.gp import RBF, GaussianProcess, fit_gp  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

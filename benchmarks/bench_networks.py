@@ -18,7 +18,7 @@
 * Batched queries: 1,000 evidence cases in one ``query_batch`` call vs 1,000 pgmpy / EfProb
   queries in a loop.
 * 1000 x 1000 finite kernels: Chapman–Kolmogorov ``f >> g`` and Bayesian inversion
-  ``catlearn.probability.bayes.invert(f, prior)`` (jitted) vs the direct numpy formulas.
+  ``catlearn.probability.inference.bayes.invert(f, prior)`` (jitted) vs the direct numpy formulas.
 
 Ratios are measured in one run (interleaved repeats; ratio = reference / catlearn, so > 1
 means catlearn is faster)::
@@ -52,8 +52,8 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 sys.path.insert(0, str(HERE.parent))
 
 from catlearn.core.types import Fin  # noqa: E402
-from catlearn.probability.markov import Finite  # noqa: E402
-from catlearn.probability.networks import asia, burglary, sprinkler  # noqa: E402
+from catlearn.probability.kernels.markov import Finite  # noqa: E402
+from catlearn.probability.networks.bayesnet import asia, burglary, sprinkler  # noqa: E402
 
 NETWORKS = {"asia": asia, "sprinkler": sprinkler, "burglary": burglary}
 
@@ -128,7 +128,7 @@ def load(name: str, cache: dict) -> tuple:
     if name not in cache:
         from pgmpy.utils import get_example_model
 
-        from catlearn.probability.networks import BayesNet
+        from catlearn.probability.networks.bayesnet import BayesNet
 
         t0 = time.perf_counter()
         model = get_example_model(name)
@@ -303,7 +303,7 @@ def map_check(names: list, n: int, cache: dict) -> list[dict]:
 
 
 def lazy_forty() -> dict:
-    from catlearn.probability.lazy import LazyFinite
+    from catlearn.probability.networks.lazy import LazyFinite
 
     rng = np.random.default_rng(1)
     sensors = [Finite(rng.dirichlet(np.ones(2), size=3), Fin(3), Fin(2)) for _ in range(40)]
@@ -380,7 +380,7 @@ def kernels(n: int, repeats: int) -> list[dict]:
         }
     )
     try:
-        from catlearn.probability.bayes import invert
+        from catlearn.probability.inference.bayes import invert
     except ImportError:  # pragma: no cover
         return rows
     inv = jax.jit(lambda f, p: invert(f, p).array)

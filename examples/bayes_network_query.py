@@ -5,7 +5,7 @@ The classic sprinkler network (Pearl; Russell & Norvig)::
     cloudy -> sprinkler -> wet <- rain <- cloudy
 
 is given as a DAG and one conditional probability table per variable, in pgmpy's
-``TabularCPD`` layout (:class:`catlearn.probability.networks.CPT`). catlearn reads it as a string diagram
+``TabularCPD`` layout (:class:`catlearn.probability.networks.bayesnet.CPT`). catlearn reads it as a string diagram
 (each table a box ``Fin(|parents|) -> Fin(|v|)``, parents copied to every child; Fritz,
 *A synthetic approach to Markov kernels*), and the script
 
@@ -33,7 +33,7 @@ import jax
 import numpy as np
 
 import catlearn as cl
-from catlearn.probability.networks import CPT, BayesNet
+from catlearn.probability.networks.bayesnet import CPT, BayesNet
 
 EDGES = [("cloudy", "sprinkler"), ("cloudy", "rain"), ("sprinkler", "wet"), ("rain", "wet")]
 NO_YES = ["no", "yes"]

@@ -8,16 +8,16 @@ import numpy as np
 import pytest
 
 from catlearn.errors import DegenerateWeightsError, ZeroEvidenceError
-from catlearn.probability.approximate import (
+from catlearn.probability.inference.approximate import (
     ParticleLens,
     Particles,
     hmm_particle_filter,
     importance_invert,
     particle_filter,
 )
-from catlearn.probability.bayes import invert
-from catlearn.probability.gaussian import LinearGaussian
-from catlearn.probability.hmm import HMM, hmm_filter
+from catlearn.probability.inference.bayes import invert
+from catlearn.probability.kernels.gaussian import LinearGaussian
+from catlearn.probability.statespace.hmm import HMM, hmm_filter
 
 PI = jnp.array([0.5, 0.5])
 A = jnp.array([[0.95, 0.05], [0.10, 0.90]])

@@ -21,7 +21,7 @@ from catlearn.errors import (
     TypeMismatch,
     ZeroEvidenceError,
 )
-from catlearn.probability.bayes import (
+from catlearn.probability.inference.bayes import (
     BayesLens,
     bayes_lens,
     condition,
@@ -31,8 +31,8 @@ from catlearn.probability.bayes import (
     sequential_update,
     update,
 )
-from catlearn.probability.gaussian import LinearGaussian
-from catlearn.probability.markov import Finite
+from catlearn.probability.kernels.gaussian import LinearGaussian
+from catlearn.probability.kernels.markov import Finite
 from conftest import tree_allclose
 
 LAW = settings(

@@ -9,12 +9,12 @@ import pytest
 
 from catlearn.core.types import Euclid, Fin
 from catlearn.errors import TypeMismatch, ZeroEvidenceError
-from catlearn.probability.approximate import Particles
-from catlearn.probability.bayes import update
-from catlearn.probability.bayes_learner import BayesLearner
-from catlearn.probability.gaussian import LinearGaussian
-from catlearn.probability.markov import Finite
-from catlearn.probability.sampler import Sampler
+from catlearn.probability.inference.approximate import Particles
+from catlearn.probability.inference.bayes import update
+from catlearn.probability.inference.bayes_learner import BayesLearner
+from catlearn.probability.kernels.gaussian import LinearGaussian
+from catlearn.probability.kernels.markov import Finite
+from catlearn.probability.kernels.sampler import Sampler
 
 
 def _blr(d, sigma2, mu0, S0):
@@ -80,7 +80,7 @@ def test_finite_learner_batch_equals_sequential_and_bayes_update(x64):
     lik = th**4 * (1 - th)  # heads on coin0 = p, tails on coin1 = p, one tails on coin0
     post = np.array([0.3, 0.3, 0.4]) * lik
     assert np.allclose(np.asarray(a.array), post / post.sum(), atol=1e-12)
-    # with no input wire it is catlearn.probability.bayes.update
+    # with no input wire it is catlearn.probability.inference.bayes.update
     coin = Finite([[0.8, 0.2], [0.5, 0.5], [0.1, 0.9]], Fin(3), Fin(2))
     L0 = BayesLearner(lambda x: coin, Finite.state([0.3, 0.3, 0.4]))
     ys0 = jnp.array([1, 1, 0])

@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from catlearn.core.types import Euclid, Fin
 from catlearn.errors import TypeMismatch
-from catlearn.probability.bayes import bayes_lens, invert
-from catlearn.probability.conjugate import BetaBernoulli
-from catlearn.probability.gaussian import LinearGaussian
-from catlearn.probability.markov import Finite
+from catlearn.probability.inference.bayes import bayes_lens, invert
+from catlearn.probability.inference.conjugate import BetaBernoulli
+from catlearn.probability.kernels.gaussian import LinearGaussian
+from catlearn.probability.kernels.markov import Finite
 
 
 def _stoch(rng, *shape):

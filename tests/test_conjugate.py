@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from catlearn.errors import HyperparameterError, NonFiniteError, ShapeError, SupportError
-from catlearn.probability.bayes import BayesLens
-from catlearn.probability.conjugate import (
+from catlearn.probability.inference.bayes import BayesLens
+from catlearn.probability.inference.conjugate import (
     Beta,
     BetaBernoulli,
     BetaBinomial,

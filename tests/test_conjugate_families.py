@@ -10,22 +10,27 @@ from jax.scipy.special import betainc, gammainc
 
 from catlearn.core.types import Fin
 from catlearn.errors import SupportError
-from catlearn.probability.bayes import invert, update
-from catlearn.probability.conjugate import Beta, BetaBernoulli, Dirichlet, DirichletCategorical
-from catlearn.probability.conjugate_families import (
+from catlearn.probability.inference.bayes import invert, update
+from catlearn.probability.inference.conjugate import (
+    Beta,
+    BetaBernoulli,
+    Dirichlet,
+    DirichletCategorical,
+)
+from catlearn.probability.inference.conjugate_families import (
     DirichletMultinomial,
     Gamma,
     NormalWishart,
     NormalWishartFamily,
     PoissonGamma,
 )
-from catlearn.probability.gaussian import LinearGaussian
-from catlearn.probability.markov import Finite
+from catlearn.probability.kernels.gaussian import LinearGaussian
+from catlearn.probability.kernels.markov import Finite
 
 
 def _grid_posterior(theta, prior_w, loglik_rows, data):
     """Exact inversion on a grid: a Finite prior on the grid points, a Finite likelihood
-    kernel grid -> observations, and catlearn.probability.bayes.update."""
+    kernel grid -> observations, and catlearn.probability.inference.bayes.update."""
     kernel = Finite(loglik_rows, Fin(len(theta)), Fin(loglik_rows.shape[1]))
     return np.asarray(update(kernel, Finite.state(prior_w), jnp.asarray(data)).array)
 

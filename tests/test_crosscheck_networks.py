@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from catlearn.errors import ZeroEvidenceError
-from catlearn.probability.networks import BayesNet, asia, burglary, sprinkler
+from catlearn.probability.networks.bayesnet import BayesNet, asia, burglary, sprinkler
 
 pytestmark = pytest.mark.crosscheck
 

@@ -46,7 +46,7 @@ def test_external_types_may_stay_unresolved(target):
         "BayesNet",
         "variables",
         "rda_step",
-        "catlearn.probability.markov._Structure",
+        "catlearn.probability.kernels.markov._Structure",
         "Composable",
         "LinearGaussian",
     ],
@@ -60,7 +60,7 @@ def test_private_bases_are_hidden_and_external_ones_named_publicly():
     class _Private:
         pass
 
-    _Private.__module__ = "catlearn.probability.markov"
+    _Private.__module__ = "catlearn.probability.kernels.markov"
 
     class Module:
         pass
@@ -70,7 +70,7 @@ def test_private_bases_are_hidden_and_external_ones_named_publicly():
     class Public:
         pass
 
-    Public.__module__ = "catlearn.probability.markov"
+    Public.__module__ = "catlearn.probability.kernels.markov"
     bases = [_Private, Module, Public, object]
     catlearn_refs.process_bases(None, "x", None, None, bases)
     assert bases == [":py:class:`equinox.Module`", Public]

@@ -82,7 +82,7 @@ def test_immutable_objects_raise_a_typed_attribute_error():
 def _hmm():
     import jax.numpy as jnp
 
-    from catlearn.probability.hmm import HMM
+    from catlearn.probability.statespace.hmm import HMM
 
     return HMM(jnp.array([0.5, 0.5]), jnp.eye(2) * 0.8 + 0.1, jnp.array([[0.5, 0.3, 0.2]] * 2))
 
@@ -92,7 +92,7 @@ def test_hmm_symbol_out_of_range_under_jit_is_minus_inf_and_checked_raises():
     import jax.numpy as jnp
 
     from catlearn.core import checked
-    from catlearn.probability.hmm import hmm_log_likelihood, hmm_viterbi
+    from catlearn.probability.statespace.hmm import hmm_log_likelihood, hmm_viterbi
 
     hmm = _hmm()
     ll = jax.jit(lambda o: hmm_log_likelihood(hmm, o))
@@ -148,7 +148,7 @@ def test_kalman_shapes_are_checked_at_trace_time():
     import jax
     import jax.numpy as jnp
 
-    from catlearn.probability.kalman import LGSSM, kalman_filter
+    from catlearn.probability.statespace.kalman import LGSSM, kalman_filter
 
     m = LGSSM(jnp.zeros(2), jnp.eye(2), jnp.eye(2), jnp.eye(2), jnp.eye(2)[:1], jnp.eye(1))
     with pytest.raises(errors.ShapeError):
@@ -205,7 +205,7 @@ def test_fit_names_nan_in_data_params_and_learning_rate_before_training():
 def test_jeffrey_update_accepts_a_plain_list_like_pearl_update():
     from catlearn.core.types import Fin
     from catlearn.probability import Finite
-    from catlearn.probability.bayes import jeffrey_update
+    from catlearn.probability.inference.bayes import jeffrey_update
 
     f = Finite([[0.9, 0.1], [0.2, 0.8]], Fin(2), Fin(2))
     prior = Finite.state([0.5, 0.5])
@@ -216,7 +216,7 @@ def test_jeffrey_update_accepts_a_plain_list_like_pearl_update():
 
 
 def test_query_batch_accepts_state_names_like_query():
-    from catlearn.probability.networks import CPT, BayesNet
+    from catlearn.probability.networks.bayesnet import CPT, BayesNet
 
     net = BayesNet(
         [("a", "b")],

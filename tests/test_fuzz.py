@@ -135,8 +135,8 @@ def _report(request):
 
 
 def _valid_objects():
-    from catlearn.probability.hmm import HMM
-    from catlearn.probability.kalman import LGSSM
+    from catlearn.probability.statespace.hmm import HMM
+    from catlearn.probability.statespace.kalman import LGSSM
 
     t = jnp.array([[0.9, 0.1], [0.2, 0.8]])
     return [
@@ -204,7 +204,7 @@ for _mod in (cl.diagrams.nn, cl.diagrams.vision, cl.training.checkpoint, cl.trai
 
 
 def _net():
-    from catlearn.probability.networks import sprinkler
+    from catlearn.probability.networks.bayesnet import sprinkler
 
     return sprinkler()
 

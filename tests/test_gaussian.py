@@ -15,7 +15,7 @@ from catlearn.core.program import Instruction, Program
 from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.diagrams.diagram import Box, Merge
 from catlearn.errors import CovarianceError, NonFiniteError, ShapeError, TypeMismatch
-from catlearn.probability.gaussian import LinearGaussian as LG
+from catlearn.probability.kernels.gaussian import LinearGaussian as LG
 
 LAW = settings(
     max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

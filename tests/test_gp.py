@@ -9,7 +9,7 @@ import pytest
 import scipy.linalg as sl
 
 from catlearn.errors import NotPSDError
-from catlearn.probability.gp import (
+from catlearn.probability.inference.gp import (
     RBF,
     FunctionKernel,
     GaussianProcess,

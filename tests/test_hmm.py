@@ -18,7 +18,7 @@ from catlearn.errors import (
     ShapeError,
     SupportError,
 )
-from catlearn.probability.hmm import (
+from catlearn.probability.statespace.hmm import (
     HMM,
     hmm_filter,
     hmm_log_likelihood,
@@ -275,8 +275,8 @@ def test_traced_construction_skips_value_checks():
 
 
 def test_filter_and_smoother_equal_kernel_composition_and_inversion(x64):
-    from catlearn.probability.bayes import bayes_lens, invert
-    from catlearn.probability.markov import Finite
+    from catlearn.probability.inference.bayes import bayes_lens, invert
+    from catlearn.probability.kernels.markov import Finite
 
     hmm = random_hmm(10, k=3, m=2)
     pi, a, b = hmm.to_kernels()
@@ -312,7 +312,7 @@ def test_filter_and_smoother_equal_kernel_composition_and_inversion(x64):
 
 def test_from_kernels_on_the_wrong_wires():
     from catlearn.core.types import Fin
-    from catlearn.probability.markov import Finite
+    from catlearn.probability.kernels.markov import Finite
 
     a = Finite(jnp.array(ICE_A), Fin(2), Fin(2))
     b = Finite(jnp.array(ICE_B), Fin(2), Fin(3))

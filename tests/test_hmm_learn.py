@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from catlearn.errors import DataError, EmissionFamilyError, NotStochasticError
-from catlearn.probability.hmm import HMM, hmm_filter, hmm_smoother, hmm_viterbi
-from catlearn.probability.hmm_emissions import GaussianHMM, PoissonHMM
-from catlearn.probability.hmm_learn import hmm_fit_em, hmm_fit_gradient
+from catlearn.probability.statespace.hmm import HMM, hmm_filter, hmm_smoother, hmm_viterbi
+from catlearn.probability.statespace.hmm_emissions import GaussianHMM, PoissonHMM
+from catlearn.probability.statespace.hmm_learn import hmm_fit_em, hmm_fit_gradient
 
 CASINO = (
     np.array([0.5, 0.5]),

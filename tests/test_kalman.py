@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import multivariate_normal
 
 from catlearn.errors import CovarianceError, DataError, NonFiniteError, ShapeError
-from catlearn.probability.kalman import (
+from catlearn.probability.statespace.kalman import (
     LGSSM,
     kalman_filter,
     kalman_log_likelihood,
@@ -298,7 +298,7 @@ def test_bad_arguments():
 
 
 def test_filter_and_smoother_equal_kernel_composition_and_inversion(x64):
-    from catlearn.probability.bayes import bayes_lens, invert
+    from catlearn.probability.inference.bayes import bayes_lens, invert
 
     model = constant_velocity()
     x0, dyn, emit = model.to_kernels()
@@ -343,7 +343,7 @@ def test_example_kalman_tracker(tmp_path):
 
 
 def test_from_kernels_on_the_wrong_wires():
-    from catlearn.probability.gaussian import LinearGaussian
+    from catlearn.probability.kernels.gaussian import LinearGaussian
 
     x0 = LinearGaussian.state(jnp.zeros(3), jnp.eye(3))  # a state on Euclid(3)
     dyn = LinearGaussian(jnp.eye(2), None, jnp.eye(2))

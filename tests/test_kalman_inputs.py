@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from catlearn.errors import CovarianceError, ShapeError
-from catlearn.probability.kalman import LGSSM, kalman_filter, rts_smoother
+from catlearn.probability.statespace.kalman import LGSSM, kalman_filter, rts_smoother
 
 
 def _model(rng, n=2, m=2, t_len=None):
@@ -70,7 +70,7 @@ def test_time_varying_typed_errors():
 
 @pytest.mark.slow
 def test_lgssm_gradient_fit_increases_likelihood():
-    from catlearn.probability.kalman_learn import lgssm_fit_gradient
+    from catlearn.probability.statespace.kalman_learn import lgssm_fit_gradient
 
     rng = np.random.default_rng(2)
     f, q, h, r = _model(rng, 2, 2)
@@ -86,7 +86,7 @@ def test_lgssm_gradient_fit_increases_likelihood():
 
 
 def test_kalman_em_non_decreasing_and_recovers_noise(x64):
-    from catlearn.probability.kalman_learn import lgssm_fit_em
+    from catlearn.probability.statespace.kalman_learn import lgssm_fit_em
 
     rng = np.random.default_rng(5)
     f, q, h, r = _model(rng, 2, 2)

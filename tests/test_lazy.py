@@ -8,8 +8,8 @@ import pytest
 import catlearn.probability as P
 from catlearn.core.types import Fin
 from catlearn.errors import TypeMismatch, ZeroEvidenceError
-from catlearn.probability.lazy import LazyFinite
-from catlearn.probability.markov import Finite
+from catlearn.probability.kernels.markov import Finite
+from catlearn.probability.networks.lazy import LazyFinite
 
 
 def kernel(rng, n, m, k=1):

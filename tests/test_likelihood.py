@@ -11,7 +11,7 @@ from catlearn.core.learner import gradient_learner
 from catlearn.core.para import Para, ParamSpec
 from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import DataError, HyperparameterError, NonFiniteError, ShapeError, SupportError
-from catlearn.probability.likelihood import (
+from catlearn.probability.kernels.likelihood import (
     StochasticMap,
     bernoulli_log_prob,
     bernoulli_map,

@@ -14,8 +14,8 @@ from catlearn.core.program import Instruction, Program
 from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.diagrams.diagram import Box
 from catlearn.errors import NotStochasticError, ShapeError, SupportError, TypeMismatch
-from catlearn.probability.markov import Finite
-from catlearn.probability.sampler import Sampler
+from catlearn.probability.kernels.markov import Finite
+from catlearn.probability.kernels.sampler import Sampler
 
 LAW = settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

@@ -9,7 +9,7 @@ import numpy as np
 import optax
 import pytest
 
-from catlearn.probability.networks import sprinkler
+from catlearn.probability.networks.bayesnet import sprinkler
 
 
 @pytest.mark.slow

@@ -19,8 +19,8 @@ from catlearn.errors import (
     SupportError,
     ZeroEvidenceError,
 )
-from catlearn.probability.markov import Finite
-from catlearn.probability.networks import CPT, BayesNet, asia, burglary, sprinkler
+from catlearn.probability.kernels.markov import Finite
+from catlearn.probability.networks.bayesnet import CPT, BayesNet, asia, burglary, sprinkler
 
 
 def brute_force(net: BayesNet, query, evidence):

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from catlearn.core.types import Fin
 from catlearn.errors import HyperparameterError
-from catlearn.probability._parallel import (
+from catlearn.probability.kernels.markov import Finite
+from catlearn.probability.statespace._parallel import (
     AUTO_PARALLEL_MIN_STEPS,
     EvidenceKernel,
     GaussianEvidenceKernel,
@@ -23,15 +24,19 @@ from catlearn.probability._parallel import (
     reduce,
     resolve_method,
 )
-from catlearn.probability.hmm import (
+from catlearn.probability.statespace.hmm import (
     HMM,
     hmm_filter,
     hmm_log_likelihood,
     hmm_smoother,
     hmm_viterbi,
 )
-from catlearn.probability.kalman import LGSSM, kalman_filter, kalman_log_likelihood, rts_smoother
-from catlearn.probability.markov import Finite
+from catlearn.probability.statespace.kalman import (
+    LGSSM,
+    kalman_filter,
+    kalman_log_likelihood,
+    rts_smoother,
+)
 
 
 def _rel(a, b) -> float:

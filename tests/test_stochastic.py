@@ -11,11 +11,11 @@ from jax.scipy.stats import norm
 from catlearn.core.para import ParamSpec
 from catlearn.core.types import Euclid, Fin
 from catlearn.errors import HyperparameterError, TypeMismatch
-from catlearn.probability.gaussian import LinearGaussian
-from catlearn.probability.likelihood import fit_likelihood
-from catlearn.probability.markov import Finite
-from catlearn.probability.sampler import Sampler
-from catlearn.probability.stochastic import NoisyMap, composite_map, then_density
+from catlearn.probability.kernels.gaussian import LinearGaussian
+from catlearn.probability.kernels.likelihood import fit_likelihood
+from catlearn.probability.kernels.markov import Finite
+from catlearn.probability.kernels.sampler import Sampler
+from catlearn.probability.kernels.stochastic import NoisyMap, composite_map, then_density
 
 
 def _shiebler():

@@ -1,0 +1,593 @@
+r"""Bayesian inversion, conditioning and Bayesian lenses.
+
+Papers: Cho, Jacobs, *Disintegration and Bayesian inversion via string diagrams*; Culbertson,
+Sturtz, *A categorical foundation for Bayesian probability*; Kamiya, Welliaveetil, *A category
+theory framework for Bayesian learning*; Smithe, Braithwaite, Hedges, *The compositional
+structure of Bayesian inference*.
+
+The **Bayesian inverse** of a kernel :math:`f : X \to Y` at a prior :math:`\pi` on
+:math:`X` is the kernel :math:`f^\dagger_\pi : Y \to X` with
+
+.. math:: \pi(x)\, f(y \mid x) = (\pi \gg f)(y)\; f^\dagger_\pi(x \mid y).
+
+It is unique only :math:`(\pi \gg f)`-almost everywhere. **Convention:** at a point
+:math:`y` of zero evidence, :math:`(\pi \gg f)(y) = 0`, the row :math:`f^\dagger_\pi(- \mid y)`
+is the prior :math:`\pi` (Finite kernels). For linear-Gaussian kernels the closed form with the
+Moore–Penrose pseudo-inverse is used everywhere; off the support of :math:`\pi \gg f` it gives
+the posterior at the orthogonal (in the :math:`S^+` metric) projection of :math:`y` onto it.
+*Conditioning* on a zero-evidence observation is an error, :class:`ZeroEvidenceError`.
+
+Axioms (doctests):
+
+>>> from catlearn.probability.kernels.markov import Finite
+>>> from catlearn.core.types import Fin
+>>> prior = Finite.state([0.5, 0.5])
+>>> f = Finite([[0.75, 0.25], [0.25, 0.75]], Fin(2), Fin(2))
+>>> g = Finite([[1.0, 0.0], [0.5, 0.5]], Fin(2), Fin(2))
+>>> fd = invert(f, prior)
+>>> fd.array.tolist()
+[[0.75, 0.25], [0.25, 0.75]]
+>>> lhs = invert(f >> g, prior)                      # (f >> g)† = g†_{π≫f} >> f†_π
+>>> rhs = invert(g, prior >> f) >> invert(f, prior)
+>>> lhs.allclose(rhs)
+True
+>>> (bayes_lens(f) >> bayes_lens(g)).backward(prior).allclose(lhs)
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from catlearn import errors
+from catlearn.core.types import Ty
+from catlearn.errors import (
+    ShapeError,
+    SupportError,
+    TypeMismatch,
+    ZeroEvidenceError,
+)
+from catlearn.probability.kernels._checks import check_support, concrete
+from catlearn.probability.kernels.markov import Finite
+from catlearn.probability.networks.lazy import LazyFinite
+
+__all__ = [
+    "BayesLens",
+    "bayes_lens",
+    "condition",
+    "invert",
+    "jeffrey_update",
+    "pearl_update",
+    "sequential_update",
+    "update",
+]
+
+
+# --- validation helpers (shared with conjugate.py and likelihood.py) ---------------------------
+
+
+def _is_gaussian(k: Any) -> bool:
+    return type(k).__name__ == "LinearGaussian"
+
+
+def _check_kernels(**kernels: Any) -> None:
+    for what, k in kernels.items():
+        if not (hasattr(k, "dom") and hasattr(k, "cod") and isinstance(k.dom, Ty)):
+            raise errors.ArgumentTypeError(
+                f"Expected a kernel (Finite or LinearGaussian) for the {what}, got "
+                f"{type(k).__name__} ({k!r:.60}); build one with Finite(...), Finite.state(...) "
+                "or LinearGaussian(...)."
+            )
+
+
+def _check_state(prior: Any, kernel: Any) -> None:
+    _check_kernels(prior=prior, kernel=kernel)
+    if len(prior.dom) != 0:
+        raise TypeMismatch(
+            f"Expected a prior state (a kernel from Ty()), got {prior!r} with domain {prior.dom} "
+            f"instead; pass e.g. Finite.state(probs) or condition a joint state first."
+        )
+    if prior.cod != kernel.dom:
+        raise TypeMismatch(
+            f"Expected a prior on the domain {kernel.dom} of {kernel!r}, got a state on "
+            f"{prior.cod} instead (a state on the wrong wire); marginalise or permute it first."
+        )
+
+
+def _zero_evidence(what: str) -> ZeroEvidenceError:
+    return ZeroEvidenceError(
+        f"Cannot condition on {what}: its probability under the prior is 0 (zero evidence), so "
+        f"the posterior is undefined. Check the observation, or give it non-zero prior mass "
+        f"(e.g. smooth the tables)."
+    )
+
+
+# --- finite kernels: the maths on arrays -------------------------------------------------------
+
+
+def _invert_finite_array(f: jax.Array, pi: jax.Array) -> jax.Array:
+    """f: (nx, ny) rows f(y|x), pi: (nx,) -> (ny, nx) rows f†(x|y); zero-evidence rows = pi."""
+    joint = pi[:, None] * f
+    ev = jnp.sum(joint, axis=0)
+    safe = jnp.where(ev > 0, ev, 1.0)
+    return jnp.where((ev > 0)[:, None], joint.T / safe[:, None], pi[None, :])
+
+
+def _invert_finite(kernel: Finite, prior: Finite) -> Finite:
+    ds, cs = kernel.array.shape[: len(kernel.dom)], kernel.array.shape[len(kernel.dom) :]
+    nx, ny = int(np.prod(ds, dtype=int)), int(np.prod(cs, dtype=int))
+    inv = _invert_finite_array(kernel.array.reshape(nx, ny), prior.array.reshape(nx))
+    return Finite(inv.reshape(cs + ds), kernel.cod, kernel.dom, validate=False)
+
+
+# --- public API ---------------------------------------------------------------------------------
+
+
+def invert(kernel: Any, prior: Any) -> Any:
+    r"""The Bayesian inverse :math:`f^\dagger_\pi : Y \to X` of ``kernel`` at ``prior``.
+
+    Finite: :math:`f^\dagger_\pi(x \mid y) = \pi(x) f(y \mid x) / \sum_{x'} \pi(x') f(y \mid x')`,
+    with the prior as the row at zero-evidence :math:`y` (module docstring). LinearGaussian
+    :math:`x \mapsto N(Ax + b, \Sigma)`, prior :math:`N(m, P)`:
+    :math:`y \mapsto N(m + K(y - Am - b),\, P - KAP)` with
+    :math:`K = PA^T (APA^T + \Sigma)^+` (Cho–Jacobs; pseudo-inverse for singular covariances).
+
+    >>> from catlearn.probability.kernels.markov import Finite
+    >>> from catlearn.core.types import Fin
+    >>> test = Finite([[0.9, 0.1], [0.2, 0.8]], Fin(2), Fin(2))   # P(result | disease)
+    >>> invert(test, Finite.state([0.99, 0.01])).row(1).round(3).tolist()   # P(disease | +)
+    [0.925, 0.075]
+    """
+    if isinstance(kernel, LazyFinite):  # planned contraction, the joint never built
+        return kernel.invert(prior)
+    _check_state(prior, kernel)
+    if isinstance(kernel, Finite) and isinstance(prior, Finite):
+        return _invert_finite(kernel, prior)
+    if _is_gaussian(kernel) and _is_gaussian(prior):
+        from catlearn.probability.inference._bayes_gaussian import invert_gaussian
+
+        return invert_gaussian(kernel, prior)
+    raise TypeMismatch(
+        f"Expected a Finite kernel with a Finite prior, or a LinearGaussian kernel with a "
+        f"LinearGaussian prior, got {type(kernel).__name__} and {type(prior).__name__} instead; "
+        f"convert one of them."
+    )
+
+
+def _wire_index(wire: Any, n: int, names: Sequence[str] | None) -> int:
+    if isinstance(wire, str):
+        if names is None or wire not in names:
+            raise SupportError(
+                f"Expected a wire index in range({n}) or one of the names {list(names or [])}, "
+                f"got {wire!r} instead; pass names=[...] naming each wire of the joint state."
+            )
+        return list(names).index(wire)
+    if not isinstance(wire, int | np.integer) or not -n <= wire < n:
+        raise SupportError(
+            f"Expected a wire index in range({n}) of the joint state, got {wire!r} instead."
+        )
+    return int(wire) % n
+
+
+def _observations(joint: Any, observation: Any, names: Sequence[str] | None) -> dict[int, Any]:
+    _check_kernels(joint=joint)
+    if len(joint.dom) != 0:
+        raise TypeMismatch(
+            f"Expected a joint state (a kernel from Ty()), got {joint!r}; compose it with a prior "
+            f"first (prior >> kernel), or use invert(kernel, prior)."
+        )
+    n = len(joint.cod)
+    if names is not None and len(names) != n:
+        raise ShapeError(f"Expected {n} wire names for {joint!r}, got {len(names)}: {names}.")
+    if not isinstance(observation, Mapping):
+        raise errors.ArgumentTypeError(
+            f"Expected the observation as a mapping {{wire: value}} (wire an index or a name), "
+            f"got {type(observation).__name__} instead, e.g. condition(joint, {{1: 0}})."
+        )
+    obs: dict[int, Any] = {}
+    for wire, value in observation.items():
+        obs[_wire_index(wire, n, names)] = value
+    return obs
+
+
+def condition(
+    joint: Any, observation: Mapping[Any, Any], *, names: Sequence[str] | None = None
+) -> Any:
+    r"""The posterior state of the unobserved wires of ``joint`` given hard evidence.
+
+    ``observation`` maps wires (indices, or names listed in ``names``) to observed values.
+    :math:`p(x_R \mid x_O = o) = p(x_R, o) / p(o)`; raises :class:`ZeroEvidenceError` when
+    :math:`p(o) = 0` (checked when the values are concrete; under ``jit`` the prior convention
+    applies: the marginal of the unobserved wires is returned). For a LinearGaussian joint state
+    this is the (generalised) Schur complement.
+
+    >>> from catlearn.probability.kernels.markov import Finite
+    >>> joint = Finite.state([[0.3, 0.1], [0.2, 0.4]])      # p(rain, wet)
+    >>> condition(joint, {"wet": 1}, names=["rain", "wet"]).array.round(3).tolist()
+    [0.2, 0.8]
+    """
+    if isinstance(joint, LazyFinite):  # planned contraction, the joint never built
+        n = len(joint.cod_labels)
+        return joint.condition({_wire_index(w, n, names): v for w, v in observation.items()})
+    obs = _observations(joint, observation, names)
+    if _is_gaussian(joint):
+        from catlearn.probability.inference._bayes_gaussian import condition_gaussian
+
+        return condition_gaussian(joint, obs)
+    if not isinstance(joint, Finite):
+        raise TypeMismatch(f"Expected a Finite or LinearGaussian joint state, got {joint!r}.")
+    cod = joint.cod.inside
+    index: list[Any] = [slice(None)] * len(cod)
+    for i, v in obs.items():
+        (idx,) = joint.marginal(i)._index(v, Ty(cod[i]), f"observation on wire {i}")
+        if jnp.ndim(idx) != 0:
+            raise ShapeError(
+                f"Expected one value for wire {i}, got an array of shape {jnp.shape(idx)}; "
+                f"use update(kernel, prior, observations) for a batch of observations."
+            )
+        index[i] = idx
+    sub = joint.array[tuple(index)]
+    ev = jnp.sum(sub)
+    value = concrete(ev)
+    if value is not None and value <= 0:
+        raise _zero_evidence(f"the observation {dict(observation)}")
+    rest = Ty(*(a for i, a in enumerate(cod) if i not in obs))
+    marg = joint.marginal(*(i for i in range(len(cod)) if i not in obs)).array
+    post = jnp.where(ev > 0, sub / jnp.where(ev > 0, ev, 1.0), marg)
+    return Finite(post, Ty(), rest, validate=False)
+
+
+def pearl_update(prior: Any, kernel: Any, likelihood: Any) -> Any:
+    r"""Pearl's rule (virtual evidence): update ``prior`` on :math:`X` by a likelihood
+    :math:`q : Y \to [0, \infty)` observed through ``kernel`` :math:`f : X \to Y`,
+
+    .. math:: \pi'(x) \propto \pi(x) \textstyle\sum_y f(y \mid x)\, q(y).
+
+    Finite: ``likelihood`` is an array of shape ``cod sizes`` (non-negative, any scale).
+    LinearGaussian: ``likelihood = (channel, z)``, the Gaussian likelihood
+    :math:`q(y) = N(z; Hy + c, R)` of a reading ``z`` through a LinearGaussian ``channel``
+    :math:`y \mapsto N(Hy + c, R)`; then :math:`\pi' = (f \gg \text{channel})^\dagger_\pi(z)`.
+    Raises :class:`ZeroEvidenceError` when :math:`\sum_x \pi(x) (f q)(x) = 0`.
+
+    >>> from catlearn.probability.kernels.markov import Finite
+    >>> from catlearn.core.types import Fin
+    >>> f = Finite([[0.9, 0.1], [0.2, 0.8]], Fin(2), Fin(2))
+    >>> pearl_update(Finite.state([0.5, 0.5]), f, jnp.array([0.0, 1.0])).array.round(4).tolist()
+    [0.1111, 0.8889]
+    """
+    _check_state(prior, kernel)
+    if _is_gaussian(kernel):
+        return _pearl_gaussian(prior, kernel, likelihood)
+    if not isinstance(kernel, Finite):
+        raise TypeMismatch(f"Expected a Finite or LinearGaussian kernel, got {kernel!r}.")
+    q = jnp.asarray(likelihood, dtype=kernel.array.dtype)
+    cs = kernel.array.shape[len(kernel.dom) :]
+    if q.shape != cs:
+        raise ShapeError(
+            f"Expected a likelihood of shape {cs} (one weight per value of {kernel.cod}), got "
+            f"shape {q.shape} instead."
+        )
+    qv = concrete(q)
+    if qv is not None and (not np.all(np.isfinite(qv)) or np.any(qv < 0)):
+        raise SupportError(
+            f"Expected a likelihood with finite entries >= 0, got {qv.tolist()} instead."
+        )
+    nx = prior.array.size
+    fq = kernel.array.reshape(nx, -1) @ q.reshape(-1)
+    w = prior.array.reshape(nx) * fq
+    ev = jnp.sum(w)
+    c = concrete(ev)
+    if c is not None and c <= 0:
+        raise _zero_evidence("the virtual evidence (likelihood)")
+    post = jnp.where(ev > 0, w / jnp.where(ev > 0, ev, 1.0), prior.array.reshape(nx))
+    return Finite(post.reshape(prior.array.shape), Ty(), prior.cod, validate=False)
+
+
+def _pearl_gaussian(prior: Any, kernel: Any, likelihood: Any) -> Any:
+    if not (
+        isinstance(likelihood, tuple | list)
+        and len(likelihood) == 2
+        and _is_gaussian(likelihood[0])
+    ):
+        raise errors.ArgumentTypeError(
+            "Expected the virtual evidence for a LinearGaussian kernel as a pair (channel, z): "
+            "a LinearGaussian channel from the kernel's codomain and a reading z of its output, "
+            f"got {type(likelihood).__name__} instead."
+        )
+    channel, z = likelihood
+    from catlearn.probability.inference._bayes_gaussian import condition_gaussian
+
+    joint = (
+        prior >> type(prior).copy(prior.cod) >> (type(prior).id(prior.cod) @ (kernel >> channel))
+    )
+    return condition_gaussian(joint, {1: z})
+
+
+def jeffrey_update(prior: Any, kernel: Any, target: Any) -> Any:
+    r"""Jeffrey's rule (probability kinematics): move ``prior`` so that its prediction through
+    ``kernel`` becomes the state ``target`` on :math:`Y`,
+
+    .. math:: \pi' = \tau \gg f^\dagger_\pi, \qquad
+              \pi'(x) = \textstyle\sum_y \tau(y)\, f^\dagger_\pi(x \mid y).
+
+    Raises :class:`ZeroEvidenceError` when ``target`` puts mass where :math:`\pi \gg f` has
+    none (Finite, concrete values). Works for Finite and LinearGaussian kernels.
+
+    >>> from catlearn.probability.kernels.markov import Finite
+    >>> from catlearn.core.types import Fin
+    >>> f = Finite([[0.9, 0.1], [0.2, 0.8]], Fin(2), Fin(2))
+    >>> jeffrey_update(Finite.state([0.5, 0.5]), f, Finite.state([0.0, 1.0])).array.round(4).tolist()
+    [0.1111, 0.8889]
+    """
+    _check_state(prior, kernel)
+    if isinstance(kernel, Finite) and not isinstance(target, Finite):
+        target = Finite.state(target, kernel.cod)  # a list or array, as pearl_update takes
+    if not hasattr(target, "cod") or len(target.dom) != 0 or target.cod != kernel.cod:
+        raise TypeMismatch(
+            f"Expected a target state on {kernel.cod}, the codomain of {kernel!r}, got "
+            f"{target!r} instead."
+        )
+    if isinstance(kernel, Finite):
+        pred = (prior >> kernel).array
+        t, p = concrete(target.array), concrete(pred)
+        if t is not None and p is not None and np.any((t > 0) & (p <= 0)):
+            raise _zero_evidence("a Jeffrey target with mass on values of zero prior probability")
+    return target >> invert(kernel, prior)
+
+
+def update(kernel: Any, prior: Any, observations: Any) -> Any:
+    r"""Batch Bayesian update: the posterior on :math:`X` after i.i.d. observations
+    :math:`y_1, \dots, y_n` of ``kernel`` (leading axis of ``observations``),
+
+    .. math:: \pi_n(x) \propto \pi(x) \textstyle\prod_i f(y_i \mid x).
+
+    Equals :func:`sequential_update` (Kamiya–Welliaveetil). Raises :class:`ZeroEvidenceError`
+    when the observations have probability 0 (concrete values).
+
+    >>> from catlearn.probability.kernels.markov import Finite
+    >>> from catlearn.core.types import Fin
+    >>> coin = Finite([[0.5, 0.5], [0.9, 0.1]], Fin(2), Fin(2))     # fair or biased to 0
+    >>> update(coin, Finite.state([0.5, 0.5]), jnp.array([0, 0])).array.round(4).tolist()
+    [0.2358, 0.7642]
+    """
+    _check_state(prior, kernel)
+    if _is_gaussian(kernel):
+        from catlearn.probability.inference._bayes_gaussian import update_gaussian
+
+        return update_gaussian(kernel, prior, observations)
+    if not isinstance(kernel, Finite):
+        raise TypeMismatch(f"Expected a Finite or LinearGaussian kernel, got {kernel!r}.")
+    ys = _batch_index(kernel, observations)
+    nx = prior.array.size
+    logf = jnp.log(kernel.array.reshape(nx, *kernel.array.shape[len(kernel.dom) :]))
+    ll = jnp.sum(logf[(slice(None), *ys)], axis=-1) if ys[0].ndim else logf[(slice(None), *ys)]
+    logw = jnp.log(prior.array.reshape(nx)) + ll
+    top = jnp.max(logw)
+    c = concrete(top)
+    if c is not None and not np.isfinite(c):
+        raise _zero_evidence("the observations")
+    w = jnp.exp(logw - jnp.where(jnp.isfinite(top), top, 0.0))
+    ev = jnp.sum(w)
+    post = jnp.where(ev > 0, w / jnp.where(ev > 0, ev, 1.0), prior.array.reshape(nx))
+    return Finite(post.reshape(prior.array.shape), Ty(), prior.cod, validate=False)
+
+
+def _batch_index(kernel: Finite, observations: Any) -> tuple[Any, ...]:
+    cod = kernel.cod
+    vals = cod.split(observations) if len(cod) > 1 else (observations,)
+    out = []
+    for v, a in zip(vals, cod.inside):
+        v = jnp.asarray(v)
+        if v.ndim != 1:
+            raise ShapeError(
+                f"Expected a batch of observations on {a} of shape (n,), got shape {v.shape} "
+                f"instead; stack the observations along a leading axis."
+            )
+        idx = _checked_index(v, a)
+        out.append(idx)
+    return tuple(out)
+
+
+def _checked_index(v: jax.Array, atom: Any) -> jax.Array:
+    check_support(v, 0, atom.size - 1, f"observation on {atom}", integer=True)
+    return v.astype(jnp.int32)
+
+
+def sequential_update(kernel: Any, prior: Any, observations: Any) -> Any:
+    r"""Sequential Bayesian update: fold :math:`\pi \mapsto f^\dagger_\pi(- \mid y_i)` over the
+    observations with ``jax.lax.scan``. Equals :func:`update` (batch).
+
+    >>> from catlearn.probability.kernels.markov import Finite
+    >>> from catlearn.core.types import Fin
+    >>> coin = Finite([[0.5, 0.5], [0.9, 0.1]], Fin(2), Fin(2))
+    >>> sequential_update(coin, Finite.state([0.5, 0.5]), jnp.array([0, 0])).array.round(4).tolist()
+    [0.2358, 0.7642]
+    """
+    _check_state(prior, kernel)
+    if _is_gaussian(kernel):
+        from catlearn.probability.inference._bayes_gaussian import sequential_update_gaussian
+
+        return sequential_update_gaussian(kernel, prior, observations)
+    if not isinstance(kernel, Finite):
+        raise TypeMismatch(f"Expected a Finite or LinearGaussian kernel, got {kernel!r}.")
+    ys = _batch_index(kernel, observations)
+    nx = prior.array.size
+    f = kernel.array.reshape(nx, -1)
+    cs = kernel.array.shape[len(kernel.dom) :]
+    flat = jnp.ravel_multi_index(ys, cs, mode="clip") if len(cs) > 1 else ys[0]
+
+    post, evs = _sequential_finite(f, prior.array.reshape(nx), flat)
+    e = concrete(evs)
+    if e is not None and np.any(e <= 0):
+        raise _zero_evidence(f"observation {int(np.argmax(e <= 0))} of the sequence")
+    return Finite(post.reshape(prior.array.shape), Ty(), prior.cod, validate=False)
+
+
+@jax.jit
+def _sequential_finite(f: jax.Array, pi: jax.Array, ys: jax.Array) -> tuple[jax.Array, jax.Array]:
+    def step(pi: jax.Array, y: jax.Array) -> tuple[jax.Array, jax.Array]:
+        return _invert_finite_array(f, pi)[y], pi @ f[:, y]
+
+    return jax.lax.scan(step, pi, ys)
+
+
+# --- Bayesian lenses ----------------------------------------------------------------------------
+
+
+class BayesLens:
+    r"""A Bayesian lens (Smithe, Braithwaite, Hedges): a forward kernel :math:`f : X \to Y`
+    and a state-dependent backward map :math:`f^\dagger : \pi \mapsto (Y \to X)`.
+
+    Composition ``(f, f†) >> (g, g†)`` is
+
+    .. math:: (f \gg g,\; \pi \mapsto g^\dagger_{\pi \gg f} \gg f^\dagger_\pi),
+
+    so for exact lenses (:func:`bayes_lens`) the composite's backward is the inverse of the
+    composite: :math:`(f \gg g)^\dagger_\pi = g^\dagger_{\pi \gg f} \gg f^\dagger_\pi`.
+    For conjugate families (:mod:`catlearn.probability.inference.conjugate`) ``forward`` is the likelihood kernel
+    (a :class:`~catlearn.probability.kernels.markov.Sampler` with its log-density) and the backward map sends a
+    prior, given by its hyperparameters, to ``observation ↦ posterior``; those lenses have
+    ``composable=False`` and are used on their own.
+
+    >>> from catlearn.probability.kernels.markov import Finite
+    >>> from catlearn.core.types import Fin
+    >>> f = Finite([[0.75, 0.25], [0.25, 0.75]], Fin(2), Fin(2))
+    >>> lens = bayes_lens(f) >> bayes_lens(f)
+    >>> lens.forward.array.tolist()
+    [[0.625, 0.375], [0.375, 0.625]]
+    >>> lens.update(Finite.state([0.5, 0.5]), 0).array.tolist()     # posterior after y = 0
+    [0.625, 0.375]
+    """
+
+    __slots__ = ("backward", "composable", "forward", "name")
+
+    def __init__(
+        self,
+        forward: Any,
+        backward: Callable[[Any], Any],
+        *,
+        name: str = "lens",
+        composable: bool = True,
+    ):
+        if not callable(backward):
+            raise errors.ArgumentTypeError(
+                f"Expected backward to be a function prior -> inverse kernel, got "
+                f"{type(backward).__name__}; e.g. BayesLens(f, lambda prior: invert(f, prior))."
+            )
+        object.__setattr__(self, "forward", forward)
+        object.__setattr__(self, "backward", backward)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "composable", composable)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise errors.ImmutableError(
+            f"BayesLens is immutable: cannot set {name!r}; build a new one instead."
+        )
+
+    def __repr__(self) -> str:
+        return f"BayesLens({self.name}: {self.forward!r})"
+
+    @property
+    def dom(self) -> Ty:
+        """The domain of the forward kernel."""
+        return self.forward.dom
+
+    @property
+    def cod(self) -> Ty:
+        """The codomain of the forward kernel."""
+        return self.forward.cod
+
+    def then(self, *others: BayesLens) -> BayesLens:
+        """Smithe–Braithwaite–Hedges composition (class docstring); ``>>`` calls this."""
+        out = self
+        for g in others:
+            out = _then_lens(out, g)
+        return out
+
+    def __rshift__(self, other: BayesLens) -> BayesLens:
+        return self.then(other)
+
+    def tensor(self, *others: BayesLens) -> BayesLens:
+        r"""Parallel composition ``f @ g``: forward :math:`f \otimes g`, backward
+        :math:`\pi \mapsto f^\dagger_{\pi_X} \otimes g^\dagger_{\pi_{X'}}` at the marginals
+        of the prior. For exact lenses and a product prior :math:`\pi \otimes \rho` this is
+        the law :math:`(f \otimes g)^\dagger_{\pi \otimes \rho} = f^\dagger_\pi \otimes
+        g^\dagger_\rho` (Smithe, Braithwaite, Hedges); ``@`` calls this.
+
+        >>> from catlearn.probability.kernels.markov import Finite
+        >>> from catlearn.core.types import Fin
+        >>> f = Finite([[0.9, 0.1], [0.2, 0.8]], Fin(2), Fin(2))
+        >>> pi, rho = Finite.state([0.3, 0.7]), Finite.state([0.5, 0.5])
+        >>> lens = bayes_lens(f) @ bayes_lens(f)
+        >>> lens.backward(pi @ rho).allclose(invert(f @ f, pi @ rho))
+        True
+        """
+        out = self
+        for g in others:
+            out = _tensor_lens(out, g)
+        return out
+
+    def __matmul__(self, other: BayesLens) -> BayesLens:
+        return self.tensor(other)
+
+    def update(self, prior: Any, observation: Any) -> Any:
+        """The posterior state :math:`f^\\dagger_\\pi(- \\mid y)` for one observation ``y``."""
+        back = self.backward(prior)
+        if isinstance(back, Finite):
+            return Finite(back.row(observation), Ty(), back.cod, validate=False)
+        if _is_gaussian(back):
+            from catlearn.probability.inference._bayes_gaussian import at_point
+
+            return at_point(back, observation)
+        return back(observation)
+
+
+def _then_lens(f: BayesLens, g: BayesLens) -> BayesLens:
+    if not isinstance(g, BayesLens):
+        raise TypeMismatch(f"Expected a BayesLens after {f!r} >> ..., got {g!r}.")
+    if not (f.composable and g.composable):
+        raise TypeMismatch(
+            f"Cannot compose {f!r} >> {g!r}: their forward parts are not kernels with >> "
+            f"(conjugate-family lenses are used on their own); use bayes_lens(kernel) parts."
+        )
+    forward = f.forward >> g.forward  # raises TypeMismatch naming both types
+
+    def backward(prior: Any) -> Any:
+        return g.backward(prior >> f.forward) >> f.backward(prior)
+
+    return BayesLens(forward, backward, name=f"{f.name} >> {g.name}")
+
+
+def _tensor_lens(f: BayesLens, g: BayesLens) -> BayesLens:
+    if not isinstance(g, BayesLens):
+        raise TypeMismatch(f"Expected a BayesLens in {f!r} @ ..., got {g!r}.")
+    if not (f.composable and g.composable):
+        raise TypeMismatch(
+            f"Cannot tensor {f!r} @ {g!r}: their forward parts are not kernels with @ "
+            f"(conjugate-family lenses are used on their own); use bayes_lens(kernel) parts."
+        )
+    forward = f.forward @ g.forward
+    n = len(f.dom)
+
+    def backward(prior: Any) -> Any:
+        k = len(prior.cod)
+        return f.backward(prior.marginal(*range(n))) @ g.backward(prior.marginal(*range(n, k)))
+
+    return BayesLens(forward, backward, name=f"{f.name} @ {g.name}")
+
+
+def bayes_lens(kernel: Any) -> BayesLens:
+    r"""The exact Bayesian lens of a kernel: ``(f, π ↦ invert(f, π))``.
+
+    >>> from catlearn.probability.kernels.markov import Finite
+    >>> from catlearn.core.types import Fin
+    >>> f = Finite([[0.9, 0.1], [0.2, 0.8]], Fin(2), Fin(2))
+    >>> bayes_lens(f).backward(Finite.state([0.5, 0.5])).allclose(invert(f, Finite.state([0.5, 0.5])))
+    True
+    """
+    return BayesLens(kernel, lambda prior: invert(kernel, prior), name=repr(kernel))

@@ -1,0 +1,43 @@
+"""Markov kernels: the arrows of the probabilistic half, and the one home of its checks.
+
+:class:`Finite` (stochastic matrices), :class:`LinearGaussian` (``x ↦ N(Ax + b, Σ)``),
+:class:`Sampler` (any kernel you can sample), stochastic maps (:class:`NoisyMap`,
+:class:`StochasticMap`) and the likelihood functor built on them. Imports only
+:mod:`catlearn.core`; the other sub-areas of :mod:`catlearn.probability` build on this one.
+"""
+
+from catlearn.probability.kernels.gaussian import LinearGaussian as LinearGaussian
+from catlearn.probability.kernels.likelihood import NegativeLogLikelihood as NegativeLogLikelihood
+from catlearn.probability.kernels.likelihood import StochasticMap as StochasticMap
+from catlearn.probability.kernels.likelihood import bernoulli_log_prob as bernoulli_log_prob
+from catlearn.probability.kernels.likelihood import bernoulli_map as bernoulli_map
+from catlearn.probability.kernels.likelihood import categorical_log_prob as categorical_log_prob
+from catlearn.probability.kernels.likelihood import categorical_map as categorical_map
+from catlearn.probability.kernels.likelihood import fit_likelihood as fit_likelihood
+from catlearn.probability.kernels.likelihood import gaussian_log_prob as gaussian_log_prob
+from catlearn.probability.kernels.likelihood import gaussian_map as gaussian_map
+from catlearn.probability.kernels.likelihood import likelihood_learner as likelihood_learner
+from catlearn.probability.kernels.markov import Finite as Finite
+from catlearn.probability.kernels.sampler import Sampler as Sampler
+from catlearn.probability.kernels.stochastic import NoisyMap as NoisyMap
+from catlearn.probability.kernels.stochastic import composite_map as composite_map
+from catlearn.probability.kernels.stochastic import then_density as then_density
+
+__all__ = [
+    "Finite",
+    "LinearGaussian",
+    "NegativeLogLikelihood",
+    "NoisyMap",
+    "Sampler",
+    "StochasticMap",
+    "bernoulli_log_prob",
+    "bernoulli_map",
+    "categorical_log_prob",
+    "categorical_map",
+    "composite_map",
+    "fit_likelihood",
+    "gaussian_log_prob",
+    "gaussian_map",
+    "likelihood_learner",
+    "then_density",
+]

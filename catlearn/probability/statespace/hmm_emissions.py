@@ -1,0 +1,201 @@
+r"""HMMs with Gaussian and Poisson emissions.
+
+Same inference as the categorical :class:`~catlearn.probability.statespace.hmm.HMM` (every function of
+:mod:`catlearn.probability.statespace.hmm` takes these, sequential or parallel); only the emission
+kernel :math:`B : Z \to Y` changes:
+
+* :class:`GaussianHMM`: :math:`y_t \mid z_t = i \sim N(\mu_i, \Sigma_i)` on :math:`\mathbb R^d`;
+* :class:`PoissonHMM`: :math:`y_{t,c} \mid z_t = i \sim \mathrm{Poisson}(\lambda_{ic})`,
+  independent counts.
+
+Observations are ``(T, d)`` arrays; a row with a NaN is *missing* and skipped by the update
+(its likelihood is 1 for every state), so the filter predicts through it.
+
+>>> import jax.numpy as jnp
+>>> from catlearn.probability.statespace.hmm import hmm_smoother
+>>> g = GaussianHMM(jnp.array([0.5, 0.5]), jnp.array([[0.9, 0.1], [0.1, 0.9]]),
+...                 jnp.array([[-2.0], [2.0]]), jnp.ones((2, 1, 1)))
+>>> hmm_smoother(g, jnp.array([[-2.1], [jnp.nan], [1.9]])).smoothed.argmax(1).tolist()
+[0, 0, 1]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.scipy.special import gammaln
+
+from catlearn.core.checked import as_array
+from catlearn.errors import (
+    CovarianceError,
+    DataError,
+    EmissionFamilyError,
+    NonFiniteError,
+    NotStochasticError,
+    ShapeError,
+)
+from catlearn.probability.statespace._hmm_infer import HMMBase, check_table, concrete
+
+__all__ = ["GaussianHMM", "PoissonHMM"]
+
+_LOG2PI = float(np.log(2 * np.pi))
+
+
+def _float(a: Any) -> jax.Array:
+    a = as_array(a, "the HMM parameters")
+    return a if jnp.issubdtype(a.dtype, jnp.floating) else a.astype(jnp.zeros(()).dtype)
+
+
+def _chain(initial: Any, transition: Any) -> tuple[jax.Array, jax.Array]:
+    initial, transition = _float(initial), _float(transition)
+    check_table("initial distribution", initial, ndim=1)
+    check_table("transition matrix", transition, ndim=2)
+    k = initial.shape[0]
+    if transition.shape != (k, k):
+        raise ShapeError(
+            f"Expected a transition matrix of shape ({k}, {k}) for {k} states, got "
+            f"{tuple(transition.shape)} instead."
+        )
+    return initial, transition
+
+
+def _check_vectors(model: Any, obs: Any, *, counts: bool) -> jax.Array:
+    obs = as_array(obs, "the observations")
+    d = model.obs_dim
+    if obs.ndim == 1 and d == 1:
+        obs = obs[:, None]
+    if obs.ndim != 2 or obs.shape[1] != d:
+        raise ShapeError(
+            f"Expected one sequence of observations of shape (T, {d}), got shape "
+            f"{tuple(obs.shape)} instead. For a batch use jax.vmap over sequences."
+        )
+    if obs.shape[0] == 0:
+        raise DataError("Expected at least one observation, got an empty sequence (T = 0).")
+    if not jnp.issubdtype(obs.dtype, jnp.floating):
+        obs = obs.astype(model.initial.dtype)
+    if concrete(obs):
+        v = np.asarray(obs, np.float64)
+        if np.isinf(v).any():
+            raise NonFiniteError(
+                f"Observation y[{int(np.argmax(np.isinf(v).any(1)))}] contains inf; expected "
+                f"finite values (or NaN for missing)."
+            )
+        missing = np.isnan(v).any(axis=1)
+        if missing.all():
+            raise DataError(
+                f"Every one of the {len(v)} observations is missing (NaN): nothing to "
+                f"condition on. Expected at least one observed row."
+            )
+        seen = v[~missing]
+        if counts and ((seen < 0).any() or (seen != np.round(seen)).any()):
+            bad = seen[(seen < 0) | (seen != np.round(seen))][0]
+            raise EmissionFamilyError(
+                f"A PoissonHMM emits non-negative integer counts, got the value {bad}. "
+                f"Expected counts; use a GaussianHMM for real-valued data."
+            )
+    return obs
+
+
+class GaussianHMM(HMMBase):
+    r"""HMM with emissions :math:`N(\mu_i, \Sigma_i)`: ``means`` (k, d), ``covs`` (k, d, d)
+    symmetric positive definite. ``min_variance`` is added to the diagonal by the EM M-step.
+
+    >>> GaussianHMM(jnp.ones(2) / 2, jnp.eye(2), jnp.zeros((2, 3)), jnp.stack([jnp.eye(3)] * 2)).obs_dim
+    3
+    """
+
+    initial: jax.Array
+    transition: jax.Array
+    means: jax.Array
+    covs: jax.Array
+    min_variance: float = eqx.field(static=True, default=1e-6)
+    obs_ndim = 2
+
+    def __init__(self, initial, transition, means, covs, *, min_variance: float = 1e-6):
+        self.initial, self.transition = _chain(initial, transition)
+        means, covs = _float(means), _float(covs)
+        k = self.initial.shape[0]
+        d = means.shape[-1] if means.ndim else 0
+        if means.ndim != 2 or means.shape[0] != k or covs.shape != (k, d, d):
+            raise ShapeError(
+                f"Expected means of shape ({k}, d) and covs of shape ({k}, d, d), got "
+                f"{tuple(means.shape)} and {tuple(covs.shape)} instead."
+            )
+        if concrete(covs):
+            c = np.asarray(covs, np.float64)
+            sym = np.abs(c - np.swapaxes(c, 1, 2)).max()
+            low = np.linalg.eigvalsh((c + np.swapaxes(c, 1, 2)) / 2).min()
+            if sym > 1e-6 * max(1.0, np.abs(c).max()) or low <= 0:
+                raise CovarianceError(
+                    f"Expected every emission covariance to be symmetric positive definite, "
+                    f"got asymmetry {sym:.3g} and smallest eigenvalue {low:.3g}. Build them as "
+                    f"L @ L.T + eps * I."
+                )
+        self.means, self.covs, self.min_variance = means, covs, float(min_variance)
+
+    @property
+    def obs_dim(self) -> int:
+        """Observation dimension ``d``."""
+        return int(self.means.shape[1])
+
+    def likelihood(self, y: jax.Array) -> tuple[jax.Array, jax.Array]:
+        seen = ~jnp.any(jnp.isnan(y))
+        y0 = jnp.where(seen, y, 0.0)
+        chol = jnp.linalg.cholesky(self.covs)
+        z = jax.vmap(lambda c, r: jax.scipy.linalg.solve_triangular(c, r, lower=True))(
+            chol, y0[None, :] - self.means
+        )
+        logdet = 2 * jnp.sum(jnp.log(jnp.diagonal(chol, axis1=1, axis2=2)), axis=1)
+        ll = -0.5 * (jnp.sum(z**2, axis=1) + logdet + y.shape[0] * _LOG2PI)
+        ll = jnp.where(seen, ll, 0.0)
+        shift = jnp.max(ll)
+        return jnp.exp(ll - shift), shift
+
+    def check_obs(self, obs: Any) -> jax.Array:
+        return _check_vectors(self, obs, counts=False)
+
+
+class PoissonHMM(HMMBase):
+    r"""HMM with independent Poisson counts: ``rates`` (k, d), :math:`\lambda_{ic} > 0`.
+
+    >>> PoissonHMM(jnp.ones(2) / 2, jnp.eye(2), jnp.array([[1.0], [5.0]])).obs_dim
+    1
+    """
+
+    initial: jax.Array
+    transition: jax.Array
+    rates: jax.Array
+    obs_ndim = 2
+
+    def __init__(self, initial, transition, rates):
+        self.initial, self.transition = _chain(initial, transition)
+        rates = _float(rates)
+        k = self.initial.shape[0]
+        if rates.ndim != 2 or rates.shape[0] != k:
+            raise ShapeError(f"Expected rates of shape ({k}, d), got {tuple(rates.shape)} instead.")
+        if concrete(rates) and not (np.asarray(rates) > 0).all():
+            raise NotStochasticError(
+                f"Expected positive Poisson rates, got {np.asarray(rates).min():.3g}; "
+                f"clip them, e.g. jnp.maximum(rates, 1e-6)."
+            )
+        self.rates = rates
+
+    @property
+    def obs_dim(self) -> int:
+        """Number of count channels ``d``."""
+        return int(self.rates.shape[1])
+
+    def likelihood(self, y: jax.Array) -> tuple[jax.Array, jax.Array]:
+        seen = ~jnp.any(jnp.isnan(y))
+        y0 = jnp.where(seen, y, 0.0)
+        ll = jnp.sum(y0[None] * jnp.log(self.rates) - self.rates - gammaln(y0 + 1.0)[None], axis=1)
+        ll = jnp.where(seen, ll, 0.0)
+        shift = jnp.max(ll)
+        return jnp.exp(ll - shift), shift
+
+    def check_obs(self, obs: Any) -> jax.Array:
+        return _check_vectors(self, obs, counts=True)
