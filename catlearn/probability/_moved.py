@@ -6,7 +6,8 @@ works: it warns with a :class:`DeprecationWarning` naming the new path and gives
 module itself (the same object, so ``isinstance`` and identity checks keep holding). The names
 exported from :mod:`catlearn.probability` and :mod:`catlearn` did not move.
 
->>> import warnings
+>>> import sys, warnings
+>>> _ = sys.modules.pop("catlearn.probability.markov", None)  # as in a fresh process
 >>> with warnings.catch_warnings(record=True) as caught:
 ...     warnings.simplefilter("always")
 ...     from catlearn.probability.markov import Finite
