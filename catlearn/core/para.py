@@ -140,6 +140,73 @@ class Para(GroupedArrow[tuple[Call]], Composable):
         return cls._box(dom, cod, spec, owners, (call,), stochastic=stochastic)
 
     @classmethod
+    def from_call(
+        cls,
+        call: Call,
+        dom: Ty,
+        cod: Ty,
+        *,
+        spec: Any = None,
+        name: str | None = None,
+        stochastic: bool = False,
+        shares: Para | None = None,
+    ) -> Para:
+        r"""A box from its function ``call(params, x, key) -> y``: the public low-level
+        constructor, for areas that build Para arrows from other arrows (derivatives,
+        stacked blocks, stochastic maps).
+
+        Unlike ``Para(dom, cod, spec, fn, name=...)``, whose ``fn(p, x)`` gets its own group
+        ``p``, ``call`` gets the **whole** parameter dict (group name -> value) and a key
+        (``None`` unless ``stochastic``), as :attr:`call` gives it. Its parameters are
+
+        - the groups of ``shares`` (a Para arrow), **shared** with it: in a composite with
+          ``shares``, both read one value and their gradients add up, as for the same arrow
+          used twice;
+        - and, with ``spec`` (a pytree of :class:`ParamSpec`), one new group called ``name``.
+
+        So ``Para.from_call(f.call, f.dom, f.cod, shares=f, stochastic=f.stochastic)`` is
+        ``f`` again (as a box), and :math:`(P, f) \mapsto (P \times V, g)` with
+        ``spec``/``name`` for :math:`V` adds a parameter.
+
+        >>> f = Para.linear(Euclid(2), Euclid(1), name="f")
+        >>> doubled = Para.from_call(lambda p, x, k: 2 * f.call(p, x, k), f.dom, f.cod, shares=f)
+        >>> p = f.init(jax.random.key(0))
+        >>> bool(jnp.all(doubled(p, jnp.ones(2)) == 2 * f(p, jnp.ones(2))))
+        True
+        >>> list((f @ doubled).spec)   # shared with f, not a clash
+        ['f']
+        >>> shift = Para.from_call(lambda p, x, k: f.call(p, x, k) + p["s"], f.dom, f.cod,
+        ...                        spec=ParamSpec((1,)), name="s", shares=f)
+        >>> list(shift.spec), shift({**p, "s": jnp.ones(1)}, jnp.ones(2)) - f(p, jnp.ones(2))
+        (['f', 's'], Array([1.], dtype=float32))
+        """
+        if not callable(call):
+            raise errors.ArgumentTypeError(
+                f"Expected call(params, x, key) -> y to be a function, got {call!r}; pass a "
+                "callable (for fn(p, x) on one group use Para(dom, cod, spec, fn, name=...))."
+            )
+        if not isinstance(stochastic, bool):
+            raise errors.ArgumentTypeError(
+                f"Expected stochastic to be True or False, got {stochastic!r}."
+            )
+        groups, owners = leaf_groups(dom, cod, spec, name, call)
+        if shares is not None:
+            if not isinstance(shares, Para):
+                raise errors.ArgumentTypeError(
+                    f"Expected shares to be a Para arrow whose groups the new box reads, got "
+                    f"{shares!r}; pass the arrow (or leave shares out)."
+                )
+            both = sorted(set(groups) & set(shares.spec))
+            if both:
+                raise ParamsError(
+                    f"Expected the new group to be distinct from the groups of {shares!r}, "
+                    f"got the name {both[0]!r} for both. Pick another name=..."
+                )
+            groups = {**shares.spec, **groups}
+            owners = {**shares._owners, **owners}
+        return cls._make(dom, cod, groups, owners, call, stochastic)
+
+    @classmethod
     def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> Para:
         groups = Groups.union(parts, share=True, on_clash=_clash)
         return cls._with_groups(node, dom, cod, groups, stochastic=any(p.stochastic for p in parts))
@@ -185,8 +252,20 @@ class Para(GroupedArrow[tuple[Call]], Composable):
         return (_program_call(program),)
 
     @property
-    def _call(self) -> Call:
+    def call(self) -> Call:
+        """The arrow's function ``call(params, x, key) -> y``, **unchecked**: ``params`` the
+        whole parameter dict (group name -> value; groups the arrow does not read are
+        ignored), ``x`` one example, ``key`` a PRNG key (``None`` unless stochastic). For
+        building other arrows from this one (:meth:`from_call`), inside ``jit``/``vmap``;
+        users run arrows with :meth:`apply`, which checks its arguments.
+
+        >>> f = Para.linear(Euclid(2), Euclid(1), name="fc", bias=False)
+        >>> f.call({"fc": {"W": jnp.ones((2, 1))}, "other": 0}, jnp.array([1.0, 2.0]), None)
+        Array([3.], dtype=float32)
+        """
         return self._fns()[0]
+
+    _call = call  # the name core's own modules (lens, learner, the program runner) read
 
     # --- constructors --------------------------------------------------------------------
     @classmethod
@@ -291,7 +370,7 @@ class Para(GroupedArrow[tuple[Call]], Composable):
             raise errors.ArgumentValueError(
                 f"Expected a key for the stochastic {self!r}, got key=None; pass key=jax.random.key(0)."
             )
-        return self._call(params, x, key)
+        return self.call(params, x, key)
 
     __call__ = apply
 
@@ -312,8 +391,8 @@ class Para(GroupedArrow[tuple[Call]], Composable):
                 )
             n = jax.tree_util.tree_leaves(xs)[0].shape[0]
             keys = jax.random.split(key, n)
-            return jax.vmap(lambda x, k: self._call(params, x, k))(xs, keys)
-        return jax.vmap(lambda x: self._call(params, x, None))(xs)
+            return jax.vmap(lambda x, k: self.call(params, x, k))(xs, keys)
+        return jax.vmap(lambda x: self.call(params, x, None))(xs)
 
     def reparam(self, spec: Any, r: Callable[[Any], Params], *, name: str) -> Para:
         """Reparametrise by ``r : P' -> P``: the arrow ``(P', (p', a) -> f(r(p'), a))``.
@@ -329,7 +408,7 @@ class Para(GroupedArrow[tuple[Call]], Composable):
         inner = self
 
         def fn(p: Any, x: Any, key: Any = None) -> Any:
-            return inner._call(r(p), x, key)
+            return inner.call(r(p), x, key)
 
         return Para(self.dom, self.cod, spec, fn, name=name, stochastic=self.stochastic)
 
@@ -345,7 +424,7 @@ class Para(GroupedArrow[tuple[Call]], Composable):
         ['w']
         """
         owners = {n: _Owner(n, key) for n in self.spec}
-        return Para._make(self.dom, self.cod, self.spec, owners, self._call, self.stochastic)
+        return Para._make(self.dom, self.cod, self.spec, owners, self.call, self.stochastic)
 
     def named(self, name: str) -> Para:
         """The same arrow with all its parameter groups nested under ``name``.
@@ -364,7 +443,7 @@ class Para(GroupedArrow[tuple[Call]], Composable):
             self.cod,
             spec,
             owners,
-            lambda p, x, k: inner._call(p[name], x, k),
+            lambda p, x, k: inner.call(p[name], x, k),
             self.stochastic,
         )
 

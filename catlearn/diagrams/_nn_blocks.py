@@ -212,7 +212,7 @@ class RepeatSpec:
             inner.spec,
             is_leaf=lambda s: isinstance(s, ParamSpec),
         )
-        call = inner._call
+        call = inner.call
 
         if inner.stochastic:
 

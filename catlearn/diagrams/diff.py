@@ -159,23 +159,22 @@ def derivative_para(base: Para, box: Box) -> Para:
     groups = tuple(base.spec)
     name = box.name
     vspec = base.spec[groups[0]] if len(groups) == 1 else dict(base.spec)
-    owner = Para(Ty(), Ty(), vspec, lambda p, x: x, name=name)._owners[name]
-    spec = {**base.spec, name: vspec}
-    owners = {**base._owners, name: owner}
-    inner = base._call
+    inner = base.call
 
     def call(params: Any, x: Any, key: Any) -> Any:
         theta = {g: params[g] for g in groups}
         v = {groups[0]: params[name]} if len(groups) == 1 else params[name]
         return jax.jvp(lambda th: inner(th, x, key), (theta,), (v,))[1]
 
-    return Para._make(box.dom, box.cod, spec, owners, call, base.stochastic)
+    return Para.from_call(
+        call, box.dom, box.cod, spec=vspec, name=name, stochastic=base.stochastic, shares=base
+    )
 
 
 def tangent_para(base: Para, box: Box, mask: tuple[bool, ...]) -> Para:
     r"""``F(Dg)``: :math:`(a, t) \mapsto \mathrm{jvp}(g_\theta, a, t)`, the tangents of the
     inputs outside ``mask`` being zero; the parameters are ``g``'s (shared)."""
-    dom, n, inner = base.dom, len(base.dom), base._call
+    dom, n, inner = base.dom, len(base.dom), base.call
 
     def call(params: Any, x: Any, key: Any) -> Any:
         xs = box.dom.split(x)
@@ -183,7 +182,7 @@ def tangent_para(base: Para, box: Box, mask: tuple[bool, ...]) -> Para:
         tangents = tuple(next(extra) if m else jnp.zeros_like(a) for a, m in zip(primal, mask))
         return jax.jvp(lambda *a: inner(params, dom.join(a), key), primal, tangents)[1]
 
-    return Para._make(box.dom, base.cod, base.spec, base._owners, call, base.stochastic)
+    return Para.from_call(call, box.dom, base.cod, stochastic=base.stochastic, shares=base)
 
 
 def derivative_ar(ar: Any) -> Any:
