@@ -1,5 +1,8 @@
 """The operators of a monoidal category, written once, and composites as flat programs.
 
+(Private: the public home of the protocol, with its recipe, is :mod:`catlearn.core.category`,
+which re-exports these objects.)
+
 Every kind of arrow (:class:`~catlearn.core.para.Para`, :class:`~catlearn.core.lens.Lens`,
 :class:`~catlearn.core.lens.ParaLens`, :class:`~catlearn.core.learner.Learner`,
 ``Sampler``, ``Circuit``) subclasses :class:`Composable`. An arrow is either
