@@ -21,6 +21,7 @@ from catlearn.errors import (
 )
 from catlearn.probability.kernels.markov import Finite
 from catlearn.probability.networks.bayesnet import CPT, BayesNet, asia, burglary, sprinkler
+from catlearn.probability.networks.engines import VariableElimination
 
 
 def brute_force(net: BayesNet, query, evidence):
@@ -150,9 +151,9 @@ def test_query_paths_agree_and_jit_caches_per_signature(x64):
     assert isinstance(a, np.ndarray) and a.dtype == np.float64
     b = net.query(["Burglary"], {"JohnCalls": 1}, jit=True)
     assert isinstance(b, jax.Array)
-    n = len(net._jitted)
+    n = net.cache_info()["jitted"]
     net.query(["Burglary"], {"JohnCalls": 0}, jit=True)  # new evidence value, same signature
-    assert len(net._jitted) == n
+    assert net.cache_info()["jitted"] == n
     np.testing.assert_allclose(a, b, atol=1e-15)
     p, z = net.query(["Burglary"], {"JohnCalls": 1, "MaryCalls": 1}, return_evidence=True)
     pj, zj = net.query(
@@ -307,12 +308,16 @@ def test_repeats_are_memoised_read_only_and_bounded(x64):
     assert net.query(["Rain"], {"WetGrass": "T"}) is a and not a.flags.writeable
     with pytest.raises(SupportError):
         net.query(["Rain"], {"WetGrass": 1.0})  # 1.0 == 1 as a key, still rejected
-    net.ANSWER_CACHE = 2
-    for s in ("F", 0, 1):
-        net.query(["Rain"], {"WetGrass": s})
-    assert len(net._answers) == 2
+    ve = VariableElimination(answer_cache=2)  # the caches belong to the engine object
+    for s in ("F", 0, 1, "T"):
+        net.query(["Rain"], {"WetGrass": s}, engine=ve)
+        net.query(["Cloudy"], {"WetGrass": s}, engine=ve)
+    assert ve.cache_info(net) == {"plans": 2, "jitted": 0, "answers": 2}
+    ve.clear(net)
+    assert ve.cache_info(net) == {"plans": 0, "jitted": 0, "answers": 0}
+    assert net.cache_info()["answers"] == 1  # the network's own engine is another object
     net.clear_caches()
-    assert not net._answers and not net._plans
+    assert net.cache_info() == {"plans": 0, "jitted": 0, "answers": 0}
     np.testing.assert_array_equal(net.query(["Rain"], {"WetGrass": "T"}), a)
 
 

@@ -1,13 +1,16 @@
-"""Reading and writing Bayesian networks: pgmpy models, BIF files, EfProb states (private;
+"""Reading and writing Bayesian networks: pgmpy models, BIF files, EfProb states, string
+diagrams of kernels (private;
 the public entry points are the :class:`~catlearn.probability.networks.bayesnet.BayesNet` methods)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import networkx as nx
 import numpy as np
+
+from catlearn.core.types import Fin, Ty
 
 __all__: list[str] = []
 
@@ -98,3 +101,44 @@ def to_efprob(net: Any) -> Any:
         omega = ef.DiscChannel(mat, wsp, wsp @ sps[v]) >> omega
         ws.append(v)
     return omega
+
+
+def to_diagram(net: Any) -> tuple[Any, dict[Any, Any]]:
+    """The network as a string diagram and its box-to-kernel mapping (``BayesNet.to_diagram``)."""
+    from catlearn.diagrams.diagram import Box, Diagram
+
+    wires: list[str] = []
+    atoms = {v: Fin(net.cards[v]) for v in net.variables}
+    steps: list[Any] = []
+    arrows: dict[Any, Any] = {}
+
+    def ty(names: Sequence[str]) -> Ty:
+        return Ty(*(atoms[n] for n in names))
+
+    for v in net.variables:
+        for p in net.parents[v]:
+            i = wires.index(p)
+            left, right = wires[:i], wires[i + 1 :]
+            steps.append(ty(left) @ Diagram.copy(atoms[p]) @ ty(right))
+            steps.append(ty([*left, p]) @ Diagram.swap(atoms[p], ty(right)))
+            wires = [*left, p, *right, p]
+        k = len(net.parents[v])
+        box = Box(v, ty(net.parents[v]), atoms[v])
+        arrows[box] = net.kernel(v)
+        steps.append(ty(wires[: len(wires) - k]) @ box)
+        wires = [*wires[: len(wires) - k], v]
+    # the topological order is the wire order: nothing left to permute
+    return Diagram.id(Ty()).then(*steps), arrows
+
+
+def from_kernels(cls: Any, kernels: Mapping[str, Any], parents: Mapping[str, Any]) -> Any:
+    """A network from kernels ``P(v | parents[v])`` (``BayesNet.from_kernels``)."""
+    edges = [(p, v) for v, ps in parents.items() for p in ps]
+    cpds = {}
+    for v, k in kernels.items():
+        a = np.asarray(k.array, dtype=np.float64)
+        card = a.shape[-1]
+        cpds[v] = {"values": a.reshape(-1, card).T, "evidence": tuple(parents.get(v, ()))}
+    g = nx.DiGraph(edges)
+    g.add_nodes_from(kernels)
+    return cls(g, cpds)

@@ -13,15 +13,17 @@ its size (munin: 1041 variables). Likelihood weighting (Fung & Chang 1989; Shach
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from catlearn.errors import ZeroEvidenceError
+from catlearn import errors
+from catlearn.errors import SupportError, ZeroEvidenceError
+from catlearn.probability.networks._request import Network, Query, traced
 
-__all__ = ["SampledPosterior"]
+__all__ = ["LikelihoodWeighting", "SampledPosterior"]
 
 CHUNK = 4096  #: samples per compiled call (bounds memory: CHUNK x variables ints)
 
@@ -33,8 +35,8 @@ class SampledPosterior(NamedTuple):
 
     >>> import jax
     >>> from catlearn.probability.networks.bayesnet import sprinkler
-    >>> est = sprinkler().query(["Rain"], {"WetGrass": "T"}, method="sampling",
-    ...                         num_samples=2000, key=jax.random.key(0))
+    >>> lw = LikelihoodWeighting(2000, key=jax.random.key(0))
+    >>> est = sprinkler().query(["Rain"], {"WetGrass": "T"}, engine=lw)
     >>> type(est).__name__, est.probs.shape, est.stderr.shape, est.num_samples
     ('SampledPosterior', (2,), (2,), 2000)
     >>> bool(abs(est.probs[1] - 0.7079) < 4 * est.stderr[1] + 1e-2), 0 < est.ess <= 2000
@@ -45,6 +47,82 @@ class SampledPosterior(NamedTuple):
     stderr: np.ndarray
     num_samples: int
     ess: float
+
+
+class LikelihoodWeighting:
+    r"""Approximate inference by likelihood weighting: ``num_samples`` ancestral samples of
+    the ancestors of the query (one ``lax.scan``), the observed variables clamped and each
+    sample weighted by :math:`\prod_e P(e \mid \mathrm{pa}(e))` times the virtual
+    evidence's :math:`\lambda(x_v)`; returns a :class:`SampledPosterior` (estimate,
+    standard error, effective sample size).
+
+    Every query draws with ``key`` (an equal query gives an equal estimate; build another
+    engine, or use :meth:`with_key`, for independent draws). Honours ``virtual_evidence``;
+    the other options (``jeffrey_evidence``, ``return_evidence``, ``jit``, ``tables``) raise
+    :class:`~catlearn.errors.UnsupportedError`. Use it where exact inference is over its
+    memory budget.
+
+    >>> import jax
+    >>> from catlearn.probability.networks.bayesnet import sprinkler
+    >>> lw = LikelihoodWeighting(20_000, key=jax.random.key(0))
+    >>> est = sprinkler().query(["Rain"], virtual_evidence={"WetGrass": [0.0, 1.0]}, engine=lw)
+    >>> bool(abs(est.probs[1] - 0.7079) < 4 * est.stderr[1])
+    True
+    """
+
+    options: ClassVar[frozenset[str]] = frozenset({"virtual_evidence"})
+
+    def __init__(self, num_samples: int = 100_000, *, key: Any = None) -> None:
+        if key is None:
+            raise SupportError(
+                'Expected a jax.random key for likelihood weighting (method="sampling"): '
+                "pass key=jax.random.key(0), or LikelihoodWeighting(n, key=...)."
+            )
+        if isinstance(num_samples, bool) or not isinstance(num_samples, int | np.integer):
+            raise errors.ArgumentTypeError(
+                f"Expected num_samples as an int, got {type(num_samples).__name__}."
+            )
+        if num_samples < 1:
+            raise errors.ArgumentValueError(
+                f"Expected num_samples >= 1, got {num_samples}; e.g. 100_000."
+            )
+        self.num_samples = int(num_samples)
+        self.key = key
+
+    def __repr__(self) -> str:
+        return f"LikelihoodWeighting(num_samples={self.num_samples})"
+
+    def with_key(self, key: Any) -> LikelihoodWeighting:
+        """The same engine drawing with another key."""
+        return LikelihoodWeighting(self.num_samples, key=key)
+
+    def query(self, net: Network, q: Query) -> SampledPosterior:
+        r"""The estimate of :math:`P(q \mid e)` (module docstring)."""
+        if any(map(traced, (*q.states, *q.likelihoods))):
+            raise errors.UnsupportedError(
+                "Expected concrete evidence for likelihood weighting (it draws outside jit), "
+                "got traced values; use VariableElimination (the exact JAX path) under jit."
+            )
+        x = net.indexed
+        m = 0
+        for v in (*q.targets, *q.evidence, *q.soft):
+            m |= x.ancestors[v]
+        rel = [v for v in range(m.bit_length()) if m >> v & 1]  # the ancestral sub-network
+        pos = {v: i for i, v in enumerate(rel)}
+        packed = pack(
+            [x.tables[v] for v in rel],
+            [tuple(pos[p] for p in x.parents[v]) for v in rel],
+            [x.cards[v] for v in rel],
+            pad=max(16, 1 << (len(rel) - 1).bit_length()),
+        )
+        ev = {pos[v]: int(s) for v, s in zip(q.evidence, q.states)}
+        cols = [pos[v] for v in (*q.targets, *q.soft)]
+        xs, lw = draw(packed, self.num_samples, self.key, ev, cols=cols)
+        k = len(q.targets)
+        with np.errstate(divide="ignore"):
+            for j, lam in enumerate(q.likelihoods):
+                lw = lw + np.log(np.asarray(lam, np.float64))[xs[:, k + j]]
+        return estimate(xs[:, :k], lw, tuple(x.cards[v] for v in q.targets))
 
 
 def pack(
@@ -132,7 +210,7 @@ def estimate(qs: np.ndarray, logw: np.ndarray, cards: tuple[int, ...]) -> Sample
         raise ZeroEvidenceError(
             f"Expected at least one of the {len(logw)} samples to be compatible with the "
             f"evidence, got weight 0 for all. The evidence may be impossible; check it with "
-            f'method="exact", or draw more samples.'
+            f"an exact engine, or draw more samples."
         )
     w = np.exp(logw - logw[np.isfinite(logw)].max())
     idx = np.ravel_multi_index(tuple(qs.T), cards) if qs.shape[1] else np.zeros(len(w), int)

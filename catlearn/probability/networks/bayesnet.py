@@ -10,16 +10,12 @@ variables as outputs evaluates to the joint state
 
 An exact query is the *contraction* of that diagram with the observed wires plugged by
 points: :math:`P(q \mid e) \propto \sum_{\text{rest}} \prod_v P(v \mid \mathrm{pa}(v))|_e`.
-Each query signature (query names, observed names) is *planned* once and the plan cached
-(bounded): the network is pruned to the ancestors of the query and the evidence (barren
-nodes go), observed variables are sliced into the tables, the component of the query is
-kept (d-separation), and an elimination order is chosen by min-fill
-(:mod:`catlearn.probability.networks.contraction`). A single concrete query then runs the plan in
-numpy float64 (no JAX; the answer is memoised, bounded, so an exact repeat is a lookup);
-:meth:`BayesNet.query_batch`, :meth:`BayesNet.log_evidence` and
-queries with traced inputs run the same plan as one jitted, vmapped JAX contraction, which
-``jax.grad`` differentiates with respect to the tables (so CPTs can be learned with optax;
-see :meth:`BayesNet.log_evidence`).
+The network is the model; the algorithms that answer its queries are engines
+(:mod:`catlearn.probability.networks.engines`: variable elimination on a cached plan, a
+junction tree, likelihood weighting), each with its own options and bounded caches. The
+network checks every query once (names and states become a
+:class:`~catlearn.probability.networks.engines.Query` in integer ids), refuses an option
+its engine does not honour, and hands the query over.
 
 Tables are given the way pgmpy users write them (``TabularCPD``): ``values[s, j]`` is the
 probability of state ``s`` of the variable given the ``j``-th combination of the parents'
@@ -39,9 +35,7 @@ True
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import jax
@@ -52,85 +46,36 @@ import numpy as np
 from catlearn import errors
 from catlearn.core.checked import as_array
 from catlearn.core.types import Fin, Ty
-from catlearn.errors import NotStochasticError, ShapeError, SupportError
+from catlearn.errors import ShapeError, SupportError
 from catlearn.probability.kernels.markov import Finite
-from catlearn.probability.networks import _netio, _netquery
-from catlearn.probability.networks._netinfer import InferenceMixin
+from catlearn.probability.networks import _netio, _netquery, _netsample, _request, published
+from catlearn.probability.networks._request import Indexed
 from catlearn.probability.networks.contraction import DEFAULT_BUDGET
+from catlearn.probability.networks.cpt import (
+    CPT,
+    ROW_SUM_TOL,
+    as_cpt,
+    iterable,
+    kernel_table,
+    state_map,
+)
+from catlearn.probability.networks.engines import (
+    BatchEngine,
+    Engine,
+    JunctionTree,
+    MapEngine,
+    Query,
+    VariableElimination,
+    able,
+    check_options,
+    jeffrey,
+    resolve,
+)
 
-__all__ = ["CPT", "ROW_SUM_TOL", "BayesNet", "asia", "burglary", "sprinkler"]
-
-ROW_SUM_TOL = 1e-3  #: tolerance on the column sums of a CPT (any dtype)
-
-
-@dataclass(frozen=True)
-class CPT:
-    """A conditional probability table in pgmpy's layout.
-
-    ``values`` has shape ``(card, prod(evidence cards))`` (or ``(card,)`` / ``(card, 1)``
-    for a root); column ``j`` is the distribution given the ``j``-th parent configuration in
-    C order over ``evidence`` (last parent fastest). ``state_names`` optionally names the
-    states of the variable.
-
-    >>> CPT([[0.9, 0.2], [0.1, 0.8]], evidence=["rain"]).card
-    2
-    """
-
-    values: Any
-    evidence: Sequence[str] = ()
-    state_names: Sequence[Any] | None = None
-    _arr: np.ndarray = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        try:
-            a = np.asarray(self.values, dtype=np.float64)
-        except (TypeError, ValueError, OverflowError) as e:
-            raise errors.DataError(
-                f"Expected CPT values as numbers (an array of shape (card, prod(parent cards))),"
-                f" got {type(self.values).__name__} ({self.values!r:.60}); pass e.g. [[0.9, 0.2],"
-                " [0.1, 0.8]]."
-            ) from e
-        if a.size == 0:
-            raise ShapeError(
-                f"Expected a non-empty CPT (at least one state), got values of shape {a.shape}."
-            )
-        for name, names in (("evidence", self.evidence), ("state_names", self.state_names)):
-            if names is not None and (isinstance(names, str | bytes) or not _iterable(names)):
-                raise errors.ArgumentTypeError(
-                    f"Expected the CPT {name} as a list (e.g. ['rain']), got "
-                    f"{type(names).__name__} ({names!r:.60}); wrap a single name in a list."
-                )
-        if any(not isinstance(e, Hashable) for e in self.evidence):
-            raise errors.ArgumentTypeError(
-                f"Expected the CPT evidence as a list of variable names, got {self.evidence!r:.60}."
-            )
-        if a.ndim == 1:
-            a = a[:, None]
-        if a.ndim != 2:
-            raise ShapeError(
-                f"Expected CPT values of shape (card, prod(parent cards)), got shape {a.shape}."
-            )
-        object.__setattr__(self, "_arr", a)
-        object.__setattr__(self, "evidence", tuple(self.evidence))
-        if self.state_names is not None:
-            object.__setattr__(self, "state_names", tuple(self.state_names))
-
-    @property
-    def card(self) -> int:
-        """Number of states of the variable."""
-        return int(self._arr.shape[0])
-
-    def normalized(self) -> CPT:
-        """The table with every column divided by its sum (explicit renormalisation).
-
-        >>> CPT([[0.3, 0.5], [0.6, 0.5]], evidence=["a"]).normalized().values.round(4).tolist()
-        [[0.3333, 0.5], [0.6667, 0.5]]
-        """
-        s = self._arr.sum(axis=0, keepdims=True)
-        return CPT(self._arr / np.where(s > 0, s, 1.0), self.evidence, self.state_names)
+__all__ = ["CPT", "ROW_SUM_TOL", "BayesNet", "Indexed", "asia", "burglary", "sprinkler"]
 
 
-class BayesNet(InferenceMixin):
+class BayesNet:
     """A discrete Bayesian network: a DAG, and a :class:`CPT` for every node.
 
     ``graph`` is a ``networkx.DiGraph`` or an iterable of ``(parent, child)`` edges; ``cpds``
@@ -140,15 +85,16 @@ class BayesNet(InferenceMixin):
     largest table an exact query may build (entries; over it,
     :class:`~catlearn.errors.MemoryBudgetError`).
 
+    The network is the model; queries are answered by an engine
+    (:mod:`catlearn.probability.networks.engines`): ``engine=`` on each query, by default
+    the network's own :class:`~catlearn.probability.networks.engines.VariableElimination`,
+    whose caches live as long as the network (:meth:`clear_caches` empties them).
+
     >>> net = BayesNet([("a", "b")], {"a": CPT([0.5, 0.5]),
     ...                                "b": CPT([[1.0, 0.0], [0.0, 1.0]], evidence=["a"])})
     >>> net.variables, net.cards
     (('a', 'b'), {'a': 2, 'b': 2})
     """
-
-    PLAN_CACHE = 1024  #: planned query signatures kept per network (least recently used go)
-    JIT_CACHE = 64  #: jitted batch contractions kept per network
-    ANSWER_CACHE = 4096  #: exact answers memoised per network (a repeated query is a lookup)
 
     def __init__(
         self,
@@ -183,7 +129,7 @@ class BayesNet(InferenceMixin):
         self.graph = g
         self.memory_budget = memory_budget
         self.variables: tuple[str, ...] = tuple(nx.lexicographical_topological_sort(g, key=str))
-        self.cpts: dict[str, CPT] = {v: _as_cpt(cpds[v]) for v in self.variables}
+        self.cpts: dict[str, CPT] = {v: as_cpt(cpds[v]) for v in self.variables}
         self.cards = {v: self.cpts[v].card for v in self.variables}
         self.parents: dict[str, tuple[str, ...]] = {}
         for v in self.variables:
@@ -194,73 +140,271 @@ class BayesNet(InferenceMixin):
                     f"{sorted(g.predecessors(v))} once each, got {list(ev)} instead."
                 )
             self.parents[v] = ev
-        self._id = {v: i for i, v in enumerate(self.variables)}
-        self._card_l = [self.cards[v] for v in self.variables]
-        self._par_ids = [tuple(self._id[p] for p in self.parents[v]) for v in self.variables]
-        self._masks = _netquery.ancestor_masks(self._par_ids)
-        self._np = [self._make_table(v) for v in self.variables]
-        self._states = [self._state_map(v) for v in self.variables]
+        ids = {v: i for i, v in enumerate(self.variables)}
+        par_ids = tuple(tuple(ids[p] for p in self.parents[v]) for v in self.variables)
+        self.indexed = Indexed(
+            ids,
+            tuple(
+                kernel_table(v, self.cpts[v], self.parents[v], self.cards) for v in self.variables
+            ),
+            par_ids,
+            tuple(self.cards[v] for v in self.variables),
+            tuple(_netquery.ancestor_masks(par_ids)),
+            tuple(state_map(self.cpts[v]) for v in self.variables),
+        )
         self._kernels: dict[str, Finite] = {}
-        self._plans: OrderedDict[Any, Any] = OrderedDict()
-        self._jitted: OrderedDict[Any, Any] = OrderedDict()
-        self._answers: OrderedDict[Any, Any] = OrderedDict()
+        self._ve = VariableElimination()  # method="exact" and the default engine
+        self._jt = JunctionTree()  # method="junction_tree"
 
     def __repr__(self) -> str:
         return f"BayesNet({len(self.variables)} variables, {self.graph.number_of_edges()} edges)"
 
-    # the queries live in a private module (module size); listed here so the docs show them
-    query = InferenceMixin.query
-    query_batch = InferenceMixin.query_batch
-    log_evidence = InferenceMixin.log_evidence
-    map_query = InferenceMixin.map_query
-    marginal = InferenceMixin.marginal
-    conditional = InferenceMixin.conditional
-    sample = InferenceMixin.sample
-    plan = InferenceMixin.plan
-    clear_caches = InferenceMixin.clear_caches
+    # queries: checked here once, answered by an engine ------------------------------------
+    def request(
+        self,
+        variables: Sequence[str] | str,
+        evidence: Mapping[str, Any] | None = None,
+        *,
+        virtual_evidence: Mapping[str, Any] | None = None,
+    ) -> Query:
+        """The checked :class:`~catlearn.probability.networks.engines.Query` (integer ids
+        and state indices) that an engine receives for these arguments."""
+        return _request.build(self, variables, evidence, virtual_evidence)
+
+    def query(
+        self,
+        variables: Sequence[str] | str,
+        evidence: Mapping[str, Any] | None = None,
+        *,
+        virtual_evidence: Mapping[str, Any] | None = None,
+        jeffrey_evidence: Mapping[str, Any] | None = None,
+        return_evidence: bool = False,
+        engine: Engine | None = None,
+        method: str | None = None,
+        num_samples: int | None = None,
+        key: Any = None,
+        jit: bool = False,
+        tables: Mapping[str, Any] | None = None,
+    ) -> Any:
+        r"""The posterior :math:`P(\text{variables} \mid \text{evidence})`, one axis per
+        query variable (in the given order).
+
+        ``evidence`` maps names to states (ints or state names). ``virtual_evidence`` maps
+        names to likelihood vectors :math:`\lambda` (Pearl's rule, as
+        :func:`~catlearn.probability.inference.bayes.pearl_update`: the posterior is
+        :math:`\propto P(q, e) \sum_s \lambda(s) P(v = s \mid q, e)`);
+        ``jeffrey_evidence`` maps *one* name to a target distribution :math:`\tau`
+        (Jeffrey's rule, as :func:`~catlearn.probability.inference.bayes.jeffrey_update`:
+        :math:`\sum_s \tau(s) P(q \mid v = s, e)`). ``return_evidence=True`` also returns
+        :math:`P(e)` (times the virtual weights). Impossible evidence raises
+        :class:`~catlearn.errors.ZeroEvidenceError`.
+
+        ``engine`` answers it (:mod:`catlearn.probability.networks.engines`), by default the
+        network's VariableElimination: a float64 numpy answer, or with ``jit=True``, traced
+        evidence or ``tables`` (kernel-layout arrays replacing the CPTs, e.g. under
+        ``jax.grad``) the same plan as a jitted JAX contraction. ``method`` is a shorthand:
+        ``"exact"`` (that engine), ``"junction_tree"`` (the network's JunctionTree) or
+        ``"sampling"`` (``LikelihoodWeighting(num_samples, key=key)``: a
+        ``SampledPosterior`` with ``probs`` and ``stderr``). An option the engine does not
+        honour raises :class:`~catlearn.errors.UnsupportedError` naming the engines that do.
+
+        >>> net = sprinkler()
+        >>> net.query(["Rain"], {"WetGrass": "T"}).round(4).tolist()
+        [0.2921, 0.7079]
+        >>> net.query(["Rain"], virtual_evidence={"WetGrass": [0.0, 1.0]}).round(4).tolist()
+        [0.2921, 0.7079]
+        >>> est = net.query(["Rain"], {"WetGrass": "T"}, method="sampling", num_samples=20000,
+        ...                 key=jax.random.key(0))
+        >>> bool(abs(est.probs[1] - 0.7079) < 4 * est.stderr[1] + 1e-3)
+        True
+        """
+        eng = resolve(engine, method, num_samples, key, exact=self._ve, junction_tree=self._jt)
+        check_options(eng, virtual_evidence=bool(virtual_evidence), jeffrey_evidence=bool(
+            jeffrey_evidence), return_evidence=return_evidence, jit=jit, tables=tables is not None
+        )  # fmt: skip
+        opts: dict[str, Any] = {}
+        if jit:
+            opts["jit"] = True
+        if tables is not None:
+            opts["tables"] = _request.tables(self, tables)
+        if jeffrey_evidence:
+            if return_evidence:
+                raise errors.UnsupportedError(
+                    "Expected return_evidence=False with jeffrey_evidence: Jeffrey's rule mixes "
+                    "posteriors (it conditions on no event), so it has no P(e). Ask for "
+                    "P(e) with hard or virtual evidence instead."
+                )
+            return jeffrey(
+                self, eng, variables, evidence, jeffrey_evidence, virtual_evidence, **opts
+            )
+        if return_evidence:
+            opts["return_evidence"] = True
+        return eng.query(self, _request.build(self, variables, evidence, virtual_evidence), **opts)
+
+    def query_batch(
+        self,
+        variables: Sequence[str] | str,
+        evidence: Mapping[str, Any],
+        *,
+        tables: Mapping[str, Any] | None = None,
+        engine: BatchEngine | None = None,
+    ) -> jax.Array:
+        r"""Many posteriors at once: ``evidence`` maps names to 1-D arrays of states (ints or
+        state names), one entry per case (all of length ``B``); returns shape
+        ``(B, cards of variables...)``. One jitted, vmapped contraction of the signature's
+        plan (the engine's ``batch``; by default the network's VariableElimination);
+        ``tables`` as in :meth:`query`. Raises ZeroEvidenceError naming the first impossible
+        case (concrete inputs).
+
+        >>> sprinkler().query_batch(["Rain"], {"WetGrass": ["T", "F", 1]}).shape
+        (3, 2)
+        """
+        eng = able(engine, BatchEngine, self._ve, "answers batches (batch(net, ...))")
+        names, evidence = _request.variables(variables), _request.evidence(evidence)
+        q, _ = _request.ids(self, names, dict.fromkeys(evidence, 0))
+        ids, cols, _ = _request.columns(self, evidence)
+        post, z = eng.batch(self, q, ids, cols, _request.tables(self, tables))
+        _request.check_cases(self, z, ids, cols)
+        return post
+
+    def log_evidence(
+        self,
+        evidence: Mapping[str, Any],
+        *,
+        tables: Mapping[str, Any] | None = None,
+        engine: BatchEngine | None = None,
+    ) -> jax.Array:
+        r""":math:`\log P(e_b)` for a batch of (partial) observations ``evidence`` (names to
+        1-D arrays, as :meth:`query_batch`): the contraction of the network with the observed
+        wires plugged, jitted and vmapped, differentiable in ``tables`` (kernel layout).
+
+        Maximum likelihood for the CPTs: parametrise each table by logits, ``tables =
+        {v: softmax(logits[v], axis=-1)}``, and minimise ``-log_evidence(data,
+        tables=tables).mean()`` with optax (``tests/test_network_learning.py`` recovers the
+        sprinkler CPTs from 20,000 samples within 0.02). With hidden variables this is the
+        marginal likelihood (what EM maximises).
+
+        >>> net = sprinkler()
+        >>> float(jnp.exp(net.log_evidence({"WetGrass": [1]})[0])).__round__(4)
+        0.6471
+        """
+        eng = able(engine, BatchEngine, self._ve, "answers batches (batch(net, ...))")
+        ids, cols, _ = _request.columns(self, evidence)
+        _, z = eng.batch(self, (), ids, cols, _request.tables(self, tables))
+        return jnp.log(z)
+
+    def map_query(
+        self,
+        variables: Sequence[str] | None = None,
+        evidence: Mapping[str, Any] | None = None,
+        *,
+        engine: MapEngine | None = None,
+    ) -> dict[str, Any]:
+        r"""The most probable joint state of ``variables`` given ``evidence``,
+        :math:`\arg\max_q \sum_{\text{rest}} P(q, \text{rest}, e)` (marginal MAP; all the
+        unobserved variables when ``variables`` is ``None``: MPE), by the engine's
+        ``map_query`` (by default the network's VariableElimination: max-product on the
+        query's plan, sums first, then maxes, and back-tracking). States come back as state
+        names when the CPT has them (like pgmpy's ``map_query``).
+
+        >>> asia().map_query(["lung", "tub"], {"xray": "yes", "smoke": "yes"})
+        {'lung': 'yes', 'tub': 'no'}
+        """
+        eng = able(engine, MapEngine, self._ve, "answers MAP queries (map_query(net, q))")
+        evidence = _request.evidence(evidence)
+        if variables is None:
+            variables = [v for v in self.variables if v not in evidence]
+        names = _request.variables(variables)
+        q = _request.build(self, names, evidence)
+        states = eng.map_query(self, q)
+        return {n: self.state_names(n)[states[v]] for n, v in zip(names, q.targets)}
+
+    def marginal(self, v: str) -> np.ndarray:
+        """The prior marginal :math:`P(v)` (float64).
+
+        >>> BayesNet([], {"c": CPT([0.25, 0.75])}).marginal("c").tolist()
+        [0.25, 0.75]
+        """
+        return self.query([v])
+
+    def conditional(self, variables: Sequence[str], given: Sequence[str]) -> Finite:
+        r"""The kernel :math:`P(\text{variables} \mid \text{given})` from ``given`` to
+        ``variables``. Convention: rows of zero-probability parent configurations are uniform.
+
+        >>> net = sprinkler()
+        >>> net.conditional(["WetGrass"], ["Sprinkler", "Rain"]).allclose(net.kernel("WetGrass"))
+        True
+        """
+        q, _ = _request.ids(self, [*given, *variables], {})
+        joint = self._ve.contract(self, q)
+        ng = len(given)
+        z = joint.sum(axis=tuple(range(ng, len(q))), keepdims=True)
+        n_out = int(np.prod([self.cards[v] for v in variables], dtype=int))
+        cond = np.where(z > 0, joint / np.where(z > 0, z, 1.0), 1.0 / n_out)
+        return Finite(
+            jnp.asarray(cond),
+            Ty(*(Fin(self.cards[v]) for v in given)),
+            Ty(*(Fin(self.cards[v]) for v in variables)),
+            validate=False,
+        )
+
+    def sample(self, key: Any, n: int) -> dict[str, np.ndarray]:
+        """``n`` forward (ancestral) samples: a dict of int arrays of states, one per variable.
+
+        >>> s = sprinkler().sample(jax.random.key(0), 1000)
+        >>> sorted(s), s["Rain"].shape
+        (['Cloudy', 'Rain', 'Sprinkler', 'WetGrass'], (1000,))
+        """
+        packed = self.__dict__.get("_packed")
+        if packed is None:
+            x = self.indexed
+            packed = self.__dict__["_packed"] = _netsample.pack(
+                list(x.tables), list(x.parents), list(x.cards)
+            )
+        xs, _ = _netsample.draw(packed, int(n), key)
+        return {v: xs[:, i] for i, v in enumerate(self.variables)}
+
+    def plan(self, variables: Sequence[str], evidence: Sequence[str] = ()) -> Any:
+        """The contraction plan of a query signature (printable) in the network's
+        VariableElimination: which tables, sliced how, eliminated in which order, and its
+        largest table.
+
+        >>> print(asia().plan(["lung"], ["xray"]))
+        Plan: 6 factors -> ('lung',), 4 eliminations, largest table 8 entries
+          sum asia: [('asia',), ('asia', 'tub')] -> ('tub',)
+          sum smoke: [('smoke',), ('smoke', 'lung')] -> ('lung',)
+          sum tub: [('lung', 'tub', 'either'), ('tub',)] -> ('lung', 'either')
+          sum either: [('either',), ('lung', 'either')] -> ('lung',)
+          final: [('lung',), ('lung',)] -> ('lung',)
+        """
+        q, ev = _request.ids(self, _request.variables(variables), dict.fromkeys(evidence, 0))
+        return self._ve.plan(self, q, tuple(sorted(ev))).plan.relabel(self.variables)
+
+    def clear_caches(self) -> None:
+        """Forget what the network's own engines keep (plans, jitted contractions, memoised
+        answers, junction tree): the next query of every signature is fresh again."""
+        self._ve.clear(self)
+        self._jt.clear(self)
+
+    def cache_info(self) -> dict[str, int]:
+        """What the network's VariableElimination keeps: plans, jitted contractions, answers.
+
+        >>> net = sprinkler()
+        >>> _ = net.query(["Rain"], {"WetGrass": 1}); net.cache_info()
+        {'plans': 1, 'jitted': 0, 'answers': 1}
+        """
+        return self._ve.cache_info(self)
 
     # tables and kernels -------------------------------------------------------------------
-    def _make_table(self, v: str) -> np.ndarray:
-        pcards = tuple(self.cards[p] for p in self.parents[v])
-        a = self.cpts[v]._arr
-        n = int(np.prod(pcards, dtype=int))
-        if a.shape[1] != n:
-            raise ShapeError(
-                f"Expected the CPT of {v!r} to have {n} columns (one per configuration of the "
-                f"parents {list(self.parents[v])} with cards {list(pcards)}), got {a.shape[1]}."
-            )
-        s = a.sum(axis=0)
-        bad = np.flatnonzero(~(np.abs(s - 1.0) <= ROW_SUM_TOL) | (a < 0).any(axis=0))
-        if bad.size:
-            j = int(bad[0])
-            cfg = np.unravel_index(j, pcards) if pcards else ()
-            raise NotStochasticError(
-                f"In the CPT of {v!r}: expected every column (one per parent configuration) "
-                f"to have entries >= 0 summing to 1 within {ROW_SUM_TOL}, got column {j} "
-                f"(parents {list(self.parents[v])} = {tuple(int(c) for c in cfg)}) summing "
-                f"to {s[j]:.6g}. Fix the table, or renormalise it explicitly with "
-                f"CPT.normalized() / BayesNet.normalized() if the column is only rounded."
-            )
-        t = np.ascontiguousarray(a.T.reshape((*pcards, a.shape[0])))
-        t.setflags(write=False)
-        return t
-
-    def _state_map(self, v: str) -> dict[Any, int]:
-        m: dict[Any, int] = {k: k for k in range(self.cards[v])}
-        for i, s in enumerate(self.cpts[v].state_names or ()):
-            if not isinstance(s, int | np.integer):
-                m.setdefault(s, i)
-        return m
-
     def table(self, v: str) -> np.ndarray:
         """The CPT of ``v`` as a read-only float64 array ``[parents..., v]`` (kernel layout)."""
-        self._check_names([v])
-        return self._np[self._id[v]]
+        self.check_names([v])
+        return self.indexed.tables[self.indexed.ids[v]]
 
     def tables(self) -> dict[str, jax.Array]:
         """Every CPT as a JAX array in kernel layout (the default dtype): the ``tables``
         argument of :meth:`query_batch` and :meth:`log_evidence`, e.g. to differentiate."""
-        return {v: jnp.asarray(t) for v, t in zip(self.variables, self._np)}
+        return {v: jnp.asarray(t) for v, t in zip(self.variables, self.indexed.tables)}
 
     def with_tables(self, tables: Mapping[str, Any]) -> BayesNet:
         """The same graph with new tables (kernel layout ``[parents..., v]``), e.g. learned.
@@ -274,13 +418,13 @@ class BayesNet(InferenceMixin):
                 f"Expected the tables as a mapping {{variable: array}}, got "
                 f"{type(tables).__name__}; pass e.g. net.tables()."
             )
-        self._check_names(tables)
+        self.check_names(tables)
         cpds = {}
         for v in self.variables:
             a = (
                 np.asarray(as_array(tables[v], f"the table of {v!r}"), dtype=np.float64)
                 if v in tables
-                else self._np[self._id[v]]
+                else self.indexed.tables[self.indexed.ids[v]]
             )
             c = self.cpts[v]
             cpds[v] = CPT(a.reshape(-1, self.cards[v]).T, c.evidence, c.state_names)
@@ -297,11 +441,14 @@ class BayesNet(InferenceMixin):
         >>> BayesNet([], {"c": CPT([0.5, 0.5])}).kernel("c")
         Finite(Ty() -> Fin(2))
         """
-        self._check_names([v])
+        self.check_names([v])
         if v not in self._kernels:
             dom = Ty(*(Fin(self.cards[p]) for p in self.parents[v]))
             self._kernels[v] = Finite(
-                jnp.asarray(self._np[self._id[v]]), dom, Fin(self.cards[v]), validate=False
+                jnp.asarray(self.indexed.tables[self.indexed.ids[v]]),
+                dom,
+                Fin(self.cards[v]),
+                validate=False,
             )
         return self._kernels[v]
 
@@ -309,42 +456,15 @@ class BayesNet(InferenceMixin):
         """The joint state on ``Fin(card) @ ...`` in the order of ``variables`` (one
         planned contraction; mind the size: the product of all cards)."""
         n = len(self.variables)
-        un = self._contract_all(tuple(range(n)))
-        return Finite(jnp.asarray(un), Ty(), Ty(*(Fin(k) for k in self._card_l)), validate=False)
-
-    def _contract_all(self, out: tuple[int, ...]) -> np.ndarray:
-        qp = self._plan(out, ())
-        un, _, _ = _netquery.run(qp, self._np, (), full_evidence=False)
-        return np.asarray(un)
+        un = self._ve.contract(self, tuple(range(n)))
+        cod = Ty(*(Fin(k) for k in self.indexed.cards))
+        return Finite(jnp.asarray(un), Ty(), cod, validate=False)
 
     def to_diagram(self) -> tuple[Any, dict[Any, Finite]]:
         """The network as a string diagram ``Ty() -> Fin(card_1) @ ...`` (one box per CPT,
         parents copied to their children) and the mapping from boxes to kernels, ready for
         ``compile(diagram, arrows, into=Finite)``, which returns :meth:`joint`."""
-        from catlearn.diagrams.diagram import Box, Diagram
-
-        wires: list[str] = []
-        atoms = {v: Fin(self.cards[v]) for v in self.variables}
-        steps: list[Any] = []
-        arrows: dict[Any, Finite] = {}
-
-        def ty(names: Sequence[str]) -> Ty:
-            return Ty(*(atoms[n] for n in names))
-
-        for v in self.variables:
-            for p in self.parents[v]:
-                i = wires.index(p)
-                left, right = wires[:i], wires[i + 1 :]
-                steps.append(ty(left) @ Diagram.copy(atoms[p]) @ ty(right))
-                steps.append(ty([*left, p]) @ Diagram.swap(atoms[p], ty(right)))
-                wires = [*left, p, *right, p]
-            k = len(self.parents[v])
-            box = Box(v, ty(self.parents[v]), atoms[v])
-            arrows[box] = self.kernel(v)
-            steps.append(ty(wires[: len(wires) - k]) @ box)
-            wires = [*wires[: len(wires) - k], v]
-        # the topological order is the wire order: nothing left to permute
-        return Diagram.id(Ty()).then(*steps), arrows
+        return _netio.to_diagram(self)
 
     @classmethod
     def from_kernels(
@@ -356,15 +476,7 @@ class BayesNet(InferenceMixin):
         >>> BayesNet.from_kernels(k, {"b": ["a"]}).query(["b"]).round(4).tolist()
         [0.3, 0.7]
         """
-        edges = [(p, v) for v, ps in parents.items() for p in ps]
-        cpds = {}
-        for v, k in kernels.items():
-            a = np.asarray(k.array, dtype=np.float64)
-            card = a.shape[-1]
-            cpds[v] = CPT(a.reshape(-1, card).T, evidence=tuple(parents.get(v, ())))
-        g = nx.DiGraph(edges)
-        g.add_nodes_from(kernels)
-        return cls(g, cpds)
+        return _netio.from_kernels(cls, kernels, parents)
 
     # input and output ---------------------------------------------------------------------
     @classmethod
@@ -398,12 +510,13 @@ class BayesNet(InferenceMixin):
         sn = self.cpts[v].state_names
         return tuple(sn) if sn is not None else tuple(range(self.cards[v]))
 
-    def _check_names(self, names: Iterable[str]) -> None:
+    def check_names(self, names: Iterable[str]) -> None:
+        """Raise :class:`~catlearn.errors.SupportError` unless every name is a variable."""
         if isinstance(names, str) or not isinstance(names, Iterable):
             names = [names]
         for n in names:
             try:
-                known = n in self._id
+                known = n in self.indexed.ids
             except TypeError:  # unhashable
                 known = False
             if not known:
@@ -414,8 +527,8 @@ class BayesNet(InferenceMixin):
 
     def state_index(self, v: str, state: Any) -> int:
         """The index of ``state`` of ``v`` (an int, or one of the CPT's ``state_names``)."""
-        self._check_names([v])
-        m = self._states[self._id[v]]
+        self.check_names([v])
+        m = self.indexed.states[self.indexed.ids[v]]
         if not isinstance(state, float | np.floating | complex):
             try:
                 i = m.get(state)
@@ -431,21 +544,13 @@ class BayesNet(InferenceMixin):
         )
 
 
-def _iterable(x: Any) -> bool:
-    try:
-        iter(x)
-    except TypeError:
-        return False
-    return True
-
-
 def _edges(graph: Any) -> nx.DiGraph:
     """A ``DiGraph`` from an iterable of ``(parent, child)`` pairs, or a typed error."""
     bad = errors.ArgumentTypeError(
         f"Expected the graph as a networkx.DiGraph or a list of (parent, child) edges, got "
         f"{type(graph).__name__} ({graph!r:.60}); pass e.g. [('rain', 'wet')]."
     )
-    if isinstance(graph, str | bytes) or not _iterable(graph):
+    if isinstance(graph, str | bytes) or not iterable(graph):
         raise bad
     edges = list(graph)
     for e in edges:
@@ -459,24 +564,7 @@ def _edges(graph: Any) -> nx.DiGraph:
     return nx.DiGraph(edges)
 
 
-def _as_cpt(c: Any) -> CPT:
-    if isinstance(c, CPT):
-        return c
-    fields = _netio.cpt_fields(c)
-    if fields is not None:
-        return CPT(**fields)
-    if isinstance(c, Mapping):
-        unknown = set(c) - {"values", "evidence", "state_names"}
-        if unknown or "values" not in c:
-            raise errors.ArgumentTypeError(
-                f"Expected a CPT given as a mapping to have the keys values (and optionally "
-                f"evidence, state_names), got keys {sorted(map(str, c))}."
-            )
-        return CPT(**c)
-    return CPT(c)
-
-
-# -- Published networks, tables typed in from the literature ---------------------------------
+# -- Published networks (tables in catlearn.probability.networks.published) ----------------
 def sprinkler() -> BayesNet:
     """The sprinkler network (Russell & Norvig, *AIMA* 2nd ed. Fig. 14.12; Murphy's BNT).
 
@@ -485,23 +573,7 @@ def sprinkler() -> BayesNet:
     >>> round(float(sprinkler().query(["Rain"], {"WetGrass": 1})[1]), 4)
     0.7079
     """
-    tf = ("F", "T")
-    return BayesNet(
-        [
-            ("Cloudy", "Sprinkler"),
-            ("Cloudy", "Rain"),
-            ("Sprinkler", "WetGrass"),
-            ("Rain", "WetGrass"),
-        ],
-        {
-            "Cloudy": CPT([0.5, 0.5], state_names=tf),
-            "Sprinkler": CPT([[0.5, 0.9], [0.5, 0.1]], ["Cloudy"], tf),
-            "Rain": CPT([[0.8, 0.2], [0.2, 0.8]], ["Cloudy"], tf),
-            "WetGrass": CPT(
-                [[1.0, 0.1, 0.1, 0.01], [0.0, 0.9, 0.9, 0.99]], ["Sprinkler", "Rain"], tf
-            ),
-        },
-    )
+    return BayesNet(*published.sprinkler())
 
 
 def burglary() -> BayesNet:
@@ -512,27 +584,7 @@ def burglary() -> BayesNet:
     >>> round(float(burglary().query(["Burglary"], {"JohnCalls": 1, "MaryCalls": 1})[1]), 3)
     0.284
     """
-    tf = ("F", "T")
-    return BayesNet(
-        [
-            ("Burglary", "Alarm"),
-            ("Earthquake", "Alarm"),
-            ("Alarm", "JohnCalls"),
-            ("Alarm", "MaryCalls"),
-        ],
-        {
-            "Burglary": CPT([0.999, 0.001], state_names=tf),
-            "Earthquake": CPT([0.998, 0.002], state_names=tf),
-            # columns (B, E) = (F,F), (F,T), (T,F), (T,T)
-            "Alarm": CPT(
-                [[0.999, 0.71, 0.06, 0.05], [0.001, 0.29, 0.94, 0.95]],
-                ["Burglary", "Earthquake"],
-                tf,
-            ),
-            "JohnCalls": CPT([[0.95, 0.10], [0.05, 0.90]], ["Alarm"], tf),
-            "MaryCalls": CPT([[0.99, 0.30], [0.01, 0.70]], ["Alarm"], tf),
-        },
-    )
+    return BayesNet(*published.burglary())
 
 
 def asia() -> BayesNet:
@@ -543,28 +595,4 @@ def asia() -> BayesNet:
     >>> round(float(asia().query(["lung"], {"smoke": "yes", "xray": "yes"})[0]), 4)
     0.646
     """
-    yn = ("yes", "no")
-    return BayesNet(
-        [
-            ("asia", "tub"),
-            ("smoke", "lung"),
-            ("smoke", "bronc"),
-            ("tub", "either"),
-            ("lung", "either"),
-            ("either", "xray"),
-            ("either", "dysp"),
-            ("bronc", "dysp"),
-        ],
-        {
-            "asia": CPT([0.01, 0.99], state_names=yn),
-            "smoke": CPT([0.5, 0.5], state_names=yn),
-            "tub": CPT([[0.05, 0.01], [0.95, 0.99]], ["asia"], yn),
-            "lung": CPT([[0.1, 0.01], [0.9, 0.99]], ["smoke"], yn),
-            "bronc": CPT([[0.6, 0.3], [0.4, 0.7]], ["smoke"], yn),
-            # either = lung OR tub; columns (lung, tub) = (y,y), (y,n), (n,y), (n,n)
-            "either": CPT([[1.0, 1.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]], ["lung", "tub"], yn),
-            "xray": CPT([[0.98, 0.05], [0.02, 0.95]], ["either"], yn),
-            # columns (bronc, either) = (y,y), (y,n), (n,y), (n,n)
-            "dysp": CPT([[0.9, 0.8, 0.7, 0.1], [0.1, 0.2, 0.3, 0.9]], ["bronc", "either"], yn),
-        },
-    )
+    return BayesNet(*published.asia())

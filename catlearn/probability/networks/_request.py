@@ -1,0 +1,242 @@
+r"""A query in a network's integer ids: the one validation layer in front of every engine
+(private; :class:`~catlearn.probability.networks.engines.Query` is its public record).
+
+:class:`~catlearn.probability.networks.bayesnet.BayesNet` turns what a user writes (names,
+state names, ints, JAX scalars, likelihood vectors, batch columns) into ids and state
+indices here, once, whatever engine then answers; an engine never sees a name. Variables
+are ids in the order of ``net.variables`` (a topological order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple, Protocol
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from catlearn import errors
+from catlearn.errors import ShapeError, SupportError, ZeroEvidenceError
+
+__all__ = ["Indexed", "Network", "Query"]
+
+
+class Indexed(NamedTuple):
+    """A network in integer ids (positions in ``BayesNet.variables``, a topological order):
+    what engines read. Tables are read-only float64 arrays in kernel layout
+    ``[parents..., v]``; ``ancestors[v]`` is the bit mask of ``{v}`` and its ancestors;
+    ``states[v]`` maps a state (its index, or its name) to its index."""
+
+    ids: Mapping[Any, int]
+    tables: tuple[np.ndarray, ...]
+    parents: tuple[tuple[int, ...], ...]
+    cards: tuple[int, ...]
+    ancestors: tuple[int, ...]
+    states: tuple[Mapping[Any, int], ...]
+
+
+class Network(Protocol):
+    """What the checks and the engines read of a network (a
+    :class:`~catlearn.probability.networks.bayesnet.BayesNet` is one)."""
+
+    variables: tuple[str, ...]
+    indexed: Indexed
+    memory_budget: int | None
+
+    def state_names(self, v: str) -> tuple[Any, ...]: ...
+    def state_index(self, v: str, state: Any) -> int: ...
+    def check_names(self, names: Any) -> None: ...
+
+
+class Query(NamedTuple):
+    r"""A validated query :math:`P(\text{targets} \mid \text{evidence})` in the network's
+    ids (positions in ``net.variables``): what an engine's ``query`` receives.
+
+    ``evidence`` (ascending ids) and ``states`` (their state indices: ints, or JAX tracers
+    under ``jit``) are the hard evidence; ``soft`` (ascending ids) and ``likelihoods``
+    (float64 vectors :math:`\lambda`, or tracers) the virtual evidence (Pearl's rule).
+
+    >>> from catlearn.probability.networks.bayesnet import sprinkler
+    >>> sprinkler().request(["Rain"], {"WetGrass": "T"})
+    Query(targets=(1,), evidence=(3,), states=(1,), soft=(), likelihoods=())
+    """
+
+    targets: tuple[int, ...]
+    evidence: tuple[int, ...]
+    states: tuple[Any, ...]
+    soft: tuple[int, ...] = ()
+    likelihoods: tuple[Any, ...] = ()
+
+
+def traced(x: Any) -> bool:
+    return isinstance(x, jax.core.Tracer)
+
+
+def variables(names: Any) -> list[Any]:
+    """The query variables as a list (a single name allowed), or a typed error."""
+    if isinstance(names, str):
+        return [names]
+    if isinstance(names, Mapping) or not isinstance(names, Sequence | set | frozenset):
+        raise errors.ArgumentTypeError(
+            f"Expected the query variables as a name or a list of names, got "
+            f"{type(names).__name__} ({names!r:.60}); pass e.g. ['Rain']."
+        )
+    return list(names)
+
+
+def evidence(ev: Any) -> Mapping[str, Any]:
+    """The evidence as a mapping (``None`` is no evidence), or a typed error."""
+    if ev is None:
+        return {}
+    if not isinstance(ev, Mapping):
+        raise errors.ArgumentTypeError(
+            f"Expected the evidence as a mapping {{variable: state}}, got "
+            f"{type(ev).__name__} ({ev!r:.60}); pass e.g. {{'WetGrass': 1}}."
+        )
+    return ev
+
+
+def ids(net: Network, names: Sequence[str], ev: Mapping[str, Any]) -> tuple[tuple, dict]:
+    """``(query ids, {evidence id: state as given})``; distinct, disjoint names."""
+    try:
+        q = tuple(net.indexed.ids[v] for v in names)
+        e = {net.indexed.ids[n]: s for n, s in ev.items()}
+    except (KeyError, TypeError):
+        net.check_names([*names, *ev])
+        raise
+    if len(set(q)) != len(q) or not set(q).isdisjoint(e):
+        raise SupportError(
+            f"Expected distinct query variables not in the evidence, got "
+            f"{list(names)} given {list(ev)}. Drop the observed variable from "
+            f"the query (its posterior is a point mass)."
+        )
+    return q, e
+
+
+def value(net: Network, v: int, s: Any) -> Any:
+    """The state index of ``s`` (an int, a state name, a JAX scalar; tracers pass)."""
+    if traced(s) or (isinstance(s, jax.Array) and not isinstance(s, np.ndarray)):
+        return s if traced(s) else value(net, v, s.item())
+    i = None if isinstance(s, float | np.floating) else net.indexed.states[v].get(s)
+    return i if i is not None else net.state_index(net.variables[v], s)
+
+
+def soft(net: Network, virtual: Mapping[str, Any] | None) -> tuple[tuple[int, ...], tuple]:
+    """Virtual evidence: ascending ids and their likelihood vectors (checked when concrete)."""
+    if not virtual:
+        return (), ()
+    if not isinstance(virtual, Mapping):
+        raise errors.ArgumentTypeError(
+            f"Expected the virtual evidence as a mapping {{variable: likelihoods}}, got "
+            f"{type(virtual).__name__}; pass e.g. {{'xray': [0.7, 0.2]}}."
+        )
+    net.check_names(virtual)
+    out, vecs = [], []
+    for n in sorted(virtual, key=net.indexed.ids.__getitem__):
+        v = net.indexed.ids[n]
+        lam = virtual[n]
+        if not traced(lam):
+            lam = np.asarray(lam, dtype=np.float64)
+            if lam.shape != (net.indexed.cards[v],) or not (np.isfinite(lam) & (lam >= 0)).all():
+                raise SupportError(
+                    f"Expected the virtual evidence on {n!r} as {net.indexed.cards[v]} finite "
+                    f"weights >= 0 (a likelihood, any scale), got {lam!r} instead."
+                )
+        out.append(v)
+        vecs.append(lam)
+    return tuple(out), tuple(vecs)
+
+
+def build(net: Network, names: Any, ev: Any, virtual: Mapping[str, Any] | None = None) -> Query:
+    """The :class:`Query` of a user's call (every check of a query in one place)."""
+    names, ev = variables(names), evidence(ev)
+    q, e = ids(net, names, ev)
+    keys = tuple(sorted(e))
+    sids, lams = soft(net, virtual)
+    return Query(q, keys, tuple(value(net, v, e[v]) for v in keys), sids, lams)
+
+
+def tables(net: Network, given: Mapping[str, Any] | None) -> dict[int, Any]:
+    """Replacement tables ``{id: array}`` in kernel layout ``[parents..., v]`` (checked)."""
+    if not given:
+        return {}
+    if not isinstance(given, Mapping):
+        raise errors.ArgumentTypeError(
+            f"Expected tables as a mapping {{variable: array}}, got {type(given).__name__}; "
+            f"pass e.g. net.tables()."
+        )
+    net.check_names(given)
+    out = {}
+    for n, t in given.items():
+        i = net.indexed.ids[n]
+        if jnp.shape(t) != net.indexed.tables[i].shape:
+            raise ShapeError(
+                f"Expected the table of {n!r} in kernel layout [parents..., {n}], shape "
+                f"{net.indexed.tables[i].shape}, got shape {jnp.shape(t)} instead."
+            )
+        out[i] = t
+    return out
+
+
+def columns(net: Network, ev: Mapping[str, Any]) -> tuple[tuple[int, ...], Any, int]:
+    """Batch evidence: ascending ids, the ``(B, k)`` int32 state matrix and ``B``."""
+    ev = evidence(ev)
+    out, cols = [], []
+    net.check_names(ev)
+    for n in sorted(ev, key=net.indexed.ids.__getitem__):
+        v = net.indexed.ids[n]
+        col = ev[n]
+        if not traced(col):
+            if isinstance(col, list | tuple):  # ints and state names, mixed
+                col = [value(net, v, s) for s in col]
+            col = np.asarray(col)
+            if col.dtype.kind in "OUS":  # state names
+                col = np.asarray([value(net, v, s) for s in col.tolist()], np.int32)
+            elif col.dtype.kind not in "iub":
+                raise SupportError(
+                    f"Expected states of {n!r} as ints or state names, got dtype {col.dtype}."
+                )
+            if col.size and (col.min() < 0 or col.max() >= net.indexed.cards[v]):
+                raise SupportError(
+                    f"Expected states of {n!r} in 0..{net.indexed.cards[v] - 1} or one of "
+                    f"{list(net.state_names(n))}, got values from {col.min()} to "
+                    f"{col.max()}."
+                )
+        if jnp.ndim(col) != 1 or (cols and jnp.shape(col) != jnp.shape(cols[0])):
+            raise ShapeError(
+                f"Expected 1-D evidence arrays of one length, got shape {jnp.shape(col)} for {n!r}."
+            )
+        out.append(v)
+        cols.append(col)
+    if not cols:
+        raise ShapeError("Expected at least one evidence column (the batch axis).")
+    return tuple(out), jnp.stack([jnp.asarray(c, jnp.int32) for c in cols], 1), len(cols[0])
+
+
+def check_cases(net: Network, z: Any, ids: tuple[int, ...], cols: Any) -> None:
+    """Raise ZeroEvidenceError naming the first case of a batch whose ``P(e)`` is 0."""
+    if traced(z):
+        return
+    bad = np.flatnonzero(~(np.asarray(z) > 0))
+    if bad.size:
+        case = {net.variables[v]: int(cols[bad[0], j]) for j, v in enumerate(ids)}
+        raise ZeroEvidenceError(
+            f"Case {int(bad[0])} of the batch, evidence {case}, has probability 0, so "
+            f"its posterior is undefined. Expected evidence with positive probability."
+        )
+
+
+def zero(net: Network, q: Query) -> ZeroEvidenceError:
+    """The error for evidence of probability 0 (raise it)."""
+    ev = {
+        net.variables[v]: s if traced(s) else net.state_names(net.variables[v])[s]
+        for v, s in zip(q.evidence, q.states)
+    }
+    soft = [net.variables[v] for v in q.soft]
+    return ZeroEvidenceError(
+        f"The evidence {ev}{f' (and virtual evidence on {soft})' if soft else ''} has "
+        f"probability 0 in this network, so the posterior of "
+        f"{[net.variables[v] for v in q.targets]} is undefined. Expected evidence with "
+        f"positive probability; check the observed states, or soften the evidence."
+    )
