@@ -38,6 +38,17 @@ True
 >>> fg = Lens.from_function(lambda x: jnp.exp(jnp.sin(x)), Euclid(2), Euclid(2))
 >>> bool(jnp.allclose((f >> g).put(a, c), fg.put(a, c)))  # R is a functor
 True
+
+Read as a bidirectional transformation (a view ``get`` of a source and an update ``put`` of the
+source from an edited view), a lens may obey the **lens laws** (Foster et al.; Fong, Johnson
+§2), checked on sample points by :func:`is_well_behaved` and :func:`is_very_well_behaved`:
+
+.. math::
+   \text{GetPut: } \mathrm{put}(a, \mathrm{get}\,a) = a, \quad
+   \text{PutGet: } \mathrm{get}(\mathrm{put}(a, b)) = b, \quad
+   \text{PutPut: } \mathrm{put}(\mathrm{put}(a, b), b') = \mathrm{put}(a, b').
+
+Reverse-derivative lenses are not meant to obey them (their put returns a cotangent).
 """
 
 from __future__ import annotations
@@ -52,13 +63,14 @@ from catlearn import errors
 from catlearn.core._arrow import Arrow, GroupedArrow
 from catlearn.core._arrow import disjoint_clash as disjoint_clash  # its former home
 from catlearn.core._category import Composable, Groups, Node, Wiring
+from catlearn.core._laws import close_within
 from catlearn.core._lens_program import LensFns, PGet, PLensFns, PPut, lens_program, plens_program
 from catlearn.core._params import leaf_groups
 from catlearn.core.para import Para, Params
 from catlearn.core.program import Program
 from catlearn.core.types import Ty
 
-__all__ = ["Lens", "ParaLens"]
+__all__ = ["Lens", "ParaLens", "is_very_well_behaved", "is_well_behaved"]
 
 
 def _add(x: Any, y: Any) -> Any:
@@ -405,3 +417,63 @@ class ParaLens(GroupedArrow[PLensFns], Composable):
         self.dom.check(a, what="input")
         self.cod.check(db, what="backward value")
         return self._put(params, a, db)
+
+
+# --- the lens laws (as a bidirectional transformation) ----------------------------------------
+
+
+def _law_samples(lens: Any, sources: Any, views: Any) -> tuple[list[Any], list[Any]]:
+    if not isinstance(lens, Lens):
+        raise errors.ArgumentTypeError(
+            f"Expected a Lens, got {lens!r}; build one with Lens(get, put, dom, cod)."
+        )
+    srcs, vws = list(sources), list(views)
+    if not srcs or not vws:
+        raise errors.ArgumentValueError(
+            f"Expected at least one source point and one view point, got {len(srcs)} and "
+            f"{len(vws)}; pass non-empty sequences of points of {lens.dom} and {lens.cod}."
+        )
+    return srcs, vws
+
+
+def is_well_behaved(lens: Lens, sources: Any, views: Any, *, atol: float = 0.0) -> bool:
+    r"""GetPut and PutGet on every sample: :math:`\mathrm{put}(a, \mathrm{get}\,a) = a` and
+    :math:`\mathrm{get}(\mathrm{put}(a, b)) = b` for each ``a`` in ``sources``, ``b`` in ``views``.
+
+    A law checked on samples: ``False`` is a counterexample; ``True`` is evidence, not proof.
+    ``atol`` is the largest absolute difference accepted (``0.0``: equal to the bit).
+
+    >>> import jax.numpy as jnp
+    >>> from catlearn.core.types import Euclid
+    >>> first = Lens(lambda a: a[:1], lambda a, b: jnp.concatenate([b, a[1:]]), Euclid(2), Euclid(1))
+    >>> is_well_behaved(first, [jnp.array([1.0, 2.0])], [jnp.array([5.0])])
+    True
+    >>> is_well_behaved(Lens.from_function(jnp.sin, Euclid(1), Euclid(1)), [jnp.ones(1)], [jnp.ones(1)])
+    False
+    """
+    srcs, vws = _law_samples(lens, sources, views)
+    get_put = all(close_within(lens.put(a, lens.get(a)), a, atol) for a in srcs)
+    return get_put and all(
+        close_within(lens.get(lens.put(a, b)), b, atol) for a in srcs for b in vws
+    )
+
+
+def is_very_well_behaved(lens: Lens, sources: Any, views: Any, *, atol: float = 0.0) -> bool:
+    r"""Well-behaved (:func:`is_well_behaved`) and PutPut on every sample:
+    :math:`\mathrm{put}(\mathrm{put}(a, b), b') = \mathrm{put}(a, b')` for ``b, b'`` in ``views``.
+
+    >>> import jax.numpy as jnp
+    >>> from catlearn.core.types import Euclid
+    >>> first = Lens(lambda a: a[:1], lambda a, b: jnp.concatenate([b, a[1:]]), Euclid(2), Euclid(1))
+    >>> is_very_well_behaved(first, [jnp.array([1.0, 2.0])], [jnp.array([5.0]), jnp.array([3.0])])
+    True
+    """
+    srcs, vws = _law_samples(lens, sources, views)
+    if not is_well_behaved(lens, srcs, vws, atol=atol):
+        return False
+    return all(
+        close_within(lens.put(lens.put(a, b), b2), lens.put(a, b2), atol)
+        for a in srcs
+        for b in vws
+        for b2 in vws
+    )
