@@ -204,13 +204,14 @@ class Learner(GroupedArrow[LearnerFns], Composable):
 
     def run(self, params: Params, stream: tuple[Any, Any]) -> tuple[Params, Any]:
         """The learner as a Moore machine on a stream ``(as, bs)`` (Spivak): one
-        ``jax.lax.scan`` of ``update``; returns the final parameters and the predictions made
-        before each update (:func:`catlearn.core.dynamics.run`).
+        ``jax.lax.scan`` of ``update``; returns the final parameters and the readout lens
+        :math:`(I(p_t, -), r(p_t, -, -))` evaluated at each step before the update, as
+        ``Readout(implementations, requests)`` (:func:`catlearn.core.dynamics.run`).
 
         >>> from catlearn.core.types import Euclid
         >>> p, outs = Learner.id(Euclid(1)).run({}, (jnp.ones((3, 1)), jnp.zeros((3, 1))))
-        >>> outs.shape
-        (3, 1)
+        >>> outs.implementations.shape, outs.requests.shape
+        ((3, 1), (3, 1))
         """
         return run_stream(self, params, stream)
 
