@@ -1,7 +1,8 @@
 """Benchmark composing long chains of arrows of every kind, directly (no diagram).
 
-For each arrow kind (Para, Lens, ParaLens, Learner, Sampler, Circuit, and the eager array
-kernels Finite and LinearGaussian) and n in {1e3, 1e4, 1e5} one-wire arrows:
+For each arrow kind (Para, Lens, ParaLens, Learner, Sampler, Circuit, the eager array
+kernels Finite and LinearGaussian, and the syntax: Diagram boxes) and n in {1e3, 1e4, 1e5}
+one-wire arrows:
 
 * ``>>``: build time per arrow of the left fold ``((a0 >> a1) >> a2) >> ...``;
 * ``then``: build time per arrow of ``a0.then(a1, ..., a_{n-1})``;
@@ -14,9 +15,10 @@ kernels Finite and LinearGaussian) and n in {1e3, 1e4, 1e5} one-wire arrows:
 
 The chains' values are checked against the diagram-compiled version of the same boxes
 (``catlearn.diagrams.compiler.compile``) at n = 1e3. Timing: ``time.perf_counter``, garbage
-collector paused while timing (as ``timeit`` does), best of 3 builds (one at n = 1e5)::
+collector paused while timing (as ``timeit`` does; ``--gc`` leaves it on, as users run),
+best of 3 builds (one at n = 1e5)::
 
-    python -m benchmarks.bench_composition [--quick]
+    python -m benchmarks.bench_composition [--quick] [--gc] [--only Diagram,...]
 
 writes ``benchmarks/results/composition.json`` and ``composition.md``. ``--quick`` stops
 at n = 1e4 with one repeat.
@@ -139,8 +141,19 @@ def _gaussian_eval(a: Any) -> Any:
     return a.mean(jnp.zeros(1))
 
 
+def _diagram(n: int) -> list[Any]:
+    return [Box(f"d{i}", E1, E1) for i in range(n)]
+
+
+def _diagram_eval(a: Any) -> Any:
+    """The first use of a diagram: its program (the boxes' indices, in program order)."""
+    return np.array([int(ins.box.name[1:]) for ins in to_program(a).instructions])
+
+
 def _compiled(kind: type, arrows: list[Any]) -> Any:
     """The diagram of the same boxes, compiled into the kind."""
+    if kind is Diagram:
+        return Diagram.id(E1).then(*arrows)
     if kind is Circuit:
         d = Diagram.id(Bool(1)).then(*[Box("NOT", Bool(1), Bool(1)) for _ in arrows])
         return Circuit.from_program(to_program(d))
@@ -158,13 +171,14 @@ KINDS: dict[str, tuple[type, Callable[[int], list[Any]], Callable[[Any], Any]]] 
     "Circuit": (Circuit, _circuit, _circuit_eval),
     "Finite": (Finite, _finite, _finite_eval),
     "LinearGaussian": (LinearGaussian, _gaussian, _gaussian_eval),
+    "Diagram": (Diagram, _diagram, _diagram_eval),
 }
 
 
 # --- timing ------------------------------------------------------------------------------------
 
 
-def _best(fn: Callable[[], Any], repeats: int) -> tuple[float, float, Any]:
+def _best(fn: Callable[[], Any], repeats: int, gc_on: bool = False) -> tuple[float, float, Any]:
     """Best CPU time and best wall time of ``repeats`` calls (collector paused), and the
     last result. CPU time (``time.process_time``) is what the ratios use: on a shared
     machine a long build is preempted more often than a short one, which wall time would
@@ -174,7 +188,8 @@ def _best(fn: Callable[[], Any], repeats: int) -> tuple[float, float, Any]:
     for _ in range(repeats):
         out = None
         gc.collect()
-        gc.disable()
+        if not gc_on:
+            gc.disable()
         try:
             c0, t0 = time.process_time(), time.perf_counter()
             out = fn()
@@ -196,14 +211,14 @@ def _then(arrows: list[Any]) -> Any:
     return arrows[0].then(*arrows[1:])
 
 
-def measure(name: str, ns: list[int], repeats: int) -> list[dict[str, Any]]:
+def measure(name: str, ns: list[int], repeats: int, gc_on: bool = False) -> list[dict[str, Any]]:
     kind, make, evaluate = KINDS[name]
     rows = []
     for n in ns:
         arrows = make(n)
         reps = repeats if n <= 10_000 else 1  # one 1e5 build already averages 1e5 steps
-        t_rshift, w_rshift, chain = _best(functools.partial(_fold, arrows), reps)
-        t_then, w_then, _ = _best(functools.partial(_then, arrows), reps)
+        t_rshift, w_rshift, chain = _best(functools.partial(_fold, arrows), reps, gc_on)
+        t_then, w_then, _ = _best(functools.partial(_then, arrows), reps, gc_on)
         gc.collect()
         t0 = time.perf_counter()
         jax.block_until_ready(evaluate(chain))
@@ -242,7 +257,8 @@ def markdown(res: dict[str, Any]) -> str:
         "(flat is ~1, goal <= 2), and the largest difference between the chain's value and "
         f"the compiled diagram of the same boxes (at n = {lo:,}; 0 means equal). Build "
         f"times are CPU time of the process, best of {res['repeats']} builds (one at "
-        "100,000), garbage collector paused; the JSON also has wall times.",
+        f"100,000), garbage collector {'on' if res.get('gc') else 'paused'}; the JSON also "
+        "has wall times.",
         "",
         "| kind | n | `>>` µs/arrow | `then` µs/arrow | first eval (s) | "
         f"`>>` ratio {hi:,}/{lo:,} | `then` ratio | vs compiled |",
@@ -269,7 +285,9 @@ def markdown(res: dict[str, Any]) -> str:
         "",
         f"Machine: {res['machine']}; jax {res['jax']}, Python {res['python']}. "
         "Command: `python -m benchmarks.bench_composition"
-        + (" --quick`." if res["quick"] else "`."),
+        + (" --quick" if res["quick"] else "")
+        + (" --gc" if res.get("gc") else "")
+        + "`.",
         "",
     ]
     return "\n".join(lines)
@@ -278,6 +296,7 @@ def markdown(res: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="n up to 1e4, one repeat")
+    parser.add_argument("--gc", action="store_true", help="garbage collector on while timing")
     parser.add_argument(
         "--only",
         default="",
@@ -291,17 +310,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     kinds = [k for k in args.only.split(",") if k] or list(KINDS)
     rows = []
     for name in kinds:
-        rows += measure(name, ns, repeats)
+        rows += measure(name, ns, repeats, args.gc)
     path = RESULTS / "composition.json"
     if args.only and path.exists():  # keep the other kinds' rows of a run with the same ns
         old = json.loads(path.read_text())
-        if old.get("ns") == ns and old.get("quick") == args.quick:
+        if (
+            old.get("ns") == ns
+            and old.get("quick") == args.quick
+            and bool(old.get("gc")) == args.gc
+        ):
             rows = [r for r in old["rows"] if r["kind"] not in kinds] + rows
             rows.sort(key=lambda r: (list(KINDS).index(r["kind"]), r["n"]))
     res = {
         "ns": ns,
         "repeats": repeats,
         "quick": args.quick,
+        "gc": args.gc,
         "rows": rows,
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
         "jax": jax.__version__,
