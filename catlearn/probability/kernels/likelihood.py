@@ -241,7 +241,7 @@ class StochasticMap:
 
     def theta(self, params: Params, x: Any) -> Any:
         """The distribution parameters :math:`\\theta = I(p, x)` for one input."""
-        return self.para._call({n: params[n] for n in self.para.spec}, x, None)
+        return self.para.call({n: params[n] for n in self.para.spec}, x, None)
 
     def log_likelihood(self, params: Params, x: Any, y: Any) -> jax.Array:
         """:math:`\\log p(y \\mid I(p, x))` for one pair."""
@@ -267,7 +267,7 @@ class StochasticMap:
     def as_para(self) -> Para:
         """The Para arrow retyped ``X → Y`` (its value is θ), as the learner's implementation."""
         p = self.para
-        return Para._make(p.dom, self.cod, p.spec, p._owners, p._call, False)
+        return Para.from_call(p.call, p.dom, self.cod, shares=p)
 
 
 def _in_axis(xs: Any) -> Any:
