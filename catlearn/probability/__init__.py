@@ -1,21 +1,19 @@
 """Probability: Markov kernels and everything built on them, grouped by concept.
 
-================================  ==========================================================
-:mod:`~catlearn.probability.kernels`     Finite, LinearGaussian, Sampler, stochastic maps,
-                                         the likelihood functor (floor 0)
-:mod:`~catlearn.probability.networks`    Bayesian networks, lazy Finite diagrams, contraction
-                                         plans, inference engines (floor 1)
-:mod:`~catlearn.probability.statespace`  HMMs and linear-Gaussian state spaces, sequential and
-                                         parallel scans, their learning (floor 1)
-:mod:`~catlearn.probability.inference`   invert, condition, Bayesian lenses, conjugate families,
-                                         Bayesian learners, GP, approximate inference (floor 2)
-================================  ==========================================================
+- :mod:`catlearn.probability.kernels` (floor 0): Finite, LinearGaussian, Sampler, stochastic
+  maps, the likelihood functor, and the one home of the area's checks;
+- :mod:`catlearn.probability.networks` (floor 1): Bayesian networks, lazy Finite diagrams,
+  contraction plans, inference engines;
+- :mod:`catlearn.probability.statespace` (floor 1): HMMs and linear-Gaussian state spaces,
+  sequential and parallel scans, their learning;
+- :mod:`catlearn.probability.inference` (floor 2): invert, condition, Bayesian lenses,
+  conjugate families, Bayesian learners, GP, approximate inference.
 
 A sub-area imports only from the floors below it (``tests/test_architecture.py``); the area
 imports only :mod:`catlearn.core` (never the diagrams or training areas). Every name a user
-needs is exported here and from :mod:`catlearn`; the old flat module paths
-(``catlearn.probability.markov``, ...) still import, with a :class:`DeprecationWarning`
-(:mod:`catlearn.probability._moved`).
+needs is exported here (the most used also from :mod:`catlearn`); the old flat module paths
+(``catlearn.probability.markov``, ...) still import for one release, with a
+:class:`DeprecationWarning` naming the new path.
 """
 
 from catlearn.probability._moved import install as _install_moved
