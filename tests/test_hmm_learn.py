@@ -157,3 +157,103 @@ def test_bad_emission_parameters():
         GaussianHMM([0.5, 0.5], np.eye(2), [[0.0], [1.0]], np.array([[[1.0]], [[-1.0]]]))
     with pytest.raises(NotStochasticError, match="positive Poisson rates"):
         PoissonHMM([0.5, 0.5], np.eye(2), [[1.0], [0.0]])
+
+
+# --- issue 22, cause 3: guarded M-steps, impossible data, tolerance, samplers ----------------
+
+_UNREACHABLE = ([1.0, 0.0, 0.0], [[0.9, 0.1, 0.0], [0.1, 0.9, 0.0], [0.3, 0.3, 0.4]])
+
+
+@pytest.mark.parametrize("family", ["cat", "gauss", "poisson"])
+def test_em_unreachable_state_keeps_its_parameters(family):
+    """State 2 is never reached: its parameters are kept, not 0/0 = NaN (was NaN)."""
+    init, trans = _UNREACHABLE
+    if family == "cat":
+        model = HMM(init, trans, [[0.8, 0.2], [0.3, 0.7], [0.5, 0.5]])
+        obs, kept = jnp.array([[0, 1, 0, 1, 1]]), "emission"
+    elif family == "gauss":
+        model = GaussianHMM(init, trans, [[0.0], [2.0], [5.0]], np.ones((3, 1, 1)))
+        obs, kept = jnp.array([[0.1], [2.1], [0.3]]), "means"
+    else:
+        model = PoissonHMM(init, trans, [[1.0], [3.0], [5.0]])
+        obs, kept = jnp.array([[1.0], [3.0], [0.0]]), "rates"
+    fit = hmm_fit_em(model, obs, num_iters=4)
+    lls = np.asarray(fit.log_likelihoods)
+    assert np.all(np.isfinite(lls)) and np.all(np.diff(lls) >= -1e-4)
+    for leaf in jax.tree_util.tree_leaves(fit.model):
+        assert np.all(np.isfinite(np.asarray(leaf)))
+    assert np.allclose(getattr(fit.model, kept)[2], getattr(model, kept)[2])
+    assert np.allclose(fit.model.transition[2], model.transition[2])
+
+
+def test_em_impossible_observation_is_a_typed_error():
+    """Symbol 2 is emitted by no state: ZeroEvidenceError naming y[0][2] (was -inf, then
+    silently 'fitted')."""
+    from catlearn.errors import ZeroEvidenceError
+
+    model = HMM([0.5, 0.5], [[0.9, 0.1], [0.1, 0.9]], [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    with pytest.raises(ZeroEvidenceError, match=r"y\[0\]\[2\] = 2.*probability 0"):
+        hmm_fit_em(model, jnp.array([[0, 1, 2, 1]]), num_iters=3)
+
+
+def test_em_gaussian_outlier_float32_stays_finite():
+    """One outlier 1e4 above normal data in float32: the centred M-step keeps the fit finite
+    and the log-likelihood non-decreasing (was NaN: E[y^2] - mean^2 cancelled)."""
+    rng = np.random.default_rng(0)
+    x = (rng.normal(size=(1, 200, 1)) + 50).astype(np.float32)
+    x[0, 100, 0] = 1e4 + 50
+    g = GaussianHMM([0.5, 0.5], [[0.9, 0.1], [0.1, 0.9]], [[49.0], [51.0]], np.ones((2, 1, 1)))
+    fit = hmm_fit_em(g, x, num_iters=30)
+    lls = np.asarray(fit.log_likelihoods)
+    assert fit.model.means.dtype == jnp.float32
+    assert np.all(np.isfinite(lls)) and np.all(np.diff(lls) >= -1e-3 * np.abs(lls[1:]))
+    assert np.all(np.isfinite(np.asarray(fit.model.covs)))
+    assert np.all(np.linalg.eigvalsh(np.asarray(fit.model.covs, np.float64)) > 0)
+
+
+def test_em_tolerance_stops_early_and_reports_iterations():
+    hmm = HMM([0.5, 0.5], [[0.9, 0.1], [0.1, 0.9]], [[0.8, 0.2], [0.3, 0.7]])
+    obs = jnp.array([[0, 0, 0, 1, 1, 1, 0, 0]])
+    fit = hmm_fit_em(hmm, obs, num_iters=500, tol=1e-3)
+    lls = np.asarray(fit.log_likelihoods)
+    assert 1 < fit.num_iters < 500 and lls.shape == (fit.num_iters,)
+    assert lls[-1] - lls[-2] < 1e-3 and np.all(np.diff(lls[:-1]) >= 1e-3)
+    assert hmm_fit_em(hmm, obs, num_iters=7).num_iters == 7  # tol=None: every iteration
+
+
+@pytest.mark.parametrize("tol", [-1.0, float("nan"), "small", True])
+def test_em_bad_tolerance(tol):
+    from catlearn.errors import HyperparameterError
+
+    hmm = HMM([0.5, 0.5], [[0.9, 0.1], [0.1, 0.9]], [[0.8, 0.2], [0.3, 0.7]])
+    with pytest.raises(HyperparameterError, match="tol"):
+        hmm_fit_em(hmm, jnp.array([[0, 1]]), tol=tol)
+
+
+def test_gaussian_and_poisson_samplers():
+    key = jax.random.key(0)
+    g = GaussianHMM(
+        [0.5, 0.5],
+        [[0.9, 0.1], [0.1, 0.9]],
+        [[-3.0, 0.0], [3.0, 1.0]],
+        np.stack([np.eye(2) * 0.25] * 2),
+    )
+    zs, ys = g.sample(4000, key=key)
+    zs, ys = np.asarray(zs), np.asarray(ys)
+    assert zs.shape == (4000,) and ys.shape == (4000, 2)
+    for i in (0, 1):
+        assert np.allclose(ys[zs == i].mean(0), np.asarray(g.means[i]), atol=0.05)
+        assert np.allclose(np.cov(ys[zs == i].T), 0.25 * np.eye(2), atol=0.03)
+    p = PoissonHMM([0.5, 0.5], [[0.9, 0.1], [0.1, 0.9]], [[1.0], [8.0]])
+    zs, cs = p.sample(4000, key=key)
+    zs, cs = np.asarray(zs), np.asarray(cs)
+    assert cs.shape == (4000, 1) and np.all(cs == np.round(cs)) and np.all(cs >= 0)
+    assert abs(cs[zs == 0].mean() - 1.0) < 0.1 and abs(cs[zs == 1].mean() - 8.0) < 0.3
+    fit = hmm_fit_em(p, cs[None], num_iters=5)  # the sampler feeds EM directly
+    assert np.all(np.isfinite(np.asarray(fit.log_likelihoods)))
+    from catlearn.errors import ArgumentTypeError
+
+    with pytest.raises(DataError, match="num_steps"):
+        g.sample(0, key=key)
+    with pytest.raises(ArgumentTypeError, match="PRNG key"):
+        p.sample(3, key=0)

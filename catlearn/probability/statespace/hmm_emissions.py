@@ -17,6 +17,14 @@ Observations are ``(T, d)`` arrays; a row with a NaN is *missing* and skipped by
 ...                 jnp.array([[-2.0], [2.0]]), jnp.ones((2, 1, 1)))
 >>> hmm_smoother(g, jnp.array([[-2.1], [jnp.nan], [1.9]])).smoothed.argmax(1).tolist()
 [0, 0, 1]
+
+Both families sample ``(states, observations)`` from the joint, like
+:func:`~catlearn.probability.statespace.hmm.hmm_sample` for symbols:
+
+>>> import jax
+>>> states, ys = g.sample(5, key=jax.random.key(0))
+>>> states.shape, ys.shape
+((5,), (5, 1))
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import gammaln
 
-from catlearn.core.checked import as_array
+from catlearn.core.checked import as_array, as_key
 from catlearn.errors import (
     CovarianceError,
     DataError,
@@ -39,6 +47,7 @@ from catlearn.errors import (
     ShapeError,
 )
 from catlearn.probability.statespace._hmm_infer import HMMBase, check_table, concrete
+from catlearn.probability.statespace.hmm import HMM, hmm_sample
 
 __all__ = ["GaussianHMM", "PoissonHMM"]
 
@@ -61,6 +70,21 @@ def _chain(initial: Any, transition: Any) -> tuple[jax.Array, jax.Array]:
             f"{tuple(transition.shape)} instead."
         )
     return initial, transition
+
+
+def _states(model: Any, num_steps: Any, key: Any) -> tuple[jax.Array, jax.Array]:
+    """Sample the hidden chain :math:`z_{0:T-1}` (the categorical sampler with the identity
+    emission) and return it with a fresh key for the emissions."""
+    if isinstance(num_steps, bool) or not isinstance(num_steps, int | np.integer) or num_steps < 1:
+        raise DataError(
+            f"Expected num_steps >= 1 (an int), got {num_steps!r} instead; pass e.g. "
+            f"model.sample(100, key=jax.random.key(0))."
+        )
+    k_chain, k_emit = jax.random.split(as_key(key))
+    k = model.num_states
+    chain = HMM(model.initial, model.transition, jnp.eye(k, dtype=model.initial.dtype))
+    states, _ = hmm_sample(chain, int(num_steps), key=k_chain)
+    return states, k_emit
 
 
 def _check_vectors(model: Any, obs: Any, *, counts: bool) -> jax.Array:
@@ -158,6 +182,22 @@ class GaussianHMM(HMMBase):
     def check_obs(self, obs: Any) -> jax.Array:
         return _check_vectors(self, obs, counts=False)
 
+    def sample(self, num_steps: int, *, key: jax.Array) -> tuple[jax.Array, jax.Array]:
+        r"""Sample ``(states, observations)`` of shapes ``(num_steps,)`` and
+        ``(num_steps, d)`` from :math:`p(z_{0:T-1}, y_{0:T-1})`,
+        :math:`y_t = \mu_{z_t} + L_{z_t} \varepsilon_t` with :math:`L L^\top = \Sigma`.
+
+        >>> g = GaussianHMM(jnp.array([1.0, 0.0]), jnp.eye(2), jnp.array([[5.0], [-5.0]]),
+        ...                 jnp.full((2, 1, 1), 1e-6))
+        >>> states, ys = g.sample(3, key=jax.random.key(1))
+        >>> states.tolist(), bool(jnp.all(jnp.abs(ys - 5.0) < 0.01))
+        ([0, 0, 0], True)
+        """
+        states, key = _states(self, num_steps, key)
+        chol = jnp.linalg.cholesky(self.covs)[states]
+        eps = jax.random.normal(key, (states.shape[0], self.obs_dim), self.means.dtype)
+        return states, self.means[states] + jnp.einsum("tde,te->td", chol, eps)
+
 
 class PoissonHMM(HMMBase):
     r"""HMM with independent Poisson counts: ``rates`` (k, d), :math:`\lambda_{ic} > 0`.
@@ -199,3 +239,17 @@ class PoissonHMM(HMMBase):
 
     def check_obs(self, obs: Any) -> jax.Array:
         return _check_vectors(self, obs, counts=True)
+
+    def sample(self, num_steps: int, *, key: jax.Array) -> tuple[jax.Array, jax.Array]:
+        r"""Sample ``(states, counts)`` of shapes ``(num_steps,)`` and ``(num_steps, d)``
+        from :math:`p(z_{0:T-1}, y_{0:T-1})`, :math:`y_{t,c} \sim \mathrm{Poisson}(\lambda_{z_t c})`
+        (counts as floats, the dtype the model's functions take).
+
+        >>> p = PoissonHMM(jnp.array([0.5, 0.5]), jnp.eye(2), jnp.array([[1.0], [9.0]]))
+        >>> states, counts = p.sample(4, key=jax.random.key(0))
+        >>> counts.shape, bool(jnp.all(counts == jnp.round(counts)))
+        ((4, 1), True)
+        """
+        states, key = _states(self, num_steps, key)
+        rates = self.rates[states]
+        return states, jax.random.poisson(key, rates, rates.shape).astype(rates.dtype)

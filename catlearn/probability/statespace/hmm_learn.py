@@ -5,8 +5,25 @@ r"""Learning HMM parameters: Baum–Welch (EM) and gradient ascent through the f
 kernels the smoother composes,
 :math:`\xi_t(i, j) = f_t(i) A_{ij} s_{t+1}(j) / p_{t+1}(j)`; the M-step is closed form per
 emission family (categorical counts, Gaussian weighted moments, Poisson weighted means).
-Each iteration cannot decrease :math:`\log p(y)` (tested). Runs as one ``lax.scan`` over
-iterations, ``vmap`` over sequences.
+Each iteration cannot decrease :math:`\log p(y)` (tested). Runs as one ``lax.while_loop``
+over iterations (stopping early once an iteration gains less than ``tol``), ``vmap`` over
+sequences.
+
+**Guards** (no step divides by zero, none turns NaN):
+
+* a state with zero expected occupancy (unreachable from the initial distribution, or never
+  visited by the data) keeps its previous parameters: its emission row, mean and covariance,
+  rate and outgoing transition row are not re-estimated (they do not change
+  :math:`\log p(y)`), rather than becoming 0/0;
+* data the starting model cannot explain (an observation of probability 0 in every state the
+  chain can be in: a symbol no reachable state emits) raise
+  :class:`~catlearn.errors.ZeroEvidenceError` naming the sequence, the step and the value;
+* Gaussian covariances are centred second moments (stable in float32 under outliers), with
+  ``min_variance`` added to the diagonal as the documented floor; Poisson rates are floored
+  at ``1e-12``;
+* if the fit still ends non-finite, :class:`~catlearn.errors.NonFiniteError` names the
+  iteration (eagerly; under ``jit`` the NaN is returned, per the policy of
+  :mod:`catlearn.errors`).
 
 **Gradient**: :math:`\log p(y)` is differentiable through either filter, so any optax
 optimiser fits the unconstrained parameters (log-probabilities through ``softmax``).
@@ -18,6 +35,12 @@ optimiser fits the unconstrained parameters (log-probabilities through ``softmax
 >>> obs = jnp.array([[0, 0, 0, 1, 1, 1, 0, 0]])
 >>> fitted, lls = hmm_fit_em(hmm, obs, num_iters=5)
 >>> bool(jnp.all(jnp.diff(lls) >= -1e-5))
+True
+
+With a tolerance the fit stops once an iteration gains less than ``tol``:
+
+>>> fit = hmm_fit_em(hmm, obs, num_iters=500, tol=1e-4)
+>>> fit.num_iters < 500
 True
 """
 
@@ -33,9 +56,15 @@ import optax
 
 from catlearn.core.checked import as_array
 from catlearn.core.loop import gradient_steps
-from catlearn.errors import DataError, HyperparameterError, ShapeError
+from catlearn.errors import (
+    DataError,
+    HyperparameterError,
+    NonFiniteError,
+    ShapeError,
+    ZeroEvidenceError,
+)
 from catlearn.probability.statespace import _hmm_infer as infer
-from catlearn.probability.statespace._hmm_infer import HMMBase
+from catlearn.probability.statespace._hmm_infer import HMMBase, concrete
 from catlearn.probability.statespace._parallel import resolve_method
 from catlearn.probability.statespace.hmm import HMM
 from catlearn.probability.statespace.hmm_emissions import GaussianHMM, PoissonHMM
@@ -44,7 +73,8 @@ __all__ = ["HMMFit", "hmm_fit_em", "hmm_fit_gradient"]
 
 
 class HMMFit(NamedTuple):
-    """A fitted model and the total log-likelihood of the data before each step.
+    """A fitted model and the total log-likelihood of the data before each step
+    (one entry per iteration run: ``num_iters`` says how many).
 
     >>> import jax.numpy as jnp
     >>> from catlearn.probability.statespace.hmm import HMM
@@ -57,6 +87,11 @@ class HMMFit(NamedTuple):
 
     model: HMMBase
     log_likelihoods: jax.Array  # (num_iters,)
+
+    @property
+    def num_iters(self) -> int:
+        """The number of iterations run (fewer than asked when ``tol`` stopped EM early)."""
+        return int(self.log_likelihoods.shape[0])
 
 
 def _batch(model: Any, obs: Any) -> jax.Array:
@@ -90,6 +125,18 @@ def _posteriors(model: HMMBase, obs: jax.Array, method: str):
     return ll, smooth, xi
 
 
+def _occupied(n: jax.Array) -> jax.Array:
+    """States whose expected count is a positive normal number (else: keep old parameters)."""
+    return n > jnp.finfo(n.dtype).tiny
+
+
+def _rows(counts: jax.Array, previous: jax.Array) -> jax.Array:
+    """Normalise the rows of ``counts``; a row of zero mass keeps its ``previous`` value."""
+    n = jnp.sum(counts, axis=1, keepdims=True)
+    ok = _occupied(n)
+    return jnp.where(ok, counts / jnp.where(ok, n, 1.0), previous)
+
+
 @singledispatch
 def _m_step(model: Any, smooth: jax.Array, obs: jax.Array, initial, transition) -> Any:
     raise ShapeError(f"No EM M-step for {type(model).__name__}.")  # pragma: no cover
@@ -98,40 +145,84 @@ def _m_step(model: Any, smooth: jax.Array, obs: jax.Array, initial, transition) 
 @_m_step.register
 def _(model: HMM, smooth, obs, initial, transition) -> HMM:
     counts = jnp.einsum("btk,btm->km", smooth, jax.nn.one_hot(obs, model.num_symbols))
-    return HMM(initial, transition, counts / jnp.sum(counts, axis=1, keepdims=True))
+    return HMM(initial, transition, _rows(counts, model.emission))
 
 
-def _weights(smooth: jax.Array, obs: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """Posterior weights with missing (NaN) rows removed, and the NaN-free data."""
+def _weights(smooth: jax.Array, obs: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """Posterior weights with missing (NaN) rows removed, the NaN-free data, and the
+    expected count of each state."""
     seen = ~jnp.any(jnp.isnan(obs), axis=-1)
-    return smooth * seen[..., None], jnp.where(seen[..., None], obs, 0.0)
+    w = smooth * seen[..., None]
+    return w, jnp.where(seen[..., None], obs, 0.0), jnp.sum(w, axis=(0, 1))
 
 
 @_m_step.register
 def _(model: GaussianHMM, smooth, obs, initial, transition) -> GaussianHMM:
-    w, y = _weights(smooth, obs)
-    n = jnp.sum(w, axis=(0, 1))
+    w, y, n = _weights(smooth, obs)
+    ok = _occupied(n)
+    n = jnp.where(ok, n, 1.0)
     means = jnp.einsum("btk,btd->kd", w, y) / n[:, None]
-    second = jnp.einsum("btk,btd,bte->kde", w, y, y) / n[:, None, None]
-    covs = second - means[:, :, None] * means[:, None, :]
+    centred = y[:, :, None, :] - means[None, None]  # (B, T, k, d): two-pass, stable in float32
+    covs = jnp.einsum("btk,btkd,btke->kde", w, centred, centred) / n[:, None, None]
     d = means.shape[1]
     covs = (covs + jnp.swapaxes(covs, 1, 2)) / 2 + model.min_variance * jnp.eye(d)[None]
+    means = jnp.where(ok[:, None], means, model.means)
+    covs = jnp.where(ok[:, None, None], covs, model.covs)
     return GaussianHMM(initial, transition, means, covs, min_variance=model.min_variance)
 
 
 @_m_step.register
 def _(model: PoissonHMM, smooth, obs, initial, transition) -> PoissonHMM:
-    w, y = _weights(smooth, obs)
-    rates = jnp.einsum("btk,btd->kd", w, y) / jnp.sum(w, axis=(0, 1))[:, None]
-    return PoissonHMM(initial, transition, jnp.maximum(rates, 1e-12))
+    w, y, n = _weights(smooth, obs)
+    ok = _occupied(n)
+    rates = jnp.einsum("btk,btd->kd", w, y) / jnp.where(ok, n, 1.0)[:, None]
+    rates = jnp.where(ok[:, None], jnp.maximum(rates, 1e-12), model.rates)
+    return PoissonHMM(initial, transition, rates)
 
 
-def hmm_fit_em(model: HMMBase, obs: Any, *, num_iters: int = 50, method: str = "auto") -> HMMFit:
-    r"""Baum–Welch: ``num_iters`` EM steps from ``model`` on a batch of sequences ``obs``
-    (``(B, T)`` symbols, ``(B, T, d)`` Gaussian/Poisson data, or one sequence).
+def _check_explained(model: HMMBase, obs: jax.Array) -> None:
+    """Eagerly: every observation has positive probability under the starting model."""
+    if not concrete(obs, *jax.tree_util.tree_leaves(model)):
+        return
+    lls, _, pred = jax.vmap(lambda y: infer.filter_sequential(model, y, keep=True))(obs)
+    bad = ~np.isfinite(np.asarray(lls))
+    if not bad.any():
+        return
+    b = int(np.argmax(bad))
+    lik, shift = jax.vmap(model.likelihood)(obs[b])
+    evidence = np.sum(np.asarray(pred[b]) * np.asarray(lik), axis=1) * np.exp(np.asarray(shift))
+    t = int(np.argmax(~(evidence > 0)))
+    reach = np.flatnonzero(np.asarray(pred[b][t]) > 0).tolist()
+    value = np.asarray(obs[b][t]).tolist()
+    raise ZeroEvidenceError(
+        f"Observation y[{b}][{t}] = {value} has probability 0 under the starting model: no "
+        f"state the chain can be in at step {t} (states {reach}) emits it, so EM cannot explain "
+        f"the data (log p(y) = -inf). Expected a starting model that gives every observation "
+        f"positive probability; e.g. mix the emission table with a uniform one "
+        f"(0.99 * B + 0.01 / num_symbols) or widen the Gaussian/Poisson parameters."
+    )
+
+
+def hmm_fit_em(
+    model: HMMBase,
+    obs: Any,
+    *,
+    num_iters: int = 50,
+    tol: float | None = None,
+    method: str = "auto",
+) -> HMMFit:
+    r"""Baum–Welch: at most ``num_iters`` EM steps from ``model`` on a batch of sequences
+    ``obs`` (``(B, T)`` symbols, ``(B, T, d)`` Gaussian/Poisson data, or one sequence).
+
+    ``tol``: stop once an iteration raises :math:`\sum_b \log p(y^b)` by less than ``tol``
+    (an absolute gain, as in hmmlearn); ``None`` (the default) runs all ``num_iters``.
 
     Returns the fitted model and ``log_likelihoods[i]`` :math:`= \sum_b \log p(y^b \mid
-    \theta_i)` for the parameters *before* step ``i`` (non-decreasing).
+    \theta_i)` for the parameters *before* step ``i`` (non-decreasing), one per iteration
+    run (``fit.num_iters``). Under ``jit`` the array keeps length ``num_iters``, the entries
+    after an early stop repeating the last one. The guards of the M-steps (unreachable
+    states keep their parameters, impossible data raise
+    :class:`~catlearn.errors.ZeroEvidenceError`) are described in the module docstring.
 
     >>> import jax.numpy as jnp
     >>> from catlearn.probability.statespace.hmm import HMM
@@ -141,23 +232,63 @@ def hmm_fit_em(model: HMMBase, obs: Any, *, num_iters: int = 50, method: str = "
     (3,)
     """
     if not isinstance(num_iters, int | np.integer) or num_iters < 1:
-        raise HyperparameterError(f"Expected num_iters >= 1, got {num_iters!r} instead.")
+        raise HyperparameterError(
+            f"Expected num_iters >= 1 (an int), got {num_iters!r} instead; pass e.g. num_iters=50."
+        )
+    if tol is not None and (
+        isinstance(tol, bool)
+        or not isinstance(tol, int | float | np.floating | np.integer)
+        or not np.isfinite(tol)
+        or tol < 0
+    ):
+        raise HyperparameterError(
+            f"Expected tol to be None or a finite number >= 0, got {tol!r} instead; pass e.g. "
+            f"tol=1e-4 (stop once an iteration gains less log-likelihood than that)."
+        )
     obs = _batch(model, obs)
     method = resolve_method(method, int(obs.shape[1]), "hmm")
-    return _fit_em(model, obs, int(num_iters), method)
+    _check_explained(model, obs)
+    limit = -np.inf if tol is None else float(tol)
+    fitted, lls, count = _fit_em(model, obs, int(num_iters), method, limit)
+    if not concrete(count, lls, *jax.tree_util.tree_leaves(fitted)):
+        return HMMFit(fitted, lls)
+    lls = lls[: int(count)]
+    bad = [not bool(jnp.all(jnp.isfinite(x))) for x in jax.tree_util.tree_leaves(fitted)]
+    if any(bad) or not bool(jnp.all(jnp.isfinite(lls))):
+        where = np.flatnonzero(~np.isfinite(np.asarray(lls)))
+        step = f"from iteration {int(where[0])}" if where.size else "after the last iteration"
+        raise NonFiniteError(
+            f"EM became non-finite {step} of {int(count)}: expected finite parameters and "
+            f"log-likelihoods. Fit in float64 (jax_enable_x64), raise min_variance, or rescale "
+            f"the data."
+        )
+    return HMMFit(fitted, lls)
 
 
 @partial(jax.jit, static_argnums=(2, 3))
-def _fit_em(model: HMMBase, obs: jax.Array, num_iters: int, method: str) -> HMMFit:
-    def step(m, _):
+def _fit_em(model: HMMBase, obs: jax.Array, num_iters: int, method: str, tol: float):
+    def em_step(m):
         ll, smooth, xi = jax.vmap(lambda y: _posteriors(m, y, method))(obs)
         initial = jnp.mean(smooth[:, 0], axis=0)
-        trans = jnp.sum(xi, axis=0)
-        trans = trans / jnp.sum(trans, axis=1, keepdims=True)
+        trans = _rows(jnp.sum(xi, axis=0), m.transition)
         return _m_step(m, smooth, obs, initial, trans), jnp.sum(ll)
 
-    fitted, lls = jax.lax.scan(step, model, None, length=num_iters)
-    return HMMFit(fitted, lls)
+    def cond(carry):
+        i, _, _, done = carry
+        return (i < num_iters) & ~done
+
+    def body(carry):
+        i, m, lls, _ = carry
+        new, ll = em_step(m)
+        done = (i > 0) & (ll - lls[jnp.maximum(i - 1, 0)] < tol)
+        return i + 1, new, lls.at[i].set(ll), done
+
+    lls = jnp.zeros((num_iters,), model.initial.dtype)
+    count, fitted, lls, _ = jax.lax.while_loop(
+        cond, body, (jnp.zeros((), jnp.int32), model, lls, jnp.zeros((), bool))
+    )
+    lls = jnp.where(jnp.arange(num_iters) < count, lls, lls[count - 1])
+    return fitted, lls, count
 
 
 def hmm_fit_gradient(
