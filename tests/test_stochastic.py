@@ -10,7 +10,7 @@ from jax.scipy.stats import norm
 
 from catlearn.core.para import ParamSpec
 from catlearn.core.types import Euclid, Fin
-from catlearn.errors import HyperparameterError, TypeMismatch
+from catlearn.errors import ArgumentValueError, HyperparameterError, TypeMismatch
 from catlearn.probability.kernels.gaussian import LinearGaussian
 from catlearn.probability.kernels.likelihood import fit_likelihood
 from catlearn.probability.kernels.markov import Finite
@@ -54,6 +54,28 @@ def test_shiebler_shared_noise_is_the_identity(x64):
     assert shared.allclose(LinearGaussian.id(Euclid(1)), atol=1e-12)
     d = f.then_shared(f).sample(jax.random.key(1), 100, x=jnp.array([3.0]))
     assert np.allclose(np.asarray(d), 3.0, atol=1e-12)  # variance 0
+
+
+def test_shared_noise_checks_the_law_not_only_the_type(x64):
+    """N(0, 1) and N(0, 100) noise on one wire type used to compose silently, the second
+    ignored (composite covariance 4.0); now a typed error. Equal laws still share."""
+
+    def noisy(noise):
+        return NoisyMap(lambda x, e: x + e, noise, Euclid(1), Euclid(1), affine=True)
+
+    one, hundred = LinearGaussian.state([0.0], [[1.0]]), LinearGaussian.state([0.0], [[100.0]])
+    with pytest.raises(ArgumentValueError, match="one noise law"):
+        noisy(one).then_shared(noisy(hundred))
+    with pytest.raises(ArgumentValueError, match="one noise law"):  # same cov, other mean
+        noisy(one).then_shared(noisy(LinearGaussian.state([1.0], [[1.0]])))
+    coin = NoisyMap(lambda x, e: x + e, Finite.state([0.5, 0.5]), Fin(2), Fin(2))
+    biased = NoisyMap(lambda x, e: x + e, Finite.state([0.25, 0.75]), Fin(2), Fin(2))
+    with pytest.raises(ArgumentValueError, match="one noise law"):
+        coin.then_shared(biased)
+    # an equal law in another object shares: x + 2e with e ~ N(0, 1), covariance 4
+    twin = noisy(LinearGaussian.state([0.0], [[1.0]]))
+    shared = noisy(one).then_shared(twin).to_linear_gaussian()
+    assert np.allclose(np.asarray(shared.cov), [[4.0]], atol=1e-12)
 
 
 def test_monte_carlo_density_of_samplers_is_consistent(x64):

@@ -174,13 +174,41 @@ class NoisyMap(eqx.Module):
     def then_shared(self, other: NoisyMap) -> NoisyMap:
         r"""Shared-noise composition: one noise wire, copied to both factors,
         :math:`(x, e) \mapsto h'(h(x, e), e)` with :math:`e \sim \nu`. Both factors must read
-        the same noise (same type and law; ``other``'s is dropped)."""
+        the same noise: the same wire type (else :class:`~catlearn.errors.TypeMismatch`) and
+        the same law, i.e. equal kind and equal parameters, compared exactly (else
+        :class:`~catlearn.errors.ArgumentValueError`); ``other``'s copy is then dropped.
+
+        >>> import jax.numpy as jnp
+        >>> from catlearn.core.types import Euclid
+        >>> def noisy(var):
+        ...     return NoisyMap(lambda x, e: x + e, LinearGaussian.state([0.0], [[var]]),
+        ...                     Euclid(1), Euclid(1), affine=True)
+        >>> noisy(1.0).then_shared(noisy(100.0))
+        Traceback (most recent call last):
+        ...
+        catlearn.errors.ArgumentValueError: Shared noise needs one noise law: ...
+        """
         _check(self, other)
         if self.noise.cod != other.noise.cod:
             raise TypeMismatch(
                 f"Shared noise needs one noise wire: got {self.noise.cod} and "
                 f"{other.noise.cod}. Use then() for independent noise."
             )
+        if self.noise is not other.noise:
+            same = eqx.tree_equal(self.noise, other.noise)
+            if isinstance(same, jax.core.Tracer):
+                raise errors.ArgumentValueError(
+                    "Shared noise needs one noise law, but the two noise states hold traced "
+                    "parameters that cannot be compared when composing. Build both maps with "
+                    "the same noise object, or compose outside jit."
+                )
+            if not bool(same):
+                raise errors.ArgumentValueError(
+                    f"Shared noise needs one noise law: expected equal noise states, got "
+                    f"{self.noise!r} and {other.noise!r} (their kinds or parameters differ, "
+                    "so the second would be silently ignored). Give both maps the same noise, "
+                    "or use then() for independent noise."
+                )
         f, g = self, other
 
         def fn(p: Any, x: Any, e: Any) -> Any:
