@@ -154,6 +154,13 @@ def build(net: Network, names: Any, ev: Any, virtual: Mapping[str, Any] | None =
     q, e = ids(net, names, ev)
     keys = tuple(sorted(e))
     sids, lams = soft(net, virtual)
+    if not set(sids).isdisjoint(e) or not set(sids).isdisjoint(q):
+        both = sorted(net.variables[v] for v in set(sids) & (set(e) | set(q)))
+        raise SupportError(
+            f"Expected virtual evidence on variables neither observed nor queried, got it on "
+            f"{both}. An observed variable's likelihood only scales P(e): drop it from one "
+            f"of the two; a queried one's posterior is the target itself: query without it."
+        )
     return Query(q, keys, tuple(value(net, v, e[v]) for v in keys), sids, lams)
 
 
