@@ -7,7 +7,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from catlearn.errors import DegenerateWeightsError, ZeroEvidenceError
+from catlearn.core.types import Fin
+from catlearn.errors import DegenerateWeightsError, ShapeError, ZeroEvidenceError
 from catlearn.probability.inference.approximate import (
     ParticleLens,
     Particles,
@@ -17,6 +18,7 @@ from catlearn.probability.inference.approximate import (
 )
 from catlearn.probability.inference.bayes import invert
 from catlearn.probability.kernels.gaussian import LinearGaussian
+from catlearn.probability.kernels.markov import Finite
 from catlearn.probability.statespace.hmm import HMM, hmm_filter
 
 PI = jnp.array([0.5, 0.5])
@@ -104,3 +106,39 @@ def test_resampling_keeps_the_distribution():
     r = big.resample(jax.random.key(0))
     assert np.allclose(np.asarray(r.histogram(4)), [0.1, 0.2, 0.3, 0.4], atol=1e-3)
     assert float(p.ess()) == pytest.approx(1 / 0.3, rel=1e-5)
+
+
+def test_hmm_particle_filter_transition_lens_has_the_transition_density(x64, monkeypatch):
+    """The transition lens's backward is the transition kernel: log_prob(z', z) = log A[z, z']
+    (it used to be the emission table), and its update at a particle prior is the exact
+    inverse A†_π; the emission lens's is log B[z, y]."""
+    from catlearn.probability.inference import approximate
+
+    seen = {}
+    real = approximate.particle_filter
+
+    def spy(init, trans, emit, obs, **kw):
+        seen["trans"], seen["emit"] = trans, emit
+        return real(init, trans, emit, obs, **kw)
+
+    monkeypatch.setattr(approximate, "particle_filter", spy)
+    A, B = jnp.array([[0.95, 0.05], [0.10, 0.90]]), jnp.array([[1 / 6] * 6, [0.1] * 5 + [0.5]])
+    hmm_particle_filter(PI, A, B, jnp.array([5, 0]), key=jax.random.key(0), num_particles=8)
+    trans, emit = seen["trans"], seen["emit"]
+    for z in range(2):
+        for z2 in range(2):
+            assert float(trans.log_prob(z2, z)) == float(jnp.log(A[z, z2]))
+        for y in range(6):
+            assert float(emit.log_prob(y, z)) == float(jnp.log(B[z, y]))
+    prior = jnp.array([0.3, 0.7])
+    particles = Particles(jnp.arange(2), jnp.log(prior))
+    exact = invert(Finite(A, Fin(2), Fin(2)), Finite.state(prior))
+    for z2 in range(2):
+        post = trans.update(particles, z2)
+        w = jnp.exp(post.log_weights - jax.scipy.special.logsumexp(post.log_weights))
+        np.testing.assert_allclose(w, exact.array[z2], rtol=0, atol=1e-12)
+
+
+def test_particle_lens_from_table_refuses_a_vector():
+    with pytest.raises(ShapeError, match="2-D row-stochastic"):
+        ParticleLens.from_table(jnp.array([0.5, 0.5]))

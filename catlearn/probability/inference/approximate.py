@@ -179,6 +179,25 @@ class ParticleLens(NamedTuple):
         """The particle lens of a kernel with ``sample(key, x=...)`` and ``log_prob(y, x)``."""
         return cls(lambda k, t: kernel.sample(k, x=t), lambda y, t: kernel.log_prob(y, t))
 
+    @classmethod
+    def from_table(cls, table: Any) -> ParticleLens:
+        r"""The particle lens of a row-stochastic table :math:`T` (states ``0..k-1`` to
+        ``0..m-1``): ``sample`` draws from row :math:`T_{z,-}`, ``log_prob(y, z)`` is
+        :math:`\log T_{z,y}`, so both halves are the same kernel. Pytrees: compiled once.
+
+        >>> lens = ParticleLens.from_table(jnp.array([[0.25, 0.75], [1.0, 0.0]]))
+        >>> float(jnp.exp(lens.log_prob(1, 0)))
+        0.75
+        """
+        T = as_array(table, "the table")
+        if T.ndim != 2:
+            raise ShapeError(
+                f"Expected a 2-D row-stochastic table (states x outcomes), got shape {T.shape}; "
+                "pass one row per state."
+            )
+        logT = jnp.log(T)
+        return cls(_Categorical(logT), _TableLogProb(logT))
+
     def push(self, particles: Particles, key: jax.Array) -> Particles:
         """Forward: every particle moved by one draw of the kernel (weights kept)."""
         keys = jax.random.split(key, particles.values.shape[0])
@@ -304,9 +323,7 @@ def hmm_particle_filter(
     pi, A, B = hmm.initial, hmm.transition, hmm.emission
     obs = hmm.check_obs(obs)
     k = pi.shape[0]
-    logA, logB = jnp.log(A), jnp.log(B)
-    trans = ParticleLens(_Categorical(logA), _Emission(logB))
-    emit = ParticleLens(_Categorical(logB), _Emission(logB))
+    trans, emit = ParticleLens.from_table(A), ParticleLens.from_table(B)
     init = _CategoricalInit(jnp.log(pi))
     res = particle_filter(init, trans, emit, obs, key=key, num_particles=num_particles)
     filt = jax.vmap(lambda v, w: jnp.zeros(k, w.dtype).at[v].add(w))(res.values, res.weights)
@@ -329,8 +346,10 @@ class _CategoricalInit(eqx.Module):
         return jax.random.categorical(key, self.logpi, shape=(n,))
 
 
-class _Emission(eqx.Module):
-    logB: jax.Array
+class _TableLogProb(eqx.Module):
+    """The log-density :math:`\\log T_{z,y}` of a log-probability table's rows."""
+
+    logT: jax.Array
 
     def __call__(self, y: jax.Array, z: jax.Array) -> jax.Array:
-        return self.logB[z, y]
+        return self.logT[z, y]
