@@ -45,6 +45,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
+from catlearn.core.category import Composable, Node, Tensor
 from catlearn.core.types import Ty
 from catlearn.errors import (
     ShapeError,
@@ -52,6 +53,7 @@ from catlearn.errors import (
     TypeMismatch,
     ZeroEvidenceError,
 )
+from catlearn.probability.inference import _bayes_lens_program as _program
 from catlearn.probability.kernels._checks import check_support, concrete
 from catlearn.probability.kernels.markov import Finite
 from catlearn.probability.networks.lazy import LazyFinite
@@ -439,7 +441,7 @@ def _sequential_finite(f: jax.Array, pi: jax.Array, ys: jax.Array) -> tuple[jax.
 # --- Bayesian lenses ----------------------------------------------------------------------------
 
 
-class BayesLens:
+class BayesLens(Composable):
     r"""A Bayesian lens (Smithe, Braithwaite, Hedges): a forward kernel :math:`f : X \to Y`
     and a state-dependent backward map :math:`f^\dagger : \pi \mapsto (Y \to X)`.
 
@@ -449,6 +451,18 @@ class BayesLens:
 
     so for exact lenses (:func:`bayes_lens`) the composite's backward is the inverse of the
     composite: :math:`(f \gg g)^\dagger_\pi = g^\dagger_{\pi \gg f} \gg f^\dagger_\pi`.
+    Parallel composition ``f @ g`` has forward :math:`f \otimes g` and backward
+    :math:`\pi \mapsto f^\dagger_{\pi_X} \otimes g^\dagger_{\pi_{X'}}` at the marginals of the
+    prior: for exact lenses and a product prior :math:`\pi \otimes \rho` this is the law
+    :math:`(f \otimes g)^\dagger_{\pi \otimes \rho} = f^\dagger_\pi \otimes g^\dagger_\rho`.
+
+    Bayesian lenses are a kind of the composition engine (:mod:`catlearn.core.category`):
+    ``>>``, ``@``, ``then(*many)``, ``id`` and ``swap`` build a node referring to the parts
+    (O(1) per arrow, nothing computed). The composite's :attr:`forward` is folded once, when
+    first read, and cached; its :meth:`backward` at a prior is one iterative pass over the
+    parts (no recursion at any length): push the prior through each part, then compose the
+    parts' inverses at the pushed priors in reverse order.
+
     For conjugate families (:mod:`catlearn.probability.inference.conjugate`) ``forward`` is the likelihood kernel
     (a :class:`~catlearn.probability.kernels.markov.Sampler` with its log-density) and the backward map sends a
     prior, given by its hyperparameters, to ``observation ↦ posterior``; those lenses have
@@ -462,9 +476,16 @@ class BayesLens:
     [[0.625, 0.375], [0.375, 0.625]]
     >>> lens.update(Finite.state([0.5, 0.5]), 0).array.tolist()     # posterior after y = 0
     [0.625, 0.375]
+    >>> pi, rho = Finite.state([0.3, 0.7]), Finite.state([0.5, 0.5])
+    >>> (bayes_lens(f) @ bayes_lens(f)).backward(pi @ rho).allclose(invert(f @ f, pi @ rho))
+    True
+    >>> (BayesLens.id(Fin(2)) >> bayes_lens(f)).backward(pi).allclose(invert(f, pi))
+    True
     """
 
-    __slots__ = ("backward", "composable", "forward", "name")
+    __slots__ = ("_backward", "_forward", "_name", "_node", "cod", "composable", "dom")
+
+    composable: bool
 
     def __init__(
         self,
@@ -479,10 +500,32 @@ class BayesLens:
                 f"Expected backward to be a function prior -> inverse kernel, got "
                 f"{type(backward).__name__}; e.g. BayesLens(f, lambda prior: invert(f, prior))."
             )
-        object.__setattr__(self, "forward", forward)
-        object.__setattr__(self, "backward", backward)
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "composable", composable)
+        dom, cod = getattr(forward, "dom", None), getattr(forward, "cod", None)
+        if composable and not (isinstance(dom, Ty) and isinstance(cod, Ty)):
+            raise errors.ArgumentTypeError(
+                f"Expected the forward part of a composable lens to be a kernel with wire types "
+                f"dom and cod (Finite, LinearGaussian, Sampler), got {type(forward).__name__} "
+                f"({forward!r:.60}); e.g. BayesLens(Finite(...), backward), or pass "
+                "composable=False for a lens used on its own."
+            )
+        _init(self, forward, backward, name, composable, dom, cod, None)
+
+    @classmethod
+    def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Sequence[Any]) -> BayesLens:
+        _program.check_composable(parts, "@" if type(node) is Tensor else ">>")
+        self = object.__new__(cls)
+        _init(self, None, None, None, True, dom, cod, node)
+        return self
+
+    def then(self, *others: BayesLens) -> BayesLens:
+        """``self >> others[0] >> ...`` (class docstring); ``>>`` calls this."""
+        _program.check_composable((self, *others), ">>")  # before the types: say why it cannot
+        return super().then(*others)
+
+    def tensor(self, *others: BayesLens | Ty) -> BayesLens:
+        """``self @ others[0] @ ...`` (class docstring); ``@`` calls this."""
+        _program.check_composable((self, *others), "@")
+        return super().tensor(*others)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise errors.ImmutableError(
@@ -490,50 +533,37 @@ class BayesLens:
         )
 
     def __repr__(self) -> str:
-        return f"BayesLens({self.name}: {self.forward!r})"
+        if self._node is None:
+            return f"BayesLens({self._name}: {self._forward!r})"
+        name = self.name
+        name = name if len(name) <= 60 else f"{name[:28]} ... {name[-28:]}"
+        return f"BayesLens({name}: {self.dom} -> {self.cod})"
 
     @property
-    def dom(self) -> Ty:
-        """The domain of the forward kernel."""
-        return self.forward.dom
+    def name(self) -> str:
+        """The lens's name; a composite's is its parts' names joined by ``>>`` and ``@``."""
+        if self._name is None:
+            object.__setattr__(self, "_name", _program.name_of(self))
+        return self._name  # type: ignore[return-value]
 
     @property
-    def cod(self) -> Ty:
-        """The codomain of the forward kernel."""
-        return self.forward.cod
+    def forward(self) -> Any:
+        """The forward kernel (for a composite: the composite of the parts' forwards, folded
+        iteratively when first read, then cached)."""
+        if self._forward is None:
+            object.__setattr__(self, "_forward", _program.forward_of(self))
+        return self._forward
 
-    def then(self, *others: BayesLens) -> BayesLens:
-        """Smithe–Braithwaite–Hedges composition (class docstring); ``>>`` calls this."""
-        out = self
-        for g in others:
-            out = _then_lens(out, g)
-        return out
+    def backward(self, prior: Any) -> Any:
+        r"""The backward map at ``prior``: for :func:`bayes_lens` parts the Bayesian inverse
+        :math:`f^\dagger_\pi` of the forward kernel (a kernel from ``cod`` to ``dom``).
 
-    def __rshift__(self, other: BayesLens) -> BayesLens:
-        return self.then(other)
-
-    def tensor(self, *others: BayesLens) -> BayesLens:
-        r"""Parallel composition ``f @ g``: forward :math:`f \otimes g`, backward
-        :math:`\pi \mapsto f^\dagger_{\pi_X} \otimes g^\dagger_{\pi_{X'}}` at the marginals
-        of the prior. For exact lenses and a product prior :math:`\pi \otimes \rho` this is
-        the law :math:`(f \otimes g)^\dagger_{\pi \otimes \rho} = f^\dagger_\pi \otimes
-        g^\dagger_\rho` (Smithe, Braithwaite, Hedges); ``@`` calls this.
-
-        >>> from catlearn.probability.kernels.markov import Finite
-        >>> from catlearn.core.types import Fin
-        >>> f = Finite([[0.9, 0.1], [0.2, 0.8]], Fin(2), Fin(2))
-        >>> pi, rho = Finite.state([0.3, 0.7]), Finite.state([0.5, 0.5])
-        >>> lens = bayes_lens(f) @ bayes_lens(f)
-        >>> lens.backward(pi @ rho).allclose(invert(f @ f, pi @ rho))
-        True
+        A composite is run in one iterative pass (class docstring): a chain of any length
+        never recurses and builds no closure per part.
         """
-        out = self
-        for g in others:
-            out = _tensor_lens(out, g)
-        return out
-
-    def __matmul__(self, other: BayesLens) -> BayesLens:
-        return self.tensor(other)
+        if self._node is None:
+            return self._backward(prior)  # type: ignore[misc]
+        return _program.backward_of(self, prior)
 
     def update(self, prior: Any, observation: Any) -> Any:
         """The posterior state :math:`f^\\dagger_\\pi(- \\mid y)` for one observation ``y``."""
@@ -547,38 +577,13 @@ class BayesLens:
         return back(observation)
 
 
-def _then_lens(f: BayesLens, g: BayesLens) -> BayesLens:
-    if not isinstance(g, BayesLens):
-        raise TypeMismatch(f"Expected a BayesLens after {f!r} >> ..., got {g!r}.")
-    if not (f.composable and g.composable):
-        raise TypeMismatch(
-            f"Cannot compose {f!r} >> {g!r}: their forward parts are not kernels with >> "
-            f"(conjugate-family lenses are used on their own); use bayes_lens(kernel) parts."
-        )
-    forward = f.forward >> g.forward  # raises TypeMismatch naming both types
-
-    def backward(prior: Any) -> Any:
-        return g.backward(prior >> f.forward) >> f.backward(prior)
-
-    return BayesLens(forward, backward, name=f"{f.name} >> {g.name}")
+_FIELDS = ("_forward", "_backward", "_name", "composable", "dom", "cod", "_node")
 
 
-def _tensor_lens(f: BayesLens, g: BayesLens) -> BayesLens:
-    if not isinstance(g, BayesLens):
-        raise TypeMismatch(f"Expected a BayesLens in {f!r} @ ..., got {g!r}.")
-    if not (f.composable and g.composable):
-        raise TypeMismatch(
-            f"Cannot tensor {f!r} @ {g!r}: their forward parts are not kernels with @ "
-            f"(conjugate-family lenses are used on their own); use bayes_lens(kernel) parts."
-        )
-    forward = f.forward @ g.forward
-    n = len(f.dom)
-
-    def backward(prior: Any) -> Any:
-        k = len(prior.cod)
-        return f.backward(prior.marginal(*range(n))) @ g.backward(prior.marginal(*range(n, k)))
-
-    return BayesLens(forward, backward, name=f"{f.name} @ {g.name}")
+def _init(self: BayesLens, *values: Any) -> None:
+    """Set the fields ``_FIELDS`` of a new lens (immutable afterwards)."""
+    for k, v in zip(_FIELDS, values, strict=True):
+        object.__setattr__(self, k, v)
 
 
 def bayes_lens(kernel: Any) -> BayesLens:
