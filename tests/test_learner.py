@@ -74,11 +74,68 @@ def test_functoriality_tensor_and_general_errors_x64(x64, getkey):
         assert learner_gap(L(I @ J), L(I) @ L(J), p, (a, b), (b, jnp.ones(4))) < 1e-10
 
 
+class HandLearner:
+    """A learner composed by hand from DESIGN.md's rules, on its parts' own I, U, r (no
+    shared flattening): the independent side of the associativity / interchange tests."""
+
+    def __init__(self, dom, cod, implement, update, request):
+        self.dom, self.cod = dom, cod
+        self.implement, self.update, self.request = implement, update, request
+
+
+def hand_then(f, g):
+    """(I*J)(p,q,a) = J(q, I(p,a)); (U*V) = (U(p, a, s(q, I(p,a), c)), V(q, I(p,a), c));
+    (r*s) = r(p, a, s(q, I(p,a), c))."""
+
+    def update(p, a, c):
+        b = f.implement(p, a)
+        return {**f.update(p, a, g.request(p, b, c)), **g.update(p, b, c)}
+
+    return HandLearner(
+        f.dom,
+        g.cod,
+        lambda p, a: g.implement(p, f.implement(p, a)),
+        update,
+        lambda p, a, c: f.request(p, a, g.request(p, f.implement(p, a), c)),
+    )
+
+
+def hand_tensor(f, g):
+    """Side by side on the flat tuple of wires: each part sees its own slice."""
+    dom, cod = f.dom @ g.dom, f.cod @ g.cod
+
+    def split(ty, left, v):
+        vs = ty.split(v)
+        return left.join(vs[: len(left)]), ty[len(left) :].join(vs[len(left) :])
+
+    def join(left, right, u, v):
+        return (left @ right).join(left.split(u) + right.split(v))
+
+    def implement(p, a):
+        a1, a2 = split(dom, f.dom, a)
+        return join(f.cod, g.cod, f.implement(p, a1), g.implement(p, a2))
+
+    def update(p, a, c):
+        (a1, a2), (c1, c2) = split(dom, f.dom, a), split(cod, f.cod, c)
+        return {**f.update(p, a1, c1), **g.update(p, a2, c2)}
+
+    def request(p, a, c):
+        (a1, a2), (c1, c2) = split(dom, f.dom, a), split(cod, f.cod, c)
+        return join(f.dom, g.dom, f.request(p, a1, c1), g.request(p, a2, c2))
+
+    return HandLearner(dom, cod, implement, update, request)
+
+
 def test_learner_associativity_units_interchange_x64(x64, getkey):
+    """Each bracketing is compared with the composite written by hand from the composition
+    rule on the parts (not with the other bracketing, which flattens to the same program)."""
     I, J, K, p = three_layers(getkey)
     LI, LJ, LK = (gradient_learner(f, 0.1) for f in (I, J, K))
     a, c = jax.random.normal(getkey(), (2,)), jax.random.normal(getkey(), (1,))
-    assert learner_gap((LI >> LJ) >> LK, LI >> (LJ >> LK), p, a, c) == 0.0
+    by_hand = hand_then(hand_then(LI, LJ), LK)
+    assert learner_gap((LI >> LJ) >> LK, by_hand, p, a, c) < 1e-12
+    assert learner_gap(LI >> (LJ >> LK), by_hand, p, a, c) < 1e-12
+    assert learner_gap(LI >> LJ, hand_then(LI, LJ), p, a, jnp.ones(4)) < 1e-12
     assert learner_gap(Learner.id(E2) >> LI, LI, p, a, jnp.ones(3)) == 0.0
     assert learner_gap(LK >> Learner.id(E1), LK, p, jnp.ones(4), c) == 0.0
     b = jax.random.normal(getkey(), (3,))
@@ -87,11 +144,21 @@ def test_learner_associativity_units_interchange_x64(x64, getkey):
     p2 = {**p, **dense(3, 4, "J2").init(getkey())}
     x = (a, b, b)
     y = (b, jnp.ones(4), jnp.ones(4))
-    assert learner_gap((LI @ LJ) @ LJ2, LI @ (LJ @ LJ2), p2, x, y) == 0.0
+    by_hand = hand_tensor(hand_tensor(LI, LJ), LJ2)
+    assert learner_gap((LI @ LJ) @ LJ2, by_hand, p2, x, y) < 1e-12
+    assert learner_gap(LI @ (LJ @ LJ2), by_hand, p2, x, y) < 1e-12
     assert learner_gap(Ty() @ LI, LI, p, a, b) == 0.0
+    by_hand = hand_then(hand_tensor(LI, LJ), hand_tensor(LJ2, LK))
     lhs = (LI @ LJ) >> (LJ2 @ LK)
     rhs = (LI >> LJ2) @ (LJ >> LK)
-    assert learner_gap(lhs, rhs, p2, (a, b), (jnp.ones(4), c)) == 0.0
+    assert learner_gap(lhs, by_hand, p2, (a, b), (jnp.ones(4), c)) < 1e-12
+    assert learner_gap(rhs, by_hand, p2, (a, b), (jnp.ones(4), c)) < 1e-12
+    assert (
+        learner_gap(
+            rhs, hand_tensor(hand_then(LI, LJ2), hand_then(LJ, LK)), p2, (a, b), (jnp.ones(4), c)
+        )
+        < 1e-12
+    )
 
 
 def test_learner_lens_round_trip(getkey):

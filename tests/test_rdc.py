@@ -367,26 +367,44 @@ def test_from_program_on_a_hand_built_program():
 
 
 def test_smooth_laws_in_float64(x64, getkey):
+    """RD axioms of the smooth instance and its lens composition, each side against derivatives
+    written by hand (not against jax.vjp of another bracketing), so a wrong ``reverse``
+    (J instead of J^T), a wrong lens composition order or a wrong tensor would fail."""
     S = Smooth()
     f = lambda v: jnp.sin(v) * v  # noqa: E731
+    df = lambda v: jnp.cos(v) * v + jnp.sin(v)  # noqa: E731  f' (elementwise)
     g = lambda v: jnp.exp(v) + v**2  # noqa: E731
+    dg = lambda v: jnp.exp(v) + 2 * v  # noqa: E731
+    W = jax.random.normal(getkey(), (2, 3))  # not square, not symmetric
+    h = lambda v: jnp.tanh(W @ v)  # noqa: E731  R[h](x, dz) = W^T ((1 - h(x)^2) dz)
+    Rh = lambda v, dz: W.T @ ((1 - jnp.tanh(W @ v) ** 2) * dz)  # noqa: E731
     for _ in range(2):
-        x = jax.random.normal(getkey(), (3,))
+        x, x2 = jax.random.normal(getkey(), (3,)), jax.random.normal(getkey(), (3,))
         dy, dy2 = jax.random.normal(getkey(), (3,)), jax.random.normal(getkey(), (3,))
+        dz = jax.random.normal(getkey(), (2,))
+        tol = dict(rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(S.reverse(f, x, dy), df(x) * dy, **tol)  # R[f] = J^T dy
+        np.testing.assert_allclose(S.reverse(h, x, dz), Rh(x, dz), **tol)
+        np.testing.assert_allclose(S.reverse(f, x, dy + dy2), df(x) * (dy + dy2), **tol)  # RD2
         np.testing.assert_allclose(
-            S.reverse(lambda v: g(f(v)), x, dy), S.reverse(f, x, S.reverse(g, f(x), dy)), rtol=1e-12
-        )  # RD5
-        np.testing.assert_allclose(
-            S.reverse(f, x, dy + dy2), S.reverse(f, x, dy) + S.reverse(f, x, dy2), rtol=1e-12
-        )  # RD2
-        np.testing.assert_allclose(
-            S.reverse(lambda v: f(v) + g(v), x, dy),
-            S.reverse(f, x, dy) + S.reverse(g, x, dy),
-            rtol=1e-12,
+            S.reverse(lambda v: f(v) + g(v), x, dy), (df(x) + dg(x)) * dy, **tol
         )  # RD1
-        L = S.lens(f) >> S.lens(g)
+        np.testing.assert_allclose(
+            S.reverse(lambda v: h(g(f(v))), x, dz), df(x) * dg(f(x)) * Rh(g(f(x)), dz), **tol
+        )  # RD5, the chain rule, by hand
+        L = S.lens(f) >> S.lens(g) >> S.lens(h)  # the lens composition is RD5
         assert isinstance(L, ReverseLens)
-        np.testing.assert_allclose(L.put(x, dy), S.reverse(lambda v: g(f(v)), x, dy), rtol=1e-12)
+        np.testing.assert_allclose(L.get(x), h(g(f(x))), **tol)
+        np.testing.assert_allclose(L.put(x, dz), df(x) * dg(f(x)) * Rh(g(f(x)), dz), **tol)
+        T = S.lens(f) @ S.lens(h)
+        (tf, th) = T.put((x, x2), (dy, dz))
+        np.testing.assert_allclose(tf, df(x) * dy, **tol)
+        np.testing.assert_allclose(th, Rh(x2, dz), **tol)
+        p, y = jax.random.normal(getkey(), (2,)), jax.random.normal(getkey(), (2,))
+        model = lambda px: jnp.tanh(W @ px[1]) * px[0]  # noqa: E731  f(p, x) = p * h(x)
+        np.testing.assert_allclose(  # p' = p - lr (f(p, x) - y) h(x), by hand
+            S.update(model, p, x, y, lr=0.1), p - 0.1 * (p * h(x) - y) * h(x), **tol
+        )
 
 
 def test_smooth_update_is_sgd_on_squared_error(x64):
