@@ -1,7 +1,8 @@
 """Benchmark composing long chains of arrows of every kind, directly (no diagram).
 
 For each arrow kind (Para, Lens, ParaLens, Learner, Sampler, Circuit, the eager array
-kernels Finite and LinearGaussian, and the syntax: Diagram boxes) and n in {1e3, 1e4, 1e5}
+kernels Finite and LinearGaussian, the syntax: Diagram boxes, and Bayesian lenses of Finite
+kernels, evaluated as the backward at a prior) and n in {1e3, 1e4, 1e5}
 one-wire arrows:
 
 * ``>>``: build time per arrow of the left fold ``((a0 >> a1) >> a2) >> ...``;
@@ -48,7 +49,7 @@ from catlearn.core.types import Bool, Fin
 from catlearn.diagrams.compiler import compile as cl_compile
 from catlearn.diagrams.compiler import to_program
 from catlearn.diagrams.diagram import Box, Diagram
-from catlearn.probability import Sampler
+from catlearn.probability import BayesLens, Sampler, bayes_lens
 from catlearn.probability.kernels.gaussian import LinearGaussian
 from catlearn.probability.kernels.markov import Finite
 
@@ -150,6 +151,16 @@ def _diagram_eval(a: Any) -> Any:
     return np.array([int(ins.box.name[1:]) for ins in to_program(a).instructions])
 
 
+def _bayes(n: int) -> list[Any]:
+    lens = bayes_lens(Finite([[0.9, 0.1], [0.2, 0.8]], Fin(2), Fin(2)))
+    return [lens] * n
+
+
+def _bayes_eval(a: Any) -> Any:
+    # the backward at a prior (one pass: push the prior along, compose the inverses), one row
+    return a.update(Finite.state([0.5, 0.5]), 0).array
+
+
 def _compiled(kind: type, arrows: list[Any]) -> Any:
     """The diagram of the same boxes, compiled into the kind."""
     if kind is Diagram:
@@ -172,6 +183,7 @@ KINDS: dict[str, tuple[type, Callable[[int], list[Any]], Callable[[Any], Any]]] 
     "Finite": (Finite, _finite, _finite_eval),
     "LinearGaussian": (LinearGaussian, _gaussian, _gaussian_eval),
     "Diagram": (Diagram, _diagram, _diagram_eval),
+    "BayesLens": (BayesLens, _bayes, _bayes_eval),
 }
 
 
