@@ -44,6 +44,19 @@ def ty(ns) -> Ty:
 types = st.lists(sizes, min_size=0, max_size=2).map(ty)
 nonempty = st.lists(sizes, min_size=1, max_size=2).map(ty)
 
+# The largest kernel a law test may build, in float64 bytes. test_comonoid_laws builds
+# a @ swap(a, b) @ b, a kernel with (|a| |b|)^4 entries: a = b = Fin(3) @ Fin(3) is 344 MB.
+MAX_KERNEL_BYTES = 4 * 2**20
+
+
+def count(t: Ty) -> int:
+    return int(np.prod([w.size for w in t.inside], dtype=int))
+
+
+type_pairs = st.tuples(types, types).filter(
+    lambda ab: 8 * (count(ab[0]) * count(ab[1])) ** 4 <= MAX_KERNEL_BYTES
+)
+
 
 # --- category and monoidal laws --------------------------------------------------------------
 
@@ -83,8 +96,9 @@ def test_symmetry_laws(x64, a, b, c, d, s):
 
 
 @LAW
-@given(a=types, b=types, s=seeds)
-def test_comonoid_laws(x64, a, b, s):
+@given(ab=type_pairs, s=seeds)
+def test_comonoid_laws(x64, ab, s):
+    a, b = ab
     cp, dc, i = Finite.copy(a), Finite.discard(a), Finite.id(a)
     assert (cp >> (cp @ a)).allclose(cp >> (a @ cp))  # coassociative
     assert (cp >> (cp @ a)).allclose(Finite.copy(a, 3))
@@ -125,6 +139,74 @@ def test_marginals_of_product_states(x64, a, b, s):
     assert (joint >> (Finite.discard(a) @ b)).allclose(q)
     sw = joint.marginal(*range(len(a), len(a) + len(b)), *range(len(a)))
     assert sw.allclose(joint >> Finite.swap(a, b))
+
+
+# A child process (its own peak RSS): (a @ swap(a, b)) @ b and structure maps composed with the
+# result. Before the outer-product/index-map rewrite of then/tensor this asked XLA for a 16-axis
+# transpose: > 4 GB and minutes (a = b = Fin(3) @ Fin(3): 18 GB and still running after 5 min).
+_MEMORY_CHILD = """
+import resource, sys
+import jax
+jax.config.update("jax_enable_x64", True)
+from catlearn.core.types import Fin
+from catlearn.probability.kernels.markov import Finite
+
+def peak():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+a, b = Fin(3) @ Fin(3), Fin(2) @ Fin(3)
+((Finite.copy(Fin(2)) >> Finite.swap(Fin(2), Fin(2))) @ Fin(2)).array.block_until_ready()
+base, live = peak(), 0
+sw = Finite.swap(a, b)
+k = (a @ sw) @ b                                   # dom a a b b, cod a b a b: 8.5e6 entries
+live += sw.array.nbytes + k.array.nbytes
+print("tensor", peak() - base, live)
+m = k >> Finite.swap(a @ b, a @ b)                 # kernel >> structure map: columns moved
+live += 2 * m.array.nbytes
+print("then", peak() - base, live)
+n = Finite.swap(b @ b, a @ a) >> k                 # structure map >> kernel: rows picked
+live += 2 * n.array.nbytes
+print("then", peak() - base, live)
+assert m.array.shape == k.array.shape and n.dom == b @ b @ a @ a
+"""
+
+
+@LAW
+@given(a=nonempty, b=nonempty, c=types, s=seeds)
+def test_index_map_paths_equal_the_matrix_product(x64, a, b, c, s):
+    """Concrete deterministic sides are applied as index maps; under jit (traced arrays) the
+    same composites are matrix products. Both agree, for structure maps and from_function."""
+    f, det = rand_kernel(s, c, a @ b), rand_kernel(s + 1, a @ b, c, deterministic=True)
+    g = rand_kernel(s + 2, b @ a, c)
+    dense = jax.jit(lambda f, g: (f >> g).array)
+    for lhs, rhs in [
+        (f, Finite.swap(a, b)),
+        (Finite.swap(b, a), det),
+        (f, Finite.copy(a @ b)),
+        (f, Finite.discard(a) @ b),
+        (f, det),
+        (det, Finite.id(c)),
+        (det, rand_kernel(s + 3, c, b)),
+        (Finite.copy(b), Finite.id(b) @ Finite.discard(b)),
+        (f >> Finite.swap(a, b), g),
+    ]:
+        np.testing.assert_allclose((lhs >> rhs).array, dense(lhs, rhs), rtol=1e-12, atol=1e-15)
+
+
+def test_product_and_structure_maps_stay_within_memory_bound():
+    """Peak RSS of each `@`/`>>` stays ≤ 3 × (inputs + results), measured in a subprocess."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", _MEMORY_CHILD], capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for line in proc.stdout.splitlines():
+        what, grew, live = line.split()
+        assert int(grew) <= 3 * int(live), (
+            f"{what}: peak grew {int(grew) >> 20} MB for {int(live) >> 20} MB of kernels"
+        )
 
 
 # --- evaluation, sampling, pytrees -----------------------------------------------------------

@@ -90,6 +90,117 @@ def _tol(dtype: Any) -> float:
     return 1e-9 if jnp.dtype(dtype) == jnp.float64 else 1e-4
 
 
+def _count(ty: Ty) -> int:
+    """The number of values of a product of Fin wires (1 for the unit)."""
+    return int(np.prod([a.size for a in ty.inside], dtype=np.int64))
+
+
+def _function_of(a: Any, n_rows: int) -> Any:
+    """The index map ``x ↦ y`` of a concrete deterministic kernel (viewed as ``n_rows`` rows:
+    each one exact 1, the rest exact 0), else ``None``. A matrix whose row maxima are all 1 and
+    which has one non-zero per row is exactly such a map: two passes, no temporaries."""
+    if not is_concrete(a):
+        return None
+    if isinstance(a, np.ndarray):
+        a2 = a.reshape(n_rows, -1)
+        if np.count_nonzero(a2) != n_rows:
+            return None
+        idx = a2.argmax(axis=1)
+        return idx if np.all(a2[np.arange(n_rows), idx] == 1) else None
+    ok, idx = _function_jnp(a, n_rows)
+    return idx if bool(ok) else None
+
+
+@partial(jax.jit, static_argnums=(1,))
+def _function_jnp(a: jax.Array, n_rows: int) -> tuple[jax.Array, jax.Array]:
+    a2 = jnp.reshape(a, (n_rows, a.size // n_rows))
+    idx = jnp.argmax(a2, axis=1)
+    hit = jnp.take_along_axis(a2, idx[:, None], axis=1)
+    return (jnp.count_nonzero(a2) == n_rows) & jnp.all(hit == 1), idx
+
+
+def _then_arrays(
+    f: Any, g: Any, n: tuple[int, int, int], shape: tuple[int, ...], dtype: Any
+) -> Any:
+    """The array of ``f >> g`` (``f`` as an n_x × n_y matrix, ``g`` as n_y × n_z), shaped
+    ``shape``: a matrix product, with deterministic sides applied as index maps — ``δ_w >> g``
+    gathers rows of ``g``; ``f >> δ_w`` adds the columns of ``f`` into place (a permutation, a
+    copy onto the diagonal, or a marginal, as ``w`` says)."""
+    n_x, n_y, n_z = n
+    if isinstance(f, np.ndarray) and isinstance(g, np.ndarray):
+        f2, g2 = f.reshape(n_x, n_y), g.reshape(n_y, n_z)
+        if (w := _function_of(f2, n_x)) is not None:
+            out = g2[w]
+        elif (w := _function_of(g2, n_y)) is not None:
+            out = np.zeros((n_x, n_z), dtype=np.result_type(f2, g2))
+            np.add.at(out, (slice(None), w), f2)
+        else:
+            out = f2 @ g2
+        return out.astype(dtype, copy=False).reshape(shape)
+    if (w := _function_of(f, n_x)) is not None:
+        return _rows_jnp(g, w, n, shape, dtype)
+    if (w := _function_of(g, n_y)) is not None:
+        return _columns_jnp(f, w, n, shape, dtype)
+    return _matmul_jnp(f, g, n, shape, dtype)
+
+
+# The jnp paths are jitted whole so that their reshapes are free and XLA allocates only the result
+# (op by op, every reshape of a big array is a copy).
+@partial(jax.jit, static_argnums=(2, 3, 4))
+def _matmul_jnp(f: Any, g: Any, n: Any, shape: Any, dtype: Any) -> jax.Array:
+    f2, g2 = jnp.reshape(f, n[:2]), jnp.reshape(g, n[1:])
+    return jnp.reshape(jnp.matmul(f2, g2).astype(dtype), shape)
+
+
+@partial(jax.jit, static_argnums=(2, 3, 4))
+def _rows_jnp(g: Any, w: Any, n: Any, shape: Any, dtype: Any) -> jax.Array:
+    return jnp.reshape(jnp.take(jnp.reshape(g, n[1:]), w, axis=0).astype(dtype), shape)
+
+
+@partial(jax.jit, static_argnums=(2, 3, 4))
+def _columns_jnp(f: Any, w: Any, n: Any, shape: Any, dtype: Any) -> jax.Array:
+    out = jnp.zeros((n[0], n[2]), dtype=dtype).at[:, w].add(jnp.reshape(f, n[:2]).astype(dtype))
+    return jnp.reshape(out, shape)
+
+
+@partial(jax.jit, static_argnums=(2, 3, 4))
+def _outer_jnp(f: Any, g: Any, n: Any, shape: Any, dtype: Any) -> jax.Array:
+    f2, g2 = jnp.reshape(f, n[:2]).astype(dtype), jnp.reshape(g, n[2:]).astype(dtype)
+    return jnp.reshape(f2[:, None, :, None] * g2[None, :, None, :], shape)
+
+
+# Above this many axes (after merging the ones that move together), XLA:CPU's transpose takes
+# seconds to minutes to compile (12 axes of size 3: ~45 s and GBs), so a gather is used instead.
+_MAX_XLA_TRANSPOSE_AXES = 5
+
+
+def _permute(xp: Any, arr: Any, perm: list[int]) -> Any:
+    """``transpose(arr, perm)``, safe for arrays with many small axes under XLA: runs of axes
+    that stay adjacent are merged first, and a permutation of many axes is one flat gather."""
+    perm = [int(p) for p in perm]
+    if perm == list(range(len(perm))):
+        return arr
+    if xp is np:
+        return np.transpose(arr, perm)
+    shape = tuple(arr.shape)
+    groups = [[perm[0]]]
+    for p in perm[1:]:
+        if p == groups[-1][-1] + 1:
+            groups[-1].append(p)
+        else:
+            groups.append([p])
+    order = sorted(range(len(groups)), key=lambda i: groups[i][0])  # groups in source order
+    merged = tuple(int(np.prod([shape[a] for a in groups[i]], dtype=np.int64)) for i in order)
+    gperm = [order.index(i) for i in range(len(groups))]
+    out_shape = tuple(shape[p] for p in perm)
+    x = jnp.reshape(arr, merged)
+    if len(merged) <= _MAX_XLA_TRANSPOSE_AXES:
+        return jnp.reshape(jnp.transpose(x, gperm), out_shape)
+    itype = np.int32 if x.size < 2**31 else np.int64
+    idx = np.arange(x.size, dtype=itype).reshape(merged).transpose(gperm).reshape(-1)
+    return jnp.reshape(jnp.take(jnp.reshape(x, (-1,)), idx), out_shape)
+
+
 def lookup(arrows: Mapping[Any, Any] | Callable[[Any], Any], box: Any, kind: type) -> Any:
     """The arrow that ``arrows`` assigns to ``box``, checked against the box's type."""
     if isinstance(arrows, Mapping):
@@ -269,40 +380,49 @@ class Finite(_Structure, eqx.Module):
         return cls(_const(np.transpose(ident, perm)), a @ b, b @ a, validate=False)
 
     def then(self, *others: Finite) -> Finite:
-        """Chapman–Kolmogorov composition, ``f >> g``: a tensordot over the middle wires."""
+        """Chapman–Kolmogorov composition, ``f >> g``: one matrix product over the middle wires.
+
+        Memory is inputs + result: the arrays are viewed as matrices (dom × middle, middle ×
+        cod), never broadcast against each other. When one side is concrete and deterministic
+        (a structure map — id, swap, copy, discard — or any ``from_function`` kernel) it is
+        applied as an index map instead (rows of ``g`` picked, or columns of ``f`` moved and
+        added up), so no product is computed.
+        """
         out = self
         for g in others:
             _check_then(out, g)
             xp = xp_for(out.array, g.array)
-            arr = xp.tensordot(xp.asarray(out.array), xp.asarray(g.array), axes=len(out.cod))
-            out = Finite(jnp.asarray(arr, dtype=out.array.dtype), out.dom, g.cod, validate=False)
+            n = (_count(out.dom), _count(out.cod), _count(g.cod))
+            shape = _fin_sizes(out.dom, "domain") + _fin_sizes(g.cod, "codomain")
+            dt = out.array.dtype
+            arr = _then_arrays(xp.asarray(out.array), xp.asarray(g.array), n, shape, dt)
+            out = Finite(jnp.asarray(arr, dtype=dt), out.dom, g.cod, validate=False)
         return out
 
     def tensor(self, *others: Finite | Ty) -> Finite:
-        """The independent product ``f @ g``: :math:`(f\\otimes g)(y,y'|x,x') = f(y|x) g(y'|x')`."""
+        """The independent product ``f @ g``: :math:`(f\\otimes g)(y,y'|x,x') = f(y|x) g(y'|x')`.
+
+        One outer product of the two kernels viewed as matrices, already in the result's axis
+        order (dom f, dom g, cod f, cod g): memory is the result, and no many-axis transpose
+        is asked of XLA.
+        """
         out = self
         for g in others:
             if isinstance(g, Ty):
                 g = Finite.id(g)
             if not isinstance(g, Finite):
                 raise TypeMismatch(f"Expected a Finite kernel in {self!r} @ ..., got {g!r}.")
-            a, b = len(out.dom), len(out.cod)
-            c, d = len(g.dom), len(g.cod)
-            xp = xp_for(out.array, g.array)
-            arr = xp.tensordot(xp.asarray(out.array), xp.asarray(g.array), axes=0)  # a b c d
-            perm = (
-                list(range(a))
-                + list(range(a + b, a + b + c))
-                + list(range(a, a + b))
-                + list(range(a + b + c, a + b + c + d))
-            )
+            dom, cod = out.dom @ g.dom, out.cod @ g.cod
+            shape = _fin_sizes(dom, "domain") + _fin_sizes(cod, "codomain")
+            n = (_count(out.dom), _count(out.cod), _count(g.dom), _count(g.cod))
             dt = jnp.result_type(out.array, g.array)
-            out = Finite(
-                jnp.asarray(xp.transpose(arr, perm), dtype=dt),
-                out.dom @ g.dom,
-                out.cod @ g.cod,
-                validate=False,
-            )
+            if xp_for(out.array, g.array) is np:
+                f2 = np.asarray(out.array, dtype=dt).reshape(n[:2])
+                g2 = np.asarray(g.array, dtype=dt).reshape(n[2:])
+                arr = (f2[:, None, :, None] * g2[None, :, None, :]).reshape(shape)
+            else:
+                arr = _outer_jnp(out.array, g.array, n, shape, dt)
+            out = Finite(jnp.asarray(arr, dtype=dt), dom, cod, validate=False)
         return out
 
     def marginal(self, *keep: int) -> Finite:
@@ -316,10 +436,17 @@ class Finite(_Structure, eqx.Module):
         for i in keep:
             if not 0 <= i < nc:
                 raise SupportError(f"Expected codomain wire indices in range({nc}), got {i}.")
-        sub = list(range(nd + nc))
-        out = list(range(nd)) + [nd + i for i in keep]
         xp = xp_for(self.array)
-        arr = jnp.asarray(xp.einsum(xp.asarray(self.array), sub, out), dtype=self.array.dtype)
+        drop = tuple(nd + i for i in range(nc) if i not in keep)
+        arr = xp.sum(xp.asarray(self.array), axis=drop) if drop else xp.asarray(self.array)
+        kept = sorted(set(keep))  # the axes left after the sum, in order
+        perm = list(range(nd)) + [nd + kept.index(i) for i in keep]
+        if len(perm) != len(set(perm)):  # a wire kept twice: fall back to einsum's diagonal
+            sub, outs = list(range(nd + nc)), list(range(nd)) + [nd + i for i in keep]
+            arr = xp.einsum(xp.asarray(self.array), sub, outs)
+        else:
+            arr = _permute(xp, arr, perm)
+        arr = jnp.asarray(arr, dtype=self.array.dtype)
         return Finite(arr, self.dom, Ty(*(self.cod.inside[i] for i in keep)), validate=False)
 
     # evaluation -----------------------------------------------------------------------------
@@ -458,13 +585,15 @@ def _sample_rows(
 
 
 def _validate_rows(k: Finite) -> None:
-    a = np.asarray(k.array, dtype=np.float64)
+    # Reductions only: no float64 copy and no mask of the table's size (a row's sum in float64 is
+    # non-finite exactly when the row has a NaN or infinite entry).
+    a = np.asarray(k.array)
     nd = len(k.dom)
     rows = a.reshape((*a.shape[:nd], -1))
     tol = _tol(k.array.dtype)
-    bad_nan = ~np.isfinite(rows).all(axis=-1)
-    bad_neg = (rows < -tol).any(axis=-1)
-    sums = np.where(np.isfinite(rows), rows, 0).sum(axis=-1)
+    sums = rows.sum(axis=-1, dtype=np.float64)
+    bad_nan = ~np.isfinite(sums)
+    bad_neg = np.min(rows, axis=-1, initial=np.inf) < -tol
     bad_sum = np.abs(sums - 1.0) > tol * max(1.0, rows.shape[-1] ** 0.5)
     for bad, what in (
         (bad_nan, "NaN or infinite entries"),
