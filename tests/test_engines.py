@@ -105,19 +105,22 @@ def test_likelihood_weighting_within_three_standard_errors(name, x64):
 
 def test_junction_tree_calibrates_once_per_evidence(x64):
     net = bundled("alarm")
-    jt = JunctionTree(calibrations=2)
+    jt = JunctionTree()
     ev = {"HR": "HIGH", "BP": "LOW", "CVP": "NORMAL"}
     tree = jt.tree(net)
-    for v in net.variables:  # every marginal of one evidence: one calibration
-        if v not in ev:
-            np.testing.assert_allclose(
-                net.query([v], ev, engine=jt), net.query([v], ev), atol=1e-12
-            )
-    info = jt.cache_info(net)
-    assert info["calibrations"] == 1 and info["cliques"] == len(tree.cliques) < len(net.variables)
-    for s in ("LOW", "NORMAL", "HIGH"):  # evidence changes: the same tree, new calibrations
-        net.query(["HYPOVOLEMIA"], {**ev, "HR": s}, engine=jt)
-    assert jt.tree(net) is tree and jt.cache_info(net)["calibrations"] == 2
+    edges = 2 * (len(tree.cliques) - 1)  # one message each way on every edge
+    kept = []
+    for _ in range(2):  # every marginal of one evidence: one calibration, kept
+        for v in net.variables:
+            if v not in ev:
+                got = net.query([v], ev, engine=jt)
+                np.testing.assert_allclose(got, net.query([v], ev), atol=1e-12)
+        kept.append(jt.cache_info(net)["messages"])
+    assert edges - 2 <= kept[0] == kept[1] <= edges  # the second pass computed nothing
+    # new evidence on one variable: the same tree, only the messages on its side are new
+    net.query(["HYPOVOLEMIA"], {**ev, "HR": "LOW"}, engine=jt)
+    assert jt.tree(net) is tree
+    assert kept[0] < jt.cache_info(net)["messages"] < kept[0] + len(tree.cliques)
     # targets in no common clique: the subtree between them is contracted
     far = ["HISTORY", "HRSAT"]
     assert not any(set(far) <= set(c) for c in jt.cliques(net))
@@ -211,18 +214,18 @@ def test_caches_are_bounded_and_owned_by_the_engine(x64):
     off = VariableElimination(plan_cache=0, answer_cache=0)
     np.testing.assert_array_equal(net.query(["lung"], engine=off), net.query(["lung"]))
     assert off.cache_info(net) == {"plans": 0, "jitted": 0, "answers": 0}
-    jt = JunctionTree(calibrations=1, plan_cache=1)
+    jt = JunctionTree(messages=3, plan_cache=1)
     for s in ("yes", "no"):
         net.query(["lung"], {"xray": s}, engine=jt)
         net.query(["tub"], {"xray": s}, engine=jt)
-    assert jt.cache_info(net) == {"cliques": 6, "calibrations": 1, "plans": 1}
+    assert jt.cache_info(net) == {"cliques": 6, "messages": 3, "plans": 1}
     jt.clear(net)
-    assert jt.cache_info(net)["calibrations"] == 0
+    assert jt.cache_info(net)["messages"] == 0
     for bad in (-1, 1.5, True):
         with pytest.raises(ArgumentValueError, match="plan_cache"):
             VariableElimination(plan_cache=bad)
-        with pytest.raises(ArgumentValueError, match="calibrations"):
-            JunctionTree(calibrations=bad)
+        with pytest.raises(ArgumentValueError, match="messages"):
+            JunctionTree(messages=bad)
 
 
 def test_impossible_evidence_and_budgets_on_every_engine():

@@ -150,7 +150,7 @@ class VariableElimination:
         """The posterior of ``q.targets`` (float64 numpy, or JAX arrays on the JAX path),
         with :math:`P(e)` when ``return_evidence``."""
         c = self._caches(net)
-        on_jax = jit or bool(tables) or any(map(traced, (*q.states, *q.likelihoods)))
+        on_jax = jit or tables is not None or any(map(traced, (*q.states, *q.likelihoods)))
         memo = None
         if not on_jax and not q.soft:
             memo = (q.targets, q.evidence, q.states)

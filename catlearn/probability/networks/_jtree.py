@@ -54,7 +54,9 @@ __all__ = ["JunctionTree"]
 class _Tree:
     """A network's junction tree: ``cliques`` (ascending ids), ``nbrs``, the separator of
     every directed edge, tree ``parent``/``depth`` (rooted at clique 0), the home clique of
-    every variable, the initial potentials ``phi`` and the caches of plans and calibrations."""
+    every variable, the initial potentials ``phi``, ``up[i, j]`` the bit mask of the cliques
+    on ``i``'s side of the edge, and the caches: message plans, target plans, and messages
+    (normalised array, natural-log scale) keyed by the evidence on their side."""
 
     cliques: list[tuple[int, ...]]
     nbrs: list[list[int]]
@@ -65,18 +67,10 @@ class _Tree:
     phi: list[np.ndarray]
     cards: dict[int, int]
     budget: int | None
-    messages: dict[tuple[int, int], Plan] = field(default_factory=dict)
+    up: dict[tuple[int, int], int]
+    plans: dict[tuple[int, int], Plan] = field(default_factory=dict)
     answers: OrderedDict = field(default_factory=OrderedDict)
-    calibrations: OrderedDict = field(default_factory=OrderedDict)
-
-
-@dataclass
-class _Calibration:
-    """One evidence: the cliques its states changed, and the messages computed so far
-    (normalised array, natural-log scale)."""
-
-    phi: dict[int, np.ndarray]
-    msgs: dict[tuple[int, int], tuple[np.ndarray, float]] = field(default_factory=dict)
+    msgs: OrderedDict = field(default_factory=OrderedDict)
 
 
 def build(net: Network) -> _Tree:
@@ -159,6 +153,15 @@ def build(net: Network) -> _Tree:
                 tparent[j], depth[j] = i, depth[i] + 1
                 stack.append(j)
 
+    below = [1 << i for i in range(len(alive))]  # subtree masks, leaves first
+    for i in sorted(range(len(alive)), key=depth.__getitem__, reverse=True):
+        if tparent[i] >= 0:
+            below[tparent[i]] |= below[i]
+    everything = (1 << len(alive)) - 1
+    up = {}
+    for i, j in sep:
+        up[i, j] = below[i] if tparent[i] == j else everything ^ below[j]
+
     def resolve(v: int) -> int:
         while v in into:
             v = into[v]
@@ -178,22 +181,25 @@ def build(net: Network) -> _Tree:
                 scopes.append((u,))
                 arrays.append(np.ones(cards[u]))
         phi.append(execute(plan_contraction(scopes, cards, c, budget=None), arrays))
-    return _Tree(cliques, nbrs, sep, tparent, depth, home, phi, cards, net.memory_budget)
+    return _Tree(cliques, nbrs, sep, tparent, depth, home, phi, cards, net.memory_budget, up)
 
 
 class JunctionTree:
-    r"""Exact inference on a junction tree: built once per network, calibrated once per
-    evidence, every marginal of that evidence read from the one calibration (Lauritzen &
-    Spiegelhalter 1988; Shafer–Shenoy messages; see the module docstring of
-    ``catlearn.probability.networks._jtree``). A query whose targets no clique holds
-    contracts the subtree spanning them.
+    r"""Exact inference on a junction tree (Lauritzen & Spiegelhalter 1988; Shafer–Shenoy
+    messages; module docstring of ``catlearn.probability.networks._jtree``): built once per
+    network, calibrated per evidence. A message depends only on the evidence on its side of
+    the tree, so it is kept under that evidence: every marginal of one evidence comes from
+    one calibration, and a new evidence recomputes only the messages on the paths from the
+    cliques whose evidence changed (evidence-only updates). A query whose targets no clique
+    holds contracts the subtree spanning them.
 
     Honours ``virtual_evidence``, ``jeffrey_evidence`` and ``return_evidence``; ``jit`` and
     ``tables`` (the JAX path) raise :class:`~catlearn.errors.UnsupportedError`: use
-    :class:`VariableElimination` there. Per network it keeps the tree, the last
-    ``calibrations`` evidence calibrations and ``plan_cache`` target plans (bounded LRUs,
-    owned by the engine object). Its clique sizes are bounded by ``memory_budget`` like
-    every exact plan.
+    :class:`VariableElimination` there. Per network it keeps the tree, up to ``messages``
+    messages and ``plan_cache`` target plans (bounded LRUs owned by the engine object).
+    Cliques are bounded by ``memory_budget`` like every exact plan. It contracts the
+    product of *all* tables, so its answers equal variable elimination's (which sums barren
+    nodes to 1 unseen) to rounding when every CPT column sums to 1 (see ``normalized()``).
 
     >>> from catlearn.probability.networks.bayesnet import asia
     >>> net, jt = asia(), JunctionTree()
@@ -201,20 +207,20 @@ class JunctionTree:
     >>> [net.query([v], ev, engine=jt).round(3).tolist() for v in ("lung", "tub")]
     [[0.646, 0.354], [0.067, 0.933]]
     >>> jt.cache_info(net)
-    {'cliques': 6, 'calibrations': 1, 'plans': 2}
+    {'cliques': 6, 'messages': 6, 'plans': 2}
     """
 
     options: ClassVar[frozenset[str]] = frozenset(
         {"virtual_evidence", "jeffrey_evidence", "return_evidence"}
     )
 
-    def __init__(self, *, calibrations: int = 8, plan_cache: int = 1024) -> None:
-        self.calibrations = lru_size("calibrations", calibrations)
+    def __init__(self, *, messages: int = 65536, plan_cache: int = 1024) -> None:
+        self.messages = lru_size("messages", messages)
         self.plan_cache = lru_size("plan_cache", plan_cache)
         self._nets: weakref.WeakKeyDictionary[Any, _Tree] = weakref.WeakKeyDictionary()
 
     def __repr__(self) -> str:
-        return f"JunctionTree(calibrations={self.calibrations}, plan_cache={self.plan_cache})"
+        return f"JunctionTree(messages={self.messages}, plan_cache={self.plan_cache})"
 
     def tree(self, net: Network) -> _Tree:
         """The junction tree of ``net`` (built on first use, kept while ``net`` lives)."""
@@ -233,16 +239,12 @@ class JunctionTree:
         return [tuple(net.variables[v] for v in c) for c in self.tree(net).cliques]
 
     def cache_info(self, net: Network) -> dict[str, int]:
-        """The number of cliques, calibrations and target plans kept for ``net``."""
+        """The number of cliques, messages and target plans kept for ``net``."""
         t = self.tree(net)
-        return {
-            "cliques": len(t.cliques),
-            "calibrations": len(t.calibrations),
-            "plans": len(t.answers),
-        }
+        return {"cliques": len(t.cliques), "messages": len(t.msgs), "plans": len(t.answers)}
 
     def clear(self, net: Network | None = None) -> None:
-        """Forget the tree, calibrations and plans of ``net`` (of every network: ``None``)."""
+        """Forget the tree, messages and plans of ``net`` (of every network: ``None``)."""
         if net is None:
             self._nets.clear()
         else:
@@ -257,13 +259,11 @@ class JunctionTree:
                 "values; use VariableElimination (the exact JAX path) under jit."
             )
         t = self.tree(net)
-        cal = self._calibration(net, t, q)
+        ev = _Evidence(t, q)
         nodes, inc, plan = self._target_plan(t, q.targets)
-        self._messages(net, t, cal, q, inc)
-        arrays = [cal.phi.get(i, t.phi[i]) for i in nodes]
         scale = 0.0
-        for e in inc:
-            m, s = cal.msgs[e]
+        arrays = [ev.phi(i) for i in nodes]
+        for m, s in self._messages(net, t, ev, q, inc):
             arrays.append(m)
             scale += s
         un = execute(plan, arrays)
@@ -273,65 +273,55 @@ class JunctionTree:
         post = un / zs
         return (post, float(zs) * math.exp(scale)) if return_evidence else post
 
-    # calibration -------------------------------------------------------------------------
-    def _calibration(self, net: Network, t: _Tree, q: Query) -> _Calibration:
-        key = (q.evidence, tuple(int(s) for s in q.states), q.soft,
-               tuple(np.asarray(lam).tobytes() for lam in q.likelihoods))  # fmt: skip
-        cal = t.calibrations.get(key)
-        if cal is not None:
-            t.calibrations.move_to_end(key)
-            return cal
-        phi: dict[int, np.ndarray] = {}
-        for v, s, lam in [(v, int(s), None) for v, s in zip(q.evidence, q.states)] + [
-            (v, None, np.asarray(lam, np.float64)) for v, lam in zip(q.soft, q.likelihoods)
-        ]:
-            i = t.home[v]
-            p = phi.get(i, t.phi[i])
-            c = t.cliques[i]
-            shape = [1] * len(c)
-            shape[c.index(v)] = t.cards[v]
-            if lam is None:
-                lam = np.zeros(t.cards[v])
-                lam[s] = 1.0
-            phi[i] = p * lam.reshape(shape)
-        return remember(t.calibrations, key, _Calibration(phi), self.calibrations)
-
     def _messages(
-        self, net: Network, t: _Tree, cal: _Calibration, q: Query, want: Sequence[tuple]
-    ) -> None:
-        """Compute the messages ``want`` and those they need (post-order, no recursion)."""
+        self, net: Network, t: _Tree, ev: _Evidence, q: Query, want: Sequence[tuple]
+    ) -> list[tuple[np.ndarray, float]]:
+        """The messages ``want``, computing those not kept (and those they need, post-order,
+        no recursion); each kept under the evidence on its side."""
         todo: list[tuple[int, int]] = []
+        have: dict[Any, tuple[np.ndarray, float]] = {}  # this query's messages, by key
         stack = [(i, j, False) for i, j in want]
         while stack:
             i, j, ready = stack.pop()
-            if (i, j) in cal.msgs:
+            key = ev.key(i, j)
+            if key in have:
+                continue
+            hit = t.msgs.get(key)
+            if hit is not None:
+                t.msgs.move_to_end(key)
+                have[key] = hit
                 continue
             if ready:
                 todo.append((i, j))
                 continue
             stack.append((i, j, True))
             stack.extend((k, i, False) for k in t.nbrs[i] if k != j)
+        fresh: dict[Any, tuple[np.ndarray, float]] = {}
         for i, j in todo:
-            if (i, j) in cal.msgs:
+            key = ev.key(i, j)
+            if key in have:
                 continue
             ins = [k for k in t.nbrs[i] if k != j]
-            plan = t.messages.get((i, j))
+            plan = t.plans.get((i, j))
             if plan is None:
                 scopes = [t.cliques[i], *(t.sep[k, i] for k in ins)]
-                plan = t.messages[i, j] = plan_contraction(
+                plan = t.plans[i, j] = plan_contraction(
                     scopes, t.cards, t.sep[i, j], budget=t.budget
                 )
-            arrays = [cal.phi.get(i, t.phi[i])]
+            arrays = [ev.phi(i)]
             scale = 0.0
             for k in ins:
-                m, s = cal.msgs[k, i]
+                m, s = have[ev.key(k, i)]
                 arrays.append(m)
                 scale += s
             m = execute(plan, arrays)
             z = m.sum()
             if not z > 0:
                 raise _request.zero(net, q)
-            cal.msgs[i, j] = (m / z, scale + math.log(z))
+            have[key] = fresh[key] = (m / z, scale + math.log(z))
+        for key, val in fresh.items():
+            remember(t.msgs, key, val, self.messages)
+        return [have[ev.key(i, j)] for i, j in want]
 
     def _target_plan(self, t: _Tree, targets: tuple[int, ...]) -> tuple:
         """``(subtree cliques, incoming edges, plan)`` answering ``targets``."""
@@ -358,9 +348,51 @@ class JunctionTree:
                         b = t.parent[b]
                     nodes.update((a, b))
                 top = a
-            nodes = {i for i in nodes if t.depth[i] >= t.depth[top]}
         nodes_l = sorted(nodes)
         inc = [(k, i) for i in nodes_l for k in t.nbrs[i] if k not in nodes]
         scopes = [t.cliques[i] for i in nodes_l] + [t.sep[e] for e in inc]
         plan = plan_contraction(scopes, t.cards, targets, budget=t.budget)
         return remember(t.answers, targets, (nodes_l, inc, plan), self.plan_cache)
+
+
+class _Evidence:
+    """One query's evidence on the tree: ``items`` ``(home clique, id, state or likelihood
+    bytes)``, the clique potentials it changes (made when first asked) and message keys."""
+
+    def __init__(self, t: _Tree, q: Query) -> None:
+        self.t = t
+        hard = [(t.home[v], v, int(s)) for v, s in zip(q.evidence, q.states)]
+        lams = [np.asarray(lam, np.float64) for lam in q.likelihoods]
+        soft = [(t.home[v], v, lam.tobytes()) for v, lam in zip(q.soft, lams)]
+        self.items = hard + soft
+        self.mask = 0
+        for h, _, _ in self.items:
+            self.mask |= 1 << h
+        self.factors = [(h, v, s, None) for h, v, s in hard]
+        self.factors += [(h, v, None, lam) for (h, v, _), lam in zip(soft, lams)]
+        self.made: dict[int, np.ndarray] = {}
+
+    def key(self, i: int, j: int) -> tuple:
+        m = self.t.up[i, j]
+        if not m & self.mask:
+            return (i, j)
+        return (i, j, *(it for it in self.items if m >> it[0] & 1))
+
+    def phi(self, i: int) -> np.ndarray:
+        t = self.t
+        if not self.mask >> i & 1:
+            return t.phi[i]
+        p = self.made.get(i)
+        if p is None:
+            p = t.phi[i]
+            c = t.cliques[i]
+            for h, v, s, lam in self.factors:
+                if h == i:
+                    shape = [1] * len(c)
+                    shape[c.index(v)] = t.cards[v]
+                    if lam is None:
+                        lam = np.zeros(t.cards[v])
+                        lam[s] = 1.0
+                    p = p * lam.reshape(shape)
+            self.made[i] = p
+        return p
