@@ -123,6 +123,9 @@ from catlearn.probability.kernels import (
     StochasticMap as StochasticMap,
 )
 from catlearn.probability.kernels import (
+    almost_surely_equal as almost_surely_equal,
+)
+from catlearn.probability.kernels import (
     bernoulli_log_prob as bernoulli_log_prob,
 )
 from catlearn.probability.kernels import (
@@ -138,6 +141,12 @@ from catlearn.probability.kernels import (
     composite_map as composite_map,
 )
 from catlearn.probability.kernels import (
+    conditionally_independent as conditionally_independent,
+)
+from catlearn.probability.kernels import (
+    disintegrate as disintegrate,
+)
+from catlearn.probability.kernels import (
     fit_likelihood as fit_likelihood,
 )
 from catlearn.probability.kernels import (
@@ -145,6 +154,9 @@ from catlearn.probability.kernels import (
 )
 from catlearn.probability.kernels import (
     gaussian_map as gaussian_map,
+)
+from catlearn.probability.kernels import (
+    graph as graph,
 )
 from catlearn.probability.kernels import (
     likelihood_learner as likelihood_learner,
@@ -301,6 +313,7 @@ __all__ = [
     "SampledPosterior",
     "Sampler",
     "StochasticMap",
+    "almost_surely_equal",
     "bayes",
     "bayes_lens",
     "bernoulli_log_prob",
@@ -309,10 +322,13 @@ __all__ = [
     "categorical_map",
     "composite_map",
     "condition",
+    "conditionally_independent",
+    "disintegrate",
     "fit_gp",
     "fit_likelihood",
     "gaussian_log_prob",
     "gaussian_map",
+    "graph",
     "hmm_filter",
     "hmm_fit_em",
     "hmm_fit_gradient",

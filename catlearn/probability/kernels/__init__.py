@@ -2,7 +2,8 @@
 
 :class:`Finite` (stochastic matrices), :class:`LinearGaussian` (``x ↦ N(Ax + b, Σ)``),
 :class:`Sampler` (any kernel you can sample), stochastic maps (:class:`NoisyMap`,
-:class:`StochasticMap`) and the likelihood functor built on them. Imports only
+:class:`StochasticMap`), the likelihood functor built on them, and the Markov-category
+predicates (:func:`disintegrate`, :func:`almost_surely_equal`, :func:`conditionally_independent`). Imports only
 :mod:`catlearn.core`; the other sub-areas of :mod:`catlearn.probability` build on this one.
 """
 
@@ -18,6 +19,12 @@ from catlearn.probability.kernels.likelihood import gaussian_log_prob as gaussia
 from catlearn.probability.kernels.likelihood import gaussian_map as gaussian_map
 from catlearn.probability.kernels.likelihood import likelihood_learner as likelihood_learner
 from catlearn.probability.kernels.markov import Finite as Finite
+from catlearn.probability.kernels.predicates import almost_surely_equal as almost_surely_equal
+from catlearn.probability.kernels.predicates import (
+    conditionally_independent as conditionally_independent,
+)
+from catlearn.probability.kernels.predicates import disintegrate as disintegrate
+from catlearn.probability.kernels.predicates import graph as graph
 from catlearn.probability.kernels.sampler import Sampler as Sampler
 from catlearn.probability.kernels.stochastic import NoisyMap as NoisyMap
 from catlearn.probability.kernels.stochastic import composite_map as composite_map
@@ -30,14 +37,18 @@ __all__ = [
     "NoisyMap",
     "Sampler",
     "StochasticMap",
+    "almost_surely_equal",
     "bernoulli_log_prob",
     "bernoulli_map",
     "categorical_log_prob",
     "categorical_map",
     "composite_map",
+    "conditionally_independent",
+    "disintegrate",
     "fit_likelihood",
     "gaussian_log_prob",
     "gaussian_map",
+    "graph",
     "likelihood_learner",
     "then_density",
 ]
