@@ -16,8 +16,10 @@ neighbour :math:`j` is
     \prod_{k \in N(i) \setminus j} \mu_{k \to i},
 
 normalised (its log-scale kept, so :math:`P(e)` comes back exactly). Messages are computed
-when a query first needs them and kept for that evidence, so the marginals of every variable
-cost one calibration (:math:`2(|\mathrm{cliques}| - 1)` messages) in all.
+when a query first needs them and kept under the evidence on the sender's side of the edge
+(all a message depends on), so the marginals of every variable cost one calibration (at most
+:math:`2(|\mathrm{cliques}| - 1)` messages) in all, and messages from evidence-free parts
+of the tree serve every query.
 
 *Answer*: the targets' home cliques span a subtree :math:`T` (one clique when one holds them
 all); :math:`P(q, e) \propto \sum \prod_{c \in T} \phi_c \prod_{k \notin T} \mu_{k \to T}`,
@@ -189,8 +191,8 @@ class JunctionTree:
     messages; module docstring of ``catlearn.probability.networks._jtree``): built once per
     network, calibrated per evidence. A message depends only on the evidence on its side of
     the tree, so it is kept under that evidence: every marginal of one evidence comes from
-    one calibration, and a new evidence recomputes only the messages on the paths from the
-    cliques whose evidence changed (evidence-only updates). A query whose targets no clique
+    one calibration, and a query with new evidence recomputes only the messages on the paths
+    from the cliques whose evidence changed to its targets (evidence-only updates). A query whose targets no clique
     holds contracts the subtree spanning them.
 
     Honours ``virtual_evidence``, ``jeffrey_evidence`` and ``return_evidence``; ``jit`` and

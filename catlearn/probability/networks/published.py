@@ -14,10 +14,7 @@ Spec = tuple[list[tuple[str, str]], dict[str, CPT]]  #: edges (parent, child) an
 
 
 def sprinkler() -> Spec:
-    """The sprinkler network (Russell & Norvig, *AIMA* 2nd ed. Fig. 14.12; Murphy's BNT).
-
-    States are ``0 = False, 1 = True``. Classic answer: P(Rain = T | WetGrass = T) = 0.7079.
-    """
+    """The sprinkler network (Russell & Norvig, *AIMA* 2nd ed. Fig. 14.12; Murphy's BNT)."""
     tf = ("F", "T")
     return (
         [
@@ -38,10 +35,7 @@ def sprinkler() -> Spec:
 
 
 def burglary() -> Spec:
-    """Pearl's burglary/earthquake alarm network (Pearl 1988; Russell & Norvig Fig. 14.2).
-
-    States ``0 = False, 1 = True``. Classic answer: P(Burglary | JohnCalls, MaryCalls) = 0.284.
-    """
+    """The burglary network (Pearl 1988; Russell & Norvig Fig. 14.2)."""
     tf = ("F", "T")
     return (
         [
@@ -66,10 +60,7 @@ def burglary() -> Spec:
 
 
 def asia() -> Spec:
-    """The "Asia" / chest-clinic network of Lauritzen & Spiegelhalter (1988), with the
-    tables of the bnlearn repository. States ``0 = yes, 1 = no``. By hand: P(lung | smoke,
-    xray) = 0.1·0.98 / (0.1·0.98 + 0.9·(0.0104·0.98 + 0.9896·0.05)) = 0.646.
-    """
+    """The asia network (Lauritzen & Spiegelhalter 1988, bnlearn's tables)."""
     yn = ("yes", "no")
     return (
         [
