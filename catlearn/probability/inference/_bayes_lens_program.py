@@ -171,7 +171,7 @@ def forward_of(lens: Any) -> Any:
                     kind = _kernel_class(u.dom, ks[-1] if ks else None)
                     ks.append(_wiring_kernel(kind, u.dom, node.perm))
             else:  # a tensor
-                stack.append([True, u, list(node.parts), 0, []])  # type: ignore[union-attr]
+                stack.append([True, u, list(node.parts), 0, []])
                 break
             i += 1
         else:
@@ -215,7 +215,7 @@ def backward_of(lens: Any, prior: Any) -> Any:
             u = units[i]
             node = u._node
             if node is None:
-                invs.append(u._backward(pi))  # type: ignore[misc]
+                invs.append(u._backward(pi))
                 pi = pi >> u._forward
             elif type(node) is Wiring:
                 if not _is_identity(node):
@@ -226,7 +226,7 @@ def backward_of(lens: Any, prior: Any) -> Any:
                     pi = pi.marginal(*node.perm)
             else:  # a tensor
                 frame[2], frame[3] = i, pi
-                stack.append([True, list(node.parts), 0, pi, [], 0])  # type: ignore[union-attr]
+                stack.append([True, list(node.parts), 0, pi, [], 0])
                 break
             i += 1
         else:
@@ -254,7 +254,7 @@ def name_of(lens: Any) -> str:
             out.append(f"program[{len(node.program)}]")
         else:
             tensor = type(node) is Tensor
-            parts = node.parts  # type: ignore[union-attr]
+            parts = node.parts
             seq: list[Any] = ["(" if paren else ""]
             for j, p in enumerate(parts):
                 if j:
