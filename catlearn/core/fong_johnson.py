@@ -33,7 +33,9 @@ and :func:`catlearn.core.lens.is_very_well_behaved`.
 
 Attribution: the isomorphism Learn ≅ Para(SLens) (a learner is a parametrised simple lens,
 :meth:`catlearn.core.learner.Learner.to_lens`) is Spivak's (*Learners' languages*, 2021); the
-functors above are Fong and Johnson's.
+functors above are Fong and Johnson's. Names: SLens is Spivak's category of *simple* lenses
+(:class:`~catlearn.core.lens.Lens`); the symmetric lenses of Hofmann, Pierce and Wagner
+(:class:`SymmetricLens`) are written SymLens here, never SLens.
 
 >>> import jax.numpy as jnp
 >>> from catlearn.core.lens import Lens

@@ -15,7 +15,8 @@ The functor :math:`L_{\varepsilon,e} : \mathrm{Para} \to \mathrm{Learn}` (Theore
 :math:`E_I(p, a, b) = \sum_j e(I_j(p, a), b_j)`,
 :math:`U_I = p - \varepsilon \nabla_p E_I` and :math:`r_I = f_a(\nabla_a E_I)` where
 :math:`f_a` inverts :math:`\partial e/\partial x(a_i, -)`; for :math:`e = \tfrac12(x-y)^2`,
-:math:`r_I = a - \nabla_a E_I`. Learn ≅ Para(SLens) (Spivak, *Learners' languages*):
+:math:`r_I = a - \nabla_a E_I`. Learn ≅ Para(SLens), SLens the simple lenses (Spivak,
+*Learners' languages*):
 :meth:`Learner.to_lens` and :meth:`Learner.from_lens`; Fong and Johnson's functors (*Lenses
 and Learners*) are in :mod:`catlearn.core.fong_johnson`, the learner as a Moore machine
 (Spivak) in :mod:`catlearn.core.dynamics` (:meth:`Learner.run`).
@@ -54,9 +55,10 @@ from catlearn.core._category import Composable, Groups
 from catlearn.core._learner_program import LearnerFns, learner_from_program
 from catlearn.core._lens_program import param_forward, union
 from catlearn.core._params import leaf_groups
+from catlearn.core.checked import check_positive
 from catlearn.core.dynamics import run as run_stream
 from catlearn.core.lens import ParaLens
-from catlearn.core.losses import ErrorFn, as_error, check_positive
+from catlearn.core.losses import ErrorFn, as_error
 from catlearn.core.para import Para, Params
 from catlearn.core.program import Program, sweep
 from catlearn.core.types import Ty
@@ -398,7 +400,7 @@ def gradient_learner(
             f"{para!r} is stochastic; gradient_learner needs a deterministic arrow. "
             "Fix its key with para.reparam(...) or remove the randomness."
         )
-    check_positive("lr", lr)
+    check_positive(lr, "the hyperparameter lr")
     err = as_error(error)
     if request and not err.invertible:
         err.request(0.0, 0.0)  # raises NotInvertibleError with the full message

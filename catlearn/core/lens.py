@@ -20,8 +20,10 @@ that :math:`R` is a functor, :math:`R(f \gg g) = R(f) \gg R(g)`.
 
 A **parametrised lens** (:class:`ParaLens`, an arrow of Para(Lens)) has a get
 :math:`P \times A \to B` and a put :math:`P \times A \times B' \to P' \times A'`; its
-parameters are named groups as in :mod:`catlearn.core.para`. Learn ≅ Para(SLens)
-(:meth:`catlearn.core.learner.Learner.to_lens`).
+parameters are named groups as in :mod:`catlearn.core.para`. Learn ≅ Para(SLens), with SLens
+the simple lenses of this module (Spivak, *Learners' languages*;
+:meth:`catlearn.core.learner.Learner.to_lens`); symmetric lenses are
+:class:`catlearn.core.fong_johnson.SymmetricLens`.
 
 Axioms (doctests):
 

@@ -1,6 +1,6 @@
-r"""Approximate Bayesian lenses: importance-sampling inversion and particle filters (Smithe,
-Braithwaite, Hedges, *The compositional structure of Bayesian inference*, §approximate
-inference).
+r"""Approximate Bayesian lenses: importance-sampling inversion and particle filters
+(Braithwaite, Hedges, St Clere Smithe, *The compositional structure of Bayesian inference*,
+§approximate inference).
 
 A state is approximated by a weighted particle set :class:`Particles`,
 :math:`\hat\pi = \sum_j w_j \delta_{\theta_j}`. The two halves of a Bayesian lens become

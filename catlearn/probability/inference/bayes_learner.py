@@ -8,10 +8,12 @@ prior :math:`\pi` on the parameters :math:`P`. Curried, it is a family of kernel
 .. math:: \pi \;\longmapsto\; (f_x)^\dagger_\pi(- \mid y),
 
 and the prediction at :math:`x` is the composite state :math:`\pi \gg f_x` on :math:`Y`.
-Because the data are exchangeable given :math:`p`, **batch = sequential**: inverting once
-the product likelihood :math:`\bigotimes_i f_{x_i}` (one stacked kernel
-:math:`P \to Y^{n}`) equals folding the one-pair inversions (Kamiya–Welliaveetil's functor
-:math:`GL` preserves composition of updates).
+**Batch = sequential** because the observations are conditionally independent given
+:math:`p`: the likelihood of the batch is the product kernel
+:math:`\mathrm{copy}_P \gg \bigotimes_i f_{x_i} : P \to Y^{n}`, so
+:math:`\pi(p) \prod_i f_{x_i}(y_i \mid p)` normalised once equals the one-pair inversions
+folded in any order (each posterior the next prior). Kamiya–Welliaveetil's functor
+:math:`GL`, which would state this as functoriality, is not built here.
 
 Exact cases: ``LinearGaussian`` kernels with a ``LinearGaussian`` prior (Bayesian linear
 regression is :math:`f_x : w \mapsto N(x^\top w, \sigma^2)`), ``Finite`` kernels with a

@@ -1,9 +1,13 @@
-r"""Conjugate families as Bayesian lenses (Smithe, Braithwaite, Hedges; Kamiya, Welliaveetil).
+r"""Conjugate families as Bayesian lenses (Jacobs, *A channel-based perspective on conjugate
+priors*; Braithwaite, Hedges, St Clere Smithe; Kamiya, Welliaveetil).
 
 A conjugate family is a likelihood kernel :math:`f : \Theta \to Y` together with a family of
 priors on :math:`\Theta` closed under Bayesian inversion: for a prior :math:`\pi` in the
 family, every posterior :math:`f^\dagger_\pi(- \mid y)` is again in the family, with
-hyperparameters in closed form. Each family here gives
+hyperparameters in closed form. Jacobs states this as a channel: the prior family is a
+channel :math:`H \to \Theta` from hyperparameters, and conjugacy is an update map
+:math:`H \times Y \to H` through which the Bayesian inverse factors, so repeated updating is
+iterating that map. Each family here gives
 
 * ``update(prior, data)`` — the posterior after a batch of observations (leading axis),
 * ``update_one(prior, obs)`` — the posterior after one observation,

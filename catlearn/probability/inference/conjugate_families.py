@@ -3,7 +3,9 @@ r"""More conjugate families: Poisson–Gamma, Normal–Wishart, Dirichlet–Mult
 Same interface as :mod:`catlearn.probability.inference.conjugate` (``update``, ``update_one``,
 ``sequential_update``, ``predictive``/``log_predictive``, ``log_marginal_likelihood``,
 ``lens``); each posterior is the Bayesian inverse of the likelihood kernel at the prior, in
-closed form, and batch update = sequential update. Data a likelihood gives probability zero
+closed form (Jacobs, *A channel-based perspective on conjugate priors*: conjugacy is an
+update map on hyperparameters through which the inverse factors), and batch update =
+sequential update. Data a likelihood gives probability zero
 (negative or fractional counts, counts not summing to the number of trials) raise
 :class:`~catlearn.errors.SupportError`.
 

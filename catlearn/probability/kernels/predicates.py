@@ -11,7 +11,7 @@ diagrams*; Fritz, *A synthetic approach to Markov kernels*).
   i.e. :math:`\omega(x, y) = \omega_X(x)\, c(y \mid x)` (:func:`disintegrate`, :func:`graph`).
   :math:`c` is unique only :math:`\omega_X`-almost surely: at an :math:`x` of marginal zero
   any row works, and this module's convention is the marginal :math:`\omega_Y` (as the
-  inverse's zero-evidence rows are the prior in :func:`catlearn.probability.invert`).
+  inverse's zero-evidence rows are the prior in :func:`~catlearn.probability.inference.bayes.invert`).
 * **Almost-sure equality** :math:`f =_\pi g` of kernels :math:`X \to Y` at a state
   :math:`\pi` on :math:`X` holds when :math:`\pi \gg \langle \mathrm{id}, f\rangle =
   \pi \gg \langle \mathrm{id}, g\rangle`, i.e. the rows agree wherever :math:`\pi(x) > 0`

@@ -2,8 +2,8 @@ r"""Discrete hidden Markov models: filtering, smoothing, likelihood, prediction,
 
 An HMM is three Markov kernels between finite sets: an initial state
 :math:`\pi : I \to Z`, a transition :math:`A : Z \to Z` and an emission :math:`B : Z \to Y`.
-Filtering is a chain of Bayesian lenses (Smithe, Braithwaite, Hedges, *The compositional
-structure of Bayesian inference*): each step pushes the current belief through the
+Filtering is a chain of Bayesian lenses (Braithwaite, Hedges, St Clere Smithe, *The
+compositional structure of Bayesian inference*): each step pushes the current belief through the
 transition (composition, Chapman–Kolmogorov) and then pulls it back through the emission at
 the observed symbol (Bayesian inversion, Cho–Jacobs):
 

@@ -7,7 +7,7 @@ The model is two linear-Gaussian Markov kernels and an initial state,
    y_t \mid x_t \sim N(H x_t + d, R).
 
 As for the HMM (:mod:`catlearn.probability.statespace.hmm`), filtering is a chain of Bayesian lenses
-(Smithe–Braithwaite–Hedges): predict = compose the belief with the dynamics kernel,
+(Braithwaite–Hedges–St Clere Smithe): predict = compose the belief with the dynamics kernel,
 update = invert the emission kernel against the predicted belief (Cho–Jacobs) and evaluate
 the inverse at :math:`y_t`. Kalman (1960); Rauch, Tung, Striebel (1965); Särkkä, *Bayesian
 Filtering and Smoothing* (2013).
