@@ -10,7 +10,7 @@ diagram :math:`\partial_f d : \mathrm{dom}(d) \to \mathrm{cod}(d)` with
    F(d)(\theta + \varepsilon v, x) = \mathrm{jvp}\big(F(d)(\cdot, x), \theta, v\big),
 
 the tangent of the diagram's output along the direction :math:`v \in P_f`. It is built by
-the product (Leibniz) rule over the occurrences (Toumi, de Felice, Yeung, *Diagrammatic
+the product (Leibniz) rule over the occurrences (Toumi, Yeung, de Felice, *Diagrammatic
 differentiation for quantum machine learning*, 2021):
 
 .. math::
@@ -26,9 +26,9 @@ box** :math:`\partial f : \mathrm{dom}(f) \to \mathrm{cod}(f)`. Its meaning:
 
 a Para arrow with the groups of :math:`f` (shared with :math:`f`'s other occurrences) and
 one more group ``'∂f'`` holding :math:`v` (shaped like :math:`\theta`; for a box with
-several groups, a dict of them). In Toumi et al.'s setting every box is linear in its
-inputs, and term :math:`i` is literally :math:`d` with :math:`\partial f` in place. Here boxes
-may be non-linear (``tanh``, affine maps), so each box :math:`g` *after* :math:`\partial f`
+several groups, a dict of them). For boxes linear in their inputs, term :math:`i` is literally
+:math:`d` with :math:`\partial f` in place; for non-linear ones (``tanh``, affine maps) the
+paper's chain rule applies: here each box :math:`g` *after* :math:`\partial f`
 on a path to the output is replaced by its **pushforward** :math:`Dg : \mathrm{dom}(g)
 \otimes T \to \mathrm{cod}(g)`, :math:`Dg(a, t) = \mathrm{jvp}(g_\theta, a, t)` (its
 derivative in the inputs that carry a tangent, at the primal inputs, which are copied from
