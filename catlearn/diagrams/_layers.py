@@ -81,6 +81,11 @@ def check(layers: Any) -> Layers:
     return layers
 
 
+def as_tuple(layers: Layers) -> tuple[Layer, ...]:
+    """The layers as a tuple, cached in a window (a diagram's :attr:`layers`)."""
+    return layers if isinstance(layers, tuple) else layers.tuple()
+
+
 def items(layers: Layers) -> tuple[Layer, ...]:
     """The layers as a tuple (a window's cached tuple when it has one; not cached here)."""
     if isinstance(layers, tuple):

@@ -53,7 +53,7 @@ from catlearn import errors
 from catlearn.core.types import Atom, Ty
 from catlearn.diagrams import _discopy
 from catlearn.diagrams._discopy import from_discopy_ty, to_discopy_ty
-from catlearn.diagrams._layers import Layer, Layers, check, concat, join
+from catlearn.diagrams._layers import Layer, Layers, as_tuple, check, concat, join
 from catlearn.errors import DiagramError, mismatch
 
 __all__ = ["Box", "Diagram", "Merge", "chain", "copy", "discard", "draw", "merge", "swap"]
@@ -181,7 +181,8 @@ class Diagram:
             if prev.cod != other.dom:
                 raise mismatch(prev, other, prev.cod, other.dom)
             prev = other
-        return Diagram(join([(d._layers, 0) for d in (self, *others)]), self.dom, prev.cod)
+        layers = join([(d._layers, 0) for d in (self, *others)])
+        return Diagram(layers, self.dom, prev.cod) if others else self
 
     def __rshift__(self, other: Diagram) -> Diagram:
         if not isinstance(other, Diagram):
@@ -235,8 +236,7 @@ class Diagram:
         >>> (f @ (f >> f) >> (f @ f)).layers == ((0, f), (1, f), (1, f), (0, f), (1, f))
         True
         """
-        layers = self._layers
-        return layers if isinstance(layers, tuple) else layers.tuple()
+        return as_tuple(self._layers)
 
     def walk(self) -> Iterator[tuple[int, Box]]:
         """Yield ``(offset, box)`` for each layer, in order: ``offset`` wires lie to the left
