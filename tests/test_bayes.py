@@ -680,3 +680,18 @@ def test_engine_lens_refusals_and_immutability():
         lens.name = "x"
     with pytest.raises(TypeError):
         BayesLens(object(), lambda prior: prior)
+
+
+def test_engine_lens_under_jit_and_grad(x64):
+    """A composite's backward traces: jit and grad through the whole chain."""
+    f = LinearGaussian([[2.0]], [0.5], [[0.5]])
+    g = LinearGaussian([[1.0]], [0.0], [[0.25]])
+    lens = bayes_lens(f) >> bayes_lens(g) >> bayes_lens(f)
+
+    def post(m, through_lens):
+        pi = LinearGaussian.state(jnp.stack([m]), [[1.0]])
+        back = lens.backward(pi) if through_lens else invert(f >> g >> f, pi)
+        return back.mean(jnp.array([1.0]))[0]
+
+    assert np.isclose(jax.jit(post, static_argnums=1)(0.2, True), post(0.2, False), atol=1e-12)
+    assert np.isclose(jax.grad(post)(0.2, True), jax.grad(post)(0.2, False), atol=1e-12)
