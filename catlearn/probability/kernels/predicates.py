@@ -68,13 +68,13 @@ def _numpy(k: Finite, what: str) -> np.ndarray:
 
 
 def _state(joint: Any, what: str = "the joint") -> Finite:
-    joint = _finite(joint, what)
-    if len(joint.dom):
+    state = _finite(joint, what)
+    if len(state.dom):
         raise TypeMismatch(
-            f"Expected {what} to be a state (a kernel from Ty()), got {joint!r}; compose a "
+            f"Expected {what} to be a state (a kernel from Ty()), got {state!r}; compose a "
             "prior first, e.g. prior >> graph(kernel)."
         )
-    return joint
+    return state
 
 
 def _wires(spec: int | Sequence[int], n: int, what: str) -> tuple[int, ...]:
@@ -102,7 +102,8 @@ def graph(kernel: Finite) -> Finite:
     Fin(2) @ Fin(2)
     """
     kernel = _finite(kernel, "the kernel")
-    return Finite.copy(kernel.dom) >> (Finite.id(kernel.dom) @ kernel)
+    out: Finite = Finite.copy(kernel.dom) >> (Finite.id(kernel.dom) @ kernel)
+    return out
 
 
 def disintegrate(joint: Finite, *given: int) -> tuple[Finite, Finite]:
