@@ -1,6 +1,19 @@
-"""Doctest set-up for modules under catlearn/ (tests/ has its own conftest)."""
+"""Doctest set-up for modules under catlearn/ (tests/ has its own conftest), and the suite's
+time and memory budget (issue 26), for every run of ``pytest`` from the repository root:
+
+* **memory**: each process that ran tests (each xdist worker, or the one process with
+  ``-n 0``) reports its peak resident memory (``ru_maxrss``) at the end of the session; the
+  session fails when one of them went over ``--max-worker-rss-gb`` (default 4).
+* **time**: a test (setup + call + teardown) of the profile being run that took more than
+  ``--max-test-seconds`` (default 30; 0 turns the check off) is listed at the end, and fails
+  the session unless the machine was overloaded when it finished (1-minute load average above
+  twice the CPU count: the budget is for CI's machine class, 2 cores without other work).
+  ``soak`` tests are exempt: that profile is where the full sizes live.
+"""
 
 import os
+import resource
+import sys
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -8,8 +21,110 @@ import jax
 import jax.numpy as jnp
 import pytest
 
+_GB = 1024**3
+
 
 @pytest.fixture(autouse=True)
 def _doctest_namespace(doctest_namespace):
     doctest_namespace["jax"] = jax
     doctest_namespace["jnp"] = jnp
+
+
+# --- time and memory budget ---------------------------------------------------------------------
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("catlearn budget")
+    group.addoption(
+        "--max-test-seconds",
+        type=float,
+        default=30.0,
+        help="fail the session when a non-soak test takes longer (0: off; default 30)",
+    )
+    group.addoption(
+        "--max-worker-rss-gb",
+        type=float,
+        default=4.0,
+        help="fail the session when a test process's peak resident memory is higher (default 4)",
+    )
+
+
+def _peak_rss_bytes() -> int:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024  # Linux reports KiB
+
+
+class _Budget:
+    """Controller-side record of the workers' peak memory and the slow tests."""
+
+    def __init__(self, config):
+        self.config = config
+        self.peak_rss: dict[str, int] = {}
+        self.durations: dict[str, float] = {}
+        self.slow: dict[str, tuple[float, float]] = {}  # nodeid -> (seconds, load average)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error):
+        peak = getattr(node, "workeroutput", {}).get("catlearn_peak_rss")
+        if peak is not None:
+            self.peak_rss[node.gateway.id] = peak
+
+    def pytest_runtest_logreport(self, report):
+        if "soak" in report.keywords:
+            return
+        self.durations[report.nodeid] = self.durations.get(report.nodeid, 0.0) + report.duration
+        limit = self.config.getoption("max_test_seconds")
+        if report.when == "teardown" and limit and self.durations[report.nodeid] > limit:
+            load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+            self.slow[report.nodeid] = (self.durations[report.nodeid], load)
+
+    def overloaded(self, load: float) -> bool:
+        return load > 2 * (os.cpu_count() or 1)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session):
+        if not self.peak_rss:  # no xdist workers: this process ran the tests
+            self.peak_rss["main"] = _peak_rss_bytes()
+        limit_gb = self.config.getoption("max_worker_rss_gb")
+        over_memory = any(v > limit_gb * _GB for v in self.peak_rss.values())
+        over_time = any(not self.overloaded(load) for _, load in self.slow.values())
+        if (over_memory or over_time) and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter):
+        tr = terminalreporter
+        limit_gb = self.config.getoption("max_worker_rss_gb")
+        tr.section("peak resident memory per test process")
+        for name, peak in sorted(self.peak_rss.items()):
+            flag = f"  OVER THE {limit_gb:g} GB BUDGET" if peak > limit_gb * _GB else ""
+            tr.write_line(f"{name}: {peak / _GB:.2f} GB{flag}")
+        if any(v > limit_gb * _GB for v in self.peak_rss.values()):
+            tr.write_line(
+                f"the session fails: a test process went over {limit_gb:g} GB resident; bound "
+                "the test's sizes (or its hypothesis strategy), or move it to the soak profile",
+                red=True,
+            )
+        limit_s = self.config.getoption("max_test_seconds")
+        if self.slow:
+            tr.section(f"tests over the {limit_s:g} s budget (setup + call + teardown)")
+            for nodeid, (seconds, load) in sorted(self.slow.items(), key=lambda kv: -kv[1][0]):
+                note = (
+                    f"not counted: 1-min load {load:.1f} on {os.cpu_count()} CPUs"
+                    if self.overloaded(load)
+                    else "counted: shrink it, or move its full size to the soak profile"
+                )
+                tr.write_line(f"{seconds:7.1f} s  {nodeid}  ({note})")
+            if any(not self.overloaded(load) for _, load in self.slow.values()):
+                tr.write_line("the session fails: a counted test is over the time budget", red=True)
+
+
+def pytest_configure(config):
+    if hasattr(config, "workerinput"):  # an xdist worker: report to the controller at the end
+        return
+    config.pluginmanager.register(_Budget(config), "catlearn-budget")
+
+
+def pytest_sessionfinish(session):
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["catlearn_peak_rss"] = _peak_rss_bytes()
