@@ -22,7 +22,7 @@ from catlearn.probability.kernels import (
 
 seeds = st.integers(0, 2**31 - 1)
 x64_settings = settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 
