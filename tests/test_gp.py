@@ -116,3 +116,61 @@ def test_hyperparameter_fit_converges_to_grid_optimum(x64):
     assert abs(np.log(float(fitted.kernel.lengthscale) / float(ls[i]))) < 0.03
     assert abs(np.log(float(fitted.noise) / float(ns[j]))) < 0.06
     assert float(hist[-1]) > float(hist[0])
+
+
+# --- issue 22, cause 4: Cholesky by default, jitter policy, variance floor, diverging fits ----
+
+
+def test_predict_defaults_to_cholesky(monkeypatch):
+    """The default never builds the (n+m)-point joint state (was method='inversion')."""
+    x, y, xs = _data()
+    gp = GaussianProcess(RBF(1.0, 0.8), 0.1)
+    chol = gp.predict(x, y, xs, method="cholesky")
+
+    def no_inversion(*_, **__):
+        raise AssertionError("the default path inverted the joint state")
+
+    monkeypatch.setattr(GaussianProcess, "posterior", no_inversion)
+    m, v = gp.predict(x, y, xs)
+    assert np.array_equal(np.asarray(m), np.asarray(chol[0]))
+    assert np.array_equal(np.asarray(v), np.asarray(chol[1]))
+
+
+@pytest.mark.parametrize("method", ["cholesky", "inversion"])
+def test_repeated_inputs_small_noise_float32_variances_non_negative(method):
+    """20 points each repeated twice, noise 1e-7, float32: both paths gave negative variances
+    (inversion) or NotPSDError (Cholesky); now the jitter policy factors K and the variance
+    floor is 0, and the mean still agrees with float64."""
+    rng = np.random.default_rng(1)
+    x = np.repeat(rng.uniform(0, 5, 20), 2).astype(np.float32)
+    y = np.sin(x)
+    xs = np.concatenate([x[::2], np.linspace(0, 5, 50, dtype=np.float32)])
+    m, v = GaussianProcess(RBF(10.0, 0.3), 1e-7).predict(x, y, xs, method=method)
+    assert m.dtype == jnp.float32
+    assert bool(jnp.all(v >= 0)) and bool(jnp.all(jnp.isfinite(m)))
+    K, Ks = (np.asarray(RBF(10.0, 0.3)(a, b), np.float64) for a, b in ((x, x), (x, xs)))
+    mu = Ks.T @ np.linalg.lstsq(K + 1e-7 * np.eye(len(x)), y, rcond=None)[0]
+    assert np.abs(np.asarray(m)[:20] - y[::2]).max() < 1e-2  # interpolates the data
+    assert np.abs(np.asarray(m) - mu).max() < 5e-2
+
+
+def test_fit_gp_diverging_optimiser_raises_non_finite():
+    import optax
+
+    from catlearn.errors import NonFiniteError
+
+    x = jnp.linspace(0.0, 3.0, 20)
+    with pytest.raises(NonFiniteError, match=r"fit_gp diverged.*step \d+ of 20.*learning rate"):
+        fit_gp(
+            GaussianProcess(RBF(1.0, 1.0), 0.1), x, jnp.sin(x), steps=20, optimizer=optax.sgd(1e6)
+        )
+
+
+def test_gp_kernels_exported_from_faces():
+    import catlearn.probability as P
+    import catlearn.probability.inference as I
+    from catlearn.probability.inference import gp
+
+    for name in ("RBF", "Matern32", "Matern52", "Periodic", "FunctionKernel", "Kernel"):
+        assert getattr(P, name) is getattr(gp, name) is getattr(I, name)
+        assert name in P.__all__ and name in I.__all__

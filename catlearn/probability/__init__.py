@@ -18,6 +18,9 @@ needs is exported here (the most used also from :mod:`catlearn`); the old flat m
 
 from catlearn.probability._moved import install as _install_moved
 from catlearn.probability.inference import (
+    RBF as RBF,
+)
+from catlearn.probability.inference import (
     BayesLearner as BayesLearner,
 )
 from catlearn.probability.inference import (
@@ -42,10 +45,22 @@ from catlearn.probability.inference import (
     DirichletMultinomial as DirichletMultinomial,
 )
 from catlearn.probability.inference import (
+    FunctionKernel as FunctionKernel,
+)
+from catlearn.probability.inference import (
     Gamma as Gamma,
 )
 from catlearn.probability.inference import (
     GaussianProcess as GaussianProcess,
+)
+from catlearn.probability.inference import (
+    Kernel as Kernel,
+)
+from catlearn.probability.inference import (
+    Matern32 as Matern32,
+)
+from catlearn.probability.inference import (
+    Matern52 as Matern52,
 )
 from catlearn.probability.inference import (
     Normal as Normal,
@@ -70,6 +85,9 @@ from catlearn.probability.inference import (
 )
 from catlearn.probability.inference import (
     Particles as Particles,
+)
+from catlearn.probability.inference import (
+    Periodic as Periodic,
 )
 from catlearn.probability.inference import (
     PoissonGamma as PoissonGamma,
@@ -273,6 +291,7 @@ __all__ = [
     "CPT",
     "HMM",
     "LGSSM",
+    "RBF",
     "BayesLearner",
     "BayesLens",
     "BayesNet",
@@ -283,6 +302,7 @@ __all__ = [
     "DirichletCategorical",
     "DirichletMultinomial",
     "Finite",
+    "FunctionKernel",
     "Gamma",
     "GaussianHMM",
     "GaussianProcess",
@@ -294,9 +314,12 @@ __all__ = [
     "KalmanFiltered",
     "KalmanPrediction",
     "KalmanSmoothed",
+    "Kernel",
     "LGSSMFit",
     "LazyFinite",
     "LinearGaussian",
+    "Matern32",
+    "Matern52",
     "NegativeLogLikelihood",
     "NoisyMap",
     "Normal",
@@ -307,6 +330,7 @@ __all__ = [
     "NormalWishartFamily",
     "ParticleLens",
     "Particles",
+    "Periodic",
     "Plan",
     "PoissonGamma",
     "PoissonHMM",

@@ -36,10 +36,17 @@ from catlearn.probability.inference.conjugate_families import (
     NormalWishartFamily as NormalWishartFamily,
 )
 from catlearn.probability.inference.conjugate_families import PoissonGamma as PoissonGamma
+from catlearn.probability.inference.gp import RBF as RBF
+from catlearn.probability.inference.gp import FunctionKernel as FunctionKernel
 from catlearn.probability.inference.gp import GaussianProcess as GaussianProcess
+from catlearn.probability.inference.gp import Kernel as Kernel
+from catlearn.probability.inference.gp import Matern32 as Matern32
+from catlearn.probability.inference.gp import Matern52 as Matern52
+from catlearn.probability.inference.gp import Periodic as Periodic
 from catlearn.probability.inference.gp import fit_gp as fit_gp
 
 __all__ = [
+    "RBF",
     "BayesLearner",
     "BayesLens",
     "Beta",
@@ -48,8 +55,12 @@ __all__ = [
     "Dirichlet",
     "DirichletCategorical",
     "DirichletMultinomial",
+    "FunctionKernel",
     "Gamma",
     "GaussianProcess",
+    "Kernel",
+    "Matern32",
+    "Matern52",
     "Normal",
     "NormalInverseGamma",
     "NormalInverseGammaRegression",
@@ -58,6 +69,7 @@ __all__ = [
     "NormalWishartFamily",
     "ParticleLens",
     "Particles",
+    "Periodic",
     "PoissonGamma",
     "bayes",
     "bayes_lens",
