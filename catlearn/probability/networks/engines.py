@@ -74,7 +74,7 @@ class Engine(Protocol):
     r"""What answers :meth:`BayesNet.query <catlearn.probability.networks.bayesnet.BayesNet.query>`.
 
     ``options`` names the query options the engine honours, among ``virtual_evidence``
-    (read from :attr:`Query.soft` / :attr:`Query.likelihoods`), ``jeffrey_evidence`` (the
+    (read from ``q.soft`` and ``q.likelihoods``), ``jeffrey_evidence`` (the
     network mixes the engine's answers; an exact engine's to declare), ``return_evidence``,
     ``jit`` and ``tables`` (passed as keyword arguments, tables as ``{id: array}``).
     ``query(net, q, **options)`` returns the posterior of ``q.targets`` (one axis each, in
