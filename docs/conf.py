@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import tomllib
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
@@ -43,6 +44,9 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 )
 
 # -- Project ----------------------------------------------------------------------------------
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+URLS: dict[str, str] = PYPROJECT.get("urls", {})  # Repository, Changelog, ...: one source
+REPOSITORY = URLS["Repository"]
 project = "catlearn"
 author = "catlearn developers"
 copyright = "2026, catlearn developers"
@@ -61,10 +65,20 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # MathJax 3 copied into _static/mathjax: formulas render offline
     "sphinx.ext.viewcode",
+    "sphinx_copybutton",
     "myst_nb",
     "catlearn_refs",
 ]
+# Math is rendered by the MathJax bundled with sphinx-mathjax-offline, never fetched from a CDN
+# (tests/test_docs.py checks that no page loads a script from another host).
+mathjax_path = "mathjax/tex-chtml.js"
+# Copy buttons copy the code only: prompts (>>>, ...) and the output lines of doctests are left out.
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+copybutton_exclude = ".linenos, .gp, .go"
 
 # Intersphinx: JAX, NumPy, optax, equinox, networkx and Python, whenever they can be reached.
 # CATLEARN_DOCS_INTERSPHINX=auto (default) uses every inventory that answers (or a local copy,
@@ -246,6 +260,13 @@ html_theme_options = {
     "navigation_with_keys": True,
     "light_css_variables": {"color-brand-primary": "#5b3fa8", "color-brand-content": "#5b3fa8"},
     "dark_css_variables": {"color-brand-primary": "#b9a6f0", "color-brand-content": "#b9a6f0"},
+    # "Edit this page" / "View source" links and a footer link to the repository.
+    "source_repository": REPOSITORY.rstrip("/") + "/",
+    "source_branch": "main",
+    "source_directory": "docs/",
+    "footer_icons": [
+        {"name": "Repository", "url": REPOSITORY, "html": "Source code", "class": ""},
+    ],
 }
 
 
