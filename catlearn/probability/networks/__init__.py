@@ -7,6 +7,7 @@ from catlearn.probability.networks.bayesnet import CPT as CPT
 from catlearn.probability.networks.bayesnet import BayesNet as BayesNet
 from catlearn.probability.networks.contraction import Plan as Plan
 from catlearn.probability.networks.contraction import plan_contraction as plan_contraction
+from catlearn.probability.networks.dseparation import d_separated as d_separated
 from catlearn.probability.networks.engines import Engine as Engine
 from catlearn.probability.networks.engines import JunctionTree as JunctionTree
 from catlearn.probability.networks.engines import LikelihoodWeighting as LikelihoodWeighting
@@ -26,5 +27,6 @@ __all__ = [
     "Query",
     "SampledPosterior",
     "VariableElimination",
+    "d_separated",
     "plan_contraction",
 ]

@@ -59,6 +59,7 @@ from catlearn.probability.networks.cpt import (
     kernel_table,
     state_map,
 )
+from catlearn.probability.networks.dseparation import d_separated as _d_separated
 from catlearn.probability.networks.engines import (
     BatchEngine,
     Engine,
@@ -348,6 +349,11 @@ class BayesNet:
             validate=False,
         )
 
+    def d_separated(self, x: Any, y: Any, given: Any = ()) -> bool:
+        """``x`` and ``y`` d-separated by ``given`` in the DAG (so independent given it whatever
+        the tables): :func:`~catlearn.probability.networks.dseparation.d_separated`."""
+        return _d_separated(self.graph, x, y, given)
+
     def sample(self, key: Any, n: int) -> dict[str, np.ndarray]:
         """``n`` forward (ancestral) samples: a dict of int arrays of states, one per variable.
 
@@ -444,12 +450,8 @@ class BayesNet:
         self.check_names([v])
         if v not in self._kernels:
             dom = Ty(*(Fin(self.cards[p]) for p in self.parents[v]))
-            self._kernels[v] = Finite(
-                jnp.asarray(self.indexed.tables[self.indexed.ids[v]]),
-                dom,
-                Fin(self.cards[v]),
-                validate=False,
-            )
+            t = jnp.asarray(self.indexed.tables[self.indexed.ids[v]])
+            self._kernels[v] = Finite(t, dom, Fin(self.cards[v]), validate=False)
         return self._kernels[v]
 
     def joint(self) -> Finite:
