@@ -18,11 +18,12 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.experimental import checkify
 
 from catlearn import errors
 
-__all__ = ["as_array", "as_key", "checked"]
+__all__ = ["as_array", "as_key", "check_positive", "checked", "is_concrete"]
 
 
 def checked(fn: Callable[..., Any], *, jit: bool = True) -> Callable[..., Any]:
@@ -120,3 +121,42 @@ def as_key(key: Any, what: str = "key") -> jax.Array:
         f"Expected a JAX PRNG key for {what}, got {type(key).__name__} ({key!r:.80}); pass "
         f"{what}=jax.random.key(0)."
     )
+
+
+def is_concrete(*xs: Any) -> bool:
+    """True when no leaf of ``xs`` is a JAX tracer: the values can be validated eagerly (the one
+    "is it concrete?" test of the library; under ``jit``/``grad``/``vmap`` it is False).
+
+    >>> seen = []
+    >>> _ = jax.jit(lambda x: seen.append(is_concrete(x)) or x)(1.0)
+    >>> is_concrete(jnp.ones(2), {"a": 1.0}), seen
+    (True, [False])
+    """
+    return not any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves(xs))
+
+
+def check_positive(
+    x: Any, what: str, *, allow_zero: bool = False, fix: str = "pass a positive number"
+) -> None:
+    """Raise :class:`~catlearn.errors.HyperparameterError` unless every entry of ``x`` is a
+    finite number > 0 (>= 0 with ``allow_zero``). Traced values (inside ``jit``) are let through.
+
+    >>> check_positive(float("nan"), "the hyperparameter lr")
+    Traceback (most recent call last):
+    ...
+    catlearn.errors.HyperparameterError: Expected the hyperparameter lr to be a finite number > 0, got nan instead; pass a positive number.
+    """
+    if not is_concrete(x):
+        return
+    try:
+        v = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise errors.HyperparameterError(
+            f"Expected {what} to be a number, got {x!r:.80} instead; {fix}."
+        ) from None
+    ok = v >= 0 if allow_zero else v > 0
+    if not (np.all(np.isfinite(v)) and np.all(ok)):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise errors.HyperparameterError(
+            f"Expected {what} to be a finite number {bound}, got {v.tolist()} instead; {fix}."
+        )

@@ -41,7 +41,6 @@ Array([0., 2.], dtype=float32)
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -51,7 +50,7 @@ import jax.numpy as jnp
 import optax
 
 from catlearn import errors
-from catlearn.core.checked import as_array
+from catlearn.core.checked import as_array, check_positive
 from catlearn.core.lens import Lens
 from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import HyperparameterError, NotInvertibleError
@@ -76,31 +75,6 @@ __all__ = [
     "softmax_cross_entropy",
     "squared_error",
 ]
-
-
-def check_positive(name: str, value: Any, *, allow_zero: bool = False) -> None:
-    """Raise :class:`~catlearn.errors.HyperparameterError` unless ``value`` is finite and > 0.
-
-    Values that are JAX tracers (inside ``jit``) cannot be checked and are let through.
-
-    >>> check_positive("lr", float("nan"))
-    Traceback (most recent call last):
-    ...
-    catlearn.errors.HyperparameterError: Expected the hyperparameter lr to be a finite number > 0, got nan instead.
-    """
-    try:
-        v = float(value)
-    except (TypeError, ValueError, jax.errors.ConcretizationTypeError):
-        if isinstance(value, jax.core.Tracer):
-            return
-        raise HyperparameterError(
-            f"Expected the hyperparameter {name} to be a number, got {value!r} instead."
-        ) from None
-    if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise HyperparameterError(
-            f"Expected the hyperparameter {name} to be a finite number {bound}, got {v} instead."
-        )
 
 
 @dataclass(frozen=True)
@@ -194,7 +168,7 @@ def scaled_squared_error(c: float) -> ErrorFn:
     >>> scaled_squared_error(2.0)(jnp.array(1.0), jnp.array(0.0))
     Array(1., dtype=float32, weak_type=True)
     """
-    check_positive("c", c)
+    check_positive(c, "the hyperparameter c")
     return ErrorFn(
         f"scaled_squared({c})", lambda x, y: 0.5 * c * (x - y) ** 2, lambda x, g: x - g / c
     )
@@ -207,7 +181,7 @@ def power_error(q: float) -> ErrorFn:
     >>> power_error(3.0).request(jnp.array([2.0]), jnp.array([4.0]))
     Array([0.], dtype=float32)
     """
-    check_positive("q", q)
+    check_positive(q, "the hyperparameter q")
     if not q > 1:
         raise HyperparameterError(
             f"Expected an exponent q > 1 for power_error (so that de/dx is invertible), got {q}."
@@ -226,7 +200,7 @@ def huber_error(delta: float = 1.0) -> ErrorFn:
     >>> huber_error(1.0).invertible
     False
     """
-    check_positive("delta", delta)
+    check_positive(delta, "the hyperparameter delta")
     return ErrorFn(f"huber({delta})", lambda x, y: optax.huber_loss(x, y, delta=delta))
 
 
@@ -508,9 +482,9 @@ def learning_rate(eps: float) -> Lens:
     >>> learning_rate(float("inf"))
     Traceback (most recent call last):
     ...
-    catlearn.errors.HyperparameterError: Expected the hyperparameter learning rate to be a finite number > 0, got inf instead.
+    catlearn.errors.HyperparameterError: Expected the hyperparameter learning rate to be a finite number > 0, got inf instead; pass a positive number.
     """
-    check_positive("learning rate", eps)
+    check_positive(eps, "the hyperparameter learning rate")
     return Lens(
         lambda l: (), lambda l, _: jnp.full_like(l, -eps), Euclid(), Ty(), name="learning_rate"
     )

@@ -16,13 +16,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn.core.checked import is_concrete
 from catlearn.errors import DataError, HyperparameterError, ParamsError
 
 __all__ = ["check_data", "check_optimizer", "check_params_finite"]
-
-
-def _is_traced(x: Any) -> bool:
-    return isinstance(x, jax.core.Tracer)
 
 
 def check_data(x: Any, what: str) -> None:
@@ -30,7 +27,7 @@ def check_data(x: Any, what: str) -> None:
     non-finite leaves of ``x``, naming the leaf and the index of the first bad entry."""
     flat = jax.tree_util.tree_flatten_with_path(x)[0]
     for path, leaf in flat:
-        if _is_traced(leaf) or leaf is None:
+        if not is_concrete(leaf) or leaf is None:
             continue
         where = f"{what}{jax.tree_util.keystr(path)}"
         arr = np.asarray(leaf)
@@ -58,7 +55,7 @@ def check_params_finite(params: Any) -> None:
     """Raise :class:`~catlearn.errors.ParamsError` naming the first parameter leaf holding a
     NaN or infinity (and the index inside it)."""
     for path, leaf in jax.tree_util.tree_flatten_with_path(params)[0]:
-        if _is_traced(leaf) or not hasattr(leaf, "dtype"):
+        if not is_concrete(leaf) or not hasattr(leaf, "dtype"):
             continue
         if not jnp.issubdtype(leaf.dtype, jnp.inexact):
             continue
@@ -76,7 +73,7 @@ def check_optimizer(opt: Any, params: Any, opt_state: Any) -> None:
     """Raise :class:`~catlearn.errors.HyperparameterError` when the optimiser's update for
     unit gradients is not finite: a NaN/inf learning rate (or other hyperparameter)."""
     leaves = jax.tree_util.tree_leaves(params)
-    if not leaves or any(_is_traced(a) for a in leaves):
+    if not leaves or not is_concrete(leaves):
         return
     grads = jax.tree_util.tree_map(jnp.ones_like, params)
     updates, _ = opt.update(grads, opt_state, params)

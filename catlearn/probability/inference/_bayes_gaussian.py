@@ -23,6 +23,7 @@ import numpy as np
 from catlearn.core.types import Ty
 from catlearn.errors import ShapeError, ZeroEvidenceError
 from catlearn.probability.kernels._checks import _flat
+from catlearn.probability.kernels._linalg import symmetrise
 from catlearn.probability.kernels.gaussian import LinearGaussian
 
 __all__: list[str] = []
@@ -32,20 +33,16 @@ def _eps(dtype: Any) -> float:
     return 1e-7 if jnp.dtype(dtype) == jnp.float64 else 1e-3
 
 
-def _sym(c: jax.Array) -> jax.Array:
-    return 0.5 * (c + c.T)
-
-
 def _posterior(
     m: jax.Array, P: jax.Array, A: jax.Array, b: jax.Array, cov: jax.Array, y: jax.Array
 ) -> tuple[jax.Array, jax.Array, jax.Array]:
     """Posterior (mean, cov) of x ~ N(m, P) given y ~ N(Ax + b, cov), and the off-support residual."""
-    S = _sym(A @ P @ A.T + cov)
+    S = symmetrise(A @ P @ A.T + cov)
     Sp = jnp.linalg.pinv(S, hermitian=True)
     K = P @ A.T @ Sp
     d = y - A @ m - b
     mean = m + K @ d
-    post = _sym(P - K @ A @ P)
+    post = symmetrise(P - K @ A @ P)
     off = d - S @ (Sp @ d)
     scale = 1.0 + jnp.sqrt(jnp.sum(d**2)) + jnp.max(jnp.abs(S), initial=0.0)
     return mean, post, jnp.sqrt(jnp.sum(off**2)) / scale
@@ -72,10 +69,15 @@ def _state(mean: jax.Array, cov: jax.Array, cod: Ty) -> LinearGaussian:
 def invert_gaussian(kernel: LinearGaussian, prior: LinearGaussian) -> LinearGaussian:
     """The inverse kernel y ↦ N(m + K(y − Am − b), P − KAP)."""
     m, P, A, b = prior.b, prior.cov, kernel.A, kernel.b
-    S = _sym(A @ P @ A.T + kernel.cov)
+    S = symmetrise(A @ P @ A.T + kernel.cov)
     K = P @ A.T @ jnp.linalg.pinv(S, hermitian=True)
     return LinearGaussian(
-        K, m - K @ (A @ m + b), _sym(P - K @ A @ P), dom=kernel.cod, cod=kernel.dom, validate=False
+        K,
+        m - K @ (A @ m + b),
+        symmetrise(P - K @ A @ P),
+        dom=kernel.cod,
+        cod=kernel.dom,
+        validate=False,
     )
 
 
@@ -116,7 +118,7 @@ def condition_gaussian(joint: LinearGaussian, obs: dict[int, Any]) -> LinearGaus
     scale = 1.0 + jnp.sqrt(jnp.sum(d**2)) + jnp.max(jnp.abs(S), initial=0.0)
     _raise_if_off(jnp.sqrt(jnp.sum(off**2)) / scale, f"the observation {obs}")
     mean = mu[r] + K @ d
-    cov = _sym(C[np.ix_(r, r)] - K @ C[np.ix_(o, r)])
+    cov = symmetrise(C[np.ix_(r, r)] - K @ C[np.ix_(o, r)])
     return _state(mean, cov, Ty(*(a for i, a in enumerate(atoms) if i not in obs)))
 
 

@@ -30,7 +30,6 @@ Welliaveetil): folding ``update_one`` over the data gives ``update`` of the whol
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +47,7 @@ from catlearn.probability.kernels._checks import (
     check_support,
     concrete,
 )
+from catlearn.probability.kernels._linalg import LOG2PI
 from catlearn.probability.kernels.sampler import Sampler
 
 __all__ = [
@@ -61,8 +61,6 @@ __all__ = [
     "NormalInverseGammaRegression",
     "NormalKnownVariance",
 ]
-
-_LOG2PI = math.log(2 * math.pi)
 
 
 def _pytree(cls: type) -> type:
@@ -154,7 +152,7 @@ class Normal:
 
     def log_prob(self, x: Any) -> jax.Array:
         """log N(x; μ, σ²)."""
-        return -0.5 * (_LOG2PI + jnp.log(self.var) + (x - self.mean) ** 2 / self.var)
+        return -0.5 * (LOG2PI + jnp.log(self.var) + (x - self.mean) ** 2 / self.var)
 
 
 @_pytree
@@ -471,7 +469,7 @@ class NormalKnownVariance(_Family):
 
     def log_likelihood(self, theta: Any, obs: Any) -> jax.Array:
         """log N(y; θ, σ²)."""
-        return -0.5 * (_LOG2PI + jnp.log(self.var) + (obs - theta) ** 2 / self.var)
+        return -0.5 * (LOG2PI + jnp.log(self.var) + (obs - theta) ** 2 / self.var)
 
     def log_marginal_likelihood(self, prior: Normal, data: Any) -> jax.Array:
         """log N(y; m1, σ²I + v11ᵀ), by the matrix determinant lemma (O(n))."""
@@ -480,7 +478,7 @@ class NormalKnownVariance(_Family):
         n, s2, v = r.shape[0], self.var, prior.var
         logdet = n * jnp.log(s2) + jnp.log1p(n * v / s2)
         quad = (jnp.sum(r**2) - v * jnp.sum(r) ** 2 / (s2 + n * v)) / s2
-        return -0.5 * (n * _LOG2PI + logdet + quad)
+        return -0.5 * (n * LOG2PI + logdet + quad)
 
 
 @dataclass(frozen=True)
@@ -564,7 +562,7 @@ class NormalInverseGammaRegression(_Family):
     def log_likelihood(self, theta: Any, obs: Any) -> jax.Array:
         """log N(y; x^T w, σ²) for ``theta = (w, sigma2)``, ``obs = (x, y)``."""
         (w, s2), (x, y) = theta, obs
-        return -0.5 * (_LOG2PI + jnp.log(s2) + (y - x @ w) ** 2 / s2)
+        return -0.5 * (LOG2PI + jnp.log(s2) + (y - x @ w) ** 2 / s2)
 
     def log_marginal_likelihood(self, prior: NormalInverseGamma, data: Any) -> jax.Array:
         """The multivariate Student-t log evidence of ``y`` given ``X`` (class docstring)."""
@@ -576,5 +574,5 @@ class NormalInverseGammaRegression(_Family):
             + prior.a * jnp.log(prior.b)
             - post.a * jnp.log(post.b)
             + 0.5 * (jnp.linalg.slogdet(prior.precision)[1] - jnp.linalg.slogdet(post.precision)[1])
-            - 0.5 * n * _LOG2PI
+            - 0.5 * n * LOG2PI
         )

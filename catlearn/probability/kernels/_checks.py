@@ -1,11 +1,17 @@
 """Validation helpers and kernel plumbing shared by the modules of :mod:`catlearn.probability`
 (private: the area's modules import them from here, never from each other).
 
-Every check runs only on concrete values (it is skipped under ``jit``/``grad``/``vmap``).
+Every check runs only on concrete values (it is skipped under ``jit``/``grad``/``vmap``):
+"concrete" is :func:`catlearn.core.checked.is_concrete`, and :func:`check_positive` is core's.
+
+**Tolerance policy** (one place): probabilities computed in a dtype are checked within
+:func:`prob_tol` of that dtype; tables *written down* with a few decimals (by hand, or read from a
+BIF/XMLBIF/UAI file) within :data:`TABLE_TOL`, whatever the dtype.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import jax
@@ -13,9 +19,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
+from catlearn.core.checked import check_positive as check_positive
+from catlearn.core.checked import is_concrete
 from catlearn.core.types import Fin, Ty
 from catlearn.errors import (
-    HyperparameterError,
     NonFiniteError,
     ShapeError,
     SupportError,
@@ -23,12 +30,37 @@ from catlearn.errors import (
     mismatch,
 )
 
-__all__ = ["check_finite", "check_positive", "check_support", "concrete"]  # and the _names below
+__all__ = [
+    "TABLE_TOL",
+    "check_finite",
+    "check_positive",
+    "check_support",
+    "concrete",
+    "lookup",
+    "prob_tol",
+    "xp_for",
+]  # and the _names below
+
+#: Tolerance on the sums of probability tables written down with 4–6 decimals (by hand, or read
+#: from BIF/XMLBIF/UAI files), whatever the dtype.
+TABLE_TOL = 1e-3
+
+
+def prob_tol(dtype: Any) -> float:
+    """The tolerance on probabilities computed in ``dtype``: how far a row may sum from 1 (and an
+    entry fall below 0) and still be a distribution. ``1e-9`` in float64 (rounding of sums of
+    thousands of terms), ``1e-4`` in float32 and below (where a softmax row sums to 1 within
+    ~1e-7 and rows normalised elsewhere, e.g. read from text, carry 5 decimals).
+
+    >>> prob_tol(np.float64), prob_tol(np.float32)
+    (1e-09, 0.0001)
+    """
+    return 1e-9 if np.dtype(dtype) == np.float64 else 1e-4
 
 
 def concrete(x: Any) -> np.ndarray | None:
-    """``x`` as a numpy array when concrete, ``None`` under tracing."""
-    if any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(x)):
+    """``x`` as a numpy array when concrete and numeric, ``None`` under tracing."""
+    if not is_concrete(x):
         return None
     try:
         v = np.asarray(x)
@@ -46,16 +78,6 @@ def check_finite(x: Any, what: str) -> None:
                 f"Expected a finite {what}, got one containing NaN or inf instead; check where "
                 f"it was computed (a log of 0, a division by 0) and pass finite numbers."
             )
-
-
-def check_positive(x: Any, what: str) -> None:
-    """Raise :class:`HyperparameterError` unless every concrete entry is finite and > 0."""
-    v = concrete(x)
-    if v is not None and not (np.all(np.isfinite(v)) and np.all(v > 0)):
-        raise HyperparameterError(
-            f"Expected {what} to be finite and > 0, got {v.tolist()} instead; pass a positive "
-            f"number (e.g. 1.0 for a flat prior)."
-        )
 
 
 def check_support(x: Any, lo: float, hi: float, what: str, *, integer: bool = False) -> None:
@@ -76,6 +98,38 @@ def check_support(x: Any, lo: float, hi: float, what: str, *, integer: bool = Fa
             f"Expected every {what} to be {kind}in {lo}..{hi}, got {first!r} instead: the "
             f"likelihood gives it probability 0. Fix or drop that observation."
         )
+
+
+def xp_for(*arrays: Any, limit: int = 1 << 16) -> Any:
+    """``numpy`` for small concrete arrays (eager algebra without one XLA compile per shape),
+    else ``jax.numpy`` (under ``jit``/``grad``/``vmap``, and for large arrays)."""
+    if is_concrete(*arrays) and sum(int(np.size(a)) for a in arrays) <= limit:
+        return np
+    return jnp
+
+
+def lookup(arrows: Mapping[Any, Any] | Callable[[Any], Any], box: Any, kind: type) -> Any:
+    """The arrow that ``arrows`` assigns to ``box``, checked against the box's type."""
+    if isinstance(arrows, Mapping):
+        arrow = arrows[box] if box in arrows else arrows.get(getattr(box, "name", None))
+    else:
+        arrow = arrows(box)
+    if arrow is None:
+        raise TypeMismatch(
+            f"Expected a {kind.__name__} kernel for the box {getattr(box, 'name', box)!r}, but "
+            f"none was given. Add it to the arrows mapping (keyed by the box or its name)."
+        )
+    if not isinstance(arrow, kind):
+        raise TypeMismatch(
+            f"Expected the box {getattr(box, 'name', box)!r} to be interpreted as a "
+            f"{kind.__name__}, got {type(arrow).__name__} instead."
+        )
+    if arrow.dom != box.dom or arrow.cod != box.cod:
+        raise TypeMismatch(
+            f"The box {getattr(box, 'name', box)!r} has type {box.dom} -> {box.cod}, but its "
+            f"kernel has type {arrow.dom} -> {arrow.cod}. Expected them to be equal."
+        )
+    return arrow
 
 
 class _Structure:

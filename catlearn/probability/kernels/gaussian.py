@@ -38,11 +38,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
-from catlearn.core.checked import as_array
+from catlearn.core.checked import as_array, is_concrete
 from catlearn.core.types import Euclid, Ty
 from catlearn.errors import CovarianceError, NonFiniteError, ShapeError, TypeMismatch
-from catlearn.probability.kernels._checks import _check_then, _flat, _Structure
-from catlearn.probability.kernels.markov import is_concrete, lookup, xp_for
+from catlearn.probability.kernels._checks import _check_then, _flat, _Structure, lookup, xp_for
+from catlearn.probability.kernels._linalg import sqrt_psd
 
 __all__ = ["LinearGaussian"]
 
@@ -93,12 +93,6 @@ def _unflat(ty: Ty, v: jax.Array) -> Any:
 
 def _c(a: np.ndarray) -> jax.Array:
     return jnp.asarray(a, dtype=jnp.zeros(()).dtype)
-
-
-def _psd_sqrt(cov: jax.Array) -> jax.Array:
-    """A matrix L with L L^T = cov, valid for singular PSD cov (via eigh)."""
-    w, v = jnp.linalg.eigh(cov)
-    return v * jnp.sqrt(jnp.clip(w, 0.0))[None, :]
 
 
 class LinearGaussian(_Structure, eqx.Module):
@@ -314,7 +308,7 @@ class LinearGaussian(_Structure, eqx.Module):
         Array([[1.], [1.]], dtype=float32)
         """
         m = self.A.shape[0]
-        L = _psd_sqrt(self.cov)
+        L = sqrt_psd(self.cov)
         z = jax.random.normal(key, (() if n is None else (n,)) + (m,), dtype=self.b.dtype)
         mu = self.mean(x)
         noise = z @ L.T

@@ -28,7 +28,6 @@ the squared error (a law test).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +44,7 @@ from catlearn.core.para import Para, Params
 from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import DataError, HyperparameterError, NonFiniteError, ShapeError
 from catlearn.probability.kernels._checks import check_finite, check_support
+from catlearn.probability.kernels._linalg import LOG2PI
 
 __all__ = [
     "NegativeLogLikelihood",
@@ -59,7 +59,6 @@ __all__ = [
     "likelihood_learner",
 ]
 
-_LOG2PI = math.log(2 * math.pi)
 LogProb = Callable[[Any, Any], Any]
 
 
@@ -91,7 +90,7 @@ def gaussian_log_prob(theta: Any, y: Any) -> jax.Array:
         )
     mu, log_std = theta[..., :d].reshape(y.shape), theta[..., d:].reshape(y.shape)
     z = (y - mu) * jnp.exp(-log_std)
-    return jnp.sum(-0.5 * (_LOG2PI + z**2) - log_std)
+    return jnp.sum(-0.5 * (LOG2PI + z**2) - log_std)
 
 
 def bernoulli_log_prob(logit: Any, y: Any) -> jax.Array:

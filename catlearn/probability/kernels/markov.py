@@ -39,21 +39,23 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from catlearn.core.checked import as_array
+from catlearn.core.checked import as_array, is_concrete
 from catlearn.core.types import Fin, Ty
 from catlearn.errors import NotStochasticError, SupportError, TypeMismatch
-from catlearn.probability.kernels._checks import _as_ty, _check_then, _Structure
+from catlearn.probability.kernels._checks import (
+    _as_ty,
+    _check_then,
+    _Structure,
+    lookup,
+    prob_tol,
+    xp_for,
+)
 from catlearn.probability.kernels.sampler import Sampler
 
 __all__ = ["Finite", "Sampler"]
 
 
 # --- shared helpers --------------------------------------------------------------------------
-
-
-def is_concrete(*xs: Any) -> bool:
-    """True when no leaf of ``xs`` is a JAX tracer (so values can be validated eagerly)."""
-    return not any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves(xs))
 
 
 def _fin_sizes(ty: Ty, what: str) -> tuple[int, ...]:
@@ -73,21 +75,9 @@ def _float(array: Any) -> jax.Array:
     return jnp.asarray(a, dtype=a.dtype)  # never weak-typed
 
 
-def xp_for(*arrays: Any, limit: int = 1 << 16) -> Any:
-    """``numpy`` for small concrete arrays (eager algebra without one XLA compile per shape),
-    else ``jax.numpy`` (under ``jit``/``grad``/``vmap``, and for large arrays)."""
-    if is_concrete(*arrays) and sum(int(np.size(a)) for a in arrays) <= limit:
-        return np
-    return jnp
-
-
 def _const(a: np.ndarray) -> jax.Array:
     """A numpy constant as a JAX array of the default float dtype."""
     return jnp.asarray(a, dtype=jnp.zeros(()).dtype)
-
-
-def _tol(dtype: Any) -> float:
-    return 1e-9 if jnp.dtype(dtype) == jnp.float64 else 1e-4
 
 
 def _count(ty: Ty) -> int:
@@ -199,30 +189,6 @@ def _permute(xp: Any, arr: Any, perm: list[int]) -> Any:
     itype = np.int32 if x.size < 2**31 else np.int64
     idx = np.arange(x.size, dtype=itype).reshape(merged).transpose(gperm).reshape(-1)
     return jnp.reshape(jnp.take(jnp.reshape(x, (-1,)), idx), out_shape)
-
-
-def lookup(arrows: Mapping[Any, Any] | Callable[[Any], Any], box: Any, kind: type) -> Any:
-    """The arrow that ``arrows`` assigns to ``box``, checked against the box's type."""
-    if isinstance(arrows, Mapping):
-        arrow = arrows[box] if box in arrows else arrows.get(getattr(box, "name", None))
-    else:
-        arrow = arrows(box)
-    if arrow is None:
-        raise TypeMismatch(
-            f"Expected a {kind.__name__} kernel for the box {getattr(box, 'name', box)!r}, but "
-            f"none was given. Add it to the arrows mapping (keyed by the box or its name)."
-        )
-    if not isinstance(arrow, kind):
-        raise TypeMismatch(
-            f"Expected the box {getattr(box, 'name', box)!r} to be interpreted as a "
-            f"{kind.__name__}, got {type(arrow).__name__} instead."
-        )
-    if arrow.dom != box.dom or arrow.cod != box.cod:
-        raise TypeMismatch(
-            f"The box {getattr(box, 'name', box)!r} has type {box.dom} -> {box.cod}, but its "
-            f"kernel has type {arrow.dom} -> {arrow.cod}. Expected them to be equal."
-        )
-    return arrow
 
 
 # --- Finite kernels --------------------------------------------------------------------------
@@ -515,7 +481,7 @@ class Finite(_Structure, eqx.Module):
         >>> Finite.id(Fin(3)).is_deterministic(), Finite.uniform(Fin(2)).is_deterministic()
         (True, False)
         """
-        tol = _tol(self.array.dtype) if tol is None else tol
+        tol = prob_tol(self.array.dtype) if tol is None else tol
         a = np.asarray(self.array)
         return bool(np.all((np.abs(a) <= tol) | (np.abs(a - 1) <= tol)))
 
@@ -590,7 +556,7 @@ def _validate_rows(k: Finite) -> None:
     a = np.asarray(k.array)
     nd = len(k.dom)
     rows = a.reshape((*a.shape[:nd], -1))
-    tol = _tol(k.array.dtype)
+    tol = prob_tol(k.array.dtype)
     sums = rows.sum(axis=-1, dtype=np.float64)
     bad_nan = ~np.isfinite(sums)
     bad_neg = np.min(rows, axis=-1, initial=np.inf) < -tol

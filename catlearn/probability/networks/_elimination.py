@@ -22,8 +22,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
+from catlearn.core.checked import is_concrete
 from catlearn.probability.networks import _netquery, _request
-from catlearn.probability.networks._request import Network, Query, traced
+from catlearn.probability.networks._request import Network, Query
 from catlearn.probability.networks.contraction import decode, execute
 
 __all__ = ["VariableElimination"]
@@ -150,7 +151,7 @@ class VariableElimination:
         """The posterior of ``q.targets`` (float64 numpy, or JAX arrays on the JAX path),
         with :math:`P(e)` when ``return_evidence``."""
         c = self._caches(net)
-        on_jax = jit or tables is not None or any(map(traced, (*q.states, *q.likelihoods)))
+        on_jax = jit or tables is not None or not is_concrete(q.states, q.likelihoods)
         memo = None
         if not on_jax and not q.soft:
             memo = (q.targets, q.evidence, q.states)
@@ -163,7 +164,7 @@ class VariableElimination:
             fn = self._jax_fn(c, qp, batched=False)
             states = jnp.asarray(q.states, jnp.int32)
             post, z = fn(self._jax_tables(net, c, tables), states, list(q.likelihoods))
-            if not traced(z) and not float(z) > 0:
+            if is_concrete(z) and not float(z) > 0:
                 raise _request.zero(net, q)
             return (post, z) if return_evidence else post
         un, zm, z = _netquery.run(qp, net.indexed.tables, q.states, q.likelihoods)

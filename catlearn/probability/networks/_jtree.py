@@ -38,10 +38,11 @@ from typing import Any, ClassVar
 import numpy as np
 
 from catlearn import errors
+from catlearn.core.checked import is_concrete
 from catlearn.errors import MemoryBudgetError
 from catlearn.probability.networks import _request
 from catlearn.probability.networks._elimination import lru_size, remember
-from catlearn.probability.networks._request import Network, Query, traced
+from catlearn.probability.networks._request import Network, Query
 from catlearn.probability.networks.contraction import (
     Plan,
     elimination_order,
@@ -255,7 +256,7 @@ class JunctionTree:
     def query(self, net: Network, q: Query, *, return_evidence: bool = False) -> Any:
         """The posterior of ``q.targets`` (float64), with :math:`P(e)` when
         ``return_evidence``."""
-        if any(map(traced, (*q.states, *q.likelihoods))):
+        if not is_concrete(q.states, q.likelihoods):
             raise errors.UnsupportedError(
                 "Expected concrete evidence for JunctionTree (numpy float64), got traced "
                 "values; use VariableElimination (the exact JAX path) under jit."

@@ -20,8 +20,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
+from catlearn.core.checked import is_concrete
 from catlearn.errors import SupportError, ZeroEvidenceError
-from catlearn.probability.networks._request import Network, Query, traced
+from catlearn.probability.networks._request import Network, Query
 
 __all__ = ["LikelihoodWeighting", "SampledPosterior"]
 
@@ -98,7 +99,7 @@ class LikelihoodWeighting:
 
     def query(self, net: Network, q: Query) -> SampledPosterior:
         r"""The estimate of :math:`P(q \mid e)` (module docstring)."""
-        if any(map(traced, (*q.states, *q.likelihoods))):
+        if not is_concrete(q.states, q.likelihoods):
             raise errors.UnsupportedError(
                 "Expected concrete evidence for likelihood weighting (it draws outside jit), "
                 "got traced values; use VariableElimination (the exact JAX path) under jit."

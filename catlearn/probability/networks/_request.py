@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
+from catlearn.core.checked import is_concrete
 from catlearn.errors import ShapeError, SupportError, ZeroEvidenceError
 
 __all__ = ["Indexed", "Network", "Query"]
@@ -69,10 +70,6 @@ class Query(NamedTuple):
     likelihoods: tuple[Any, ...] = ()
 
 
-def traced(x: Any) -> bool:
-    return isinstance(x, jax.core.Tracer)
-
-
 def variables(names: Any) -> list[Any]:
     """The query variables as a list (a single name allowed), or a typed error."""
     if isinstance(names, str):
@@ -116,8 +113,8 @@ def ids(net: Network, names: Sequence[str], ev: Mapping[str, Any]) -> tuple[tupl
 
 def value(net: Network, v: int, s: Any) -> Any:
     """The state index of ``s`` (an int, a state name, a JAX scalar; tracers pass)."""
-    if traced(s) or (isinstance(s, jax.Array) and not isinstance(s, np.ndarray)):
-        return s if traced(s) else value(net, v, s.item())
+    if not is_concrete(s) or (isinstance(s, jax.Array) and not isinstance(s, np.ndarray)):
+        return s if not is_concrete(s) else value(net, v, s.item())
     i = None if isinstance(s, float | np.floating) else net.indexed.states[v].get(s)
     return i if i is not None else net.state_index(net.variables[v], s)
 
@@ -136,7 +133,7 @@ def soft(net: Network, virtual: Mapping[str, Any] | None) -> tuple[tuple[int, ..
     for n in sorted(virtual, key=net.indexed.ids.__getitem__):
         v = net.indexed.ids[n]
         lam = virtual[n]
-        if not traced(lam):
+        if is_concrete(lam):
             lam = np.asarray(lam, dtype=np.float64)
             if lam.shape != (net.indexed.cards[v],) or not (np.isfinite(lam) & (lam >= 0)).all():
                 raise SupportError(
@@ -194,7 +191,7 @@ def columns(net: Network, ev: Mapping[str, Any]) -> tuple[tuple[int, ...], Any, 
     for n in sorted(ev, key=net.indexed.ids.__getitem__):
         v = net.indexed.ids[n]
         col = ev[n]
-        if not traced(col):
+        if is_concrete(col):
             if isinstance(col, list | tuple):  # ints and state names, mixed
                 col = [value(net, v, s) for s in col]
             col = np.asarray(col)
@@ -223,7 +220,7 @@ def columns(net: Network, ev: Mapping[str, Any]) -> tuple[tuple[int, ...], Any, 
 
 def check_cases(net: Network, z: Any, ids: tuple[int, ...], cols: Any) -> None:
     """Raise ZeroEvidenceError naming the first case of a batch whose ``P(e)`` is 0."""
-    if traced(z):
+    if not is_concrete(z):
         return
     bad = np.flatnonzero(~(np.asarray(z) > 0))
     if bad.size:
@@ -237,7 +234,7 @@ def check_cases(net: Network, z: Any, ids: tuple[int, ...], cols: Any) -> None:
 def zero(net: Network, q: Query) -> ZeroEvidenceError:
     """The error for evidence of probability 0 (raise it)."""
     ev = {
-        net.variables[v]: s if traced(s) else net.state_names(net.variables[v])[s]
+        net.variables[v]: s if not is_concrete(s) else net.state_names(net.variables[v])[s]
         for v, s in zip(q.evidence, q.states)
     }
     soft = [net.variables[v] for v in q.soft]

@@ -16,11 +16,13 @@ import numpy as np
 
 from catlearn import errors
 from catlearn.errors import NotStochasticError, ShapeError
+from catlearn.probability.kernels._checks import TABLE_TOL
 from catlearn.probability.networks import _netio
 
 __all__ = ["CPT", "ROW_SUM_TOL", "as_cpt", "kernel_table", "state_map"]
 
-ROW_SUM_TOL = 1e-3  #: tolerance on the column sums of a CPT (any dtype)
+#: Tolerance on the column sums of a CPT, any dtype (the area's table tolerance).
+ROW_SUM_TOL = TABLE_TOL
 
 
 @dataclass(frozen=True)

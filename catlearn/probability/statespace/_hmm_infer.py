@@ -19,8 +19,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
+from catlearn.core.checked import is_concrete as concrete
 from catlearn.core.types import Fin
 from catlearn.errors import NonFiniteError, NotStochasticError, ShapeError
+from catlearn.probability.kernels._checks import prob_tol
 from catlearn.probability.kernels.markov import Finite
 from catlearn.probability.statespace._parallel import (
     EvidenceKernel,
@@ -44,13 +46,6 @@ __all__ = [
     "viterbi_parallel",
     "viterbi_sequential",
 ]
-
-
-TOL = 1e-4
-
-
-def concrete(*xs: Any) -> bool:
-    return not any(isinstance(x, jax.core.Tracer) for x in xs)
 
 
 def check_table(name: str, a: Any, *, ndim: int) -> None:
@@ -82,12 +77,13 @@ def check_table(name: str, a: Any, *, ndim: int) -> None:
             f"Expected probabilities >= 0; clip or re-normalise the table."
         )
     sums = v.sum(axis=-1)
-    wrong = np.abs(sums - 1.0) > TOL
+    tol = prob_tol(a.dtype)
+    wrong = np.abs(sums - 1.0) > tol
     if wrong.any():
         row = int(np.argmax(wrong))
         raise NotStochasticError(
             f"Row {row} of the HMM {name} sums to {sums[row]:.6g}, expected 1 "
-            f"(within {TOL}); divide each row by its sum."
+            f"(within {tol}); divide each row by its sum."
         )
 
 

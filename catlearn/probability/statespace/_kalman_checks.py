@@ -11,22 +11,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn.core.checked import as_array
+from catlearn.core.checked import is_concrete as concrete
 from catlearn.errors import CovarianceError, DataError, NonFiniteError, ShapeError
 from catlearn.probability.statespace import _kalman_infer as infer
 
-__all__ = ["check_cov", "check_finite", "check_obs", "concrete"]
-
-
-def concrete(*xs: Any) -> bool:
-    return not any(isinstance(x, jax.core.Tracer) for x in xs)
-
-
-def check_finite(name: str, a: jax.Array) -> None:
-    if concrete(a) and not np.isfinite(np.asarray(a)).all():
-        raise NonFiniteError(
-            f"The LGSSM {name} contains NaN or inf. Expected finite numbers; "
-            f"check the parameters that built it."
-        )
+__all__ = ["check_cov", "check_obs"]
 
 
 def check_cov(name: str, c: jax.Array, *, definite: bool) -> None:

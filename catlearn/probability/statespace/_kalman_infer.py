@@ -14,10 +14,10 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jax.scipy.linalg import cho_factor, cho_solve
 
 from catlearn.core.types import Euclid
+from catlearn.probability.kernels._linalg import LOG2PI, symmetrise
 from catlearn.probability.kernels.gaussian import LinearGaussian
 from catlearn.probability.statespace._parallel import GaussianEvidenceKernel, backward, prefix
 
@@ -30,8 +30,6 @@ __all__ = [
     "smooth_sequential",
     "update",
 ]
-
-_LOG2PI = float(np.log(2 * np.pi))
 
 
 class Steps(NamedTuple):
@@ -64,10 +62,6 @@ def split(steps: Steps):
     return xs, at
 
 
-def _sym(p: jax.Array) -> jax.Array:
-    return (p + jnp.swapaxes(p, -1, -2)) / 2
-
-
 def _masked(h, d, r, y, mask):
     """Remove the unobserved coordinates of ``y`` from the emission (mask ``None``: none)."""
     if mask is None:
@@ -88,13 +82,13 @@ def update(m, p, y, mask, h, d, r, joseph: bool):
     m_f = m + kt.T @ resid
     if joseph:
         ikh = jnp.eye(m.shape[0], dtype=m.dtype) - kt.T @ h
-        p_f = _sym(ikh @ p @ ikh.T + kt.T @ r @ kt)
+        p_f = symmetrise(ikh @ p @ ikh.T + kt.T @ r @ kt)
     else:
-        p_f = _sym(p - kt.T @ s @ kt)
+        p_f = symmetrise(p - kt.T @ s @ kt)
     ll = -0.5 * (
         resid @ cho_solve(chol, resid)
         + 2 * jnp.sum(jnp.log(jnp.diag(chol[0])))
-        + (resid.shape[0] - n_missing) * _LOG2PI
+        + (resid.shape[0] - n_missing) * LOG2PI
     )
     return m_f, p_f, ll
 
@@ -134,7 +128,7 @@ def smooth_sequential(steps, means, covs, pmeans, pcovs):
         m, p, mp_next, pp_next, xs_t = x
         g = p @ at(xs_t).F.T @ jnp.linalg.pinv(pp_next, hermitian=True)
         ms = m + g @ (ms_next - mp_next)
-        ps = _sym(p + g @ (ps_next - pp_next) @ g.T)
+        ps = symmetrise(p + g @ (ps_next - pp_next) @ g.T)
         return (ms, ps), (ms, ps)
 
     last = (means[-1], covs[-1])
@@ -166,11 +160,11 @@ def _element(f, b, q, h, d, r, y, mask, joseph: bool) -> GaussianEvidenceKernel:
     kt = cho_solve(chol, h @ q)  # K^T
     resid = y - h @ b - d
     ikh = jnp.eye(f.shape[0], dtype=f.dtype) - kt.T @ h
-    c = _sym(ikh @ q @ ikh.T + kt.T @ r @ kt) if joseph else _sym(q - kt.T @ s @ kt)
+    c = symmetrise(ikh @ q @ ikh.T + kt.T @ r @ kt) if joseph else symmetrise(q - kt.T @ s @ kt)
     hf = h @ f
     s_inv_hf = cho_solve(chol, hf)
     return GaussianEvidenceKernel(
-        ikh @ f, b + kt.T @ resid, c, s_inv_hf.T @ resid, _sym(hf.T @ s_inv_hf)
+        ikh @ f, b + kt.T @ resid, c, s_inv_hf.T @ resid, symmetrise(hf.T @ s_inv_hf)
     )
 
 
@@ -218,7 +212,7 @@ def smooth_parallel(steps, means, covs, pmeans, pcovs):
     pinv = jnp.linalg.pinv(pcovs[1:], hermitian=True)
     e = covs[:-1] @ jnp.swapaxes(f, -1, -2) @ pinv
     g = means[:-1] - jnp.einsum("tij,tj->ti", e, pmeans[1:])
-    lcov = _sym(covs[:-1] - e @ pcovs[1:] @ jnp.swapaxes(e, -1, -2))
+    lcov = symmetrise(covs[:-1] - e @ pcovs[1:] @ jnp.swapaxes(e, -1, -2))
     dt = means.dtype
     e = jnp.concatenate([e, jnp.zeros((1, n, n), dt)])
     g = jnp.concatenate([g, means[-1:]])

@@ -44,6 +44,7 @@ import jax
 import jax.numpy as jnp
 
 from catlearn.errors import HyperparameterError
+from catlearn.probability.kernels._linalg import symmetrise
 
 __all__ = [
     "AUTO_PARALLEL_MIN_STEPS",
@@ -166,10 +167,6 @@ class Pointer(eqx.Module):
 # --- linear-Gaussian kernels with Gaussian evidence ---------------------------------------------
 
 
-def _sym(p: jax.Array) -> jax.Array:
-    return (p + jnp.swapaxes(p, -1, -2)) / 2
-
-
 class GaussianEvidenceKernel(eqx.Module):
     r"""The kernel :math:`x \mapsto N(Ax + b, C)` with the evidence
     :math:`\ell(x) \propto \exp(-\tfrac12 x^\top J x + \eta^\top x)` on its input: a Kalman
@@ -209,9 +206,9 @@ class GaussianEvidenceKernel(eqx.Module):
         return GaussianEvidenceKernel(
             w @ a1,
             w @ (b1 + c1 @ e2) + b2,
-            _sym(w @ c1 @ a2.T + c2),
+            symmetrise(w @ c1 @ a2.T + c2),
             v @ (e2 - j2 @ b1) + e1,
-            _sym(v @ j2 @ a1 + j1),
+            symmetrise(v @ j2 @ a1 + j1),
         )
 
 

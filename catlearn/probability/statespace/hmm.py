@@ -79,8 +79,6 @@ __all__ = [
     "hmm_viterbi",
 ]
 
-_TOL = 1e-4
-
 
 class HMM(HMMBase):
     r"""A discrete hidden Markov model :math:`(\pi, A, B)`, a JAX pytree.

@@ -46,12 +46,11 @@ from catlearn.errors import (
     NotStochasticError,
     ShapeError,
 )
+from catlearn.probability.kernels._linalg import LOG2PI
 from catlearn.probability.statespace._hmm_infer import HMMBase, check_table, concrete
 from catlearn.probability.statespace.hmm import HMM, hmm_sample
 
 __all__ = ["GaussianHMM", "PoissonHMM"]
-
-_LOG2PI = float(np.log(2 * np.pi))
 
 
 def _float(a: Any) -> jax.Array:
@@ -174,7 +173,7 @@ class GaussianHMM(HMMBase):
             chol, y0[None, :] - self.means
         )
         logdet = 2 * jnp.sum(jnp.log(jnp.diagonal(chol, axis1=1, axis2=2)), axis=1)
-        ll = -0.5 * (jnp.sum(z**2, axis=1) + logdet + y.shape[0] * _LOG2PI)
+        ll = -0.5 * (jnp.sum(z**2, axis=1) + logdet + y.shape[0] * LOG2PI)
         ll = jnp.where(seen, ll, 0.0)
         shift = jnp.max(ll)
         return jnp.exp(ll - shift), shift

@@ -63,9 +63,11 @@ from catlearn.errors import (
     ShapeError,
     TypeMismatch,
 )
+from catlearn.probability.kernels._checks import check_finite
+from catlearn.probability.kernels._linalg import sqrt_psd, symmetrise
 from catlearn.probability.kernels.gaussian import LinearGaussian
 from catlearn.probability.statespace import _kalman_infer as infer
-from catlearn.probability.statespace._kalman_checks import check_cov, check_finite, check_obs
+from catlearn.probability.statespace._kalman_checks import check_cov, check_obs
 from catlearn.probability.statespace._parallel import resolve_method
 
 __all__ = [
@@ -186,7 +188,7 @@ class LGSSM(eqx.Module):
                 )
             if tv and a.ndim == len(shape) + 1:
                 steps.add(int(a.shape[0]))
-            check_finite(name, a)
+            check_finite(a, f"LGSSM {name}")
         if len(steps) > 1:
             raise ShapeError(
                 f"Expected every time-varying LGSSM field to have the same leading length T, "
@@ -360,10 +362,6 @@ def _check_obs(model: Any, obs: Any, inputs: Any = None, *, model_only: bool = F
     return None if model_only else check_obs(model, obs, inputs)
 
 
-def _sym(p: jax.Array) -> jax.Array:
-    return (p + jnp.swapaxes(p, -1, -2)) / 2
-
-
 def kalman_filter(
     model: LGSSM, obs: Any, *, joseph: bool = False, method: str = "auto", inputs: Any = None
 ) -> KalmanFiltered:
@@ -484,16 +482,10 @@ def _predict_n(model, steps, obs, mask, n: int, joseph: bool, method: str) -> Ka
 
     def step(carry, _):
         m, p = infer.predict(*carry, F, b, Q)
-        return (m, p), (m, p, h @ m + d, _sym(h @ p @ h.T + r))
+        return (m, p), (m, p, h @ m + d, symmetrise(h @ p @ h.T + r))
 
     _, out = jax.lax.scan(step, (f.means[-1], f.covs[-1]), None, length=n)
     return KalmanPrediction(*out)
-
-
-def _sqrt_psd(c: jax.Array) -> jax.Array:
-    """A square root ``L`` with ``L L^T = c`` (or of each matrix in a stack ``(..., n, n)``)."""
-    w, v = jnp.linalg.eigh(_sym(c))
-    return v * jnp.sqrt(jnp.clip(w, 0.0))[..., None, :]
 
 
 def lgssm_sample(
@@ -520,11 +512,11 @@ def lgssm_sample(
 def _sample(model, steps, num_steps: int, key: jax.Array) -> tuple[jax.Array, jax.Array]:
     n, mdim = model.state_dim, model.obs_dim
     # square roots of the noise covariances before broadcasting over time: once when shared
-    per = infer.per_step(steps._replace(Q=_sqrt_psd(steps.Q), R=_sqrt_psd(steps.R)), num_steps)
+    per = infer.per_step(steps._replace(Q=sqrt_psd(steps.Q), R=sqrt_psd(steps.R)), num_steps)
     lq, lr = per.Q, per.R
     k0, k1, k2 = jax.random.split(key, 3)
     dt = model.initial_mean.dtype
-    x0 = model.initial_mean + _sqrt_psd(model.initial_cov) @ jax.random.normal(k0, (n,), dt)
+    x0 = model.initial_mean + sqrt_psd(model.initial_cov) @ jax.random.normal(k0, (n,), dt)
 
     def step(x, xs):
         k, f, b, l = xs

@@ -22,6 +22,7 @@ import optax
 from catlearn.core.checked import as_array
 from catlearn.core.loop import gradient_steps
 from catlearn.errors import HyperparameterError, ShapeError
+from catlearn.probability.kernels._linalg import sqrt_psd
 from catlearn.probability.statespace import _kalman_infer as infer
 from catlearn.probability.statespace._parallel import resolve_method
 from catlearn.probability.statespace.kalman import LGSSM
@@ -53,11 +54,6 @@ class LGSSMFit(NamedTuple):
 
     model: LGSSM
     log_likelihoods: jax.Array
-
-
-def _sqrt(c: jax.Array) -> jax.Array:
-    w, v = jnp.linalg.eigh((c + c.T) / 2)
-    return v * jnp.sqrt(jnp.clip(w, 0.0))[None, :]
 
 
 def lgssm_fit_gradient(
@@ -133,7 +129,7 @@ def _fit(model: LGSSM, obs, fields, num_steps, opt, method) -> LGSSMFit:
 
         return -jnp.sum(jax.vmap(one)(obs, mask))
 
-    params = {f: (_sqrt(getattr(model, f)) if f in _COVS else getattr(model, f)) for f in fields}
+    params = {f: (sqrt_psd(getattr(model, f)) if f in _COVS else getattr(model, f)) for f in fields}
 
     params, losses = gradient_steps(loss, params, opt, num_steps)
     return LGSSMFit(build(params), -losses)
