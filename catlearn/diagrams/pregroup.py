@@ -43,7 +43,7 @@ from typing import Any
 
 from catlearn import errors
 from catlearn.core.types import Atom, Ty
-from catlearn.diagrams.diagram import Box, Diagram, Swap
+from catlearn.diagrams.diagram import Box, Diagram
 from catlearn.errors import DiagramError, TypeMismatch
 
 __all__ = [
