@@ -9,8 +9,8 @@ import pytest
 from jax.scipy.stats import norm
 
 from catlearn.core.para import ParamSpec
-from catlearn.core.types import Euclid, Fin
-from catlearn.errors import ArgumentValueError, HyperparameterError, TypeMismatch
+from catlearn.core.types import Euclid, Fin, Ty
+from catlearn.errors import ArgumentValueError, HyperparameterError, SupportError, TypeMismatch
 from catlearn.probability.kernels.gaussian import LinearGaussian
 from catlearn.probability.kernels.likelihood import fit_likelihood
 from catlearn.probability.kernels.markov import Finite
@@ -183,3 +183,56 @@ def test_sampler_docstring_names_the_right_factor():
     # the composite's density is known when the factors before the last are deterministic
     assert "unless the second factor is deterministic" not in Sampler.__doc__
     assert "then_density" in Sampler.__doc__
+
+
+# --- pushforward of finite noise to a Finite kernel (Shiebler's Para_Omega -> Stoch) -----------
+
+
+def _mod3(noise):
+    return NoisyMap(lambda x, e: (x + e) % 3, Finite.state(noise), Fin(3), Fin(3))
+
+
+def test_pushforward_by_hand_x64(x64):
+    nu = [0.5, 0.3, 0.2]
+    k = _mod3(nu).pushforward()
+    assert (k.dom, k.cod) == (Fin(3), Fin(3))
+    expected = [[0.5, 0.3, 0.2], [0.2, 0.5, 0.3], [0.3, 0.2, 0.5]]  # K(y|x) = nu(y - x mod 3)
+    np.testing.assert_allclose(k.array, expected, rtol=0, atol=1e-15)
+    # several noise values onto one output add their mass: y = [x + e >= 2], e in {0, 1, 2}
+    g = NoisyMap(lambda x, e: int(x + e >= 2), Finite.state([0.25, 0.25, 0.5]), Fin(2), Fin(2))
+    np.testing.assert_allclose(g.pushforward().array, [[0.5, 0.5], [0.25, 0.75]], atol=1e-15)
+
+
+def test_pushforward_multi_wire_and_state_x64(x64):
+    # from Ty(): a state; noise on two wires (a tuple of ints), output on two wires
+    noise = Finite.state([[0.1, 0.2], [0.3, 0.4]])
+    swap = NoisyMap(lambda x, e: (e[1], e[0]), noise, Ty(), Fin(2) @ Fin(2))
+    np.testing.assert_allclose(swap.pushforward().array, [[0.1, 0.3], [0.2, 0.4]], atol=1e-15)
+    # a deterministic map (point noise) pushes forward to Finite.from_function
+    add = NoisyMap(lambda x, e: (x[0] + x[1] + e) % 2, Finite.state([1.0]), Fin(2) @ Fin(2), Fin(2))
+    ref = Finite.from_function(lambda a, b: (a + b) % 2, Fin(2) @ Fin(2), Fin(2))
+    assert add.pushforward().allclose(ref, atol=0.0)
+
+
+def test_pushforward_is_a_functor_x64(x64):
+    f = _mod3([0.5, 0.3, 0.2])
+    g = NoisyMap(lambda y, e: (2 * y + e) % 3, Finite.state([0.6, 0.4]), Fin(3), Fin(3))
+    left = f.then(g).pushforward()  # independent noise nu (x) nu'
+    right = f.pushforward() >> g.pushforward()
+    np.testing.assert_allclose(left.array, right.array, rtol=0, atol=1e-15)
+    # shared noise is not the composite of the kernels: e read twice
+    shared = f.then_shared(_mod3([0.5, 0.3, 0.2])).pushforward()  # y = x + 2e mod 3
+    np.testing.assert_allclose(shared.array[0], [0.5, 0.2, 0.3], atol=1e-15)
+    assert not shared.allclose(f.pushforward() >> f.pushforward())
+
+
+def test_pushforward_refuses_what_has_no_finite_kernel():
+    gauss = NoisyMap(lambda x, e: x + e, LinearGaussian.state([0.0], [[1.0]]), Euclid(1), Euclid(1))
+    with pytest.raises(TypeMismatch, match="Finite noise"):
+        gauss.pushforward()
+    cont = NoisyMap(lambda x, e: x + e, Finite.state([0.5, 0.5]), Euclid(1), Euclid(1))
+    with pytest.raises(TypeMismatch, match="Fin wires"):
+        cont.pushforward()
+    out = NoisyMap(lambda x, e: x + e, Finite.state([0.5, 0.5]), Fin(2), Fin(2))
+    with pytest.raises(SupportError, match="value of Fin"):
+        out.pushforward()  # 1 + 1 = 2 is not in Fin(2)

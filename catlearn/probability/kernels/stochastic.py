@@ -54,6 +54,7 @@ from catlearn import errors
 from catlearn.core.para import Para
 from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import HyperparameterError, TypeMismatch, mismatch
+from catlearn.probability.kernels._checks import concrete
 from catlearn.probability.kernels.gaussian import LinearGaussian
 from catlearn.probability.kernels.likelihood import StochasticMap
 from catlearn.probability.kernels.markov import Finite
@@ -249,6 +250,59 @@ class NoisyMap(eqx.Module):
             cod=self.cod,
             validate=False,
         )
+
+    def pushforward(self) -> Finite:
+        r"""The Markov kernel of a map with finite noise: :math:`K(y \mid x) = \sum_e \nu(e)\,
+        [h(x, e) = y]`, the pushforward of the noise :math:`\nu` along :math:`h(x, -)`
+        (Shiebler's functor :math:`\mathrm{Para}_\Omega \to \mathrm{Stoch}` for a finite
+        :math:`\Omega`). Needs a :class:`~catlearn.probability.kernels.markov.Finite` noise
+        state and ``Fin`` wires for ``dom`` (or ``Ty()``) and ``cod``; ``fn`` is called on
+        ints (a tuple of ints for several wires, as :meth:`Finite.sample` gives them) and must
+        return a value of ``cod``. It is functorial: ``f.then(g).pushforward()`` equals
+        ``f.pushforward() >> g.pushforward()``.
+
+        >>> from catlearn.core.types import Fin
+        >>> noise = Finite.state([0.5, 0.3, 0.2])                  # e in {0, 1, 2}
+        >>> f = NoisyMap(lambda x, e: (x + e) % 3, noise, Fin(3), Fin(3))
+        >>> f.pushforward().array.tolist()[0]                      # x = 0: y = e
+        [0.5, 0.3, 0.2]
+        """
+        if not isinstance(self.noise, Finite):
+            raise TypeMismatch(
+                f"Expected Finite noise for a pushforward to a Finite kernel, got "
+                f"{type(self.noise).__name__} noise in {self!r}; give the map a Finite noise "
+                "state, or use then_density for a density."
+            )
+        for what, ty in (("domain", self.dom), ("codomain", self.cod)):
+            if not all(isinstance(a, Fin) for a in ty.inside) or (what == "codomain" and not ty):
+                raise TypeMismatch(
+                    f"Expected Fin wires as the {what} of {self!r} for a Finite kernel, got "
+                    f"{ty}; only maps between finite sets push forward to Finite."
+                )
+        nu = concrete(self.noise.array)
+        if nu is None:
+            raise errors.ArgumentValueError(
+                "Expected concrete noise probabilities for pushforward, got traced ones; build "
+                "the Finite kernel outside jit (it enumerates every input and noise value)."
+            )
+        ds = tuple(a.size for a in self.dom.inside)
+        cs = tuple(a.size for a in self.cod.inside)
+        arr = np.zeros(ds + cs, dtype=np.float64)
+        noise_cod = self.noise.cod
+        for x in np.ndindex(*ds):
+            for e in zip(*np.nonzero(nu)):
+                y = self(self.dom.join(x) if ds else (), noise_cod.join(tuple(map(int, e))))
+                ys = tuple(y) if isinstance(y, tuple | list) else (y,)
+                if len(ys) != len(cs) or any(
+                    np.ndim(v) or not 0 <= int(v) < k for v, k in zip(ys, cs)
+                ):
+                    raise errors.SupportError(
+                        f"Expected fn(x, e) to be a value of {self.cod}, got {y!r} at x={x}, "
+                        f"e={tuple(map(int, e))}; return one int per codomain wire, in range."
+                    )
+                arr[x + tuple(int(v) for v in ys)] += float(nu[e])
+        dt = self.noise.array.dtype
+        return Finite(jnp.asarray(arr, dtype=dt), self.dom, self.cod)
 
     def log_prob(self, y: Any, x: Any = ()) -> jax.Array:
         """The exact log-density (affine maps with Gaussian noise)."""
