@@ -330,3 +330,57 @@ def test_scalar_targets_for_one_output():
     X = np.array([[1.0, 2.0], [0.0, 1.0]], np.float32)
     out = evaluate(model, params, (X, np.array([3.0, 0.0])), loss="mse", metric=None)
     assert out == {"loss": 0.5}
+
+
+# --- issue 22, cause 6: epochs is the total; labels of the composite step -------------------
+
+
+@pytest.mark.parametrize("epochs, initial", [(3, 3), (3, 5), (0, 0)])
+def test_initial_epoch_at_or_past_epochs_is_refused(epochs, initial):
+    """``fit(..., epochs=3, initial_epoch=3)`` trained nothing and returned an empty history."""
+    model = Para.linear(Euclid(2), Euclid(2), name="fc")
+    X, y = jnp.ones((8, 2)), jnp.zeros(8, jnp.int32)
+    with pytest.raises(HyperparameterError, match=r"initial_epoch < epochs.*total") as info:
+        _fit(model, X, y, epochs=epochs, initial_epoch=initial)
+    assert f"epochs={initial + max(epochs, 1)}" in str(info.value)
+
+
+@pytest.mark.parametrize("bad", [-1, 2.5, True, "3"])
+def test_epochs_must_be_non_negative_ints(bad):
+    model = Para.linear(Euclid(2), Euclid(2), name="fc")
+    with pytest.raises(HyperparameterError, match="epochs"):
+        _fit(model, jnp.ones((8, 2)), jnp.zeros(8, jnp.int32), epochs=bad)
+
+
+@pytest.mark.parametrize("batch_size", [None, 2])
+def test_supervised_step_checks_labels(batch_size):
+    """A label 5 on Fin(3) trained silently (its example skipped); now a SupportError eagerly,
+    NaN parameters under jit, and a TracedCheckError through checked."""
+    from catlearn.core.checked import checked
+    from catlearn.core.optim import sgd
+    from catlearn.core.step import step_params, supervised_step
+    from catlearn.errors import TracedCheckError
+
+    model = Para.linear(Euclid(3), Euclid(3), name="fc")
+    params = step_params(model.init(jax.random.key(0)), sgd(0.1))
+    step = supervised_step(model, "softmax_cross_entropy", sgd(0.1), batch_size=batch_size)
+    x = jnp.ones(3) if batch_size is None else jnp.ones((2, 3))
+    good = jnp.array(2) if batch_size is None else jnp.array([0, 2])
+    bad = jnp.array(5) if batch_size is None else jnp.array([0, 5])
+    new, _ = step.put(params, (x, good), ())
+    assert all(bool(jnp.all(jnp.isfinite(a))) for a in jax.tree_util.tree_leaves(new))
+    where = "" if batch_size is None else " at example 1"
+    with pytest.raises(
+        SupportError, match=rf"labels in 0\.\.2 on the target wire Fin\(3\), got 5{where}"
+    ):
+        step.put(params, (x, bad), ())
+    with pytest.raises(SupportError, match="got 5"):
+        step.get(params, (x, bad))
+    new, _ = jax.jit(step.put)(params, (x, bad), ())
+    assert all(bool(jnp.all(jnp.isnan(a))) for a in jax.tree_util.tree_leaves(new["train"][0]))
+    if batch_size is not None:
+        return  # checkify (jax 0.9.2) fails on the scatter-add of a batched take_along_axis vjp
+    with pytest.raises(TracedCheckError):
+        checked(step.put)(params, (x, bad), ())
+    ok, _ = checked(step.put)(params, (x, good), ())
+    assert tree_allclose(ok, step.put(params, (x, good), ())[0])

@@ -47,6 +47,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from catlearn import errors
 from catlearn.core.lens import Lens, ParaLens
@@ -55,7 +56,7 @@ from catlearn.core.losses import loss_lens
 from catlearn.core.optim import Optimiser
 from catlearn.core.para import Para, ParamSpec
 from catlearn.core.types import Euclid, Fin, Ty
-from catlearn.errors import HyperparameterError, NotInvertibleError, ParamsError
+from catlearn.errors import HyperparameterError, NotInvertibleError, ParamsError, SupportError
 
 __all__ = [
     "batch_lens",
@@ -201,6 +202,53 @@ def step_params(params: Any, optimiser: Optimiser, *, name: str = "train") -> di
     return {name: (params, optimiser.init(params))}
 
 
+def _label_guard(dom: Ty, first: int, tgt: Ty) -> Callable[[Any], jax.Array]:
+    """The check of the class labels on the ``Fin(k)`` wires of ``tgt`` (atoms ``first..`` of
+    ``dom``), one layer for the eager and the traced path: eagerly, a :class:`SupportError`
+    naming the first label outside ``0..k-1``; in every case a scalar that is 0 when all
+    labels are in range and NaN otherwise, computed by a gather that
+    :func:`catlearn.core.checked` sees (so ``checked(step.put)`` raises under ``jit``)."""
+    fins = [(first + i, atom.size) for i, atom in enumerate(tgt) if isinstance(atom, Fin)]
+
+    def guard(a: Any) -> jax.Array:
+        parts = dom.split(a)
+        poison = jnp.zeros(())
+        for i, k in fins:
+            y = parts[i]
+            if not isinstance(y, jax.core.Tracer):
+                v = np.asarray(y)
+                bad = (v < 0) | (v >= k) | (v != np.round(v))
+                if bad.any():
+                    where = tuple(int(j) for j in np.argwhere(bad)[0])
+                    at = f" at example {where[0] if len(where) == 1 else where}" if where else ""
+                    got = v[where].item() if where else v.item()
+                    raise SupportError(
+                        f"Expected class labels in 0..{k - 1} on the target wire Fin({k}), got "
+                        f"{got!r}{at}. Re-encode the labels as "
+                        f"0..{k - 1}, or widen the model's output to the number of classes."
+                    )
+            labels = jnp.asarray(y).astype(jnp.int32)
+            hit = (
+                jnp.zeros((k,))
+                .at[labels]
+                .get(mode="fill", fill_value=jnp.nan, wrap_negative_indices=False)
+            )
+            poison = poison + jnp.sum(hit)
+        return poison
+
+    return guard
+
+
+def _poisoned(tree: Any, poison: jax.Array) -> Any:
+    """``tree`` with ``poison`` (0 or NaN) added to its floating leaves."""
+    return jax.tree_util.tree_map(
+        lambda x: (
+            x + poison.astype(x.dtype) if jnp.issubdtype(jnp.result_type(x), jnp.inexact) else x
+        ),
+        tree,
+    )
+
+
 def supervised_step(
     model: ParaLens | Para,
     loss: Lens | str,
@@ -241,6 +289,12 @@ def supervised_step(
         The target wire when ``loss`` is a name (default: labels for cross-entropy, else the
         model's output type).
 
+    Class labels on a ``Fin(k)`` target wire are checked by get and put (the policy of
+    :mod:`catlearn.errors`): called eagerly, a label outside ``0..k-1`` raises
+    :class:`~catlearn.errors.SupportError` naming it; under ``jit``/``vmap`` it makes the
+    updated parameters NaN (never a silent step that skips the example), and
+    ``catlearn.core.checked(step.put)`` raises :class:`~catlearn.errors.TracedCheckError`.
+
     Examples
     --------
     >>> from catlearn.core.optim import adam
@@ -275,15 +329,19 @@ def supervised_step(
         wrap, unwrap = (lambda p: {"model": p}), (lambda d: d["model"])
         dom = batched(model.dom, batch_size) @ tgt_n
     spec = (dict(model.spec), _state_spec(model, optimiser))
+    guard = _label_guard(dom, len(model.dom), tgt)
 
     def get(ps: Any, a: Any) -> Any:
         p, s = ps
+        guard(a)  # eager: a typed error; traced: put poisons the step (get's output is ())
         return composite.get(wrap(optimiser.get(p, s)), a)
 
     def put(ps: Any, a: Any, unit: Any) -> tuple[Any, Any]:
         p, s = ps
+        poison = guard(a)
         dp, da = composite.put(wrap(optimiser.get(p, s)), a, unit)
-        return optimiser.put(p, s, unwrap(dp)), da
+        new_p, new_s = optimiser.put(p, s, unwrap(dp))
+        return (_poisoned(new_p, poison), new_s), da
 
     return ParaLens(dom, Ty(), spec, get, put, name=name)
 

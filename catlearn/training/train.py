@@ -361,10 +361,16 @@ def fit(
     opt_state:
         Optimiser state to resume from (e.g. ``checkpoint.load(path).opt_state``, with or
         without ``like=``).
+    epochs:
+        The **total** number of epochs, counting those before ``initial_epoch``: ``fit`` runs
+        epochs ``initial_epoch .. epochs - 1``, so resuming a 10-epoch run after epoch 3 is
+        ``epochs=10, initial_epoch=3`` (7 more epochs), not ``epochs=7``.
     initial_epoch:
         Resume at this epoch (e.g. ``checkpoint.load(path).step``): runs epochs
         ``initial_epoch .. epochs - 1`` with the same keys as an uninterrupted run, so a
         resumed fit equals it bit for bit (history holds the resumed epochs only).
+        ``initial_epoch >= epochs`` would train nothing and is a
+        :class:`~catlearn.errors.HyperparameterError`.
     metric:
         ``"accuracy"``, a loss name or a callable; averaged per epoch (and on ``validation``).
     progress:
@@ -395,6 +401,7 @@ def fit(
         )
     if not isinstance(data, tuple | list) or len(data) != 2:
         raise DataError("Expected data=(X, y), a pair of inputs and targets.")
+    _check_epochs(epochs, initial_epoch)
     model.check_params(params)
     check_params_finite(params)
     check_data(data[1], "training targets y")
@@ -458,6 +465,23 @@ def fit(
         err.result = result
         raise err
     return result
+
+
+def _check_epochs(epochs: Any, initial_epoch: Any) -> None:
+    """``epochs`` is the total: at least one epoch must remain after ``initial_epoch``."""
+    for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+            raise HyperparameterError(
+                f"Expected {name} to be a non-negative int, got {value!r} instead; pass e.g. "
+                f"epochs=10, initial_epoch=0."
+            )
+    if initial_epoch >= epochs:
+        raise HyperparameterError(
+            f"Expected initial_epoch < epochs, got initial_epoch={initial_epoch} and "
+            f"epochs={epochs}: epochs is the total number of epochs, counting those before "
+            f"initial_epoch, so this would train nothing. To train {max(epochs, 1)} more "
+            f"epochs after epoch {initial_epoch}, pass epochs={initial_epoch + max(epochs, 1)}."
+        )
 
 
 def _history(outs: Any, ends: Any, metric: Loss | None, Xv: Any) -> dict[str, list[float]]:
