@@ -50,6 +50,7 @@ __all__ = [
     "DiagramError",
     "EmissionFamilyError",
     "HyperparameterError",
+    "LaunchError",
     "MemoryBudgetError",
     "MissingBoxError",
     "NonFiniteError",
@@ -170,7 +171,13 @@ class UnknownBoxError(CatlearnError, KeyError):
 
 
 class UnknownAttributeError(CatlearnError, AttributeError):
-    """A module or object has no attribute of that name."""
+    """A module or object has no attribute of that name (for a name that lives in an area,
+    the message names the module to import it from)."""
+
+
+class LaunchError(CatlearnError, RuntimeError):
+    """A process of a multi-process launch failed (or never joined the group); the message
+    names the rank and its error, and ``.results`` holds every rank's completed process."""
 
 
 class TracedCheckError(SupportError):
