@@ -14,6 +14,8 @@ iterating that map. Each family here gives
 * ``predictive(prior)`` / ``log_predictive(prior, obs)`` — the prior predictive
   :math:`\pi \gg f`,
 * ``log_marginal_likelihood(prior, data)`` — :math:`\log p(y_{1:n})`,
+* ``sufficient_statistic(data)`` / ``update_statistic(prior, stat)`` — what the update reads
+  of a batch (counts, sums, cross-products), and the posterior from it; ``update`` composes them,
 * ``lens()`` — the :class:`~catlearn.probability.inference.bayes.BayesLens` ``(f, prior ↦ (y ↦ posterior))``.
 
 Because the observations are exchangeable, **batch update = sequential update** (Kamiya and
@@ -202,6 +204,10 @@ class NormalInverseGamma:
 class _Family:
     """Shared code: sequential update, the Bayesian lens, predictive as a log density."""
 
+    def update(self, prior: Any, data: Any) -> Any:
+        """The posterior after a batch: ``update_statistic(prior, sufficient_statistic(data))``."""
+        return self.update_statistic(prior, self.sufficient_statistic(data))  # type: ignore[attr-defined]
+
     def update_one(self, prior: Any, obs: Any) -> Any:
         """The posterior after a single observation: ``update`` of a batch of one."""
         return self.update(prior, jax.tree_util.tree_map(lambda v: jnp.asarray(v)[None], obs))
@@ -256,12 +262,15 @@ class BetaBernoulli(_Family):
 
         return Euclid(), Fin(2), draw
 
-    def update(self, prior: Beta, data: Any) -> Beta:
-        """Beta(α + Σy, β + n − Σy)."""
+    def sufficient_statistic(self, data: Any) -> tuple[jax.Array, jax.Array]:
+        """``(n, Σy)``: the number of observations and of successes."""
         self._check_data(data)
-        y = jnp.asarray(data)
-        s = jnp.sum(y)
-        return Beta(prior.alpha + s, prior.beta + y.shape[0] - s)
+        return jnp.asarray(jnp.shape(data)[0]), jnp.sum(jnp.asarray(data))
+
+    def update_statistic(self, prior: Beta, stat: Any) -> Beta:
+        """Beta(α + s, β + n − s) from ``(n, s) = sufficient_statistic(data)``."""
+        n, s = stat
+        return Beta(prior.alpha + s, prior.beta + n - s)
 
     def predictive(self, prior: Beta) -> jax.Array:
         """P(y = 1) = α / (α + β)."""
@@ -311,12 +320,15 @@ class BetaBinomial(_Family):
 
         return Euclid(), Fin(self.trials + 1), draw
 
-    def update(self, prior: Beta, data: Any) -> Beta:
-        """Beta(α + Σk, β + Σ(n − k))."""
+    def sufficient_statistic(self, data: Any) -> tuple[jax.Array, jax.Array]:
+        """``(n, Σk)``: the number of observations and the total of successes."""
         self._check_data(data)
-        k = jnp.asarray(data)
-        s = jnp.sum(k)
-        return Beta(prior.alpha + s, prior.beta + k.shape[0] * self.trials - s)
+        return jnp.asarray(jnp.shape(data)[0]), jnp.sum(jnp.asarray(data))
+
+    def update_statistic(self, prior: Beta, stat: Any) -> Beta:
+        """Beta(α + s, β + n·trials − s) from ``(n, s) = sufficient_statistic(data)``."""
+        n, s = stat
+        return Beta(prior.alpha + s, prior.beta + n * self.trials - s)
 
     def _log_choose(self, k: Any) -> jax.Array:
         n = self.trials
@@ -390,12 +402,15 @@ class DirichletCategorical(_Family):
                 f"DirichletCategorical({self.k}), got shape {np.shape(prior.alpha)} instead."
             )
 
-    def update(self, prior: Dirichlet, data: Any) -> Dirichlet:
-        """Dir(α + counts)."""
+    def sufficient_statistic(self, data: Any) -> jax.Array:
+        """The counts ``c_j = #{i : y_i = j}`` (an int vector of length ``k``)."""
         self._check_data(data)
+        return jnp.sum(jax.nn.one_hot(jnp.asarray(data), self.k, dtype=jnp.int32), 0)
+
+    def update_statistic(self, prior: Dirichlet, stat: Any) -> Dirichlet:
+        """Dir(α + c) from the counts ``c = sufficient_statistic(data)``."""
         self._check_prior(prior)
-        counts = jnp.sum(jax.nn.one_hot(jnp.asarray(data), self.k, dtype=prior.alpha.dtype), 0)
-        return Dirichlet(prior.alpha + counts)
+        return Dirichlet(prior.alpha + jnp.asarray(stat, prior.alpha.dtype))
 
     def predictive(self, prior: Dirichlet) -> jax.Array:
         """P(y = j) = α_j / Σα."""
@@ -451,13 +466,16 @@ class NormalKnownVariance(_Family):
 
         return Euclid(), Euclid(), draw
 
-    def update(self, prior: Normal, data: Any) -> Normal:
-        """N(μ_n, v_n) with 1/v_n = 1/v + n/σ², μ_n = v_n (m/v + Σy/σ²)."""
+    def sufficient_statistic(self, data: Any) -> tuple[jax.Array, jax.Array]:
+        """``(n, Σy)``: the number of observations and their sum."""
         self._check_data(data)
-        y = jnp.asarray(data)
-        prec = 1.0 / prior.var + y.shape[0] / self.var
-        mean = (prior.mean / prior.var + jnp.sum(y) / self.var) / prec
-        return Normal(mean, 1.0 / prec)
+        return jnp.asarray(jnp.shape(data)[0]), jnp.sum(jnp.asarray(data))
+
+    def update_statistic(self, prior: Normal, stat: Any) -> Normal:
+        """N(μ_n, v_n) with 1/v_n = 1/v + n/σ², μ_n = v_n (m/v + s/σ²), ``(n, s)`` the statistic."""
+        n, s = stat
+        prec = 1.0 / prior.var + n / self.var
+        return Normal((prior.mean / prior.var + s / self.var) / prec, 1.0 / prec)
 
     def predictive(self, prior: Normal) -> Normal:
         """N(m, v + σ²)."""
@@ -529,16 +547,20 @@ class NormalInverseGammaRegression(_Family):
         x, y = obs
         return self.update(prior, (jnp.asarray(x)[None], jnp.asarray(y)[None]))
 
-    def update(self, prior: NormalInverseGamma, data: Any) -> NormalInverseGamma:
-        """NIG(m_n, Λ_n, a_n, b_n) as in the class docstring."""
+    def sufficient_statistic(self, data: Any) -> tuple[jax.Array, ...]:
+        """``(n, XᵀX, Xᵀy, yᵀy)``: the Gram matrix, the cross-products and the sum of squares."""
         self._check_data(data)
         X, y = (jnp.asarray(v) for v in data)
-        lam = prior.precision + X.T @ X
-        eta = prior.precision @ prior.mean + X.T @ y
+        return jnp.asarray(y.shape[0]), X.T @ X, X.T @ y, y @ y
+
+    def update_statistic(self, prior: NormalInverseGamma, stat: Any) -> NormalInverseGamma:
+        """NIG(m_n, Λ_n, a_n, b_n) (class docstring) from ``(n, XᵀX, Xᵀy, yᵀy)``."""
+        n, xx, xy, yy = stat
+        lam = prior.precision + xx
+        eta = prior.precision @ prior.mean + xy
         mean = jnp.linalg.solve(lam, eta)
-        a = prior.a + 0.5 * y.shape[0]
-        b = prior.b + 0.5 * (y @ y + prior.mean @ prior.precision @ prior.mean - mean @ eta)
-        return NormalInverseGamma(mean, 0.5 * (lam + lam.T), a, b)
+        b = prior.b + 0.5 * (yy + prior.mean @ prior.precision @ prior.mean - mean @ eta)
+        return NormalInverseGamma(mean, 0.5 * (lam + lam.T), prior.a + 0.5 * n, b)
 
     def predictive(self, prior: NormalInverseGamma, x: Any) -> tuple[Any, Any, Any]:
         """The Student-t predictive at ``x``: ``(df, loc, scale)``."""

@@ -2,7 +2,8 @@ r"""More conjugate families: Poisson–Gamma, Normal–Wishart, Dirichlet–Mult
 
 Same interface as :mod:`catlearn.probability.inference.conjugate` (``update``, ``update_one``,
 ``sequential_update``, ``predictive``/``log_predictive``, ``log_marginal_likelihood``,
-``lens``); each posterior is the Bayesian inverse of the likelihood kernel at the prior, in
+``lens``, ``sufficient_statistic``/``update_statistic``,
+whose composite is ``update``); each posterior is the Bayesian inverse of the likelihood kernel at the prior, in
 closed form (Jacobs, *A channel-based perspective on conjugate priors*: conjugacy is an
 update map on hyperparameters through which the inverse factors), and batch update =
 sequential update. Data a likelihood gives probability zero
@@ -129,6 +130,10 @@ class NormalWishart:
 class _Base:
     """Sequential update by ``lax.scan``, the conjugate lens, the likelihood kernel."""
 
+    def update(self, prior: Any, data: Any) -> Any:
+        """The posterior after a batch: ``update_statistic(prior, sufficient_statistic(data))``."""
+        return self.update_statistic(prior, self.sufficient_statistic(data))  # type: ignore[attr-defined]
+
     def update_one(self, prior: Any, obs: Any) -> Any:
         """The posterior after one observation."""
         return self.update(prior, jnp.asarray(obs)[None])  # type: ignore[attr-defined]
@@ -179,11 +184,15 @@ class PoissonGamma(_Base):
     def _kernel_parts(self) -> tuple[Ty, Ty, Any]:
         return Euclid(), Euclid(), lambda key, lam: jax.random.poisson(key, lam)
 
-    def update(self, prior: Gamma, data: Any) -> Gamma:
-        """Gamma(α + Σk, β + n)."""
+    def sufficient_statistic(self, data: Any) -> tuple[jax.Array, jax.Array]:
+        """``(n, Σk)``: the number of observations and the total count."""
         self._check_data(data)
-        k = jnp.asarray(data)
-        return Gamma(prior.shape + jnp.sum(k), prior.rate + k.shape[0])
+        return jnp.asarray(jnp.shape(data)[0]), jnp.sum(jnp.asarray(data))
+
+    def update_statistic(self, prior: Gamma, stat: Any) -> Gamma:
+        """Gamma(α + s, β + n) from ``(n, s) = sufficient_statistic(data)``."""
+        n, s = stat
+        return Gamma(prior.shape + s, prior.rate + n)
 
     def log_predictive(self, prior: Gamma, obs: Any) -> jax.Array:
         """log NegBin(k; α, β/(β+1))."""
@@ -255,14 +264,19 @@ class NormalWishartFamily(_Base):
 
         return Euclid(self.d) @ Euclid(self.d, self.d), Euclid(self.d), draw
 
-    def update(self, prior: NormalWishart, data: Any) -> NormalWishart:
-        """The closed-form posterior (class docstring)."""
+    def sufficient_statistic(self, data: Any) -> tuple[jax.Array, jax.Array, jax.Array]:
+        """``(n, x̄, S)``: the count, the mean and the centred scatter (centred for accuracy;
+        ``n = 0`` gives ``x̄ = 0``, ``S = 0``)."""
         self._check_data(data)
         x = jnp.asarray(data)
         n = x.shape[0]
-        xbar = jnp.mean(x, axis=0)
+        xbar = jnp.sum(x, axis=0) / max(n, 1)
         r = x - xbar[None, :]
-        S = r.T @ r
+        return jnp.asarray(n), xbar, r.T @ r
+
+    def update_statistic(self, prior: NormalWishart, stat: Any) -> NormalWishart:
+        """The closed-form posterior (class docstring) from ``(n, x̄, S)``."""
+        n, xbar, S = stat
         kn = prior.kappa + n
         dm = xbar - prior.mean
         psi = prior.psi + S + (prior.kappa * n / kn) * jnp.outer(dm, dm)
@@ -331,11 +345,15 @@ class DirichletMultinomial(_Base):
 
         return Euclid(self.k), Euclid(self.k), draw
 
-    def update(self, alpha: Any, data: Any) -> jax.Array:
-        """α + Σ c_i (the Dirichlet concentration)."""
+    def sufficient_statistic(self, data: Any) -> jax.Array:
+        """``Σ c_i``: the total count of each category (``n = Σ_j (Σ c_i)_j / trials``)."""
         self._check_data(data)
+        return jnp.sum(jnp.asarray(data), axis=0)
+
+    def update_statistic(self, alpha: Any, stat: Any) -> jax.Array:
+        """α + Σ c_i (the Dirichlet concentration) from the statistic ``Σ c_i``."""
         check_positive(alpha, "Dirichlet alpha")
-        return jnp.asarray(alpha) + jnp.sum(jnp.asarray(data), axis=0)
+        return jnp.asarray(alpha) + jnp.asarray(stat)
 
     def _log_coef(self, c: jax.Array) -> jax.Array:
         return gammaln(self.trials + 1.0) - jnp.sum(gammaln(c + 1.0), axis=-1)
