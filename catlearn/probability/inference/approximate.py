@@ -43,16 +43,22 @@ import numpy as np
 
 from catlearn import errors
 from catlearn.core.checked import as_array, as_key
+from catlearn.core.types import Fin, Ty
 from catlearn.errors import DegenerateWeightsError, HyperparameterError, ShapeError
+from catlearn.probability.inference._approx_inverse import ApproxInverse, Ref, check_density
+from catlearn.probability.inference.bayes import BayesLens
 from catlearn.probability.kernels._checks import concrete
+from catlearn.probability.kernels.sampler import Sampler
 
 __all__ = [
     "ParticleFilterResult",
+    "ParticleInverse",
     "ParticleLens",
     "Particles",
     "hmm_particle_filter",
     "importance_invert",
     "particle_filter",
+    "particle_lens",
 ]
 
 
@@ -77,8 +83,12 @@ class Particles(eqx.Module):
 
     values: jax.Array
     log_weights: jax.Array
+    key: Any
+    parent: Any = eqx.field(static=True)  # Ref to the set this one was pushed from, or None
 
-    def __init__(self, values: Any, log_weights: Any = None):
+    def __init__(
+        self, values: Any, log_weights: Any = None, *, key: Any = None, parent: Any = None
+    ):
         v = as_array(values, "the particle values")
         if v.ndim == 0:
             raise ShapeError("Expected particle values with a leading particle axis, got a scalar.")
@@ -93,6 +103,36 @@ class Particles(eqx.Module):
         if c is not None and not np.any(np.isfinite(c) | (c == np.inf)):
             raise _degenerate("the particle set")
         self.values, self.log_weights = v, lw
+        self.key = None if key is None else as_key(key)
+        self.parent = parent
+
+    def __rshift__(self, kernel: Any) -> Particles:
+        r"""The empirical state pushed through a kernel, :math:`\hat\pi \gg f`: particle ``j``
+        moved by one draw ``kernel.sample(k_j, x=θ_j)`` with ``k_j`` the ``j``-th of
+        ``split(key, N)`` (weights kept; the new set's key is ``fold_in(key, N)``). This is
+        how a particle state flows along a chain of Bayesian lenses.
+
+        >>> from catlearn.probability.kernels.gaussian import LinearGaussian
+        >>> p = Particles(jnp.zeros((4, 1)), key=jax.random.key(0))
+        >>> (p >> LinearGaussian([[1.0]], cov=[[1.0]])).values.shape
+        (4, 1)
+        """
+        if self.key is None:
+            raise errors.ArgumentValueError(
+                "Expected a particle set with a key to push it through a kernel (each particle "
+                "draws once), got key=None; build it as Particles(values, key=jax.random.key(0))."
+            )
+        if not hasattr(kernel, "sample"):
+            raise errors.ArgumentTypeError(
+                f"Expected a kernel with sample(key, x=...) to push particles through, got "
+                f"{type(kernel).__name__}; pass a Finite, LinearGaussian or Sampler kernel."
+            )
+        n = self.values.shape[0]
+        keys = jax.random.split(self.key, n)
+        new = jax.vmap(lambda k, t: kernel.sample(k, x=t))(keys, self.values)
+        return Particles(
+            new, self.log_weights, key=jax.random.fold_in(self.key, n), parent=Ref(self)
+        )
 
     @property
     def weights(self) -> jax.Array:
@@ -118,7 +158,9 @@ class Particles(eqx.Module):
 
     def reweight(self, log_likelihood: jax.Array) -> Particles:
         r"""Bayesian inversion at this empirical state: :math:`w_j \propto w_j\, \ell_j`."""
-        return Particles(self.values, self.log_weights + log_likelihood)
+        return Particles(
+            self.values, self.log_weights + log_likelihood, key=self.key, parent=self.parent
+        )
 
     def resample(self, key: jax.Array) -> Particles:
         r"""Systematic resampling to equal weights, unbiased: particle ``j`` is copied
@@ -158,11 +200,78 @@ def importance_invert(
     return Particles(theta, ll)
 
 
+class ParticleInverse(ApproxInverse):
+    r"""The backward of a particle lens at an empirical prior :math:`\hat\pi`: the inverse
+    kernel :math:`y \mapsto f^\dagger_{\hat\pi}(- \mid y)`, i.e. the prior's particles
+    reweighted by :math:`f(y \mid \theta_j)` (importance sampling *is* exact inversion at an
+    empirical prior). ``prior`` is that particle set, ``kernel`` the forward kernel."""
+
+    def __init__(self, kernel: Any, prior: Particles, num_particles: int) -> None:
+        self.kernel, self.prior, self.key = kernel, prior, prior.key
+        self.num_particles = num_particles
+
+    def __call__(self, y: Any) -> Particles:
+        lp = self.kernel.log_prob
+        return self.prior.reweight(jax.vmap(lambda t: lp(y, t))(self.prior.values))
+
+
+def particle_lens(
+    kernel: Any, *, num_particles: int = 1000, key: Any = None, name: str | None = None
+) -> BayesLens:
+    r"""The particle Bayesian lens of a kernel :math:`f` with ``sample`` and ``log_prob``: a
+    :class:`~catlearn.probability.inference.bayes.BayesLens` whose forward is ``kernel`` and
+    whose backward at a prior :math:`\pi` is the importance-sampling inverse
+    :class:`ParticleInverse` at the empirical prior :math:`\hat\pi` — ``π`` itself when it is
+    a :class:`Particles` set, else ``num_particles`` draws of ``π`` (with ``key``).
+
+    Particle lenses compose with ``>>`` and ``@`` like exact ones, and with them: the
+    composite's backward :math:`g^\dagger_{\pi \gg f} \gg f^\dagger_\pi` pushes a
+    particle prior through each forward (:meth:`Particles.__rshift__`) and composes the
+    inverses by one keyed draw per particle (exact parts stay closed-form).
+
+    >>> from catlearn.probability.kernels.gaussian import LinearGaussian
+    >>> from catlearn.probability.inference.bayes import bayes_lens
+    >>> f = LinearGaussian([[1.0]], cov=[[1.0]])
+    >>> lens = bayes_lens(f) >> particle_lens(f, num_particles=20000, key=jax.random.key(0))
+    >>> post = lens.update(LinearGaussian.state([0.0], [[1.0]]), jnp.array([3.0]))
+    >>> bool(abs(post.mean()[0] - 1.0) < 0.05)       # exact: E[x | y = 3] = 3 / 3
+    True
+    """
+    if isinstance(num_particles, bool) or not isinstance(num_particles, int) or num_particles < 1:
+        raise HyperparameterError(f"Expected num_particles >= 1, got {num_particles!r}.")
+    check_density(kernel, "a particle lens")
+    k = None if key is None else as_key(key)
+
+    def backward(prior: Any) -> ParticleInverse:
+        if isinstance(prior, Particles):
+            return ParticleInverse(kernel, prior, num_particles)
+        if not hasattr(prior, "sample"):
+            raise errors.ArgumentTypeError(
+                f"Expected a prior with sample(key, n) or a Particles set, got "
+                f"{type(prior).__name__}; pass e.g. LinearGaussian.state(...) or Particles(...)."
+            )
+        if k is None:
+            raise errors.ArgumentValueError(
+                "Expected key= for a particle lens asked at a kernel prior (it draws "
+                f"{num_particles} particles from it), got key=None; pass key=jax.random.key(0) "
+                "or a Particles prior."
+            )
+        k1, k2 = jax.random.split(k)
+        return ParticleInverse(
+            kernel, Particles(prior.sample(k1, num_particles), key=k2), num_particles
+        )
+
+    return BayesLens(kernel, backward, name=name or f"particles({kernel!r})")
+
+
 class ParticleLens(NamedTuple):
-    r"""An approximate Bayesian lens on particle states: ``sample(key, theta)`` draws from
+    r"""A particle lens given by its two functions: ``sample(key, theta)`` draws from
     :math:`f(- \mid \theta)` (the forward kernel) and ``log_prob(y, theta)`` is its density
-    (the backward, by reweighting). :meth:`push` is :math:`\hat\pi \gg f`, :meth:`update`
-    is :math:`f^\dagger_{\hat\pi}(- \mid y)`.
+    (the backward, by reweighting). :meth:`lens` is the same as a
+    :class:`~catlearn.probability.inference.bayes.BayesLens` (:func:`particle_lens` of a
+    :class:`~catlearn.probability.kernels.sampler.Sampler` on ``dom -> cod``, the unit type
+    when not given); :meth:`push` is :math:`\hat\pi \gg f`, :meth:`update` is
+    :math:`f^\dagger_{\hat\pi}(- \mid y)`, both through that lens.
 
     >>> from catlearn.probability.kernels.gaussian import LinearGaussian
     >>> lens = ParticleLens.from_kernel(LinearGaussian([[1.0]], cov=[[1.0]]))
@@ -173,11 +282,18 @@ class ParticleLens(NamedTuple):
 
     sample: Callable[[jax.Array, Any], Any]
     log_prob: Callable[[Any, Any], Any]
+    dom: Any = None
+    cod: Any = None
 
     @classmethod
     def from_kernel(cls, kernel: Any) -> ParticleLens:
         """The particle lens of a kernel with ``sample(key, x=...)`` and ``log_prob(y, x)``."""
-        return cls(lambda k, t: kernel.sample(k, x=t), lambda y, t: kernel.log_prob(y, t))
+        return cls(
+            lambda k, t: kernel.sample(k, x=t),
+            lambda y, t: kernel.log_prob(y, t),
+            getattr(kernel, "dom", None),
+            getattr(kernel, "cod", None),
+        )
 
     @classmethod
     def from_table(cls, table: Any) -> ParticleLens:
@@ -196,17 +312,25 @@ class ParticleLens(NamedTuple):
                 "pass one row per state."
             )
         logT = jnp.log(T)
-        return cls(_Categorical(logT), _TableLogProb(logT))
+        return cls(_Categorical(logT), _TableLogProb(logT), Fin(T.shape[0]), Fin(T.shape[1]))
+
+    def kernel(self) -> Sampler:
+        """The forward kernel: a Sampler on ``dom -> cod`` with this density."""
+        dom, cod = (Ty() if t is None else t for t in (self.dom, self.cod))
+        return Sampler(self.sample, dom, cod, log_prob_fn=self.log_prob)
+
+    def lens(self, *, num_particles: int = 1000, key: Any = None) -> BayesLens:
+        """This particle lens as a :class:`~catlearn.probability.inference.bayes.BayesLens`."""
+        return particle_lens(self.kernel(), num_particles=num_particles, key=key)
 
     def push(self, particles: Particles, key: jax.Array) -> Particles:
         """Forward: every particle moved by one draw of the kernel (weights kept)."""
-        keys = jax.random.split(key, particles.values.shape[0])
-        new = jax.vmap(self.sample)(keys, particles.values)
-        return Particles(new, particles.log_weights)
+        moved = Particles(particles.values, particles.log_weights, key=key) >> self.kernel()
+        return Particles(moved.values, moved.log_weights)
 
     def update(self, particles: Particles, y: Any) -> Particles:
         """Backward: the inverse at the empirical prior, by importance reweighting."""
-        return particles.reweight(jax.vmap(lambda t: self.log_prob(y, t))(particles.values))
+        return self.lens().update(particles, y)
 
 
 class ParticleFilterResult(NamedTuple):
@@ -277,7 +401,9 @@ def _pf(
     initial: Any, transition: ParticleLens, emission: ParticleLens, n: int, obs: Any, key: Any
 ) -> ParticleFilterResult:
     k0, key = jax.random.split(key)
-    p0 = emission.update(Particles(initial(k0, n)), jax.tree_util.tree_map(lambda o: o[0], obs))
+    emit = emission.lens()
+    step_lens = transition.lens() >> emit  # the lens of one step: A ; B
+    p0 = emit.update(Particles(initial(k0, n)), jax.tree_util.tree_map(lambda o: o[0], obs))
 
     def lse(p: Particles) -> jax.Array:
         return jax.nn.logsumexp(p.log_weights) - jnp.log(n)
@@ -285,8 +411,11 @@ def _pf(
     def step(p: Particles, inp: Any) -> Any:
         y, k = inp
         k1, k2 = jax.random.split(k)
-        prior = transition.push(p.resample(k1), k2)  # \hat p_{t-1} >> A
-        post = emission.update(prior, y)  # B^dagger at y
+        r = p.resample(k1)
+        # the composite's backward B†_{p >> A} >> A†_p; its first part at y is the filter
+        back = step_lens.backward(Particles(r.values, r.log_weights, key=k2))
+        post = back.parts[0](y)
+        post = Particles(post.values, post.log_weights)  # the carry holds no key
         return post, (post.values, post.weights, lse(post), post.ess())
 
     rest = jax.tree_util.tree_map(lambda o: o[1:], obs)
