@@ -7,6 +7,13 @@ gradient-descent code; Bayesian inversion, Bayesian lenses, HMM and Kalman filte
 >>> import catlearn as cl
 >>> (cl.Euclid(2) @ cl.Fin(3)).shapes
 ((2,), ())
+
+The most used names live here; every other public name lives in its area (``core``,
+``diagrams``, ``training``, ``probability``, ``boolean``), and asking for it here says where:
+
+>>> cl.hmm_filter
+Traceback (most recent call last):
+catlearn.errors.UnknownAttributeError: module 'catlearn' has no attribute 'hmm_filter'; it lives in the area catlearn.probability. Expected catlearn.probability.hmm_filter: import it with `from catlearn.probability import hmm_filter`.
 """
 
 from catlearn import core as core
@@ -51,6 +58,40 @@ from catlearn.errors import TypeMismatch as TypeMismatch
 from catlearn import errors as errors
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    """A name that is not exported here: an :class:`~catlearn.errors.UnknownAttributeError`
+    (an ``AttributeError``) naming the area(s) whose ``__all__`` has it, or close matches."""
+    import difflib
+    import types
+
+    known = {k: v for k, v in globals().items() if not k.startswith("_")}
+    areas = [
+        v
+        for v in known.values()
+        if isinstance(v, types.ModuleType) and v.__name__.count(".") == 1 and hasattr(v, "__path__")
+    ]
+    homes = [a.__name__ for a in areas if name in getattr(a, "__all__", ())]
+    msg = f"module 'catlearn' has no attribute {name!r}"
+    if name.startswith("__"):
+        raise AttributeError(msg)
+    if homes:
+        where = " and ".join(homes)
+        raise errors.UnknownAttributeError(
+            f"{msg}; it lives in the area {where}. Expected {homes[0]}.{name}: import it with "
+            f"`from {homes[0]} import {name}`."
+        )
+    paths = {n: f"catlearn.{n}" for n in __all__}
+    for area in reversed(areas):
+        paths.update((n, f"{area.__name__}.{n}") for n in getattr(area, "__all__", ()))
+    close = difflib.get_close_matches(name, list(paths), n=3)
+    hint = f" Did you mean {', '.join(paths[c] for c in close)}?" if close else ""
+    raise errors.UnknownAttributeError(
+        f"{msg}.{hint} Expected a name of catlearn.__all__ or of an area's __all__ "
+        f"({', '.join(a.__name__ for a in areas)})."
+    )
+
 
 __all__ = [
     "HMM",
