@@ -143,43 +143,33 @@ source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-n
 root_doc = "index"
 
 # -- What the build fills in from the checkout ------------------------------------------------
-# API pages: known modules first, in this order; any other public module found follows.
+# API pages: the areas in this order, and inside each area its modules and sub-areas in this
+# order (the sidebar and docs/api/index.md nest them: area > sub-area > module); any other public
+# module found follows its siblings.
 API_ORDER = [
     "errors",
-    "core",
-    "core.types",
-    "core.program",
-    "core.para",
-    "core.lens",
-    "core.learner",
-    "core.optim",
-    "core.losses",
-    "diagrams",
-    "diagrams.diagram",
-    "diagrams.compiler",
-    "diagrams.nn",
-    "diagrams.draw",
-    "training",
-    "training.train",
-    "training.sharding",
-    "training.checkpoint",
+    *("core", "core.types", "core.program", "core.category", "core.para", "core.lens"),
+    *("core.learner", "core.dynamics", "core.fong_johnson", "core.optim", "core.losses"),
+    *("core.step", "core.loop", "core.state", "core.checked"),
+    *("diagrams", "diagrams.diagram", "diagrams.compiler", "diagrams.nn", "diagrams.diff"),
+    *("diagrams.draw", "diagrams.vision", "diagrams.pregroup"),
+    *("training", "training.train", "training.functor", "training.sentences"),
+    *("training.sharding", "training.distributed", "training.checkpoint"),
     "probability",
-    "probability.kernels",
-    "probability.kernels.markov",
-    "probability.kernels.gaussian",
-    "probability.kernels.likelihood",
-    "probability.networks",
-    "probability.networks.bayesnet",
-    "probability.statespace",
-    "probability.statespace.hmm",
-    "probability.statespace.kalman",
-    "probability.inference",
-    "probability.inference.bayes",
-    "probability.inference.conjugate",
-    "boolean",
-    "boolean.rdc",
-    "boolean.rda",
-    "boolean.rda_learn",
+    *("probability.kernels", "probability.kernels.markov", "probability.kernels.gaussian"),
+    *("probability.kernels.stochastic", "probability.kernels.sampler"),
+    *("probability.kernels.likelihood", "probability.kernels.predicates"),
+    *("probability.networks", "probability.networks.bayesnet", "probability.networks.engines"),
+    *("probability.networks.cpt", "probability.networks.contraction"),
+    *("probability.networks.lazy", "probability.networks.published"),
+    *("probability.statespace", "probability.statespace.hmm"),
+    *("probability.statespace.hmm_emissions", "probability.statespace.hmm_learn"),
+    *("probability.statespace.kalman", "probability.statespace.kalman_learn"),
+    *("probability.inference", "probability.inference.bayes"),
+    *("probability.inference.bayes_learner", "probability.inference.conjugate"),
+    *("probability.inference.conjugate_families", "probability.inference.gp"),
+    "probability.inference.approximate",
+    *("boolean", "boolean.rdc", "boolean.rda", "boolean.rda_learn"),
 ]
 # Teaching notebooks: these first, in reading order; any other committed notebook follows.
 NOTEBOOKS = [
@@ -279,11 +269,16 @@ def _examples_toctree() -> str:
 
 
 def _neighbours_table(spec: str) -> str:
+    # A table the page quotes must exist: a missing file or heading fails the build (KeyError),
+    # never a silent "no results yet" in place of the measurement.
     topic, _, heading = spec.partition(":")
-    try:
-        return benchpage.section(ROOT / "benchmarks" / "results", topic, heading)
-    except (OSError, KeyError):
-        return f"*(No committed results for `{topic}` / {heading!r} yet.)*"
+    return benchpage.section(ROOT / "benchmarks" / "results", topic, heading)
+
+
+def _neighbours(s: str) -> str:
+    results = ROOT / "benchmarks" / "results"
+    s = re.sub(r"%%BENCHTABLE ([^%]+)%%", lambda m: _neighbours_table(m.group(1)), s)
+    return s.replace("%%NETWORKS_COVERED%%", benchpage.networks_covered(results))
 
 
 _FILLERS = {
@@ -293,10 +288,8 @@ _FILLERS = {
     "benchmarks": lambda s: s.replace(
         "%%BENCHMARKS%%",
         benchpage.render(ROOT / "benchmarks" / "results", ROOT, present=pages.present),
-    ),
-    "neighbours": lambda s: re.sub(
-        r"%%BENCHTABLE ([^%]+)%%", lambda m: _neighbours_table(m.group(1)), s
-    ),
+    ).replace("%%GOALS%%", benchpage.goals(ROOT / "benchmarks" / "results", ROOT)),
+    "neighbours": _neighbours,
 }
 
 

@@ -104,8 +104,47 @@ def public_modules() -> tuple[list[str], set[str]]:
     return sorted(found), packages
 
 
-def _exports(package: str) -> list[tuple[str, str]]:
-    """(name, canonical dotted path) of what ``catlearn.<package>`` exports."""
+def _documentable(obj: Any) -> bool:
+    import inspect
+
+    return inspect.isclass(obj) or inspect.isfunction(obj)
+
+
+def homes(modules: list[str], packages: set[str]) -> dict[int, str]:
+    """Where each exported class and function is documented, once (``id(obj)`` -> module).
+
+    An object defined in a public module is documented there. One defined in a private module
+    (``networks/_jtree.py``) is documented in the public module that lists it in ``__all__``
+    (``networks.engines``), else in the deepest package that exports it (``networks``, not
+    ``probability``). A re-export (``markov`` listing ``Sampler`` of ``sampler``) is a link."""
+    import importlib
+
+    out: dict[int, str] = {}
+    found: dict[int, list[str]] = {}
+    for m in modules:
+        try:
+            mod = importlib.import_module(f"catlearn.{m}")
+        except Exception:
+            continue
+        for name in getattr(mod, "__all__", []):
+            obj = getattr(mod, name, None)
+            if not _documentable(obj):
+                continue
+            where = getattr(obj, "__module__", "") or ""
+            if where.startswith("catlearn.") and where.removeprefix("catlearn.") in modules:
+                out[id(obj)] = where.removeprefix("catlearn.")
+            else:
+                found.setdefault(id(obj), []).append(m)
+    for key, places in found.items():
+        if key in out:
+            continue
+        leaves = [m for m in places if m not in packages]
+        out[key] = (leaves or sorted(places, key=lambda m: m.count(".")))[-1]
+    return out
+
+
+def _exports(package: str, home: dict[int, str]) -> list[tuple[str, str]]:
+    """(name, dotted path where it is documented) of what ``catlearn.<package>`` exports."""
     import importlib
 
     mod = importlib.import_module(f"catlearn.{package}")
@@ -113,14 +152,17 @@ def _exports(package: str) -> list[tuple[str, str]]:
     for name in getattr(mod, "__all__", []):
         obj = getattr(mod, name, None)
         where = getattr(obj, "__module__", None) or f"catlearn.{package}"
-        if not where.startswith("catlearn") or any(p.startswith("_") for p in where.split(".")):
+        if _documentable(obj) and id(obj) in home:
+            where = f"catlearn.{home[id(obj)]}"
+        elif not where.startswith("catlearn") or any(p.startswith("_") for p in where.split(".")):
             where = f"catlearn.{package}"
         out.append((name, f"{where}.{name}"))
     return out
 
 
-def _private_exports(package: str) -> list[tuple[str, str]]:
-    """(name, autodoc kind) of what a subpackage exports from its private modules."""
+def _private_exports(package: str, home: dict[int, str]) -> list[tuple[str, str]]:
+    """(name, autodoc kind) of what a subpackage exports from its private modules and
+    documents itself (its home, see :func:`homes`)."""
     import importlib
     import inspect
 
@@ -133,34 +175,60 @@ def _private_exports(package: str) -> list[tuple[str, str]]:
         obj = getattr(mod, name, None)
         where = getattr(obj, "__module__", "") or ""
         if where.startswith("catlearn") and any(p.startswith("_") for p in where.split(".")):
+            if _documentable(obj) and home.get(id(obj), package) != package:
+                continue  # documented in its home; the table above links there
             kind = "class" if inspect.isclass(obj) else "function" if callable(obj) else "data"
             out.append((name, kind))
     return out
 
 
-def _missing_from_all(module: str) -> bool:
+def _reexports(module: str, home: dict[int, str]) -> list[str]:
+    """Names a leaf module lists in ``__all__`` that are documented in another module."""
+    import importlib
+
+    try:
+        mod = importlib.import_module(f"catlearn.{module}")
+    except Exception:
+        return []
+    return [
+        n
+        for n in getattr(mod, "__all__", [])
+        if _documentable(getattr(mod, n, None)) and home.get(id(getattr(mod, n)), module) != module
+    ]
+
+
+def _all(module: str) -> list[str]:
+    import importlib
+
+    return list(getattr(importlib.import_module(f"catlearn.{module}"), "__all__", []))
+
+
+def _classes_outside_all(module: str) -> list[str]:
+    """Public classes defined in ``module`` but missing from its ``__all__``."""
     import importlib
     import inspect
 
     try:
         mod = importlib.import_module(f"catlearn.{module}")
     except Exception:
-        return False
+        return []
     names = getattr(mod, "__all__", None)
     if names is None:
-        return False
-    return any(
-        not n.startswith("_")
-        and n not in names
-        and (inspect.isclass(o) or inspect.isfunction(o))
-        and getattr(o, "__module__", None) == mod.__name__
+        return []
+    return [
+        n
         for n, o in vars(mod).items()
-    )
+        if not n.startswith("_")
+        and n not in names
+        and inspect.isclass(o)
+        and getattr(o, "__module__", None) == mod.__name__
+    ]
 
 
 def write_api(order: list[str]) -> list[str]:
     modules, packages = public_modules()
     modules = ordered(set(modules), order)
+    home = homes(modules, packages)
     out_dir = GEN / "api"
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in out_dir.glob("*.rst"):
@@ -177,8 +245,10 @@ def write_api(order: list[str]) -> list[str]:
             if subs:
                 text += "Modules\n-------\n\n.. autosummary::\n\n"
                 text += "".join(f"   {s.rsplit('.', 1)[1]}\n" for s in subs) + "\n"
+            if subs:  # the sidebar nests each area's modules and sub-areas under it
+                text += ".. toctree::\n   :hidden:\n\n" + "".join(f"   {s}\n" for s in subs) + "\n"
             try:
-                exports = _exports(m)
+                exports = _exports(m, home)
             except Exception:
                 exports = []
             if exports:
@@ -186,27 +256,54 @@ def write_api(order: list[str]) -> list[str]:
                 text += "-" * (len(title) + 18) + "\n\n.. list-table::\n   :widths: 30 70\n\n"
                 for name, path in exports:
                     text += f"   * - :py:obj:`{name} <{path}>`\n     - ``{path}``\n"
-            for name, kind in _private_exports(m):  # defined in a private module
+            for name, kind in _private_exports(m, home):  # defined in a private module
                 text += f"\n.. auto{kind}:: {title}.{name}\n"
         else:
             text += f".. automodule:: {title}\n"
-            if _missing_from_all(m):  # public names defined here but not in __all__
-                text += "   :ignore-module-all:\n"
+            # ``__all__`` is documented, and the public classes a module defines but leaves out
+            # of it (errors a function raises); helper functions outside ``__all__``
+            # (``is_concrete``, ``xp_for``) stay out of the reference.
+            extra = _classes_outside_all(m)
+            if extra:
+                text += f"   :members: {', '.join([*_all(m), *extra])}\n"
+            elsewhere = _reexports(m, home)
+            if elsewhere:  # re-exports are documented (once) where they are defined
+                text += f"   :exclude-members: {', '.join(elsewhere)}\n"
         _write(out_dir / f"{m}.rst", text)
     return modules
 
 
+def _children(modules: list[str], parent: str | None) -> list[str]:
+    """The modules directly under ``parent`` (``None``: the areas), in ``modules``' order."""
+    if parent is None:
+        return [m for m in modules if "." not in m]
+    return [m for m in modules if m.startswith(parent + ".") and "." not in m[len(parent) + 1 :]]
+
+
 def api_index(modules: list[str]) -> str:
-    groups: dict[str, list[str]] = {}
-    for m in modules:
-        groups.setdefault(m.split(".")[0], []).append(m)
+    """The API index grouped by area and sub-area: a heading per area (``catlearn.core``), one
+    per sub-area (``catlearn.probability.networks``), each with a table of its modules; the
+    sidebar nests the same way (each package page holds the toctree of its children)."""
+
+    def table(members: list[str]) -> list[str]:
+        lines = ["```{eval-rst}", ".. currentmodule:: catlearn", "", ".. autosummary::", ""]
+        return lines + [f"   {m}" for m in members] + ["```", ""]
+
     lines = [""]
-    for top, members in groups.items():
-        lines += [f"### `catlearn.{top}`", "", "```{eval-rst}", ".. currentmodule:: catlearn"]
-        lines += ["", ".. autosummary::", ""] + [f"   {m}" for m in members]
-        lines += ["```", ""]
+    areas = _children(modules, None)
+    singles = [m for m in areas if not _children(modules, m)]
+    if singles:  # modules at the top level (catlearn.errors)
+        lines += table(singles)
+    for area in [m for m in areas if m not in singles]:
+        lines += [f"### `catlearn.{area}`", ""]
+        direct = _children(modules, area)
+        leaves = [m for m in direct if not _children(modules, m)]
+        lines += table([area, *leaves])
+        for sub in [m for m in direct if m not in leaves]:
+            lines += [f"#### `catlearn.{sub}`", ""]
+            lines += table([sub, *_children(modules, sub)])
     lines += ["```{toctree}", ":maxdepth: 1", ":hidden:", ""]
-    lines += [f"/generated/api/{m}" for m in modules]
+    lines += [f"/generated/api/{m}" for m in areas]
     return "\n".join([*lines, "```", ""])
 
 

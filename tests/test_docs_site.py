@@ -1,0 +1,208 @@
+"""The site is readable offline, points at the project, and states what the build computed.
+
+* math: MathJax is bundled (``sphinx-mathjax-offline``), never loaded from a CDN; a built site
+  (``docs/_build/html`` after ``bash .ci/docs``) is checked for scripts from other hosts;
+* project files: ``LICENSE`` is the MIT text the metadata names, ``CITATION.cff`` is CFF 1.2.0
+  with the repository of ``[project.urls]``, ``CHANGELOG.md`` names the version;
+* benchmarks: the goal verdicts of the benchmarks page are recomputed here from the JSON, and the
+  claims ``docs/neighbours.md`` makes in words are checked against the tables it quotes;
+* API reference: grouped by area and sub-area, every class and function documented once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+RESULTS = ROOT / "benchmarks" / "results"
+sys.path.insert(0, str(DOCS / "_ext"))
+
+import benchpage  # noqa: E402
+
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+CONF = (DOCS / "conf.py").read_text(encoding="utf-8")
+
+
+# -- Math offline -------------------------------------------------------------------------------
+
+
+def test_mathjax_is_bundled_not_fetched():
+    assert '"sphinx-mathjax-offline"' in CONF
+    path = re.search(r'^mathjax_path = "([^"]+)"', CONF, flags=re.M)
+    assert path and not re.match(r"(https?:)?//", path.group(1)), "mathjax_path must be local"
+    docs_extra = " ".join(PROJECT["optional-dependencies"]["docs"])
+    assert "sphinx-mathjax-offline" in docs_extra and "sphinx-copybutton" in docs_extra
+
+
+def test_the_bundle_has_the_script_conf_names():
+    import importlib.util
+
+    spec = importlib.util.find_spec("sphinx-mathjax-offline")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("the docs extra is not installed")
+    base = Path(next(iter(spec.submodule_search_locations))) / "static"
+    path = re.search(r'^mathjax_path = "([^"]+)"', CONF, flags=re.M).group(1)
+    assert (base / path).is_file()
+    # CommonHTML fonts come with the bundle (MathJax finds them next to the script).
+    assert list((base / "mathjax" / "output" / "chtml" / "fonts").rglob("*.woff"))
+
+
+_BUILT = ROOT / "docs" / "_build" / "html"
+
+
+@pytest.mark.skipif(not (_BUILT / "index.html").exists(), reason="no built site (bash .ci/docs)")
+def test_built_pages_load_no_script_from_another_host():
+    bad = {}
+    pages = list(_BUILT.rglob("*.html"))
+    for page in pages:
+        text = page.read_text(encoding="utf-8", errors="replace")
+        srcs = re.findall(r"<script[^>]*\ssrc=\"([^\"]+)\"", text)
+        remote = [s for s in srcs if re.match(r"(https?:)?//", s)]
+        if remote:
+            bad[page.relative_to(_BUILT).as_posix()] = remote
+    assert not bad, f"pages load scripts from the network: {dict(list(bad.items())[:5])}"
+    assert (_BUILT / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    with_math = [p for p in pages if "\\(" in p.read_text(encoding="utf-8", errors="replace")]
+    assert with_math, "no page with math found: the check would be empty"
+
+
+# -- Project files ------------------------------------------------------------------------------
+
+
+def test_licence_is_the_mit_text_the_metadata_names():
+    assert PROJECT["license"] == {"text": "MIT"}
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("MIT License")
+    assert "Permission is hereby granted, free of charge" in text
+    assert 'THE SOFTWARE IS PROVIDED "AS IS"' in text
+
+
+def test_citation_is_cff_1_2_0_and_matches_the_metadata():
+    yaml = pytest.importorskip("yaml")
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert cff["cff-version"] == "1.2.0"
+    for key in ("message", "title", "authors"):  # required by CFF 1.2.0
+        assert cff[key]
+    assert all("name" in a or "family-names" in a for a in cff["authors"])
+    assert str(cff["version"]) == PROJECT["version"]
+    assert cff["license"] == "MIT"
+    assert cff["repository-code"] == PROJECT["urls"]["Repository"]
+
+
+def test_changelog_names_the_version_and_urls_name_the_repository():
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert re.search(rf"^## {re.escape(PROJECT['version'])}\b", text, flags=re.M)
+    urls = PROJECT["urls"]
+    for key in ("Documentation", "Repository", "Issues", "Changelog"):
+        assert urls[key].startswith("https://")
+    assert urls["Issues"].startswith(urls["Repository"])
+    assert urls["Changelog"].startswith(urls["Repository"])
+    assert 'REPOSITORY = URLS["Repository"]' in CONF  # the site links the same repository
+
+
+# -- Benchmarks: verdicts and claims come from the JSON -----------------------------------------
+
+
+def _json(topic: str) -> dict:
+    return json.loads((RESULTS / f"{topic}.json").read_text(encoding="utf-8"))
+
+
+def test_goal_verdicts_are_recomputed_from_the_json():
+    rows = {r["goal"]: r for r in benchpage.goal_rows(RESULTS, ROOT)}
+    step = [r["ratio_median_of_rounds"] for r in _json("step")["results"]]
+    (train,) = [r for g, r in rows.items() if g.startswith("compiled train step")]
+    assert train["verdict"].endswith("holds") == all(v <= 1.05 for v in step)
+    fresh = _json("networks")["fresh"]
+    fast = sum(r["ratio"] <= 0.1 for r in fresh)
+    (pgmpy,) = [r for g, r in rows.items() if g.startswith("one exact Bayesian-network")]
+    if fast == len(fresh):
+        assert pgmpy["verdict"] == "✓ holds"
+    else:
+        assert "does not hold" in pgmpy["verdict"]
+        assert fast == 0 or f"({fast} of {len(fresh)})" in pgmpy["verdict"]
+    (efprob,) = [r for g, r in rows.items() if "EfProb" in g]
+    assert efprob["verdict"] == "not measured"  # EfProb is a cross-check of answers only
+    for r in rows.values():
+        assert r["verdict"] in {"✓ holds", "✗ does not hold", "not measured"} or re.fullmatch(
+            r"✗ does not hold \(\d+ of \d+\)", r["verdict"]
+        )
+
+
+def test_benchmarks_page_has_the_goals_placeholder():
+    source = (DOCS / "benchmarks.md").read_text(encoding="utf-8")
+    assert "%%GOALS%%" in source and "%%BENCHMARKS%%" in source
+    assert "≥ 10×" not in source and "≥10×" not in source  # targets live in goal_rows only
+
+
+def test_runs_on_an_excluded_jax_are_marked():
+    assert benchpage._jax_excluded("0.10.2", ROOT)
+    assert not benchpage._jax_excluded("0.9.2", ROOT)
+    excluded = [r for r in benchpage.goal_rows(RESULTS, ROOT) if "excluded" in r["environment"]]
+    for r in excluded:
+        assert re.match(r"jax 0\.10\.", r["environment"])
+
+
+NEIGHBOURS = (DOCS / "neighbours.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("spec", re.findall(r"%%BENCHTABLE ([^%]+)%%", NEIGHBOURS))
+def test_every_table_neighbours_quotes_exists(spec):
+    topic, _, heading = spec.partition(":")
+    body = benchpage.section(RESULTS, topic, heading)  # KeyError fails the build, too
+    assert benchpage.tables(body), f"{spec}: no table"
+
+
+def test_neighbours_claims_hold_in_the_tables_it_quotes():
+    assert "%%NETWORKS_COVERED%%" in NEIGHBOURS
+    covered = benchpage.networks_covered(RESULTS)
+    net = _json("networks")
+    fresh, peers = net["fresh"], net["peers"]
+    assert covered.startswith(f"{len(fresh)} of pgmpy's bundled networks")
+    assert f"{max(r['nodes'] for r in fresh):,} nodes" in covered
+    # "ratio below 1 means catlearn is faster": the page says a fresh query is compared; the
+    # "ten-fold ... does not hold on most of these networks" sentence:
+    assert sum(r["ratio"] <= 0.1 for r in fresh) < len(fresh) / 2
+    # "A junction tree built once is slower than pyAgrum on some networks":
+    assert any(r["jt_over_pyagrum"] > 1 for r in peers)
+    # "... the best column then names variable elimination" on those networks:
+    assert all(r["best_engine"] == "VariableElimination" for r in peers if r["jt_over_pyagrum"] > 1)
+    # The step table's last column is what the text explains ("where it says no").
+    assert {str(r["same_optimised_hlo_op_histogram"]) for r in _json("step")["results"]}
+    for stale in ("small classic networks", "XLA receives the same operations", "1e-16"):
+        assert stale not in NEIGHBOURS
+
+
+# -- API reference ------------------------------------------------------------------------------
+
+
+def test_api_index_is_grouped_by_area_and_sub_area():
+    import catlearn_docs as pages
+
+    modules, _ = pages.public_modules()
+    index = pages.api_index(pages.ordered(set(modules), []))
+    assert "### `catlearn.probability`" in index
+    for sub in ("kernels", "networks", "statespace", "inference"):
+        assert f"#### `catlearn.probability.{sub}`" in index
+    toctree = index.split("```{toctree}")[1]
+    assert "/generated/api/probability\n" in toctree
+    assert "/generated/api/probability.networks" not in toctree  # nested under its area
+
+
+def test_every_class_and_function_has_one_home():
+    import catlearn_docs as pages
+
+    import catlearn.probability as probability
+    import catlearn.probability.kernels as kernels
+
+    modules, packages = pages.public_modules()
+    home = pages.homes(modules, packages)
+    assert home[id(probability.JunctionTree)] == "probability.networks.engines"
+    assert home[id(kernels.Sampler)] == "probability.kernels.sampler"
+    assert home[id(probability.Finite)] == "probability.kernels.markov"
