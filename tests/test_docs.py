@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.slow
+@pytest.mark.soak  # ~50 s of CPU: over the default run's 30 s budget; .ci/docs builds it in full
 def test_sphinx_build_warnings_are_errors(tmp_path):
     for mod in ("sphinx", "myst_nb", "furo"):
         pytest.importorskip(mod)
