@@ -243,8 +243,12 @@ def render_file(path: Path, root: Path, seen: set[Any] | None = None, label: boo
         head += [f"(bench-{topic})=", ""]
     head += [f"## {title}", "", f"**Command:** `{command(topic, data, root)}`  "]
     head += [f"**Machine:** {machine_line(env) or 'as stated in the text below'}  "]
-    res = f"**Results:** `benchmarks/results/{path.name}`"
-    head += [res + (f", `benchmarks/results/{js.name}`" if js.exists() else ""), ""]
+    # The results files themselves, downloadable (a code name would link back to this section).
+    files = [path, js] if js.exists() else [path]
+    res = ", ".join(
+        f"{{download}}`benchmarks/results/{f.name} <../benchmarks/results/{f.name}>`" for f in files
+    )
+    head += [f"**Results:** {res}", ""]
     text = "\n".join(head + body)
     return re.sub(r"\n{3,}", "\n\n", text).rstrip() + "\n"
 

@@ -197,32 +197,27 @@ def _reexports(module: str, home: dict[int, str]) -> list[str]:
     ]
 
 
-def _all(module: str) -> list[str]:
-    import importlib
-
-    return list(getattr(importlib.import_module(f"catlearn.{module}"), "__all__", []))
-
-
-def _classes_outside_all(module: str) -> list[str]:
-    """Public classes defined in ``module`` but missing from its ``__all__``."""
+def _outside_all(module: str) -> tuple[list[str], list[str]]:
+    """Public classes, and public functions, defined in ``module`` but not in its ``__all__``."""
     import importlib
     import inspect
 
     try:
         mod = importlib.import_module(f"catlearn.{module}")
     except Exception:
-        return []
+        return [], []
     names = getattr(mod, "__all__", None)
     if names is None:
-        return []
-    return [
-        n
+        return [], []
+    mine = [
+        (n, o)
         for n, o in vars(mod).items()
         if not n.startswith("_")
         and n not in names
-        and inspect.isclass(o)
         and getattr(o, "__module__", None) == mod.__name__
     ]
+    classes = [n for n, o in mine if inspect.isclass(o)]
+    return classes, [n for n, o in mine if inspect.isfunction(o)]
 
 
 def write_api(order: list[str]) -> list[str]:
@@ -263,10 +258,10 @@ def write_api(order: list[str]) -> list[str]:
             # ``__all__`` is documented, and the public classes a module defines but leaves out
             # of it (errors a function raises); helper functions outside ``__all__``
             # (``is_concrete``, ``xp_for``) stay out of the reference.
-            extra = _classes_outside_all(m)
-            if extra:
-                text += f"   :members: {', '.join([*_all(m), *extra])}\n"
-            elsewhere = _reexports(m, home)
+            classes, helpers = _outside_all(m)
+            if classes:  # autodoc honours __all__ even for listed members: widen, then exclude
+                text += "   :ignore-module-all:\n"
+            elsewhere = _reexports(m, home) + (helpers if classes else [])
             if elsewhere:  # re-exports are documented (once) where they are defined
                 text += f"   :exclude-members: {', '.join(elsewhere)}\n"
         _write(out_dir / f"{m}.rst", text)
@@ -592,11 +587,12 @@ def fill_gallery(app: Sphinx, doctree: nodes.document, docname: str) -> None:
 
 # -- Paths in the text become links to the page that shows the file ---------------------------
 def link_paths(app: Sphinx, doctree: nodes.document) -> None:
-    from sphinx.addnodes import pending_xref
+    from sphinx.addnodes import download_reference, pending_xref
 
     docs = app.env.found_docs
+    skip = (nodes.reference, pending_xref, download_reference, nodes.literal_block)
     for lit in list(doctree.findall(nodes.literal)):
-        if isinstance(lit.parent, (nodes.reference, pending_xref, nodes.literal_block)):
+        if isinstance(lit.parent, skip):
             continue
         text = lit.astext().strip()
         target = kind = None

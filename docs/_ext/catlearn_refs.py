@@ -97,12 +97,15 @@ def drop_empty_bases(app: Sphinx, doctree: nodes.document) -> None:
 
 def _catlearn_candidates(env: Any, target: str, cls: str | None) -> list[str]:
     objects = env.domains["py"].objects
-    short = target.removeprefix("~").split(".")[-1]
+    target = target.removeprefix("~")
+    short = target.split(".")[-1]
     found = [
         k
         for k, v in objects.items()
         if k.startswith("catlearn.") and k.split(".")[-1] == short and not v.aliased
     ]
+    if "." in target:  # ``Finite.sample``: the whole dotted tail must match
+        found = [k for k in found if k.endswith("." + target)]
     if len(found) > 1 and cls:
         in_cls = [k for k in found if k.split(".")[-2] == cls.split(".")[-1]]
         found = in_cls or found
@@ -137,8 +140,8 @@ def missing_reference(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:
             return res
     if target.startswith("catlearn.") and any(p.startswith("_") for p in target.split(".")):
         return contnode  # private internals are not documented: shown as code, not a link
-    if "." in target and not target.startswith("catlearn."):
-        return None
+    if "." in target and target.split(".")[0] in EXTERNAL:
+        return None  # another package's name: intersphinx or nitpick_ignore decide
     if "." not in target and _private_name(target):
         return contnode  # a type alias of a private module (``Node``): code, not a link
     found = _catlearn_candidates(env, target, node.get("py:class"))
