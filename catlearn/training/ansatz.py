@@ -105,17 +105,25 @@ class Ansatz:
     def factors(self, box: Box) -> Factors:  # pragma: no cover - abstract
         raise errors.UnsupportedError(f"{type(self).__name__} must define factors(box).")
 
-    def init(self, key: Any, box: Box) -> tuple[Any, ...]:
-        """Fresh parameter tensors for ``box`` (one per factor), uniform in ``[-1, 1)`` over
-        lambeq's scale of the box's *directed* codomain (the product of the dimensions of
-        the output atoms of even winding number and input atoms of odd winding number)."""
+    def init(self, key: Any, box: Box, rows: int = 1) -> tuple[Any, ...]:
+        """Fresh parameter tables for ``rows`` boxes of the type of ``box`` (one table of shape
+        ``(rows, *shape)`` per factor), uniform in ``[-1, 1)`` over lambeq's scale of the box's
+        *directed* codomain (the product of the dimensions of the output atoms of even winding
+        number and of the input atoms of odd winding number).
+
+        >>> from catlearn.diagrams.pregroup import Pregroup, Word
+        >>> n = Pregroup('n')
+        >>> [t.shape for t in TensorAnsatz({'n': 2}).init(jax.random.key(0), Word('w', n), 5)]
+        [(5, 2)]
+        """
         f = self.factors(box)
         keys = jax.random.split(key, len(f.shapes))
         directed = [self.dim(a) for a in box.cod.inside if a.z % 2 == 0]  # type: ignore[attr-defined]
         directed += [self.dim(a) for a in box.dom.inside if a.z % 2 == 1]  # type: ignore[attr-defined]
         scale = _lambeq_scale(math.prod(directed))
         return tuple(
-            (2.0 * jax.random.uniform(k, shape) - 1.0) / scale for k, shape in zip(keys, f.shapes)
+            (2.0 * jax.random.uniform(k, (rows, *shape)) - 1.0) / scale
+            for k, shape in zip(keys, f.shapes)
         )
 
 

@@ -29,6 +29,7 @@ True
 from __future__ import annotations
 
 import time
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -179,7 +180,7 @@ def _compile(diagram: Diagram, ansatz: Ansatz) -> _Shape:
                 consts.append((2, cards[r]))
                 const_scopes.append([r, fresh])
             seen.add(r)
-    output: list[int] = []
+    open_roots = set(out_roots)
     done: set[int] = set()
     for r in out_roots:
         if r in done:
@@ -198,8 +199,11 @@ def _compile(diagram: Diagram, ansatz: Ansatz) -> _Shape:
     scalar = 1.0
     used = in_factors | {v for sc in const_scopes for v in sc}
     for lab in parent:
-        if find(lab) == lab and lab not in used and lab not in output:
+        if find(lab) == lab and lab not in used and lab not in open_roots:
             scalar *= cards[lab]  # a closed loop: the trace of the identity
+    if not roots:  # no word: the batch axis comes from a vector of ones
+        consts.append((0, 0))
+        const_scopes.append([0])
     all_scopes = [(0, *sc) for sc in roots] + [tuple(sc) for sc in const_scopes]
     return _Shape(
         tuple(slots),
@@ -282,16 +286,27 @@ class TensorModel:
         object.__setattr__(self, "unknown", unknown)
         object.__setattr__(self, "_shapes", {})
         object.__setattr__(self, "_trainers", {})
+        object.__setattr__(self, "_jitted", {})
 
     def init(self, key: Any) -> dict[str, tuple[Any, ...]]:
-        """Fresh word tables ``{signature: (table, ...)}`` (lambeq's classical initialisation)."""
-        tables: dict[str, list[list[Any]]] = {}
-        for k, (sig, _) in zip(jax.random.split(key, len(self.vocabulary)), self.index.values()):
-            tensors = self.ansatz.init(k, self.boxes[sig])
-            tables.setdefault(sig, [[] for _ in tensors])
-            for col, t in zip(tables[sig], tensors):
-                col.append(t)
-        return {sig: tuple(jnp.stack(c) for c in cols) for sig, cols in tables.items()}
+        """Fresh word tables ``{signature: (table, ...)}`` (lambeq's classical initialisation);
+        the tables of one signature are drawn from ``key`` folded with the signature's text,
+        so they do not depend on the other types in the vocabulary."""
+        cache = self._jitted  # type: ignore[attr-defined]
+        if "init" not in cache:  # one compiled program, not one per random draw
+            cache["init"] = jax.jit(self._init)
+        return cache["init"](key)
+
+    def _init(self, key: Any) -> dict[str, tuple[Any, ...]]:
+        counts: dict[str, int] = {}
+        for sig, _ in self.index.values():
+            counts[sig] = counts.get(sig, 0) + 1
+        return {
+            sig: self.ansatz.init(
+                jax.random.fold_in(key, zlib.crc32(sig.encode())), box, counts[sig]
+            )
+            for sig, box in self.boxes.items()
+        }
 
     # --- compiling --------------------------------------------------------------------------
     def shape(self, diagram: Diagram) -> _Shape:
@@ -351,7 +366,10 @@ class TensorModel:
             if self.unknown == "mean":
                 table = jnp.concatenate([table, table.mean(axis=0, keepdims=True)])
             arrays.append(table[rows[:, o]])
-        arrays += [_delta(order, dim, dtype) for order, dim in shape.consts]
+        arrays += [
+            _delta(order, dim, dtype) if order else jnp.ones(rows.shape[0], dtype)
+            for order, dim in shape.consts
+        ]
         out = execute(shape.plan(rows.shape[0]), arrays, jnp)
         return out * shape.scalar if shape.scalar != 1.0 else out
 
@@ -382,18 +400,32 @@ class TensorModel:
         cache[(opt, keys)] = run
         return run
 
+    def _jit(self, key: tuple) -> Any:
+        """``contract`` for the shape ``key``, jitted once per model and shape."""
+        cache = self._jitted  # type: ignore[attr-defined]
+        if key not in cache:
+            cache[key] = jax.jit(lambda params, rows: self.contract(params, key, rows))
+        return cache[key]
+
+    def _run(self, params: dict, key: tuple, rows: Any) -> Any:
+        """The jitted contraction of ``rows``, padded to a power-of-two batch (fewer compiles
+        for batches of many sizes; the padding rows are sliced off, so gradients are exact)."""
+        b = rows.shape[0]
+        size = 1 << max(0, (b - 1).bit_length())
+        if size != b:
+            rows = jnp.concatenate([rows, jnp.repeat(rows[:1], size - b, axis=0)])
+        return self._jit(key)(params, rows)[:b]
+
     def tensor(self, params: dict, diagram: Diagram) -> Any:
         """The tensor ``F(diagram)`` (axes: the open wires of ``diagram.cod``)."""
         rows = jnp.asarray([self._rows(diagram)], dtype=jnp.int32).reshape(1, -1)
         self.shape(diagram)
-        return self.contract(params, signature(diagram), rows)[0]
+        return self._jit(signature(diagram))(params, rows)[0]
 
     def __call__(self, params: dict, diagrams: Sequence[Diagram]) -> Any:
         """The outputs of ``diagrams``, stacked in input order (one contraction per shape)."""
         groups = self.group(diagrams)
-        outs = [
-            (g.positions, self.contract(params, k, jnp.asarray(g.rows))) for k, g in groups.items()
-        ]
+        outs = [(g.positions, self._run(params, k, jnp.asarray(g.rows))) for k, g in groups.items()]
         order = np.argsort(np.concatenate([p for p, _ in outs]))
         return jnp.concatenate([o for _, o in outs])[order]
 
@@ -403,7 +435,7 @@ class TensorModel:
         per shape (a mixed-shape minibatch is the sum over its shapes)."""
         groups = self.group(diagrams, labels)
         return sum(
-            _loss(self.contract(params, k, jnp.asarray(g.rows)), g.labels, None)
+            _loss(self._run(params, k, jnp.asarray(g.rows)), g.labels, None)
             for k, g in groups.items()
         )
 
