@@ -7,6 +7,7 @@ into any semantics of :mod:`catlearn.core` (and, through ``from_program``, into 
 from catlearn.core.program import Instruction as Instruction
 from catlearn.core.program import Program as Program
 from catlearn.diagrams import nn as nn
+from catlearn.diagrams import pregroup as pregroup
 from catlearn.diagrams import vision as vision
 from catlearn.diagrams.compiler import compile as compile
 from catlearn.diagrams.compiler import to_program as to_program
@@ -34,6 +35,7 @@ __all__ = [
     "draw_diagram",
     "nn",
     "plot_history",
+    "pregroup",
     "to_program",
     "vision",
 ]
