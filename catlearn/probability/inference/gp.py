@@ -252,6 +252,22 @@ def _check_psd(K: jax.Array, what: str) -> None:
         )
 
 
+@jax.jit
+def _factor(gram: jax.Array, noise: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Cholesky of ``gram + noise I``; if it fails, of ``gram + (noise + jitter) I`` with
+    ``jitter = n eps mean|diag gram|`` (the module docstring's policy). Jitted, so the
+    eager and the traced paths share one compiled factorisation."""
+    n = gram.shape[0]
+    eye = jnp.eye(n, dtype=gram.dtype)
+    K = gram + noise * eye
+    L = jnp.linalg.cholesky(K)
+    jitter = n * jnp.finfo(gram.dtype).eps * jnp.mean(jnp.abs(jnp.diagonal(gram)))
+    L = jax.lax.cond(
+        jnp.all(jnp.isfinite(L)), lambda: L, lambda: jnp.linalg.cholesky(K + jitter * eye)
+    )
+    return L, jitter
+
+
 class GaussianProcess(eqx.Module):
     r"""A zero-mean GP prior with covariance ``kernel`` and Gaussian observation ``noise``
     (the variance :math:`\sigma^2`). All hyperparameters are leaves (fit with :func:`fit_gp`).
@@ -350,17 +366,11 @@ class GaussianProcess(eqx.Module):
     def _chol(self, xt: jax.Array) -> jax.Array:
         """Cholesky factor of K + noise I, retried once with the jitter of the module
         docstring when it fails in the working precision (same rule eager and traced)."""
-        n = xt.shape[0]
         gram = self.kernel.gram(xt, xt)
-        eye = jnp.eye(n, dtype=gram.dtype)
-        K = gram + self.noise * eye
-        L = jnp.linalg.cholesky(K)
-        jitter = n * jnp.finfo(gram.dtype).eps * jnp.mean(jnp.abs(jnp.diagonal(gram)))
-        L = jax.lax.cond(
-            jnp.all(jnp.isfinite(L)), lambda: L, lambda: jnp.linalg.cholesky(K + jitter * eye)
-        )
+        L, jitter = _factor(gram, self.noise)
         v = concrete(L)
         if v is not None and not np.all(np.isfinite(v)):
+            K = gram + self.noise * jnp.eye(xt.shape[0], dtype=gram.dtype)
             _check_psd(K, "training covariance K + noise I")
             raise NotPSDError(
                 f"Expected K + noise I to be positive definite, but its Cholesky factor failed "
