@@ -151,6 +151,9 @@ def _exports(package: str, home: dict[int, str]) -> list[tuple[str, str]]:
     out = []
     for name in getattr(mod, "__all__", []):
         obj = getattr(mod, name, None)
+        if isinstance(obj, type(mod)):  # a module in __all__: link its page
+            out.append((name, obj.__name__))
+            continue
         where = getattr(obj, "__module__", None) or f"catlearn.{package}"
         if _documentable(obj) and id(obj) in home:
             where = f"catlearn.{home[id(obj)]}"

@@ -104,7 +104,7 @@ def _catlearn_candidates(env: Any, target: str, cls: str | None) -> list[str]:
         for k, v in objects.items()
         if k.startswith("catlearn.") and k.split(".")[-1] == short and not v.aliased
     ]
-    if "." in target:  # ``Finite.sample``: the whole dotted tail must match
+    if "." in target and not target.startswith("catlearn."):  # ``Finite.sample``: whole tail
         found = [k for k in found if k.endswith("." + target)]
     if len(found) > 1 and cls:
         in_cls = [k for k in found if k.split(".")[-2] == cls.split(".")[-1]]
