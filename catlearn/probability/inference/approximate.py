@@ -44,8 +44,13 @@ import numpy as np
 from catlearn import errors
 from catlearn.core.checked import as_array, as_key
 from catlearn.core.types import Fin, Ty
-from catlearn.errors import DegenerateWeightsError, HyperparameterError, ShapeError
-from catlearn.probability.inference._approx_inverse import ApproxInverse, Ref, check_density
+from catlearn.errors import HyperparameterError, ShapeError
+from catlearn.probability.inference._approx_inverse import (
+    ApproxInverse,
+    Particles,
+    check_density,
+    degenerate,
+)
 from catlearn.probability.inference.bayes import BayesLens
 from catlearn.probability.kernels._checks import concrete
 from catlearn.probability.kernels.sampler import Sampler
@@ -60,116 +65,6 @@ __all__ = [
     "particle_filter",
     "particle_lens",
 ]
-
-
-def _degenerate(what: str) -> DegenerateWeightsError:
-    return DegenerateWeightsError(
-        f"Expected {what} to carry some probability mass, got every importance weight 0 (or "
-        f"not finite): no particle explains the observation. Use more particles, a prior "
-        f"closer to the data, or a likelihood with heavier tails."
-    )
-
-
-class Particles(eqx.Module):
-    r"""A weighted particle set :math:`\sum_j w_j \delta_{\theta_j}` (an approximate state).
-
-    ``values`` has a leading particle axis ``N``; ``log_weights`` (shape ``(N,)``) are
-    unnormalised. :class:`~catlearn.errors.DegenerateWeightsError` if all weights are zero.
-
-    >>> p = Particles(jnp.array([0.0, 1.0]), jnp.log(jnp.array([1.0, 3.0])))
-    >>> p.weights.tolist(), float(p.mean())
-    ([0.25, 0.75], 0.75)
-    """
-
-    values: jax.Array
-    log_weights: jax.Array
-    key: Any
-    parent: Any = eqx.field(static=True)  # Ref to the set this one was pushed from, or None
-
-    def __init__(
-        self, values: Any, log_weights: Any = None, *, key: Any = None, parent: Any = None
-    ):
-        v = as_array(values, "the particle values")
-        if v.ndim == 0:
-            raise ShapeError("Expected particle values with a leading particle axis, got a scalar.")
-        lw = jnp.zeros(v.shape[0], jnp.result_type(float)) if log_weights is None else log_weights
-        lw = as_array(lw, "the log-weights")
-        if lw.shape != (v.shape[0],):
-            raise ShapeError(
-                f"Expected one log-weight per particle, shape ({v.shape[0]},), got shape "
-                f"{tuple(lw.shape)} instead."
-            )
-        c = concrete(lw)
-        if c is not None and not np.any(np.isfinite(c) | (c == np.inf)):
-            raise _degenerate("the particle set")
-        self.values, self.log_weights = v, lw
-        self.key = None if key is None else as_key(key)
-        self.parent = parent
-
-    def __rshift__(self, kernel: Any) -> Particles:
-        r"""The empirical state pushed through a kernel, :math:`\hat\pi \gg f`: particle ``j``
-        moved by one draw ``kernel.sample(k_j, x=θ_j)`` with ``k_j`` the ``j``-th of
-        ``split(key, N)`` (weights kept; the new set's key is ``fold_in(key, N)``). This is
-        how a particle state flows along a chain of Bayesian lenses.
-
-        >>> from catlearn.probability.kernels.gaussian import LinearGaussian
-        >>> p = Particles(jnp.zeros((4, 1)), key=jax.random.key(0))
-        >>> (p >> LinearGaussian([[1.0]], cov=[[1.0]])).values.shape
-        (4, 1)
-        """
-        if self.key is None:
-            raise errors.ArgumentValueError(
-                "Expected a particle set with a key to push it through a kernel (each particle "
-                "draws once), got key=None; build it as Particles(values, key=jax.random.key(0))."
-            )
-        if not hasattr(kernel, "sample"):
-            raise errors.ArgumentTypeError(
-                f"Expected a kernel with sample(key, x=...) to push particles through, got "
-                f"{type(kernel).__name__}; pass a Finite, LinearGaussian or Sampler kernel."
-            )
-        n = self.values.shape[0]
-        keys = jax.random.split(self.key, n)
-        new = jax.vmap(lambda k, t: kernel.sample(k, x=t))(keys, self.values)
-        return Particles(
-            new, self.log_weights, key=jax.random.fold_in(self.key, n), parent=Ref(self)
-        )
-
-    @property
-    def weights(self) -> jax.Array:
-        """The normalised weights :math:`w_j`."""
-        return jax.nn.softmax(self.log_weights)
-
-    @property
-    def num_particles(self) -> int:
-        """N."""
-        return int(self.values.shape[0])
-
-    def mean(self) -> jax.Array:
-        r""":math:`\sum_j w_j \theta_j`."""
-        return jnp.tensordot(self.weights, self.values, axes=1)
-
-    def ess(self) -> jax.Array:
-        r"""Effective sample size :math:`1 / \sum_j w_j^2`."""
-        return 1.0 / jnp.sum(self.weights**2)
-
-    def histogram(self, k: int) -> jax.Array:
-        """For integer particles in ``0..k-1``: the weighted histogram (a distribution)."""
-        return jnp.zeros(k, self.weights.dtype).at[self.values].add(self.weights)
-
-    def reweight(self, log_likelihood: jax.Array) -> Particles:
-        r"""Bayesian inversion at this empirical state: :math:`w_j \propto w_j\, \ell_j`."""
-        return Particles(
-            self.values, self.log_weights + log_likelihood, key=self.key, parent=self.parent
-        )
-
-    def resample(self, key: jax.Array) -> Particles:
-        r"""Systematic resampling to equal weights, unbiased: particle ``j`` is copied
-        :math:`N w_j` times in expectation. :math:`O(N \log N)` by ``searchsorted``."""
-        n = self.values.shape[0]
-        w = self.weights
-        u = (jax.random.uniform(key, (), w.dtype) + jnp.arange(n, dtype=w.dtype)) / n
-        idx = jnp.clip(jnp.searchsorted(jnp.cumsum(w), u), 0, n - 1)
-        return Particles(self.values[idx], jnp.zeros_like(self.log_weights))
 
 
 def importance_invert(
@@ -392,7 +287,7 @@ def particle_filter(
     w = concrete(out.weights)
     if w is not None and not np.all(np.isfinite(w)):
         t = int(np.argmax(~np.all(np.isfinite(w), axis=-1)))
-        raise _degenerate(f"the particle set at step {t}")
+        raise degenerate(f"the particle set at step {t}")
     return out
 
 
