@@ -4,11 +4,13 @@ approximate), conjugate families, Bayesian learners and Gaussian processes. The 
 """
 
 from catlearn.probability.inference import bayes as bayes
+from catlearn.probability.inference.approximate import ParticleInverse as ParticleInverse
 from catlearn.probability.inference.approximate import ParticleLens as ParticleLens
 from catlearn.probability.inference.approximate import Particles as Particles
 from catlearn.probability.inference.approximate import hmm_particle_filter as hmm_particle_filter
 from catlearn.probability.inference.approximate import importance_invert as importance_invert
 from catlearn.probability.inference.approximate import particle_filter as particle_filter
+from catlearn.probability.inference.approximate import particle_lens as particle_lens
 from catlearn.probability.inference.bayes import BayesLens as BayesLens
 from catlearn.probability.inference.bayes import bayes_lens as bayes_lens
 from catlearn.probability.inference.bayes import condition as condition
@@ -44,6 +46,11 @@ from catlearn.probability.inference.gp import Matern32 as Matern32
 from catlearn.probability.inference.gp import Matern52 as Matern52
 from catlearn.probability.inference.gp import Periodic as Periodic
 from catlearn.probability.inference.gp import fit_gp as fit_gp
+from catlearn.probability.inference.mcmc import MCMCInverse as MCMCInverse
+from catlearn.probability.inference.mcmc import MCMCResult as MCMCResult
+from catlearn.probability.inference.mcmc import mcmc_lens as mcmc_lens
+from catlearn.probability.inference.variational import VariationalInverse as VariationalInverse
+from catlearn.probability.inference.variational import variational_lens as variational_lens
 
 __all__ = [
     "RBF",
@@ -59,6 +66,8 @@ __all__ = [
     "Gamma",
     "GaussianProcess",
     "Kernel",
+    "MCMCInverse",
+    "MCMCResult",
     "Matern32",
     "Matern52",
     "Normal",
@@ -67,10 +76,12 @@ __all__ = [
     "NormalKnownVariance",
     "NormalWishart",
     "NormalWishartFamily",
+    "ParticleInverse",
     "ParticleLens",
     "Particles",
     "Periodic",
     "PoissonGamma",
+    "VariationalInverse",
     "bayes",
     "bayes_lens",
     "condition",
@@ -79,6 +90,9 @@ __all__ = [
     "importance_invert",
     "invert",
     "jeffrey_update",
+    "mcmc_lens",
     "particle_filter",
+    "particle_lens",
     "pearl_update",
+    "variational_lens",
 ]
