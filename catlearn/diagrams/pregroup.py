@@ -430,7 +430,7 @@ def normal_form(diagram: Diagram) -> Diagram:
     return Diagram.id(diagram.dom).then(*parts)
 
 
-def _yank(layers: list, k: int, off: int) -> list | None:
+def _yank(layers: list[Any], k: int, off: int) -> list[Any] | None:
     """Remove the cap at layer ``k`` with the later cup forming a snake with it, or ``None``.
 
     Wires are tracked by position; layers in between must not touch the cap's legs. They may
@@ -486,7 +486,7 @@ def draw_pregroup(
         mid = (a + b) / 2
         ax.fill([a - 0.35, b + 0.35, mid], [0, 0, 0.7], facecolor="white", edgecolor="black")
         ax.text(mid, 0.28, name, ha="center", va="center", fontsize=10)
-    depth = {}
+    depth: dict[tuple[int, int], int] = {}
     for i, j in links:
         inner = [depth[(p, q)] for p, q in depth if i < p and q < j]
         depth[(i, j)] = 1 + max(inner, default=0)

@@ -197,11 +197,11 @@ class MPSAnsatz(Ansatz):
         d = self.leg_dims(box)
         k = len(d)
         if k <= 2:
-            legs = tuple(range(k))
-            return Factors((d,), (legs,), legs, tuple(zip(legs, d)))
+            wires = tuple(range(k))
+            return Factors((d,), (wires,), wires, tuple(zip(wires, d)))
         bonds = [k + i for i in range(k - 1)]  # local labels of the k - 1 bonds
-        shapes = [(d[0], self.bond)]
-        legs = [(0, bonds[0])]
+        shapes: list[tuple[int, ...]] = [(d[0], self.bond)]
+        legs: list[tuple[int, ...]] = [(0, bonds[0])]
         for i in range(1, k - 1):
             shapes.append((self.bond, d[i], self.bond))
             legs.append((bonds[i - 1], i, bonds[i]))

@@ -51,13 +51,15 @@ DEFAULT_OPTIMIZER = optax.adamw(3e-2, weight_decay=0.01)
 """lambeq's tutorial optimiser: AdamW, learning rate 3e-2, torch's default weight decay 0.01."""
 
 Key = tuple[str, Any, Any]  # (name, dom, cod): the identity of a word / box
+Params = dict[str, tuple[Any, ...]]  # {signature: (table, ...)}
+ShapeKey = tuple[Any, ...]  # a diagram shape, as signature() returns it
 
 
 def _sig(box: Box) -> str:
     return f"{box.dom} -> {box.cod}"
 
 
-def signature(diagram: Diagram) -> tuple:
+def signature(diagram: Diagram) -> ShapeKey:
     """The shape of a diagram: its layers with every parametrised box replaced by its type.
 
     >>> from catlearn.diagrams.pregroup import Pregroup, parse
@@ -189,11 +191,11 @@ def _compile(diagram: Diagram, ansatz: Ansatz) -> _Shape:
         count = out_roots.count(r)
         if count == 1 and r in in_factors:
             continue
-        fresh = [new(cards[r]) for _ in range(count)]
-        scope = ([r] if r in in_factors else []) + fresh
+        outs_r = [new(cards[r]) for _ in range(count)]
+        scope = ([r] if r in in_factors else []) + outs_r
         consts.append((len(scope), cards[r]))
         const_scopes.append(scope)
-        it = iter(fresh)
+        it = iter(outs_r)
         out_roots = [next(it) if x == r else x for x in out_roots]
     output = out_roots
     scalar = 1.0
@@ -295,7 +297,8 @@ class TensorModel:
         cache = self._jitted  # type: ignore[attr-defined]
         if "init" not in cache:  # one compiled program, not one per random draw
             cache["init"] = jax.jit(self._init)
-        return cache["init"](key)
+        tables: Params = cache["init"](key)
+        return tables
 
     def _init(self, key: Any) -> dict[str, tuple[Any, ...]]:
         counts: dict[str, int] = {}
@@ -315,7 +318,8 @@ class TensorModel:
         cache = self._shapes  # type: ignore[attr-defined]
         if key not in cache:
             cache[key] = _compile(diagram, self.ansatz)
-        return cache[key]
+        shape: _Shape = cache[key]
+        return shape
 
     def _rows(self, diagram: Diagram) -> list[int]:
         rows = []
@@ -335,9 +339,9 @@ class TensorModel:
                 rows.append(hit[1])
         return rows
 
-    def group(self, diagrams: Sequence[Diagram], labels: Any = None) -> dict[tuple, _Group]:
+    def group(self, diagrams: Sequence[Diagram], labels: Any = None) -> dict[ShapeKey, _Group]:
         """Group diagrams by shape: ``{signature: (rows, labels, positions)}`` (host arrays)."""
-        out: dict[tuple, tuple[list, list, list]] = {}
+        out: dict[ShapeKey, tuple[list[Any], list[Any], list[Any]]] = {}
         for i, d in enumerate(diagrams):
             self.shape(d)
             key = signature(d)
@@ -355,7 +359,7 @@ class TensorModel:
         }
 
     # --- evaluating -------------------------------------------------------------------------
-    def contract(self, params: dict, key: tuple, rows: Any) -> Any:
+    def contract(self, params: Params, key: ShapeKey, rows: Any) -> Any:
         """The outputs ``(batch, *out)`` of the sentences of shape ``key`` whose words are
         ``rows`` (int, ``(batch, n_boxes)``): one planned contraction."""
         shape: _Shape = self._shapes[key]  # type: ignore[attr-defined]
@@ -373,41 +377,56 @@ class TensorModel:
         out = execute(shape.plan(rows.shape[0]), arrays, jnp)
         return out * shape.scalar if shape.scalar != 1.0 else out
 
-    def _trainer(self, opt: optax.GradientTransformation, keys: tuple) -> Any:
+    def _trainer(self, opt: optax.GradientTransformation, keys: tuple[ShapeKey, ...]) -> Any:
         """The jitted fit (a ``lax.scan`` over steps) for ``opt`` and these shapes; owned by
         this model, so that fits on one data set (other seeds) trace and compile once."""
         cache = self._trainers  # type: ignore[attr-defined]
         if (opt, keys) in cache:
             return cache[(opt, keys)]
 
-        def batch_loss(p: dict, rows: tuple, labs: tuple, ix: tuple, mk: tuple, size: Any) -> Any:
+        def batch_loss(
+            p: Params,
+            rows: tuple[Any, ...],
+            labs: tuple[Any, ...],
+            ix: tuple[Any, ...],
+            mk: tuple[Any, ...],
+            size: Any,
+        ) -> Any:
             total = 0.0
             for k, r, y, i, m in zip(keys, rows, labs, ix, mk):
                 total = total + _loss(self.contract(p, k, r[i]), y[i], m)
             return total / size
 
         @jax.jit
-        def run(p: dict, rows: tuple, labs: tuple, ix: tuple, mk: tuple, sizes: Any) -> tuple:
-            def step(carry: tuple, xs: tuple) -> tuple:
+        def run(
+            p: Params,
+            rows: tuple[Any, ...],
+            labs: tuple[Any, ...],
+            ix: tuple[Any, ...],
+            mk: tuple[Any, ...],
+            sizes: Any,
+        ) -> tuple[Any, ...]:
+            def step(carry: tuple[Any, ...], xs: tuple[Any, ...]) -> tuple[Any, ...]:
                 q, state = carry
                 value, grads = jax.value_and_grad(batch_loss)(q, rows, labs, *xs)
                 updates, state = opt.update(grads, state, q)
                 return (optax.apply_updates(q, updates), state), value
 
+            values: Any
             (p, _), values = jax.lax.scan(step, (p, opt.init(p)), (ix, mk, sizes))
             return p, values
 
         cache[(opt, keys)] = run
         return run
 
-    def _jit(self, key: tuple) -> Any:
+    def _jit(self, key: ShapeKey) -> Any:
         """``contract`` for the shape ``key``, jitted once per model and shape."""
         cache = self._jitted  # type: ignore[attr-defined]
         if key not in cache:
             cache[key] = jax.jit(lambda params, rows: self.contract(params, key, rows))
         return cache[key]
 
-    def _run(self, params: dict, key: tuple, rows: Any) -> Any:
+    def _run(self, params: Params, key: ShapeKey, rows: Any) -> Any:
         """The jitted contraction of ``rows``, padded to a power-of-two batch (fewer compiles
         for batches of many sizes; the padding rows are sliced off, so gradients are exact)."""
         b = rows.shape[0]
@@ -416,20 +435,20 @@ class TensorModel:
             rows = jnp.concatenate([rows, jnp.repeat(rows[:1], size - b, axis=0)])
         return self._jit(key)(params, rows)[:b]
 
-    def tensor(self, params: dict, diagram: Diagram) -> Any:
+    def tensor(self, params: Params, diagram: Diagram) -> Any:
         """The tensor ``F(diagram)`` (axes: the open wires of ``diagram.cod``)."""
         rows = jnp.asarray([self._rows(diagram)], dtype=jnp.int32).reshape(1, -1)
         self.shape(diagram)
         return self._jit(signature(diagram))(params, rows)[0]
 
-    def __call__(self, params: dict, diagrams: Sequence[Diagram]) -> Any:
+    def __call__(self, params: Params, diagrams: Sequence[Diagram]) -> Any:
         """The outputs of ``diagrams``, stacked in input order (one contraction per shape)."""
         groups = self.group(diagrams)
         outs = [(g.positions, self._run(params, k, jnp.asarray(g.rows))) for k, g in groups.items()]
         order = np.argsort(np.concatenate([p for p, _ in outs]))
         return jnp.concatenate([o for _, o in outs])[order]
 
-    def loss(self, params: dict, diagrams: Sequence[Diagram], labels: Any) -> Any:
+    def loss(self, params: Params, diagrams: Sequence[Diagram], labels: Any) -> Any:
         """The summed binary cross-entropy of ``diagrams`` (logits) against ``labels`` over
         every output entry: :math:`\\sum_i \\sum_j \\ell(F(d_i)_j, y_{ij})`, one contraction
         per shape (a mixed-shape minibatch is the sum over its shapes)."""
@@ -446,7 +465,7 @@ def _loss(logits: Any, labels: Any, mask: Any) -> Any:
     return per.sum() if mask is None else (per * mask).sum()
 
 
-def accuracy(model: TensorModel, params: dict, diagrams: Sequence[Diagram], labels: Any) -> float:
+def accuracy(model: TensorModel, params: Params, diagrams: Sequence[Diagram], labels: Any) -> float:
     """lambeq's tutorial metric: the fraction of output entries with ``round(sigmoid(y)) ==
     label`` (for one-hot labels ``[t, 1 - t]``, the fraction of sentences classified right).
 
@@ -466,7 +485,7 @@ class TensorFit(NamedTuple):
     """The result of :func:`fit_tensor`: trained ``params``, the mean training loss per
     epoch, and the wall times (seconds) of the whole fit and of one epoch after compilation."""
 
-    params: dict
+    params: Params
     losses: Any
     fit_seconds: float
     epoch_seconds: float
@@ -481,7 +500,7 @@ def fit_tensor(
     epochs: int = 30,
     batch_size: int = 30,
     optimizer: optax.GradientTransformation | None = None,
-    params: dict | None = None,
+    params: Params | None = None,
     shuffle: bool = True,
 ) -> TensorFit:
     r"""Train the word tensors on labelled sentences (lambeq's classical pipeline, in JAX).
@@ -556,7 +575,7 @@ def fit_tensor(
     run = model._trainer(opt, tuple(keys))
     compiled = run.lower(params, *data).compile()
     t1 = time.perf_counter()
-    new, values = jax.block_until_ready(compiled(params, *data))
+    new, values = jax.block_until_ready(compiled(params, *data))  # type: ignore[no-untyped-call]
     t2 = time.perf_counter()
     losses = np.asarray(values).reshape(epochs, steps_per_epoch).mean(axis=1)
     return TensorFit(new, losses, t2 - t0, (t2 - t1) / epochs)
