@@ -109,13 +109,16 @@ def variational_lens(
     optimizer: optax.GradientTransformation | None = None,
     num_pairs: int = 64,
     num_draws: int = 1,
+    init_scale: float = 0.1,
     name: str | None = None,
 ) -> BayesLens:
     r"""The variational Bayesian lens of ``kernel`` (module docstring): forward ``kernel``,
     backward at a prior :math:`\pi` the Gaussian family fitted by ``steps`` updates of
     ``optimizer`` (default ``optax.adam`` with a cosine-decayed rate from 0.05) on the local
     free energy, estimated with ``num_pairs`` model draws :math:`(x_m, y_m)` (amortised) and
-    ``num_draws`` reparametrised draws each. ``kernel`` and the prior need ``log_prob``
+    ``num_draws`` reparametrised draws each, starting from :math:`W = 0`, :math:`c` the prior
+    mean (estimated) and :math:`L = \text{init\_scale}\, I` (as NumPyro's ``AutoNormal``).
+    ``kernel`` and the prior need ``log_prob``
     (:class:`~catlearn.errors.UnsupportedError` if not) and the prior ``sample``; values are
     flattened to vectors. A non-finite free energy raises
     :class:`~catlearn.errors.NonFiniteError` (concrete values).
@@ -138,19 +141,24 @@ def variational_lens(
     check_density(kernel, "a variational lens")
     k = as_key(key)
     opt = optimizer or optax.adam(optax.cosine_decay_schedule(0.05, steps, alpha=1e-3))
-    cfg = (family, steps, opt, num_pairs, num_draws)
+    if not (isinstance(init_scale, int | float) and init_scale > 0):
+        raise HyperparameterError(f"Expected init_scale > 0, got {init_scale!r}.")
+    cfg = (family, steps, opt, num_pairs, num_draws, float(init_scale))
 
     def backward(prior: Any) -> ApproxInverse:
         check_density(prior, "the prior of a variational lens")
         if amortised:
             return _fit(kernel, prior, None, k, cfg)
-        return _FitAt(lambda y: _fit(kernel, prior, y, k, cfg), k, 1000)
+        cache: dict[str, Any] = {}  # the compiled training loop, owned by this inverse
+        return _FitAt(lambda y: _fit(kernel, prior, y, k, cfg, cache), k, 1000)
 
     return BayesLens(kernel, backward, name=name or f"variational({kernel!r})")
 
 
-def _fit(kernel: Any, prior: Any, y: Any, key: Any, cfg: tuple[Any, ...]) -> VariationalInverse:
-    family, steps, opt, num_pairs, num_draws = cfg
+def _fit(
+    kernel: Any, prior: Any, y: Any, key: Any, cfg: tuple[Any, ...], cache: Any = None
+) -> VariationalInverse:
+    family, steps, opt, num_pairs, num_draws, scale = cfg
     k_data, k_init, k_train, k_eval = jax.random.split(key, 4)
     x0 = prior.sample(k_init)
     xflat0, unravel_x = ravel_pytree(x0)
@@ -173,7 +181,9 @@ def _fit(kernel: Any, prior: Any, y: Any, key: Any, cfg: tuple[Any, ...]) -> Var
     params = {
         "W": jnp.zeros((dx, dy), dt) if y is None else None,
         "c": xmean.astype(dt),
-        "L": jnp.zeros((dx, dx), dt) if family == "full_rank" else jnp.zeros(dx, dt),
+        "L": jnp.diag(jnp.full(dx, np.log(scale), dt))
+        if family == "full_rank"
+        else jnp.full(dx, np.log(scale), dt),
     }
 
     def chol(p: Any) -> jax.Array:
@@ -185,7 +195,7 @@ def _fit(kernel: Any, prior: Any, y: Any, key: Any, cfg: tuple[Any, ...]) -> Var
     def mean(p: Any, yv: jax.Array) -> jax.Array:
         return p["c"] if p["W"] is None else p["W"] @ yv + p["c"]
 
-    def neg_elbo(p: Any, eps: jax.Array, stl: bool) -> jax.Array:
+    def neg_elbo(p: Any, eps: jax.Array, stl: bool, Y: jax.Array = Y) -> jax.Array:
         ps = jax.lax.stop_gradient(p) if stl else p
         L, Ls = chol(p), chol(ps)
         logdet = jnp.sum(jnp.log(jnp.abs(jnp.diag(Ls))))
@@ -202,12 +212,11 @@ def _fit(kernel: Any, prior: Any, y: Any, key: Any, cfg: tuple[Any, ...]) -> Var
 
     shape = (Y.shape[0], num_draws, dx)
 
-    @jax.jit
-    def train(params: Any) -> tuple[Any, jax.Array]:
+    def train(params: Any, Y: jax.Array) -> tuple[Any, jax.Array]:
         def step(carry: Any, k: jax.Array) -> Any:
             p, s = carry
             eps = jax.random.normal(k, shape, dt)
-            loss, g = jax.value_and_grad(neg_elbo)(p, eps, True)
+            loss, g = jax.value_and_grad(neg_elbo)(p, eps, True, Y)
             upd, s = opt.update(g, s, p)
             return (optax.apply_updates(p, upd), s), loss
 
@@ -216,7 +225,10 @@ def _fit(kernel: Any, prior: Any, y: Any, key: Any, cfg: tuple[Any, ...]) -> Var
         )
         return p, losses
 
-    p, losses = train(params)
+    cache = {} if cache is None else cache
+    if "train" not in cache:
+        cache["train"] = jax.jit(train)
+    p, losses = cache["train"](params, Y)
     eps = jax.random.normal(k_eval, (Y.shape[0], max(num_draws, 16), dx), dt)
     fe = neg_elbo(p, eps, False)
     c = concrete(fe)
