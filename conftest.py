@@ -119,8 +119,8 @@ class _Budget:
 
 
 def pytest_configure(config):
-    if hasattr(config, "workerinput"):  # an xdist worker: report to the controller at the end
-        return
+    if hasattr(config, "workerinput") or config.option.collectonly:
+        return  # an xdist worker reports to the controller at the end; nothing runs here
     config.pluginmanager.register(_Budget(config), "catlearn-budget")
 
 
