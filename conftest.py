@@ -5,10 +5,12 @@ time and memory budget (issue 26), for every run of ``pytest`` from the reposito
   ``-n 0``) reports its peak resident memory (``ru_maxrss``) at the end of the session; the
   session fails when one of them went over ``--max-worker-rss-gb`` (default 4).
 * **time**: a test (setup + call + teardown) of the profile being run that took more than
-  ``--max-test-seconds`` (default 30; 0 turns the check off) is listed at the end, and fails
-  the session unless the machine was overloaded when it finished (1-minute load average above
-  twice the CPU count: the budget is for CI's machine class, 2 cores without other work).
-  ``soak`` tests are exempt: that profile is where the full sizes live.
+  ``--max-test-seconds`` (default 30; 0 turns the check off) is listed at the end. With
+  ``--strict-time-budget`` it also fails the session unless the machine was overloaded when it
+  finished (1-minute load average above twice the CPU count: the budget is for CI's machine
+  class, 2 cores without other work). Report-only by default: wall time on a shared machine
+  is noisy, and a flaky red CI teaches people to ignore it. ``soak`` tests are exempt: that
+  profile is where the full sizes live.
 """
 
 import os
@@ -40,6 +42,11 @@ def pytest_addoption(parser):
         type=float,
         default=30.0,
         help="fail the session when a non-soak test takes longer (0: off; default 30)",
+    )
+    group.addoption(
+        "--strict-time-budget",
+        action="store_true",
+        help="fail the session (not only report) when a counted test is over the time budget",
     )
     group.addoption(
         "--max-worker-rss-gb",
@@ -87,7 +94,9 @@ class _Budget:
             self.peak_rss["main"] = _peak_rss_bytes()
         limit_gb = self.config.getoption("max_worker_rss_gb")
         over_memory = any(v > limit_gb * _GB for v in self.peak_rss.values())
-        over_time = any(not self.overloaded(load) for _, load in self.slow.values())
+        over_time = self.config.getoption("strict_time_budget") and any(
+            not self.overloaded(load) for _, load in self.slow.values()
+        )
         if (over_memory or over_time) and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -115,7 +124,14 @@ class _Budget:
                 )
                 tr.write_line(f"{seconds:7.1f} s  {nodeid}  ({note})")
             if any(not self.overloaded(load) for _, load in self.slow.values()):
-                tr.write_line("the session fails: a counted test is over the time budget", red=True)
+                strict = self.config.getoption("strict_time_budget")
+                tr.write_line(
+                    "the session fails: a counted test is over the time budget"
+                    if strict
+                    else "a counted test is over the time budget (report only; "
+                    "--strict-time-budget fails the session)",
+                    red=strict,
+                )
 
 
 def pytest_configure(config):
