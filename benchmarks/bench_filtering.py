@@ -41,6 +41,7 @@ import numpy as np
 from jax.scipy.linalg import cho_factor, cho_solve
 
 import catlearn as cl
+from catlearn.probability.statespace import _parallel
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -347,7 +348,7 @@ def _method_row(name: str, t_len: int, calls: dict, repeats: int) -> dict:
         "model": name,
         "T": t_len,
         "times": t,
-        "auto_picks": cl.probability._parallel.resolve_method("auto", t_len, kind),
+        "auto_picks": _parallel.resolve_method("auto", t_len, kind),
         "parallel / sequential": t["parallel"]["min_s"] / t["sequential"]["min_s"],
         "auto / best": t["auto"]["min_s"] / best,
     }
