@@ -245,11 +245,10 @@ def main(argv: list[str] | None = None) -> dict:
             "dim": DIM,
             "seeds": args.seeds,
         },
-        "machine": {
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "load": os.getloadavg(),
-        },
+        "machine": platform.platform(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "load": os.getloadavg()[0],
         "tasks": rows,
     }
     md = _markdown(res)
@@ -308,7 +307,7 @@ def _markdown(res: dict) -> str:
     lines.append(
         f"Tensor ansatz n = s = {s['dim']}, {s['epochs']} epochs, batch {s['batch']}, AdamW "
         f"{s['lr']} (decay {s['weight_decay']}), {s['seeds']} seeds; load average "
-        f"{res['machine']['load'][0]:.1f}."
+        f"{res['load']:.1f}."
     )
     return "\n".join(lines)
 
