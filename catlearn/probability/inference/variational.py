@@ -192,6 +192,8 @@ def _fit(
             return jnp.diag(jnp.exp(L))
         return jnp.tril(L, -1) + jnp.diag(jnp.exp(jnp.diag(L)))
 
+    log_prior = _state_log_prob(prior)
+
     def mean(p: Any, yv: jax.Array) -> jax.Array:
         return p["c"] if p["W"] is None else p["W"] @ yv + p["c"]
 
@@ -201,11 +203,16 @@ def _fit(
         logdet = jnp.sum(jnp.log(jnp.abs(jnp.diag(Ls))))
 
         def one(yv: jax.Array, e: jax.Array) -> jax.Array:
-            x = mean(p, yv) + L @ e
-            z = jax.scipy.linalg.solve_triangular(Ls, x - mean(ps, yv), lower=True)
+            if family == "mean_field":  # diagonal L: elementwise
+                d, ds = jnp.diag(L), jnp.diag(Ls)
+                x = mean(p, yv) + d * e
+                z = (x - mean(ps, yv)) / ds
+            else:
+                x = mean(p, yv) + L @ e
+                z = jax.scipy.linalg.solve_triangular(Ls, x - mean(ps, yv), lower=True)
             logq = -0.5 * z @ z - logdet - 0.5 * dx * jnp.log(2 * jnp.pi)
             xv, yy = unravel_x(x), unravel_y(yv)
-            return logq - prior.log_prob(xv) - kernel.log_prob(yy, xv)
+            return logq - log_prior(xv) - kernel.log_prob(yy, xv)
 
         per = jax.vmap(lambda yv, es: jax.vmap(lambda e: one(yv, e))(es))(Y, eps)
         return jnp.mean(per)
@@ -230,7 +237,9 @@ def _fit(
         cache["train"] = jax.jit(train)
     p, losses = cache["train"](params, Y)
     eps = jax.random.normal(k_eval, (Y.shape[0], max(num_draws, 16), dx), dt)
-    fe = neg_elbo(p, eps, False)
+    if "free_energy" not in cache:
+        cache["free_energy"] = jax.jit(lambda p, e, Y: neg_elbo(p, e, False, Y))
+    fe = cache["free_energy"](p, eps, Y)
     c = concrete(fe)
     if c is not None and not np.isfinite(c):
         raise NonFiniteError(
@@ -244,6 +253,24 @@ def _fit(
     W = p["W"] if p["W"] is not None else jnp.zeros((dx, dy), dt)
     q = LinearGaussian(W, p["c"], L @ L.T, dom=_euclid(kernel.cod, dy), cod=_euclid(cod_x, dx))
     return VariationalInverse(q, fe, losses, key)
+
+
+def _state_log_prob(prior: Any) -> Callable[[Any], jax.Array]:
+    """``prior.log_prob``, with a LinearGaussian state's Cholesky factor computed once (outside
+    the training loop) when its covariance is concrete and positive definite."""
+    if isinstance(prior, LinearGaussian) and not len(prior.dom):
+        cov = concrete(prior.cov)
+        if cov is not None and np.all(np.linalg.eigvalsh(cov) > 0):
+            L = jnp.linalg.cholesky(prior.cov)
+            half_logdet = jnp.sum(jnp.log(jnp.diag(L)))
+            const = 0.5 * L.shape[0] * np.log(2 * np.pi)
+
+            def lp(x: Any) -> jax.Array:
+                z = jax.scipy.linalg.solve_triangular(L, ravel_pytree(x)[0] - prior.b, lower=True)
+                return -0.5 * z @ z - half_logdet - const
+
+            return lp
+    return lambda x: prior.log_prob(x)
 
 
 def _euclid(ty: Any, n: int) -> Any:
