@@ -99,7 +99,13 @@ class ParticleInverse(ApproxInverse):
     r"""The backward of a particle lens at an empirical prior :math:`\hat\pi`: the inverse
     kernel :math:`y \mapsto f^\dagger_{\hat\pi}(- \mid y)`, i.e. the prior's particles
     reweighted by :math:`f(y \mid \theta_j)` (importance sampling *is* exact inversion at an
-    empirical prior). ``prior`` is that particle set, ``kernel`` the forward kernel."""
+    empirical prior). ``prior`` is that particle set, ``kernel`` the forward kernel.
+
+    >>> from catlearn.probability.kernels.gaussian import LinearGaussian
+    >>> inv = ParticleInverse(LinearGaussian([[1.0]], cov=[[1.0]]), Particles(jnp.array([[0.0], [2.0]])), 2)
+    >>> inv(jnp.array([2.0])).weights.round(3).tolist()         # f(2 | 0) : f(2 | 2)
+    [0.119, 0.881]
+    """
 
     def __init__(self, kernel: Any, prior: Particles, num_particles: int) -> None:
         self.kernel, self.prior, self.key = kernel, prior, prior.key

@@ -49,7 +49,11 @@ ALGORITHMS = ("nuts", "hmc")
 class MCMCResult(NamedTuple):
     """One run of :meth:`MCMCInverse.run`: the draws as equally weighted ``particles`` (flat
     vectors), the same ``samples`` in the prior's value structure, ``divergences`` (count),
-    ``acceptance_rate`` (mean) and the adapted ``step_size``."""
+    ``acceptance_rate`` (mean) and the adapted ``step_size``.
+
+    >>> MCMCResult._fields
+    ('particles', 'samples', 'divergences', 'acceptance_rate', 'step_size')
+    """
 
     particles: Particles
     samples: Any
@@ -61,7 +65,15 @@ class MCMCResult(NamedTuple):
 class MCMCInverse(ApproxInverse):
     r"""The MCMC backward of ``kernel`` at ``prior``: ``q(y)`` is the posterior draws at ``y``
     (a :class:`~catlearn.probability.inference.approximate.Particles` set), ``run(y)`` the
-    draws with their diagnostics (:class:`MCMCResult`)."""
+    draws with their diagnostics (:class:`MCMCResult`). Asking the backward samples nothing:
+    the chain runs when an observation is given.
+
+    >>> from catlearn.probability.kernels.gaussian import LinearGaussian
+    >>> f = LinearGaussian([[1.0]], cov=[[1.0]])
+    >>> inv = mcmc_lens(f, key=jax.random.key(0)).backward(LinearGaussian.state([0.0], [[1.0]]))
+    >>> type(inv).__name__, inv.num_particles
+    ('MCMCInverse', 1000)
+    """
 
     def __init__(self, kernel: Any, prior: Any, key: Any, cfg: tuple[Any, ...]) -> None:
         self.kernel, self.prior, self.key, self.cfg = kernel, prior, key, cfg
@@ -139,7 +151,15 @@ def mcmc_lens(
     BlackJAX ``algorithm`` (``"nuts"`` or ``"hmc"`` with ``num_integration_steps`` leapfrog
     steps) after ``num_warmup`` steps of window adaptation. ``kernel`` and the prior need
     ``log_prob`` (:class:`~catlearn.errors.UnsupportedError` otherwise); the prior ``sample``
-    (the chain's start). It composes with ``>>``/``@`` like every Bayesian lens."""
+    (the chain's start). It composes with ``>>``/``@`` like every Bayesian lens.
+
+    >>> from catlearn.probability.kernels.gaussian import LinearGaussian
+    >>> from catlearn.probability.inference.bayes import bayes_lens
+    >>> f = LinearGaussian([[1.0]], cov=[[1.0]])
+    >>> lens = bayes_lens(f) >> mcmc_lens(f, key=jax.random.key(0), num_samples=500)
+    >>> type(lens).__name__, lens.dom, lens.cod
+    ('BayesLens', Euclid(1), Euclid(1))
+    """
     if algorithm not in ALGORITHMS:
         raise HyperparameterError(
             f"Expected algorithm in {ALGORITHMS}, got {algorithm!r}; 'nuts' needs no tuning."

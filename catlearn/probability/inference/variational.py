@@ -67,7 +67,13 @@ class VariationalInverse(ApproxInverse):
     energy it reached (``free_energy``, a scalar: the negative ELBO) and the ``losses`` per step.
     ``q(y)`` is the Gaussian posterior state at ``y``. Composing fitted inverses (``then``,
     as the engine does along a chain) composes the kernels in closed form and **adds the free
-    energies**; with other approximate inverses it composes by sampling."""
+    energies**; with other approximate inverses it composes by sampling.
+
+    >>> from catlearn.probability.kernels.gaussian import LinearGaussian
+    >>> q = VariationalInverse(LinearGaussian([[0.5]], cov=[[0.5]]), 1.0, None, None)
+    >>> (q >> q).kernel.A.tolist(), (q >> q).free_energy        # kernels compose, energies add
+    ([[0.25]], 2.0)
+    """
 
     def __init__(
         self, kernel: LinearGaussian, free_energy: Any, losses: Any, key: Any, n: int = 1000
