@@ -46,7 +46,7 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 # -- Project ----------------------------------------------------------------------------------
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 URLS: dict[str, str] = PYPROJECT.get("urls", {})  # Repository, Changelog, ...: one source
-REPOSITORY = URLS["Repository"]
+REPOSITORY = URLS.get("Repository")  # none published yet: no source links then
 project = "catlearn"
 author = "catlearn developers"
 copyright = "2026, catlearn developers"
@@ -250,14 +250,16 @@ html_theme_options = {
     "navigation_with_keys": True,
     "light_css_variables": {"color-brand-primary": "#5b3fa8", "color-brand-content": "#5b3fa8"},
     "dark_css_variables": {"color-brand-primary": "#b9a6f0", "color-brand-content": "#b9a6f0"},
-    # "Edit this page" / "View source" links and a footer link to the repository.
-    "source_repository": REPOSITORY.rstrip("/") + "/",
-    "source_branch": "main",
-    "source_directory": "docs/",
-    "footer_icons": [
-        {"name": "Repository", "url": REPOSITORY, "html": "Source code", "class": ""},
-    ],
 }
+if REPOSITORY:  # "Edit this page" / "View source" links and a footer link to the repository.
+    html_theme_options |= {
+        "source_repository": REPOSITORY.rstrip("/") + "/",
+        "source_branch": "main",
+        "source_directory": "docs/",
+        "footer_icons": [
+            {"name": "Repository", "url": REPOSITORY, "html": "Source code", "class": ""},
+        ],
+    }
 
 
 # -- Pages filled from the checkout -----------------------------------------------------------
