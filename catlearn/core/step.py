@@ -267,6 +267,12 @@ def supervised_step(
     :math:`\alpha` discards it; read the loss with ``(model @ target) >> loss``); its put is
     one training step: ``put({name: (p, s)}, (x, y), ()) = ({name: (p', s')}, (x', y'))``.
 
+    Class labels on a ``Fin(k)`` target wire are checked by get and put (the policy of
+    :mod:`catlearn.errors`): called eagerly, a label outside ``0..k-1`` raises
+    :class:`~catlearn.errors.SupportError` naming it; under ``jit``/``vmap`` it makes the
+    updated parameters NaN (never a silent step that skips the example), and
+    ``catlearn.core.checked(step.put)`` raises :class:`~catlearn.errors.TracedCheckError`.
+
     Parameters
     ----------
     model:
@@ -288,12 +294,6 @@ def supervised_step(
     target:
         The target wire when ``loss`` is a name (default: labels for cross-entropy, else the
         model's output type).
-
-    Class labels on a ``Fin(k)`` target wire are checked by get and put (the policy of
-    :mod:`catlearn.errors`): called eagerly, a label outside ``0..k-1`` raises
-    :class:`~catlearn.errors.SupportError` naming it; under ``jit``/``vmap`` it makes the
-    updated parameters NaN (never a silent step that skips the example), and
-    ``catlearn.core.checked(step.put)`` raises :class:`~catlearn.errors.TracedCheckError`.
 
     Examples
     --------

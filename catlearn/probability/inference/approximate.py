@@ -127,7 +127,7 @@ def particle_lens(
 
     Particle lenses compose with ``>>`` and ``@`` like exact ones, and with them: the
     composite's backward :math:`g^\dagger_{\pi \gg f} \gg f^\dagger_\pi` pushes a
-    particle prior through each forward (:meth:`Particles.__rshift__`) and composes the
+    particle prior through each forward (``particles >> kernel``) and composes the
     inverses by one keyed draw per particle (exact parts stay closed-form).
 
     >>> from catlearn.probability.kernels.gaussian import LinearGaussian
@@ -231,7 +231,8 @@ class ParticleLens(NamedTuple):
 
     def update(self, particles: Particles, y: Any) -> Particles:
         """Backward: the inverse at the empirical prior, by importance reweighting."""
-        return self.lens().update(particles, y)
+        post: Particles = self.lens().update(particles, y)
+        return post
 
 
 class ParticleFilterResult(NamedTuple):
