@@ -187,6 +187,8 @@ class Composed(ApproxInverse):
     ``parts[0](y)`` is the posterior of the last lens of the chain at its pushed prior (a
     filter reads it: :func:`~catlearn.probability.inference.approximate.particle_filter`)."""
 
+    parts: tuple[Any, ...]
+
     def __init__(self, parts: tuple[Any, ...], *, key: Any, num_particles: int = 1000) -> None:
         flat: list[Any] = []
         for p in parts:

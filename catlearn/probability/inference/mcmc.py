@@ -90,7 +90,7 @@ class MCMCInverse(ApproxInverse):
         x0, unravel = ravel_pytree(self.prior.sample(k_init))
         prior, kernel = self.prior, self.kernel
 
-        def logdensity(x: jax.Array) -> jax.Array:
+        def logdensity(x: jax.Array) -> Any:
             v = unravel(x)
             return prior.log_prob(v) + kernel.log_prob(y, v)
 
@@ -109,7 +109,8 @@ class MCMCInverse(ApproxInverse):
             )
         if self._jitted is None:
             self._jitted = jax.jit(self._sample)
-        return self._jitted(y)
+        out: MCMCResult = self._jitted(y)
+        return out
 
     def _sample(self, y: Any) -> MCMCResult:
         blackjax = _blackjax()

@@ -172,12 +172,9 @@ def _fit(
     if y is None:  # amortised: observations drawn from the model
         xs = prior.sample(k_data, num_pairs)
         ys = jax.vmap(lambda k, x: kernel.sample(k, x=x))(jax.random.split(k_data, num_pairs), xs)
-        yflat, unravel_y = (
-            jax.vmap(lambda v: ravel_pytree(v)[0]),
-            ravel_pytree(jax.tree_util.tree_map(lambda v: v[0], ys))[1],
-        )
-        Y = yflat(ys)
-        xmean = jnp.mean(jax.vmap(lambda v: ravel_pytree(v)[0])(xs), axis=0)
+        unravel_y = ravel_pytree(jax.tree_util.tree_map(lambda v: v[0], ys))[1]
+        Y = jax.vmap(_flat)(ys)
+        xmean = jnp.mean(jax.vmap(_flat)(xs), axis=0)
     else:
         flat, unravel_y = ravel_pytree(y)
         Y = flat[None]
@@ -200,15 +197,15 @@ def _fit(
 
     log_prior = _state_log_prob(prior)
 
-    def mean(p: Any, yv: jax.Array) -> jax.Array:
+    def mean(p: Any, yv: jax.Array) -> Any:
         return p["c"] if p["W"] is None else p["W"] @ yv + p["c"]
 
-    def neg_elbo(p: Any, eps: jax.Array, stl: bool, Y: jax.Array = Y) -> jax.Array:
+    def neg_elbo(p: Any, eps: jax.Array, stl: bool, Y: jax.Array = Y) -> Any:
         ps = jax.lax.stop_gradient(p) if stl else p
         L, Ls = chol(p), chol(ps)
         logdet = jnp.sum(jnp.log(jnp.abs(jnp.diag(Ls))))
 
-        def one(yv: jax.Array, e: jax.Array) -> jax.Array:
+        def one(yv: jax.Array, e: jax.Array) -> Any:
             if family == "mean_field":  # diagonal L: elementwise
                 d, ds = jnp.diag(L), jnp.diag(Ls)
                 x = mean(p, yv) + d * e
@@ -261,7 +258,13 @@ def _fit(
     return VariationalInverse(q, fe, losses, key)
 
 
-def _state_log_prob(prior: Any) -> Callable[[Any], jax.Array]:
+def _flat(v: Any) -> jax.Array:
+    """A value (array or tuple of arrays) as one flat vector."""
+    flat: jax.Array = ravel_pytree(v)[0]
+    return flat
+
+
+def _state_log_prob(prior: Any) -> Callable[[Any], Any]:
     """``prior.log_prob``, with a LinearGaussian state's Cholesky factor computed once (outside
     the training loop) when its covariance is concrete and positive definite."""
     if isinstance(prior, LinearGaussian) and not len(prior.dom):
@@ -271,7 +274,7 @@ def _state_log_prob(prior: Any) -> Callable[[Any], jax.Array]:
             half_logdet = jnp.sum(jnp.log(jnp.diag(L)))
             const = 0.5 * L.shape[0] * np.log(2 * np.pi)
 
-            def lp(x: Any) -> jax.Array:
+            def lp(x: Any) -> Any:
                 z = jax.scipy.linalg.solve_triangular(L, ravel_pytree(x)[0] - prior.b, lower=True)
                 return -0.5 * z @ z - half_logdet - const
 
