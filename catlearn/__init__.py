@@ -74,8 +74,8 @@ def __getattr__(name: str) -> object:
     ]
     homes = [a.__name__ for a in areas if name in getattr(a, "__all__", ())]
     msg = f"module 'catlearn' has no attribute {name!r}"
-    if name.startswith("__"):
-        raise AttributeError(msg)
+    if name.startswith("__"):  # a protocol probe (``__path__``, ...): no hint to give
+        raise errors.UnknownAttributeError(msg)
     if homes:
         where = " and ".join(homes)
         raise errors.UnknownAttributeError(

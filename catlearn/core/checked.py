@@ -136,10 +136,17 @@ def is_concrete(*xs: Any) -> bool:
 
 
 def check_positive(
-    x: Any, what: str, *, allow_zero: bool = False, fix: str = "pass a positive number"
+    x: Any,
+    what: str,
+    *,
+    allow_zero: bool = False,
+    scalar: bool = False,
+    fix: str = "pass a positive number",
 ) -> None:
     """Raise :class:`~catlearn.errors.HyperparameterError` unless every entry of ``x`` is a
-    finite number > 0 (>= 0 with ``allow_zero``). Traced values (inside ``jit``) are let through.
+    finite number > 0 (>= 0 with ``allow_zero``); with ``scalar``, unless ``x`` is one number
+    (a hyperparameter such as a learning rate or an exponent). Traced values (inside ``jit``)
+    are let through.
 
     >>> check_positive(float("nan"), "the hyperparameter lr")
     Traceback (most recent call last):
@@ -154,6 +161,10 @@ def check_positive(
         raise errors.HyperparameterError(
             f"Expected {what} to be a number, got {x!r:.80} instead; {fix}."
         ) from None
+    if scalar and v.size != 1:
+        raise errors.HyperparameterError(
+            f"Expected {what} to be one number, got an array of shape {v.shape} instead; {fix}."
+        )
     ok = v >= 0 if allow_zero else v > 0
     if not (np.all(np.isfinite(v)) and np.all(ok)):
         bound = ">= 0" if allow_zero else "> 0"

@@ -400,7 +400,7 @@ def gradient_learner(
             f"{para!r} is stochastic; gradient_learner needs a deterministic arrow. "
             "Fix its key with para.reparam(...) or remove the randomness."
         )
-    check_positive(lr, "the hyperparameter lr")
+    check_positive(lr, "the hyperparameter lr", scalar=True)
     err = as_error(error)
     if request and not err.invertible:
         err.request(0.0, 0.0)  # raises NotInvertibleError with the full message

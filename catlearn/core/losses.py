@@ -168,7 +168,7 @@ def scaled_squared_error(c: float) -> ErrorFn:
     >>> scaled_squared_error(2.0)(jnp.array(1.0), jnp.array(0.0))
     Array(1., dtype=float32, weak_type=True)
     """
-    check_positive(c, "the hyperparameter c")
+    check_positive(c, "the hyperparameter c", scalar=True)
     return ErrorFn(
         f"scaled_squared({c})", lambda x, y: 0.5 * c * (x - y) ** 2, lambda x, g: x - g / c
     )
@@ -181,7 +181,7 @@ def power_error(q: float) -> ErrorFn:
     >>> power_error(3.0).request(jnp.array([2.0]), jnp.array([4.0]))
     Array([0.], dtype=float32)
     """
-    check_positive(q, "the hyperparameter q")
+    check_positive(q, "the hyperparameter q", scalar=True)
     if not q > 1:
         raise HyperparameterError(
             f"Expected an exponent q > 1 for power_error (so that de/dx is invertible), got {q}."
@@ -200,7 +200,7 @@ def huber_error(delta: float = 1.0) -> ErrorFn:
     >>> huber_error(1.0).invertible
     False
     """
-    check_positive(delta, "the hyperparameter delta")
+    check_positive(delta, "the hyperparameter delta", scalar=True)
     return ErrorFn(f"huber({delta})", lambda x, y: optax.huber_loss(x, y, delta=delta))
 
 
@@ -484,7 +484,7 @@ def learning_rate(eps: float) -> Lens:
     ...
     catlearn.errors.HyperparameterError: Expected the hyperparameter learning rate to be a finite number > 0, got inf instead; pass a positive number.
     """
-    check_positive(eps, "the hyperparameter learning rate")
+    check_positive(eps, "the hyperparameter learning rate", scalar=True)
     return Lens(
         lambda l: (), lambda l, _: jnp.full_like(l, -eps), Euclid(), Ty(), name="learning_rate"
     )

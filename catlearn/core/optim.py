@@ -125,7 +125,7 @@ def _tree_sub(x: Any, y: Any) -> Any:
 
 
 def _check_fraction(name: str, value: Any) -> None:
-    check_positive(value, f"the hyperparameter {name}", allow_zero=True)
+    check_positive(value, f"the hyperparameter {name}", scalar=True, allow_zero=True)
     if isinstance(value, int | float) and not value < 1:
         raise HyperparameterError(
             f"Expected the hyperparameter {name} to lie in [0, 1), got {value} instead."
@@ -299,7 +299,7 @@ def sgd(lr: float = 1.0) -> Optimiser:
     >>> sgd(0.5).put(jnp.ones(1), (), -jnp.ones(1))[0]
     Array([0.5], dtype=float32)
     """
-    check_positive(lr, "the hyperparameter lr")
+    check_positive(lr, "the hyperparameter lr", scalar=True)
     return Optimiser(
         lambda p: (), None, lambda d, s, p: (tm(lambda x: lr * x, d), s), name=f"sgd(lr={lr})"
     )
@@ -312,7 +312,7 @@ def momentum(lr: float, gamma: float = 0.9) -> Optimiser:
     >>> momentum(0.1, 0.9).init({"w": jnp.ones(2)})
     MomentumState(velocity={'w': Array([0., 0.], dtype=float32)})
     """
-    check_positive(lr, "the hyperparameter lr")
+    check_positive(lr, "the hyperparameter lr", scalar=True)
     _check_fraction("momentum", gamma)
 
     def update(d: Any, s: MomentumState, p: Any) -> tuple[Any, MomentumState]:
@@ -341,7 +341,7 @@ def nesterov(lr: float, gamma: float = 0.9) -> Optimiser:
     >>> p, opt.get(p, s)
     (Array([0.9], dtype=float32), Array([0.81], dtype=float32))
     """
-    check_positive(lr, "the hyperparameter lr")
+    check_positive(lr, "the hyperparameter lr", scalar=True)
     _check_fraction("momentum", gamma)
 
     def get(p: Any, s: MomentumState) -> Any:
@@ -369,11 +369,14 @@ def adagrad(lr: float, initial_accumulator_value: float = 0.1, eps: float = 1e-7
     >>> opt.step(jnp.ones(1), opt.init(jnp.ones(1)), 2 * jnp.ones(1))[0]
     Array([0.9], dtype=float32)
     """
-    check_positive(lr, "the hyperparameter lr")
+    check_positive(lr, "the hyperparameter lr", scalar=True)
     check_positive(
-        initial_accumulator_value, "the hyperparameter initial_accumulator_value", allow_zero=True
+        initial_accumulator_value,
+        "the hyperparameter initial_accumulator_value",
+        scalar=True,
+        allow_zero=True,
     )
-    check_positive(eps, "the hyperparameter eps", allow_zero=True)
+    check_positive(eps, "the hyperparameter eps", scalar=True, allow_zero=True)
 
     def update(d: Any, s: AdagradState, p: Any) -> tuple[Any, AdagradState]:
         g2 = tm(lambda di, t: di * di + t, d, s.sum_of_squares)
@@ -403,10 +406,10 @@ def adam(lr: float, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Op
     >>> int(s.count), p
     (1, Array([-0.1, -0.1], dtype=float32))
     """
-    check_positive(lr, "the hyperparameter lr")
+    check_positive(lr, "the hyperparameter lr", scalar=True)
     _check_fraction("b1", b1)
     _check_fraction("b2", b2)
-    check_positive(eps, "the hyperparameter eps")
+    check_positive(eps, "the hyperparameter eps", scalar=True)
 
     def init(p: Any) -> AdamState:
         return AdamState(jnp.zeros([], jnp.int32), tm(jnp.zeros_like, p), tm(jnp.zeros_like, p))

@@ -171,7 +171,7 @@ class ApproxInverse:
     num_particles: int = 1000
 
     def __call__(self, y: Any) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
+        raise errors.UnsupportedError(f"{type(self).__name__} must define __call__(y).")
 
     def then(self, *others: Any) -> Any:
         """``self >> others[0] >> ...`` as a :class:`Composed` inverse."""

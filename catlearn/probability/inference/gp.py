@@ -128,7 +128,11 @@ class Kernel(eqx.Module):
 
 
 class RBF(Kernel):
-    r"""Squared exponential :math:`k = s^2 \exp(-r^2 / 2\ell^2)` (``variance`` :math:`s^2`)."""
+    r"""Squared exponential :math:`k = s^2 \exp(-r^2 / 2\ell^2)` (``variance`` :math:`s^2`).
+
+    >>> round(float(RBF(2.0, 1.0)(jnp.array([0.0]), jnp.array([1.0]))[0, 0]), 4)
+    1.2131
+    """
 
     variance: jax.Array
     lengthscale: jax.Array
@@ -143,7 +147,11 @@ class RBF(Kernel):
 
 
 class Matern32(Kernel):
-    r"""Matérn 3/2: :math:`s^2 (1 + \sqrt3 r/\ell) \exp(-\sqrt3 r/\ell)`."""
+    r"""Matérn 3/2: :math:`s^2 (1 + \sqrt3 r/\ell) \exp(-\sqrt3 r/\ell)`.
+
+    >>> round(float(Matern32(1.0, 1.0)(jnp.array([0.0]), jnp.array([1.0]))[0, 0]), 4)
+    0.4834
+    """
 
     variance: jax.Array
     lengthscale: jax.Array
@@ -159,7 +167,11 @@ class Matern32(Kernel):
 
 
 class Matern52(Kernel):
-    r"""Matérn 5/2: :math:`s^2 (1 + \sqrt5 r/\ell + 5r^2/3\ell^2) \exp(-\sqrt5 r/\ell)`."""
+    r"""Matérn 5/2: :math:`s^2 (1 + \sqrt5 r/\ell + 5r^2/3\ell^2) \exp(-\sqrt5 r/\ell)`.
+
+    >>> round(float(Matern52(1.0, 1.0)(jnp.array([0.0]), jnp.array([1.0]))[0, 0]), 4)
+    0.524
+    """
 
     variance: jax.Array
     lengthscale: jax.Array
@@ -175,7 +187,11 @@ class Matern52(Kernel):
 
 
 class Periodic(Kernel):
-    r"""Periodic (MacKay): :math:`s^2 \exp(-2 \sin^2(\pi r / p) / \ell^2)`."""
+    r"""Periodic (MacKay): :math:`s^2 \exp(-2 \sin^2(\pi r / p) / \ell^2)`.
+
+    >>> round(float(Periodic(1.0, 1.0, 2.0)(jnp.array([0.0]), jnp.array([1.0]))[0, 0]), 4)
+    0.1353
+    """
 
     variance: jax.Array
     lengthscale: jax.Array

@@ -81,6 +81,13 @@ class Engine(Protocol):
     order; or an estimate such as :class:`SampledPosterior`), and with
     ``return_evidence=True`` the pair ``(posterior, P(e))``. Impossible evidence raises
     :class:`~catlearn.errors.ZeroEvidenceError`. Read the model through ``net.indexed``.
+
+    >>> from catlearn.probability.networks.bayesnet import sprinkler
+    >>> net = sprinkler()
+    >>> isinstance(JunctionTree(), Engine), isinstance(VariableElimination(), Engine)
+    (True, True)
+    >>> net.query(["Rain"], {"WetGrass": "T"}, engine=JunctionTree()).round(4).tolist()
+    [0.2921, 0.7079]
     """
 
     options: ClassVar[frozenset[str]]
