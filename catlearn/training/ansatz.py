@@ -56,7 +56,7 @@ class Factors:
 
 @dataclass(frozen=True, init=False)
 class Ansatz:
-    """Base class: a dimension per atomic type name (``dims``) and :meth:`Ansatz.factors` per box.
+    """Base class: a dimension per atomic type name (``dims``) and ``factors(box)`` per box.
 
     Initialisation is lambeq's classical one (``PytorchModel``): entries uniform in
     :math:`[-1, 1)` divided by a scale that keeps a tensor's contraction near unit size.
