@@ -40,7 +40,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-DATA = HERE.parent.parent / "shared" / "data" / "lambeq"
+DATA = HERE.parent / "catlearn" / "training" / "data" / "lambeq"  # shipped with catlearn
+
 EPOCHS, BATCH, LR, DECAY, DIM = 30, 30, 3e-2, 0.01, 2
 FILES = {
     "mc": ("mc_train_data.txt", "mc_test_data.txt"),

@@ -3,8 +3,6 @@ snake removal, drawing; and lambeq's MC/RP files parsed from the lexicon."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -32,9 +30,8 @@ from catlearn.errors import (
     MissingBoxError,
     TypeMismatch,
 )
-from catlearn.training.lambeq_tasks import MC_LEXICON, N, S, read_mc, read_rp, rp_lexicon
+from catlearn.training.lambeq_tasks import DATA, MC_LEXICON, N, S, read_mc, read_rp, rp_lexicon
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "lambeq"
 n, s = Pregroup("n"), Pregroup("s")
 
 atoms = st.builds(Pregroup, st.sampled_from(["n", "s", "p"]), st.integers(-3, 3))

@@ -4,8 +4,6 @@ equal to per-sentence sums (float64), the fit, and lambeq's MC task."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -17,10 +15,9 @@ from catlearn.diagrams.diagram import Diagram
 from catlearn.diagrams.pregroup import Cap, Cup, Pregroup, Spider, Word, parse
 from catlearn.errors import ArgumentValueError, DiagramError, MissingBoxError, TypeMismatch
 from catlearn.training.ansatz import MPSAnsatz, SpiderAnsatz, TensorAnsatz
-from catlearn.training.lambeq_tasks import MC_LEXICON, S, read_mc
+from catlearn.training.lambeq_tasks import DATA, MC_LEXICON, S, read_mc
 from catlearn.training.tensor import TensorModel, accuracy, fit_tensor, signature
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "lambeq"
 n, s = Pregroup("n"), Pregroup("s")
 LEX = {
     "man": n,

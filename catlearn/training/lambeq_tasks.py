@@ -1,7 +1,7 @@
 """lambeq's sentence-classification tasks, parsed without a network: MC and RP.
 
-The files are lambeq's (``docs/examples/datasets/``; a copy sits in the project's
-``../shared/data/lambeq/``). Each line is a label and a sentence. Word types are those lambeq's
+The files are lambeq's (``docs/examples/datasets/``, Apache License 2.0), shipped with
+catlearn in :data:`DATA` (``catlearn/training/data/lambeq/``: no network needed). Each line is a label and a sentence. Word types are those lambeq's
 Bobcat parser assigns in these data sets (nouns ``n``, adjectives ``n @ n.l``, transitive verbs
 ``n.r @ s @ n.l``, ``that`` as a subject or object relative pronoun), given here as a lexicon;
 :func:`catlearn.diagrams.pregroup.parse` reduces each sentence. The relative pronoun's two
@@ -27,7 +27,11 @@ from catlearn.core.types import Ty
 from catlearn.diagrams.diagram import Diagram
 from catlearn.diagrams.pregroup import Pregroup, parse
 
-__all__ = ["MC_LEXICON", "RP_VERBS", "N", "S", "read_mc", "read_rp", "rp_lexicon"]
+__all__ = ["DATA", "MC_LEXICON", "RP_VERBS", "N", "S", "read_mc", "read_rp", "rp_lexicon"]
+
+DATA = Path(__file__).resolve().parent / "data" / "lambeq"
+"""The folder of lambeq's MC (``mc_{train,dev,test}_data.txt``) and RP
+(``rp_{train,test}_data.txt``) files, shipped with catlearn (see its ``README.md``)."""
 
 N, S = Pregroup("n"), Pregroup("s")
 _ADJ, _TV = N @ N.l, N.r @ S @ N.l
@@ -68,8 +72,8 @@ def _read(path: str | os.PathLike[str]) -> list[tuple[int, list[str]]]:
     p = Path(path)
     if not p.is_file():
         raise errors.DataError(
-            f"Expected a lambeq data file, got {str(p)!r}, which does not exist; the copies are "
-            "in ../shared/data/lambeq/ (from the project's root)."
+            f"Expected a lambeq data file, got {str(p)!r}, which does not exist; the copies "
+            f"shipped with catlearn are in {str(DATA)!r} (lambeq_tasks.DATA)."
         )
     out = []
     for line in p.read_text().splitlines():
