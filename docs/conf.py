@@ -322,7 +322,41 @@ def _start(app):
             e.start(EXAMPLE_TIMEOUT)
 
 
+def _spread_executed_pages(app, env, docnames):
+    """With ``-j N``, Sphinx reads the sorted page list in consecutive chunks, one process a
+    chunk; sorted, the notebooks (most of the build's time) crowd into the last chunks and run
+    one after another. Deal the pages that execute code, largest first, to the least-loaded full
+    chunk, and fill the rest with the pages that only render."""
+    if app.parallel <= 1:
+        return
+    from sphinx.util.parallel import make_chunks
+
+    sizes = [len(c) for c in make_chunks(list(docnames), app.parallel)]
+    cost = {d: Path(env.doc2path(d)).stat().st_size for d in docnames}
+    executed = sorted(
+        (d for d in docnames if "{code-cell}" in Path(env.doc2path(d)).read_text("utf-8")),
+        key=lambda d: -cost[d],
+    )
+    full = [i for i, n in enumerate(sizes) if n == max(sizes)]  # not the short last chunk
+    chunks: list[list[str]] = [[] for _ in sizes]
+    for d in executed:
+        room = [i for i in full if len(chunks[i]) < sizes[i]] or [
+            i for i, n in enumerate(sizes) if len(chunks[i]) < n
+        ]
+        chunks[min(room, key=lambda i: sum(cost[x] for x in chunks[i]))].append(d)
+    placed = set(executed)
+    rest = iter(d for d in docnames if d not in placed)
+    for i, n in enumerate(sizes):
+        chunks[i] += [next(rest) for _ in range(n - len(chunks[i]))]
+    docnames[:] = [d for c in chunks for d in c]
+
+
 def setup(app):
+    # sphinx-mathjax-offline only copies its MathJax folder once the build has finished, which
+    # is safe in parallel, but it does not say so, and Sphinx then reads serially with a warning
+    # (an error under -W). Declared here so that `sphinx-build -j` executes notebooks in parallel.
+    offline = app.extensions["sphinx-mathjax-offline"]
+    offline.parallel_read_safe = offline.parallel_write_safe = True
     app.catlearn_notebook_names = NOTEBOOK_NAMES  # read by the gallery (not config: no pickle)
     app.catlearn_example_objs = EXAMPLE_OBJS
     app.add_node(pages.gallery_node)
@@ -330,6 +364,7 @@ def setup(app):
     app.connect("builder-inited", _start)
     app.connect("source-read", _fill)
     app.connect("env-get-outdated", _always_reread)
+    app.connect("env-before-read-docs", _spread_executed_pages)
     app.connect("doctree-read", pages.collect_first_image)
     app.connect("doctree-read", pages.link_paths)
     app.connect("env-purge-doc", pages.purge_first_image)
