@@ -21,6 +21,14 @@ regression is :math:`f_x : w \mapsto N(x^\top w, \sigma^2)`), ``Finite`` kernels
 :class:`~catlearn.probability.inference.approximate.Particles` prior is updated approximately, by
 importance reweighting (the inversion at the empirical prior).
 
+Data are checked as :mod:`catlearn.errors` promises. Eagerly, NaN or infinite inputs and
+observations raise :class:`~catlearn.errors.NonFiniteError`, and a symbol outside its
+``Fin(k)`` wire (5 on ``Fin(2)``, -1, 0.5) a :class:`~catlearn.errors.SupportError`, in
+:meth:`~BayesLearner.update` and :meth:`~BayesLearner.sequential_update` alike. Under
+``jit`` (traced data) such a symbol, NaN included, has likelihood NaN, so the ``Finite``
+posterior is NaN, never a clamped symbol; :func:`catlearn.core.checked` raises it as a
+:class:`~catlearn.errors.TracedCheckError`. Zero evidence under ``jit`` is NaN as well.
+
 Learners compose: ``L1 >> L2`` (finite parameters and finite intermediate wire: the
 composite kernel :math:`(P \otimes Q) \otimes X \to Z` sums out :math:`Y`, and the joint
 posterior on :math:`P \otimes Q` is exact) and ``L1 @ L2`` (independent learners on paired
@@ -48,11 +56,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
+from catlearn.core.checked import as_array, is_concrete
 from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import DataError, ShapeError, TypeMismatch, ZeroEvidenceError
 from catlearn.probability.inference.approximate import Particles
 from catlearn.probability.inference.bayes import invert
-from catlearn.probability.kernels._checks import concrete
+from catlearn.probability.kernels._checks import check_finite, check_support, concrete
 from catlearn.probability.kernels.gaussian import LinearGaussian
 from catlearn.probability.kernels.markov import Finite
 
@@ -83,10 +92,12 @@ def _curry(kernel: Any, prior: Any) -> Callable[[Any], Any]:
             )
 
         def curried(x: Any) -> Finite:
+            _check_symbols(x, X, "input")
             idx = X.split(x) if len(X) > 1 else (x,)
-            sl = (slice(None),) * n + tuple(jnp.asarray(i).astype(jnp.int32) for i in idx)
-            return Finite(kernel.array[sl], P, kernel.cod, validate=False)
+            arr = _gather(kernel.array, (slice(None),) * n + tuple(_symbol(i) for i in idx))
+            return Finite(arr, P, kernel.cod, validate=False)
 
+        curried.inputs = X  # type: ignore[attr-defined]  # checked on a whole batch
         return curried
     raise errors.ArgumentTypeError(
         f"Expected the parametrised kernel as a function x -> kernel P -> Y, or a Finite "
@@ -100,7 +111,9 @@ def _pairs(data: Any) -> tuple[Any, Any, int]:
             f"Expected data as a pair (xs, ys) with a leading batch axis, got "
             f"{type(data).__name__} instead."
         )
-    xs, ys = data
+    xs, ys = (_batch(d, what) for d, what in zip(data, ("inputs", "observations")))
+    if not jax.tree_util.tree_leaves(ys):
+        raise DataError("Expected at least one observation, got an empty data set.")
     n = int(jnp.shape(jax.tree_util.tree_leaves(ys)[0])[0])
     if n == 0:
         raise DataError("Expected at least one observation, got an empty data set.")
@@ -108,6 +121,56 @@ def _pairs(data: Any) -> tuple[Any, Any, int]:
     if lx and int(jnp.shape(lx[0])[0]) != n:
         raise DataError(f"Expected as many inputs as observations, got {jnp.shape(lx[0])[0]}, {n}.")
     return xs, ys, n
+
+
+def _batch(tree: Any, what: str) -> Any:
+    """Every leaf of ``tree`` as an array with a leading batch axis, or a DataError."""
+
+    def leaf(a: Any) -> jax.Array:
+        a = as_array(a, f"the {what}", fix="pass arrays with a leading batch axis")
+        if a.ndim == 0:
+            raise DataError(
+                f"Expected the {what} with a leading batch axis, got a scalar; stack them "
+                f"along axis 0, e.g. jnp.array([y])."
+            )
+        return a
+
+    return jax.tree_util.tree_map(leaf, tree)
+
+
+def _check_data(kernel: Callable[[Any], Any], xs: Any, ys: Any, ax: Any) -> None:
+    """Eager checks of a data set (concrete values only; under ``jit`` the gathers give NaN):
+    finite inputs and observations, and symbols in range on the ``Fin`` wires."""
+    check_finite(xs, "input batch")
+    check_finite(ys, "observation batch")
+    inputs = getattr(kernel, "inputs", None)
+    if inputs is not None:
+        _check_symbols(xs, inputs, "input")
+    if is_concrete(xs, ys):
+        k0 = kernel(() if ax is None else jax.tree_util.tree_map(lambda a: a[0], xs))
+        if isinstance(k0, Finite):
+            _check_symbols(ys, k0.cod, "observation")
+
+
+def _check_symbols(v: Any, ty: Ty, what: str) -> None:
+    """A SupportError (NonFiniteError for NaN) unless every concrete entry of ``v`` on a
+    ``Fin(k)`` wire of ``ty`` is an integer in ``0..k-1``."""
+    for atom, part in zip(ty.inside, ty.split(v) if len(ty) else ()):
+        if isinstance(atom, Fin):
+            check_support(part, 0, atom.size - 1, f"{what} on {atom}", integer=True)
+
+
+def _symbol(v: Any) -> jax.Array:
+    """Symbols as int32 indices; NaN, inf and non-integers become -1 (out of range)."""
+    v = jnp.asarray(v)
+    if jnp.issubdtype(v.dtype, jnp.floating):
+        v = jnp.where(jnp.isfinite(v) & (v == jnp.round(v)), v, -1)
+    return v.astype(jnp.int32)
+
+
+def _gather(a: jax.Array, idx: tuple[Any, ...]) -> jax.Array:
+    """``a[idx]`` with an out-of-range index giving NaN (never a clamp; checkify sees it)."""
+    return a.at[idx].get(mode="fill", fill_value=jnp.nan, wrap_negative_indices=False)
 
 
 def _x_axis(xs: Any) -> Any:
@@ -180,6 +243,7 @@ class BayesLearner:
         """Batch update on ``data = (xs, ys)``: one inversion of the stacked likelihood."""
         xs, ys, n = _pairs(data)
         pr = self.prior
+        _check_data(self.kernel, xs, ys, _x_axis(xs))
         if isinstance(pr, Particles):
             ax = _x_axis(xs)
             ll = jax.vmap(
@@ -203,6 +267,7 @@ class BayesLearner:
         xs, ys, _ = _pairs(data)
         pr = self.prior
         ax = _x_axis(xs)
+        _check_data(self.kernel, xs, ys, ax)
         if isinstance(pr, Particles):
 
             def pstep(lw: jax.Array, xy: Any) -> tuple[jax.Array, None]:
@@ -229,13 +294,13 @@ class BayesLearner:
             nx = c.size
             lik = _rows(k, y).reshape(nx)
             ev = jnp.sum(c.reshape(nx) * lik)
-            post = jnp.where(ev > 0, c.reshape(nx) * lik / jnp.where(ev > 0, ev, 1.0), 0.0)
+            post = c.reshape(nx) * lik / ev  # zero evidence or a NaN symbol: NaN, never silent
             return post.reshape(shape), ev
 
         post, evs = jax.lax.scan(fstep, pr.array, (xs if ax is not None else None, ys))
         e = concrete(evs)
-        if e is not None and np.any(e <= 0):
-            raise _zero(f"pair {int(np.argmax(e <= 0))} of the data")
+        if e is not None and not np.all(e > 0):
+            raise _zero(f"pair {int(np.argmax(~(e > 0)))} of the data")
         return self._with(_finite_state(post, pr.cod))
 
     def _loglik(self, x: Any, y: Any, values: Any) -> jax.Array:
@@ -303,12 +368,12 @@ class ParallelLearner:
 
     def update(self, data: Any) -> ParallelLearner:
         """Each part updated on its own half of the data."""
-        (x1, x2), (y1, y2) = data
+        (x1, x2), (y1, y2) = _halves(data)
         return ParallelLearner(self.left.update((x1, y1)), self.right.update((x2, y2)))
 
     def sequential_update(self, data: Any) -> ParallelLearner:
         """Each part updated sequentially."""
-        (x1, x2), (y1, y2) = data
+        (x1, x2), (y1, y2) = _halves(data)
         return ParallelLearner(
             self.left.sequential_update((x1, y1)), self.right.sequential_update((x2, y2))
         )
@@ -318,6 +383,17 @@ class ParallelLearner:
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+
+def _halves(data: Any) -> tuple[Any, Any]:
+    """``((x1, x2), (y1, y2))`` of a parallel learner's data, or a DataError."""
+    ok = isinstance(data, tuple | list) and len(data) == 2
+    if not (ok and all(isinstance(h, tuple | list) and len(h) == 2 for h in data)):
+        raise DataError(
+            f"Expected the data of L1 @ L2 as ((xs1, xs2), (ys1, ys2)), got "
+            f"{type(data).__name__} ({data!r:.60}) instead."
+        )
+    return data[0], data[1]
 
 
 def _zero(what: str) -> ZeroEvidenceError:
@@ -340,8 +416,7 @@ def _rows(k: Finite, y: Any) -> jax.Array:
     """f(y | p) for every p: an array of the parameter shape."""
     nd = len(k.dom)
     ys = k.cod.split(y) if len(k.cod) > 1 else (y,)
-    idx = tuple(jnp.asarray(v).astype(jnp.int32) for v in ys)
-    return k.array[(slice(None),) * nd + idx]
+    return _gather(k.array, (slice(None),) * nd + tuple(_symbol(v) for v in ys))
 
 
 def _finite_post(prior: Finite, loglik: jax.Array) -> Finite:
@@ -361,9 +436,13 @@ def _reweight(p: Particles, loglik: jax.Array) -> Particles:
 def _batch_gaussian(ks: LinearGaussian, prior: LinearGaussian, ys: Any, n: int) -> LinearGaussian:
     _check_kind(ks, LinearGaussian, prior)
     m, d = ks.A.shape[1], ks.A.shape[2]
-    y = jnp.asarray(ys, ks.b.dtype).reshape(n * m)
-    if y.shape != (n * m,):
-        raise ShapeError(f"Expected {n} observations of dimension {m}, got {jnp.shape(ys)}.")
+    y = jnp.asarray(ys, ks.b.dtype)
+    if y.size != n * m or y.ndim > 2:
+        raise ShapeError(
+            f"Expected {n} observations of dimension {m} (shape ({n}, {m})), got shape "
+            f"{jnp.shape(ys)}."
+        )
+    y = y.reshape(n * m)
     A = ks.A.reshape(n * m, d)
     b = ks.b.reshape(n * m)
     cov = jnp.einsum("ij,iab->iajb", jnp.eye(n, dtype=ks.cov.dtype), ks.cov).reshape(n * m, n * m)

@@ -179,13 +179,14 @@ class VariableElimination:
     def map_query(self, net: Network, q: Query) -> dict[int, int]:
         r"""The arg-max :math:`\arg\max_q \sum_{\text{rest}} P(q, \text{rest}, e)` (ids to
         state indices): max-product on the query's plan (sums first, then maxes), decoded
-        backwards."""
+        backwards. Impossible evidence (anywhere in the network, not only in the query's
+        component) raises :class:`~catlearn.errors.ZeroEvidenceError`, as :meth:`query`."""
         qp = self.plan(net, q.targets, q.evidence, q.soft, True)
         kept: list[Any] = []
         arrays = _netquery.gather(qp.factors, net.indexed.tables, q.states, q.likelihoods)
         best = execute(qp.plan, arrays, keep=kept)
-        if not best > 0:
-            raise _request.zero(net, q)
+        if not (best > 0 and _netquery.rest(qp, net.indexed.tables, q.states, q.likelihoods) > 0):
+            raise _request.zero(net, q, "MAP state")  # P(e) = 0 (in any component)
         states = decode(qp.plan, kept)
         return {v: states[v] for v in q.targets}
 

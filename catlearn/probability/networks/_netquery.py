@@ -176,7 +176,15 @@ def run(
     zm = un.sum()
     if not full_evidence:
         return un, zm, zm
-    z = zm
+    return un, zm, zm * rest(qp, tables, ev, soft, xp)
+
+
+def rest(
+    qp: QueryPlan, tables: Sequence[Any], ev: Sequence[Any], soft: Sequence[Any] = (), xp: Any = np
+) -> Any:
+    """The factor of :math:`P(e)` outside the query's component: the other components and
+    the fully observed tables (1 when there are none)."""
+    z: Any = 1.0
     if qp.rest is not None:
         z = z * execute(qp.rest, gather(qp.rest_factors, tables, ev, soft, xp), xp)
     for v, js in qp.scalars:
@@ -185,4 +193,4 @@ def run(
             z = z * tables[v][i]
         else:
             z = z * tables[v].at[i].get(mode="fill", fill_value=np.nan, wrap_negative_indices=False)
-    return un, zm, z
+    return z

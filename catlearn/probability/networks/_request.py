@@ -119,6 +119,15 @@ def value(net: Network, v: int, s: Any) -> Any:
     return i if i is not None else net.state_index(net.variables[v], s)
 
 
+def weights(x: Any) -> np.ndarray | None:
+    """``x`` as a float64 numpy array, or ``None`` when it is not numeric (strings, ragged)."""
+    try:
+        a = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    return a
+
+
 def soft(net: Network, virtual: Mapping[str, Any] | None) -> tuple[tuple[int, ...], tuple]:
     """Virtual evidence: ascending ids and their likelihood vectors (checked when concrete)."""
     if not virtual:
@@ -134,11 +143,15 @@ def soft(net: Network, virtual: Mapping[str, Any] | None) -> tuple[tuple[int, ..
         v = net.indexed.ids[n]
         lam = virtual[n]
         if is_concrete(lam):
-            lam = np.asarray(lam, dtype=np.float64)
-            if lam.shape != (net.indexed.cards[v],) or not (np.isfinite(lam) & (lam >= 0)).all():
+            lam = weights(lam)
+            if (
+                lam is None
+                or lam.shape != (net.indexed.cards[v],)
+                or not (np.isfinite(lam) & (lam >= 0)).all()
+            ):
                 raise SupportError(
                     f"Expected the virtual evidence on {n!r} as {net.indexed.cards[v]} finite "
-                    f"weights >= 0 (a likelihood, any scale), got {lam!r} instead."
+                    f"weights >= 0 (a likelihood, any scale), got {virtual[n]!r:.80} instead."
                 )
         out.append(v)
         vecs.append(lam)
@@ -146,19 +159,62 @@ def soft(net: Network, virtual: Mapping[str, Any] | None) -> tuple[tuple[int, ..
 
 
 def build(net: Network, names: Any, ev: Any, virtual: Mapping[str, Any] | None = None) -> Query:
-    """The :class:`Query` of a user's call (every check of a query in one place)."""
+    """The :class:`Query` of a user's call (every check of a query in one place).
+
+    Hard and virtual evidence on one variable are combined by :func:`fold`; virtual evidence
+    on a queried variable is refused (query without it)."""
     names, ev = variables(names), evidence(ev)
     q, e = ids(net, names, ev)
-    keys = tuple(sorted(e))
     sids, lams = soft(net, virtual)
-    if not set(sids).isdisjoint(e) or not set(sids).isdisjoint(q):
-        both = sorted(net.variables[v] for v in set(sids) & (set(e) | set(q)))
+    if not set(sids).isdisjoint(q):
+        both = sorted(net.variables[v] for v in set(sids) & set(q))
         raise SupportError(
-            f"Expected virtual evidence on variables neither observed nor queried, got it on "
-            f"{both}. An observed variable's likelihood only scales P(e): drop it from one "
-            f"of the two; a queried one's posterior is the target itself: query without it."
+            f"Expected virtual evidence on variables that are not queried, got it on {both}. "
+            f"A queried variable's posterior is the target itself: query without it."
         )
-    return Query(q, keys, tuple(value(net, v, e[v]) for v in keys), sids, lams)
+    hard = {v: value(net, v, e[v]) for v in sorted(e)}
+    sids, lams = fold(net, hard, sids, lams)
+    keys = tuple(sorted(hard))
+    return Query(q, keys, tuple(hard[v] for v in keys), sids, lams)
+
+
+def fold(
+    net: Network, hard: dict[int, Any], sids: tuple[int, ...], lams: tuple
+) -> tuple[tuple[int, ...], tuple]:
+    r"""Hard and virtual evidence on one variable, combined (``hard`` loses the variable).
+
+    The observation :math:`X = x` with a likelihood :math:`\lambda` on :math:`X` is the
+    virtual evidence :math:`\lambda(x)\,[X = x]` (Pearl's rule applied to the point mass):
+    when :math:`\lambda(x) > 0` the posterior is :math:`P(q \mid e)` (the soft part is
+    irrelevant) and :math:`P(e)` is scaled by :math:`\lambda(x)`, as for any virtual
+    evidence; when :math:`\lambda(x) = 0` the evidence has probability 0
+    (:class:`~catlearn.errors.ZeroEvidenceError` naming the variable; under ``jit`` the
+    engine's zero-evidence value). Every engine sees the same one virtual vector.
+    """
+    out, vecs = [], []
+    for v, lam in zip(sids, lams):
+        if v not in hard:
+            out.append(v)
+            vecs.append(lam)
+            continue
+        s = hard.pop(v)
+        if is_concrete(s, lam):
+            lam = np.asarray(lam, dtype=np.float64)
+            if not lam[s] > 0:
+                n = net.variables[v]
+                raise ZeroEvidenceError(
+                    f"The evidence {n!r} = {net.state_names(n)[s]!r} and the virtual evidence "
+                    f"on {n!r} ({lam.tolist()}) are inconsistent: the likelihood of the "
+                    f"observed state is 0, so the evidence has probability 0. Expected a "
+                    f"likelihood > 0 at the observed state; drop one of the two."
+                )
+            point = np.zeros_like(lam)
+            point[s] = lam[s]
+        else:
+            point = jnp.where(jnp.arange(net.indexed.cards[v]) == s, jnp.asarray(lam), 0.0)
+        out.append(v)
+        vecs.append(point)
+    return tuple(out), tuple(vecs)
 
 
 def tables(net: Network, given: Mapping[str, Any] | None) -> dict[int, Any]:
@@ -231,8 +287,9 @@ def check_cases(net: Network, z: Any, ids: tuple[int, ...], cols: Any) -> None:
         )
 
 
-def zero(net: Network, q: Query) -> ZeroEvidenceError:
-    """The error for evidence of probability 0 (raise it)."""
+def zero(net: Network, q: Query, what: str = "posterior") -> ZeroEvidenceError:
+    """The error for evidence of probability 0 (raise it); ``what`` is undefined by it (the
+    posterior, or the MAP state)."""
     ev = {
         net.variables[v]: s if not is_concrete(s) else net.state_names(net.variables[v])[s]
         for v, s in zip(q.evidence, q.states)
@@ -240,7 +297,7 @@ def zero(net: Network, q: Query) -> ZeroEvidenceError:
     soft = [net.variables[v] for v in q.soft]
     return ZeroEvidenceError(
         f"The evidence {ev}{f' (and virtual evidence on {soft})' if soft else ''} has "
-        f"probability 0 in this network, so the posterior of "
+        f"probability 0 in this network, so the {what} of "
         f"{[net.variables[v] for v in q.targets]} is undefined. Expected evidence with "
         f"positive probability; check the observed states, or soften the evidence."
     )

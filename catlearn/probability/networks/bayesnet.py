@@ -197,8 +197,8 @@ class BayesNet:
         ``jeffrey_evidence`` maps *one* name to a target distribution :math:`\tau`
         (Jeffrey's rule, as :func:`~catlearn.probability.inference.bayes.jeffrey_update`:
         :math:`\sum_s \tau(s) P(q \mid v = s, e)`). ``return_evidence=True`` also returns
-        :math:`P(e)` (times the virtual weights). Impossible evidence raises
-        :class:`~catlearn.errors.ZeroEvidenceError`.
+        :math:`P(e)` (times the virtual weights). Impossible evidence raises ZeroEvidenceError,
+        as does soft evidence contradicting a hard one on its variable (consistent ones combine).
 
         ``engine`` answers it (:mod:`catlearn.probability.networks.engines`), by default the
         network's VariableElimination: a float64 numpy answer, or with ``jit=True``, traced

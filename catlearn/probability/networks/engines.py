@@ -39,10 +39,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
+import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
-from catlearn.errors import SupportError
+from catlearn.core.checked import is_concrete
+from catlearn.errors import SupportError, ZeroEvidenceError
 from catlearn.probability.networks import _request
 from catlearn.probability.networks._elimination import VariableElimination
 from catlearn.probability.networks._jtree import JunctionTree
@@ -201,7 +203,10 @@ def jeffrey(
 ) -> Any:
     r"""Jeffrey's rule on any engine: :math:`\sum_s \tau(s) P(q \mid v = s, e)` for the one
     variable ``v`` and target distribution :math:`\tau` in ``target`` (the mixture of the
-    engine's posteriors; ``options`` are passed to each query)."""
+    engine's posteriors; ``options`` are passed to each query). When ``v`` is observed as
+    well, only the observed state's term is defined: the answer is :math:`P(q \mid e)` if
+    :math:`\tau` is the point mass at the observed state, else
+    :class:`~catlearn.errors.ZeroEvidenceError` (under ``jit``, NaN)."""
     if not isinstance(target, Mapping) or len(target) != 1:
         raise SupportError(
             f"Expected Jeffrey evidence on one variable (the rule's result depends on the "
@@ -210,13 +215,34 @@ def jeffrey(
     ((n, tau),) = target.items()
     net.check_names([n])
     card = net.indexed.cards[net.indexed.ids[n]]
-    tau = np.asarray(tau, dtype=np.float64)
-    if tau.shape != (card,) or abs(tau.sum() - 1) > 1e-9 or (tau < 0).any():
+    given, tau = tau, _request.weights(tau)
+    if (
+        tau is None
+        or tau.shape != (card,)
+        or not np.isfinite(tau).all()
+        or abs(tau.sum() - 1) > 1e-9
+        or (tau < 0).any()
+    ):
         raise SupportError(
             f"Expected a Jeffrey target on {n!r}: {card} probabilities summing to 1, got "
-            f"{tau!r} instead."
+            f"{given!r:.80} instead."
         )
     evidence = _request.evidence(evidence)
+    _, hard = _request.ids(net, [], evidence)
+    v = net.indexed.ids[n]
+    if v in hard:  # observed too: only the observed state's term is defined
+        s = _request.value(net, v, hard[v])
+        if is_concrete(s) and tau[s] < 1 - 1e-9:
+            raise ZeroEvidenceError(
+                f"Expected Jeffrey evidence on a variable that is not observed (or the point "
+                f"mass at its observed state), got {tau.tolist()} on {n!r}, observed as "
+                f"{net.state_names(n)[s]!r}: conditioning on {n!r} = s and on the observation "
+                f"has probability 0 for every other s. Drop one of the two."
+            )
+        post = engine.query(net, _request.build(net, variables, evidence, virtual), **options)
+        if is_concrete(s):
+            return post
+        return post * jnp.where(jnp.asarray(tau)[s] >= 1 - 1e-9, 1.0, jnp.nan)  # traced: NaN
     out: Any = 0.0
     for s in np.flatnonzero(tau):
         q = _request.build(net, variables, {**evidence, n: int(s)}, virtual)
