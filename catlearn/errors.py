@@ -15,8 +15,8 @@ Validation policy (eager vs traced)
   their location (``fit`` names the array, row and column, or the parameter path).
 * **Traced inputs (under ``jit``/``vmap``/``grad``) are never silently clamped.** Checks that
   need a value cannot raise there, so the library returns a documented non-finite value:
-  an observation outside its wire has probability 0 (``hmm_log_likelihood`` is ``-inf``),
-  a ``Finite`` kernel indexed out of range gives NaN, an integer label outside ``0..k-1``
+  an observation outside its wire has probability 0 (:func:`hmm_log_likelihood` is ``-inf``),
+  a :class:`Finite` kernel indexed out of range gives NaN, an integer label outside ``0..k-1``
   gives a NaN loss (which ``fit`` then reports as a :class:`NonFiniteError`). Shapes are
   static under ``jit``, so shape errors are raised at trace time as usual.
 * **Opt-in checking under ``jit``/``vmap``:** ``catlearn.core.checked(fn)`` runs ``fn``
@@ -150,7 +150,8 @@ class DiagramError(CatlearnError, ValueError):
 
 
 class ArgumentTypeError(CatlearnError, TypeError):
-    """An argument has the wrong Python type (e.g. a list where a ``Para`` arrow is expected)."""
+    """An argument has the wrong Python type (e.g. a list where a :class:`Para` arrow is
+    expected)."""
 
 
 class ArgumentValueError(CatlearnError, ValueError):

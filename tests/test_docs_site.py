@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import tomllib
@@ -54,23 +55,186 @@ def test_the_bundle_has_the_script_conf_names():
     assert list((base / "mathjax" / "output" / "chtml" / "fonts").rglob("*.woff"))
 
 
-_BUILT = ROOT / "docs" / "_build" / "html"
+# The site .ci/docs builds (CATLEARN_DOCS_OUT, as there; default docs/_build/html).
+_BUILT = ROOT / os.environ.get("CATLEARN_DOCS_OUT", "docs/_build/html")
+_needs_site = pytest.mark.skipif(
+    not (_BUILT / "index.html").exists() or not (_BUILT / "objects.inv").exists(),
+    reason="no built site (bash .ci/docs)",
+)
+_MATHJAX = "_static/mathjax/tex-chtml.js"
 
 
-@pytest.mark.skipif(not (_BUILT / "index.html").exists(), reason="no built site (bash .ci/docs)")
+def _site_pages() -> list[tuple[str, Path]]:
+    """The pages a reader meets: not the highlighted sources (``_modules``), not the indexes."""
+    out = []
+    for page in sorted(_BUILT.rglob("*.html")):
+        rel = page.relative_to(_BUILT).as_posix()
+        if rel.startswith(("_modules/", "_sources/", "_static/")):
+            continue
+        if rel in {"genindex.html", "search.html", "py-modindex.html"}:
+            continue
+        out.append((rel, page))
+    return out
+
+
+@_needs_site
 def test_built_pages_load_no_script_from_another_host():
     bad = {}
-    pages = list(_BUILT.rglob("*.html"))
-    for page in pages:
+    pages = _site_pages()
+    for rel, page in pages:
         text = page.read_text(encoding="utf-8", errors="replace")
         srcs = re.findall(r"<script[^>]*\ssrc=\"([^\"]+)\"", text)
         remote = [s for s in srcs if re.match(r"(https?:)?//", s)]
         if remote:
-            bad[page.relative_to(_BUILT).as_posix()] = remote
+            bad[rel] = remote
     assert not bad, f"pages load scripts from the network: {dict(list(bad.items())[:5])}"
-    assert (_BUILT / "_static" / "mathjax" / "tex-chtml.js").is_file()
-    with_math = [p for p in pages if "\\(" in p.read_text(encoding="utf-8", errors="replace")]
-    assert with_math, "no page with math found: the check would be empty"
+
+
+@_needs_site
+def test_every_page_with_math_loads_the_bundled_mathjax():
+    r"""Math renders offline: MathJax and its fonts are in the build output, and every page with
+    a formula (``\(...\)``, ``\[...\]``, ``$$...$$``) loads that copy by a relative path."""
+    assert (_BUILT / _MATHJAX).is_file()
+    fonts = _BUILT / "_static" / "mathjax" / "output" / "chtml" / "fonts"
+    assert list(fonts.rglob("*.woff")), "MathJax's CommonHTML fonts are not in the build"
+    with_math, missing = [], []
+    for rel, page in _site_pages():
+        text = page.read_text(encoding="utf-8", errors="replace")
+        if not re.search(r'class="math[ "]|\\\(|\\\[|\$\$', text):
+            continue
+        with_math.append(rel)
+        srcs = re.findall(r"<script[^>]*\ssrc=\"([^\"?#]+)[^\"]*\"", text)
+        local = [s for s in srcs if s.endswith("mathjax/tex-chtml.js")]
+        if not any((page.parent / s).resolve() == (_BUILT / _MATHJAX).resolve() for s in local):
+            missing.append(rel)
+    assert len(with_math) >= 20, f"only {len(with_math)} pages with math: the check is empty"
+    assert not missing, f"{len(missing)} pages with math without the local MathJax: {missing[:5]}"
+
+
+# -- References: linked where documented, never into private modules -----------------------------
+
+
+def _inventory() -> dict[str, str]:
+    """catlearn's documented objects in the built site's ``objects.inv``: name -> role."""
+    import zlib
+
+    raw = (_BUILT / "objects.inv").read_bytes()
+    body = raw.split(b"\n", 4)[4]  # four header lines, then zlib
+    out = {}
+    for line in zlib.decompress(body).decode("utf-8").splitlines():
+        m = re.match(r"(\S+)\s+(\S+):(\S+)\s+-?\d+\s", line)
+        if m and m.group(1).startswith("catlearn") and m.group(2) == "py":
+            out[m.group(1)] = m.group(3)
+    return out
+
+
+def _code_literals(html: str) -> tuple[list[tuple[str, str]], str]:
+    """(text, the 60 characters before it) of each inline code literal outside links, headings,
+    signatures and code blocks; and the page's visible text."""
+    from html.parser import HTMLParser
+
+    skip_in = {"a", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "dt"}
+
+    class Parser(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.open: list[str] = []
+            self.code: list[str] | None = None
+            self.code_counts = False
+            self.before = ""
+            self.literals: list[tuple[str, str]] = []
+            self.text: list[str] = []
+            self.hidden = 0
+
+        def handle_starttag(self, tag, attrs):
+            if tag in skip_in:
+                self.open.append(tag)
+            elif tag == "code":
+                self.code, self.code_counts = [], not self.open
+                self.before = "".join(self.text[-30:])[-60:]
+            elif tag in {"script", "style"}:
+                self.hidden += 1
+
+        def handle_endtag(self, tag):
+            if tag in skip_in and tag in self.open:
+                while self.open.pop() != tag:
+                    pass
+            elif tag == "code" and self.code is not None:
+                if self.code_counts:
+                    self.literals.append(("".join(self.code), self.before))
+                self.code = None
+            elif tag in {"script", "style"}:
+                self.hidden -= 1
+
+        def handle_data(self, data):
+            if self.hidden:
+                return
+            if self.code is not None:
+                self.code.append(data)
+            self.text.append(data)
+
+    parser = Parser()
+    parser.feed(html)
+    return parser.literals, "".join(parser.text)
+
+
+# Code that names another package's object of the same name (pgmpy's ``VariableElimination``).
+_OTHER_PACKAGE = re.compile(
+    r"(pgmpy|pyAgrum|lambeq|DisCoPy|discopy|dynamax|NumPyro|optax|jax)"
+    r"(['’]s)?\s*$"
+)
+
+
+def _documented_target(text: str, objs: dict[str, str], tails: dict[str, list[str]]) -> str | None:
+    """The documented catlearn object a code literal names, if it names one unambiguously:
+    a dotted ``catlearn.…`` name, a class or exception by its name (``ZeroEvidenceError``,
+    ``Ty()``), or a member of one (``Finite.sample``). Lowercase bare names (``fit``,
+    ``update``) are words of too many namespaces to count."""
+    name = text.strip().removesuffix("()")
+    if not re.fullmatch(r"[A-Za-z_][\w.]*", name) or name == "catlearn":  # the project's name
+        return None
+    if name.startswith("catlearn."):
+        return name if name in objs else None
+    if not name[0].isupper():
+        return None
+    named = {"class", "exception", "data"}
+    hits = [h for h in tails.get(name, []) if "." in name or objs[h] in named]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _reference_report() -> tuple[list[str], list[str]]:
+    objs = _inventory()
+    tails: dict[str, list[str]] = {}
+    for full in objs:
+        parts = full.split(".")
+        for k in range(1, len(parts)):
+            tails.setdefault(".".join(parts[-k:]), []).append(full)
+    unlinked, private = [], []
+    for rel, page in _site_pages():
+        literals, text = _code_literals(page.read_text(encoding="utf-8", errors="replace"))
+        for code, before in literals:
+            target = _documented_target(code, objs, tails)
+            if target and not _OTHER_PACKAGE.search(before):
+                unlinked.append(f"{rel}: {code} ({target})")
+        for m in re.finditer(r"\bcatlearn(?:\.\u200b?\w+)*\.\u200b?_[A-Za-z]\w*", text):
+            private.append(f"{rel}: {m.group()}")
+    return unlinked, private
+
+
+@_needs_site
+def test_built_pages_link_every_documented_catlearn_object():
+    """A code literal naming a documented catlearn object (``ZeroEvidenceError``,
+    ``catlearn.core.optim``) is a link to it, in prose, docstrings and notebooks alike."""
+    unlinked, _ = _reference_report()
+    assert not unlinked, f"{len(unlinked)} unlinked references:\n" + "\n".join(unlinked)
+
+
+@_needs_site
+def test_built_pages_name_no_private_module():
+    """No page names a private module (``catlearn.core._category``): readers cannot import from
+    it, and it is not documented."""
+    _, private = _reference_report()
+    assert not private, f"{len(private)} references to private modules:\n" + "\n".join(private)
 
 
 # -- Project files ------------------------------------------------------------------------------

@@ -359,7 +359,7 @@ class Circuit(Composable):
 
         ``arrows`` maps each box to its circuit (a dict or a function); by default
         :func:`boolean_arrows` (boxes named ``XOR``, ``AND``, ``NOT``, ``OR``, ``0``, ``1``).
-        A box with an ``arrow_in(kind)`` method gives its own arrow: the special ``Merge``
+        A box with an ``arrow_in(kind)`` method gives its own arrow: the special :class:`Merge`
         box is :meth:`merge` (XOR, the addition of Z_2). Copy, discard and swap are already
         slot wiring in the program. Linear time in the size of the program.
         """
@@ -417,7 +417,7 @@ class Circuit(Composable):
 
     def apply(self, x: Any) -> Any:
         """Run on one example (a bare array for a one-atom domain, else a tuple); jitted once
-        per circuit, checked first (shapes: ``ShapeError``; bits: ``NotBinaryError``)."""
+        per circuit, checked first (shapes: :exc:`ShapeError`; bits: :exc:`NotBinaryError`)."""
         xs = check_value(self.dom, x, 0, "input")
         run = self.run if any(isinstance(v, jax.core.Tracer) for v in xs) else self._jitted()
         return self.cod.join(run(*xs))

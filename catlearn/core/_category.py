@@ -410,7 +410,7 @@ class Composable:
 
         For kinds whose copies are not mere wiring (lenses, learners: the backward pass must
         sum the copies), every slot must be read exactly once: write copies and discards as
-        boxes (e.g. ``Lens.copy``).
+        boxes (e.g. :meth:`Lens.copy <catlearn.core.lens.Lens.copy>`).
 
         >>> import numpy as np
         >>> from catlearn.core.lens import Lens

@@ -3,10 +3,10 @@
 catlearn validates its inputs eagerly (see the policy in :mod:`catlearn.errors`). Inside
 ``jax.jit`` or ``jax.vmap`` the values are tracers, so the checks that need a value (is this
 symbol in range?) cannot run; there the library returns a documented non-finite value (an
-out-of-range HMM symbol has probability 0, log-likelihood ``-inf``; a ``Finite`` kernel
+out-of-range HMM symbol has probability 0, log-likelihood ``-inf``; a :class:`Finite` kernel
 indexed out of range gives NaN), never a silently valid number. Its gathers are written so
 that :mod:`jax.experimental.checkify` sees them, and :func:`checked` turns what checkify
-finds into a :class:`~catlearn.errors.TracedCheckError` (a ``SupportError``/``ValueError``).
+finds into a :class:`~catlearn.errors.TracedCheckError` (a :exc:`SupportError`/``ValueError``).
 """
 
 from __future__ import annotations

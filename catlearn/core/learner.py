@@ -257,9 +257,8 @@ class Learner(GroupedArrow[LearnerFns], Composable):
     ) -> Learner:
         r"""The learner of a flat program (what ``compile(diagram, ar, into=Learner)`` calls),
         given a learner per box. A wire read twice and a box used twice are resolved as the
-        diagonal under :math:`L_{\varepsilon,e}` with the squared error (see
-        :mod:`catlearn.core._learner_program`): for gradient learners the result is the
-        gradient learner of the diagram's whole Para arrow.
+        diagonal under :math:`L_{\varepsilon,e}` with the squared error: for gradient learners
+        the result is the gradient learner of the diagram's whole Para arrow.
 
         >>> from catlearn.core.types import Euclid
         >>> from catlearn.core.program import Instruction, Program

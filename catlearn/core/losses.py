@@ -209,7 +209,7 @@ _NAMED = {"squared": squared_error, "absolute": absolute_error, "huber": huber_e
 
 def as_error(error: ErrorFn | str | Callable[[Any, Any], Any]) -> ErrorFn:
     """An :class:`ErrorFn` from a name (``"squared"``, ``"absolute"``, ``"huber"``), an
-    ``ErrorFn``, or a bare function ``e(x, y)`` (whose request inverse is then unknown).
+    :class:`ErrorFn`, or a bare function ``e(x, y)`` (whose request inverse is then unknown).
 
     >>> as_error("squared") is squared_error
     True
@@ -373,7 +373,7 @@ def _loss_lens(fn: Callable[[Any, Any], Any], pred: Ty, target: Ty, name: str) -
 def loss_lens(name: str, pred: Ty, target: Ty | None = None) -> Lens:
     r"""The loss ``name`` of :data:`LOSSES` as a lens ``pred @ target -> Euclid()`` whose put is
     its reverse derivative (Cruttwell et al.): :math:`(\nabla_x \ell \cdot \delta,
-    \nabla_y \ell \cdot \delta)` (a ``Fin`` target gets JAX's ``float0`` zero).
+    \nabla_y \ell \cdot \delta)` (a :class:`Fin` target gets JAX's ``float0`` zero).
 
     >>> loss_lens("mse", Euclid(2)).get((jnp.array([1.0, 3.0]), jnp.zeros(2)))
     Array(5., dtype=float32)

@@ -5,7 +5,7 @@ A :class:`Program` is straight-line code over numbered wire **slots**: a tuple o
 fresh ones. Copy, discard and swap are not instructions but wiring (a slot read twice, never
 read, or read in another order). Diagrams are walked into programs by
 :func:`catlearn.diagrams.compiler.to_program`, and arrows composed directly (``f >> g``,
-``f @ g``) by :func:`catlearn.core._category.flatten`; semantics read programs through
+``f @ g``) when a composite is first run; semantics read programs through
 ``from_program(program, arrows)``. Every kind runs its programs with the same two loops:
 :func:`evaluate` (forwards) and :func:`sweep` (backwards, for lenses and learners).
 """

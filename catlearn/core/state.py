@@ -9,7 +9,7 @@ parameter dictionary, each state array declared by a :class:`StateSpec` (a
 
 Two modes of one model:
 
-* **inference** (``Para.apply``/``apply_batch``, ``predict``, ``evaluate``, validation):
+* **inference** (:meth:`Para.apply`/``apply_batch``, ``predict``, ``evaluate``, validation):
   the layer reads its state (the running statistics), under ``stop_gradient``;
 * **training** (:func:`apply_train`, which :func:`catlearn.training.fit` uses when the
   model has state): the program of the model runs one box at a time on the whole batch,

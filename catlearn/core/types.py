@@ -7,7 +7,8 @@ A type is a (tensor) product of **atoms**:
   state of a Markov chain);
 * :class:`Bool` — ``n`` bits, carried as a ``uint8`` array of 0s and 1s.
 
-``@`` is the monoidal product and ``Ty()`` its unit. An atom is itself a type of length one.
+``@`` is the monoidal product and :class:`Ty() <Ty>` its unit. An atom is itself a type of length
+one.
 
 >>> from catlearn.core.types import Euclid, Fin, Ty
 >>> t = Euclid(3) @ Fin(2)
@@ -37,7 +38,7 @@ __all__ = ["Atom", "Bool", "Euclid", "Fin", "Ty"]
 
 
 class Ty:
-    """A product of atoms, ``A @ B @ ...``; ``Ty()`` is the monoidal unit.
+    """A product of atoms, ``A @ B @ ...``; :class:`Ty() <Ty>` is the monoidal unit.
 
     >>> Ty(Euclid(2), Euclid(3)) == Euclid(2) @ Euclid(3)
     True

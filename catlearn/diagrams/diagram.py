@@ -15,7 +15,7 @@ A diagram is what DisCoPy stores, a list of layers (:attr:`Diagram.layers`: each
 number of wires to its left), with its conventions (``f @ g`` is ``f`` then ``g``), so
 :meth:`Diagram.to_discopy` and :meth:`Diagram.from_discopy` convert; DisCoPy is imported only
 to draw or convert. But ``d >> box`` does not copy ``d``'s layers as DisCoPy does: a composite
-is a window on a shared append-only list (``catlearn.diagrams._layers``), so ``d = d >> box``
+is a window on a shared append-only list of layers, so ``d = d >> box``
 (or ``box >> d``) repeated 100,000 times builds in linear time.
 
 Axioms (doctests):
@@ -295,8 +295,8 @@ class Diagram:
 
     @classmethod
     def from_discopy(cls, inner: Any) -> Diagram:
-        """Read a ``discopy.markov.Diagram`` whose wires are named by catlearn atoms (see
-        ``catlearn.diagrams._discopy.to_discopy_ty``); its boxes keep their name and ``data``.
+        """Read a ``discopy.markov.Diagram`` whose wires are named by catlearn atoms (as
+        :meth:`Diagram.to_discopy` names them); its boxes keep their name and ``data``.
         """
         layers: list[Layer] = []
         for layer in inner.inside:

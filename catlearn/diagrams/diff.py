@@ -222,7 +222,7 @@ Instr = tuple[Box, tuple[Key, ...], tuple[Key, ...]]
 
 def diff(diagram: Diagram, box: Box) -> Diagram:
     r""":math:`\partial_f d`, the derivative of ``diagram`` along the parameters of ``box``
-    (see the module docstring): a sum (``Merge``) over the occurrences of ``box``, one term
+    (see the module docstring): a sum (:class:`Merge`) over the occurrences of ``box``, one term
     per occurrence with the derivative box in its place.
 
     >>> from catlearn.diagrams import nn

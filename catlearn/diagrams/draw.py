@@ -54,7 +54,7 @@ def plot_history(
     against the epoch, and save the figure to ``path``. Keys with ``loss`` in their name go
     on the left axis, the others (accuracy, metrics) on a right-hand axis.
 
-    ``history`` may also be an object with a ``.history`` attribute (a ``FitResult``).
+    ``history`` may also be an object with a ``.history`` attribute (a :class:`FitResult`).
 
     >>> import tempfile, pathlib
     >>> h = {'loss': [1.0, 0.4], 'val_metric': [0.7, 0.9]}

@@ -15,7 +15,7 @@ diagram in the free rigid category on its words, and a model is a monoidal funct
 
 These wires have no fixed carrier: a tensor-network semantics
 (:mod:`catlearn.training.tensor`) sends each atom to a vector space through an ansatz, where
-``@`` is the tensor product. Cups on cartesian ``Euclid`` wires are a type error: there ``@``
+``@`` is the tensor product. Cups on cartesian :class:`Euclid` wires are a type error: there ``@``
 is the cartesian pair, which has no cups.
 
 Axioms (doctests):

@@ -1,5 +1,5 @@
-r"""Ansätze: monoidal functors from pregroup types to tensor networks (lambeq's ``TensorAnsatz``,
-``SpiderAnsatz``, ``MPSAnsatz``).
+r"""Ansätze: monoidal functors from pregroup types to tensor networks (:class:`TensorAnsatz`,
+:class:`SpiderAnsatz`, :class:`MPSAnsatz`, after lambeq's).
 
 An ansatz fixes, on objects, a dimension per atomic type (``n.l`` and ``n.r`` get the
 dimension of ``n``: :math:`V^* \cong V` in finite dimensions) and, on arrows, how a box

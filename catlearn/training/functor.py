@@ -15,12 +15,11 @@ minimises
 so the gradient for a box is the sum of its gradients in the diagrams that use it.
 
 At JAX speed: the diagrams are grouped by **shape** (the flat program of
-:func:`catlearn.diagrams.compiler.to_program` with every box replaced by its *kind*, see
-:mod:`catlearn.training._functor_shapes`); each distinct shape is compiled once, and a batch
-of diagrams of one shape runs as ``jax.vmap`` of that program over the table rows of its
-boxes. An epoch is one ``jax.lax.scan`` over all minibatches of all shapes, each step a
-``jax.lax.switch`` on its shape (``fused=True``), or one jitted step per minibatch
-(``fused=False``).
+:func:`catlearn.diagrams.compiler.to_program` with every box replaced by its *kind*); each distinct
+shape is compiled once, and a batch of diagrams of one shape runs as ``jax.vmap`` of that program
+over the table rows of its boxes. An epoch is one ``jax.lax.scan`` over all minibatches of all
+shapes, each step a ``jax.lax.switch`` on its shape (``fused=True``), or one jitted step per
+minibatch (``fused=False``).
 
 >>> import jax, optax
 >>> from catlearn.training.sentences import sentence_data
@@ -328,7 +327,7 @@ def fit_functor(
         A loss name of :data:`catlearn.training.train.LOSSES` or a callable
         ``(pred, target) -> per-example losses``; ``metric`` may also be ``"accuracy"``.
     optimizer:
-        An ``optax.GradientTransformation`` (or a catlearn optimiser with ``to_optax``).
+        An ``optax.GradientTransformation`` (or a catlearn optimiser with :func:`to_optax`).
     ar, functor, params, opt_state:
         Arrows for boxes without default semantics; or a :class:`Functor` already built;
         parameters (one group per box) and optimiser state to resume from.

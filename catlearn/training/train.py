@@ -6,7 +6,7 @@ the functor :math:`L_{\varepsilon, e}` of Fong, Spivak, Tuyéras, *Backprop as F
 with the update :math:`p \mapsto p - \varepsilon \nabla_p \tfrac1B \sum_i e(f(p, a_i), b_i)`
 generalised to any optimiser (Cruttwell et al., *Categorical Foundations of Gradient-Based
 Learning*: optimisers are lenses; any ``optax.GradientTransformation`` goes here, and
-catlearn's optimiser lenses arrive through their ``to_optax()``).
+catlearn's optimiser lenses arrive through their :func:`to_optax() <to_optax>`).
 
 This step is the jitted evaluation of the composite parametric lens
 :math:`\mathrm{reparam}_{\mathrm{opt}}((\mathrm{model} \otimes 1) ; \mathrm{loss} ; \alpha)` of

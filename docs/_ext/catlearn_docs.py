@@ -253,7 +253,11 @@ def write_api(order: list[str]) -> list[str]:
                 text += f"Exported from ``{title}``\n"
                 text += "-" * (len(title) + 18) + "\n\n.. list-table::\n   :widths: 30 70\n\n"
                 for name, path in exports:
-                    text += f"   * - :py:obj:`{name} <{path}>`\n     - ``{path}``\n"
+                    # Where the name is defined, as a link (never as bare code: the built site
+                    # is checked for unlinked references to documented objects).
+                    module = path in sys.modules  # a subpackage or module in __all__
+                    defined = "module" if module else f"from :py:mod:`{path.rsplit('.', 1)[0]}`"
+                    text += f"   * - :py:obj:`{name} <{path}>`\n     - {defined}\n"
             for name, kind in _private_exports(m, home):  # defined in a private module
                 text += f"\n.. auto{kind}:: {title}.{name}\n"
         else:

@@ -142,9 +142,12 @@ def missing_reference(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:
         return contnode  # private internals are not documented: shown as code, not a link
     if "." in target and target.split(".")[0] in EXTERNAL:
         return None  # another package's name: intersphinx or nitpick_ignore decide
-    if "." not in target and _private_name(target):
-        return contnode  # a type alias of a private module (``Node``): code, not a link
     found = _catlearn_candidates(env, target, node.get("py:class"))
+    if not found and "." not in target and _private_name(target):
+        # A type alias of a private module (``Node``): code, not a link. Only when no documented
+        # object has that name: ``ZeroEvidenceError`` is imported into private modules too, and
+        # is documented (catlearn.errors), so it is linked.
+        return contnode
     if len(found) != 1:
         return None
     py = env.domains["py"]
@@ -172,9 +175,26 @@ def prose_not_types(app: Sphinx, what: str, name: str, obj: Any, opts: Any, line
             lines[0] = f"{m.group(1)} — {m.group(2)}"
 
 
+_CLASS_REPR = re.compile(r"<class '(catlearn(?:\.\w+)*)\.(\w+)'>")
+
+
+def public_values(app: Sphinx, doctree: nodes.document) -> None:
+    """A module constant's value shows the classes it holds by name (``(VariableElimination,
+    ...)``), not by their reprs, which name the private module a class is defined in
+    (``<class 'catlearn.probability.networks._elimination.VariableElimination'>``)."""
+    from docutils import nodes
+    from sphinx import addnodes
+
+    for sig in doctree.findall(addnodes.desc_signature):
+        for text in list(sig.findall(nodes.Text)):
+            if "<class 'catlearn." in text:
+                text.parent.replace(text, nodes.Text(_CLASS_REPR.sub(r"\2", str(text))))
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("autodoc-process-docstring", prose_not_types, priority=100)
     app.connect("autodoc-process-bases", process_bases)
     app.connect("doctree-read", drop_empty_bases)
+    app.connect("doctree-read", public_values)
     app.connect("missing-reference", missing_reference, priority=900)
     return {"parallel_read_safe": True}

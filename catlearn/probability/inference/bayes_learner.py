@@ -15,9 +15,9 @@ and the prediction at :math:`x` is the composite state :math:`\pi \gg f_x` on :m
 folded in any order (each posterior the next prior). Kamiya–Welliaveetil's functor
 :math:`GL`, which would state this as functoriality, is not built here.
 
-Exact cases: ``LinearGaussian`` kernels with a ``LinearGaussian`` prior (Bayesian linear
-regression is :math:`f_x : w \mapsto N(x^\top w, \sigma^2)`), ``Finite`` kernels with a
-``Finite`` prior. Any other kernel with ``log_prob(y, p)`` and a
+Exact cases: :class:`LinearGaussian` kernels with a :class:`LinearGaussian` prior (Bayesian linear
+regression is :math:`f_x : w \mapsto N(x^\top w, \sigma^2)`), :class:`Finite` kernels with a
+:class:`Finite` prior. Any other kernel with ``log_prob(y, p)`` and a
 :class:`~catlearn.probability.inference.approximate.Particles` prior is updated approximately, by
 importance reweighting (the inversion at the empirical prior).
 
@@ -25,7 +25,7 @@ Data are checked as :mod:`catlearn.errors` promises. Eagerly, NaN or infinite in
 observations raise :class:`~catlearn.errors.NonFiniteError`, and a symbol outside its
 ``Fin(k)`` wire (5 on ``Fin(2)``, -1, 0.5) a :class:`~catlearn.errors.SupportError`, in
 :meth:`~BayesLearner.update` and :meth:`~BayesLearner.sequential_update` alike. Under
-``jit`` (traced data) such a symbol, NaN included, has likelihood NaN, so the ``Finite``
+``jit`` (traced data) such a symbol, NaN included, has likelihood NaN, so the :class:`Finite`
 posterior is NaN, never a clamped symbol; :func:`catlearn.core.checked` raises it as a
 :class:`~catlearn.errors.TracedCheckError`. Zero evidence under ``jit`` is NaN as well.
 
@@ -140,7 +140,7 @@ def _batch(tree: Any, what: str) -> Any:
 
 def _check_data(kernel: Callable[[Any], Any], xs: Any, ys: Any, ax: Any) -> None:
     """Eager checks of a data set (concrete values only; under ``jit`` the gathers give NaN):
-    finite inputs and observations, and symbols in range on the ``Fin`` wires."""
+    finite inputs and observations, and symbols in range on the :class:`Fin` wires."""
     check_finite(xs, "input batch")
     check_finite(ys, "observation batch")
     inputs = getattr(kernel, "inputs", None)

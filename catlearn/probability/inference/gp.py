@@ -4,7 +4,7 @@ learning via category theory*).
 A Gaussian process with covariance function :math:`k` gives, on any finite set of points
 :math:`x = (x_{\mathrm{train}}, x_{\mathrm{test}})`, a Gaussian **state**
 :math:`\pi = N(0, K(x, x))` (a :class:`~catlearn.probability.kernels.gaussian.LinearGaussian` kernel
-from ``Ty()``). Noisy observation of the training values is the linear-Gaussian kernel
+from :class:`Ty() <Ty>`). Noisy observation of the training values is the linear-Gaussian kernel
 
 .. math:: o : f \mapsto N\big([I_n\; 0]\, f,\; \sigma^2 I_n\big),
 

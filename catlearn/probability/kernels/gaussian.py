@@ -1,6 +1,6 @@
 r"""Linear-Gaussian Markov kernels :math:`x \mapsto \mathcal N(Ax + b, \Sigma)`.
 
-Between products of ``Euclid`` wires (a multi-wire value is flattened, atom by atom, into one
+Between products of :class:`Euclid` wires (a multi-wire value is flattened, atom by atom, into one
 vector), with :math:`\Sigma` positive **semi**-definite: deterministic affine maps are the
 kernels with :math:`\Sigma = 0`. Composition is in closed form,
 
@@ -155,7 +155,7 @@ class LinearGaussian(_Structure, eqx.Module):
     # constructors ---------------------------------------------------------------------------
     @classmethod
     def state(cls, mean: Any, cov: Any = None, cod: Any = None) -> LinearGaussian:
-        r"""The Gaussian state :math:`\mathcal N(\mu, \Sigma)` (a kernel from ``Ty()``).
+        r"""The Gaussian state :math:`\mathcal N(\mu, \Sigma)` (a kernel from :class:`Ty() <Ty>`).
 
         >>> LinearGaussian.state([0.0, 1.0], jnp.eye(2)).cod
         Euclid(2)
@@ -206,7 +206,7 @@ class LinearGaussian(_Structure, eqx.Module):
 
     @classmethod
     def discard(cls, ty: Any) -> LinearGaussian:
-        """The unique kernel to the unit ``Ty()`` (``A`` has zero rows)."""
+        """The unique kernel to the unit :class:`Ty() <Ty>` (``A`` has zero rows)."""
         return cls.copy(ty, 0)
 
     @classmethod
@@ -364,7 +364,8 @@ class LinearGaussian(_Structure, eqx.Module):
 
         Every slot is affine in the program inputs plus correlated noise: a box
         :math:`(A, b, \\Sigma)` reading slots ``I`` writes ``A X_I + b + \\varepsilon``, whose
-        covariance with earlier slots is :math:`A\\,\\mathrm{Cov}(X_I, \\cdot)`. ``Merge`` boxes add.
+        covariance with earlier slots is :math:`A\\,\\mathrm{Cov}(X_I, \\cdot)`. :class:`Merge`
+        boxes add.
         """
         dims = [_dim(_euclid_ty(Ty(t))) for t in program.slot_types]
         dom = Ty(*(program.slot_types[s] for s in program.inputs))

@@ -3,7 +3,7 @@ r"""Markov kernels between finite wire types (Fritz, *A synthetic approach to Ma
 A :class:`Finite` kernel :math:`f : X \to Y` between products of finite sets
 (``Fin(k)`` wires) is an array of shape ``dom sizes + cod sizes`` whose **rows** (the entries
 for one value of the domain) are probability distributions over the codomain. States
-(distributions) are kernels from the unit ``Ty()``. Composition is Chapman–Kolmogorov,
+(distributions) are kernels from the unit :class:`Ty() <Ty>`. Composition is Chapman–Kolmogorov,
 
 .. math:: (f \gg g)(z \mid x) = \textstyle\sum_y f(y \mid x)\, g(z \mid y),
 

@@ -1,7 +1,8 @@
 """Key-driven Markov kernels: :class:`Sampler` (``sample_fn(key, x)``, optional density).
 
-Samplers compose through the one composition engine (:mod:`catlearn.core._category`): a
-composite is a flat program of its boxes, each random box with its own key.
+Samplers compose through the one composition engine of :mod:`catlearn.core` (the one
+:class:`~catlearn.core.para.Para` and :class:`~catlearn.core.lens.Lens` use): a composite is a
+flat program of its boxes, each random box with its own key.
 """
 
 from __future__ import annotations

@@ -79,7 +79,7 @@ def _unflat(ty: Ty, v: jax.Array) -> Any:
 class NoisyMap(eqx.Module):
     r"""A stochastic map :math:`y = h(x, e)`, :math:`e \sim \nu`: a deterministic ``fn(x, e)``
     (or ``fn(params, x, e)`` when ``params`` is given) and a ``noise`` state with
-    ``sample(key, n)`` (a LinearGaussian or Finite state, or a Sampler from ``Ty()``).
+    ``sample(key, n)`` (a LinearGaussian or Finite state, or a Sampler from :class:`Ty() <Ty>`).
 
     ``affine=True`` declares :math:`h` affine in :math:`(x, e)` (with Euclid wires): with
     Gaussian noise the map is then the LinearGaussian kernel :meth:`to_linear_gaussian`
@@ -256,9 +256,9 @@ class NoisyMap(eqx.Module):
         [h(x, e) = y]`, the pushforward of the noise :math:`\nu` along :math:`h(x, -)`
         (Shiebler's functor :math:`\mathrm{Para}_\Omega \to \mathrm{Stoch}` for a finite
         :math:`\Omega`). Needs a :class:`~catlearn.probability.kernels.markov.Finite` noise
-        state and ``Fin`` wires for ``dom`` (or ``Ty()``) and ``cod``; ``fn`` is called on
-        ints (a tuple of ints for several wires, as :meth:`Finite.sample` gives them) and must
-        return a value of ``cod``. It is functorial: ``f.then(g).pushforward()`` equals
+        state and :class:`Fin` wires for ``dom`` (or :class:`Ty() <Ty>`) and ``cod``; ``fn`` is
+        called on ints (a tuple of ints for several wires, as :meth:`Finite.sample` gives them)
+        and must return a value of ``cod``. It is functorial: ``f.then(g).pushforward()`` equals
         ``f.pushforward() >> g.pushforward()``.
 
         >>> from catlearn.core.types import Fin
@@ -330,7 +330,7 @@ def then_density(
 
     * ``f``, ``g`` LinearGaussian (or affine Gaussian :class:`NoisyMap`): the density of the
       composed LinearGaussian kernel (exact);
-    * ``f`` with a finite codomain and a density (Finite, or a Sampler on ``Fin`` wires with
+    * ``f`` with a finite codomain and a density (Finite, or a Sampler on :class:`Fin` wires with
       ``log_prob``): :math:`\log \sum_y f(y \mid x) g(z \mid y)` (exact);
     * otherwise the Monte Carlo estimate :math:`\log \frac1N \sum_i g(z \mid y_i)`,
       :math:`y_i \sim f(- \mid x)` drawn with ``key``, ``N = num_samples`` (required then;

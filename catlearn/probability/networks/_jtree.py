@@ -189,12 +189,11 @@ def build(net: Network) -> _Tree:
 
 class JunctionTree:
     r"""Exact inference on a junction tree (Lauritzen & Spiegelhalter 1988; Shafer–Shenoy
-    messages; module docstring of ``catlearn.probability.networks._jtree``): built once per
-    network, calibrated per evidence. A message depends only on the evidence on its side of
-    the tree, so it is kept under that evidence: every marginal of one evidence comes from
-    one calibration, and a query with new evidence recomputes only the messages on the paths
-    from the cliques whose evidence changed to its targets (evidence-only updates). A query whose targets no clique
-    holds contracts the subtree spanning them.
+    messages): built once per network, calibrated per evidence. A message depends only on the
+    evidence on its side of the tree, so it is kept under that evidence: every marginal of one
+    evidence comes from one calibration, and a query with new evidence recomputes only the
+    messages on the paths from the cliques whose evidence changed to its targets (evidence-only
+    updates). A query whose targets no clique holds contracts the subtree spanning them.
 
     Honours ``virtual_evidence``, ``jeffrey_evidence`` and ``return_evidence``; ``jit`` and
     ``tables`` (the JAX path) raise :class:`~catlearn.errors.UnsupportedError`: use

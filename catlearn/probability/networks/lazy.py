@@ -1,7 +1,7 @@
 r"""Lazy diagrams of :class:`~catlearn.probability.kernels.markov.Finite` kernels: a tensor network
 that is contracted by a plan, never multiplied out.
 
-``Finite``'s ``>>`` and ``@`` are eager: ``f @ g`` builds the table of the product, so a
+:class:`Finite`'s ``>>`` and ``@`` are eager: ``f @ g`` builds the table of the product, so a
 state on 40 binary wires is a table of :math:`2^{40}` entries before anything is asked of it.
 :class:`LazyFinite` keeps the boxes as factors with labelled wires instead: ``>>`` glues
 labels, ``@`` puts factors side by side, copy and discard are wiring. Questions asked of the

@@ -21,10 +21,10 @@ Parallel time: every inference function takes ``method="sequential" | "parallel"
 The filter is the composite :math:`e_0 \gg e_1 \gg \dots \gg e_{T-1}` of the transition
 kernels conditioned on each observation, and composition is associative, so
 ``"parallel"`` evaluates all its prefixes with :func:`jax.lax.associative_scan` in
-:math:`O(\log T)` depth (Hassan, Särkkä & García-Fernández, IEEE TSP 2021); the operators
-live in :mod:`catlearn.probability.statespace._parallel`. ``"auto"`` chooses by backend and length
-(:func:`catlearn.probability.statespace._parallel.resolve_method`: sequential on CPU, where it was
-measured faster at every length). The emission family is a type: :class:`HMM` (categorical),
+:math:`O(\log T)` depth (Hassan, Särkkä & García-Fernández, IEEE TSP 2021). ``"auto"``
+chooses by backend and length (sequential on CPU, where it was measured faster at every
+length; parallel from :math:`T = 256` on GPU/TPU, a rule from the depth argument, not
+measured). The emission family is a type: :class:`HMM` (categorical),
 :class:`~catlearn.probability.statespace.hmm_emissions.GaussianHMM`,
 :class:`~catlearn.probability.statespace.hmm_emissions.PoissonHMM`.
 
@@ -323,7 +323,7 @@ def hmm_filter(hmm: HMMBase, obs: Any, *, method: str = "auto") -> HMMFiltered:
     ``method="parallel"``: the prefix composites :math:`e_0 \gg \dots \gg e_t` of the
     conditioned transition kernels by ``associative_scan`` (Hassan, Särkkä &
     García-Fernández 2021), rows re-normalised with the scale kept in log space.
-    ``"auto"``: see :func:`catlearn.probability.statespace._parallel.resolve_method`.
+    ``"auto"``: as in the module docstring (sequential on CPU).
 
     >>> hmm = HMM(jnp.array([0.5, 0.5]), jnp.eye(2), jnp.array([[0.9, 0.1], [0.2, 0.8]]))
     >>> hmm_filter(hmm, jnp.array([0, 0])).filtered[-1].round(4)
