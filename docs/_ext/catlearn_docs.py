@@ -439,9 +439,12 @@ class Example:
             if figs:
                 dest.mkdir(parents=True)
                 lines += ["## Figures", ""]
+                # Alt text: what the figure shows (the script's summary), not a file name.
+                alt = re.sub(r"[`*]", "", " ".join(self.summary.split()))
                 for f in figs:
                     shutil.copy(f, dest / f.name)
-                    lines += [f"```{{image}} {self.stem}/{f.name}", f":alt: {f.stem}"]
+                    lines += [f"```{{image}} {self.stem}/{f.name}"]
+                    lines += [f":alt: Figure drawn by examples/{name} ({f.name}). {alt}"]
                     lines += [":class: cl-example-figure", "```", ""]
         else:
             lines += ["*Not run in this build (`CATLEARN_DOCS_EXECUTE=off`).*", ""]
