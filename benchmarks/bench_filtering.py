@@ -288,6 +288,26 @@ def _dynamax():
     return parallel_hmm_filter, lgi, lgp
 
 
+def dynamax_hmm_filter(dx, hmm):
+    """dynamax's parallel HMM filter on ``hmm``, jitted: ``obs -> filtered probabilities``."""
+    pf = jax.jit(lambda a, b, c: dx[0](a, b, c).filtered_probs)
+    return lambda obs: pf(hmm.initial, hmm.transition, jnp.log(hmm.emission).T[obs])
+
+
+def dynamax_kalman_filter(dx, model):
+    """dynamax's parallel Kalman filter on ``model`` (no biases), jitted: ``ys -> means``."""
+    params = dx[1].make_lgssm_params(
+        model.initial_mean,
+        model.initial_cov,
+        model.dynamics,
+        model.dynamics_cov,
+        model.emission,
+        model.emission_cov,
+    )
+    kf = jax.jit(lambda p, y: dx[2].lgssm_filter(p, y).filtered_means)
+    return lambda ys: kf(params, ys)
+
+
 def bench_methods(lengths: list[int], repeats: int) -> list[dict]:
     """One row per (model, T): times of sequential, parallel, auto, dynamax parallel."""
     dx = _dynamax()
@@ -306,9 +326,8 @@ def bench_methods(lengths: list[int], repeats: int) -> list[dict]:
         }
         calls = {m: (lambda f=f, obs=obs: f(hmm, obs)) for m, f in fns.items()}
         if dx is not None:
-            loglik = jnp.log(hmm.emission).T[obs]
-            pf = jax.jit(lambda a, b, c: dx[0](a, b, c).filtered_probs)
-            calls["dynamax_parallel"] = lambda pf=pf, ll=loglik: pf(hmm.initial, hmm.transition, ll)
+            dyn = dynamax_hmm_filter(dx, hmm)
+            calls["dynamax_parallel"] = lambda f=dyn, o=obs: f(o)
         rows.append(_method_row("HMM filter (4 states)", t_len, calls, repeats))
         vfns = {
             m: jax.jit(lambda h, y, m=m: cl.probability.hmm_viterbi(h, y, method=m).path)
@@ -324,17 +343,9 @@ def bench_methods(lengths: list[int], repeats: int) -> list[dict]:
         calls = {m: (lambda f=f, ys=ys: f(model, ys)) for m, f in kfns.items()}
         if dx is not None:
             with jax.numpy_rank_promotion("allow"):
-                params = dx[1].make_lgssm_params(
-                    model.initial_mean,
-                    model.initial_cov,
-                    model.dynamics,
-                    model.dynamics_cov,
-                    model.emission,
-                    model.emission_cov,
-                )
-                kf = jax.jit(lambda p, y: dx[2].lgssm_filter(p, y).filtered_means)
-                jax.block_until_ready(kf(params, ys))  # trace under the permissive setting
-            calls["dynamax_parallel"] = lambda kf=kf, p=params, ys=ys: kf(p, ys)
+                kf = dynamax_kalman_filter(dx, model)
+                jax.block_until_ready(kf(ys))  # trace under the permissive setting
+            calls["dynamax_parallel"] = lambda kf=kf, ys=ys: kf(ys)
         rows.append(_method_row("Kalman filter (state 4, obs 2)", t_len, calls, repeats))
     return rows
 

@@ -71,7 +71,12 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
 import catlearn as cl  # noqa: E402
-from benchmarks.bench_filtering import _dynamax, tracking_model  # noqa: E402
+from benchmarks.bench_filtering import (  # noqa: E402
+    _dynamax,
+    dynamax_hmm_filter,
+    dynamax_kalman_filter,
+    tracking_model,
+)
 from catlearn.probability.statespace._parallel import (  # noqa: E402
     AUTO_PARALLEL_MIN_STEPS,
     resolve_method,
@@ -233,9 +238,8 @@ def _filter_calls(kind: str, states: int | None, t_len: int, dx: Any) -> dict[st
             }
         calls: dict[str, Callable] = {m: (lambda f=f: f(hmm, obs)) for m, f in fns.items()}
         if dx is not None and kind == "hmm":
-            loglik = jnp.log(hmm.emission).T[obs]
-            pf = jax.jit(lambda a, b, c: dx[0](a, b, c).filtered_probs)
-            calls["dynamax_parallel"] = lambda: pf(hmm.initial, hmm.transition, loglik)
+            hmm_dx = dynamax_hmm_filter(dx, hmm)
+            calls["dynamax_parallel"] = lambda: hmm_dx(obs)
         return calls
     model = tracking_model()
     ys = jax.random.normal(key, (t_len, 2))
@@ -245,16 +249,8 @@ def _filter_calls(kind: str, states: int | None, t_len: int, dx: Any) -> dict[st
     }
     calls = {m: (lambda f=f: f(model, ys)) for m, f in kfns.items()}
     if dx is not None:
-        params = dx[1].make_lgssm_params(
-            model.initial_mean,
-            model.initial_cov,
-            model.dynamics,
-            model.dynamics_cov,
-            model.emission,
-            model.emission_cov,
-        )
-        kf = jax.jit(lambda p, y: dx[2].lgssm_filter(p, y).filtered_means)
-        calls["dynamax_parallel"] = lambda: kf(params, ys)
+        kalman_dx = dynamax_kalman_filter(dx, model)
+        calls["dynamax_parallel"] = lambda: kalman_dx(ys)
     return calls
 
 
@@ -337,52 +333,24 @@ def crossovers(rows: list[dict[str, Any]], backend: str) -> list[dict[str, Any]]
 
 
 def network_row(smoke: bool, budget: Budget) -> dict[str, Any]:
-    """``n`` queries P(HYPOVOLEMIA | CVP, BP, HR) on alarm in one ``query_batch`` (cold: the
-    first call of a fresh network, plan and compile included; warm: a repeat), vs pgmpy's
-    ``VariableElimination`` one by one (timed on ``n_pgmpy`` of them, scaled to ``n``)."""
+    """``bench_networks.batched_alarm``: ``n`` queries on alarm in one ``query_batch`` (cold and
+    warm) vs pgmpy's ``VariableElimination`` one by one, in float64 like its other rows."""
     previous = jax.config.jax_enable_x64
     n, n_pgmpy = (100, 3) if smoke else (10_000, 100)
+
+    def time_warm(call) -> float:
+        return measure(
+            {"batch": call},
+            repeats=1 if smoke else 5,
+            row_budget_s=1.0 if smoke else 10.0,
+            target_s=0.0,
+        )["batch"]["min_s"]
 
     def run() -> dict[str, Any]:
         from benchmarks import bench_networks  # turns float64 on: its rows are float64
 
         jax.config.update("jax_enable_x64", True)
-        from pgmpy.inference import VariableElimination
-
-        model, net, *_ = bench_networks.load("alarm", {})
-        ve = VariableElimination(model)
-        q, evn = "HYPOVOLEMIA", ["CVP", "BP", "HR"]
-        s = bench_networks.forward_sample(net, n, np.random.default_rng(0))
-        cols = {e: s[e] for e in evn}
-        net.clear_caches()
-        t0 = time.perf_counter()
-        post = np.asarray(jax.block_until_ready(net.query_batch([q], cols)))
-        cold = time.perf_counter() - t0
-        warm = measure(
-            {"batch": lambda: net.query_batch([q], cols)},
-            repeats=1 if smoke else 5,
-            row_budget_s=1.0 if smoke else 10.0,
-            target_s=0.0,
-        )["batch"]["min_s"]
-        t0 = time.perf_counter()
-        diff = 0.0
-        for i in range(n_pgmpy):
-            ev = {e: net.state_names(e)[cols[e][i]] for e in evn}
-            ref = ve.query([q], evidence=ev, show_progress=False).values
-            diff = max(diff, float(np.abs(post[i] - ref).max()))
-        per = (time.perf_counter() - t0) / n_pgmpy
-        return {
-            "network": "alarm",
-            "signature": f"P({q} given {', '.join(evn)})",
-            "cases": n,
-            "catlearn_warm_s": warm,
-            "catlearn_cold_s": cold,
-            "pgmpy_per_query_s": per,
-            "pgmpy_measured_queries": n_pgmpy,
-            "ratio_warm": per * n / warm,
-            "ratio_cold": per * n / cold,
-            "max_diff": diff,
-        }
+        return bench_networks.batched_alarm(n, n_pgmpy, {}, time_warm=time_warm)
 
     try:
         return _guarded(budget, 20, run)
