@@ -83,6 +83,10 @@ def as_array(x: Any, what: str, *, fix: str = "pass numbers (a list or an array)
     """
     if isinstance(x, jax.Array):
         return x
+    if isinstance(x, str | bytes | list | tuple) and any(
+        isinstance(e, str | bytes) for e in jax.tree_util.tree_leaves(x)
+    ):  # before jnp.asarray, which warns (NumPy's 'a' alias) where it should refuse
+        raise errors.DataError(f"Expected numbers for {what}, got strings ({x!r:.80}); {fix}.")
     try:
         with warnings.catch_warnings():  # a number too large for the dtype: an error, not inf
             warnings.filterwarnings("error", "overflow encountered", RuntimeWarning)

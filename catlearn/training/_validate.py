@@ -10,6 +10,7 @@ catlearn.errors.DataError: Expected finite values in the training input X, got n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import jax
@@ -85,3 +86,28 @@ def check_optimizer(opt: Any, params: Any, opt_state: Any) -> None:
                     f"gradients is not finite at params{jax.tree_util.keystr(path)}. Check the "
                     "learning rate (and momentum, eps...): e.g. optax.adam(1e-3), not NaN/inf."
                 )
+
+
+def binary_labels(diagrams: Sequence[Any], labels: Any) -> np.ndarray:
+    """The labels as floats in [0, 1], one row per diagram, or a DataError."""
+    try:
+        y = np.asarray(labels, dtype=float)
+    except (TypeError, ValueError):
+        y = None
+    if y is None or y.ndim == 0:
+        raise DataError(
+            f"Expected numeric labels, one row per diagram (e.g. one-hot [1.0, 0.0]), got "
+            f"{labels!r:.60}."
+        )
+    if len(y) != len(diagrams) or not len(diagrams):
+        raise DataError(
+            f"Expected one label per diagram (and at least one), got {len(diagrams)} diagrams "
+            f"and {len(y)} labels."
+        )
+    if not (np.isfinite(y).all() and (y >= 0).all() and (y <= 1).all()):
+        raise DataError(
+            "Expected labels in [0, 1] (the targets of a binary cross-entropy on sigmoids), "
+            f"got values from {np.nanmin(y)} to {np.nanmax(y)}"
+            f"{' and NaN or inf' if not np.isfinite(y).all() else ''}."
+        )
+    return y

@@ -44,6 +44,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
+from catlearn.core.checked import as_key
 from catlearn.core.learner import Learner, gradient_learner
 from catlearn.core.para import Para
 from catlearn.diagrams.compiler import compile, to_program
@@ -85,7 +86,15 @@ def split_data(data: Sequence[Any]) -> tuple[list[Diagram], list[Any] | None, np
         )
     diagrams = [item[0] for item in data]
     xs = [item[1] for item in data] if lengths == {3} else None
-    targets = np.asarray([np.asarray(item[-1]) for item in data])
+    try:
+        targets = np.asarray([np.asarray(item[-1]) for item in data])
+    except ValueError:  # ragged targets
+        targets = np.asarray([], dtype=object)
+    if targets.dtype.kind not in "biuf":
+        raise DataError(
+            f"Expected numeric targets (class indices or arrays of one shape), got "
+            f"{data[0][-1]!r:.40} ... (dtype {targets.dtype}); encode labels as ints 0..k-1."
+        )
     return diagrams, xs, targets
 
 
@@ -369,7 +378,7 @@ def fit_functor(
         raise HyperparameterError(f"Expected a positive integer batch_size, got {batch_size!r}.")
     if functor is None:
         functor = Functor(diagrams, ar)
-    pkey, key = jax.random.split(key)
+    pkey, key = jax.random.split(as_key(key))
     if params is None:
         params = functor.init(pkey)
     functor.check_params(params)

@@ -40,9 +40,11 @@ import numpy as np
 import optax
 
 from catlearn import errors
+from catlearn.core.checked import as_key
 from catlearn.diagrams.diagram import Box, Diagram, Swap
 from catlearn.diagrams.pregroup import Cap, Cup, Spider
 from catlearn.probability.networks.contraction import Plan, execute, plan_contraction
+from catlearn.training._validate import binary_labels
 from catlearn.training.ansatz import Ansatz
 
 __all__ = ["DEFAULT_OPTIMIZER", "TensorFit", "TensorModel", "fit_tensor", "signature"]
@@ -477,8 +479,13 @@ def accuracy(model: TensorModel, params: Params, diagrams: Sequence[Diagram], la
     >>> accuracy(m, p, [Word('yes', s)], [[1.0, 0.0]])
     1.0
     """
+    labels = binary_labels(diagrams, labels)
     y = np.asarray(model(params, diagrams))
-    return float(np.mean(np.round(1 / (1 + np.exp(-y))) == np.asarray(labels)))
+    if y.shape != labels.shape:
+        raise errors.ShapeError(
+            f"Expected labels of the shape of the model's outputs {y.shape}, got {labels.shape}."
+        )
+    return float(np.mean(np.round(1 / (1 + np.exp(-y))) == labels))
 
 
 class TensorFit(NamedTuple):
@@ -524,19 +531,20 @@ def fit_tensor(
     1.0
     """
     t0 = time.perf_counter()
-    labels = np.asarray(labels, dtype=float)
-    if len(labels) != len(diagrams) or not len(diagrams):
-        raise errors.DataError(
-            f"Expected one label per diagram (and at least one), got {len(diagrams)} diagrams "
-            f"and {len(labels)} labels."
-        )
+    labels = binary_labels(diagrams, labels)
     for name, v in (("epochs", epochs), ("batch_size", batch_size)):
         if not isinstance(v, int) or v < 1:
             raise errors.HyperparameterError(f"Expected {name} >= 1 (int), got {v!r}.")
     opt = optimizer if optimizer is not None else DEFAULT_OPTIMIZER
-    k_init, k_shuffle = jax.random.split(key)
+    k_init, k_shuffle = jax.random.split(as_key(key))
     if params is None:
         params = model.init(k_init)
+    out = jax.eval_shape(lambda p: model(p, diagrams), params).shape
+    if tuple(out) != labels.shape:
+        raise errors.ShapeError(
+            f"Expected labels of the shape of the model's outputs {tuple(out)} (one row per "
+            f"diagram), got shape {labels.shape}."
+        )
     groups = model.group(diagrams, labels)
     keys = list(groups)
     which = np.empty(len(diagrams), dtype=np.int64)  # shape of each diagram

@@ -55,6 +55,7 @@ import numpy as np
 import optax
 
 from catlearn import errors
+from catlearn.core.checked import as_array
 from catlearn.core.loop import gradient_steps
 from catlearn.core.types import Euclid, Ty
 from catlearn.errors import HyperparameterError, NonFiniteError, NotPSDError, ShapeError
@@ -78,7 +79,7 @@ __all__ = [
 
 
 def _points(x: Any) -> jax.Array:
-    x = jnp.asarray(x)
+    x = as_array(x, "the GP inputs", fix="pass an array of shape (n,) or (n, d)")
     if not jnp.issubdtype(x.dtype, jnp.floating):
         x = x.astype(jnp.zeros(()).dtype)
     if x.ndim == 1:
@@ -98,7 +99,7 @@ def _dist(x1: jax.Array, x2: jax.Array) -> tuple[jax.Array, jax.Array]:
 
 
 def _pos(v: Any, what: str) -> jax.Array:
-    check_positive(v, what)
+    check_positive(v, what, scalar=True)  # every hyperparameter is one number
     a = jnp.asarray(v)
     return a if jnp.issubdtype(a.dtype, jnp.floating) else a.astype(jnp.zeros(()).dtype)
 

@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
-from catlearn.core.checked import is_concrete
+from catlearn.core.checked import as_key, is_concrete
 from catlearn.errors import SupportError, ZeroEvidenceError
 from catlearn.probability.networks._request import Network, Query
 
@@ -88,7 +88,7 @@ class LikelihoodWeighting:
                 f"Expected num_samples >= 1, got {num_samples}; e.g. 100_000."
             )
         self.num_samples = int(num_samples)
-        self.key = key
+        self.key = as_key(key)
 
     def __repr__(self) -> str:
         return f"LikelihoodWeighting(num_samples={self.num_samples})"
@@ -189,6 +189,13 @@ def draw(
     packed: tuple, num: int, key: Any, ev: dict[int, int] | None = None, cols: Any = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """``num`` samples ``(num, V)`` (only columns ``cols`` kept) and their log-weights."""
+    if isinstance(num, bool) or not isinstance(num, int | np.integer):
+        raise errors.ArgumentTypeError(
+            f"Expected the number of samples as an int, got {type(num).__name__} ({num!r:.40})."
+        )
+    if num < 1:
+        raise errors.ArgumentValueError(f"Expected at least 1 sample, got {num}.")
+    key = as_key(key)
     nv = packed[1].shape[0]
     mask = np.zeros(nv, bool)
     val = np.zeros(nv, np.int32)

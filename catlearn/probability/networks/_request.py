@@ -9,7 +9,7 @@ are ids in the order of ``net.variables`` (a topological order).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
 
 import jax
@@ -19,6 +19,7 @@ import numpy as np
 from catlearn import errors
 from catlearn.core.checked import is_concrete
 from catlearn.errors import ShapeError, SupportError, ZeroEvidenceError
+from catlearn.probability.kernels._checks import TABLE_TOL
 
 __all__ = ["Indexed", "Network", "Query"]
 
@@ -113,9 +114,12 @@ def ids(net: Network, names: Sequence[str], ev: Mapping[str, Any]) -> tuple[tupl
 
 def value(net: Network, v: int, s: Any) -> Any:
     """The state index of ``s`` (an int, a state name, a JAX scalar; tracers pass)."""
-    if not is_concrete(s) or (isinstance(s, jax.Array) and not isinstance(s, np.ndarray)):
-        return s if not is_concrete(s) else value(net, v, s.item())
-    i = None if isinstance(s, float | np.floating) else net.indexed.states[v].get(s)
+    if not is_concrete(s):
+        return s
+    if isinstance(s, jax.Array | np.ndarray) and s.size == 1:
+        return value(net, v, s.item())
+    known = isinstance(s, Hashable) and not isinstance(s, float | np.floating)
+    i = net.indexed.states[v].get(s) if known else None
     return i if i is not None else net.state_index(net.variables[v], s)
 
 
@@ -235,6 +239,18 @@ def tables(net: Network, given: Mapping[str, Any] | None) -> dict[int, Any]:
                 f"Expected the table of {n!r} in kernel layout [parents..., {n}], shape "
                 f"{net.indexed.tables[i].shape}, got shape {jnp.shape(t)} instead."
             )
+        if is_concrete(t):
+            a = weights(t)
+            if a is None or not (
+                np.isfinite(a).all()
+                and (a >= 0).all()
+                and np.allclose(a.sum(-1), 1, atol=TABLE_TOL)
+            ):
+                raise errors.NotStochasticError(
+                    f"Expected the table of {n!r} as probabilities: finite, >= 0, each row "
+                    f"[parents..., :] summing to 1 (within {TABLE_TOL}), got {t!r:.80} instead; "
+                    f"e.g. jax.nn.softmax(logits, axis=-1)."
+                )
         out[i] = t
     return out
 
@@ -247,6 +263,13 @@ def columns(net: Network, ev: Mapping[str, Any]) -> tuple[tuple[int, ...], Any, 
     for n in sorted(ev, key=net.indexed.ids.__getitem__):
         v = net.indexed.ids[n]
         col = ev[n]
+        if isinstance(col, str | bytes) or (
+            not isinstance(col, list | tuple) and np.ndim(col) != 1
+        ):
+            raise ShapeError(
+                f"Expected a 1-D array (or list) of states for {n!r}, one per case, got "
+                f"{col!r:.60}; for one case wrap it in a list, e.g. [{col!r:.20}]."
+            )
         if is_concrete(col):
             if isinstance(col, list | tuple):  # ints and state names, mixed
                 col = [value(net, v, s) for s in col]

@@ -367,7 +367,7 @@ class BayesNet:
             packed = self.__dict__["_packed"] = _netsample.pack(
                 list(x.tables), list(x.parents), list(x.cards)
             )
-        xs, _ = _netsample.draw(packed, int(n), key)
+        xs, _ = _netsample.draw(packed, n, key)
         return {v: xs[:, i] for i, v in enumerate(self.variables)}
 
     def plan(self, variables: Sequence[str], evidence: Sequence[str] = ()) -> Any:
