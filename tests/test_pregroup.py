@@ -18,13 +18,16 @@ from catlearn.diagrams.pregroup import (
     caps,
     cups,
     draw_pregroup,
+    from_discopy,
     left,
     normal_form,
     parse,
     right,
     sentence,
+    to_discopy,
 )
 from catlearn.errors import (
+    ArgumentTypeError,
     CatlearnError,
     DiagramError,
     MissingBoxError,
@@ -167,3 +170,83 @@ def test_pregroup_wires_with_euclid_boxes_do_not_compose():
     f = Box("f", Euclid(2), Euclid(2))
     with pytest.raises(TypeMismatch):
         Word("a", n) >> f
+
+
+# --- DisCoPy 1.2.2 interop (discopy.grammar.pregroup, the module lambeq 0.5 converts to) -----
+
+
+def _discopy_sentence(tokens, types, target, p):
+    """The greedy reduction of ``parse`` written with DisCoPy's own constructors."""
+    atoms = [p.Ty(p.Ob(a.name, z=a.z)) for ty in types for a in ty.inside]
+    d = p.Id(p.Ty())
+    for w, ty in zip(tokens, types):
+        d = d @ p.Word(w, p.Ty(*(p.Ob(a.name, z=a.z) for a in ty.inside)))
+    stack, alive = [], list(range(len(atoms)))
+    for j, a in enumerate(atoms):
+        if stack and atoms[stack[-1]].r == a:
+            i = stack.pop()
+            k = alive.index(i)
+            rest = [atoms[q] for q in alive]
+            left_, right_ = p.Ty().tensor(*rest[:k]), p.Ty().tensor(*rest[k + 2 :])
+            d = d >> p.Id(left_) @ p.Cup(atoms[i], a) @ p.Id(right_)
+            del alive[k : k + 2]
+        else:
+            stack.append(j)
+    return d
+
+
+def test_discopy_types_with_adjoints_round_trip():
+    p = pytest.importorskip("discopy.grammar.pregroup")
+    that = Word("that", n.r @ n @ n.l.l @ s.l)
+    dd = to_discopy(that)
+    dn, ds = p.Ty("n"), p.Ty("s")
+    assert dd == p.Word("that", dn.r @ dn @ dn.l.l @ ds.l)
+    assert from_discopy(dd) == that and from_discopy(dd).cod == n.r @ n @ n.l.l @ s.l
+    deep = Word("w", Ty(Pregroup("n", -3), Pregroup("s", 2)))
+    assert from_discopy(to_discopy(deep)) == deep
+
+
+def test_discopy_caps_spiders_swaps_and_boxes_round_trip():
+    p = pytest.importorskip("discopy.grammar.pregroup")
+    f = Box("f", n.l @ s, s)
+    d = (
+        (Cap(n, n.l) @ Cap(s.r, s))
+        >> (Spider(n, 1, 2) @ n.l @ s.r @ s)
+        >> (n @ n @ Diagram.swap(n.l, s.r) @ s)
+        >> (n @ n @ s.r @ f)
+        >> (Spider(n, 2, 1) @ s.r @ s)
+    )
+    back = from_discopy(to_discopy(d))
+    assert back == d and back.cod == d.cod
+    assert [type(b).__name__ for b in to_discopy(d).boxes] == [
+        "Cap", "Cap", "Spider", "Swap", "Box", "Spider"
+    ]  # fmt: skip
+    # the snake: DisCoPy's own normal form agrees with catlearn's
+    snake = (Cap(n, n.l) @ n) >> (n @ Cup(n.l, n))
+    assert to_discopy(snake).normal_form() == p.Id(p.Ty("n")) == to_discopy(normal_form(snake))
+
+
+def test_lambeq_sentences_round_trip_through_discopy():
+    p = pytest.importorskip("discopy.grammar.pregroup")
+    for read, name, target in (
+        (read_mc, "mc_train_data.txt", S),
+        (read_mc, "mc_test_data.txt", S),
+        (read_rp, "rp_train_data.txt", N),
+        (read_rp, "rp_test_data.txt", N),
+    ):
+        diagrams, _ = read(DATA / name)
+        for d in diagrams:
+            dd = to_discopy(d)
+            assert from_discopy(dd) == d
+            words = [b for b in d.boxes if isinstance(b, Word)]
+            native = _discopy_sentence([w.name for w in words], [w.cod for w in words], target, p)
+            assert dd == native, (d, dd, native)
+
+
+def test_discopy_conversion_errors():
+    p = pytest.importorskip("discopy.grammar.pregroup")
+    with pytest.raises(ArgumentTypeError, match="to_discopy"):
+        from_discopy(Word("w", n))
+    with pytest.raises(TypeMismatch, match="pregroup"):
+        to_discopy(Box("f", Euclid(2), Euclid(2)))
+    assert from_discopy(p.Id(p.Ty("n") @ p.Ty("s").l)) == Diagram.id(n @ s.l)

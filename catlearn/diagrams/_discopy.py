@@ -36,6 +36,8 @@ _KINDS: dict[str, type[Atom]] = {"Euclid": Euclid, "Fin": Fin, "Bool": Bool}
 def __getattr__(name: str) -> Any:
     if name == "markov":
         return importlib.import_module("discopy.markov")
+    if name == "pregroup":  # lambeq 0.5's grammar module too
+        return importlib.import_module("discopy.grammar.pregroup")
     if name in {"cat", "monoidal", "symmetric", "drawing", "python"}:
         return importlib.import_module(f"discopy.{name}")
     raise errors.UnknownAttributeError(f"module 'discopy' proxy has no attribute {name!r}")

@@ -12,6 +12,8 @@ diagram in the free rigid category on its words, and a model is a monoidal funct
 * :class:`Cup` ``x @ x.r -> Ty()`` and :class:`Cap` ``Ty() -> x @ x.l`` are the counit and unit
   of the adjunctions; :class:`Spider` ``x**m -> x**k`` is the Frobenius structure.
 * :func:`parse` reduces a sentence's word types (from a lexicon) to a target type with cups.
+* :func:`to_discopy` and :func:`from_discopy` convert to and from DisCoPy 1.2.2's
+  ``discopy.grammar.pregroup`` diagrams (the module lambeq 0.5's ``to_discopy`` targets).
 
 These wires have no fixed carrier: a tensor-network semantics
 (:mod:`catlearn.training.tensor`) sends each atom to a vector space through an ansatz, where
@@ -37,13 +39,14 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from catlearn import errors
 from catlearn.core.types import Atom, Ty
-from catlearn.diagrams.diagram import Box, Diagram
+from catlearn.diagrams import _discopy
+from catlearn.diagrams.diagram import Box, Diagram, Swap
 from catlearn.errors import DiagramError, TypeMismatch
 
 __all__ = [
@@ -55,11 +58,13 @@ __all__ = [
     "caps",
     "cups",
     "draw_pregroup",
+    "from_discopy",
     "left",
     "normal_form",
     "parse",
     "right",
     "sentence",
+    "to_discopy",
 ]
 
 _TENSOR = (
@@ -451,6 +456,68 @@ def _yank(layers: list[Any], k: int, off: int) -> list[Any] | None:
             return layers[:k] + mid + layers[m + 1 :]
         return None
     return None
+
+
+# --- DisCoPy interop -----------------------------------------------------------------------
+
+
+def to_discopy(diagram: Diagram) -> Any:
+    """The DisCoPy 1.2.2 ``discopy.grammar.pregroup`` diagram of a pregroup diagram (words,
+    cups, caps, spiders, swaps, other boxes by name); :func:`from_discopy` inverts it.
+
+    >>> n, s = Pregroup('n'), Pregroup('s')
+    >>> d = parse("man runs".split(), {"man": n, "runs": n.r @ s})
+    >>> print(to_discopy(d))
+    man >> n @ runs >> Cup(n, n.r) @ s
+    >>> from_discopy(to_discopy(d)) == d
+    True
+    """
+    errors.expect_type(diagram, Diagram, "a diagram", "build it with >> and @")
+    p = _discopy.pregroup
+
+    def ty(t: Ty) -> Any:
+        return p.Ty(*(p.Ob(a.name, z=a.z) for a in _pregroup_atoms(t, "DisCoPy")))
+
+    make = {
+        Word: lambda b: p.Word(b.name, ty(b.cod)),
+        Cup: lambda b: p.Cup(*map(ty, b.dom.inside)),
+        Cap: lambda b: p.Cap(*map(ty, b.cod.inside)),
+        Spider: lambda b: p.Spider(len(b.dom), len(b.cod), ty((b.dom @ b.cod).inside[0])),
+        Swap: lambda b: p.Swap(*map(ty, b.dom.inside)),
+    }
+    other = lambda b: p.Box(b.name, ty(b.dom), ty(b.cod))  # noqa: E731
+    layers = [(make.get(type(b), other)(b), off) for off, b in diagram.layers]
+    return p.Diagram.decode(ty(diagram.dom), layers)
+
+
+def from_discopy(diagram: Any) -> Diagram:
+    """The pregroup diagram of a DisCoPy 1.2.2 ``discopy.grammar.pregroup`` diagram (from
+    lambeq 0.5: ``from_discopy(lambeq_diagram.to_discopy())``); inverts :func:`to_discopy`.
+
+    >>> n = Pregroup('n')
+    >>> from_discopy(to_discopy(Cap(n, n.l) >> Spider(n, 1, 2) @ n.l)).boxes
+    [Cap(n @ n.l), Spider(n -> n @ n)]
+    """
+    p = _discopy.pregroup
+    fix = "DisCoPy 1.2.2's grammar.pregroup; from lambeq, pass lambeq_diagram.to_discopy()"
+    errors.expect_type(diagram, p.Diagram, "a pregroup diagram", fix)
+
+    def ty(t: Any) -> Ty:
+        return Ty(*(Pregroup(ob.name, ob.z) for ob in t.inside))
+
+    make: dict[Any, Callable[[Any], Box]] = {
+        p.Word: lambda b: Word(b.name, ty(b.cod)),
+        p.Cup: lambda b: Cup(*ty(b.dom).inside),
+        p.Cap: lambda b: Cap(*ty(b.cod).inside),
+        p.Spider: lambda b: Spider(ty(b.dom @ b.cod).inside[0], len(b.dom), len(b.cod)),
+        p.Swap: lambda b: Swap(*ty(b.dom).inside),
+    }
+    out, wires = Diagram.id(ty(diagram.dom)), list(ty(diagram.dom).inside)
+    for b, off in zip(diagram.boxes, diagram.offsets):
+        box = make.get(type(b), lambda b: Box(b.name, ty(b.dom), ty(b.cod)))(b)
+        out = out >> (Ty(*wires[:off]) @ box @ Ty(*wires[off + len(b.dom) :]))
+        wires[off : off + len(b.dom)] = box.cod.inside
+    return out
 
 
 # --- drawing --------------------------------------------------------------------------------
