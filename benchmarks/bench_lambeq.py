@@ -17,6 +17,12 @@ metric (``round(sigmoid(y)) == label`` per entry) on the test file, over the sam
   dependency). It runs as a subprocess of this script (``--lambeq-worker``); *whole fit* is
   ``trainer.fit`` (median over seeds), *epoch* that divided by the epochs (lambeq compiles
   nothing). No validation set is passed to either fit.
+* shared initialisations: the lambeq worker also returns, per seed, lambeq's initial weights
+  and its batch order per epoch (recorded in the fit; for the seeds past ``--seeds`` up to
+  ``--many-seeds``, drawn as ``PytorchTrainer`` and ``Dataset`` draw them, without training),
+  and catlearn trains from exactly those (``fit_tensor(params=..., shuffle=orders)``): the
+  rows say how many seeds end with lambeq's accuracy, how far apart the test logits end, and
+  the accuracy over lambeq's first ``--many-seeds`` initialisations.
 
 Run from the repository root::
 
@@ -37,6 +43,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -84,8 +91,19 @@ def _lambeq_parse(tokens, lexicon, target, grammar):
     raise ValueError(f"no parse for {tokens}")
 
 
-def lambeq_worker(task: str, seeds: int, verbs: list[str]) -> dict:
-    """Train lambeq's classical pipeline on ``task`` for ``seeds`` seeds; print JSON."""
+def _shuffled(n: int, random: Any) -> list[int]:
+    """An epoch's order as lambeq's ``Dataset.shuffle_data`` draws it (``random.shuffle``)."""
+    order = list(range(n))
+    random.shuffle(order)
+    return order
+
+
+def lambeq_worker(task: str, seeds: int, verbs: list[str], many: int = 0) -> dict:
+    """Train lambeq's classical pipeline on ``task`` for ``seeds`` seeds; print JSON. Also
+    lambeq's initial weights and batch orders of those seeds and of the seeds up to ``many``
+    (not trained here: drawn as ``PytorchTrainer`` and ``Dataset`` draw them)."""
+    import random
+
     import torch
     from lambeq import AtomicType, Dataset, PytorchModel, PytorchTrainer, TensorAnsatz
     from lambeq.backend import grammar
@@ -125,7 +143,17 @@ def lambeq_worker(task: str, seeds: int, verbs: list[str]) -> dict:
     test, y_test = read(FILES[task][1])
     ansatz = TensorAnsatz({n: Dim(DIM), s: Dim(DIM)})
     train_c, test_c = [ansatz(d) for d in train], [ansatz(d) for d in test]
-    accs, fits = [], []
+    accs, fits, shared = [], [], []
+    ids = {id(d): i for i, d in enumerate(train_c)}
+    orders: list[list[int]] = []
+    shuffle = Dataset.shuffle_data
+
+    def recorded(data: list, targets: list) -> tuple[list, list]:  # the batch order of an epoch
+        out = shuffle(data, targets)
+        orders.append([ids[id(d)] for d in out[0]])
+        return out
+
+    Dataset.shuffle_data = staticmethod(recorded)  # type: ignore[method-assign]
     for seed in range(seeds):
         model = PytorchModel.from_diagrams(train_c + test_c)
         trainer = PytorchTrainer(
@@ -137,7 +165,9 @@ def lambeq_worker(task: str, seeds: int, verbs: list[str]) -> dict:
             verbose="suppress",
             seed=seed,
         )
+        init = {str(k): w.detach().double().tolist() for k, w in zip(model.symbols, model.weights)}
         data = Dataset(train_c, y_train, batch_size=BATCH)
+        orders.clear()
         t0 = time.perf_counter()
         trainer.fit(data)
         fits.append(time.perf_counter() - t0)
@@ -145,7 +175,16 @@ def lambeq_worker(task: str, seeds: int, verbs: list[str]) -> dict:
             y = model(test_c)
         acc = torch.eq(torch.round(torch.sigmoid(y)), torch.tensor(y_test)).double().mean()
         accs.append(float(acc))
-    return {"accuracy": accs, "fit_s": fits, "torch": torch.__version__}
+        shared.append({"init": init, "orders": list(orders), "test_logits": y.double().tolist()})
+        random.seed(seed)  # the orders are python's random.shuffle, seeded by the trainer
+        assert orders == [_shuffled(len(train_c), random) for _ in orders]
+    model = PytorchModel.from_diagrams(train_c + test_c)
+    for seed in range(seeds, many):  # the same draws, without training
+        PytorchTrainer(model, torch.nn.BCEWithLogitsLoss(), EPOCHS, verbose="suppress", seed=seed)
+        init = {str(k): w.detach().double().tolist() for k, w in zip(model.symbols, model.weights)}
+        perms = [_shuffled(len(train_c), random) for _ in range(EPOCHS)]
+        shared.append({"init": init, "orders": perms})
+    return {"accuracy": accs, "fit_s": fits, "torch": torch.__version__, "shared": shared}
 
 
 # --- the catlearn side ---------------------------------------------------------------------
@@ -191,6 +230,47 @@ def catlearn_side(task: str, seeds: int, many: int) -> dict:
     }
 
 
+def shared_side(task: str, shared: list[dict]) -> dict:
+    """catlearn's fit from lambeq's initial weights and batch orders, seed by seed."""
+    sys.path.insert(0, str(HERE.parent))
+    import jax
+    import numpy as np
+
+    from catlearn.training.ansatz import TensorAnsatz
+    from catlearn.training.lambeq_tasks import read_mc, read_rp
+    from catlearn.training.tensor import TensorModel, accuracy, fit_tensor
+
+    read = read_mc if task == "mc" else read_rp
+    train, y_train = read(DATA / FILES[task][0])
+    test, y_test = read(DATA / FILES[task][1])
+    model = TensorModel(train + test, TensorAnsatz({"n": DIM, "s": DIM}))
+    accs, gaps = [], []
+    for run in shared:
+        params = from_lambeq(model, run["init"])
+        r = fit_tensor(
+            model, train, y_train, key=jax.random.key(0), params=params, shuffle=run["orders"]
+        )
+        accs.append(accuracy(model, r.params, test, y_test))
+        if "test_logits" in run:  # a seed lambeq trained: how close the two fits end
+            y = np.asarray(model(r.params, test))
+            gaps.append(float(np.abs(y - run["test_logits"]).max()))
+    return {"accuracy": accs[: len(gaps)], "accuracy_many_seeds": accs, "max_test_logit_gap": gaps}
+
+
+def from_lambeq(model, weights: dict) -> dict:
+    """catlearn's word tables from lambeq's weights (``{symbol name: flat list}``, the symbol
+    of a word being ``f"{name}__{cod}"`` with ``@`` unspaced, as lambeq's ansatz names it)."""
+    import jax.numpy as jnp
+    import numpy as np
+
+    tables: dict = {}
+    for (name, _, cod), (sig, row) in model.index.items():
+        w = np.asarray(weights[f"{name}__{str(cod).replace(' @ ', '@')}"])
+        shape = model.ansatz.factors(model.boxes[sig]).shapes[0]
+        tables.setdefault(sig, {})[row] = w.reshape(shape)
+    return {k: (jnp.asarray(np.stack([t[i] for i in range(len(t))])),) for k, t in tables.items()}
+
+
 def _stats(xs: list[float]) -> tuple[float, float]:
     return statistics.fmean(xs), (statistics.stdev(xs) if len(xs) > 1 else 0.0)
 
@@ -213,7 +293,7 @@ def main(argv: list[str] | None = None) -> dict:
     verbs_file = HERE.parent / "catlearn" / "training" / "lambeq_tasks.py"
     if args.lambeq_worker:
         verbs = _rp_verbs(verbs_file)
-        print(json.dumps(lambeq_worker(args.lambeq_worker, args.seeds, verbs)))
+        print(json.dumps(lambeq_worker(args.lambeq_worker, args.seeds, verbs, args.many_seeds)))
         return {}
     rows: dict[str, dict] = {}
     for task in args.tasks.split(","):
@@ -230,12 +310,16 @@ def main(argv: list[str] | None = None) -> dict:
                 task,
                 "--seeds",
                 str(args.seeds),
+                "--many-seeds",
+                str(args.many_seeds),
             ]
             out = subprocess.run(cmd, capture_output=True, text=True, check=False)
             if out.returncode == 0:
                 theirs = json.loads(out.stdout.strip().splitlines()[-1])
             else:
                 theirs = {"error": out.stderr[-2000:]}
+        if theirs and "shared" in theirs:
+            ours["shared_init"] = shared_side(task, theirs.pop("shared"))
         rows[task] = {"catlearn": ours, "lambeq": theirs}
     res = {
         "settings": {
@@ -289,6 +373,23 @@ def _markdown(res: dict) -> str:
                 f"| {task} | catlearn, {len(many)} seeds | {mm:.3f} ± {ms:.3f} "
                 f"(standard error {ms / len(many) ** 0.5:.3f}) | | |"
             )
+        if "shared_init" in ours:
+            sm, ss = _stats(ours["shared_init"]["accuracy"])
+            same = sum(a == b for a, b in zip(ours["shared_init"]["accuracy"], theirs["accuracy"]))
+            gap = max(ours["shared_init"]["max_test_logit_gap"])
+            lines.append(
+                f"| {task} | catlearn from lambeq's initial weights and batch orders | "
+                f"{sm:.3f} ± {ss:.3f} ({same} of {len(theirs['accuracy'])} seeds equal to "
+                f"lambeq's; test logits within {gap:.1e}) | | |"
+            )
+            many = ours["shared_init"]["accuracy_many_seeds"]
+            if len(many) > len(ours["shared_init"]["accuracy"]):
+                mm, ms = _stats(many)
+                lines.append(
+                    f"| {task} | catlearn from lambeq's initial weights and batch orders, "
+                    f"{len(many)} seeds | {mm:.3f} ± {ms:.3f} (standard error "
+                    f"{ms / len(many) ** 0.5:.3f}) | | |"
+                )
         if theirs and "accuracy" in theirs:
             lm, ls = _stats(theirs["accuracy"])
             lfit = statistics.median(theirs["fit_s"])

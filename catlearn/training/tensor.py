@@ -44,6 +44,7 @@ from catlearn.core.checked import as_key
 from catlearn.diagrams.diagram import Box, Diagram, Swap
 from catlearn.diagrams.pregroup import Cap, Cup, Spider
 from catlearn.probability.networks.contraction import Plan, execute, plan_contraction
+from catlearn.training import _tensor_steps
 from catlearn.training._validate import binary_labels
 from catlearn.training.ansatz import Ansatz
 
@@ -379,12 +380,14 @@ class TensorModel:
         out = execute(shape.plan(rows.shape[0]), arrays, jnp)
         return out * shape.scalar if shape.scalar != 1.0 else out
 
-    def _trainer(self, opt: optax.GradientTransformation, keys: tuple[ShapeKey, ...]) -> Any:
+    def _trainer(
+        self, opt: optax.GradientTransformation, keys: tuple[ShapeKey, ...], per_word: bool
+    ) -> Any:
         """The jitted fit (a ``lax.scan`` over steps) for ``opt`` and these shapes; owned by
         this model, so that fits on one data set (other seeds) trace and compile once."""
         cache = self._trainers  # type: ignore[attr-defined]
-        if (opt, keys) in cache:
-            return cache[(opt, keys)]
+        if (opt, keys, per_word) in cache:
+            return cache[(opt, keys, per_word)]
 
         def batch_loss(
             p: Params,
@@ -407,18 +410,22 @@ class TensorModel:
             ix: tuple[Any, ...],
             mk: tuple[Any, ...],
             sizes: Any,
+            present: Any,
         ) -> tuple[Any, ...]:
             def step(carry: tuple[Any, ...], xs: tuple[Any, ...]) -> tuple[Any, ...]:
                 q, state = carry
-                value, grads = jax.value_and_grad(batch_loss)(q, rows, labs, *xs)
+                value, grads = jax.value_and_grad(batch_loss)(q, rows, labs, *xs[:3])
+                if per_word:  # lambeq's: one parameter per word, absent words not updated
+                    return _tensor_steps.update(opt, grads, state, q, xs[3]), value
                 updates, state = opt.update(grads, state, q)
                 return (optax.apply_updates(q, updates), state), value
 
             values: Any
-            (p, _), values = jax.lax.scan(step, (p, opt.init(p)), (ix, mk, sizes))
+            state = _tensor_steps.init(opt, p) if per_word else opt.init(p)
+            (p, _), values = jax.lax.scan(step, (p, state), (ix, mk, sizes, present))
             return p, values
 
-        cache[(opt, keys)] = run
+        cache[(opt, keys, per_word)] = run
         return run
 
     def _jit(self, key: ShapeKey) -> Any:
@@ -508,18 +515,25 @@ def fit_tensor(
     batch_size: int = 30,
     optimizer: optax.GradientTransformation | None = None,
     params: Params | None = None,
-    shuffle: bool = True,
+    shuffle: bool | Sequence[Sequence[int]] = True,
+    per_word: bool = True,
 ) -> TensorFit:
     r"""Train the word tensors on labelled sentences (lambeq's classical pipeline, in JAX).
 
     Each step minimises the mean binary cross-entropy of a minibatch (lambeq's
     ``BCEWithLogitsLoss``), :math:`\frac{1}{|B| \cdot |out|} \sum_{i \in B} \sum_j
-    \ell(F_\theta(d_i)_j, y_{ij})`. Minibatches are drawn (shuffled per epoch when ``shuffle``)
-    on the host once, split by shape and padded to a fixed size per shape with zero weights,
-    so the whole fit is ONE ``jax.jit``: a ``lax.scan`` over every step, each step one planned
-    contraction per shape, ``jax.value_and_grad`` and the optax update. The default
+    \ell(F_\theta(d_i)_j, y_{ij})`. Minibatches are drawn (shuffled per epoch when ``shuffle``;
+    ``shuffle`` may also be each epoch's order, ``(epochs, n)`` permutations, e.g. another
+    library's, to replay its fit) on the host once, split by shape and padded to a fixed size
+    per shape with zero weights, so the whole fit is ONE ``jax.jit``: a ``lax.scan`` over every
+    step, each step one planned contraction per shape, ``jax.value_and_grad`` and the optax
+    update. The default
     optimiser is ``optax.adamw(3e-2, weight_decay=0.01)`` (torch's AdamW decay, lambeq's
-    tutorial learning rate).
+    tutorial learning rate). With ``per_word`` (the default), every word is its own parameter,
+    as in lambeq's ``PytorchModel``: the optimiser runs per word (its own state and step count)
+    and a word absent from a minibatch is not updated, as torch skips a parameter without
+    gradient (no weight decay, no momentum step). ``per_word=False`` steps whole tables: absent
+    words still move by momentum and decay, a different trajectory from lambeq's.
 
     >>> from catlearn.diagrams.pregroup import Pregroup, Word
     >>> from catlearn.training.ansatz import TensorAnsatz
@@ -547,30 +561,18 @@ def fit_tensor(
         )
     groups = model.group(diagrams, labels)
     keys = list(groups)
-    which = np.empty(len(diagrams), dtype=np.int64)  # shape of each diagram
-    local = np.empty(len(diagrams), dtype=np.int64)  # its position inside its shape
-    for g, k in enumerate(keys):
-        which[groups[k].positions] = g
-        local[groups[k].positions] = np.arange(len(groups[k].positions))
-    rng = np.random.default_rng(np.asarray(jax.random.key_data(k_shuffle)).ravel()[-1])
-    n = len(diagrams)
-    batches = []
-    for _ in range(epochs):
-        perm = rng.permutation(n) if shuffle else np.arange(n)
-        batches += [perm[i : i + batch_size] for i in range(0, n, batch_size)]
-    steps_per_epoch = -(-n // batch_size)
-    idx, masks = [], []
-    for g, k in enumerate(keys):
-        # a fixed width per shape (not the widest batch drawn): one compiled trainer per data set
-        width = min(batch_size, len(groups[k].positions))
-        ix = np.zeros((len(batches), width), dtype=np.int32)
-        mk = np.zeros((len(batches), width))
-        for s, b in enumerate(batches):
-            members = local[b[which[b] == g]]
-            ix[s, : len(members)] = members
-            mk[s, : len(members)] = 1.0
-        idx.append(ix)
-        masks.append(mk)
+    seed = np.asarray(jax.random.key_data(k_shuffle)).ravel()[-1]
+    batches, idx, masks = _tensor_steps.minibatches(
+        [groups[k].positions for k in keys], epochs, batch_size, shuffle, seed
+    )
+    present = _tensor_steps.presence(
+        {sig: len(t[0]) for sig, t in params.items()},
+        [model._shapes[k] for k in keys],  # type: ignore[attr-defined]
+        [groups[k].rows for k in keys],
+        idx,
+        masks,
+    )
+    steps_per_epoch = -(-len(diagrams) // batch_size)
     sizes = np.array([len(b) for b in batches], dtype=float)
     out_size = int(np.prod(labels.shape[1:])) if labels.ndim > 1 else 1
     data = (
@@ -579,8 +581,9 @@ def fit_tensor(
         tuple(map(jnp.asarray, idx)),
         tuple(map(jnp.asarray, masks)),
         jnp.asarray(sizes) * out_size,
+        {sig: jnp.asarray(v) for sig, v in present.items()},
     )
-    run = model._trainer(opt, tuple(keys))
+    run = model._trainer(opt, tuple(keys), per_word)
     compiled = run.lower(params, *data).compile()
     t1 = time.perf_counter()
     new, values = jax.block_until_ready(compiled(params, *data))  # type: ignore[no-untyped-call]
