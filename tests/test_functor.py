@@ -13,7 +13,14 @@ from catlearn.core.types import Euclid, Ty
 from catlearn.diagrams import nn
 from catlearn.diagrams.compiler import compile
 from catlearn.diagrams.diagram import Box
-from catlearn.errors import DataError, DiagramError, MissingBoxError, TypeMismatch
+from catlearn.errors import (
+    DataError,
+    DiagramError,
+    HyperparameterError,
+    MissingBoxError,
+    SupportError,
+    TypeMismatch,
+)
 from catlearn.training.checkpoint import load
 from catlearn.training.functor import Functor, fit_functor, split_data
 from catlearn.training.sentences import (
@@ -161,3 +168,31 @@ def test_typed_errors():
         fit_functor([], loss="mse", optimizer=optax.sgd(0.1), key=jax.random.key(0))
     with pytest.raises(DataError):
         split_data([(data[0][0], 0), (data[1][0], 1, 2)])
+
+
+def test_validation_targets_and_checkpoint_every_are_checked():
+    """Issue 22, cause 6: validation labels get the training labels' check (a SupportError
+    naming the example, before any step; not a NaN validation loss), and checkpoint_every
+    without a checkpoint path is refused (it used to save nothing, silently)."""
+    data = sentence_data(4, seed=1, **TWO)
+    kw = dict(loss="softmax_cross_entropy", optimizer=optax.sgd(0.1), key=jax.random.key(0))
+    kw.update(progress=False, functor=Functor([d for d, _ in data]))  # shapes built once
+    for where, train, val in (
+        ("training", [(d, 7) for d, _ in data], data),
+        ("validation", data, [(d, 9) for d, _ in data]),
+        ("validation", data, [(d, -1) for d, _ in data]),
+    ):
+        with pytest.raises(SupportError, match=rf"{where} class labels in 0\.\.1.* example 0"):
+            fit_functor(train, **kw, validation=val)
+    with pytest.raises(SupportError, match=r"validation targets in \[0, 1\]"):
+        fit_functor(
+            [(d, [0.0, 1.0]) for d, _ in data],
+            **{**kw, "loss": "sigmoid_binary_cross_entropy"},
+            validation=[(d, [0.0, 2.0]) for d, _ in data],
+        )
+    with pytest.raises(DataError, match="validation targets"):
+        fit_functor(data, **{**kw, "loss": "mse"}, validation=[(d, np.nan) for d, _ in data])
+    with pytest.raises(HyperparameterError, match="checkpoint path with checkpoint_every=1"):
+        fit_functor(data, **kw, checkpoint_every=1)
+    with pytest.raises(HyperparameterError, match="positive int"):
+        fit_functor(data, **kw, checkpoint="x.ckpt", checkpoint_every=0)

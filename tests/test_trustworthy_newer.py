@@ -852,10 +852,7 @@ def _lens_cases():
 
 
 #: Cases whose fix belongs to another cause of issue 22 (reported by the battery, not asserted).
-OTHER_CAUSES = {
-    "fit_functor validation labels": "cause 6: fit_functor does not check validation labels",
-    "fit_functor checkpoint_every alone": "cause 6: checkpoint_every without a checkpoint path",
-}
+OTHER_CAUSES: dict[str, str] = {}
 
 
 def _classify(call, check):

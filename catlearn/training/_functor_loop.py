@@ -20,6 +20,7 @@ import optax
 
 from catlearn.errors import DataError, HyperparameterError, NonFiniteError
 from catlearn.training import checkpoint as ckpt
+from catlearn.training._functor_checks import check_targets
 
 Loss = Callable[[Any, Any], jax.Array]
 
@@ -72,6 +73,7 @@ def run(
     data: tuple[Any, Any, np.ndarray],
     *,
     loss: Loss,
+    check_as: Any,
     metric: Loss | None,
     optimizer: Any,
     epochs: int,
@@ -87,6 +89,7 @@ def run(
     diagrams, xs, y = data
     opt = _optimizer(optimizer)
     groups = functor.group(diagrams, xs)
+    check_targets(groups, y, check_as, "training")
     if fused and len({g.shape.para.dom for g in groups}) > 1:
         fused = False  # inputs of different types cannot be stacked into one scan
     width = max(len(g.shape.positions) for g in groups)
@@ -97,6 +100,7 @@ def run(
     if validation is not None:
         val_groups = functor.group(validation[0], validation[1])
         val_y = validation[2]
+        check_targets(val_groups, val_y, check_as, "validation")
 
     tables = functor.tables(params)
     if opt_state is None:

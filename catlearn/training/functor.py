@@ -51,6 +51,7 @@ from catlearn.diagrams.compiler import compile, to_program
 from catlearn.diagrams.diagram import Box, Diagram
 from catlearn.errors import DataError, HyperparameterError, ParamsError
 from catlearn.training import _functor_shapes as shapes
+from catlearn.training._functor_checks import check_checkpointing
 from catlearn.training.train import LOSSES
 
 __all__ = ["Functor", "FunctorFit", "fit_functor", "split_data"]
@@ -347,7 +348,13 @@ def fit_functor(
         per minibatch.
     checkpoint, checkpoint_every:
         Save ``(params, opt_state)`` there with :func:`catlearn.training.checkpoint.save`
-        at the end (and every ``checkpoint_every`` epochs).
+        at the end (and every ``checkpoint_every`` epochs; ``checkpoint_every`` without a
+        ``checkpoint`` path is a :class:`~catlearn.errors.HyperparameterError`).
+    validation:
+        Held-out examples in the form of ``data``, scored after every epoch; its targets are
+        checked as the training targets are (finite; class labels in ``0..k-1`` for
+        ``"softmax_cross_entropy"``, in ``[0, 1]`` for the binary cross-entropies: a
+        :class:`~catlearn.errors.SupportError` naming the example).
 
     Examples
     --------
@@ -376,6 +383,7 @@ def fit_functor(
         raise HyperparameterError(f"Expected a non-negative integer epochs, got {epochs!r}.")
     if batch_size is not None and (not isinstance(batch_size, int | np.integer) or batch_size < 1):
         raise HyperparameterError(f"Expected a positive integer batch_size, got {batch_size!r}.")
+    check_checkpointing(checkpoint, checkpoint_every)
     if functor is None:
         functor = Functor(diagrams, ar)
     pkey, key = jax.random.split(as_key(key))
@@ -387,6 +395,7 @@ def fit_functor(
         params,
         (diagrams, xs, y),
         loss=_resolve(loss),
+        check_as=loss,
         metric=_resolve_metric(metric),
         optimizer=optimizer,
         epochs=int(epochs),
