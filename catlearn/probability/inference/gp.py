@@ -104,6 +104,13 @@ def _pos(v: Any, what: str) -> jax.Array:
     return a if jnp.issubdtype(a.dtype, jnp.floating) else a.astype(jnp.zeros(()).dtype)
 
 
+def _set_scales(kernel: Kernel, **values: Any) -> None:
+    """Set a kernel's hyperparameters (``variance=``, ``lengthscale=``, ...), each checked to be
+    one positive number, the error naming the kernel and the hyperparameter."""
+    for name, v in values.items():
+        setattr(kernel, name, _pos(v, f"the {type(kernel).__name__} {name}"))
+
+
 class Kernel(eqx.Module):
     r"""A covariance function :math:`k(x, x')`; ``k(x1, x2)`` is the Gram matrix.
 
@@ -139,8 +146,7 @@ class RBF(Kernel):
     lengthscale: jax.Array
 
     def __init__(self, variance: Any = 1.0, lengthscale: Any = 1.0):
-        self.variance = _pos(variance, "the RBF variance")
-        self.lengthscale = _pos(lengthscale, "the RBF lengthscale")
+        _set_scales(self, variance=variance, lengthscale=lengthscale)
 
     def gram(self, x1: jax.Array, x2: jax.Array) -> jax.Array:
         d2, _ = _dist(x1, x2)
@@ -158,8 +164,7 @@ class Matern32(Kernel):
     lengthscale: jax.Array
 
     def __init__(self, variance: Any = 1.0, lengthscale: Any = 1.0):
-        self.variance = _pos(variance, "the Matern32 variance")
-        self.lengthscale = _pos(lengthscale, "the Matern32 lengthscale")
+        _set_scales(self, variance=variance, lengthscale=lengthscale)
 
     def gram(self, x1: jax.Array, x2: jax.Array) -> jax.Array:
         _, r = _dist(x1, x2)
@@ -178,8 +183,7 @@ class Matern52(Kernel):
     lengthscale: jax.Array
 
     def __init__(self, variance: Any = 1.0, lengthscale: Any = 1.0):
-        self.variance = _pos(variance, "the Matern52 variance")
-        self.lengthscale = _pos(lengthscale, "the Matern52 lengthscale")
+        _set_scales(self, variance=variance, lengthscale=lengthscale)
 
     def gram(self, x1: jax.Array, x2: jax.Array) -> jax.Array:
         _, r = _dist(x1, x2)
@@ -199,9 +203,7 @@ class Periodic(Kernel):
     period: jax.Array
 
     def __init__(self, variance: Any = 1.0, lengthscale: Any = 1.0, period: Any = 1.0):
-        self.variance = _pos(variance, "the Periodic variance")
-        self.lengthscale = _pos(lengthscale, "the Periodic lengthscale")
-        self.period = _pos(period, "the Periodic period")
+        _set_scales(self, variance=variance, lengthscale=lengthscale, period=period)
 
     def gram(self, x1: jax.Array, x2: jax.Array) -> jax.Array:
         _, r = _dist(x1, x2)
