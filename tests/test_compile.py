@@ -237,7 +237,6 @@ def test_1000_chain_no_recursion_error():
     assert out.shape == (2,) and sys.getrecursionlimit() == limit
 
 
-@pytest.mark.slow
 def test_10k_chain_builds_and_compiles_linearly():
     """Build (boxes + chain) and compile (program + Para) of 2.5k and 10k nn.Linear boxes."""
     from catlearn.diagrams import nn

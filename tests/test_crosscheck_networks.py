@@ -104,7 +104,6 @@ def alarm_model():
         return get_example_model("alarm")
 
 
-@pytest.mark.slow
 def test_alarm_loads_in_float64_and_matches_pgmpy(alarm_model, x64):
     """The bundled alarm (rows rounded to ~1e-7) loads with jax_enable_x64 on; random
     queries (1-5 evidence variables, by state name) equal pgmpy's, and so does MAP."""
@@ -133,7 +132,6 @@ def test_alarm_loads_in_float64_and_matches_pgmpy(alarm_model, x64):
     np.testing.assert_allclose(batch[1], one, atol=1e-12)
 
 
-@pytest.mark.slow
 def test_state_names_round_trip_and_bif(alarm_model, tmp_path):
     from pgmpy.readwrite import BIFWriter
 

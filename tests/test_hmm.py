@@ -136,7 +136,6 @@ def test_jurafsky_ice_cream_exact(x64):
     assert abs(float(jnp.exp(v.log_prob)) - 0.0128) < 1e-14
 
 
-@pytest.mark.slow
 def test_long_sequence_normalised():
     """10^4 steps: no underflow (an unscaled forward pass gives 0 after ~1000 steps)."""
     hmm = random_hmm(4, k=5, m=4)
@@ -169,7 +168,6 @@ def test_vmap_jit_grad():
     assert all(bool(jnp.all(jnp.isfinite(x))) for x in jax.tree_util.tree_leaves(g))
 
 
-@pytest.mark.slow
 def test_grad_matches_finite_differences(x64):
     hmm = random_hmm(8, k=2, m=2)
     obs = jnp.array([0, 1, 1, 0, 1])

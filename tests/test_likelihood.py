@@ -98,7 +98,6 @@ def test_fit_gaussian_recovers_parameters(getkey):
     assert hist[-1] < hist[0]
 
 
-@pytest.mark.slow
 def test_fit_heteroscedastic_regression(getkey):
     x = jax.random.uniform(getkey(), (3000, 1), minval=-1, maxval=1)
     y = 2.0 * x - 1.0 + jnp.exp(0.5 * x - 1.0) * jax.random.normal(getkey(), (3000, 1))

@@ -39,7 +39,6 @@ def test_example_script_fast(tmp_path):
     assert r["diagram"].stat().st_size > 0 and r["loss"].stat().st_size > 0
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("recipe", "target"), [("adam", 0.955), ("sgd", 0.93), ("iris", 0.94)])
 def test_reference_accuracies(recipe, target):
     r = run(RECIPES[recipe], out=None, progress=False, verbose=False)

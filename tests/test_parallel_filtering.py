@@ -139,14 +139,16 @@ def test_evidence_kernel_is_finite_composition_after_bayes(x64):
 
 # --- parallel == sequential ------------------------------------------------------------------
 
-# T = 1, 2, 3 and 1000 on 2..64 states; the T = 1e5 case is below (slow). Each case compiles
-# ten programs, so the small ones beyond the first are slow-marked to keep the suite short.
+# T = 1, 2, 3, 200 and 1000 on 2..64 states; the T = 1e5 case is below (slow). Each case
+# compiles ten programs (the scan's depth grows with log T), so the default run has one short
+# and one 200-step case, and the rest are slow-marked to keep it short.
 HMM_CASES = [
     (3, 2),
     pytest.param(2, 1, marks=pytest.mark.slow),
     pytest.param(5, 3, marks=pytest.mark.slow),
     pytest.param(64, 1000, marks=pytest.mark.slow),
-    (16, 1000),
+    pytest.param(16, 1000, marks=pytest.mark.slow),
+    (16, 200),
 ]
 
 
@@ -300,6 +302,7 @@ def test_parallel_under_vmap_and_grad():
 
 
 @pytest.mark.crosscheck
+@pytest.mark.slow  # dynamax's parallel smoothers compile for ~60 s on 2 cores
 def test_against_dynamax_parallel(x64):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)

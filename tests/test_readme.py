@@ -19,7 +19,6 @@ def test_readme_has_python_blocks():
     assert len(_blocks()) >= 1
 
 
-@pytest.mark.slow  # trains the first look's MLP on digits (~5-10 s)
 def test_readme_python_blocks_run(tmp_path, monkeypatch, capsys):
     pytest.importorskip("sklearn")
     monkeypatch.chdir(tmp_path)  # anything a block writes lands in a scratch directory

@@ -173,7 +173,6 @@ def test_fit_steps_are_the_minibatch_losses(x64):
     np.testing.assert_allclose(r.losses[0], np.mean(by_hand), rtol=1e-12)
 
 
-@pytest.mark.slow
 def test_mc_accuracy_over_seeds():
     """lambeq's tutorial settings (n = s = 2, 30 epochs, batch 30, AdamW 3e-2), seeds 0-19.
 
