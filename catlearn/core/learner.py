@@ -365,9 +365,11 @@ def gradient_learner(
     lr:
         The step size :math:`\varepsilon > 0` (finite).
     error:
-        An :class:`~catlearn.core.losses.ErrorFn`, or ``"squared"`` (:math:`\tfrac12(x-y)^2`, the
-        default), ``"absolute"``, ``"huber"``, or a bare function ``e(x, y)``. See
-        :mod:`catlearn.core.losses` for the errors whose request map exists.
+        An :class:`~catlearn.core.losses.ErrorFn`, a name of the loss vocabulary
+        :data:`catlearn.core.losses.LOSSES` (``"squared"``, :math:`\tfrac12(x-y)^2` summed, the
+        default; ``"mse"``, ``"absolute"``, ``"huber"``, ``"softmax_cross_entropy"``, ...: the
+        same function as ``fit(loss=name)`` on one example), or a bare function ``e(x, y)``.
+        See :mod:`catlearn.core.losses` for the errors whose request map exists.
     request:
         Whether the request map is needed. With ``True`` (default) an error whose
         :math:`\partial e/\partial x` is not invertible raises

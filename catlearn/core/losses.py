@@ -16,12 +16,15 @@ Two related notions, from two papers:
 
   :data:`absolute_error` and :func:`huber_error` have derivatives that are not invertible
   (flat pieces); they are valid errors for updates, but building a learner that needs their
-  request map raises :class:`~catlearn.errors.NotInvertibleError`.
+  request map raises :class:`~catlearn.errors.NotInvertibleError`. Every name of
+  :data:`LOSSES` is also an error (:func:`as_error`): ``"mse"`` and the binary
+  cross-entropies have a request map, ``"softmax_cross_entropy"`` has none.
 
 * A **loss** (Cruttwell et al., *Categorical Foundations of Gradient-Based Learning*) is a
   map :math:`\mathrm{loss} : B \otimes B' \to \mathbb R` (prediction, target), used as its
-  reverse-derivative lens. The vocabulary :data:`LOSSES` defines each loss **once, per
-  example** (and says once how it reduces); the lenses :func:`mse`, :func:`half_sse`,
+  reverse-derivative lens. The vocabulary :data:`LOSSES`, the one registry of names for
+  losses and errors alike, defines each loss **once, per example** (and says once how it
+  reduces); the lenses :func:`mse`, :func:`half_sse`,
   :func:`softmax_cross_entropy`, :func:`binary_cross_entropy`,
   :func:`sigmoid_binary_cross_entropy` (or :func:`loss_lens` by name) and
   :func:`catlearn.training.fit` with ``loss="mse"`` etc. are the same functions. The
@@ -93,11 +96,20 @@ class ErrorFn:
     """
 
     name: str
-    fn: Callable[[Any, Any], Any]
+    fn: Callable[[Any, Any], Any] | None
     inverse: Callable[[Any, Any], Any] | None = None
+    per_example: Callable[[Any, Any], Any] | None = None
+    r"""The error of a whole output array, :math:`E(x, y)`, when it is not
+    :math:`\sum_j e(x_j, y_j)` (``"mse"`` averages, ``"softmax_cross_entropy"`` couples the
+    classes): for a named error, the function of :data:`LOSSES`."""
 
     def __call__(self, x: Any, y: Any) -> Any:
         """:math:`e(x, y)` coordinate-wise (``x``, ``y`` numbers or arrays that broadcast)."""
+        if self.fn is None:
+            raise errors.ArgumentValueError(
+                f"The error {self.name!r} has no coordinate-wise form (it couples the "
+                "coordinates of an example); call .total(x, y) for the error of a whole output."
+            )
         x, y = as_array(x, "the output x"), as_array(y, "the target y")
         # booleans count as 0/1 (JAX has no arithmetic on bool)
         x, y = (a.astype(jnp.result_type(float)) if a.dtype == bool else a for a in (x, y))
@@ -111,12 +123,20 @@ class ErrorFn:
         return self.fn(x, y)
 
     def total(self, x: Any, y: Any) -> Any:
-        r""":math:`E = \sum_j e(x_j, y_j)` over every leaf of the pytrees ``x``, ``y``.
+        r""":math:`E = \sum_j e(x_j, y_j)` over every leaf of the pytrees ``x``, ``y`` (or
+        the sum over leaves of :attr:`per_example`, when set).
 
         >>> squared_error.total(jnp.ones(3), jnp.zeros(3))
         Array(1.5, dtype=float32)
+        >>> as_error("mse").total(jnp.ones(3), jnp.zeros(3))
+        Array(1., dtype=float32)
         """
-        terms = jax.tree_util.tree_map(lambda u, v: jnp.sum(self.fn(u, v)), x, y)
+        whole, fn = self.per_example, self.fn
+        if whole is not None:
+            terms = jax.tree_util.tree_map(whole, x, y)
+        else:
+            assert fn is not None  # an ErrorFn has a coordinate form or a per-example one
+            terms = jax.tree_util.tree_map(lambda u, v: jnp.sum(fn(u, v)), x, y)
         return sum(jax.tree_util.tree_leaves(terms))
 
     def derivative(self, x: Any, y: Any) -> Any:
@@ -150,15 +170,127 @@ class ErrorFn:
                 "invertible, so the request map r = f_a(grad_a E) of Backprop as Functor does "
                 "not exist. Expected an error with an invertible derivative, e.g. "
                 "squared_error, scaled_squared_error(c) or power_error(q) with q > 1 "
-                "(or ErrorFn(name, e, inverse=...) with your own inverse)."
+                "(or ErrorFn(name, e, inverse=...) with your own inverse), or build the learner "
+                "with gradient_learner(..., request=False) if nothing upstream needs a request."
             )
         return jax.tree_util.tree_map(self.inverse, x, g)
 
 
-squared_error = ErrorFn("squared", lambda x, y: 0.5 * (x - y) ** 2, lambda x, g: x - g)
-r"""The error :math:`e(x, y) = \tfrac12 (x - y)^2`, whose request is :math:`f_x(g) = x - g`."""
+# --- the vocabulary: each loss once, per example ---------------------------------------------
+#
+# Reduction, stated once: every loss below is a function of ONE example (prediction, target)
+# to a scalar. Within an example, ``mse``, ``binary_cross_entropy`` and
+# ``sigmoid_binary_cross_entropy`` average over the features; ``half_sse`` (alias ``squared``),
+# ``absolute`` and ``huber`` sum them (they are the coordinate-wise errors e(x, y) of Backprop
+# as Functor, summed). Over a minibatch, ``fit``, ``train_step``, ``fit_functor`` and
+# ``supervised_step`` take the MEAN over the examples; a learner of ``gradient_learner`` sees
+# one example at a time.
 
-absolute_error = ErrorFn("absolute", lambda x, y: jnp.abs(x - y))
+
+def _mse(pred: Any, target: Any) -> Any:
+    return jnp.mean(jnp.square(pred - target))
+
+
+def _half_sse(pred: Any, target: Any) -> Any:
+    return 0.5 * jnp.sum(jnp.square(pred - target))
+
+
+def _absolute(pred: Any, target: Any) -> Any:
+    return jnp.sum(jnp.abs(pred - target))
+
+
+def _huber(pred: Any, target: Any, delta: float = 1.0) -> Any:
+    return jnp.sum(optax.huber_loss(pred, target, delta=delta))
+
+
+def _softmax_cross_entropy(logits: Any, target: Any) -> Any:
+    if jnp.issubdtype(jnp.result_type(target), jnp.integer):
+        ok = (target >= 0) & (target < logits.shape[-1])  # traced bad label: NaN, not a clamp
+        loss = optax.softmax_cross_entropy_with_integer_labels(logits, target)
+        return jnp.where(ok, loss, jnp.nan)
+    return optax.softmax_cross_entropy(logits, target)
+
+
+def _binary_cross_entropy(prob: Any, target: Any) -> Any:
+    # jax.numpy's finfo is unannotated (numpy's would not know bfloat16)
+    eps = jnp.finfo(jnp.result_type(prob)).eps  # type: ignore[no-untyped-call]
+    p = jnp.clip(prob, eps, 1 - eps)
+    t = jnp.asarray(target).astype(p.dtype)
+    return -jnp.mean(t * jnp.log(p) + (1 - t) * jnp.log1p(-p))
+
+
+def _sigmoid_binary_cross_entropy(logits: Any, target: Any) -> Any:
+    t = jnp.asarray(target).astype(jnp.result_type(logits))
+    return jnp.mean(optax.sigmoid_binary_cross_entropy(logits, t))
+
+
+LOSSES: dict[str, Callable[[Any, Any], Any]] = {
+    "mse": _mse,
+    "half_sse": _half_sse,
+    "squared": _half_sse,
+    "absolute": _absolute,
+    "huber": _huber,
+    "softmax_cross_entropy": _softmax_cross_entropy,
+    "binary_cross_entropy": _binary_cross_entropy,
+    "sigmoid_binary_cross_entropy": _sigmoid_binary_cross_entropy,
+}
+r"""The loss and error vocabulary (the one registry), per example
+``(prediction, target) -> scalar``:
+
+* ``"mse"``: :math:`\tfrac1d \sum_k (x_k - y_k)^2`;
+* ``"half_sse"``, alias ``"squared"``: :math:`\tfrac12 \sum_k (x_k - y_k)^2` (the error of
+  *Backprop as Functor*, :data:`squared_error`);
+* ``"absolute"``: :math:`\sum_k |x_k - y_k|`; ``"huber"``: :math:`\sum_k h_1(x_k - y_k)`,
+  Huber's function with :math:`\delta = 1` (:func:`huber_error` for another :math:`\delta`);
+* ``"softmax_cross_entropy"``: :math:`-\log \mathrm{softmax}(z)_y` (integer label) or
+  :math:`-\sum_k t_k \log \mathrm{softmax}(z)_k` (distribution);
+* ``"binary_cross_entropy"``: :math:`-\tfrac1d \sum_k t_k \log p_k + (1-t_k)\log(1-p_k)` on
+  probabilities (after a sigmoid box; clipped away from 0 and 1);
+* ``"sigmoid_binary_cross_entropy"``: the same on logits, :math:`p = \sigma(z)` (stable).
+
+Every name means this function everywhere a loss or an error is named:
+:func:`catlearn.training.fit` and :func:`~catlearn.training.train.train_step` (``loss=``, the
+mean over a minibatch), :func:`catlearn.training.functor.fit_functor` (``loss=``),
+:func:`catlearn.core.step.supervised_step` and the loss lenses (:func:`loss_lens`, :func:`mse`,
+...), and :func:`catlearn.core.learner.gradient_learner` (``error=``, through
+:func:`as_error`: the learner's :math:`E_I` is this function of its output). An unknown name
+is a :class:`~catlearn.errors.HyperparameterError` listing these.
+
+>>> sorted(LOSSES)[:3]
+['absolute', 'binary_cross_entropy', 'half_sse']
+"""
+
+
+def _unknown(name: Any) -> HyperparameterError:
+    return HyperparameterError(
+        f"Expected a loss name (or error name) in {sorted(LOSSES)}, got {name!r}. Pick one of "
+        "these, or pass a callable loss(pred, target) (an ErrorFn or a function e(x, y) for "
+        "gradient_learner)."
+    )
+
+
+def get_loss(name: str) -> Callable[[Any, Any], Any]:
+    """The per-example loss called ``name`` in :data:`LOSSES`.
+
+    >>> get_loss("mse")(jnp.array([1.0, 3.0]), jnp.zeros(2))
+    Array(5., dtype=float32)
+    >>> get_loss("l2")
+    Traceback (most recent call last):
+    ...
+    catlearn.errors.HyperparameterError: Expected a loss name (or error name) in ['absolute', ...
+    """
+    if not isinstance(name, str) or name not in LOSSES:
+        raise _unknown(name)
+    return LOSSES[name]
+
+
+squared_error = ErrorFn(
+    "squared", lambda x, y: 0.5 * (x - y) ** 2, lambda x, g: x - g, per_example=_half_sse
+)
+r"""The error :math:`e(x, y) = \tfrac12 (x - y)^2`, whose request is :math:`f_x(g) = x - g`
+(``LOSSES["squared"]``, ``LOSSES["half_sse"]``, summed over coordinates)."""
+
+absolute_error = ErrorFn("absolute", lambda x, y: jnp.abs(x - y), per_example=_absolute)
 r""":math:`e(x, y) = |x - y|`; :math:`\partial e/\partial x = \mathrm{sign}(x - y)` is not invertible."""
 
 
@@ -201,114 +333,59 @@ def huber_error(delta: float = 1.0) -> ErrorFn:
     False
     """
     check_positive(delta, "the hyperparameter delta", scalar=True)
-    return ErrorFn(f"huber({delta})", lambda x, y: optax.huber_loss(x, y, delta=delta))
+    return ErrorFn(
+        f"huber({delta})",
+        lambda x, y: optax.huber_loss(x, y, delta=delta),
+        per_example=_huber if delta == 1.0 else lambda x, y: _huber(x, y, delta),
+    )
 
 
-_NAMED = {"squared": squared_error, "absolute": absolute_error, "huber": huber_error()}
+# The request inverse (Backprop as Functor's f_x) of the named errors whose de/dx(x, -) is
+# invertible, keyed by the names of LOSSES; jnp.size(x) is the number of coordinates averaged.
+_INVERSES: dict[str, Callable[[Any, Any], Any]] = {
+    "mse": lambda x, g: x - g * (jnp.size(x) / 2),
+    "binary_cross_entropy": lambda p, g: p - g * jnp.size(p) * p * (1 - p),
+    "sigmoid_binary_cross_entropy": lambda z, g: jax.nn.sigmoid(z) - g * jnp.size(z),
+}
+
+
+def _error_view(name: str) -> ErrorFn:
+    if name in ("squared", "half_sse"):
+        return squared_error
+    if name == "absolute":
+        return absolute_error
+    if name == "huber":
+        return huber_error(1.0)
+    return ErrorFn(name, None, _INVERSES.get(name), per_example=LOSSES[name])
+
+
+_ERRORS = {name: _error_view(name) for name in LOSSES}  # views of LOSSES, made once
 
 
 def as_error(error: ErrorFn | str | Callable[[Any, Any], Any]) -> ErrorFn:
-    """An :class:`ErrorFn` from a name (``"squared"``, ``"absolute"``, ``"huber"``), an
-    :class:`ErrorFn`, or a bare function ``e(x, y)`` (whose request inverse is then unknown).
+    r"""An :class:`ErrorFn` from a name of :data:`LOSSES` (its per-example function, with the
+    request inverse where :math:`\partial E/\partial x` is invertible: ``"squared"`` /
+    ``"half_sse"``, ``"mse"``, the binary cross-entropies), an :class:`ErrorFn`, or a bare
+    function ``e(x, y)`` (whose request inverse is then unknown).
 
-    >>> as_error("squared") is squared_error
-    True
+    >>> as_error("squared") is squared_error, as_error("mse").per_example is LOSSES["mse"]
+    (True, True)
+    >>> as_error("cosine")
+    Traceback (most recent call last):
+    ...
+    catlearn.errors.HyperparameterError: Expected a loss name (or error name) in ['absolute', ...
     """
     if isinstance(error, ErrorFn):
         return error
     if isinstance(error, str):
-        if error not in _NAMED:
-            raise errors.ArgumentValueError(
-                f"Expected an error name in {sorted(_NAMED)}, got {error!r}; use one of them "
-                "or pass a function e(x, y)."
-            )
-        return _NAMED[error]
+        if error not in _ERRORS:
+            raise _unknown(error)
+        return _ERRORS[error]
     if callable(error):
         return ErrorFn(getattr(error, "__name__", "custom"), error)
     raise errors.ArgumentTypeError(
         f"Expected an ErrorFn, a name or a function e(x, y), got {error!r}; e.g. error='squared'."
     )
-
-
-# --- the loss vocabulary: each loss once, per example ------------------------------------------
-#
-# Reduction, stated once: every loss below is a function of ONE example (prediction, target)
-# to a scalar. Within an example, ``mse``, ``binary_cross_entropy`` and
-# ``sigmoid_binary_cross_entropy`` average over the features and ``half_sse`` sums them (it is
-# the error 1/2 (x - y)^2 of Backprop as Functor). Over a minibatch, ``fit``, ``train_step``
-# and ``supervised_step`` take the MEAN over the examples.
-
-
-def _mse(pred: Any, target: Any) -> Any:
-    return jnp.mean(jnp.square(pred - target))
-
-
-def _half_sse(pred: Any, target: Any) -> Any:
-    return 0.5 * jnp.sum(jnp.square(pred - target))
-
-
-def _softmax_cross_entropy(logits: Any, target: Any) -> Any:
-    if jnp.issubdtype(jnp.result_type(target), jnp.integer):
-        ok = (target >= 0) & (target < logits.shape[-1])  # traced bad label: NaN, not a clamp
-        loss = optax.softmax_cross_entropy_with_integer_labels(logits, target)
-        return jnp.where(ok, loss, jnp.nan)
-    return optax.softmax_cross_entropy(logits, target)
-
-
-def _binary_cross_entropy(prob: Any, target: Any) -> Any:
-    # jax.numpy's finfo is unannotated (numpy's would not know bfloat16)
-    eps = jnp.finfo(jnp.result_type(prob)).eps  # type: ignore[no-untyped-call]
-    p = jnp.clip(prob, eps, 1 - eps)
-    t = jnp.asarray(target).astype(p.dtype)
-    return -jnp.mean(t * jnp.log(p) + (1 - t) * jnp.log1p(-p))
-
-
-def _sigmoid_binary_cross_entropy(logits: Any, target: Any) -> Any:
-    t = jnp.asarray(target).astype(jnp.result_type(logits))
-    return jnp.mean(optax.sigmoid_binary_cross_entropy(logits, t))
-
-
-LOSSES: dict[str, Callable[[Any, Any], Any]] = {
-    "mse": _mse,
-    "half_sse": _half_sse,
-    "softmax_cross_entropy": _softmax_cross_entropy,
-    "binary_cross_entropy": _binary_cross_entropy,
-    "sigmoid_binary_cross_entropy": _sigmoid_binary_cross_entropy,
-}
-r"""The loss vocabulary, per example ``(prediction, target) -> scalar``:
-
-* ``"mse"``: :math:`\tfrac1d \sum_k (x_k - y_k)^2`;
-* ``"half_sse"``: :math:`\tfrac12 \sum_k (x_k - y_k)^2`;
-* ``"softmax_cross_entropy"``: :math:`-\log \mathrm{softmax}(z)_y` (integer label) or
-  :math:`-\sum_k t_k \log \mathrm{softmax}(z)_k` (distribution);
-* ``"binary_cross_entropy"``: :math:`-\tfrac1d \sum_k t_k \log p_k + (1-t_k)\log(1-p_k)` on
-  probabilities (after a sigmoid box; clipped away from 0 and 1);
-* ``"sigmoid_binary_cross_entropy"``: the same on logits, :math:`p = \sigma(z)` (stable).
-
-The loss lenses (:func:`mse`, ...) and :func:`catlearn.training.fit` (``loss="mse"``, ...)
-use these very functions; a minibatch takes the mean over examples (:func:`batch_loss`).
-
->>> sorted(LOSSES)[:2]
-['binary_cross_entropy', 'half_sse']
-"""
-
-
-def get_loss(name: str) -> Callable[[Any, Any], Any]:
-    """The per-example loss called ``name`` in :data:`LOSSES`.
-
-    >>> get_loss("mse")(jnp.array([1.0, 3.0]), jnp.zeros(2))
-    Array(5., dtype=float32)
-    >>> get_loss("l2")
-    Traceback (most recent call last):
-    ...
-    catlearn.errors.HyperparameterError: Expected a loss name in ['binary_cross_entropy', ...
-    """
-    if not isinstance(name, str) or name not in LOSSES:
-        raise HyperparameterError(
-            f"Expected a loss name in {sorted(LOSSES)}, got {name!r}. Pick one of these, or "
-            "pass a callable loss(pred, target)."
-        )
-    return LOSSES[name]
 
 
 class BatchLoss:

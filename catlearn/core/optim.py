@@ -82,6 +82,8 @@ __all__ = [
     "Optimiser",
     "adagrad",
     "adam",
+    "as_optax",
+    "as_optimiser",
     "from_optax",
     "momentum",
     "nesterov",
@@ -501,3 +503,49 @@ def to_optax(opt: Optimiser) -> optax.GradientTransformation:
             return _tree_sub(opt.get(p2, s2), here), _LookaheadState(p2, s2)
 
     return optax.GradientTransformation(init, update)
+
+
+def as_optax(optimizer: Any) -> optax.GradientTransformation:
+    """What a trainer that steps with optax (:func:`catlearn.training.fit`,
+    :func:`~catlearn.training.functor.fit_functor`, :func:`~catlearn.training.tensor.fit_tensor`)
+    makes of its ``optimizer``: an ``optax.GradientTransformation`` as it is, a catlearn
+    :class:`Optimiser` through :func:`to_optax`; anything else is a
+    :class:`~catlearn.errors.HyperparameterError`.
+
+    >>> import optax
+    >>> as_optax(optax.sgd(0.1)).init(jnp.zeros(1)), type(as_optax(sgd(0.1))).__name__
+    ((EmptyState(), EmptyState()), 'GradientTransformation')
+    """
+    if isinstance(optimizer, Optimiser):
+        return to_optax(optimizer)
+    if callable(getattr(optimizer, "to_optax", None)):  # any lens with its own export
+        optimizer = optimizer.to_optax()
+    if isinstance(optimizer, optax.GradientTransformation) or (
+        callable(getattr(optimizer, "init", None)) and callable(getattr(optimizer, "update", None))
+    ):
+        return optimizer
+    raise HyperparameterError(
+        f"Expected an optimiser: an optax.GradientTransformation (e.g. optax.adam(1e-3)) or a "
+        f"catlearn optimiser (catlearn.core.optim.sgd, adam, ...), got {optimizer!r:.80}."
+    )
+
+
+def as_optimiser(optimizer: Any) -> Optimiser:
+    """What a trainer built of lenses (:func:`catlearn.core.step.supervised_step`,
+    :func:`~catlearn.core.step.step_params`, :func:`~catlearn.core.step.dream_step`) makes of
+    its ``optimiser``: a catlearn :class:`Optimiser` as it is, an
+    ``optax.GradientTransformation`` through :func:`from_optax` (its state is ``tx.init``'s);
+    anything else is a :class:`~catlearn.errors.ArgumentTypeError`.
+
+    >>> import optax
+    >>> as_optimiser(optax.adam(0.1)).name, as_optimiser(sgd(0.1)).name
+    ('optax', 'sgd(lr=0.1)')
+    """
+    if isinstance(optimizer, Optimiser):
+        return optimizer
+    if isinstance(optimizer, optax.GradientTransformation):
+        return from_optax(optimizer)
+    raise errors.ArgumentTypeError(
+        f"Expected an optimiser: a catlearn optimiser (catlearn.core.optim.sgd, adam, ...) or "
+        f"an optax.GradientTransformation (e.g. optax.adam(1e-3)), got {optimizer!r:.80}."
+    )

@@ -48,12 +48,13 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 
 from catlearn import errors
 from catlearn.core.lens import Lens, ParaLens
 from catlearn.core.losses import learning_rate as alpha
 from catlearn.core.losses import loss_lens
-from catlearn.core.optim import Optimiser
+from catlearn.core.optim import Optimiser, as_optimiser
 from catlearn.core.para import Para, ParamSpec
 from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import HyperparameterError, NotInvertibleError, ParamsError, SupportError
@@ -190,15 +191,16 @@ def _state_spec(model: ParaLens, optimiser: Optimiser) -> Any:
     return jax.tree_util.tree_map(lambda a: ParamSpec(tuple(a.shape), dtype=a.dtype), state)
 
 
-def step_params(params: Any, optimiser: Optimiser, *, name: str = "train") -> dict[str, Any]:
+def step_params(
+    params: Any, optimiser: Optimiser | optax.GradientTransformation, *, name: str = "train"
+) -> dict[str, Any]:
     """The parameters of a step lens: ``{name: (params, optimiser.init(params))}``.
 
     >>> from catlearn.core.optim import momentum
     >>> step_params({"f": jnp.zeros(2)}, momentum(0.1))["train"][1]
     MomentumState(velocity={'f': Array([0., 0.], dtype=float32)})
     """
-    if not isinstance(optimiser, Optimiser):
-        raise errors.ArgumentTypeError(f"Expected a catlearn Optimiser, got {optimiser!r}.")
+    optimiser = as_optimiser(optimiser)
     return {name: (params, optimiser.init(params))}
 
 
@@ -252,7 +254,7 @@ def _poisoned(tree: Any, poison: jax.Array) -> Any:
 def supervised_step(
     model: ParaLens | Para,
     loss: Lens | str,
-    optimiser: Optimiser,
+    optimiser: Optimiser | optax.GradientTransformation,
     *,
     learning_rate: float = 1.0,
     batch_size: int | None = None,
@@ -279,11 +281,13 @@ def supervised_step(
         A :class:`ParaLens` on one example (a :class:`~catlearn.core.para.Para`, e.g. a
         compiled diagram, is taken as its reverse-derivative lens).
     loss:
-        A loss lens ``pred @ target -> Euclid()``, or a name of
-        :data:`catlearn.core.losses.LOSSES` (class labels ``Fin(k)`` for
-        ``"softmax_cross_entropy"``).
+        A loss lens ``pred @ target -> Euclid()``, or a name of the loss/error vocabulary
+        :data:`catlearn.core.losses.LOSSES` (the function ``fit(loss=name)`` uses; class labels
+        ``Fin(k)`` for ``"softmax_cross_entropy"``).
     optimiser:
-        An optimiser lens (:mod:`catlearn.core.optim`).
+        An optimiser lens (:mod:`catlearn.core.optim`), or an ``optax.GradientTransformation``
+        (taken as :func:`~catlearn.core.optim.from_optax`; pass the same one to
+        :func:`step_params`).
     learning_rate:
         :math:`\varepsilon` of :math:`\alpha_\varepsilon`. Paper style: ``sgd()`` and
         ``learning_rate=ε``; optax style (exact for adaptive optimisers): the optimiser's own
@@ -308,11 +312,7 @@ def supervised_step(
     """
     para = model if isinstance(model, Para) else None
     model = _as_paralens(model)
-    if not isinstance(optimiser, Optimiser):
-        raise errors.ArgumentTypeError(
-            f"Expected a catlearn Optimiser (catlearn.core.optim.sgd, adam, from_optax(tx), "
-            f"...), got {optimiser!r}."
-        )
+    optimiser = as_optimiser(optimiser)  # an optax transformation through from_optax
     if not model.spec:
         raise ParamsError(f"{model!r} has no parameters to train. Expected a model with some.")
     loss = _as_loss(loss, model, target)
@@ -350,7 +350,7 @@ def dream_step(
     model: ParaLens | Para,
     params: Any,
     loss: Lens | str,
-    optimiser: Optimiser,
+    optimiser: Optimiser | optax.GradientTransformation,
     *,
     learning_rate: float = 1.0,
     target: Ty | None = None,
@@ -384,8 +384,7 @@ def dream_step(
             "model with Euclidean inputs (learn an embedding of the labels instead)."
         )
     model.check_params(params)
-    if not isinstance(optimiser, Optimiser):
-        raise errors.ArgumentTypeError(f"Expected a catlearn Optimiser, got {optimiser!r}.")
+    optimiser = as_optimiser(optimiser)
     loss = _as_loss(loss, model, target)
     tgt = loss.dom[len(model.cod) :]
     composite = (model @ tgt) >> ParaLens.from_lens(loss >> alpha(learning_rate))

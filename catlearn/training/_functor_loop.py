@@ -18,22 +18,12 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from catlearn.errors import DataError, HyperparameterError, NonFiniteError
+from catlearn.core.optim import as_optax
+from catlearn.errors import DataError, NonFiniteError
 from catlearn.training import checkpoint as ckpt
 from catlearn.training._functor_checks import check_targets
 
 Loss = Callable[[Any, Any], jax.Array]
-
-
-def _optimizer(optimizer: Any) -> optax.GradientTransformation:
-    if hasattr(optimizer, "to_optax"):
-        optimizer = optimizer.to_optax()
-    if not (hasattr(optimizer, "init") and hasattr(optimizer, "update")):
-        raise HyperparameterError(
-            f"Expected an optax.GradientTransformation (e.g. optax.adam(1e-2)) or a catlearn "
-            f"optimiser with .to_optax(), got {optimizer!r}."
-        )
-    return optimizer
 
 
 def _batch_objective(shape: Any, loss: Loss, metric: Loss | None) -> Callable[..., Any]:
@@ -87,7 +77,7 @@ def run(
     checkpoint_every: int | None,
 ) -> Any:
     diagrams, xs, y = data
-    opt = _optimizer(optimizer)
+    opt = as_optax(optimizer)
     groups = functor.group(diagrams, xs)
     check_targets(groups, y, check_as, "training")
     if fused and len({g.shape.para.dom for g in groups}) > 1:

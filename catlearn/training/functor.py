@@ -46,6 +46,7 @@ import numpy as np
 from catlearn import errors
 from catlearn.core.checked import as_key
 from catlearn.core.learner import Learner, gradient_learner
+from catlearn.core.losses import get_loss
 from catlearn.core.para import Para
 from catlearn.diagrams.compiler import compile, to_program
 from catlearn.diagrams.diagram import Box, Diagram
@@ -248,11 +249,7 @@ class Group:
 
 def _resolve(loss: str | Loss) -> Loss:
     if isinstance(loss, str):
-        if loss not in LOSSES:
-            raise HyperparameterError(
-                f"Expected a loss name in {sorted(LOSSES)} or a callable(pred, target) "
-                f"returning per-example losses, got {loss!r}."
-            )
+        get_loss(loss)  # a HyperparameterError listing the vocabulary
         return LOSSES[loss]
     if not callable(loss):
         raise HyperparameterError(f"Expected a loss name or a callable, got {loss!r}.")
@@ -334,10 +331,11 @@ def fit_functor(
         Pairs ``(diagram, target)`` (closed diagrams, e.g. sentences) or triples
         ``(diagram, x, target)``; diagrams share boxes by name.
     loss, metric:
-        A loss name of :data:`catlearn.training.train.LOSSES` or a callable
-        ``(pred, target) -> per-example losses``; ``metric`` may also be ``"accuracy"``.
+        A name of the loss/error vocabulary :data:`catlearn.core.losses.LOSSES` (the function
+        ``fit(loss=name)`` uses) or a callable ``(pred, target) -> per-example losses``;
+        ``metric`` may also be ``"accuracy"``.
     optimizer:
-        An ``optax.GradientTransformation`` (or a catlearn optimiser with :func:`to_optax`).
+        An ``optax.GradientTransformation`` or a catlearn optimiser (:mod:`catlearn.core.optim`).
     ar, functor, params, opt_state:
         Arrows for boxes without default semantics; or a :class:`Functor` already built;
         parameters (one group per box) and optimiser state to resume from.

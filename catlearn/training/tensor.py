@@ -41,6 +41,7 @@ import optax
 
 from catlearn import errors
 from catlearn.core.checked import as_key
+from catlearn.core.optim import Optimiser, as_optax
 from catlearn.diagrams.diagram import Box, Diagram, Swap
 from catlearn.diagrams.pregroup import Cap, Cup, Spider
 from catlearn.probability.networks.contraction import Plan, execute, plan_contraction
@@ -513,7 +514,7 @@ def fit_tensor(
     key: Any,
     epochs: int = 30,
     batch_size: int = 30,
-    optimizer: optax.GradientTransformation | None = None,
+    optimizer: optax.GradientTransformation | Optimiser | None = None,
     params: Params | None = None,
     shuffle: bool | Sequence[Sequence[int]] = True,
     per_word: bool = True,
@@ -527,7 +528,7 @@ def fit_tensor(
     library's, to replay its fit) on the host once, split by shape and padded to a fixed size
     per shape with zero weights, so the whole fit is ONE ``jax.jit``: a ``lax.scan`` over every
     step, each step one planned contraction per shape, ``jax.value_and_grad`` and the optax
-    update. The default
+    update (``optimizer``: optax's or a catlearn optimiser). The default
     optimiser is ``optax.adamw(3e-2, weight_decay=0.01)`` (torch's AdamW decay, lambeq's
     tutorial learning rate). With ``per_word`` (the default), every word is its own parameter,
     as in lambeq's ``PytorchModel``: the optimiser runs per word (its own state and step count)
@@ -549,7 +550,7 @@ def fit_tensor(
     for name, v in (("epochs", epochs), ("batch_size", batch_size)):
         if not isinstance(v, int) or v < 1:
             raise errors.HyperparameterError(f"Expected {name} >= 1 (int), got {v!r}.")
-    opt = optimizer if optimizer is not None else DEFAULT_OPTIMIZER
+    opt = as_optax(optimizer) if optimizer is not None else DEFAULT_OPTIMIZER
     k_init, k_shuffle = jax.random.split(as_key(key))
     if params is None:
         params = model.init(k_init)

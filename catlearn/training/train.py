@@ -21,7 +21,7 @@ are a ``jax.lax.scan`` over a shuffled permutation (keys explicit), and the whol
 per step.
 
 >>> sorted(LOSSES)
-['binary_cross_entropy', 'half_sse', 'mse', 'sigmoid_binary_cross_entropy', 'softmax_cross_entropy']
+['absolute', 'binary_cross_entropy', 'half_sse', 'huber', 'mse', 'sigmoid_binary_cross_entropy', 'softmax_cross_entropy', 'squared']
 
 (:func:`fit` below has a runnable example; the notebook "From diagram to XLA" walks through
 the whole path.)
@@ -44,6 +44,7 @@ from catlearn import errors
 from catlearn.core import losses as core_losses
 from catlearn.core.loop import check_batch, compile_epochs, run_epochs
 from catlearn.core.losses import batch_loss, get_loss
+from catlearn.core.optim import as_optax
 from catlearn.core.para import Para
 from catlearn.core.state import apply_train, with_state
 from catlearn.core.types import Euclid, Fin
@@ -122,14 +123,7 @@ def _resolve_metric(metric: str | Loss | None) -> Loss | None:
 
 
 def _resolve_optimizer(optimizer: Any) -> optax.GradientTransformation:
-    if hasattr(optimizer, "to_optax"):
-        optimizer = optimizer.to_optax()
-    if not (hasattr(optimizer, "init") and hasattr(optimizer, "update")):
-        raise HyperparameterError(
-            f"Expected an optax.GradientTransformation (e.g. optax.adam(1e-3)) or a catlearn "
-            f"optimiser with .to_optax(), got {optimizer!r}."
-        )
-    return optimizer
+    return as_optax(optimizer)  # optax as it is; catlearn's optimisers through to_optax
 
 
 # --- data checks -------------------------------------------------------------------------------
@@ -188,10 +182,8 @@ def _check_targets(model: Para, y: Any, loss: str | Loss | None, n: int, what: s
                 f"labels in {lo}..{hi}. Re-encode the labels as 0..{k - 1}, or widen the "
                 "model's last layer."
             )
-        y = y.astype(jnp.int32)
-        if loss in ("mse", "half_sse"):
-            return jax.nn.one_hot(y, k)
-        return y
+        y = y.astype(jnp.int32)  # labels: one-hot for every loss but the cross-entropy
+        return y if loss == "softmax_cross_entropy" else jax.nn.one_hot(y, k)
     want = (n, *cod.shape)
     if tuple(y.shape) == (n,) and cod.shape == (1,):  # one scalar target per example
         y = y.reshape(want)
@@ -352,10 +344,13 @@ def fit(
         ``(X, y)``: X of shape ``(n, *model.dom)`` (a tuple for several input wires), y the
         targets: integer labels ``0..k-1`` or an array shaped like the output.
     loss:
-        A name in :data:`LOSSES` or a callable ``loss(pred, target)`` on a batch returning
+        A name of the one loss/error vocabulary :data:`catlearn.core.losses.LOSSES` (the same
+        function as ``gradient_learner(error=name)``, ``supervised_step(loss=name)`` and
+        ``fit_functor(loss=name)``), or a callable ``loss(pred, target)`` on a batch returning
         per-example losses or their mean.
     optimizer:
-        An ``optax.GradientTransformation``, or a catlearn optimiser with ``.to_optax()``.
+        An ``optax.GradientTransformation`` or a catlearn optimiser
+        (:mod:`catlearn.core.optim`; :func:`~catlearn.core.optim.as_optax`).
     key:
         PRNG key for shuffling (and for stochastic boxes such as dropout).
     opt_state:

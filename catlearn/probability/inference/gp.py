@@ -57,6 +57,7 @@ import optax
 from catlearn import errors
 from catlearn.core.checked import as_array
 from catlearn.core.loop import gradient_steps
+from catlearn.core.optim import as_optax
 from catlearn.core.types import Euclid, Ty
 from catlearn.errors import HyperparameterError, NonFiniteError, NotPSDError, ShapeError
 from catlearn.probability.inference.bayes import invert
@@ -423,12 +424,13 @@ def fit_gp(
     y: Any,
     *,
     steps: int = 200,
-    optimizer: optax.GradientTransformation | None = None,
+    optimizer: Any = None,
     trainable: Callable[[GaussianProcess], Any] | None = None,
 ) -> tuple[GaussianProcess, jax.Array]:
     r"""Type-II maximum likelihood: maximise :meth:`GaussianProcess.log_marginal_likelihood`
-    over every hyperparameter (kernel and noise) with ``optax`` (default ``adam(0.05)``),
-    on log-scale (all hyperparameters are positive), in one jitted ``lax.scan``.
+    over every hyperparameter (kernel and noise) with ``optimizer`` (an optax transformation
+    or a catlearn optimiser; default ``optax.adam(0.05)``), on log-scale (all hyperparameters
+    are positive), in one jitted ``lax.scan``.
 
     ``trainable(gp)`` selects the leaves to fit (e.g. ``lambda g: (g.kernel.lengthscale,
     g.noise)``); the others stay fixed. Returns the fitted GP and the log marginal
@@ -443,7 +445,7 @@ def fit_gp(
         raise HyperparameterError(f"Expected steps to be an integer >= 1, got {steps!r}.")
     errors.expect_type(gp, GaussianProcess, "the GP", "build one with GaussianProcess(kernel)")
     xt, _, yv = gp._data(x, y, None)
-    opt = optax.adam(0.05) if optimizer is None else optimizer
+    opt = optax.adam(0.05) if optimizer is None else as_optax(optimizer)
     spec = jax.tree_util.tree_map(eqx.is_inexact_array, gp)
     if trainable is not None:
         spec = jax.tree_util.tree_map(lambda _: False, spec)

@@ -56,6 +56,7 @@ import optax
 
 from catlearn.core.checked import as_array
 from catlearn.core.loop import gradient_steps
+from catlearn.core.optim import as_optax
 from catlearn.errors import (
     DataError,
     HyperparameterError,
@@ -296,13 +297,14 @@ def hmm_fit_gradient(
     obs: Any,
     *,
     num_steps: int = 200,
-    optimizer: optax.GradientTransformation | None = None,
+    optimizer: Any = None,
     method: str = "auto",
 ) -> HMMFit:
     r"""Fit a categorical :class:`~catlearn.probability.statespace.hmm.HMM` by gradient ascent on
     :math:`\sum_b \log p(y^b)` through the differentiable filter (``method`` as in
     :func:`~catlearn.probability.statespace.hmm.hmm_log_likelihood`), over log-probability tables mapped
-    back by ``softmax``. Default optimiser: ``optax.adam(0.05)``.
+    back by ``softmax``. ``optimizer``: an optax transformation or a catlearn optimiser (default
+    ``optax.adam(0.05)``).
 
     Returns the fitted model and the log-likelihood before each step.
 
@@ -325,7 +327,7 @@ def hmm_fit_gradient(
     if obs.shape[1] == 0:
         raise DataError("Expected sequences of length T >= 1, got T = 0.")
     method = resolve_method(method, int(obs.shape[1]), "hmm")
-    opt = optax.adam(0.05) if optimizer is None else optimizer
+    opt = optax.adam(0.05) if optimizer is None else as_optax(optimizer)
     return _fit_gradient(model, obs, int(num_steps), opt, method)
 
 

@@ -21,6 +21,7 @@ import optax
 
 from catlearn.core.checked import as_array
 from catlearn.core.loop import gradient_steps
+from catlearn.core.optim import as_optax
 from catlearn.errors import HyperparameterError, ShapeError
 from catlearn.probability.kernels._linalg import sqrt_psd
 from catlearn.probability.statespace import _kalman_infer as infer
@@ -62,12 +63,13 @@ def lgssm_fit_gradient(
     *,
     fields: tuple[str, ...] = ("dynamics", "dynamics_cov", "emission", "emission_cov"),
     num_steps: int = 200,
-    optimizer: optax.GradientTransformation | None = None,
+    optimizer: Any = None,
     method: str = "auto",
 ) -> LGSSMFit:
     r"""Fit the named ``fields`` of a time-invariant ``model`` to a batch of sequences ``obs``
     ``(B, T, m)`` (or one ``(T, m)``) by gradient ascent on :math:`\sum_b \log p(y^b)`.
-    Default optimiser ``optax.adam(0.02)``. Missing entries (NaN) are skipped.
+    ``optimizer``: optax's or a catlearn optimiser (default ``optax.adam(0.02)``). Missing
+    entries (NaN) are skipped.
 
     >>> import jax.numpy as jnp
     >>> from catlearn.probability.statespace.kalman import LGSSM
@@ -102,7 +104,7 @@ def lgssm_fit_gradient(
         )
     obs = obs.astype(model.initial_mean.dtype)
     method = resolve_method(method, int(obs.shape[1]), "kalman")
-    opt = optax.adam(0.02) if optimizer is None else optimizer
+    opt = optax.adam(0.02) if optimizer is None else as_optax(optimizer)
     return _fit(model, obs, tuple(fields), int(num_steps), opt, method)
 
 
