@@ -87,3 +87,38 @@ def from_discopy_ty(dty: Any) -> Ty:
             )
         atoms.append(atom)
     return Ty(*atoms)
+
+
+def not_a_diagram(x: Any, doing: str = "draw") -> errors.ArgumentTypeError:
+    """The error for drawing (or converting) ``x`` that is not a catlearn diagram, pointing
+    the way that fits: a tuple holding a diagram (``BayesNet.to_diagram`` returns ``(diagram,
+    arrows)``), a DisCoPy diagram, or anything else.
+
+    >>> from catlearn.diagrams.diagram import Box
+    >>> from catlearn.core.types import Euclid
+    >>> print(not_a_diagram((Box("f", Euclid(1), Euclid(1)), {})))
+    Expected a catlearn Diagram to draw, got a tuple whose item 0 is a Box: draw that item (e.g. diagram, arrows = net.to_diagram(); draw(diagram, path)).
+    """
+
+    def catlearn_diagram(v: Any) -> bool:
+        return type(v).__module__ == "catlearn.diagrams.diagram" and type(v).__name__ in (
+            "Diagram",
+            "Box",
+        )
+
+    head = f"Expected a catlearn Diagram to {doing}, got "
+    if isinstance(x, tuple | list):
+        hits = [i for i, v in enumerate(x) if catlearn_diagram(v)]
+        if hits:
+            return errors.ArgumentTypeError(
+                f"{head}a {type(x).__name__} whose item {hits[0]} is a "
+                f"{type(x[hits[0]]).__name__}: {doing} that item (e.g. diagram, arrows = "
+                f"net.to_diagram(); {doing}(diagram, path))."
+            )
+    if type(x).__module__.split(".")[0] == "discopy":
+        return errors.ArgumentTypeError(
+            f"{head}a DisCoPy {type(x).__name__}; convert it with Diagram.from_discopy(...)."
+        )
+    return errors.ArgumentTypeError(
+        f"{head}{type(x).__name__} ({x!r:.60}); build one from boxes, e.g. Box('f', a, b) >> g."
+    )

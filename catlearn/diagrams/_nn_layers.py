@@ -62,13 +62,25 @@ def layer_box(name: str | None, kind: str, dom: Ty, cod: Ty, spec: Hashable) -> 
 
 
 def _euclid(ty: Any, what: str = "wire") -> Euclid:
+    """The wire: a Euclid, an int, a shape tuple, or the box (diagram) it follows."""
+    if isinstance(ty, Box | Diagram):
+        cod = ty.cod
+        if len(cod) == 1 and isinstance(cod[0], Euclid):
+            return cod[0]
+        raise DiagramError(
+            f"Expected the {what} to follow a box with one real output wire Euclid(...), got "
+            f"{ty!r} with codomain {cod}; pass the wire type explicitly."
+        )
     if isinstance(ty, int):
         return Euclid(ty)
     if isinstance(ty, tuple):
         return Euclid(*ty)
     if isinstance(ty, Euclid):
         return ty
-    raise DiagramError(f"Expected a real wire Euclid(...) (or an int) for the {what}, got {ty!r}.")
+    raise DiagramError(
+        f"Expected a real wire Euclid(...), an int, a shape tuple or the box it follows for the "
+        f"{what}, got {ty!r}."
+    )
 
 
 def _vector(ty: Any, what: str) -> Euclid:

@@ -582,10 +582,7 @@ def draw(diagram: Diagram, path: str | os.PathLike[str] | None = None, **kwargs:
     True
     """
     if not isinstance(diagram, Diagram):
-        raise errors.ArgumentTypeError(
-            f"Expected a catlearn Diagram to draw, got {type(diagram).__name__}; convert with "
-            "Diagram.from_discopy(...)."
-        )
+        raise _discopy.not_a_diagram(diagram)  # a tuple holding one, a DisCoPy diagram, ...
     inner = diagram.to_discopy()
     if path is None:
         inner.draw(**kwargs)

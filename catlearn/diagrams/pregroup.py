@@ -351,7 +351,7 @@ def parse(
     lexicon: Mapping[str, Ty | Sequence[Ty]],
     target: Ty | None = None,
 ) -> Diagram:
-    """Parse ``tokens`` into a pregroup diagram ``Ty() -> target`` (default ``s``).
+    """Parse ``tokens`` (or a string's words) into a diagram ``Ty() -> target`` (default ``s``).
 
     ``lexicon`` maps each word to its type, or to several candidate types (tried in order;
     the first assignment that reduces wins). The reduction is a greedy shift-reduce that
@@ -369,7 +369,7 @@ def parse(
     """
     if target is None:
         target = Pregroup("s")
-    tokens = list(tokens)
+    tokens = tokens.split() if isinstance(tokens, str) else list(tokens)  # a string: its words
     if not tokens:
         raise errors.ArgumentValueError("Expected a non-empty list of tokens to parse.")
     choices = []

@@ -147,9 +147,16 @@ def parse(sentence: Sequence[str] | str, *, dim: int = 8, hidden: int = 16) -> D
             f"{type(sentence).__name__} ({sentence!r:.60}); pass e.g. 'big dog sees red car'."
         )
     ws = sentence.split() if isinstance(sentence, str) else list(sentence)
+    unknown = [w for w in ws if w not in vocabulary()]
+    if unknown:
+        raise DataError(
+            f"Expected a sentence over the grammar's words, got the unknown word"
+            f"{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} in {ws!r}; "
+            "the words are sentences.vocabulary()."
+        )
     nouns = [i for i, w in enumerate(ws) if w in NOUNS[0] or w in NOUNS[1]]
-    if not nouns or any(w not in vocabulary() for w in ws):
-        raise DataError(f"Expected a sentence over the grammar's words, got {ws!r}.")
+    if not nouns:
+        raise DataError(f"Expected a sentence with a noun, got {ws!r}.")
 
     def phrase(adjs: list[str], noun: str) -> Diagram:
         d: Diagram = _box(noun, dim, hidden)
