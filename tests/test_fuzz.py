@@ -22,7 +22,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import catlearn as cl
@@ -182,7 +182,10 @@ SKIP = {
     "CatlearnError", "TypeMismatch", "FitResult", "HMMFiltered", "HMMPrediction",
     "HMMSmoothed", "HMMViterbi", "KalmanFiltered", "KalmanPrediction", "KalmanSmoothed",
     "Instruction", "Program", "ReverseLens", "HMMFit", "LGSSMFit", "FunctorFit", "Plan",
-    "SampledPosterior", "checkpoint.Checkpoint", "checkpoint.FlatState",
+    "SampledPosterior", "checkpoint.Checkpoint", "checkpoint.FlatState", "LoopResult",
+    "MCMCResult", "Query", "tensor.TensorFit",
+    # a Protocol and an abstract base: instantiating them is Python's TypeError by design
+    "Engine", "Kernel",
     # side effects by design: joins or launches processes (tests/test_distributed.py)
     "distributed",
     # no required argument, so nothing to fuzz (and each call builds 2000 sentences)
@@ -197,10 +200,19 @@ _OBJECTS: dict[str, object] = {}
 for _ns in _SPACES:
     for _n in _ns.__all__:
         _OBJECTS.setdefault(_n, getattr(_ns, _n))
-for _mod in (cl.diagrams.nn, cl.diagrams.vision, cl.training.checkpoint, cl.training.sentences):
+import catlearn.diagrams.pregroup  # noqa: E402  (public modules of the later APIs)
+import catlearn.training.tensor  # noqa: E402
+
+_MODULES = (cl.diagrams.nn, cl.diagrams.vision, cl.training.checkpoint, cl.training.sentences,
+            cl.diagrams.pregroup, cl.training.tensor)  # fmt: skip
+for _mod in _MODULES:
     _short = _mod.__name__.rsplit(".", 1)[-1]
     for _n in _mod.__all__:
         _OBJECTS.setdefault(f"{_short}.{_n}", getattr(_mod, _n))
+
+
+def _family(name):
+    return getattr(cl.probability, name)()
 
 
 def _net():
@@ -208,6 +220,31 @@ def _net():
 
     return sprinkler()
 
+
+# The later APIs' methods: sufficient statistics of the conjugate families, and the
+# sampling path of query with each kind of evidence (issue 22, cause 1).
+_LATER_METHODS = {
+    "BetaBernoulli.sufficient_statistic": lambda data: _family("BetaBernoulli").sufficient_statistic(data),
+    "PoissonGamma.sufficient_statistic": lambda data: _family("PoissonGamma").sufficient_statistic(data),
+    "DirichletMultinomial.sufficient_statistic": (
+        lambda data: _family("DirichletMultinomial").sufficient_statistic(data)
+    ),
+    "BayesNet.query[sampling]": lambda variables, evidence: _net().query(
+        variables, evidence, method="sampling", num_samples=64, key=jax.random.key(0)
+    ),
+    "BayesNet.query[sampling, virtual]": lambda variables, virtual: _net().query(
+        variables, virtual_evidence=virtual, method="sampling", num_samples=64,
+        key=jax.random.key(0),
+    ),
+    "BayesNet.query[sampling, jeffrey]": lambda variables, jeffrey: _net().query(
+        variables, jeffrey_evidence=jeffrey, method="sampling", num_samples=64,
+        key=jax.random.key(0),
+    ),
+    "BayesNet.query[sampling, return_evidence]": lambda variables, evidence: _net().query(
+        variables, evidence, method="sampling", num_samples=64, key=jax.random.key(0),
+        return_evidence=True,
+    ),
+}  # fmt: skip
 
 # Methods of public classes that take user data (one target each; the object is valid).
 METHODS = {
@@ -219,7 +256,9 @@ METHODS = {
     "BayesNet.with_tables": lambda tables: _net().with_tables(tables),
     "Finite.then": lambda other: cl.Finite.state([0.5, 0.5]).then(other),
     "Para.apply": lambda params, x: cl.Para.linear(cl.Euclid(2), cl.Euclid(1), name="m")(params, x),
-}
+    **_LATER_METHODS,
+}  # fmt: skip
+_LATER = frozenset(_LATER_METHODS)
 _OBJECTS.update(METHODS)
 # Fuzzed: the names of the first-stage public API (the 119-name top level this session
 # replaced), the second stage's (SECOND), the public modules' and the methods above.
@@ -233,7 +272,17 @@ SECOND = frozenset([
     "particle_filter", "plan_contraction", "step_params", "supervised_step", "then_density",
     "StateSpec", "apply_train", "with_state",
 ])  # fmt: skip
-FUZZED = SECOND | {n for n in _OBJECTS if "." in n} | frozenset([
+# The third stage's (issue 22): network engines and graph queries, GP kernels, the
+# approximate-inference lenses, the loop's pieces and predicates (the modules pregroup and
+# tensor, and the methods above, are fuzzed by their dotted names).
+THIRD = frozenset([
+    "JunctionTree", "LikelihoodWeighting", "VariableElimination", "d_separated",
+    "conditionally_independent", "disintegrate", "almost_surely_equal", "graph",
+    "RBF", "FunctionKernel", "Matern32", "Matern52", "Periodic",
+    "mcmc_lens", "particle_lens", "variational_lens", "MCMCInverse", "ParticleInverse",
+    "VariationalInverse", "compile_epochs", "run_epochs",
+])  # fmt: skip
+FUZZED = SECOND | THIRD | {n for n in _OBJECTS if "." in n} | frozenset([
     "BayesLens",
     "BayesNet",
     "Beta",
@@ -388,16 +437,57 @@ def _sweep(name, data, tmp_path, monkeypatch):
     outcome(name, fn, *args, **kwargs)
 
 
-@pytest.mark.parametrize("name", PUBLIC)
+# The third stage's targets: one example each by default, the known generic ones left to the
+# soak profile (their first compile dominates: 46 targets at 6 examples took 33 s on 2 cores;
+# the default adds under 5 s), 200 examples each in the soak profile.
+THIRD_TARGETS = sorted(
+    n for n in PUBLIC if n in THIRD or n.split(".")[0] in ("pregroup", "tensor") or n in _LATER
+)
+ONE = settings(QUICK, max_examples=1, phases=[Phase.explicit, Phase.generate])  # no shrinking
+# Targets the fuzz found answering junk with a plain Python/JAX exception or warning (generic),
+# not yet fixed: reported as expected failures (issue 22 follow-up), never silently skipped.
+KNOWN_GENERIC = {
+    "BetaBernoulli.sufficient_statistic": "None data: a JAX DeprecationWarning, not a DataError",
+    "PoissonGamma.sufficient_statistic": "None data: a JAX DeprecationWarning, not a DataError",
+    "DirichletMultinomial.sufficient_statistic": "None data: a JAX DeprecationWarning",
+    "FunctionKernel": "an array as the function: equinox's UserWarning, not ArgumentTypeError",
+    "MCMCInverse": "a record built by mcmc_lens: junk fields give TypeError",
+    "ParticleInverse": "a record built by particle_lens: junk fields give TypeError",
+    "compile_epochs": "None step / batch_size: TypeError",
+    "run_epochs": "None run function: TypeError",
+    "pregroup.draw_pregroup": "junk diagram: TypeError",
+    "pregroup.parse": "junk lexicon: TypeError",
+    "pregroup.sentence": "junk words: TypeError",
+    "tensor.signature": "junk diagram: TypeError",
+}
+
+
+def _params(names):
+    return [
+        pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN_GENERIC[n], strict=False))
+        if n in KNOWN_GENERIC
+        else n
+        for n in names
+    ]
+
+
+@pytest.mark.parametrize("name", [n for n in PUBLIC if n not in THIRD_TARGETS])
 @QUICK
 @given(data=st.data())
 def test_public_callable_on_junk(name, data, tmp_path, monkeypatch):
     _sweep(name, data, tmp_path, monkeypatch)
 
 
+@pytest.mark.parametrize("name", [n for n in THIRD_TARGETS if n not in KNOWN_GENERIC])
+@ONE
+@given(data=st.data())
+def test_later_callable_on_junk(name, data, tmp_path, monkeypatch):
+    _sweep(name, data, tmp_path, monkeypatch)
+
+
 @pytest.mark.slow
 @pytest.mark.soak
-@pytest.mark.parametrize("name", PUBLIC)
+@pytest.mark.parametrize("name", _params(PUBLIC))
 @SLOW
 @given(data=st.data())
 def test_public_callable_on_junk_slow(name, data, tmp_path, monkeypatch):

@@ -95,6 +95,18 @@ def evidence(ev: Any) -> Mapping[str, Any]:
     return ev
 
 
+def given(**soft: Any) -> dict[str, bool]:
+    """Whether each kind of soft evidence (``virtual_evidence=``, ``jeffrey_evidence=``: a
+    mapping or ``None``) is given; anything but a mapping is a typed error naming it."""
+    for what, v in soft.items():
+        if v is not None and not isinstance(v, Mapping):
+            raise errors.ArgumentTypeError(
+                f"Expected {what} as a mapping {{variable: distribution}}, got "
+                f"{type(v).__name__} ({v!r:.60}); pass e.g. {{'WetGrass': [0.2, 0.8]}}."
+            )
+    return {what: bool(v) for what, v in soft.items()}
+
+
 def ids(net: Network, names: Sequence[str], ev: Mapping[str, Any]) -> tuple[tuple, dict]:
     """``(query ids, {evidence id: state as given})``; distinct, disjoint names."""
     try:

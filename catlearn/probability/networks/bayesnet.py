@@ -220,9 +220,8 @@ class BayesNet:
         True
         """
         eng = resolve(engine, method, num_samples, key, exact=self._ve, junction_tree=self._jt)
-        check_options(eng, virtual_evidence=bool(virtual_evidence), jeffrey_evidence=bool(
-            jeffrey_evidence), return_evidence=return_evidence, jit=jit, tables=tables is not None
-        )  # fmt: skip
+        soft = _request.given(virtual_evidence=virtual_evidence, jeffrey_evidence=jeffrey_evidence)
+        check_options(eng, **soft, return_evidence=return_evidence, jit=jit, tables=tables is not None)  # fmt: skip
         opts: dict[str, Any] = {}
         if jit:
             opts["jit"] = True
