@@ -693,7 +693,11 @@ def _training_cases():
         ("parse empty", lambda: parse([], lex), None),
         ("parse no reduction", lambda: parse(["man", "meal"], lex), None),
         ("parse lexicon not types", lambda: parse(["man"], {"man": "n"}, target=n), None),
-        ("parse string tokens", lambda: parse("man cooks tasty meal", lex), None),
+        (
+            "parse string tokens (its words, documented)",
+            lambda: parse("man cooks tasty meal", lex),
+            lambda d: d == parse("man cooks tasty meal".split(), lex),
+        ),
         ("pregroup empty name", lambda: Pregroup(""), None),
         ("pregroup int name", lambda: Pregroup(3), None),
         ("word with string type", lambda: Word("dog", "n"), None),
