@@ -45,6 +45,7 @@ from catlearn.probability.inference.gp import Kernel as Kernel
 from catlearn.probability.inference.gp import Matern32 as Matern32
 from catlearn.probability.inference.gp import Matern52 as Matern52
 from catlearn.probability.inference.gp import Periodic as Periodic
+from catlearn.probability.inference.gp import Stationary as Stationary
 from catlearn.probability.inference.gp import fit_gp as fit_gp
 from catlearn.probability.inference.mcmc import MCMCInverse as MCMCInverse
 from catlearn.probability.inference.mcmc import MCMCResult as MCMCResult
@@ -81,6 +82,7 @@ __all__ = [
     "Particles",
     "Periodic",
     "PoissonGamma",
+    "Stationary",
     "VariationalInverse",
     "bayes",
     "bayes_lens",

@@ -74,6 +74,7 @@ __all__ = [
     "Matern52",
     "Periodic",
     "Product",
+    "Stationary",
     "Sum",
     "fit_gp",
 ]
@@ -136,60 +137,68 @@ class Kernel(eqx.Module):
         return Product(self, other)
 
 
-class RBF(Kernel):
+class Stationary(Kernel):
+    r"""A stationary kernel :math:`k(x, x') = s^2 \rho(r / \ell)` of the distance
+    :math:`r = \lVert x - x' \rVert`, with ``variance`` :math:`s^2` and ``lengthscale``
+    :math:`\ell` (each one positive number); subclasses give the correlation profile
+    :math:`\rho` as ``correlation(a)`` of the scaled distance :math:`a = r / \ell`.
+
+    >>> Matern32(2.0, 0.5).variance.tolist(), isinstance(RBF(), Stationary)
+    (2.0, True)
+    """
+
+    variance: jax.Array
+    lengthscale: jax.Array
+
+    def __init__(self, variance: Any = 1.0, lengthscale: Any = 1.0):
+        _set_scales(self, variance=variance, lengthscale=lengthscale)
+
+    def correlation(self, a: jax.Array) -> jax.Array:  # pragma: no cover - abstract
+        """The correlation :math:`\rho(a)` at the scaled distance ``a`` (:math:`\rho(0) = 1`)."""
+        raise errors.UnsupportedError("Subclasses define this method.")
+
+    def gram(self, x1: jax.Array, x2: jax.Array) -> jax.Array:
+        _, r = _dist(x1, x2)
+        return self.variance * self.correlation(r / self.lengthscale)
+
+
+class RBF(Stationary):
     r"""Squared exponential :math:`k = s^2 \exp(-r^2 / 2\ell^2)` (``variance`` :math:`s^2`).
 
     >>> round(float(RBF(2.0, 1.0)(jnp.array([0.0]), jnp.array([1.0]))[0, 0]), 4)
     1.2131
     """
 
-    variance: jax.Array
-    lengthscale: jax.Array
+    def correlation(self, a: jax.Array) -> jax.Array:
+        return jnp.exp(-0.5 * a**2)
 
-    def __init__(self, variance: Any = 1.0, lengthscale: Any = 1.0):
-        _set_scales(self, variance=variance, lengthscale=lengthscale)
-
-    def gram(self, x1: jax.Array, x2: jax.Array) -> jax.Array:
+    def gram(self, x1: jax.Array, x2: jax.Array) -> jax.Array:  # from r^2: no square root
         d2, _ = _dist(x1, x2)
         return self.variance * jnp.exp(-0.5 * d2 / self.lengthscale**2)
 
 
-class Matern32(Kernel):
+class Matern32(Stationary):
     r"""Matérn 3/2: :math:`s^2 (1 + \sqrt3 r/\ell) \exp(-\sqrt3 r/\ell)`.
 
     >>> round(float(Matern32(1.0, 1.0)(jnp.array([0.0]), jnp.array([1.0]))[0, 0]), 4)
     0.4834
     """
 
-    variance: jax.Array
-    lengthscale: jax.Array
-
-    def __init__(self, variance: Any = 1.0, lengthscale: Any = 1.0):
-        _set_scales(self, variance=variance, lengthscale=lengthscale)
-
-    def gram(self, x1: jax.Array, x2: jax.Array) -> jax.Array:
-        _, r = _dist(x1, x2)
-        a = math.sqrt(3.0) * r / self.lengthscale
-        return self.variance * (1.0 + a) * jnp.exp(-a)
+    def correlation(self, a: jax.Array) -> jax.Array:
+        b = math.sqrt(3.0) * a
+        return (1.0 + b) * jnp.exp(-b)
 
 
-class Matern52(Kernel):
+class Matern52(Stationary):
     r"""Matérn 5/2: :math:`s^2 (1 + \sqrt5 r/\ell + 5r^2/3\ell^2) \exp(-\sqrt5 r/\ell)`.
 
     >>> round(float(Matern52(1.0, 1.0)(jnp.array([0.0]), jnp.array([1.0]))[0, 0]), 4)
     0.524
     """
 
-    variance: jax.Array
-    lengthscale: jax.Array
-
-    def __init__(self, variance: Any = 1.0, lengthscale: Any = 1.0):
-        _set_scales(self, variance=variance, lengthscale=lengthscale)
-
-    def gram(self, x1: jax.Array, x2: jax.Array) -> jax.Array:
-        _, r = _dist(x1, x2)
-        a = math.sqrt(5.0) * r / self.lengthscale
-        return self.variance * (1.0 + a + a**2 / 3.0) * jnp.exp(-a)
+    def correlation(self, a: jax.Array) -> jax.Array:
+        b = math.sqrt(5.0) * a
+        return (1.0 + b + b**2 / 3.0) * jnp.exp(-b)
 
 
 class Periodic(Kernel):
