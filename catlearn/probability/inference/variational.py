@@ -171,10 +171,12 @@ def _fit(
     kernel: Any, prior: Any, y: Any, key: Any, cfg: tuple[Any, ...], cache: Any = None
 ) -> VariationalInverse:
     family, steps, opt, num_pairs, num_draws, scale = cfg
+    cache = {} if cache is None else cache
     k_data, k_init, k_train, k_eval = jax.random.split(key, 4)
-    x0 = prior.sample(k_init)
-    xflat0, unravel_x = ravel_pytree(x0)
-    dx = xflat0.shape[0]
+    if "prior" not in cache:  # what does not depend on the observation: once per inverse
+        xflat0, unravel_x = ravel_pytree(prior.sample(k_init))
+        cache["prior"] = (xflat0.shape[0], xflat0.dtype, unravel_x, _state_log_prob(prior))
+    dx, dt, unravel_x, log_prior = cache["prior"]
     if y is None:  # amortised: observations drawn from the model
         xs = prior.sample(k_data, num_pairs)
         ys = jax.vmap(lambda k, x: kernel.sample(k, x=x))(jax.random.split(k_data, num_pairs), xs)
@@ -184,8 +186,10 @@ def _fit(
     else:
         flat, unravel_y = ravel_pytree(y)
         Y = flat[None]
-        xmean = jnp.mean(jax.vmap(lambda v: ravel_pytree(v)[0])(prior.sample(k_data, 64)), axis=0)
-    dt = xflat0.dtype
+        if "prior_mean" not in cache:
+            draws = prior.sample(k_data, 64)
+            cache["prior_mean"] = jnp.mean(jax.vmap(lambda v: ravel_pytree(v)[0])(draws), axis=0)
+        xmean = cache["prior_mean"]
     dy = Y.shape[1]
     params = {
         "W": jnp.zeros((dx, dy), dt) if y is None else None,
@@ -201,8 +205,6 @@ def _fit(
         if family == "mean_field":
             return jnp.exp(L)
         return jnp.tril(L, -1) + jnp.diag(jnp.exp(jnp.diag(L)))
-
-    log_prior = _state_log_prob(prior)
 
     def mean(p: Any, yv: jax.Array) -> Any:
         return p["c"] if p["W"] is None else p["W"] @ yv + p["c"]
@@ -244,14 +246,15 @@ def _fit(
         )
         return p, losses
 
-    cache = {} if cache is None else cache
     if "train" not in cache:
         cache["train"] = jax.jit(train)
     p, losses = cache["train"](params, Y)
-    eps = jax.random.normal(k_eval, (Y.shape[0], max(num_draws, 16), dx), dt)
     if "free_energy" not in cache:
-        cache["free_energy"] = jax.jit(lambda p, e, Y: neg_elbo(p, e, False, Y))
-    fe = cache["free_energy"](p, eps, Y)
+        fe_shape = (Y.shape[0], max(num_draws, 16), dx)
+        cache["free_energy"] = jax.jit(
+            lambda p, k, Y: neg_elbo(p, jax.random.normal(k, fe_shape, dt), False, Y)
+        )
+    fe = cache["free_energy"](p, k_eval, Y)
     c = concrete(fe)
     if c is not None and not np.isfinite(c):
         raise NonFiniteError(
@@ -279,6 +282,19 @@ def _state_log_prob(prior: Any) -> Callable[[Any], Any]:
     (outside the training loop) when its covariance is concrete and positive definite."""
     if isinstance(prior, LinearGaussian) and not len(prior.dom):
         cov = concrete(prior.cov)
+        if (
+            cov is not None
+            and np.all(np.diag(cov) > 0)
+            and np.count_nonzero(cov - np.diag(np.diag(cov))) == 0
+        ):
+            sd = jnp.sqrt(jnp.diag(prior.cov))  # a diagonal covariance: elementwise, as N(b, sd^2)
+            const = jnp.sum(jnp.log(sd)) + 0.5 * sd.shape[0] * np.log(2 * np.pi)
+
+            def lp_diag(x: Any) -> Any:
+                z = (ravel_pytree(x)[0] - prior.b) / sd
+                return -0.5 * z @ z - const
+
+            return lp_diag
         if cov is not None and np.all(np.linalg.eigvalsh(cov) > 0):
             L = jnp.linalg.cholesky(prior.cov)
             half_logdet = jnp.sum(jnp.log(jnp.diag(L)))
