@@ -225,3 +225,75 @@ def test_particle_lenses_are_bayes_lenses_composing_with_exact_ones(x64):
     assert abs(float(post2.mean()[0] - exact[0])) < 0.05
     # the composite's forward is the exact composite kernel
     assert lens.forward.allclose(f >> g)
+
+
+# --- the particle composite of a linear-Gaussian chain converges at 1/sqrt(N) ------------------
+
+# the chain of tests/test_variational.py: f1 >> f2 >> f3 from R^2 to R, a correlated prior
+CHAIN = (
+    ([[1.0, 0.3], [-0.2, 0.8]], [0.1, -0.2], [[0.5, 0.1], [0.1, 0.4]]),
+    ([[0.7, -0.4], [0.5, 1.0]], None, [[0.3, 0.0], [0.0, 0.6]]),
+    ([[1.0, 0.5]], [0.2], [[0.4]]),
+)
+CHAIN_PRIOR = ([0.3, -0.1], [[1.0, 0.2], [0.2, 0.7]])
+
+
+def _chain_rmse(Ns, reps, *, masked):
+    """RMSE (over ``reps`` keys per N) of the posterior mean of particle_lens(f1) >>
+    particle_lens(f2) >> particle_lens(f3) at a Particles prior of N draws, against the exact
+    composite inversion invert(f1 >> f2 >> f3, prior). ``masked``: one compiled program for
+    every N, the first N of max(Ns) particles kept and the others given weight 0 (the same
+    estimator as an N-particle set); else one N-particle set (and one compile) per N."""
+    from catlearn.probability.inference.approximate import particle_lens
+
+    f1, f2, f3 = (LinearGaussian(*a) for a in CHAIN)
+    prior = LinearGaussian.state(*CHAIN_PRIOR)
+    chain = particle_lens(f1) >> particle_lens(f2) >> particle_lens(f3)
+    y = jnp.array([0.8])
+    exact = invert(f1 >> f2 >> f3, prior).mean(y)
+    nmax = max(Ns)
+
+    def estimate(key, n, size):
+        k1, k2 = jax.random.split(key)
+        lw = jnp.where(jnp.arange(size) < n, 0.0, -jnp.inf)
+        return chain.update(Particles(prior.sample(k1, size), lw, key=k2), y).mean()
+
+    if masked:
+        keys = jax.random.split(jax.random.key(0), (len(Ns), reps))
+        est = jax.jit(jax.vmap(jax.vmap(lambda k, n: estimate(k, n, nmax), (0, None))))(
+            keys, jnp.array(Ns)
+        )
+    else:
+        est = jnp.stack(
+            [
+                jax.jit(jax.vmap(lambda k, n=n: estimate(k, n, n)))(
+                    jax.random.split(jax.random.key(n), reps)
+                )
+                for n in Ns
+            ]
+        )
+    err2 = jnp.sum(
+        (est - exact[None, None]) ** 2, axis=-1
+    )  # (len(Ns), reps): squared error of the mean
+    rmse = np.sqrt(np.asarray(jnp.mean(err2, axis=1)))
+    slope = float(np.polyfit(np.log(Ns), np.log(rmse), 1)[0])
+    return rmse, slope
+
+
+@pytest.mark.slow
+def test_particle_chain_of_three_error_falls_as_root_n(x64):
+    """Acceptance (issue 21): the particle composite of a linear-Gaussian chain of three
+    kernels; its posterior-mean RMSE against the exact composite inversion, fitted in
+    log-log over N = 10^3, 10^4, 10^5 (64 keys each, a fresh N-particle set per N), has
+    slope -0.5 +- 0.1."""
+    Ns = [1_000, 10_000, 100_000]
+    rmse, slope = _chain_rmse(Ns, 64, masked=False)
+    assert -0.6 < slope < -0.4, (dict(zip(Ns, rmse)), slope)
+
+
+def test_particle_chain_of_three_error_falls_as_root_n_small(x64):
+    """The default-profile version: N = 10^2, 10^3, 10^4 (32 keys each), one compiled
+    program for the three N (zero-weight padding)."""
+    Ns = [100, 1_000, 10_000]
+    rmse, slope = _chain_rmse(Ns, 32, masked=True)
+    assert -0.6 < slope < -0.4, (dict(zip(Ns, rmse)), slope)

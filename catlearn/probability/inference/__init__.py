@@ -18,6 +18,9 @@ from catlearn.probability.inference.bayes import invert as invert
 from catlearn.probability.inference.bayes import jeffrey_update as jeffrey_update
 from catlearn.probability.inference.bayes import pearl_update as pearl_update
 from catlearn.probability.inference.bayes_learner import BayesLearner as BayesLearner
+from catlearn.probability.inference.calibration import RankUniformity as RankUniformity
+from catlearn.probability.inference.calibration import rank_uniformity as rank_uniformity
+from catlearn.probability.inference.calibration import sbc_ranks as sbc_ranks
 from catlearn.probability.inference.conjugate import Beta as Beta
 from catlearn.probability.inference.conjugate import BetaBernoulli as BetaBernoulli
 from catlearn.probability.inference.conjugate import BetaBinomial as BetaBinomial
@@ -82,6 +85,7 @@ __all__ = [
     "Particles",
     "Periodic",
     "PoissonGamma",
+    "RankUniformity",
     "Stationary",
     "VariationalInverse",
     "bayes",
@@ -96,5 +100,7 @@ __all__ = [
     "particle_filter",
     "particle_lens",
     "pearl_update",
+    "rank_uniformity",
+    "sbc_ranks",
     "variational_lens",
 ]
