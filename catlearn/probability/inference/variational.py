@@ -172,7 +172,9 @@ def _fit(
 ) -> VariationalInverse:
     family, steps, opt, num_pairs, num_draws, scale = cfg
     cache = {} if cache is None else cache
-    k_data, k_init, k_train, k_eval = jax.random.split(key, 4)
+    if "keys" not in cache:  # an inverse's key is fixed: its four streams are too
+        cache["keys"] = tuple(jax.random.split(key, 4))
+    k_data, k_init, k_train, k_eval = cache["keys"]
     if "prior" not in cache:  # what does not depend on the observation: once per inverse
         xflat0, unravel_x = ravel_pytree(prior.sample(k_init))
         cache["prior"] = (xflat0.shape[0], xflat0.dtype, unravel_x, _state_log_prob(prior))
@@ -191,13 +193,14 @@ def _fit(
             cache["prior_mean"] = jnp.mean(jax.vmap(lambda v: ravel_pytree(v)[0])(draws), axis=0)
         xmean = cache["prior_mean"]
     dy = Y.shape[1]
-    params = {
-        "W": jnp.zeros((dx, dy), dt) if y is None else None,
-        "c": xmean.astype(dt),
-        "L": jnp.diag(jnp.full(dx, np.log(scale), dt))
-        if family == "full_rank"
-        else jnp.full(dx, np.log(scale), dt),
-    }
+    if "params" not in cache:  # the starting point (observation-free when not amortised)
+        log_scale = jnp.full(dx, np.log(scale), dt)
+        cache["params"] = {
+            "W": jnp.zeros((dx, dy), dt) if y is None else None,
+            "c": xmean.astype(dt),
+            "L": jnp.diag(log_scale) if family == "full_rank" else log_scale,
+        }
+    params = cache["params"]
 
     def scale_of(p: Any) -> jax.Array:
         """Mean-field: the standard deviations (a vector); full rank: the Cholesky factor."""
@@ -249,12 +252,17 @@ def _fit(
     if "train" not in cache:
         cache["train"] = jax.jit(train)
     p, losses = cache["train"](params, Y)
-    if "free_energy" not in cache:
-        fe_shape = (Y.shape[0], max(num_draws, 16), dx)
-        cache["free_energy"] = jax.jit(
-            lambda p, k, Y: neg_elbo(p, jax.random.normal(k, fe_shape, dt), False, Y)
-        )
-    fe = cache["free_energy"](p, k_eval, Y)
+    if "finish" not in cache:  # the free energy reached, and q's covariance and matrix
+
+        def finish(p: Any, k: jax.Array, Y: jax.Array) -> tuple[Any, jax.Array, jax.Array]:
+            eps = jax.random.normal(k, (Y.shape[0], max(num_draws, 16), dx), dt)
+            S = scale_of(p)
+            cov = jnp.diag(S**2) if family == "mean_field" else S @ S.T
+            W = p["W"] if p["W"] is not None else jnp.zeros((dx, Y.shape[1]), dt)
+            return neg_elbo(p, eps, False, Y), cov, W
+
+        cache["finish"] = jax.jit(finish)
+    fe, cov, W = cache["finish"](p, k_eval, Y)
     c = concrete(fe)
     if c is not None and not np.isfinite(c):
         raise NonFiniteError(
@@ -263,11 +271,11 @@ def _fit(
             "rate (optimizer=optax.adam(1e-3)), check the prior's and kernel's log_prob, or "
             "start closer to the data."
         )
-    S = scale_of(p)
-    cov = jnp.diag(S**2) if family == "mean_field" else S @ S.T
     cod_x = getattr(prior, "cod", None)
-    W = p["W"] if p["W"] is not None else jnp.zeros((dx, dy), dt)
-    q = LinearGaussian(W, p["c"], cov, dom=_euclid(kernel.cod, dy), cod=_euclid(cod_x, dx))
+    # finite (the free energy is), and a covariance S S^T by construction: no re-validation
+    q = LinearGaussian(
+        W, p["c"], cov, dom=_euclid(kernel.cod, dy), cod=_euclid(cod_x, dx), validate=False
+    )
     return VariationalInverse(q, fe, losses, key)
 
 
