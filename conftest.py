@@ -43,16 +43,28 @@ _LIBC = (
 )
 
 
+def _current_rss_bytes() -> int:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):  # not Linux: count the peak instead
+        return _peak_rss_bytes()
+
+
 @pytest.fixture(autouse=True, scope="module")
-def _release_compiled_code():
-    """After each test module: drop JAX's compiled executables and traces, and hand freed heap
-    back to the system. A worker otherwise keeps every program of every module it ran: the
-    growth that put the workers' peak resident memory above 4 GB (issue 26)."""
+def _release_compiled_code(request):
+    """After a test module, when the process holds more than ``--release-above-gb`` (default
+    2): drop JAX's compiled executables and traces and hand the freed heap back to the system.
+    A worker otherwise keeps every program of every module it ran (the growth that put the
+    workers' peak resident memory above 4 GB, issue 26); releasing only above the threshold
+    keeps the programs that later modules reuse while memory is low."""
     yield
-    jax.clear_caches()
-    gc.collect()
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
+    limit = request.config.getoption("release_above_gb")
+    if limit >= 0 and _current_rss_bytes() > limit * _GB:
+        jax.clear_caches()
+        gc.collect()
+        if _LIBC is not None:
+            _LIBC.malloc_trim(0)
 
 
 # --- time and memory budget ---------------------------------------------------------------------
@@ -70,6 +82,13 @@ def pytest_addoption(parser):
         "--strict-time-budget",
         action="store_true",
         help="fail the session (not only report) when a counted test is over the time budget",
+    )
+    group.addoption(
+        "--release-above-gb",
+        type=float,
+        default=2.0,
+        help="after a test module, drop JAX's compiled programs when the process is above this "
+        "resident size (default 2; 0: after every module; -1: never)",
     )
     group.addoption(
         "--max-worker-rss-gb",

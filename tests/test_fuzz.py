@@ -446,20 +446,7 @@ THIRD_TARGETS = sorted(
 ONE = settings(QUICK, max_examples=1, phases=[Phase.explicit, Phase.generate])  # no shrinking
 # Targets the fuzz found answering junk with a plain Python/JAX exception or warning (generic),
 # not yet fixed: reported as expected failures (issue 22 follow-up), never silently skipped.
-KNOWN_GENERIC = {
-    "BetaBernoulli.sufficient_statistic": "None data: a JAX DeprecationWarning, not a DataError",
-    "PoissonGamma.sufficient_statistic": "None data: a JAX DeprecationWarning, not a DataError",
-    "DirichletMultinomial.sufficient_statistic": "None data: a JAX DeprecationWarning",
-    "FunctionKernel": "an array as the function: equinox's UserWarning, not ArgumentTypeError",
-    "MCMCInverse": "a record built by mcmc_lens: junk fields give TypeError",
-    "ParticleInverse": "a record built by particle_lens: junk fields give TypeError",
-    "compile_epochs": "None step / batch_size: TypeError",
-    "run_epochs": "None run function: TypeError",
-    "pregroup.draw_pregroup": "junk diagram: TypeError",
-    "pregroup.parse": "junk lexicon: TypeError",
-    "pregroup.sentence": "junk words: TypeError",
-    "tensor.signature": "junk diagram: TypeError",
-}
+KNOWN_GENERIC: dict[str, str] = {}  # all fixed at their root (the last 12 in issue 22)
 
 
 def _params(names):

@@ -51,7 +51,7 @@ import numpy as np
 import optax
 from jax.sharding import Mesh, PartitionSpec
 
-from catlearn.errors import DataError, HyperparameterError
+from catlearn.errors import ArgumentTypeError, DataError, HyperparameterError
 
 __all__ = ["LoopResult", "Step", "check_batch", "compile_epochs", "gradient_steps", "run_epochs"]
 
@@ -119,6 +119,19 @@ def compile_epochs(
     >>> int(p)                       # each epoch sums 4 of the 5 examples, in a keyed order
     25
     """
+    if not callable(step):
+        raise ArgumentTypeError(
+            f"Expected step to be a function (params, opt_state, batch, key) -> (params, "
+            f"opt_state, out), got {type(step).__name__} ({step!r:.60})."
+        )
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, int | np.integer)
+        or batch_size < 1
+    ):
+        raise HyperparameterError(f"Expected a positive integer batch_size, got {batch_size!r}.")
+    if end is not None and not callable(end):
+        raise ArgumentTypeError(f"Expected end to be a function or None, got {end!r:.60}.")
     n_dev = 1 if mesh is None else int(mesh.shape[axis])
     local = batch_size // n_dev
 
@@ -285,6 +298,11 @@ def run_epochs(
     >>> run_epochs(run, 0, (), jnp.arange(4), epochs=2, epochs_per_call=1).outs.tolist()
     [[0, 1], [6, 7]]
     """
+    if not callable(run):
+        raise ArgumentTypeError(
+            f"Expected run to be the function compile_epochs returns, got {type(run).__name__} "
+            f"({run!r:.60})."
+        )
     for name, value, low in (("epochs", epochs, 0), ("initial_epoch", initial_epoch, 0)):
         if not isinstance(value, int | np.integer) or value < low:
             raise HyperparameterError(f"Expected a non-negative integer {name}, got {value!r}.")

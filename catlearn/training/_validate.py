@@ -90,6 +90,8 @@ def check_optimizer(opt: Any, params: Any, opt_state: Any) -> None:
 
 def binary_labels(diagrams: Sequence[Any], labels: Any) -> np.ndarray:
     """The labels as floats in [0, 1], one row per diagram, or a DataError."""
+    if not isinstance(diagrams, Sequence):
+        raise DataError(f"Expected a list of sentence diagrams, got {diagrams!r:.60}.")
     try:
         y = np.asarray(labels, dtype=float)
     except (TypeError, ValueError):

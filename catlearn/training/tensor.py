@@ -72,6 +72,7 @@ def signature(diagram: Diagram) -> ShapeKey:
     >>> signature(parse(['man', 'runs'], lex)) == signature(parse(['woman', 'runs'], lex))
     True
     """
+    errors.expect_type(diagram, Diagram, "the diagram", "pass a sentence diagram (parse)")
     return tuple(
         (off, "box", _sig(b)) if _is_param(b) else (off, type(b).__name__, b.dom, b.cod)
         for off, b in diagram.layers

@@ -108,6 +108,14 @@ class ParticleInverse(ApproxInverse):
     """
 
     def __init__(self, kernel: Any, prior: Particles, num_particles: int) -> None:
+        check_density(kernel, "a particle inverse")
+        if not isinstance(prior, Particles):
+            raise errors.ArgumentTypeError(
+                f"Expected the prior of a particle inverse to be Particles, got "
+                f"{type(prior).__name__} ({prior!r:.60})."
+            )
+        if isinstance(num_particles, bool) or not isinstance(num_particles, int | np.integer):
+            raise HyperparameterError(f"Expected an integer num_particles, got {num_particles!r}.")
         self.kernel, self.prior, self.key = kernel, prior, prior.key
         self.num_particles = num_particles
 

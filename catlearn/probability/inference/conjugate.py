@@ -48,6 +48,7 @@ from catlearn.probability.kernels._checks import (
     check_positive,
     check_support,
     concrete,
+    count_and_sum,
 )
 from catlearn.probability.kernels._linalg import LOG2PI
 from catlearn.probability.kernels.sampler import Sampler
@@ -198,9 +199,6 @@ class NormalInverseGamma:
         return self.b / (self.a - 1)
 
 
-# --- families ----------------------------------------------------------------------------------
-
-
 class _Family:
     """Shared code: sequential update, the Bayesian lens, predictive as a log density."""
 
@@ -265,7 +263,7 @@ class BetaBernoulli(_Family):
     def sufficient_statistic(self, data: Any) -> tuple[jax.Array, jax.Array]:
         """``(n, Σy)``: the number of observations and of successes."""
         self._check_data(data)
-        return jnp.asarray(jnp.shape(data)[0]), jnp.sum(jnp.asarray(data))
+        return count_and_sum(data, "the Bernoulli observations")
 
     def update_statistic(self, prior: Beta, stat: Any) -> Beta:
         """Beta(α + s, β + n − s) from ``(n, s) = sufficient_statistic(data)``."""
@@ -323,7 +321,7 @@ class BetaBinomial(_Family):
     def sufficient_statistic(self, data: Any) -> tuple[jax.Array, jax.Array]:
         """``(n, Σk)``: the number of observations and the total of successes."""
         self._check_data(data)
-        return jnp.asarray(jnp.shape(data)[0]), jnp.sum(jnp.asarray(data))
+        return count_and_sum(data, "the Binomial observations")
 
     def update_statistic(self, prior: Beta, stat: Any) -> Beta:
         """Beta(α + s, β + n·trials − s) from ``(n, s) = sufficient_statistic(data)``."""
@@ -469,7 +467,7 @@ class NormalKnownVariance(_Family):
     def sufficient_statistic(self, data: Any) -> tuple[jax.Array, jax.Array]:
         """``(n, Σy)``: the number of observations and their sum."""
         self._check_data(data)
-        return jnp.asarray(jnp.shape(data)[0]), jnp.sum(jnp.asarray(data))
+        return count_and_sum(data, "the normal observations")
 
     def update_statistic(self, prior: Normal, stat: Any) -> Normal:
         """N(μ_n, v_n) with 1/v_n = 1/v + n/σ², μ_n = v_n (m/v + s/σ²), ``(n, s)`` the statistic."""

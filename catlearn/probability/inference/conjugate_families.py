@@ -24,6 +24,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.scipy.special import gammaln, multigammaln
 
 from catlearn.core.types import Euclid, Ty
@@ -34,6 +35,7 @@ from catlearn.probability.kernels._checks import (
     check_positive,
     check_support,
     concrete,
+    count_and_sum,
 )
 from catlearn.probability.kernels.sampler import Sampler
 
@@ -187,7 +189,7 @@ class PoissonGamma(_Base):
     def sufficient_statistic(self, data: Any) -> tuple[jax.Array, jax.Array]:
         """``(n, Σk)``: the number of observations and the total count."""
         self._check_data(data)
-        return jnp.asarray(jnp.shape(data)[0]), jnp.sum(jnp.asarray(data))
+        return count_and_sum(data, "the Poisson counts")
 
     def update_statistic(self, prior: Gamma, stat: Any) -> Gamma:
         """Gamma(α + s, β + n) from ``(n, s) = sufficient_statistic(data)``."""
@@ -252,9 +254,9 @@ class NormalWishartFamily(_Base):
 
     def _check_data(self, data: Any) -> None:
         check_finite(data, "NormalWishart observation")
-        if jnp.ndim(data) != 2 or jnp.shape(data)[1] != self.d:
+        if np.ndim(data) != 2 or np.shape(data)[1] != self.d:
             raise ShapeError(
-                f"Expected observations of shape (n, {self.d}), got {jnp.shape(data)} instead."
+                f"Expected observations of shape (n, {self.d}), got {np.shape(data)} instead."
             )
 
     def _kernel_parts(self) -> tuple[Ty, Ty, Any]:
@@ -328,9 +330,9 @@ class DirichletMultinomial(_Base):
     def _check_data(self, data: Any) -> None:
         c = concrete(data)
         check_support(data, 0, self.trials, "multinomial count", integer=True)
-        if jnp.ndim(data) != 2 or jnp.shape(data)[1] != self.k:
+        if np.ndim(data) != 2 or np.shape(data)[1] != self.k:
             raise ShapeError(
-                f"Expected count vectors of shape (n, {self.k}), got {jnp.shape(data)} instead."
+                f"Expected count vectors of shape (n, {self.k}), got {np.shape(data)} instead."
             )
         if c is not None and (c.sum(axis=1) != self.trials).any():
             raise SupportError(

@@ -255,6 +255,11 @@ class FunctionKernel(Kernel):
     fn: Callable[..., Any] = eqx.field(static=True)
 
     def __init__(self, fn: Callable[..., Any], params: Any = None):
+        if not callable(fn):
+            raise errors.ArgumentTypeError(
+                f"Expected fn to be a function (params, x1, x2) -> covariance, got "
+                f"{type(fn).__name__} ({fn!r:.60})."
+            )
         self.fn, self.params = fn, params
 
     def gram(self, x1: jax.Array, x2: jax.Array) -> jax.Array:

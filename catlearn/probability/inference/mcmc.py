@@ -76,6 +76,18 @@ class MCMCInverse(ApproxInverse):
     """
 
     def __init__(self, kernel: Any, prior: Any, key: Any, cfg: tuple[Any, ...]) -> None:
+        check_density(kernel, "an MCMC inverse")
+        check_density(prior, "the prior of an MCMC inverse")
+        if not (
+            isinstance(cfg, tuple)
+            and len(cfg) == 4
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in cfg[1:])
+        ):
+            raise errors.ArgumentTypeError(
+                f"Expected cfg = (algorithm, num_samples, num_warmup, num_integration_steps) as "
+                f"mcmc_lens builds it, got {cfg!r:.80}; build the inverse with "
+                "mcmc_lens(kernel, ...).backward(prior)."
+            )
         self.kernel, self.prior, self.key, self.cfg = kernel, prior, key, cfg
         self.num_particles = cfg[1]
         self._jitted: Any = None  # the compiled sampler, owned by this inverse

@@ -19,8 +19,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
+from catlearn.core.checked import as_array, is_concrete
 from catlearn.core.checked import check_positive as check_positive
-from catlearn.core.checked import is_concrete
 from catlearn.core.types import Fin, Ty
 from catlearn.errors import (
     NonFiniteError,
@@ -85,6 +85,8 @@ def check_support(x: Any, lo: float, hi: float, what: str, *, integer: bool = Fa
     an integer when ``integer``): data a likelihood gives probability zero."""
     v = concrete(x)
     if v is None:
+        if is_concrete(x):  # not traced, and not numbers (None, strings, objects)
+            as_array(x, f"every {what}")
         return
     if v.dtype.kind == "f" and not np.all(np.isfinite(v)):
         raise NonFiniteError(f"Expected a finite {what}, got NaN or inf instead.")
@@ -98,6 +100,19 @@ def check_support(x: Any, lo: float, hi: float, what: str, *, integer: bool = Fa
             f"Expected every {what} to be {kind}in {lo}..{hi}, got {first!r} instead: the "
             f"likelihood gives it probability 0. Fix or drop that observation."
         )
+
+
+def count_and_sum(data: Any, what: str) -> tuple[jax.Array, jax.Array]:
+    """``(n, Σ data)`` of a batch of observations (the examples on the leading axis), the
+    sufficient statistic of several conjugate families; a typed error for non-numeric data
+    or a scalar (no batch axis)."""
+    x = as_array(data, what)
+    if x.ndim == 0:
+        raise ShapeError(
+            f"Expected {what} as a batch (observations on a leading axis), got the scalar "
+            f"{data!r:.40}; pass a list or an array, e.g. [{data!r:.20}]."
+        )
+    return jnp.asarray(x.shape[0]), jnp.sum(x)
 
 
 def xp_for(*arrays: Any, limit: int = 1 << 16) -> Any:
