@@ -4,9 +4,10 @@ time and memory budget (issue 26), for every run of ``pytest`` from the reposito
 * **memory**: each process that ran tests (each xdist worker, or the one process with
   ``-n 0``) reports its peak resident memory (``ru_maxrss``) at the end of the session; the
   session fails when one of them went over ``--max-worker-rss-gb`` (default 4, issue 26's
-  budget). Each test module ends by dropping JAX's compiled programs (``_release_compiled_code``
-  below): without that a worker kept every program of every module it ran, and the default run
-  peaked at 4.4-4.5 GB per worker; with it, 1.6-1.7 GB.
+  budget). A test module ends by dropping JAX's compiled programs when its process is above
+  ``--release-above-gb`` (``_release_compiled_code`` below): without that a worker kept every
+  program of every module it ran, and the default run peaked at 4.4-4.5 GB per worker; dropping
+  them after every module held it at 1.6-1.7 GB but recompiled what later modules share.
 * **time**: a test (setup + call + teardown) of the profile being run that took more than
   ``--max-test-seconds`` (default 30; 0 turns the check off) is listed at the end. With
   ``--strict-time-budget`` it also fails the session unless the machine was overloaded when it
