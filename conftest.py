@@ -55,7 +55,7 @@ def _current_rss_bytes() -> int:
 @pytest.fixture(autouse=True, scope="module")
 def _release_compiled_code(request):
     """After a test module, when the process holds more than ``--release-above-gb`` (default
-    2): drop JAX's compiled executables and traces and hand the freed heap back to the system.
+    2.5): drop JAX's compiled executables and traces and hand the freed heap back to the system.
     A worker otherwise keeps every program of every module it ran (the growth that put the
     workers' peak resident memory above 4 GB, issue 26); releasing only above the threshold
     keeps the programs that later modules reuse while memory is low."""
@@ -87,9 +87,9 @@ def pytest_addoption(parser):
     group.addoption(
         "--release-above-gb",
         type=float,
-        default=2.0,
+        default=2.5,
         help="after a test module, drop JAX's compiled programs when the process is above this "
-        "resident size (default 2; 0: after every module; -1: never)",
+        "resident size (default 2.5; 0: after every module; -1: never)",
     )
     group.addoption(
         "--max-worker-rss-gb",

@@ -139,16 +139,17 @@ def test_evidence_kernel_is_finite_composition_after_bayes(x64):
 
 # --- parallel == sequential ------------------------------------------------------------------
 
-# T = 1, 2, 3, 200 and 1000 on 2..64 states; the T = 1e5 case is below (slow). Each case
+# T = 1, 2, 3, 40, 200 and 1000 on 2..64 states; the T = 1e5 case is below (slow). Each case
 # compiles ten programs (the scan's depth grows with log T), so the default run has one short
-# and one 200-step case, and the rest are slow-marked to keep it short.
+# and one 40-step case, and the rest are slow-marked to keep it short.
 HMM_CASES = [
     (3, 2),
     pytest.param(2, 1, marks=pytest.mark.slow),
     pytest.param(5, 3, marks=pytest.mark.slow),
     pytest.param(64, 1000, marks=pytest.mark.slow),
     pytest.param(16, 1000, marks=pytest.mark.slow),
-    (16, 200),
+    pytest.param(16, 200, marks=pytest.mark.slow),
+    (8, 40),
 ]
 
 
