@@ -78,7 +78,14 @@ def _state(joint: Any, what: str = "the joint") -> Finite:
 
 
 def _wires(spec: int | Sequence[int], n: int, what: str) -> tuple[int, ...]:
-    idx = (spec,) if isinstance(spec, int | np.integer) else tuple(spec)
+    if isinstance(spec, int | np.integer):
+        idx: tuple[Any, ...] = (spec,)
+    elif isinstance(spec, Sequence) and not isinstance(spec, str):
+        idx = tuple(spec)
+    else:
+        raise ArgumentTypeError(
+            f"Expected {what} as a codomain wire index or a list of them, got {spec!r:.60}."
+        )
     for i in idx:
         if isinstance(i, bool) or not isinstance(i, int | np.integer) or not 0 <= i < n:
             raise SupportError(
