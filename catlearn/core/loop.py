@@ -41,6 +41,7 @@ a run resumed at epoch ``e`` equals the uninterrupted one bit for bit.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -53,7 +54,15 @@ from jax.sharding import Mesh, PartitionSpec
 
 from catlearn.errors import ArgumentTypeError, DataError, HyperparameterError
 
-__all__ = ["LoopResult", "Step", "check_batch", "compile_epochs", "gradient_steps", "run_epochs"]
+__all__ = [
+    "LoopResult",
+    "Step",
+    "check_batch",
+    "compile_epochs",
+    "gradient_steps",
+    "run_epochs",
+    "warn_interrupted",
+]
 
 Step = Callable[[Any, Any, Any, Any], tuple[Any, Any, Any]]
 """``step(params, opt_state, batch, key) -> (params, opt_state, out)``: ``out`` is the loss,
@@ -229,7 +238,9 @@ class LoopResult:
     ``(epochs, ...)`` of the epochs run (host arrays; ``None`` if none ran). When a loss was
     NaN/inf the run stopped after that call: ``bad = (epoch, step)`` of the first (epochs
     counted from 0, from the start of training) and ``done`` counts the leading epochs of
-    ``outs`` run before that call (all of them otherwise).
+    ``outs`` run before that call (all of them otherwise). ``interrupted``: a
+    ``KeyboardInterrupt`` (Ctrl-C) stopped the run; ``params``, ``opt_state``, ``outs`` and
+    ``ends`` are those of the last call that completed.
 
     >>> LoopResult(params=1.0, opt_state=(), outs=None, ends=None, done=0).bad is None
     True
@@ -241,6 +252,25 @@ class LoopResult:
     ends: Any
     done: int
     bad: tuple[int, int] | None = None
+    interrupted: bool = False
+
+
+def warn_interrupted(what: str, done: int, total: int) -> None:
+    """Say that a trainer was interrupted (Ctrl-C) and returns its last completed epoch.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     warn_interrupted("fit", 3, 10)
+    >>> print(w[0].message)
+    fit was interrupted after 3 of 10 epochs; it returns the result of epoch 3 (interrupted=True).
+    """
+    warnings.warn(
+        f"{what} was interrupted after {done} of {total} epochs; it returns the result of "
+        f"epoch {done} (interrupted=True).",
+        RuntimeWarning,
+        stacklevel=3,
+    )
 
 
 def _host(tree: Any) -> Any:
@@ -283,13 +313,18 @@ def run_epochs(
     desc: str = "train",
     stop_on_nonfinite: bool = True,
     postfix: Callable[[Any, Any], dict[str, str]] | None = None,
+    on_call: Callable[[int, int, Any, Any], None] | None = None,
+    catch_interrupt: bool = False,
 ) -> LoopResult:
     """Run epochs ``initial_epoch .. epochs - 1`` of ``run`` (from :func:`compile_epochs`).
 
     ``epochs_per_call`` epochs per jitted call (default: all in one call); between calls the
     tqdm bar (``progress``, named ``desc``, showing ``postfix(outs, ends)`` of the last call)
     advances and, with ``stop_on_nonfinite``, a NaN/inf loss stops the run (see
-    :class:`LoopResult`). Without ``key`` the steps get ``None`` (and ``run`` may not shuffle); under a trace (e.g.
+    :class:`LoopResult`). After each call that completes, ``on_call(start, stop, params,
+    opt_state)`` runs (e.g. to save a checkpoint); with ``catch_interrupt``, a
+    ``KeyboardInterrupt`` ends the run with the last completed call's result
+    (``interrupted=True``) instead of propagating. Without ``key`` the steps get ``None`` (and ``run`` may not shuffle); under a trace (e.g.
     inside ``jax.jit``) the checks are skipped and the outputs stay traced.
 
     >>> import jax.numpy as jnp
@@ -326,22 +361,36 @@ def run_epochs(
     done, bad = int(initial_epoch), None
     from tqdm import tqdm  # plain text bar: no ipywidgets needed in notebooks
 
+    interrupted = False
+    committed = (params, opt_state, 0)  # the state after the last completed call
     with tqdm(total=epochs, disable=not progress, unit="epoch", desc=desc) as bar:
         bar.update(int(initial_epoch))
-        for start in range(int(initial_epoch), epochs, int(per_call)):
-            stop = min(start + int(per_call), epochs)
-            params, opt_state, ok, (o, e) = run(params, opt_state, ok, xs[start:stop], data, extra)
-            o, e = _host(o), _host(e)
-            outs.append(o)
-            ends.append(e)
-            where = _first_bad(o) if stop_on_nonfinite else None
-            if where is not None:
-                bad = (start + where[0], where[1])
-                break
-            done = stop
-            if postfix is not None:
-                bar.set_postfix(postfix(o, e), refresh=False)
-            bar.update(stop - start)
+        try:
+            for start in range(int(initial_epoch), epochs, int(per_call)):
+                stop = min(start + int(per_call), epochs)
+                new = run(params, opt_state, ok, xs[start:stop], data, extra)
+                o, e = _host(new[3][0]), _host(new[3][1])  # waits for the call to finish
+                # the call is complete: commit it (an interrupt before here loses only it)
+                params, opt_state, ok = new[0], new[1], new[2]
+                outs.append(o)
+                ends.append(e)
+                where = _first_bad(o) if stop_on_nonfinite else None
+                if where is not None:
+                    bad = (start + where[0], where[1])
+                    break
+                done = stop
+                committed = (params, opt_state, len(outs))
+                if on_call is not None:
+                    on_call(start, stop, params, opt_state)
+                if postfix is not None:
+                    bar.set_postfix(postfix(o, e), refresh=False)
+                bar.update(stop - start)
+        except KeyboardInterrupt:
+            if not catch_interrupt:
+                raise
+            interrupted = True
+            params, opt_state, calls = committed
+            del outs[calls:], ends[calls:]
     return LoopResult(
         params,
         opt_state,
@@ -349,6 +398,7 @@ def run_epochs(
         _concat(ends) if ends else None,
         done - int(initial_epoch),
         bad,
+        interrupted,
     )
 
 

@@ -2,11 +2,8 @@
 
 One layer for the training and the validation set: finite targets, class labels in
 ``0..k-1`` for ``"softmax_cross_entropy"`` (``k`` the width of each diagram's output), targets
-in ``[0, 1]`` for the binary cross-entropies, and the checkpoint arguments.
-
->>> check_checkpointing(None, 2)
-Traceback (most recent call last):
-catlearn.errors.HyperparameterError: Expected a checkpoint path with checkpoint_every=2, got checkpoint=None: ...
+in ``[0, 1]`` for the binary cross-entropies. (The checkpoint arguments are checked by
+:meth:`catlearn.training.checkpoint.Checkpointing.of`, shared with ``fit``.)
 """
 
 from __future__ import annotations
@@ -16,28 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from catlearn.errors import HyperparameterError, SupportError
+from catlearn.errors import SupportError
 from catlearn.training._validate import check_data
 
-__all__ = ["check_checkpointing", "check_targets"]
+__all__ = ["check_targets"]
 
 _BINARY = ("binary_cross_entropy", "sigmoid_binary_cross_entropy")
-
-
-def check_checkpointing(checkpoint: Any, every: Any) -> None:
-    """``checkpoint_every`` is a positive int, and only meaningful with a ``checkpoint`` path."""
-    if every is None:
-        return
-    if isinstance(every, bool) or not isinstance(every, int | np.integer) or every < 1:
-        raise HyperparameterError(
-            f"Expected checkpoint_every to be a positive int (save every that many epochs), "
-            f"got {every!r}."
-        )
-    if checkpoint is None:
-        raise HyperparameterError(
-            f"Expected a checkpoint path with checkpoint_every={every}, got checkpoint=None: "
-            "nothing would be saved. Pass checkpoint='run.ckpt' (or drop checkpoint_every)."
-        )
 
 
 def _width(group: Any) -> int | None:

@@ -8,7 +8,6 @@ jitted step per minibatch, each shape's step compiled once.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -18,10 +17,11 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from catlearn.core.loop import warn_interrupted
 from catlearn.core.optim import as_optax
 from catlearn.errors import DataError, NonFiniteError
-from catlearn.training import checkpoint as ckpt
 from catlearn.training._functor_checks import check_targets
+from catlearn.training.checkpoint import Checkpointing
 
 Loss = Callable[[Any, Any], jax.Array]
 
@@ -73,8 +73,7 @@ def run(
     validation: tuple[Any, Any, np.ndarray] | None,
     progress: bool,
     fused: bool,
-    checkpoint: str | os.PathLike[str] | None,
-    checkpoint_every: int | None,
+    saving: Checkpointing,
 ) -> Any:
     diagrams, xs, y = data
     opt = as_optax(optimizer)
@@ -145,58 +144,74 @@ def run(
     seeds = np.asarray(jax.random.randint(key, (max(epochs, 1),), 0, 2**31 - 1))
     from tqdm import tqdm
 
+    def epoch(e: int, tables: Any, opt_state: Any) -> tuple[Any, Any, np.ndarray, np.ndarray]:
+        batches = _batches(groups, batch_size, np.random.default_rng(int(seeds[e])))
+        weights = np.asarray([b[2].sum() for b in batches])
+        if fused:
+            picked = [pick(s, sel) for s, sel, _ in batches]
+            sid = jnp.asarray([b[0] for b in batches], dtype=jnp.int32)
+            r = jnp.asarray(np.stack([p[0] for p in picked]))
+            x = (
+                np.zeros((len(batches), 1))
+                if picked[0][1] is None
+                else jax.tree_util.tree_map(lambda *a: np.stack(a), *[p[1] for p in picked])
+            )
+            yy = np.stack([p[2] for p in picked])
+            w = jnp.asarray(np.stack([b[2] for b in batches]))
+            tables, opt_state, (values, ms) = epoch_jit(tables, opt_state, sid, r, x, yy, w)
+            values, ms = np.asarray(values), np.asarray(ms)
+        else:
+            values, ms = np.zeros(len(batches)), np.zeros(len(batches))
+            for i, (s, sel, wb) in enumerate(batches):
+                rb, xb, yb = pick(s, sel)
+                tables, opt_state, v, m = steps[s](tables, opt_state, rb, xb, yb, wb)
+                values[i], ms[i] = v, m
+        if not np.all(np.isfinite(values)):
+            raise NonFiniteError(
+                f"The training loss became {values[~np.isfinite(values)][0]} in epoch "
+                f"{e + 1}. Expected finite losses: lower the learning rate or check the "
+                "targets for NaN/inf."
+            )
+        total = np.sum(weights)
+        return tables, opt_state, np.sum(values * weights) / total, np.sum(ms * weights) / total
+
     seconds: list[float] = []
+    done, interrupted = 0, False
     with tqdm(total=epochs, disable=not progress, unit="epoch", desc="fit_functor") as bar:
-        for e in range(epochs):
-            start = time.perf_counter()
-            batches = _batches(groups, batch_size, np.random.default_rng(int(seeds[e])))
-            weights = np.asarray([b[2].sum() for b in batches])
-            if fused:
-                picked = [pick(s, sel) for s, sel, _ in batches]
-                sid = jnp.asarray([b[0] for b in batches], dtype=jnp.int32)
-                r = jnp.asarray(np.stack([p[0] for p in picked]))
-                x = (
-                    np.zeros((len(batches), 1))
-                    if picked[0][1] is None
-                    else jax.tree_util.tree_map(lambda *a: np.stack(a), *[p[1] for p in picked])
-                )
-                yy = np.stack([p[2] for p in picked])
-                w = jnp.asarray(np.stack([b[2] for b in batches]))
-                tables, opt_state, (values, ms) = epoch_jit(tables, opt_state, sid, r, x, yy, w)
-                values, ms = np.asarray(values), np.asarray(ms)
-            else:
-                values, ms = np.zeros(len(batches)), np.zeros(len(batches))
-                for i, (s, sel, wb) in enumerate(batches):
-                    rb, xb, yb = pick(s, sel)
-                    tables, opt_state, v, m = steps[s](tables, opt_state, rb, xb, yb, wb)
-                    values[i], ms[i] = v, m
-            seconds.append(time.perf_counter() - start)  # values are on the host: synced
-            if not np.all(np.isfinite(values)):
-                raise NonFiniteError(
-                    f"The training loss became {values[~np.isfinite(values)][0]} in epoch "
-                    f"{e + 1}. Expected finite losses: lower the learning rate or check the "
-                    "targets for NaN/inf."
-                )
-            history["loss"].append(float(np.sum(values * weights) / np.sum(weights)))
-            post = {"loss": f"{history['loss'][-1]:.4g}"}
-            if metric is not None:
-                history["metric"].append(float(np.sum(ms * weights) / np.sum(weights)))
-                post["metric"] = f"{history['metric'][-1]:.4g}"
-            if val_groups is not None:
-                vl, vm = _evaluate(val_groups, tables, val_y, loss, metric)
-                history["val_loss"].append(vl)
-                post["val_loss"] = f"{vl:.4g}"
+        try:
+            for e in range(epochs):
+                start = time.perf_counter()
+                new_tables, new_state, value, m = epoch(e, tables, opt_state)
+                took = time.perf_counter() - start  # values are on the host: synced
+                post = {"loss": f"{value:.4g}"}
                 if metric is not None:
-                    history["val_metric"].append(vm)
-                    post["val_metric"] = f"{vm:.4g}"
-            bar.set_postfix(post, refresh=False)
-            bar.update(1)
-            if checkpoint is not None and checkpoint_every and (e + 1) % checkpoint_every == 0:
-                _save(checkpoint, functor, tables, opt_state, e + 1)
-    if checkpoint is not None:
-        _save(checkpoint, functor, tables, opt_state, epochs)
-    # (params, opt_state, history, n_shapes, epoch_seconds): fit_functor wraps them in FunctorFit
-    return functor.params_of(tables), opt_state, history, len(groups), seconds
+                    post["metric"] = f"{m:.4g}"
+                vl = vm = None
+                if val_groups is not None:
+                    vl, vm = _evaluate(val_groups, new_tables, val_y, loss, metric)
+                    post["val_loss"] = f"{vl:.4g}"
+                    if metric is not None:
+                        post["val_metric"] = f"{vm:.4g}"
+                # the epoch is complete: commit it (an interrupt before here loses only it)
+                tables, opt_state, done = new_tables, new_state, e + 1
+                seconds.append(took)
+                history["loss"].append(float(value))
+                if metric is not None:
+                    history["metric"].append(float(m))
+                if vl is not None:
+                    history["val_loss"].append(vl)
+                    if metric is not None:
+                        history["val_metric"].append(vm)
+                bar.set_postfix(post, refresh=False)
+                bar.update(1)
+                saving.after(e, e + 1, functor.params_of(tables), opt_state)
+        except KeyboardInterrupt:
+            interrupted = True
+            warn_interrupted("fit_functor", done, epochs)
+    saving.save(done, functor.params_of(tables), opt_state)
+    # (params, opt_state, history, n_shapes, epoch_seconds, interrupted): fit_functor wraps
+    # them in FunctorFit
+    return functor.params_of(tables), opt_state, history, len(groups), seconds, interrupted
 
 
 def _evaluate(
@@ -214,13 +229,3 @@ def _evaluate(
     if n == 0:
         raise DataError("Expected a non-empty validation set, got 0 examples.")
     return total_l / n, total_m / n
-
-
-def _save(path: Any, functor: Any, tables: Any, opt_state: Any, step: int) -> None:
-    ckpt.save(
-        path,
-        functor.params_of(tables),
-        opt_state,
-        step=step,
-        metadata={"boxes": sorted(functor.boxes), "kind": "functor"},
-    )

@@ -1,6 +1,7 @@
 """Checks run by :func:`catlearn.training.fit` before any training: numeric, finite data
-(with the row and column of the first bad value), finite initial parameters (with their
-path), and an optimiser whose update on unit gradients is finite (a NaN/inf learning rate).
+(with the row and column of the first bad value), inputs of the model's type, targets shaped
+for the loss (labels in range), finite initial parameters (with their path), and an
+optimiser whose update on unit gradients is finite (a NaN/inf learning rate).
 
 >>> import numpy as np
 >>> check_data(np.array([[1.0, np.nan]]), "training input X")
@@ -18,9 +19,24 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn.core.checked import is_concrete
-from catlearn.errors import DataError, HyperparameterError, ParamsError
+from catlearn.core.para import Para
+from catlearn.core.types import Euclid, Fin
+from catlearn.errors import (
+    DataError,
+    HyperparameterError,
+    ParamsError,
+    ShapeError,
+    SupportError,
+)
 
-__all__ = ["check_data", "check_optimizer", "check_params_finite"]
+__all__ = [
+    "check_data",
+    "check_inputs",
+    "check_optimizer",
+    "check_params_finite",
+    "check_targets",
+    "leading",
+]
 
 
 def check_data(x: Any, what: str) -> None:
@@ -111,5 +127,75 @@ def binary_labels(diagrams: Sequence[Any], labels: Any) -> np.ndarray:
             "Expected labels in [0, 1] (the targets of a binary cross-entropy on sigmoids), "
             f"got values from {np.nanmin(y)} to {np.nanmax(y)}"
             f"{' and NaN or inf' if not np.isfinite(y).all() else ''}."
+        )
+    return y
+
+
+def leading(x: Any) -> int:
+    """The number of examples: the leading dimension of the first leaf (0 for none)."""
+    return int(np.shape(jax.tree_util.tree_leaves(x)[0])[0]) if jax.tree_util.tree_leaves(x) else 0
+
+
+def check_inputs(model: Para, X: Any, what: str) -> Any:
+    """``X`` as JAX arrays, checked: finite numbers, a batch of the model's input type."""
+    check_data(X, f"{what} input X")
+    X = jax.tree_util.tree_map(jnp.asarray, tuple(X) if isinstance(X, list) else X)
+    try:
+        model.dom.check(X, batch_dims=1, what=f"{what} input X")
+    except ShapeError as e:
+        raise ShapeError(
+            f"{e} The model's input type is {model.dom}: reshape X to (n_examples, "
+            f"*{model.dom.shapes[0] if len(model.dom) == 1 else '...'}) or change the model's "
+            "input wire."
+        ) from None
+    return X
+
+
+def check_targets(model: Para, y: Any, loss: Any, n: int, what: str) -> Any:
+    """``y`` as JAX arrays shaped for the named ``loss``: one target per example, labels in
+    range (one-hot where the loss wants it), targets in [0, 1] for the binary losses."""
+    y = jnp.asarray(y) if not isinstance(y, tuple) else jax.tree_util.tree_map(jnp.asarray, y)
+    if leading(y) != n:
+        raise DataError(
+            f"Expected {n} {what} targets (one per example of X), got {leading(y)}. "
+            "X and y must have the same first dimension."
+        )
+    if not isinstance(loss, str):
+        return y
+    if len(model.cod) != 1:
+        raise DataError(
+            f"The named loss {loss!r} expects a model with one output wire, got {model.cod}. "
+            "Pass a callable loss(pred, target) instead."
+        )
+    cod: Any = model.cod[0]  # a wire: Euclid or Fin
+    k = cod.size if isinstance(cod, Fin) else (cod.shape[-1] if cod.shape else 1)
+    integer = jnp.issubdtype(y.dtype, jnp.integer) or (
+        y.ndim == 1 and cod.shape and cod.shape[-1] > 1 and bool(jnp.all(y == jnp.round(y)))
+    )
+    if loss in ("binary_cross_entropy", "sigmoid_binary_cross_entropy"):
+        lo, hi = float(jnp.min(y)), float(jnp.max(y))
+        if lo < 0 or hi > 1:
+            raise SupportError(
+                f"Expected {what} targets in [0, 1] for {loss}, got values in "
+                f"[{lo}, {hi}]. Rescale the labels to 0/1."
+            )
+        return y.reshape((n, *cod.shape)) if y.ndim == 1 and cod.shape == (1,) else y
+    if integer and y.ndim == 1 and isinstance(cod, Euclid) and cod.shape == (k,) and k > 1:
+        lo, hi = int(jnp.min(y)), int(jnp.max(y))
+        if lo < 0 or hi >= k:
+            raise SupportError(
+                f"Expected {what} labels in 0..{k - 1} (the model's output is {cod}), got "
+                f"labels in {lo}..{hi}. Re-encode the labels as 0..{k - 1}, or widen the "
+                "model's last layer."
+            )
+        y = y.astype(jnp.int32)  # labels: one-hot for every loss but the cross-entropy
+        return y if loss == "softmax_cross_entropy" else jax.nn.one_hot(y, k)
+    want = (n, *cod.shape)
+    if tuple(y.shape) == (n,) and cod.shape == (1,):  # one scalar target per example
+        y = y.reshape(want)
+    if tuple(y.shape) != want:
+        raise ShapeError(
+            f"Expected {what} targets of shape {want} for the loss {loss!r} and output {cod}, "
+            f"got shape {tuple(y.shape)}."
         )
     return y

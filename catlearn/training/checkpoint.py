@@ -44,7 +44,7 @@ import numpy as np
 from catlearn import errors
 from catlearn.errors import CheckpointError
 
-__all__ = ["Checkpoint", "FlatState", "load", "save"]
+__all__ = ["Checkpoint", "Checkpointing", "FlatState", "load", "save"]
 
 _FORMAT = "catlearn-checkpoint-1"
 _DICT_PATH = re.compile(r"(\['[^'\]]*'\])+")
@@ -315,3 +315,71 @@ def _rebuild_plain(items: list[tuple[str, Any]]) -> Any:
             node = node.setdefault(k, {})
         node[keys[-1]] = x
     return root
+
+
+@dataclass(frozen=True)
+class Checkpointing:
+    """When a trainer saves: the one policy of :func:`~catlearn.training.fit` and
+    :func:`~catlearn.training.fit_functor` (their ``checkpoint=`` and ``checkpoint_every=``).
+
+    With a ``path``, the trainer saves (:func:`save`) there every ``every`` epochs (counted from
+    the start of training, so a resumed run saves at the same epochs) and once more when it
+    ends, interrupted or not; ``step`` is the number of epochs done. ``every`` without a path
+    would save nothing and is refused.
+
+    >>> import jax.numpy as jnp, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "run.npz")
+    >>> policy = Checkpointing.of(path, every=2)
+    >>> [policy.due(done_before=b, done=b + 1) for b in range(4)]
+    [False, True, False, True]
+    >>> policy.after(0, 2, {"w": jnp.ones(2)}, None); load(path).step
+    2
+    >>> Checkpointing.of(None, every=2)
+    Traceback (most recent call last):
+    catlearn.errors.HyperparameterError: Expected a checkpoint path with checkpoint_every=2, got checkpoint=None: ...
+    """
+
+    path: str | os.PathLike[str] | None = None
+    every: int | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        path: Any,
+        every: Any = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> Checkpointing:
+        """The policy of a trainer's ``checkpoint=path, checkpoint_every=every``, checked."""
+        if every is not None and (
+            isinstance(every, bool) or not isinstance(every, int | np.integer) or every < 1
+        ):
+            raise errors.HyperparameterError(
+                f"Expected checkpoint_every to be a positive int (save every that many "
+                f"epochs), got {every!r}."
+            )
+        if every is not None and path is None:
+            raise errors.HyperparameterError(
+                f"Expected a checkpoint path with checkpoint_every={every}, got "
+                "checkpoint=None: nothing would be saved. Pass checkpoint='run.ckpt' (or drop "
+                "checkpoint_every)."
+            )
+        if path is not None:
+            _check_path(path)
+        return cls(path, None if every is None else int(every), dict(metadata or {}))
+
+    def due(self, done_before: int, done: int) -> bool:
+        """Whether a multiple of ``every`` lies in ``(done_before, done]`` (epochs done)."""
+        if self.path is None or self.every is None:
+            return False
+        return done // self.every > done_before // self.every
+
+    def after(self, done_before: int, done: int, params: Any, opt_state: Any) -> None:
+        """Save if a checkpoint is due after epochs ``done_before .. done - 1`` ran."""
+        if self.due(done_before, done):
+            self.save(done, params, opt_state)
+
+    def save(self, done: int, params: Any, opt_state: Any) -> None:
+        """Save now (when there is a path), with ``step=done``."""
+        if self.path is not None:
+            save(self.path, params, opt_state, step=done, metadata=self.metadata)

@@ -52,7 +52,7 @@ from catlearn.diagrams.compiler import compile, to_program
 from catlearn.diagrams.diagram import Box, Diagram
 from catlearn.errors import DataError, HyperparameterError, ParamsError
 from catlearn.training import _functor_shapes as shapes
-from catlearn.training._functor_checks import check_checkpointing
+from catlearn.training.checkpoint import Checkpointing
 from catlearn.training.train import LOSSES
 
 __all__ = ["Functor", "FunctorFit", "fit_functor", "split_data"]
@@ -297,6 +297,9 @@ class FunctorFit:
     """The number of distinct shapes (each compiled once)."""
     epoch_seconds: list[float] = field(default_factory=list)
     """Wall time of each epoch (the first includes compiling)."""
+    interrupted: bool = False
+    """A ``KeyboardInterrupt`` (Ctrl-C) stopped the fit: this is the last completed epoch's
+    result, with its history."""
 
 
 def fit_functor(
@@ -347,7 +350,10 @@ def fit_functor(
     checkpoint, checkpoint_every:
         Save ``(params, opt_state)`` there with :func:`catlearn.training.checkpoint.save`
         at the end (and every ``checkpoint_every`` epochs; ``checkpoint_every`` without a
-        ``checkpoint`` path is a :class:`~catlearn.errors.HyperparameterError`).
+        ``checkpoint`` path is a :class:`~catlearn.errors.HyperparameterError`): the policy
+        of :class:`~catlearn.training.checkpoint.Checkpointing`, shared with ``fit``. Ctrl-C
+        (``KeyboardInterrupt``) during the fit returns (and saves) the last completed epoch's
+        result, with ``interrupted=True``.
     validation:
         Held-out examples in the form of ``data``, scored after every epoch; its targets are
         checked as the training targets are (finite; class labels in ``0..k-1`` for
@@ -381,7 +387,7 @@ def fit_functor(
         raise HyperparameterError(f"Expected a non-negative integer epochs, got {epochs!r}.")
     if batch_size is not None and (not isinstance(batch_size, int | np.integer) or batch_size < 1):
         raise HyperparameterError(f"Expected a positive integer batch_size, got {batch_size!r}.")
-    check_checkpointing(checkpoint, checkpoint_every)
+    saving = Checkpointing.of(checkpoint, checkpoint_every, {"kind": "functor"})
     if functor is None:
         functor = Functor(diagrams, ar)
     pkey, key = jax.random.split(as_key(key))
@@ -403,7 +409,6 @@ def fit_functor(
         validation=None if validation is None else split_data(validation),
         progress=progress,
         fused=fused,
-        checkpoint=checkpoint,
-        checkpoint_every=checkpoint_every,
+        saving=saving,
     )
     return FunctorFit(functor, *fitted)

@@ -29,6 +29,7 @@ the whole path.)
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -42,15 +43,21 @@ from jax.sharding import Mesh
 
 from catlearn import errors
 from catlearn.core import losses as core_losses
-from catlearn.core.loop import check_batch, compile_epochs, run_epochs
+from catlearn.core.loop import check_batch, compile_epochs, run_epochs, warn_interrupted
 from catlearn.core.losses import batch_loss, get_loss
 from catlearn.core.optim import as_optax
 from catlearn.core.para import Para
 from catlearn.core.state import apply_train, with_state
-from catlearn.core.types import Euclid, Fin
-from catlearn.errors import DataError, HyperparameterError, NonFiniteError, ShapeError, SupportError
-from catlearn.training._validate import check_data, check_optimizer, check_params_finite
-from catlearn.training.checkpoint import FlatState
+from catlearn.errors import DataError, HyperparameterError, NonFiniteError
+from catlearn.training._validate import (
+    check_data,
+    check_inputs,
+    check_optimizer,
+    check_params_finite,
+    check_targets,
+    leading,
+)
+from catlearn.training.checkpoint import Checkpointing, FlatState
 from catlearn.training.sharding import DATA_AXIS, data_mesh, replicate
 
 __all__ = [
@@ -124,75 +131,6 @@ def _resolve_metric(metric: str | Loss | None) -> Loss | None:
 
 def _resolve_optimizer(optimizer: Any) -> optax.GradientTransformation:
     return as_optax(optimizer)  # optax as it is; catlearn's optimisers through to_optax
-
-
-# --- data checks -------------------------------------------------------------------------------
-
-
-def _leading(x: Any) -> int:
-    return int(np.shape(jax.tree_util.tree_leaves(x)[0])[0]) if jax.tree_util.tree_leaves(x) else 0
-
-
-def _check_inputs(model: Para, X: Any, what: str) -> Any:
-    check_data(X, f"{what} input X")
-    X = jax.tree_util.tree_map(jnp.asarray, tuple(X) if isinstance(X, list) else X)
-    try:
-        model.dom.check(X, batch_dims=1, what=f"{what} input X")
-    except ShapeError as e:
-        raise ShapeError(
-            f"{e} The model's input type is {model.dom}: reshape X to (n_examples, "
-            f"*{model.dom.shapes[0] if len(model.dom) == 1 else '...'}) or change the model's "
-            "input wire."
-        ) from None
-    return X
-
-
-def _check_targets(model: Para, y: Any, loss: str | Loss | None, n: int, what: str) -> Any:
-    y = jnp.asarray(y) if not isinstance(y, tuple) else jax.tree_util.tree_map(jnp.asarray, y)
-    if _leading(y) != n:
-        raise DataError(
-            f"Expected {n} {what} targets (one per example of X), got {_leading(y)}. "
-            "X and y must have the same first dimension."
-        )
-    if not isinstance(loss, str):
-        return y
-    if len(model.cod) != 1:
-        raise DataError(
-            f"The named loss {loss!r} expects a model with one output wire, got {model.cod}. "
-            "Pass a callable loss(pred, target) instead."
-        )
-    cod = model.cod[0]
-    k = cod.size if isinstance(cod, Fin) else (cod.shape[-1] if cod.shape else 1)
-    integer = jnp.issubdtype(y.dtype, jnp.integer) or (
-        y.ndim == 1 and cod.shape and cod.shape[-1] > 1 and bool(jnp.all(y == jnp.round(y)))
-    )
-    if loss in ("binary_cross_entropy", "sigmoid_binary_cross_entropy"):
-        lo, hi = float(jnp.min(y)), float(jnp.max(y))
-        if lo < 0 or hi > 1:
-            raise SupportError(
-                f"Expected {what} targets in [0, 1] for {loss}, got values in "
-                f"[{lo}, {hi}]. Rescale the labels to 0/1."
-            )
-        return y.reshape((n, *cod.shape)) if y.ndim == 1 and cod.shape == (1,) else y
-    if integer and y.ndim == 1 and isinstance(cod, Euclid) and cod.shape == (k,) and k > 1:
-        lo, hi = int(jnp.min(y)), int(jnp.max(y))
-        if lo < 0 or hi >= k:
-            raise SupportError(
-                f"Expected {what} labels in 0..{k - 1} (the model's output is {cod}), got "
-                f"labels in {lo}..{hi}. Re-encode the labels as 0..{k - 1}, or widen the "
-                "model's last layer."
-            )
-        y = y.astype(jnp.int32)  # labels: one-hot for every loss but the cross-entropy
-        return y if loss == "softmax_cross_entropy" else jax.nn.one_hot(y, k)
-    want = (n, *cod.shape)
-    if tuple(y.shape) == (n,) and cod.shape == (1,):  # one scalar target per example
-        y = y.reshape(want)
-    if tuple(y.shape) != want:
-        raise ShapeError(
-            f"Expected {what} targets of shape {want} for the loss {loss!r} and output {cod}, "
-            f"got shape {tuple(y.shape)}."
-        )
-    return y
 
 
 # --- the step ----------------------------------------------------------------------------------
@@ -275,6 +213,9 @@ class FitResult:
     history: dict[str, list[float]] = field(default_factory=dict)
     step_losses: np.ndarray | None = None
     """Every step's loss, shape ``(epochs, steps_per_epoch)``."""
+    interrupted: bool = False
+    """A ``KeyboardInterrupt`` (Ctrl-C) stopped the fit: this is the last completed call's
+    result (``epochs_per_call`` epochs per call), with the history of the epochs run."""
 
 
 @lru_cache(maxsize=32)
@@ -326,6 +267,8 @@ def fit(
     devices: int | Sequence[Any] | None = None,
     mesh: Mesh | None = None,
     initial_epoch: int = 0,
+    checkpoint: str | os.PathLike[str] | None = None,
+    checkpoint_every: int | None = None,
 ) -> FitResult:
     r"""Train ``model`` on ``data = (X, y)`` by minibatch gradient descent.
 
@@ -376,6 +319,17 @@ def fit(
     devices, mesh:
         Data-parallel training: the batch is split across these devices
         (see :mod:`catlearn.training.sharding`; ``batch_size`` must be a multiple of their number).
+    checkpoint, checkpoint_every:
+        Save ``(params, opt_state)`` there with :func:`catlearn.training.checkpoint.save`
+        (``step`` = epochs done) at the end and every ``checkpoint_every`` epochs (at the end
+        of the call that reaches it), the policy of
+        :class:`~catlearn.training.checkpoint.Checkpointing` that ``fit_functor`` shares;
+        resume with ``checkpoint.load(path)``'s ``params``, ``opt_state`` and
+        ``initial_epoch=step``.
+
+    Ctrl-C (``KeyboardInterrupt``) during the fit does not lose the run: ``fit`` warns and
+    returns the last completed call's result with ``interrupted=True`` (and saves it, with a
+    ``checkpoint`` path).
 
     Examples
     --------
@@ -397,6 +351,7 @@ def fit(
     if not isinstance(data, tuple | list) or len(data) != 2:
         raise DataError("Expected data=(X, y), a pair of inputs and targets.")
     _check_epochs(epochs, initial_epoch)
+    saving = Checkpointing.of(checkpoint, checkpoint_every, {"kind": "fit"})
     model.check_params(params)
     check_params_finite(params)
     check_data(data[1], "training targets y")
@@ -404,18 +359,18 @@ def fit(
         check_data(tuple(validation), "validation data")
     loss_fn, metric_fn = _resolve_loss(loss), _resolve_metric(metric)
     opt = _resolve_optimizer(optimizer)
-    X = _check_inputs(model, data[0], "training")
-    n = _leading(X)
+    X = check_inputs(model, data[0], "training")
+    n = leading(X)
     if mesh is not None or devices is not None:
         mesh = data_mesh(mesh if mesh is not None else devices)
     check_batch(n, batch_size, 1 if mesh is None else mesh.shape[DATA_AXIS])
-    y = _check_targets(model, data[1], loss, n, "training")
+    y = check_targets(model, data[1], loss, n, "training")
     Xv = yv = None
     if validation is not None:
-        Xv = _check_inputs(model, validation[0], "validation")
-        if _leading(Xv) == 0:
+        Xv = check_inputs(model, validation[0], "validation")
+        if leading(Xv) == 0:
             raise DataError("Expected a non-empty validation set, got 0 examples.")
-        yv = _check_targets(model, validation[1], loss, _leading(Xv), "validation")
+        yv = check_targets(model, validation[1], loss, leading(Xv), "validation")
     if opt_state is None:
         opt_state = opt.init(params)
     elif isinstance(opt_state, FlatState):  # read from a checkpoint without like=
@@ -442,12 +397,20 @@ def fit(
         desc="fit",
         stop_on_nonfinite=not allow_nonfinite,
         postfix=postfix,
+        on_call=saving.after,
+        catch_interrupt=True,
     )
+    if out.interrupted:
+        warn_interrupted("fit", initial_epoch + out.done, epochs)
+    if out.bad is None:
+        saving.save(initial_epoch + out.done, out.params, out.opt_state)
     if out.outs is None:
         steps = np.zeros((0, n // batch_size))
-        return FitResult(out.params, out.opt_state, _history(None, None, metric_fn, Xv), steps)
+        history = _history(None, None, metric_fn, Xv)
+        return FitResult(out.params, out.opt_state, history, steps, out.interrupted)
     first = jax.tree_util.tree_map(lambda a: a[: out.done], (out.outs, out.ends))
-    result = FitResult(out.params, out.opt_state, _history(*first, metric_fn, Xv), out.outs[0])
+    history = _history(*first, metric_fn, Xv)
+    result = FitResult(out.params, out.opt_state, history, out.outs[0], out.interrupted)
     if out.bad is not None:
         e, s = out.bad
         err = NonFiniteError(
@@ -520,7 +483,7 @@ def predict(model: Para, params: Any, X: Any, *, key: jax.Array | None = None) -
     """
     errors.expect_type(model, Para, "the model", "build one with Para(...) or compile(diagram)")
     model.check_params(params)
-    X = _check_inputs(model, X, "prediction")
+    X = check_inputs(model, X, "prediction")
     if model.stochastic and key is None:
         key = jax.random.key(0)
     return _predict_jit(model, params, X, key)
@@ -548,8 +511,8 @@ def evaluate(
     if not isinstance(data, tuple | list) or len(data) != 2:
         raise DataError("Expected data=(X, y), a pair of inputs and targets.")
     check_data(data[1], "evaluation targets y")
-    X = _check_inputs(model, data[0], "evaluation")
-    n = _leading(X)
+    X = check_inputs(model, data[0], "evaluation")
+    n = leading(X)
     if n == 0:
         raise DataError("Expected a non-empty data set to evaluate on, got 0 examples.")
     check_as = loss if isinstance(loss, str) else None
@@ -560,7 +523,7 @@ def evaluate(
         and model.cod[0].shape[-1:] != (1,)
     ):
         check_as = "softmax_cross_entropy"  # integer labels: check their range
-    y = _check_targets(model, data[1], check_as, n, "evaluation")
+    y = check_targets(model, data[1], check_as, n, "evaluation")
     pred = predict(model, params, X, key=key)
     out: dict[str, float] = {}
     if loss is not None:
