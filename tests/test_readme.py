@@ -34,3 +34,109 @@ def test_every_example_honours_fast(script):
     assert "--fast" in text and "def main(fast" in text, f"{script.name} ignores --fast"
     main_block = text.split('if __name__ == "__main__":', 1)[-1]
     assert "fast" in main_block, f"{script.name}'s __main__ does not pass --fast to main"
+
+
+# --- the "Measured figures" table: every figure a benchmark wrote is the JSON's --------------
+
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def _json(name: str) -> dict:
+    import json
+
+    return json.loads((RESULTS / f"{name}.json").read_text())
+
+
+def _row(prefix: str) -> str:
+    """The README's "Measured figures" row whose first cell starts with ``prefix``."""
+    section = (ROOT / "README.md").read_text().split("## Measured figures", 1)[1].split("\n## ")[0]
+    rows = [r for r in section.splitlines() if r.startswith(f"| {prefix}")]
+    assert len(rows) == 1, f"expected one README row starting {prefix!r}, found {len(rows)}"
+    return rows[0]
+
+
+def _range(values, digits: int) -> str:
+    return f"{min(values):.{digits}f}–{max(values):.{digits}f}"
+
+
+def _step():
+    return [f"{r['ratio_median_of_rounds']:.3f}" for r in _json("step")["results"]]
+
+
+def _compile():
+    return [f"{r['ratio_median_of_rounds']:.3f}" for r in _json("compile")["results"]]
+
+
+def _hmm():
+    ratios = [h["ratios"]["loglik: catlearn / hand scan"] for h in _json("filtering")["hmm"]]
+    return [_range(ratios, 2)]
+
+
+def _methods():
+    rows = _json("filtering")["methods"]
+    ps = [m["parallel / sequential"] for m in rows]
+    return [
+        f"≤ {max(m['auto / best'] for m in rows):.2f}",
+        f"{min(ps):.1f}–{max(ps):.0f}×",
+    ]
+
+
+def _networks():
+    res = _json("networks")
+    fresh = res["fresh"]
+    warm = res["batched"]["ratio_warm"]
+    return [
+        f"on {len(fresh)} bundled networks (≤ {max(r['nodes'] for r in fresh)} nodes)",
+        f"same answers to {max(r['max_diff'] for r in fresh):.0e}",
+        f"median time {_range([r['ratio'] for r in fresh], 2)}× pgmpy's",
+        f"{res['batched']['cases']:,} batched {res['batched']['network']} queries "
+        f"~{float(f'{warm:.2g}'):,.0f}× faster",
+    ]
+
+
+def _composition():
+    res = _json("composition")
+    lo, hi = min(res["ns"]), max(res["ns"])
+    kinds = ["Para", "Lens", "ParaLens", "Learner", "Sampler", "Circuit"]
+    us = {(r["kind"], r["n"]): r["rshift_us_per_arrow"] for r in res["rows"]}
+    return [
+        " / ".join(f"{us[k, hi]:.1f}" for k in kinds),
+        f"per-arrow ratio 10⁵ ÷ 10³ {_range([us[k, hi] / us[k, lo] for k in kinds], 2)}",
+    ]
+
+
+def _functor():
+    (task,) = _json("functor")["tasks"]
+    return [
+        f"test accuracy {task['functor_test_accuracy']:.3f}",
+        f"same parameter count: {task['bow_test_accuracy']:.3f}",
+    ]
+
+
+FIGURES = {
+    "compiled train step": ("benchmarks.run --quick --only step,compile", _step),
+    "trace + compile": ("benchmarks.run --quick --only step,compile", _compile),
+    "HMM log-likelihood": ("benchmarks/bench_filtering.py", _hmm),
+    "filters on CPU": ("bench_filtering --methods-only", _methods),
+    "Bayesian-network queries": ("benchmarks.bench_networks", _networks),
+    "composing 10⁵ arrows": ("benchmarks.bench_composition", _composition),
+    "sentence classification": ("benchmarks.bench_functor", _functor),
+}
+
+
+@pytest.mark.parametrize("prefix", sorted(FIGURES))
+def test_readme_figures_are_the_committed_benchmark_results(prefix):
+    """Each README row that cites a benchmark quotes the figures of its JSON, as rounded there."""
+    command, expected = FIGURES[prefix]
+    row = _row(prefix)
+    assert command in row, f"the README row {prefix!r} should cite `{command}`"
+    missing = [figure for figure in expected() if figure not in row]
+    assert not missing, f"README row {prefix!r} differs from benchmarks/results: {missing}"
+
+
+def test_every_readme_row_citing_a_benchmark_is_checked():
+    section = (ROOT / "README.md").read_text().split("## Measured figures", 1)[1].split("\n## ")[0]
+    cites = re.compile(r"`python (-m benchmarks\.|benchmarks/)")
+    citing = [r for r in section.splitlines() if r.startswith("| ") and cites.search(r)]
+    unchecked = [r[:60] for r in citing if not any(r.startswith(f"| {p}") for p in FIGURES)]
+    assert not unchecked, f"README rows citing a benchmark without a check: {unchecked}"
