@@ -302,10 +302,12 @@ def test_memory_budget_and_sampling(getkey):
         net.query(["lung"], method="sampling")
 
 
-def test_repeats_are_memoised_read_only_and_bounded(x64):
+def test_repeats_are_memoised_and_bounded(x64):
     net = sprinkler()
     a = net.query(["Rain"], {"WetGrass": "T"})
-    assert net.query(["Rain"], {"WetGrass": "T"}) is a and not a.flags.writeable
+    assert net.cache_info()["answers"] == 1
+    b = net.query(["Rain"], {"WetGrass": "T"})  # a lookup, returned as the caller's own copy
+    assert b is not a and b.flags.writeable and np.array_equal(a, b)
     with pytest.raises(SupportError):
         net.query(["Rain"], {"WetGrass": 1.0})  # 1.0 == 1 as a key, still rejected
     ve = VariableElimination(answer_cache=2)  # the caches belong to the engine object
@@ -326,3 +328,34 @@ def test_traced_out_of_range_evidence_is_nan_not_clamped():
     f = jax.jit(lambda s: net.query(["Rain"], {"WetGrass": s}))
     assert np.isnan(np.asarray(f(2))).all()
     assert np.isfinite(np.asarray(f(1))).all()
+
+
+def test_every_query_path_returns_the_callers_own_answer_of_its_documented_type():
+    """One result type per path (BayesNet.query's docstring), each free to modify: writing into
+    an answer never changes the next one (the memo of repeated exact queries keeps its own)."""
+    from catlearn.probability.networks.engines import JunctionTree, SampledPosterior
+
+    net = sprinkler()
+    first = net.query(["Rain"], {"WetGrass": "T"})
+    assert isinstance(first, np.ndarray) and first.dtype == np.float64
+    assert first.flags.writeable
+    expect = first.copy()
+    first[:] = -1.0  # the caller's own array
+    again = net.query(["Rain"], {"WetGrass": "T"})  # a memo hit
+    np.testing.assert_array_equal(again, expect)
+    assert again.flags.writeable and again is not first
+    again[0] = 7.0
+    np.testing.assert_array_equal(net.query(["Rain"], {"WetGrass": "T"}), expect)
+    post, pe = net.query(["Rain"], {"WetGrass": "T"}, return_evidence=True)
+    assert post.flags.writeable and float(pe) == pytest.approx(0.6471, abs=1e-4)
+    jt = net.query(["Rain"], {"WetGrass": "T"}, engine=JunctionTree())
+    assert isinstance(jt, np.ndarray) and jt.flags.writeable
+    np.testing.assert_allclose(jt, expect, atol=1e-12)
+    traced = net.query(["Rain"], {"WetGrass": "T"}, jit=True)
+    assert isinstance(traced, jax.Array)
+    np.testing.assert_allclose(np.asarray(traced), expect, atol=1e-6)
+    est = net.query(["Rain"], {"WetGrass": "T"}, method="sampling", num_samples=2000,
+                    key=jax.random.key(0))  # fmt: skip
+    assert isinstance(est, SampledPosterior)
+    assert est.probs.flags.writeable and est.stderr.flags.writeable
+    assert est.probs.shape == est.stderr.shape == expect.shape

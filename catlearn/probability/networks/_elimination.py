@@ -4,8 +4,8 @@ r"""Variable elimination: exact queries by a planned contraction (private; publi
 A query signature (targets, observed ids, softly observed ids) is planned once per network
 by :mod:`catlearn.probability.networks._netquery` (prune, slice, split, min-fill order) and
 the plan kept in a bounded LRU owned by the engine object. A concrete query runs its plan in
-numpy float64 (no JAX; the read-only answer is memoised, bounded, so an exact repeat is a
-lookup); ``jit=True``, traced states or ``tables`` run the same plan as one jitted JAX
+numpy float64 (no JAX; the answer is memoised read-only, bounded, so an exact repeat is a
+lookup, and every call returns its own writeable copy); ``jit=True``, traced states or ``tables`` run the same plan as one jitted JAX
 contraction (vmapped for batches), which ``jax.grad`` differentiates in the tables.
 """
 
@@ -148,8 +148,8 @@ class VariableElimination:
         jit: bool = False,
         tables: Mapping[int, Any] | None = None,
     ) -> Any:
-        """The posterior of ``q.targets`` (float64 numpy, or JAX arrays on the JAX path),
-        with :math:`P(e)` when ``return_evidence``."""
+        """The posterior of ``q.targets`` (a fresh, writeable float64 numpy array, or a JAX
+        array on the JAX path), with :math:`P(e)` when ``return_evidence``."""
         c = self._caches(net)
         on_jax = jit or tables is not None or not is_concrete(q.states, q.likelihoods)
         memo = None
@@ -158,7 +158,8 @@ class VariableElimination:
             hit = c.answers.get(memo)
             if hit is not None:
                 c.answers.move_to_end(memo)
-                return hit if return_evidence else hit[0]
+                post = hit[0].copy()  # the user's own writeable array; the memo stays intact
+                return (post, hit[1]) if return_evidence else post
         qp = self.plan(net, q.targets, q.evidence, q.soft)
         if on_jax:
             fn = self._jax_fn(c, qp, batched=False)
@@ -171,9 +172,10 @@ class VariableElimination:
         if not z > 0:
             raise _request.zero(net, q)
         post = un / zm
-        post.setflags(write=False)
         if memo is not None:
-            remember(c.answers, memo, (post, float(z)), self.answer_cache)
+            kept = post.copy()
+            kept.setflags(write=False)
+            remember(c.answers, memo, (kept, float(z)), self.answer_cache)
         return (post, z) if return_evidence else post
 
     def map_query(self, net: Network, q: Query) -> dict[int, int]:

@@ -44,7 +44,6 @@ import networkx as nx
 import numpy as np
 
 from catlearn import errors
-from catlearn.core.checked import as_array
 from catlearn.core.types import Fin, Ty
 from catlearn.errors import ShapeError, SupportError
 from catlearn.probability.kernels.markov import Finite
@@ -208,6 +207,11 @@ class BayesNet:
         ``"sampling"`` (``LikelihoodWeighting(num_samples, key=key)``: a
         ``SampledPosterior`` with ``probs`` and ``stderr``). An option the engine does not
         honour raises :class:`~catlearn.errors.UnsupportedError` naming the engines that do.
+
+        Returns, shaped ``cards of variables`` and the caller's own to modify: a writeable
+        float64 ``numpy.ndarray`` (exact engines, concrete evidence); a ``jax.Array``
+        (``jit=True``, traced evidence or ``tables``); a ``SampledPosterior`` (``"sampling"``:
+        writeable ``probs``, ``stderr``); with ``return_evidence``, ``(posterior, P(e))``.
 
         >>> net = sprinkler()
         >>> net.query(["Rain"], {"WetGrass": "T"}).round(4).tolist()
@@ -418,19 +422,16 @@ class BayesNet:
         >>> net.with_tables(net.tables()).query(["Rain"], {"WetGrass": 1}).round(4).tolist()
         [0.2921, 0.7079]
         """
-        if not isinstance(tables, Mapping):
+        if tables is None:
             raise errors.ArgumentTypeError(
-                f"Expected the tables as a mapping {{variable: array}}, got "
-                f"{type(tables).__name__}; pass e.g. net.tables()."
+                "Expected the tables as a mapping {variable: array}, got None; pass e.g. "
+                "net.tables()."
             )
-        self.check_names(tables)
+        given = _request.tables(self, tables)  # a mapping of known names, shapes, rows: checked
         cpds = {}
         for v in self.variables:
-            a = (
-                np.asarray(as_array(tables[v], f"the table of {v!r}"), dtype=np.float64)
-                if v in tables
-                else self.indexed.tables[self.indexed.ids[v]]
-            )
+            i = self.indexed.ids[v]
+            a = np.asarray(given[i], dtype=np.float64) if i in given else self.indexed.tables[i]
             c = self.cpts[v]
             cpds[v] = CPT(a.reshape(-1, self.cards[v]).T, c.evidence, c.state_names)
         return type(self)(self.graph, cpds, memory_budget=self.memory_budget)
