@@ -235,7 +235,7 @@ def fold(
 
 def tables(net: Network, given: Mapping[str, Any] | None) -> dict[int, Any]:
     """Replacement tables ``{id: array}`` in kernel layout ``[parents..., v]`` (checked)."""
-    if not given:
+    if given is None:
         return {}
     if not isinstance(given, Mapping):
         raise errors.ArgumentTypeError(
