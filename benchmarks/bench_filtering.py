@@ -226,7 +226,7 @@ def bench_kalman(batch: int, steps: int, repeats: int) -> dict:
     model = tracking_model()
     keys = jax.random.split(jax.random.key(0), batch)
     ys = jax.jit(jax.vmap(lambda k: model.sample(steps, key=k)[1]))(keys)
-    args = lgssm_matrices(model)
+    args = model.matrices()
     ours_ll = jax.jit(jax.vmap(cl.probability.kalman_log_likelihood, in_axes=(None, 0)))
     ours_f = jax.jit(jax.vmap(cl.probability.kalman_filter, in_axes=(None, 0)))
     hand_ll = jax.jit(jax.vmap(lambda y: hand_kalman(*args, y, False)))
@@ -281,19 +281,6 @@ def _dynamax():
     return parallel_hmm_filter, lgi, lgp
 
 
-def lgssm_matrices(model) -> tuple:
-    """``(m0, P0, F, Q, H, R)``: a time-invariant LGSSM's arrays in the order hand-written
-    filters and dynamax's ``make_lgssm_params`` take them."""
-    return (
-        model.initial_mean,
-        model.initial_cov,
-        model.dynamics,
-        model.dynamics_cov,
-        model.emission,
-        model.emission_cov,
-    )
-
-
 def dynamax_hmm_filter(dx, hmm):
     """dynamax's parallel HMM filter on ``hmm``, jitted: ``obs -> filtered probabilities``."""
     pf = jax.jit(lambda a, b, c: dx[0](a, b, c).filtered_probs)
@@ -302,7 +289,7 @@ def dynamax_hmm_filter(dx, hmm):
 
 def dynamax_kalman_filter(dx, model):
     """dynamax's parallel Kalman filter on ``model`` (no biases), jitted: ``ys -> means``."""
-    params = dx[1].make_lgssm_params(*lgssm_matrices(model))
+    params = dx[1].make_lgssm_params(*model.matrices())
     kf = jax.jit(lambda p, y: dx[2].lgssm_filter(p, y).filtered_means)
     return lambda ys: kf(params, ys)
 

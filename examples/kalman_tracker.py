@@ -56,17 +56,7 @@ def rmse(a: jax.Array, b: jax.Array) -> float:
 
 def numpy_kalman(model: cl.LGSSM, ys: np.ndarray) -> np.ndarray:
     """A hand-written numpy Kalman filter (float64), returning the filtered means."""
-    mu0, p0, f, q, h, r = (
-        np.asarray(a, np.float64)
-        for a in (
-            model.initial_mean,
-            model.initial_cov,
-            model.dynamics,
-            model.dynamics_cov,
-            model.emission,
-            model.emission_cov,
-        )
-    )
+    mu0, p0, f, q, h, r = (np.asarray(a, np.float64) for a in model.matrices())
     m, p, out = mu0, p0, []
     for y in np.asarray(ys, np.float64):
         s = h @ p @ h.T + r

@@ -64,16 +64,7 @@ def joint_gaussian(model, t_len):
     """Mean and covariance of (x_0..x_{T-1}, y_0..y_{T-1}) built by hand (numpy float64)."""
     mu0, p0, f, q, h, r, b, d = (
         np.asarray(a, np.float64)
-        for a in (
-            model.initial_mean,
-            model.initial_cov,
-            model.dynamics,
-            model.dynamics_cov,
-            model.emission,
-            model.emission_cov,
-            model.dynamics_bias,
-            model.emission_bias,
-        )
+        for a in (*model.matrices(), model.dynamics_bias, model.emission_bias)
     )
     n, m = len(mu0), len(d)
     mx = [mu0]
@@ -216,14 +207,7 @@ def test_vmap_jit_grad():
     assert tree_maxdiff(jax.tree_util.tree_map(lambda a: a[3], out), one) < 1e-4
 
     def nll(log_r):
-        m = LGSSM(
-            model.initial_mean,
-            model.initial_cov,
-            model.dynamics,
-            model.dynamics_cov,
-            model.emission,
-            jnp.exp(log_r) * jnp.eye(2),
-        )
+        m = LGSSM(*model.matrices()[:5], jnp.exp(log_r) * jnp.eye(2))
         return -jnp.mean(jax.vmap(kalman_log_likelihood, in_axes=(None, 0))(m, batch))
 
     g = jax.grad(nll)(0.0)

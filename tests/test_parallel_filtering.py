@@ -329,12 +329,7 @@ def test_against_dynamax_parallel(x64):
     ks = rts_smoother(model, ys, method="parallel")
     with jax.numpy_rank_promotion("allow"):
         params = lgi.make_lgssm_params(
-            model.initial_mean,
-            model.initial_cov,
-            model.dynamics,
-            model.dynamics_cov,
-            model.emission,
-            model.emission_cov,
+            *model.matrices(),
             dynamics_bias=model.dynamics_bias,
             emissions_bias=model.emission_bias,
         )

@@ -188,7 +188,7 @@ def test_fit_loss_names_and_loss_lenses_are_the_same_functions(getkey):
     lens = mse(4)
     per_example = jax.vmap(lambda a, b: lens.get((a, b)))(z, t)
     assert jnp.array_equal(train.LOSSES["mse"](z, t), per_example)
-    assert jnp.array_equal(train._resolve_loss("mse")(z, t), per_example)
+    assert jnp.array_equal(train.resolve_loss("mse")(z, t), per_example)
     labels = jnp.array([0, 3, 1, 2, 2])
     ce = softmax_cross_entropy(4)
     assert jnp.array_equal(
@@ -204,7 +204,7 @@ def test_fit_loss_names_and_loss_lenses_are_the_same_functions(getkey):
     with pytest.raises(HyperparameterError, match="loss name"):
         loss_lens("l2", Euclid(2))
     with pytest.raises(HyperparameterError, match="loss name"):
-        train._resolve_loss("l2")
+        train.resolve_loss("l2")
 
 
 # --- deep dreaming and typed errors --------------------------------------------------------------

@@ -58,14 +58,22 @@ def check_data(x: Any, what: str) -> None:
         if arr.dtype.kind == "b" or arr.dtype.kind in "iu":
             continue
         if arr.dtype.kind in "fc" or jnp.issubdtype(arr.dtype, jnp.floating):
-            finite = np.isfinite(arr.astype(np.float64) if arr.dtype.kind == "V" else arr)
-            if not finite.all():
-                idx = [int(i) for i in np.argwhere(~finite)[0]]
+            bad = _first_non_finite(arr.astype(np.float64) if arr.dtype.kind == "V" else arr)
+            if bad is not None:
+                idx, n = bad
                 raise DataError(
                     f"Expected finite values in the {where}, got {arr[tuple(idx)]} at {idx} "
-                    f"({int((~finite).sum())} non-finite entries in all). Drop or impute those "
-                    "rows before training."
+                    f"({n} non-finite entries in all). Drop or impute those rows before "
+                    "training."
                 )
+
+
+def _first_non_finite(arr: np.ndarray) -> tuple[list[int], int] | None:
+    """The index of the first NaN/inf entry of ``arr`` and how many there are (or None)."""
+    finite = np.isfinite(arr)
+    if finite.all():
+        return None
+    return [int(i) for i in np.argwhere(~finite)[0]], int((~finite).sum())
 
 
 def check_params_finite(params: Any) -> None:
@@ -76,9 +84,9 @@ def check_params_finite(params: Any) -> None:
             continue
         if not jnp.issubdtype(leaf.dtype, jnp.inexact):
             continue
-        finite = np.isfinite(np.asarray(leaf))
-        if not finite.all():
-            idx = [int(i) for i in np.argwhere(~finite)[0]]
+        bad = _first_non_finite(np.asarray(leaf))
+        if bad is not None:
+            idx = bad[0]
             raise ParamsError(
                 f"Expected finite initial parameters, got {np.asarray(leaf)[tuple(idx)]} in "
                 f"params{jax.tree_util.keystr(path)} at {idx}. Re-initialise them "

@@ -46,14 +46,13 @@ import numpy as np
 from catlearn import errors
 from catlearn.core.checked import as_key
 from catlearn.core.learner import Learner, gradient_learner
-from catlearn.core.losses import get_loss
 from catlearn.core.para import Para
 from catlearn.diagrams.compiler import compile, to_program
 from catlearn.diagrams.diagram import Box, Diagram
 from catlearn.errors import DataError, HyperparameterError, ParamsError
 from catlearn.training import _functor_shapes as shapes
 from catlearn.training.checkpoint import Checkpointing
-from catlearn.training.train import LOSSES
+from catlearn.training.train import resolve_loss
 
 __all__ = ["Functor", "FunctorFit", "fit_functor", "split_data"]
 
@@ -228,7 +227,7 @@ class Functor:
         r"""The data-set loss :math:`\frac1n \sum_i e(F(d_i), y_i)` (differentiable in
         ``params``; one batch per shape)."""
         diagrams, xs, y = split_data(data)
-        loss_fn = _resolve(loss)
+        loss_fn = resolve_loss(loss)
         tables = self.tables(params)
         total = jnp.zeros(())
         for g in self.group(diagrams, xs):
@@ -247,15 +246,6 @@ class Group:
     xs: Any
 
 
-def _resolve(loss: str | Loss) -> Loss:
-    if isinstance(loss, str):
-        get_loss(loss)  # a HyperparameterError listing the vocabulary
-        return LOSSES[loss]
-    if not callable(loss):
-        raise HyperparameterError(f"Expected a loss name or a callable, got {loss!r}.")
-    return loss
-
-
 def accuracy_per_example(pred: jax.Array, target: jax.Array) -> jax.Array:
     """1.0 where the arg-max class (or a single output thresholded at 1/2) is the label."""
     guess = (pred[..., 0] > 0.5) if pred.shape[-1] == 1 else jnp.argmax(pred, -1)
@@ -269,7 +259,7 @@ def _resolve_metric(metric: str | Loss | None) -> Loss | None:
         return None
     if metric == "accuracy":
         return accuracy_per_example
-    return _resolve(metric)
+    return resolve_loss(metric)
 
 
 @dataclass
@@ -398,7 +388,7 @@ def fit_functor(
         functor,
         params,
         (diagrams, xs, y),
-        loss=_resolve(loss),
+        loss=resolve_loss(loss),
         check_as=loss,
         metric=_resolve_metric(metric),
         optimizer=optimizer,

@@ -90,7 +90,10 @@ half_sse = LOSSES["half_sse"]
 binary_cross_entropy = LOSSES["binary_cross_entropy"]
 
 
-def _resolve_loss(loss: str | Loss) -> Loss:
+def resolve_loss(loss: str | Loss) -> Loss:
+    """The batch loss of a name of :data:`LOSSES` (the one object per name, so compiled
+    programs keyed by it are shared), or a callable as it is; anything else is a
+    :class:`~catlearn.errors.HyperparameterError`."""
     if isinstance(loss, str):
         get_loss(loss)  # raises HyperparameterError naming the vocabulary
         return LOSSES[loss]
@@ -184,7 +187,7 @@ def train_step(model: Para, *, loss: str | Loss, optimizer: Any) -> Callable[...
     >>> value.shape
     ()
     """
-    inner = _step_fn(model, _resolve_loss(loss), _resolve_optimizer(optimizer))
+    inner = _step_fn(model, resolve_loss(loss), _resolve_optimizer(optimizer))
 
     @jax.jit
     def step(params: Any, opt_state: Any, x: Any, y: Any, key: Any = None) -> tuple[Any, ...]:
@@ -278,6 +281,9 @@ def fit(
     ``key`` and runs ``len(X) // batch_size`` steps in one ``jax.lax.scan`` (the remainder
     of an epoch is skipped; it is in other epochs' batches). ``epochs_per_call`` epochs are
     fused into one jitted call (``epochs_per_call=epochs``: the whole fit is one call).
+    Ctrl-C (``KeyboardInterrupt``) during the fit does not lose the run: ``fit`` warns and
+    returns the last completed call's result with ``interrupted=True`` (and saves it, given a
+    ``checkpoint`` path).
 
     Parameters
     ----------
@@ -327,10 +333,6 @@ def fit(
         resume with ``checkpoint.load(path)``'s ``params``, ``opt_state`` and
         ``initial_epoch=step``.
 
-    Ctrl-C (``KeyboardInterrupt``) during the fit does not lose the run: ``fit`` warns and
-    returns the last completed call's result with ``interrupted=True`` (and saves it, with a
-    ``checkpoint`` path).
-
     Examples
     --------
     >>> import optax
@@ -357,7 +359,7 @@ def fit(
     check_data(data[1], "training targets y")
     if validation is not None:
         check_data(tuple(validation), "validation data")
-    loss_fn, metric_fn = _resolve_loss(loss), _resolve_metric(metric)
+    loss_fn, metric_fn = resolve_loss(loss), _resolve_metric(metric)
     opt = _resolve_optimizer(optimizer)
     X = check_inputs(model, data[0], "training")
     n = leading(X)
@@ -527,7 +529,7 @@ def evaluate(
     pred = predict(model, params, X, key=key)
     out: dict[str, float] = {}
     if loss is not None:
-        out["loss"] = float(_mean_loss(_resolve_loss(loss), pred, y))
+        out["loss"] = float(_mean_loss(resolve_loss(loss), pred, y))
     metric_fn = _resolve_metric(metric)
     if metric_fn is not None:
         out[metric if isinstance(metric, str) else "metric"] = float(_mean_loss(metric_fn, pred, y))

@@ -53,11 +53,13 @@ from catlearn.probability.inference.gp import fit_gp as fit_gp
 from catlearn.probability.inference.mcmc import MCMCInverse as MCMCInverse
 from catlearn.probability.inference.mcmc import MCMCResult as MCMCResult
 from catlearn.probability.inference.mcmc import mcmc_lens as mcmc_lens
+from catlearn.probability.inference.variational import AmortisedInverse as AmortisedInverse
 from catlearn.probability.inference.variational import VariationalInverse as VariationalInverse
 from catlearn.probability.inference.variational import variational_lens as variational_lens
 
 __all__ = [
     "RBF",
+    "AmortisedInverse",
     "BayesLearner",
     "BayesLens",
     "Beta",

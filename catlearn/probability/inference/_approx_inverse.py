@@ -26,6 +26,7 @@ import numpy as np
 
 from catlearn import errors
 from catlearn.core.checked import as_array, as_key
+from catlearn.core.types import Ty
 from catlearn.errors import DegenerateWeightsError, ShapeError
 from catlearn.probability.kernels._checks import concrete
 
@@ -181,6 +182,98 @@ class ApproxInverse:
         return self.then(other)
 
 
+def state_at(inverse: Any, y: Any) -> Any:
+    """The posterior state of an inverse kernel at ``y``: an approximate inverse is called;
+    an exact one is read at the point (a Finite row, a Gaussian at its mean ``A y + b``)."""
+    if isinstance(inverse, ApproxInverse):
+        return inverse(y)
+    if hasattr(inverse, "row"):  # Finite
+        return type(inverse)(inverse.row(y), Ty(), inverse.cod, validate=False)
+    if hasattr(inverse, "mean") and hasattr(inverse, "cov"):  # LinearGaussian
+        return type(inverse).state(inverse.mean(y), inverse.cov, inverse.cod)
+    return inverse(y)
+
+
+def composed(ks: list[Any]) -> Any:
+    """``ks[0] >> ks[1] >> ...`` of inverse kernels: a :class:`Composed` when one is
+    approximate, else ``None`` (the caller composes exact kernels in closed form)."""
+    approx = [k for k in ks if isinstance(k, ApproxInverse)]
+    if not approx or isinstance(ks[0], ApproxInverse):
+        return None  # an approximate first part composes the rest itself (its then)
+    return Composed(tuple(ks), key=approx[0].key, num_particles=approx[0].num_particles)
+
+
+def tensored(ks: list[Any], cods: list[Ty]) -> Any:
+    """The tensor of inverse kernels ``ks`` (their inputs ``cods``): a :class:`Tensored` when
+    one is approximate, else ``None`` (the caller tensors exact kernels in closed form)."""
+    approx = [k for k in ks if isinstance(k, ApproxInverse)]
+    if not approx:
+        return None
+    return Tensored(
+        tuple(ks), tuple(cods), key=approx[0].key, num_particles=approx[0].num_particles
+    )
+
+
+class Tensored(ApproxInverse):
+    r"""``parts[0] @ parts[1] @ ...`` of inverse kernels :math:`Y_i \to X_i` (the backward of
+    a tensor of Bayesian lenses at a product prior, at least one part approximate): at
+    :math:`y = (y_1, y_2, \dots)` the product of the parts' posteriors. Exact Gaussian (or
+    finite) states are tensored in closed form; otherwise each posterior is a particle set
+    (a state is drawn ``num_particles`` times, a set of another size resampled to it) and the
+    sets are zipped: values side by side, log-weights added (independent sets, so the zipped
+    set is an importance sample of the product). ``y`` is a tuple of one value per wire, as
+    for exact kernels on a product type."""
+
+    parts: tuple[Any, ...]
+    cods: tuple[Ty, ...]
+
+    def __init__(
+        self, parts: tuple[Any, ...], cods: tuple[Ty, ...], *, key: Any, num_particles: int
+    ) -> None:
+        self.parts, self.cods, self.key, self.num_particles = parts, cods, key, num_particles
+
+    def _split(self, y: Any) -> list[Any]:
+        atoms = Ty(*self.cods).split(y)  # a ShapeError unless one value per wire
+        out, i = [], 0
+        for c in self.cods:
+            out.append(c.join(atoms[i : i + len(c)]))
+            i += len(c)
+        return out
+
+    def __call__(self, y: Any) -> Any:
+        states = [state_at(part, v) for part, v in zip(self.parts, self._split(y), strict=True)]
+        kind = type(states[0])
+        if not isinstance(states[0], Particles) and all(type(s) is kind for s in states):
+            try:
+                return states[0].tensor(*states[1:])  # exact states: closed form
+            except (AttributeError, errors.CatlearnError):
+                pass
+        if self.key is None:
+            raise errors.ArgumentValueError(
+                "Expected a key to draw the particles of a tensor of approximate inverses, got "
+                "key=None; build the approximate lenses with key=jax.random.key(...)."
+            )
+        keys = jax.random.split(self.key, len(states))
+        sets = [s if isinstance(s, Particles) else None for s in states]
+        n = max([p.num_particles for p in sets if p is not None], default=self.num_particles)
+        values, logw = [], jnp.zeros(n)
+        for s, k in zip(states, keys, strict=True):
+            if not isinstance(s, Particles):
+                s = Particles(s.sample(k, n))
+            elif s.num_particles != n:
+                s = Particles(s.values[jax.random.categorical(k, s.log_weights, shape=(n,))])
+            v = jnp.asarray(s.values)
+            if not jnp.issubdtype(v.dtype, jnp.floating):
+                raise errors.UnsupportedError(
+                    "Expected Euclidean posteriors to zip into one particle set, got "
+                    f"{v.dtype} particles (finite wires); tensor approximate lenses on "
+                    "Euclidean wires, or invert the finite part exactly."
+                )
+            values.append(v.reshape(n, -1))
+            logw = logw + s.log_weights
+        return Particles(jnp.concatenate(values, axis=1), logw, key=self.key)
+
+
 class Composed(ApproxInverse):
     r"""``parts[0] >> parts[1] >> ...`` of inverse kernels (module docstring): at ``y`` the
     first part's posterior, pushed through each later part by one keyed draw per particle.
@@ -196,7 +289,7 @@ class Composed(ApproxInverse):
         self.parts, self.key, self.num_particles = tuple(flat), key, num_particles
 
     def __call__(self, y: Any) -> Any:
-        state = self.parts[0](y)
+        state = state_at(self.parts[0], y)
         if self.key is None and len(self.parts) > 1:
             raise errors.ArgumentValueError(
                 "Expected a key to push the posterior through the rest of the chain (a composite "

@@ -25,6 +25,7 @@ from typing import Any
 from catlearn import errors
 from catlearn.core.category import Inline, Tensor, Then, Wiring
 from catlearn.core.types import Euclid, Fin, Ty
+from catlearn.probability.inference._approx_inverse import composed, tensored
 from catlearn.probability.kernels.gaussian import LinearGaussian
 from catlearn.probability.kernels.markov import Finite
 
@@ -119,6 +120,9 @@ def _wiring_kernel(kind: Any, dom: Ty, perm: Sequence[int]) -> Any:
 
 
 def _then_all(ks: list[Any]) -> Any:
+    approx = composed(ks)  # an exact inverse before an approximate one: sampled
+    if approx is not None:
+        return approx
     first = ks[0]
     if len(ks) > 1 and hasattr(first, "then"):
         return first.then(*ks[1:])
@@ -203,7 +207,8 @@ def backward_of(lens: Any, prior: Any) -> Any:
                 stack.append([False, _units(parts[i]), 0, marg, [], parts[i].dom])
                 continue
             stack.pop()
-            ret = _tensor_all(invs)
+            approx = tensored(invs, [p.cod for p in parts])  # any approximate part: sampled
+            ret = approx if approx is not None else _tensor_all(invs)
             continue
         _, units, i, pi, invs, dom = frame  # a chain: [False, units, i, prior, inverses, dom]
         if ret is not _NONE:  # a tensor unit came back

@@ -51,13 +51,15 @@ from jax.flatten_util import ravel_pytree
 
 from catlearn.core.checked import as_key
 from catlearn.core.optim import as_optax
-from catlearn.errors import HyperparameterError, NonFiniteError
+from catlearn.core.para import Para
+from catlearn.core.types import Euclid, Ty
+from catlearn.errors import HyperparameterError, NonFiniteError, TypeMismatch
 from catlearn.probability.inference._approx_inverse import ApproxInverse, Composed, check_density
 from catlearn.probability.inference.bayes import BayesLens
 from catlearn.probability.kernels._checks import concrete
 from catlearn.probability.kernels.gaussian import LinearGaussian
 
-__all__ = ["VariationalInverse", "variational_lens"]
+__all__ = ["AmortisedInverse", "VariationalInverse", "variational_lens"]
 
 FAMILIES = ("full_rank", "mean_field")
 
@@ -96,6 +98,54 @@ class VariationalInverse(ApproxInverse):
         return Composed((self, *others), key=self.key, num_particles=self.num_particles)
 
 
+class AmortisedInverse(ApproxInverse):
+    r"""A fitted network backward :math:`q_\phi(x \mid y) = \mathcal N(\mu_\phi(y),
+    \mathrm{diag}\,\sigma_\phi(y)^2)` (``variational_lens(kernel, family=net)``): the Para
+    ``net`` with its fitted ``params``, an ``offset`` (below), the local free energy reached
+    (``free_energy``) and the ``losses`` per step. The network is read relative to its initial parameters ``net0`` (so the fit
+    starts at :math:`\mathcal N(\bar x, \text{init\_scale}^2 I)` for every ``y``, whatever the
+    network's initialisation): ``offset = (net0, mean0, log_scale0)`` and
+    :math:`(\mu_\phi(y), \log\sigma_\phi(y)) = \mathrm{net}_\phi(y) - \mathrm{net}_{\phi_0}(y)
+    + (\text{mean0}, \text{log\_scale0})`. ``q(y)`` is the Gaussian state at ``y``; along a
+    chain it composes by sampling.
+
+    >>> from catlearn.core.types import Euclid
+    >>> net = Para.linear(Euclid(1), Euclid(2), name="q")
+    >>> params = {"q": {"W": jnp.array([[0.5, 0.0]]), "b": jnp.zeros(2)}}
+    >>> zero = {"q": {"W": jnp.zeros((1, 2)), "b": jnp.zeros(2)}}
+    >>> q = AmortisedInverse(net, params, (zero, jnp.zeros(1), jnp.log(0.5)), 0.0, None, None)
+    >>> q(jnp.array([2.0])).mean().tolist(), q(jnp.array([2.0])).cov.tolist()
+    ([1.0], [[0.25]])
+    """
+
+    def __init__(
+        self,
+        net: Para,
+        params: Any,
+        offset: tuple[Any, Any, Any],
+        free_energy: Any,
+        losses: Any,
+        key: Any,
+        n: int = 1000,
+        cod: Ty | None = None,
+    ) -> None:
+        self.net, self.params, self.offset = net, params, offset
+        self.free_energy, self.losses = free_energy, losses
+        self.key, self.num_particles, self.cod = key, n, cod
+
+    def gaussian(self, y: Any) -> tuple[jax.Array, jax.Array]:
+        r""":math:`(\mu_\phi(y), \log \sigma_\phi(y))` at an observation ``y``."""
+        v = _flat(y)
+        net0, mean0, log_scale0 = self.offset
+        out = self.net.apply(self.params, v) - self.net.apply(net0, v)
+        dx = out.shape[-1] // 2
+        return out[:dx] + mean0, out[dx:] + log_scale0
+
+    def __call__(self, y: Any) -> LinearGaussian:
+        mu, log_sd = self.gaussian(y)
+        return LinearGaussian.state(mu, jnp.diag(jnp.exp(2 * log_sd)), self.cod)
+
+
 class _FitAt(ApproxInverse):
     """The non-amortised backward: ``q(y)`` fits :math:`\\mathcal N(c, LL^T)` at ``y``."""
 
@@ -110,7 +160,7 @@ def variational_lens(
     kernel: Any,
     *,
     key: Any,
-    family: str = "full_rank",
+    family: str | Para = "full_rank",
     amortised: bool = True,
     steps: int = 2000,
     optimizer: Any = None,
@@ -126,6 +176,13 @@ def variational_lens(
     free energy, estimated with ``num_pairs`` model draws :math:`(x_m, y_m)` (amortised) and
     ``num_draws`` reparametrised draws each, starting from :math:`W = 0`, :math:`c` the prior
     mean (estimated) and :math:`L = \text{init\_scale}\, I` (as NumPyro's ``AutoNormal``).
+    ``family`` may also be a :class:`~catlearn.core.para.Para` network
+    :math:`\mathrm{Euclid}(d_y) \to \mathrm{Euclid}(2 d_x)` (any Para-built arrow, e.g.
+    ``compile(diagram)``): amortised mean-field :math:`q_\phi(x \mid y) = \mathcal N(\mu_\phi(y),
+    \mathrm{diag}\, \sigma_\phi(y)^2)` with :math:`(\mu_\phi(y) - \bar x,\ \log
+    \sigma_\phi(y) - \log \text{init\_scale})` the two halves of the network's change from
+    its initialisation (:math:`\bar x` the prior mean), fitted as above; its backward is an
+    :class:`AmortisedInverse`.
     ``kernel`` and the prior need ``log_prob``
     (:class:`~catlearn.errors.UnsupportedError` if not) and the prior ``sample``; values are
     flattened to vectors. A non-finite free energy raises
@@ -138,10 +195,18 @@ def variational_lens(
     >>> [round(float(v), 1) for v in (post.mean()[0], post.cov[0, 0])]     # exact: 0.8, 0.2
     [0.8, 0.2]
     """
-    if family not in FAMILIES:
+    if isinstance(family, Para):
+        if not amortised:
+            raise HyperparameterError(
+                "Expected amortised=True with a network family: the network maps each "
+                "observation to its Gaussian's mean and scale, trained on draws from the "
+                "model; to fit at one observation use family='full_rank' or 'mean_field'."
+            )
+    elif not isinstance(family, str) or family not in FAMILIES:
         raise HyperparameterError(
-            f"Expected family in {FAMILIES}, got {family!r}; 'full_rank' fits LL^T with L lower "
-            "triangular, 'mean_field' a diagonal covariance."
+            f"Expected family in {FAMILIES} or a Para network, got {family!r}; 'full_rank' "
+            "fits LL^T with L lower triangular, 'mean_field' a diagonal covariance, and a Para "
+            "arrow Euclid(dim y) -> Euclid(2 dim x) an amortised mean-field network."
         )
     for what, v in (("steps", steps), ("num_pairs", num_pairs), ("num_draws", num_draws)):
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
@@ -169,7 +234,7 @@ def variational_lens(
 
 def _fit(
     kernel: Any, prior: Any, y: Any, key: Any, cfg: tuple[Any, ...], cache: Any = None
-) -> VariationalInverse:
+) -> VariationalInverse | AmortisedInverse:
     family, steps, opt, num_pairs, num_draws, scale = cfg
     cache = {} if cache is None else cache
     if "keys" not in cache:  # an inverse's key is fixed: its four streams are too
@@ -193,6 +258,16 @@ def _fit(
             cache["prior_mean"] = jnp.mean(jax.vmap(lambda v: ravel_pytree(v)[0])(draws), axis=0)
         xmean = cache["prior_mean"]
     dy = Y.shape[1]
+    net = family if isinstance(family, Para) else None
+    if "params" not in cache and net is not None:  # the network's own initialisation
+        want = (Ty(Euclid(dy)), Ty(Euclid(2 * dx)))
+        if (net.dom, net.cod) != want:
+            raise TypeMismatch(
+                f"Expected the network family to map the flattened observation to the mean "
+                f"and log-scale of x, {want[0]} -> {want[1]}, got {net.dom} -> {net.cod}."
+            )
+        cache["params"] = {"net": net.init(k_init)}
+        cache["net0"] = cache["params"]["net"]  # the initial network, subtracted: q starts flat
     if "params" not in cache:  # the starting point (observation-free when not amortised)
         log_scale = jnp.full(dx, np.log(scale), dt)
         cache["params"] = {
@@ -201,6 +276,9 @@ def _fit(
             "L": jnp.diag(log_scale) if family == "full_rank" else log_scale,
         }
     params = cache["params"]
+    # (initial network, mean offset, log-scale offset): the network's output is read relative
+    # to its initial function, so q starts at N(prior mean, init_scale^2 I) for every y
+    offset = (cache.get("net0"), xmean.astype(dt), jnp.asarray(np.log(scale), dt))
 
     def scale_of(p: Any) -> jax.Array:
         """Mean-field: the standard deviations (a vector); full rank: the Cholesky factor."""
@@ -212,13 +290,26 @@ def _fit(
     def mean(p: Any, yv: jax.Array) -> Any:
         return p["c"] if p["W"] is None else p["W"] @ yv + p["c"]
 
+    def net_q(p: Any, yv: jax.Array) -> tuple[jax.Array, jax.Array]:
+        assert net is not None
+        out = net.apply(p["net"], yv) - net.apply(offset[0], yv)
+        return out[:dx] + offset[1], out[dx:] + offset[2]
+
     def neg_elbo(p: Any, eps: jax.Array, stl: bool, Y: jax.Array = Y) -> Any:
         ps = jax.lax.stop_gradient(p) if stl else p
-        S, Ss = scale_of(p), scale_of(ps)
-        # log|det| of the scale: its log-diagonal is the parameter itself
-        logdet = jnp.sum(ps["L"] if family == "mean_field" else jnp.diag(ps["L"]))
+        if net is None:
+            S, Ss = scale_of(p), scale_of(ps)
+            # log|det| of the scale: its log-diagonal is the parameter itself
+            logdet = jnp.sum(ps["L"] if family == "mean_field" else jnp.diag(ps["L"]))
 
         def one(yv: jax.Array, e: jax.Array) -> Any:
+            if net is not None:  # the network's mean and log-scale at this observation
+                (mu, log_sd), (mu_s, log_sd_s) = net_q(p, yv), net_q(ps, yv)
+                x = mu + jnp.exp(log_sd) * e
+                z = (x - mu_s) * jnp.exp(-log_sd_s)
+                logq = -0.5 * z @ z - jnp.sum(log_sd_s) - 0.5 * dx * jnp.log(2 * jnp.pi)
+                xv, yy = unravel_x(x), unravel_y(yv)
+                return logq - log_prior(xv) - kernel.log_prob(yy, xv)
             if family == "mean_field":  # diagonal scale: elementwise
                 x = mean(p, yv) + S * e
                 z = (x - mean(ps, yv)) / Ss
@@ -249,20 +340,29 @@ def _fit(
         )
         return p, losses
 
-    if "train" not in cache:
-        cache["train"] = jax.jit(train)
-    p, losses = cache["train"](params, Y)
-    if "finish" not in cache:  # the free energy reached, and q's covariance and matrix
+    # the compiled loop closes over unravel_y: one per observation structure, never reused
+    # for an observation of another shape
+    sig = (
+        jax.tree_util.tree_structure(y),
+        tuple((np.shape(v), jnp.result_type(v)) for v in jax.tree_util.tree_leaves(y)),
+    )
+    jitted = cache.setdefault(("compiled", sig), {})
+    if "train" not in jitted:
+        jitted["train"] = jax.jit(train)
+    p, losses = jitted["train"](params, Y)
+    if "finish" not in jitted:  # the free energy reached, and q's covariance and matrix
 
         def finish(p: Any, k: jax.Array, Y: jax.Array) -> tuple[Any, jax.Array, jax.Array]:
             eps = jax.random.normal(k, (Y.shape[0], max(num_draws, 16), dx), dt)
+            if net is not None:  # q's covariance depends on y: no single matrix
+                return neg_elbo(p, eps, False, Y), jnp.zeros((0,), dt), jnp.zeros((0,), dt)
             S = scale_of(p)
             cov = jnp.diag(S**2) if family == "mean_field" else S @ S.T
             W = p["W"] if p["W"] is not None else jnp.zeros((dx, Y.shape[1]), dt)
             return neg_elbo(p, eps, False, Y), cov, W
 
-        cache["finish"] = jax.jit(finish)
-    fe, cov, W = cache["finish"](p, k_eval, Y)
+        jitted["finish"] = jax.jit(finish)
+    fe, cov, W = jitted["finish"](p, k_eval, Y)
     c = concrete(fe)
     if c is not None and not np.isfinite(c):
         raise NonFiniteError(
@@ -272,6 +372,8 @@ def _fit(
             "start closer to the data."
         )
     cod_x = getattr(prior, "cod", None)
+    if net is not None:
+        return AmortisedInverse(net, p["net"], offset, fe, losses, key, cod=_euclid(cod_x, dx))
     # finite (the free energy is), and a covariance S S^T by construction: no re-validation
     q = LinearGaussian(
         W, p["c"], cov, dom=_euclid(kernel.cod, dy), cod=_euclid(cod_x, dx), validate=False
@@ -323,8 +425,6 @@ def _state_log_prob(prior: Any) -> Callable[[Any], Any]:
 
 def _euclid(ty: Any, n: int) -> Any:
     """``ty`` when it is Euclidean of dimension ``n``, else ``Euclid(n)`` (flattened values)."""
-    from catlearn.core.types import Euclid
-
     try:
         if sum(int(np.prod(a.shape)) for a in ty.inside) == n and all(
             isinstance(a, Euclid) for a in ty.inside

@@ -220,6 +220,24 @@ class LGSSM(eqx.Module):
                 return int(a.shape[0])
         return None
 
+    def matrices(self) -> tuple[jax.Array, ...]:
+        r"""``(m0, P0, F, Q, H, R)``: the six arrays of the model without biases and inputs, in
+        the constructor's order (that of dynamax's ``make_lgssm_params`` and of hand-written
+        filters), so ``LGSSM(*m.matrices())`` is ``m`` less its biases and inputs.
+
+        >>> m = LGSSM(jnp.zeros(2), jnp.eye(2), jnp.eye(2), jnp.eye(2), jnp.ones((1, 2)), jnp.eye(1))
+        >>> [a.shape for a in m.matrices()]
+        [(2,), (2, 2), (2, 2), (2, 2), (1, 2), (1, 1)]
+        """
+        return (
+            self.initial_mean,
+            self.initial_cov,
+            self.dynamics,
+            self.dynamics_cov,
+            self.emission,
+            self.emission_cov,
+        )
+
     def step_fields(self) -> tuple[jax.Array, ...]:
         """``(F, b, Q, H, d, R)``: the per-step parameters (each shared or with a time axis)."""
         return (
