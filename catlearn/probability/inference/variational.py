@@ -149,7 +149,9 @@ class AmortisedInverse(ApproxInverse):
 class _FitAt(ApproxInverse):
     """The non-amortised backward: ``q(y)`` fits :math:`\\mathcal N(c, LL^T)` at ``y``."""
 
-    def __init__(self, fit: Callable[[Any], VariationalInverse], key: Any, n: int) -> None:
+    def __init__(
+        self, fit: Callable[[Any], VariationalInverse | AmortisedInverse], key: Any, n: int
+    ) -> None:
         self.fit, self.key, self.num_particles = fit, key, n
 
     def __call__(self, y: Any) -> LinearGaussian:
