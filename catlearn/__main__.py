@@ -77,12 +77,12 @@ def cnn_diagram(k: int = 10) -> Any:
 
     c1 = nn.Conv2D((8, 8, 1), 16, 3, name="conv1")
     p1 = nn.MaxPool2D(c1, 2)
-    c2 = nn.Conv2D(p1.cod, 32, 3, name="conv2")
+    c2 = nn.Conv2D(p1, 32, 3, name="conv2")  # a layer takes the box it follows
     p2 = nn.MaxPool2D(c2, 2)
     flat = vision.Flatten(p2)
     return (
-        c1 >> nn.relu(c1.cod) >> p1 >> c2 >> nn.relu(c2.cod) >> p2 >> flat
-        >> nn.Linear(flat.cod, k, name="fc")
+        c1 >> nn.relu(c1) >> p1 >> c2 >> nn.relu(c2) >> p2 >> flat
+        >> nn.Linear(flat, k, name="fc")
     )  # fmt: skip
 
 

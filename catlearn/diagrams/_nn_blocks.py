@@ -16,7 +16,7 @@ import jax.numpy as jnp
 
 from catlearn.core.para import Para, ParamSpec
 from catlearn.core.types import Euclid, Ty
-from catlearn.diagrams._nn_layers import _euclid, initializer, layer_box
+from catlearn.diagrams._nn_layers import Wire, _euclid, initializer, layer_box
 from catlearn.diagrams.diagram import Box, Diagram
 from catlearn.errors import DiagramError, HyperparameterError, TypeMismatch
 
@@ -51,7 +51,7 @@ class Conv2DSpec:
 
 
 def Conv2D(
-    dom: Euclid | tuple[int, int, int],
+    dom: Wire,
     features: int,
     kernel_size: int | tuple[int, int] = 3,
     *,
@@ -114,7 +114,7 @@ class LayerNormSpec:
         return Para(box.dom, box.cod, spec, fn, name=box.name)
 
 
-def LayerNorm(ty: Euclid | int, *, eps: float = 1e-5, name: str | None = None) -> Box:
+def LayerNorm(ty: Wire, *, eps: float = 1e-5, name: str | None = None) -> Box:
     r"""Layer normalisation (Ba et al. 2016) over the last axis:
     :math:`\gamma \odot (x - \mu)/\sqrt{\sigma^2 + \epsilon} + \beta`.
 
@@ -144,7 +144,7 @@ class DropoutSpec:
         return Para(box.dom, box.cod, None, fn, stochastic=True)
 
 
-def Dropout(ty: Euclid | int, rate: float = 0.5) -> Box:
+def Dropout(ty: Wire, rate: float = 0.5) -> Box:
     """Dropout (Srivastava et al. 2014): zero each coordinate with probability ``rate`` and
     scale the rest by ``1 / (1 - rate)``. Its Para arrow is stochastic (``key=``); compile
     with ``ar=inference()`` for the deterministic (identity) version used at test time.

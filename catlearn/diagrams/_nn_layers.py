@@ -22,6 +22,10 @@ from catlearn.diagrams._naming import AnonymousBox
 from catlearn.diagrams.diagram import Box, Diagram, chain
 from catlearn.errors import DiagramError, HyperparameterError
 
+Wire = Euclid | int | tuple[int, ...] | Box | Diagram
+"""What a layer takes for a wire: a ``Euclid`` type, an int ``n`` (``Euclid(n)``), a shape
+tuple, or the box (diagram) it follows (its one real output wire)."""
+
 # One object per name: parameters drawn by the same initialiser are initialised together
 # (one jitted vmap per kind of array, see Para.init). A constant table, built at import.
 _INITS: dict[str, Any] = {
@@ -61,7 +65,7 @@ def layer_box(name: str | None, kind: str, dom: Ty, cod: Ty, spec: Hashable) -> 
     return AnonymousBox(kind, dom, cod, spec)
 
 
-def _euclid(ty: Any, what: str = "wire") -> Euclid:
+def _euclid(ty: Wire, what: str = "wire") -> Euclid:
     """The wire: a Euclid, an int, a shape tuple, or the box (diagram) it follows."""
     if isinstance(ty, Box | Diagram):
         cod = ty.cod
@@ -114,8 +118,8 @@ class LinearSpec:
 
 
 def Linear(
-    dom: Euclid | int,
-    cod: Euclid | int,
+    dom: Wire,
+    cod: Wire,
     *,
     bias: bool = True,
     init: str = "lecun_normal",
@@ -140,8 +144,8 @@ def Linear(
 
 
 def Dense(
-    dom: Euclid | int,
-    cod: Euclid | int,
+    dom: Wire,
+    cod: Wire,
     *,
     activation: str | None = "relu",
     name: str | None = None,
@@ -212,7 +216,7 @@ class ActivationSpec:
         return Para.from_function(_ACTIVATIONS[self.kind], box.dom, box.cod)
 
 
-def activation(kind: str, ty: Euclid | int) -> Box:
+def activation(kind: str, ty: Wire) -> Box:
     """The box ``ty -> ty`` applying ``kind`` (relu, tanh, sigmoid, gelu, softmax,
     log_softmax, softplus, identity); softmax acts on the last axis.
 
@@ -231,7 +235,7 @@ def _activation_box(kind: str, ty: Any) -> Box:
     return Box(kind, e, e, ActivationSpec(kind))
 
 
-def relu(ty: Euclid | int) -> Box:
+def relu(ty: Wire) -> Box:
     """``max(x, 0)`` elementwise.
 
     >>> relu(3).cod
@@ -240,7 +244,7 @@ def relu(ty: Euclid | int) -> Box:
     return _activation_box("relu", ty)
 
 
-def tanh(ty: Euclid | int) -> Box:
+def tanh(ty: Wire) -> Box:
     """``tanh(x)`` elementwise.
 
     >>> tanh(3).name
@@ -249,7 +253,7 @@ def tanh(ty: Euclid | int) -> Box:
     return _activation_box("tanh", ty)
 
 
-def sigmoid(ty: Euclid | int) -> Box:
+def sigmoid(ty: Wire) -> Box:
     """``1 / (1 + exp(-x))`` elementwise.
 
     >>> sigmoid(3).name
@@ -258,7 +262,7 @@ def sigmoid(ty: Euclid | int) -> Box:
     return _activation_box("sigmoid", ty)
 
 
-def gelu(ty: Euclid | int) -> Box:
+def gelu(ty: Wire) -> Box:
     """``x Φ(x)`` elementwise (tanh approximation, as :func:`jax.nn.gelu`).
 
     >>> gelu(3).name
@@ -267,7 +271,7 @@ def gelu(ty: Euclid | int) -> Box:
     return _activation_box("gelu", ty)
 
 
-def softmax(ty: Euclid | int) -> Box:
+def softmax(ty: Wire) -> Box:
     """``exp(x_i) / Σ_j exp(x_j)`` over the last axis.
 
     >>> softmax(3).name
@@ -327,7 +331,8 @@ class EmbeddingSpec:
 
     def to_para(self, box: Box) -> Para:
         """The Para arrow ``E, i -> E[i]``."""
-        k, (d,) = box.dom.inside[0].size, box.cod.shapes[0]
+        atom: Any = box.dom.inside[0]  # a Fin wire: the index
+        k, (d,) = atom.size, box.cod.shapes[0]
         spec = {"E": ParamSpec((k, d), initializer(self.init))}
         return Para(box.dom, box.cod, spec, lambda p, i: p["E"][i], name=box.name)
 

@@ -54,7 +54,7 @@ def draw(
 
 
 def sentence_structure(
-    diagram: Diagram, word: type, cup: type
+    diagram: Diagram, word: Any, cup: Any
 ) -> tuple[list[Any], list[tuple[int, int]], list[int]]:
     """Words, cups (atom positions) and open wires of ``words >> cups`` (as :func:`parse`
     builds), or a DiagramError naming what else was found."""

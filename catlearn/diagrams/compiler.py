@@ -134,7 +134,7 @@ def default_para(box: Box) -> Para | None:
     make = getattr(box.spec, "to_para", None)
     if make is None:
         return None
-    para = make(box)
+    para: Para = make(box)
     return para if getattr(box.spec, "reads_other_boxes", False) else para.owned_by(box)
 
 

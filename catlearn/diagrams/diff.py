@@ -121,7 +121,8 @@ class ZeroSpec:
 
 def _default(base: Box) -> Para:
     try:
-        return compile(base)
+        para: Para = compile(base)
+        return para
     except DiagramError as e:
         raise DiagramError(
             f"{e} The derivative diagram refers to {base!r}, which has no default semantics: "
@@ -242,7 +243,8 @@ def diff(diagram: Diagram, box: Box) -> Diagram:
     ]
     inputs = [("p", s) for s in prog.inputs]
     terms = []
-    for i in occurrences or [None]:
+    choices: list[int | None] = [*occurrences] if occurrences else [None]
+    for i in choices:
         instrs: list[Instr] = list(primal)
         tangent: dict[int, Key] = {}
         if i is not None:

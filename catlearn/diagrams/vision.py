@@ -84,7 +84,7 @@ def _pair(v: Any, what: str) -> tuple[int, int]:
     t = (v, v) if isinstance(v, int) else tuple(v)
     if len(t) != 2 or not all(isinstance(n, int) and n >= 1 for n in t):
         raise HyperparameterError(f"Expected a positive int or pair of ints for {what}, got {v!r}.")
-    return t  # type: ignore[return-value]
+    return t
 
 
 # --- pooling -----------------------------------------------------------------------------------

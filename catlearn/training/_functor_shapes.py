@@ -91,7 +91,9 @@ def collect_boxes(
     return boxes, arrows, kinds, row
 
 
-def stack(kinds: Sequence[Kind], arrows: Mapping[str, Para], params: Mapping[str, Any]) -> list:
+def stack(
+    kinds: Sequence[Kind], arrows: Mapping[str, Para], params: Mapping[str, Any]
+) -> list[Any]:
     """Per-box parameter groups -> one table per kind (a tuple over the kind's groups)."""
     tables = []
     for kind in kinds:
@@ -109,7 +111,9 @@ def _stack(*xs: Any) -> Any:
     return jnp.asarray(np.stack([np.asarray(x) for x in xs]))  # on the host: no compile
 
 
-def unstack(kinds: Sequence[Kind], arrows: Mapping[str, Para], tables: Sequence) -> dict:
+def unstack(
+    kinds: Sequence[Kind], arrows: Mapping[str, Para], tables: Sequence[Any]
+) -> dict[str, Any]:
     """Inverse of :func:`stack`: one parameter group per box (the groups' own names)."""
     out: dict[str, Any] = {}
     tables = jax.device_get(tables)  # slice on the host: no compiled op per row
@@ -131,7 +135,7 @@ class Shape:
     def __post_init__(self) -> None:
         self.jit_forward = jax.jit(self.forward)
 
-    def forward(self, tables: Sequence, idx: jax.Array, xs: Any) -> Any:
+    def forward(self, tables: Sequence[Any], idx: jax.Array, xs: Any) -> Any:
         """Outputs of a batch: row ``b`` runs the program with the boxes ``idx[b]``."""
         positions, para = self.positions, self.para
 
@@ -185,7 +189,10 @@ def shape_of(
 
 
 def build_shape(
-    program: Program, kinds: Sequence[Kind], arrows: Mapping[str, Para], row: Mapping
+    program: Program,
+    kinds: Sequence[Kind],
+    arrows: Mapping[str, Para],
+    row: Mapping[str, Any],
 ) -> Shape:
     """Compile one shape: each parametrised box becomes the arrow of its kind's first box,
     reparametrised by a group named after its position."""
@@ -236,13 +243,13 @@ def group_rows(
     arrows: Mapping[str, Para],
     row: Mapping[str, tuple[int, int]],
     boxes: Mapping[str, Box],
-) -> tuple[list[Any], list[Program], list[list[int]], list[list[int]]]:
+) -> tuple[list[Any], list[Program], list[list[int]], list[list[list[int]]]]:
     """Group example indices by shape: ``(keys, first programs, members, box rows)``."""
     index: dict[Any, int] = {}
     keys: list[Any] = []
     programs: list[Program] = []
     members: list[list[int]] = []
-    rows: list[list[int]] = []
+    rows: list[list[list[int]]] = []
     for j, d in enumerate(diagrams):
         program = to_program(d)
         key, r = shape_of(program, arrows, row, boxes)

@@ -176,7 +176,8 @@ class Functor:
     def __call__(self, diagram: Diagram) -> Para:
         """:math:`F(d)`: ``diagram`` compiled to ONE Para arrow with this functor's arrows."""
         shapes.shape_of(to_program(diagram), self.arrows, self._row, self.boxes)
-        return compile(diagram, self.arrows)
+        para: Para = compile(diagram, self.arrows)
+        return para
 
     def learners(self, lr: float, error: Any = "squared") -> dict[str, Learner]:
         r"""The arrows sent to Learn by :math:`L_{\varepsilon, e}` (*Backprop as Functor*):

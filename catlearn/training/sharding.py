@@ -98,5 +98,5 @@ def replicate(tree: Any, mesh: Mesh) -> Any:
     >>> replicate({"w": jnp.ones(2)}, data_mesh(1))["w"].sharding.is_fully_replicated
     True
     """
-    sharding = NamedSharding(mesh, P())
+    sharding = NamedSharding(mesh, P())  # type: ignore[no-untyped-call]
     return jax.device_put(tree, sharding)

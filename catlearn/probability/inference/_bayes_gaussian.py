@@ -89,7 +89,7 @@ def at_point(kernel: LinearGaussian, y: Any) -> LinearGaussian:
 def condition_gaussian(joint: LinearGaussian, obs: dict[int, Any]) -> LinearGaussian:
     """Condition a Gaussian joint state on exact values of some wires (Schur complement)."""
     atoms = joint.cod.inside
-    offs = np.cumsum([0] + [a.size for a in atoms])
+    offs: np.ndarray = np.cumsum([0] + [int(np.prod(a.shape)) for a in atoms])
     o_idx, r_idx, vals = [], [], []
     for i, a in enumerate(atoms):
         rng = np.arange(offs[i], offs[i + 1])

@@ -34,4 +34,5 @@ def sqrt_psd(c: jax.Array) -> jax.Array:
     stack ``(..., n, n)``), valid for singular ``c``: ``V sqrt(max(w, 0))`` from ``eigh``
     (which symmetrises its input), not a Cholesky factor."""
     w, v = jnp.linalg.eigh(c)
-    return v * jnp.sqrt(jnp.clip(w, 0.0))[..., None, :]
+    root: jax.Array = v * jnp.sqrt(jnp.clip(w, 0.0))[..., None, :]
+    return root

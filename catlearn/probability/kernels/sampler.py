@@ -175,7 +175,8 @@ class Sampler(Composable, eqx.Module):
                 f"{self!r} has no known log-density (a composite of samplers, or a Dirac). "
                 "Pass log_prob_fn= when you build it, or use Finite/LinearGaussian kernels."
             )
-        return self.log_prob_fn(self.params, y, x)
+        lp: jax.Array = self.log_prob_fn(self.params, y, x)
+        return lp
 
     def is_deterministic(self) -> bool:
         """True for structure maps and :meth:`from_function` kernels (declared, not tested)."""
@@ -189,7 +190,8 @@ class _Run:
     __slots__ = ("_keyed", "_node", "cod", "dom")
 
     def __init__(self, node: Node, dom: Ty, cod: Ty) -> None:
-        self._node, self.dom, self.cod, self._keyed = node, dom, cod, None
+        self._node, self.dom, self.cod = node, dom, cod
+        self._keyed: dict[int, int] | None = None
 
     def _stochastic(self, prog: Any) -> dict[int, int]:
         """Box index -> key index, for the boxes not declared deterministic (those draw

@@ -109,7 +109,8 @@ def make_plan(
     for u in query[1:]:
         root[find(u)] = find(query[0])
     qroot = find(query[0]) if query else None
-    main, rest = [], []
+    main: list[Any] = []
+    rest: list[Any] = []
     for f in facs:
         (main if qroot is None or find(f[2][0]) == qroot else rest).append(f)
     cd = {v: cards[v] for v in rel}

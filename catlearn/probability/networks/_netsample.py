@@ -128,7 +128,7 @@ class LikelihoodWeighting:
 
 def pack(
     tables: list[np.ndarray], parents: list[tuple[int, ...]], cards: list[int], pad: int = 0
-) -> tuple:
+) -> tuple[Any, ...]:
     """Flat arrays of a network: rows ``(R, K)``, row offsets, parents and strides; with
     ``pad``, one-state dummy variables are appended up to ``pad`` variables (so sub-networks
     of similar sizes share one compiled sampler)."""
@@ -157,7 +157,7 @@ def pack(
 
 
 @partial(jax.jit, static_argnums=(0,))
-def _chunk(n: int, packed: tuple, ev_mask: Any, ev_val: Any, key: Any) -> tuple[Any, Any]:
+def _chunk(n: int, packed: tuple[Any, ...], ev_mask: Any, ev_val: Any, key: Any) -> tuple[Any, Any]:
     flat, offs, par, strides = packed
     nv = offs.shape[0]
     logt = jnp.log(flat)
@@ -186,7 +186,7 @@ def _chunk(n: int, packed: tuple, ev_mask: Any, ev_val: Any, key: Any) -> tuple[
 
 
 def draw(
-    packed: tuple, num: int, key: Any, ev: dict[int, int] | None = None, cols: Any = None
+    packed: tuple[Any, ...], num: int, key: Any, ev: dict[int, int] | None = None, cols: Any = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """``num`` samples ``(num, V)`` (only columns ``cols`` kept) and their log-weights."""
     if isinstance(num, bool) or not isinstance(num, int | np.integer):

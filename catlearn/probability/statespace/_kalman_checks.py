@@ -49,7 +49,7 @@ def check_cov(name: str, c: jax.Array, *, definite: bool) -> None:
         )
 
 
-def check_obs(model: Any, obs: Any, inputs: Any = None):
+def check_obs(model: Any, obs: Any, inputs: Any = None) -> tuple[Any, Any, Any]:
     """``(obs, mask or None, steps)``: validated observations, the observed-entry mask (``None``
     when every entry is known to be observed) and the per-step parameters with the control
     inputs folded into the biases."""
