@@ -44,6 +44,7 @@ from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import HyperparameterError, ShapeError
 from catlearn.probability.inference.bayes import BayesLens
 from catlearn.probability.kernels._checks import (
+    array_dataclass,
     check_finite,
     check_positive,
     check_support,
@@ -66,13 +67,6 @@ __all__ = [
 ]
 
 
-def _pytree(cls: type) -> type:
-    """Frozen dataclass whose fields are all array leaves."""
-    cls = dataclass(frozen=True)(cls)
-    names = [f.name for f in cls.__dataclass_fields__.values()]
-    return jax.tree_util.register_dataclass(cls, data_fields=names, meta_fields=[])
-
-
 def _arraylike(x: Any) -> bool:
     return isinstance(x, jax.Array | np.ndarray | float | int | list | tuple)
 
@@ -80,7 +74,7 @@ def _arraylike(x: Any) -> bool:
 # --- distributions (the priors/posteriors) -----------------------------------------------------
 
 
-@_pytree
+@array_dataclass
 class Beta:
     """The Beta distribution Beta(alpha, beta) on [0, 1], density ∝ θ^(α-1) (1-θ)^(β-1).
 
@@ -109,7 +103,7 @@ class Beta:
         )
 
 
-@_pytree
+@array_dataclass
 class Dirichlet:
     """The Dirichlet distribution Dir(alpha) on the simplex, density ∝ Π θ_j^(α_j - 1).
 
@@ -138,7 +132,7 @@ class Dirichlet:
         return jnp.sum((a - 1) * jnp.log(theta)) + gammaln(jnp.sum(a)) - jnp.sum(gammaln(a))
 
 
-@_pytree
+@array_dataclass
 class Normal:
     """The normal distribution N(mean, var) on the real line (``var`` is the variance).
 
@@ -158,7 +152,7 @@ class Normal:
         return -0.5 * (LOG2PI + jnp.log(self.var) + (x - self.mean) ** 2 / self.var)
 
 
-@_pytree
+@array_dataclass
 class NormalInverseGamma:
     r"""NIG(m, Λ, a, b): :math:`w \mid \sigma^2 \sim N(m, \sigma^2 \Lambda^{-1})`,
     :math:`\sigma^2 \sim \mathrm{InvGamma}(a, b)`; ``precision`` is :math:`\Lambda` (d × d).

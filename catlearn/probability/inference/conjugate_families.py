@@ -31,6 +31,7 @@ from catlearn.core.types import Euclid, Ty
 from catlearn.errors import HyperparameterError, ShapeError, SupportError
 from catlearn.probability.inference.bayes import BayesLens
 from catlearn.probability.kernels._checks import (
+    array_dataclass,
     check_finite,
     check_positive,
     check_support,
@@ -50,13 +51,7 @@ __all__ = [
 _LOGPI = math.log(math.pi)
 
 
-def _pytree(cls: type) -> type:
-    cls = dataclass(frozen=True)(cls)
-    names = [f.name for f in cls.__dataclass_fields__.values()]
-    return jax.tree_util.register_dataclass(cls, data_fields=names, meta_fields=[])
-
-
-@_pytree
+@array_dataclass
 class Gamma:
     r"""Gamma(shape α, rate β) on :math:`(0, \infty)`, density :math:`\propto \lambda^{\alpha-1}
     e^{-\beta\lambda}`.
@@ -83,7 +78,7 @@ class Gamma:
         return a * jnp.log(b) - gammaln(a) + (a - 1) * jnp.log(lam) - b * lam
 
 
-@_pytree
+@array_dataclass
 class NormalWishart:
     r"""Normal–Wishart on (mean :math:`\mu`, precision :math:`\Lambda`):
     :math:`\Lambda \sim \mathcal W(\Psi^{-1}, \nu)`,

@@ -12,6 +12,7 @@ BIF/XMLBIF/UAI file) within :data:`TABLE_TOL`, whatever the dtype.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import jax
@@ -32,6 +33,7 @@ from catlearn.errors import (
 
 __all__ = [
     "TABLE_TOL",
+    "array_dataclass",
     "check_finite",
     "check_positive",
     "check_support",
@@ -40,6 +42,15 @@ __all__ = [
     "prob_tol",
     "xp_for",
 ]  # and the _names below
+
+
+def array_dataclass(cls: type) -> type:
+    """A frozen dataclass whose fields are all array leaves of a JAX pytree (the conjugate
+    families' priors and posteriors)."""
+    cls = dataclass(frozen=True)(cls)
+    names = [f.name for f in cls.__dataclass_fields__.values()]  # type: ignore[attr-defined]
+    return jax.tree_util.register_dataclass(cls, data_fields=names, meta_fields=[])
+
 
 #: Tolerance on the sums of probability tables written down with 4–6 decimals (by hand, or read
 #: from BIF/XMLBIF/UAI files), whatever the dtype.
