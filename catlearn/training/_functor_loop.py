@@ -40,7 +40,7 @@ def _batch_objective(shape: Any, loss: Loss, metric: Loss | None) -> Callable[..
     return objective
 
 
-def _batches(groups: Sequence[Any], batch: int | None, rng: np.random.Generator) -> list:
+def _batches(groups: Sequence[Any], batch: int | None, rng: np.random.Generator) -> list[Any]:
     """(group index, member positions, weights) per minibatch, in a shuffled order."""
     out = []
     size = batch or max(len(g.members) for g in groups)
@@ -107,13 +107,16 @@ def run(
     if fused:
         branches = list(objectives)
 
-        def epoch_fn(tables: Any, opt_state: Any, sid: Any, r: Any, x: Any, yy: Any, w: Any):
+        def epoch_fn(
+            tables: Any, opt_state: Any, sid: Any, r: Any, x: Any, yy: Any, w: Any
+        ) -> tuple[Any, Any, Any]:
             def body(carry: Any, inp: Any) -> tuple[Any, Any]:
                 t, st = carry
                 s, rb, xb, yb, wb = inp
 
                 def obj(t: Any) -> tuple[Any, Any]:
-                    return jax.lax.switch(s, branches, t, rb, xb, yb, wb)
+                    out: tuple[Any, Any] = jax.lax.switch(s, branches, t, rb, xb, yb, wb)
+                    return out
 
                 (value, m), grads = jax.value_and_grad(obj, has_aux=True)(t)
                 t, st = update(t, st, grads)
@@ -127,7 +130,9 @@ def run(
         steps = []
         for o in objectives:
 
-            def step(tables: Any, opt_state: Any, r: Any, x: Any, yy: Any, w: Any, o=o):
+            def step(
+                tables: Any, opt_state: Any, r: Any, x: Any, yy: Any, w: Any, o: Any = o
+            ) -> tuple[Any, Any, Any, Any]:
                 (value, m), grads = jax.value_and_grad(o, has_aux=True)(tables, r, x, yy, w)
                 tables, opt_state = update(tables, opt_state, grads)
                 return tables, opt_state, value, m
@@ -198,7 +203,7 @@ def run(
                 history["loss"].append(float(value))
                 if metric is not None:
                     history["metric"].append(float(m))
-                if vl is not None:
+                if vl is not None and vm is not None:
                     history["val_loss"].append(vl)
                     if metric is not None:
                         history["val_metric"].append(vm)

@@ -163,7 +163,9 @@ def _step_fn(
         )
         m = jnp.zeros(()) if metric is None else _mean_loss(metric, pred, yb)
         if axis is not None:  # data parallel: all-reduce the mean gradient, loss, metric, state
-            grads, value, m, state = jax.lax.pmean((grads, value, m, state), axis)
+            grads, value, m, state = jax.lax.pmean(  # type: ignore[no-untyped-call]
+                (grads, value, m, state), axis
+            )
         updates, opt_state = opt.update(grads, opt_state, params)
         return with_state(optax.apply_updates(params, updates), state), opt_state, value, m
 
@@ -410,8 +412,8 @@ def fit(
         steps = np.zeros((0, n // batch_size))
         history = _history(None, None, metric_fn, Xv)
         return FitResult(out.params, out.opt_state, history, steps, out.interrupted)
-    first = jax.tree_util.tree_map(lambda a: a[: out.done], (out.outs, out.ends))
-    history = _history(*first, metric_fn, Xv)
+    outs, ends = jax.tree_util.tree_map(lambda a: a[: out.done], (out.outs, out.ends))
+    history = _history(outs, ends, metric_fn, Xv)
     result = FitResult(out.params, out.opt_state, history, out.outs[0], out.interrupted)
     if out.bad is not None:
         e, s = out.bad
@@ -422,7 +424,7 @@ def fit(
             "allow_nonfinite=True to keep training. The parameters of the last finite step "
             "are in this error's .result."
         )
-        err.result = result
+        err.result = result  # type: ignore[attr-defined]
         raise err
     return result
 
@@ -522,7 +524,7 @@ def evaluate(
         check_as is None
         and metric == "accuracy"
         and len(model.cod) == 1
-        and model.cod[0].shape[-1:] != (1,)
+        and getattr(model.cod[0], "shape", ())[-1:] != (1,)
     ):
         check_as = "softmax_cross_entropy"  # integer labels: check their range
     y = check_targets(model, data[1], check_as, n, "evaluation")

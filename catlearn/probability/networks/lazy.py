@@ -146,7 +146,7 @@ class LazyFinite:
         return out
 
     # composition ---------------------------------------------------------------------------
-    def _shifted(self, k: int, sub: Mapping[int, int] | None = None) -> tuple:
+    def _shifted(self, k: int, sub: Mapping[int, int] | None = None) -> tuple[Any, ...]:
         m = {i: sub.get(i, i + k) if sub else i + k for i in range(len(self.cards))}
         return (
             [(f, tuple(m[i] for i in lb)) for f, lb in self.factors],
@@ -247,7 +247,9 @@ class LazyFinite:
                 f"in front: prior >> diagram."
             )
 
-    def condition(self, observation: Mapping[int, int], *, trace: list | None = None) -> Finite:
+    def condition(
+        self, observation: Mapping[int, int], *, trace: list[int] | None = None
+    ) -> Finite:
         r"""The posterior state of the unobserved output wires given hard evidence
         ``observation`` (wire index -> state), :math:`p(x_R \mid x_O = o)`, by one planned
         contraction with point factors on the observed wires. Raises
@@ -273,7 +275,7 @@ class LazyFinite:
         cod = Ty(*(self.cod.inside[i] for i in rest))
         return Finite(jnp.asarray(un / z), Ty(), cod, validate=False)
 
-    def invert(self, prior: Finite, *, trace: list | None = None) -> Finite:
+    def invert(self, prior: Finite, *, trace: list[int] | None = None) -> Finite:
         r"""The Bayesian inverse :math:`f^\dagger_\pi : Y \to X` of this kernel at the state
         ``prior`` on its domain: one planned contraction to :math:`\pi(x) f(y \mid x)` over
         (output, input) wires only, then normalised over :math:`x` (the prior as the row
@@ -315,4 +317,5 @@ def _execute_traced(plan: Plan, arrays: list[np.ndarray], trace: list[int]) -> n
         r = np.einsum(*ops, st.out) if ops else np.ones(())
         trace.append(int(r.size))
         slots.append(r)
-    return slots[-1]
+    last: np.ndarray = slots[-1]
+    return last

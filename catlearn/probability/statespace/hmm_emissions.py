@@ -55,7 +55,8 @@ __all__ = ["GaussianHMM", "PoissonHMM"]
 
 def _float(a: Any) -> jax.Array:
     a = as_array(a, "the HMM parameters")
-    return a if jnp.issubdtype(a.dtype, jnp.floating) else a.astype(jnp.zeros(()).dtype)
+    out: jax.Array = a if jnp.issubdtype(a.dtype, jnp.floating) else a.astype(jnp.zeros(()).dtype)
+    return out
 
 
 def _chain(initial: Any, transition: Any) -> tuple[jax.Array, jax.Array]:
@@ -120,7 +121,8 @@ def _check_vectors(model: Any, obs: Any, *, counts: bool) -> jax.Array:
                 f"A PoissonHMM emits non-negative integer counts, got the value {bad}. "
                 f"Expected counts; use a GaussianHMM for real-valued data."
             )
-    return obs
+    checked: jax.Array = obs
+    return checked
 
 
 class GaussianHMM(HMMBase):
@@ -138,7 +140,9 @@ class GaussianHMM(HMMBase):
     min_variance: float = eqx.field(static=True, default=1e-6)
     obs_ndim = 2
 
-    def __init__(self, initial, transition, means, covs, *, min_variance: float = 1e-6):
+    def __init__(
+        self, initial: Any, transition: Any, means: Any, covs: Any, *, min_variance: float = 1e-6
+    ) -> None:
         self.initial, self.transition = _chain(initial, transition)
         means, covs = _float(means), _float(covs)
         k = self.initial.shape[0]
@@ -210,7 +214,7 @@ class PoissonHMM(HMMBase):
     rates: jax.Array
     obs_ndim = 2
 
-    def __init__(self, initial, transition, rates):
+    def __init__(self, initial: Any, transition: Any, rates: Any) -> None:
         self.initial, self.transition = _chain(initial, transition)
         rates = _float(rates)
         k = self.initial.shape[0]
