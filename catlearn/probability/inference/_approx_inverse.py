@@ -28,7 +28,10 @@ from catlearn import errors
 from catlearn.core.checked import as_array, as_key
 from catlearn.core.types import Ty
 from catlearn.errors import DegenerateWeightsError, ShapeError
+from catlearn.probability.inference._bayes_gaussian import at_point
 from catlearn.probability.kernels._checks import concrete
+from catlearn.probability.kernels.gaussian import LinearGaussian
+from catlearn.probability.kernels.markov import Finite
 
 
 def degenerate(what: str) -> DegenerateWeightsError:
@@ -185,12 +188,10 @@ class ApproxInverse:
 def state_at(inverse: Any, y: Any) -> Any:
     """The posterior state of an inverse kernel at ``y``: an approximate inverse is called;
     an exact one is read at the point (a Finite row, a Gaussian at its mean ``A y + b``)."""
-    if isinstance(inverse, ApproxInverse):
-        return inverse(y)
-    if hasattr(inverse, "row"):  # Finite
-        return type(inverse)(inverse.row(y), Ty(), inverse.cod, validate=False)
-    if hasattr(inverse, "mean") and hasattr(inverse, "cov"):  # LinearGaussian
-        return type(inverse).state(inverse.mean(y), inverse.cov, inverse.cod)
+    if isinstance(inverse, Finite):
+        return Finite(inverse.row(y), Ty(), inverse.cod, validate=False)
+    if isinstance(inverse, LinearGaussian):
+        return at_point(inverse, y)
     return inverse(y)
 
 

@@ -54,6 +54,7 @@ from catlearn.errors import (
     ZeroEvidenceError,
 )
 from catlearn.probability.inference import _bayes_lens_program as _program
+from catlearn.probability.inference._approx_inverse import state_at
 from catlearn.probability.kernels._checks import check_support, concrete
 from catlearn.probability.kernels.markov import Finite
 from catlearn.probability.networks.lazy import LazyFinite
@@ -568,14 +569,7 @@ class BayesLens(Composable):
 
     def update(self, prior: Any, observation: Any) -> Any:
         """The posterior state :math:`f^\\dagger_\\pi(- \\mid y)` for one observation ``y``."""
-        back = self.backward(prior)
-        if isinstance(back, Finite):
-            return Finite(back.row(observation), Ty(), back.cod, validate=False)
-        if _is_gaussian(back):
-            from catlearn.probability.inference._bayes_gaussian import at_point
-
-            return at_point(back, observation)
-        return back(observation)
+        return state_at(self.backward(prior), observation)
 
 
 _FIELDS = ("_forward", "_backward", "_name", "composable", "dom", "cod", "_node")
