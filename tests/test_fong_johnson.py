@@ -262,3 +262,57 @@ def test_law_predicates_refuse_bad_arguments():
         equivalent(ident, SymmetricLens.id(E3), (), (), [])
     with pytest.raises(ArgumentValueError, match="'r', a"):
         equivalent(ident, ident, (), (), [("x", jnp.ones(2))])
+
+
+# --- symmetric lenses on the engine: flat complements, associativity on the nose -------------
+
+
+def counter(k):
+    """putr adds k and counts the putr calls in its complement; putl subtracts k."""
+    return SymmetricLens(lambda a, c: (a + k, c + 1), lambda b, c: (b - k, c - 1), E2, E2)
+
+
+def test_symmetric_composites_are_engine_programs_with_one_complement_per_box():
+    f, g, h = counter(1.0), counter(10.0), counter(100.0)
+    a = jnp.arange(2.0)
+    for whole in ((f >> g) >> h, f >> (g >> h), f.then(g, h)):
+        b, c = whole.putr(a, (0, 0, 0))
+        assert np.array_equal(b, a + 111.0) and c == (1, 1, 1)
+        back, c2 = whole.putl(b, c)
+        assert np.array_equal(back, a) and c2 == (0, 0, 0)
+    # identities and swaps are wiring: no complement of their own
+    b, c = (SymmetricLens.id(E2) >> f >> SymmetricLens.id(E2)).putr(a, (5,))
+    assert np.array_equal(b, a + 1.0) and c == (6,)
+    par = (f @ g) >> SymmetricLens.swap(E2, E2)
+    (b1, b2), c = par.putr((a, a), (0, 0))
+    assert np.array_equal(b1, a + 10.0) and np.array_equal(b2, a + 1.0) and c == (1, 1)
+    (a1, a2), _ = par.putl((b1, b2), c)
+    assert np.array_equal(a1, a) and np.array_equal(a2, a)
+
+
+def test_long_symmetric_chains_run_without_recursion():
+    one = counter(1.0)
+    chain = one
+    for _ in range(9_999):
+        chain = chain >> one
+    b, c = chain.putr(jnp.zeros(2), (0,) * 10_000)
+    assert np.array_equal(b, jnp.full(2, 10_000.0)) and c == (1,) * 10_000
+    back, _ = chain.putl(b, c)
+    assert np.array_equal(back, jnp.zeros(2))
+
+
+def test_symmetric_lenses_refuse_bad_complements_copies_and_mutation():
+    from catlearn.diagrams.compiler import to_program
+    from catlearn.diagrams.diagram import Box, Diagram
+    from catlearn.errors import DiagramError, ImmutableError
+
+    f = counter(1.0)
+    with pytest.raises(ArgumentValueError, match="tuple of 2 complements"):
+        (f >> f).putr(jnp.zeros(2), 0)
+    box = Box("f", E2, E2)
+    with pytest.raises(DiagramError, match="read exactly once"):
+        SymmetricLens.from_program(to_program(box >> Diagram.copy(E2)), {box: f})
+    with pytest.raises(ImmutableError):
+        f.dom = E3
+    with pytest.raises(ArgumentTypeError, match="callables"):
+        SymmetricLens(None, None, E2, E2)

@@ -49,14 +49,15 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from catlearn import errors
+from catlearn.core._category import Composable, Node, flatten
 from catlearn.core._laws import close_within
 from catlearn.core.learner import Learner
 from catlearn.core.lens import Lens
+from catlearn.core.program import Program, evaluate, sweep
 from catlearn.core.types import Ty
-from catlearn.errors import mismatch
 
 __all__ = [
     "SymmetricLens",
@@ -86,39 +87,72 @@ def lens_to_learner(lens: Lens) -> Learner:
     )
 
 
-class SymmetricLens:
-    """A symmetric lens ``A <-> B`` with explicit complements (Hofmann, Pierce, Wagner).
+Put = Callable[[Any, Any], tuple[Any, Any]]
+"""``putr(a, c) -> (b, c')`` or ``putl(b, c) -> (a, c')``."""
 
-    ``putr(a, c) -> (b, c')`` and ``putl(b, c) -> (a, c')``. Composition pairs the
-    complements ``(c1, c2)``; the tensor pairs them too.
+
+class SymmetricLens(Composable):
+    """A symmetric lens ``A <-> B`` with explicit complements (Hofmann, Pierce, Wagner):
+    ``putr(a, c) -> (b, c')`` and ``putl(b, c) -> (a, c')``.
+
+    Symmetric lenses are an engine kind (:mod:`catlearn.core.category`): ``f >> g`` and
+    ``f @ g`` build a node in O(1), and a composite runs its flat program, ``putr`` forwards
+    through the boxes and ``putl`` backwards. A composite's complement is the **tuple of its
+    boxes' complements, in program order** (one per box): ``f >> g`` and ``f @ g`` both take
+    ``(c_f, c_g)``, and ``(f >> g) >> h`` and ``f >> (g >> h)`` both take
+    ``(c_f, c_g, c_h)``, so associativity holds on the nose. Identities and swaps are wiring,
+    with complement ``()``. Copies and discards are not symmetric lenses:
+    :meth:`~catlearn.core.category.Composable.from_program` refuses a program that reads a
+    wire twice or never.
 
     >>> import jax.numpy as jnp
     >>> from catlearn.core.types import Euclid
-    >>> ident = SymmetricLens.id(Euclid(1))
-    >>> (ident >> ident).putr(jnp.ones(1), ((), ()))
-    (Array([1.], dtype=float32), ((), ()))
+    >>> double = SymmetricLens(
+    ...     lambda a, c: (2 * a, c), lambda b, c: (b / 2, c), Euclid(1), Euclid(1))
+    >>> (double >> double).putr(jnp.ones(1), ((), ()))
+    (Array([4.], dtype=float32), ((), ()))
+    >>> (double >> SymmetricLens.id(Euclid(1))).putl(jnp.ones(1), ((),))
+    (Array([0.5], dtype=float32), ((),))
     """
 
-    __slots__ = ("cod", "dom", "putl", "putr")
+    __slots__ = ("_node", "_putl", "_putr", "_run", "cod", "dom")
 
     dom: Ty
     cod: Ty
-    putr: Callable[[Any, Any], tuple[Any, Any]]
-    putl: Callable[[Any, Any], tuple[Any, Any]]
+    _node: Node | None
+    _putr: Put | None
+    _putl: Put | None
+    _run: tuple[Put, Put] | None
 
-    def __init__(
-        self,
-        putr: Callable[[Any, Any], tuple[Any, Any]],
-        putl: Callable[[Any, Any], tuple[Any, Any]],
-        dom: Ty,
-        cod: Ty,
-    ) -> None:
+    def __init__(self, putr: Put, putl: Put, dom: Ty, cod: Ty) -> None:
         if not isinstance(dom, Ty) or not isinstance(cod, Ty):
             raise errors.ArgumentTypeError(
                 f"Expected wire types for dom and cod, got {dom!r} and {cod!r}."
             )
-        for k, v in (("putr", putr), ("putl", putl), ("dom", dom), ("cod", cod)):
+        if not callable(putr) or not callable(putl):
+            raise errors.ArgumentTypeError(
+                f"Expected callables putr(a, c) and putl(b, c), got {putr!r} and {putl!r}."
+            )
+        self._init(None, dom, cod, putr, putl)
+
+    def _init(
+        self, node: Node | None, dom: Ty, cod: Ty, putr: Put | None, putl: Put | None
+    ) -> None:
+        for k, v in (
+            ("_node", node),
+            ("dom", dom),
+            ("cod", cod),
+            ("_putr", putr),
+            ("_putl", putl),
+            ("_run", None),
+        ):
             object.__setattr__(self, k, v)
+
+    @classmethod
+    def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Sequence[Any]) -> SymmetricLens:
+        out = cls.__new__(cls)
+        out._init(node, dom, cod, None, None)
+        return out
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise errors.ImmutableError(
@@ -128,81 +162,60 @@ class SymmetricLens:
     def __repr__(self) -> str:
         return f"SymmetricLens({self.dom} <-> {self.cod})"
 
-    @classmethod
-    def id(cls, ty: Ty) -> SymmetricLens:
-        """The identity, with the trivial complement ``()``.
+    def putr(self, a: Any, c: Any) -> tuple[Any, Any]:
+        """Put from the left: the right value and the new complement."""
+        if self._node is None:
+            return cast("Put", self._putr)(a, c)
+        return self._puts()[0](a, c)
 
-        >>> from catlearn.core.types import Euclid
-        >>> SymmetricLens.id(Euclid(2))
-        SymmetricLens(Euclid(2) <-> Euclid(2))
-        """
-        return cls(lambda a, c: (a, c), lambda b, c: (b, c), ty, ty)
+    def putl(self, b: Any, c: Any) -> tuple[Any, Any]:
+        """Put from the right: the left value and the new complement."""
+        if self._node is None:
+            return cast("Put", self._putl)(b, c)
+        return self._puts()[1](b, c)
 
-    def __rshift__(self, other: SymmetricLens) -> SymmetricLens:
-        return self._then2(other)
+    def _puts(self) -> tuple[Put, Put]:
+        if self._run is None:
+            object.__setattr__(self, "_run", _program_puts(flatten(self)))
+        assert self._run is not None
+        return self._run
 
-    def __matmul__(self, other: SymmetricLens) -> SymmetricLens:
-        if not isinstance(other, SymmetricLens):
-            raise errors.ArgumentTypeError(
-                f"Expected a SymmetricLens after @, got {other!r}; convert it first."
+
+def _program_puts(program: Program) -> tuple[Put, Put]:
+    """``putr`` and ``putl`` of a composite symmetric lens from its flat program: putr runs the
+    boxes' putr forwards, putl their putl backwards (:func:`sweep`), box ``i`` with the
+    complement ``c[i]``."""
+    n, dom, cod = len(program.instructions), program.dom, program.cod
+
+    def split(c: Any) -> tuple[Any, ...]:
+        if not isinstance(c, tuple) or len(c) != n:
+            raise errors.ArgumentValueError(
+                f"Expected the complement of a composite of {n} symmetric lenses as a tuple of "
+                f"{n} complements (one per box, in program order), got {c!r}."
             )
-        return self._tensor2(other)
+        return c
 
-    def _then2(self, other: SymmetricLens) -> SymmetricLens:
-        """``f >> g``: complements ``(c_f, c_g)``; putr runs f then g, putl g then f.
+    def putr(a: Any, c: Any) -> tuple[Any, Any]:
+        cs, new = split(c), [None] * n
 
-        >>> from catlearn.core.types import Euclid
-        >>> SymmetricLens.id(Euclid(1)) >> SymmetricLens.id(Euclid(2))
-        Traceback (most recent call last):
-        ...
-        catlearn.errors.TypeMismatch: Cannot compose ...
-        """
-        if not isinstance(other, SymmetricLens):
-            raise errors.ArgumentTypeError(f"Expected a SymmetricLens after >>, got {other!r}.")
-        if self.cod != other.dom:
-            raise mismatch(self, other, self.cod, other.dom)
-        f, g = self, other
+        def fwd(i: int, box: Any, xs: list[Any]) -> Any:
+            b, new[i] = box.putr(box.dom.join(xs), cs[i])
+            return box.cod.split(b)
 
-        def putr(a: Any, c: Any) -> tuple[Any, Any]:
-            b, c1 = f.putr(a, c[0])
-            out, c2 = g.putr(b, c[1])
-            return out, (c1, c2)
+        env = evaluate(program, dom.split(a), fwd)
+        return cod.join([env[s] for s in program.outputs]), tuple(new)
 
-        def putl(x: Any, c: Any) -> tuple[Any, Any]:
-            b, c2 = g.putl(x, c[1])
-            a, c1 = f.putl(b, c[0])
-            return a, (c1, c2)
+    def putl(b: Any, c: Any) -> tuple[Any, Any]:
+        cs, new = split(c), [None] * n
 
-        return SymmetricLens(putr, putl, f.dom, g.cod)
+        def back(i: int, box: Any, xs: list[Any], ys: list[Any]) -> Any:
+            a, new[i] = box.putl(box.cod.join(ys), cs[i])
+            return box.dom.split(a)
 
-    def _tensor2(self, other: SymmetricLens) -> SymmetricLens:
-        """``f @ g``: side by side, complements ``(c_f, c_g)``.
+        env: list[Any] = [None] * len(program.slot_types)
+        return dom.join(sweep(program, env, cod.split(b), back)), tuple(new)
 
-        >>> from catlearn.core.types import Euclid
-        >>> (SymmetricLens.id(Euclid(1)) @ SymmetricLens.id(Euclid(2))).cod
-        Euclid(1) @ Euclid(2)
-        """
-        f, g = self, other
-        dom, cod = f.dom @ g.dom, f.cod @ g.cod
-
-        def split(ty: Ty, left: Ty, v: Any) -> tuple[Any, Any]:
-            vs = ty.split(v)
-            return left.join(vs[: len(left)]), ty[len(left) :].join(vs[len(left) :])
-
-        def join(left: Ty, right: Ty, u: Any, v: Any) -> Any:
-            return (left @ right).join(left.split(u) + right.split(v))
-
-        def putr(a: Any, c: Any) -> tuple[Any, Any]:
-            a1, a2 = split(dom, f.dom, a)
-            (b1, c1), (b2, c2) = f.putr(a1, c[0]), g.putr(a2, c[1])
-            return join(f.cod, g.cod, b1, b2), (c1, c2)
-
-        def putl(b: Any, c: Any) -> tuple[Any, Any]:
-            b1, b2 = split(cod, f.cod, b)
-            (a1, c1), (a2, c2) = f.putl(b1, c[0]), g.putl(b2, c[1])
-            return join(f.dom, g.dom, a1, a2), (c1, c2)
-
-        return SymmetricLens(putr, putl, dom, cod)
+    return putr, putl
 
 
 def learner_to_symmetric(learner: Learner) -> SymmetricLens:
@@ -310,7 +323,7 @@ def equivalent(
     >>> import jax.numpy as jnp
     >>> from catlearn.core.types import Euclid
     >>> ident = SymmetricLens.id(Euclid(1))
-    >>> equivalent(ident >> ident, ident, ((), ()), (), [("r", jnp.ones(1)), ("l", jnp.zeros(1))])
+    >>> equivalent(ident >> ident, ident, (), (), [("r", jnp.ones(1)), ("l", jnp.zeros(1))])
     True
     """
     f, g = _symmetric(f, "f"), _symmetric(g, "g")
