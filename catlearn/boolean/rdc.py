@@ -37,57 +37,78 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import jax
 
-__all__ = ["ReverseDerivativeCategory", "ReverseLens", "Smooth"]
+from catlearn.core.lens import Lens
+from catlearn.core.types import Atom, Ty
+
+__all__ = ["AnyValue", "ReverseDerivativeCategory", "ReverseLens", "Smooth"]
 
 
-@dataclass(frozen=True)
-class ReverseLens:
-    r"""The lens :math:`(f, R[f])`: ``get(x) = f(x)``, ``put(x, dy) = R[f](x, dy)``.
+class AnyValue(Atom):
+    """A wire that carries any value (an array, a pytree, a circuit's bits), unchecked: the
+    type of a reverse-derivative lens built from an arrow without wire types.
 
-    Composition is the lens law, which for reverse-derivative lenses *is* the chain rule (RD5):
-    :math:`(g_1, p_1) \gg (g_2, p_2) = (g_2 \circ g_1,\ (a, c) \mapsto p_1(a, p_2(g_1 a, c)))`.
+    >>> AnyValue() == AnyValue(), AnyValue() @ AnyValue()
+    (True, AnyValue() @ AnyValue())
+    """
+
+    __slots__ = ()
+
+    @property
+    def shape(self) -> tuple[int, ...]:  # type: ignore[override]
+        return ()
+
+    @property
+    def _key(self) -> tuple[Any, ...]:
+        return ()
+
+    def _check(self, v: Any, *, batch_dims: int, what: str) -> None:
+        return None
+
+    def __repr__(self) -> str:
+        return "AnyValue()"
+
+
+class ReverseLens(Lens):
+    r"""The lens :math:`(f, R[f])`: ``get(x) = f(x)``, ``put(x, dy) = R[f](x, dy)``, a
+    :class:`~catlearn.core.lens.Lens` whose wires default to :class:`AnyValue`.
+
+    It composes through the one engine as every lens does (its composites are
+    :class:`~catlearn.core.lens.Lens` es); composition is the lens law, which for
+    reverse-derivative lenses *is* the chain rule (RD5):
+    :math:`(g_1, p_1) \gg (g_2, p_2) = (g_2 \circ g_1,\ (a, c) \mapsto p_1(a, p_2(g_1 a, c)))`,
+    and ``@`` runs two lenses on the two halves of a pair.
 
     >>> import jax.numpy as jnp
     >>> L = Smooth().lens(jnp.sin) >> Smooth().lens(jnp.exp)
     >>> float(L.put(0.0, 1.0))  # d/dx exp(sin x) at 0 = cos 0 * exp(sin 0)
     1.0
+    >>> L = Smooth().lens(lambda v: 2 * v) @ Smooth().lens(lambda v: 3 * v)
+    >>> [float(d) for d in L.put((1.0, 1.0), (1.0, 1.0))]
+    [2.0, 3.0]
     """
 
-    get: Callable[[Any], Any]
-    put: Callable[[Any, Any], Any]
+    __slots__ = ()
 
-    def then(self, other: ReverseLens) -> ReverseLens:
-        """Lens composition ``self >> other`` (the chain rule)."""
-        g1, p1, g2, p2 = self.get, self.put, other.get, other.put
-        return ReverseLens(lambda a: g2(g1(a)), lambda a, c: p1(a, p2(g1(a), c)))
-
-    def __rshift__(self, other: ReverseLens) -> ReverseLens:
-        if not isinstance(other, ReverseLens):
-            return NotImplemented
-        return self.then(other)
-
-    def tensor(self, other: ReverseLens) -> ReverseLens:
-        """Parallel lenses on pairs: ``get(a, b) = (g1 a, g2 b)``, ``put`` componentwise.
-
-        >>> L = Smooth().lens(lambda v: 2 * v) @ Smooth().lens(lambda v: 3 * v)
-        >>> [float(d) for d in L.put((1.0, 1.0), (1.0, 1.0))]
-        [2.0, 3.0]
-        """
-        g1, p1, g2, p2 = self.get, self.put, other.get, other.put
-        return ReverseLens(
-            lambda ab: (g1(ab[0]), g2(ab[1])),
-            lambda ab, dc: (p1(ab[0], dc[0]), p2(ab[1], dc[1])),
+    def __init__(
+        self,
+        get: Callable[[Any], Any],
+        put: Callable[[Any, Any], Any],
+        dom: Ty | None = None,
+        cod: Ty | None = None,
+        *,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(
+            get,
+            put,
+            AnyValue() if dom is None else dom,
+            AnyValue() if cod is None else cod,
+            name=name,
         )
-
-    def __matmul__(self, other: ReverseLens) -> ReverseLens:
-        if not isinstance(other, ReverseLens):
-            return NotImplemented
-        return self.tensor(other)
 
 
 class ReverseDerivativeCategory(abc.ABC):
@@ -127,9 +148,12 @@ class ReverseDerivativeCategory(abc.ABC):
     def scale(self, lr: float, a: Any) -> Any:
         """A step size times a change (only ``lr = 1`` exists in Z_2)."""
 
-    def lens(self, f: Any) -> ReverseLens:
-        """The reverse-derivative lens :math:`(f, R[f])` of an arrow."""
-        return ReverseLens(lambda x: self.apply(f, x), lambda x, dy: self.reverse(f, x, dy))
+    def lens(self, f: Any, dom: Ty | None = None, cod: Ty | None = None) -> ReverseLens:
+        """The reverse-derivative lens :math:`(f, R[f])` of an arrow, between ``dom`` and
+        ``cod`` (default :class:`AnyValue`: unchecked wires)."""
+        return ReverseLens(
+            lambda x: self.apply(f, x), lambda x, dy: self.reverse(f, x, dy), dom, cod
+        )
 
     def update(self, f: Any, p: Any, x: Any, y: Any, *, lr: float = 1.0) -> Any:
         r"""One learning step :math:`p' = p - \varepsilon R[f]_P((p, x), f(p, x) - y)`.
