@@ -88,7 +88,8 @@ def _check_kernels(**kernels: Any) -> None:
             )
 
 
-def _check_state(prior: Any, kernel: Any) -> None:
+def _check_state(prior: Any, kernel: Any) -> Any:
+    """Check that ``prior`` is a state on the domain of ``kernel``; returns ``kernel``."""
     _check_kernels(prior=prior, kernel=kernel)
     if len(prior.dom) != 0:
         raise TypeMismatch(
@@ -100,6 +101,7 @@ def _check_state(prior: Any, kernel: Any) -> None:
             f"Expected a prior on the domain {kernel.dom} of {kernel!r}, got a state on "
             f"{prior.cod} instead (a state on the wrong wire); marginalise or permute it first."
         )
+    return kernel
 
 
 def _zero_evidence(what: str) -> ZeroEvidenceError:
@@ -358,15 +360,11 @@ def update(kernel: Any, prior: Any, observations: Any) -> Any:
     >>> update(coin, Finite.state([0.5, 0.5]), jnp.array([0, 0])).array.round(4).tolist()
     [0.2358, 0.7642]
     """
-    _check_state(prior, kernel)
-    if _is_gaussian(kernel):
+    if _is_gaussian(_check_state(prior, kernel)):
         from catlearn.probability.inference._bayes_gaussian import update_gaussian
 
         return update_gaussian(kernel, prior, observations)
-    if not isinstance(kernel, Finite):
-        raise TypeMismatch(f"Expected a Finite or LinearGaussian kernel, got {kernel!r}.")
-    ys = _batch_index(kernel, observations)
-    nx = prior.array.size
+    ys, nx = _finite_batch(kernel, prior, observations)
     logf = jnp.log(kernel.array.reshape(nx, *kernel.array.shape[len(kernel.dom) :]))
     ll = jnp.sum(logf[(slice(None), *ys)], axis=-1) if ys[0].ndim else logf[(slice(None), *ys)]
     logw = jnp.log(prior.array.reshape(nx)) + ll
@@ -378,6 +376,14 @@ def update(kernel: Any, prior: Any, observations: Any) -> Any:
     ev = jnp.sum(w)
     post = jnp.where(ev > 0, w / jnp.where(ev > 0, ev, 1.0), prior.array.reshape(nx))
     return Finite(post.reshape(prior.array.shape), Ty(), prior.cod, validate=False)
+
+
+def _finite_batch(kernel: Any, prior: Any, observations: Any) -> tuple[tuple[Any, ...], int]:
+    """The checked indices of a batch of observations of a Finite kernel, and the number of
+    prior states (the preamble of :func:`update` and :func:`sequential_update`)."""
+    if not isinstance(kernel, Finite):
+        raise TypeMismatch(f"Expected a Finite or LinearGaussian kernel, got {kernel!r}.")
+    return _batch_index(kernel, observations), int(prior.array.size)
 
 
 def _batch_index(kernel: Finite, observations: Any) -> tuple[Any, ...]:
@@ -411,15 +417,11 @@ def sequential_update(kernel: Any, prior: Any, observations: Any) -> Any:
     >>> sequential_update(coin, Finite.state([0.5, 0.5]), jnp.array([0, 0])).array.round(4).tolist()
     [0.2358, 0.7642]
     """
-    _check_state(prior, kernel)
-    if _is_gaussian(kernel):
+    if _is_gaussian(_check_state(prior, kernel)):
         from catlearn.probability.inference._bayes_gaussian import sequential_update_gaussian
 
         return sequential_update_gaussian(kernel, prior, observations)
-    if not isinstance(kernel, Finite):
-        raise TypeMismatch(f"Expected a Finite or LinearGaussian kernel, got {kernel!r}.")
-    ys = _batch_index(kernel, observations)
-    nx = prior.array.size
+    ys, nx = _finite_batch(kernel, prior, observations)
     f = kernel.array.reshape(nx, -1)
     cs = kernel.array.shape[len(kernel.dom) :]
     flat = jnp.ravel_multi_index(ys, cs, mode="clip") if len(cs) > 1 else ys[0]

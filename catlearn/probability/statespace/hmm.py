@@ -280,6 +280,14 @@ def _check_model(hmm: Any) -> None:
         )
 
 
+def _categorical(hmm: Any, message: str) -> None:
+    """Raise :class:`~catlearn.errors.EmissionFamilyError` (``message`` formatted with the
+    model's class name) unless ``hmm`` is a categorical :class:`HMM` (other models checked)."""
+    if not isinstance(hmm, HMM):
+        _check_model(hmm)
+        raise EmissionFamilyError(message.format(type(hmm).__name__))
+
+
 def _check_obs(hmm: HMM, obs: Any) -> jax.Array:
     obs = as_array(obs, "the observations", fix="pass integer symbols, e.g. jnp.array([0, 1])")
     if obs.ndim != 1:
@@ -401,13 +409,12 @@ def hmm_predict(hmm: HMM, obs: Any, n: int, *, method: str = "auto") -> HMMPredi
     """
     if not isinstance(n, int | np.integer) or n < 1:
         raise DataError(f"Expected a number of steps n >= 1, got n={n!r} instead.")
-    if not isinstance(hmm, HMM):
-        _check_model(hmm)
-        raise EmissionFamilyError(
-            f"hmm_predict returns a table of symbol probabilities, so it needs a categorical "
-            f"HMM; got a {type(hmm).__name__}. Use hmm_filter(...).filtered[-1] @ "
-            f"matrix_power(transition, h) for the state prediction."
-        )
+    _categorical(
+        hmm,
+        "hmm_predict returns a table of symbol probabilities, so it needs a categorical HMM; "
+        "got a {}. Use hmm_filter(...).filtered[-1] @ matrix_power(transition, h) for the "
+        "state prediction.",
+    )
     obs, method = _prepare(hmm, obs, method, "hmm")
     return _predict(hmm, obs, int(n), method)
 
@@ -448,9 +455,8 @@ def hmm_viterbi(hmm: HMMBase, obs: Any, *, method: str = "auto") -> HMMViterbi:
 
 @partial(jax.jit, static_argnums=2)
 def _viterbi(hmm: HMMBase, obs: jax.Array, method: str) -> HMMViterbi:
-    if method == "parallel":
-        return HMMViterbi(*infer.viterbi_parallel(hmm, obs))
-    return HMMViterbi(*infer.viterbi_sequential(hmm, obs))
+    run = infer.viterbi_parallel if method == "parallel" else infer.viterbi_sequential
+    return HMMViterbi(*run(hmm, obs))
 
 
 def hmm_sample(hmm: HMM, num_steps: int, *, key: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -464,12 +470,11 @@ def hmm_sample(hmm: HMM, num_steps: int, *, key: jax.Array) -> tuple[jax.Array, 
     """
     if not isinstance(num_steps, int | np.integer) or num_steps < 1:
         raise DataError(f"Expected num_steps >= 1, got {num_steps!r} instead.")
-    if not isinstance(hmm, HMM):
-        _check_model(hmm)
-        raise EmissionFamilyError(
-            f"hmm_sample draws symbols from a categorical HMM, got a {type(hmm).__name__}; "
-            f"build one with HMM(initial, transition, emission)."
-        )
+    _categorical(
+        hmm,
+        "hmm_sample draws symbols from a categorical HMM, got a {}; build one with "
+        "HMM(initial, transition, emission).",
+    )
     return _sample(hmm, int(num_steps), as_key(key))
 
 

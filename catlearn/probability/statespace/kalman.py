@@ -381,6 +381,12 @@ def _check_obs(model: Any, obs: Any, inputs: Any = None, *, model_only: bool = F
     return None if model_only else check_obs(model, obs, inputs)
 
 
+def _prepare(model: Any, obs: Any, inputs: Any, method: str) -> tuple[Any, Any, Any, str]:
+    """The checked ``(obs, mask, steps)`` of a filter call, and the method it resolves to."""
+    obs, mask, steps = _check_obs(model, obs, inputs)
+    return obs, mask, steps, resolve_method(method, int(obs.shape[0]), "kalman")
+
+
 def kalman_filter(
     model: LGSSM, obs: Any, *, joseph: bool = False, method: str = "auto", inputs: Any = None
 ) -> KalmanFiltered:
@@ -400,8 +406,7 @@ def kalman_filter(
     Array([[1.],
            [1.]], dtype=float32)
     """
-    obs, mask, steps = _check_obs(model, obs, inputs)
-    method = resolve_method(method, int(obs.shape[0]), "kalman")
+    obs, mask, steps, method = _prepare(model, obs, inputs, method)
     return _filter(model, steps, obs, mask, bool(joseph), method)
 
 
@@ -425,8 +430,7 @@ def kalman_log_likelihood(
     >>> float(kalman_log_likelihood(m, jnp.zeros((1, 1)))).__round__(4)   # log N(0; 0, 2)
     -1.2655
     """
-    obs, mask, steps = _check_obs(model, obs, inputs)
-    method = resolve_method(method, int(obs.shape[0]), "kalman")
+    obs, mask, steps, method = _prepare(model, obs, inputs, method)
     return _log_likelihood(model, steps, obs, mask, bool(joseph), method)
 
 
@@ -454,8 +458,7 @@ def rts_smoother(
     Array([[0.6667],
            [0.6667]], dtype=float32)
     """
-    obs, mask, steps = _check_obs(model, obs, inputs)
-    method = resolve_method(method, int(obs.shape[0]), "kalman")
+    obs, mask, steps, method = _prepare(model, obs, inputs, method)
     return _smoother(model, steps, obs, mask, bool(joseph), method)
 
 
@@ -488,8 +491,7 @@ def kalman_predict(
     """
     if not isinstance(n, int | np.integer) or n < 1:
         raise DataError(f"Expected a number of steps n >= 1, got n={n!r} instead.")
-    obs, mask, steps = _check_obs(model, obs, inputs)
-    method = resolve_method(method, int(obs.shape[0]), "kalman")
+    obs, mask, steps, method = _prepare(model, obs, inputs, method)
     return _predict_n(model, steps, obs, mask, int(n), bool(joseph), method)
 
 
