@@ -6,7 +6,6 @@ parameters (one ``lax.scan``), and boxes declared from a JAX function.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,7 @@ import jax.numpy as jnp
 
 from catlearn.core.para import Para, ParamSpec
 from catlearn.core.types import Euclid, Ty
-from catlearn.diagrams._nn_layers import Wire, _euclid, initializer, layer_box
+from catlearn.diagrams._nn_layers import Wire, _euclid, initializer, layer_box, window_output
 from catlearn.diagrams.diagram import Box, Diagram
 from catlearn.errors import DiagramError, HyperparameterError, TypeMismatch
 
@@ -77,14 +76,7 @@ def Conv2D(
         raise DiagramError(f"Expected an image wire Euclid(H, W, C) for Conv2D, got {e}.")
     kernel = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
     strides = (stride, stride) if isinstance(stride, int) else tuple(stride)
-    padding = padding.upper()
-    if padding not in {"SAME", "VALID"}:
-        raise HyperparameterError(f"Expected padding 'SAME' or 'VALID', got {padding!r}.")
-    h, w, _ = e.shape
-    if padding == "SAME":
-        out = [math.ceil(n / s) for n, s in zip((h, w), strides)]
-    else:
-        out = [math.ceil((n - k + 1) / s) for n, k, s in zip((h, w), kernel, strides)]
+    padding, out = window_output(e, kernel, strides, padding)
     if min(out) < 1:
         raise DiagramError(f"Conv2D kernel {kernel} is larger than the image {e}.")
     initializer(init)

@@ -9,6 +9,7 @@ compiled.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -85,6 +86,25 @@ def _euclid(ty: Wire, what: str = "wire") -> Euclid:
         f"Expected a real wire Euclid(...), an int, a shape tuple or the box it follows for the "
         f"{what}, got {ty!r}."
     )
+
+
+def window_output(
+    e: Euclid, window: Sequence[int], strides: Sequence[int], padding: Any
+) -> tuple[str, list[int]]:
+    """The checked padding (``'SAME'`` or ``'VALID'``, any case) and the output height and
+    width of a 2-d window (a convolution kernel, a pooling window) sliding over the image wire
+    ``e``: ``ceil(n / s)`` with ``'SAME'``, ``(n - k) // s + 1`` with ``'VALID'``.
+
+    >>> window_output(Euclid(8, 8, 1), (3, 3), (2, 2), "valid")
+    ('VALID', [3, 3])
+    """
+    padding = padding.upper() if isinstance(padding, str) else padding
+    if padding not in {"SAME", "VALID"}:
+        raise HyperparameterError(f"Expected padding 'SAME' or 'VALID', got {padding!r}.")
+    hw = e.shape[:2]
+    if padding == "SAME":
+        return padding, [math.ceil(n / s) for n, s in zip(hw, strides)]
+    return padding, [(n - k) // s + 1 for n, k, s in zip(hw, window, strides)]
 
 
 def _vector(ty: Any, what: str) -> Euclid:

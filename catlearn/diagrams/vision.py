@@ -34,7 +34,7 @@ from catlearn.core.para import Para, ParamSpec
 from catlearn.core.state import StateSpec, apply_train, batch_mean, in_training, with_state
 from catlearn.core.types import Euclid
 from catlearn.diagrams._nn_layers import Flatten as _flatten
-from catlearn.diagrams._nn_layers import layer_box
+from catlearn.diagrams._nn_layers import _euclid, layer_box, window_output
 from catlearn.diagrams.diagram import Box, Diagram
 from catlearn.errors import DiagramError, HyperparameterError
 
@@ -48,30 +48,8 @@ __all__ = [
 ]
 
 
-def _wire(x: Any, what: str) -> Euclid:
-    """The input wire: a Euclid, a shape tuple, an int, or the codomain of a box/diagram."""
-    if isinstance(x, Box | Diagram):
-        cod = x.cod
-        if len(cod) != 1 or not isinstance(cod[0], Euclid):
-            raise DiagramError(
-                f"Expected {what} to follow a box with one Euclid output, got {x!r} with "
-                f"codomain {cod}; pass the wire type explicitly."
-            )
-        return cod[0]
-    if isinstance(x, Euclid):
-        return x
-    if isinstance(x, int):
-        return Euclid(x)
-    if isinstance(x, tuple) and all(isinstance(n, int) for n in x):
-        return Euclid(*x)
-    raise DiagramError(
-        f"Expected a wire Euclid(...), a shape tuple, or the box it follows for {what}, got "
-        f"{x!r}; pass e.g. Euclid(8, 8, 1) or the previous box."
-    )
-
-
 def _image(x: Any, what: str) -> Euclid:
-    e = _wire(x, what)
+    e = _euclid(x, what)
     if len(e.shape) != 3:
         raise DiagramError(
             f"Expected an image wire Euclid(H, W, C) for {what}, got {e}; reshape the data to "
@@ -123,14 +101,8 @@ def _pool(kind: str, x: Any, window: Any, stride: Any, padding: str) -> Box:
     e = _image(x, f"{kind} pooling")
     win = _pair(window, "the pooling window")
     st = win if stride is None else _pair(stride, "the pooling stride")
-    padding = padding.upper() if isinstance(padding, str) else padding
-    if padding not in {"SAME", "VALID"}:
-        raise HyperparameterError(f"Expected padding 'SAME' or 'VALID', got {padding!r}.")
-    h, w, c = e.shape
-    if padding == "SAME":
-        out = [math.ceil(n / s) for n, s in zip((h, w), st)]
-    else:
-        out = [(n - k) // s + 1 for n, k, s in zip((h, w), win, st)]
+    padding, out = window_output(e, win, st, padding)
+    c = e.shape[2]
     if min(out) < 1:
         raise DiagramError(
             f"Expected a pooling window no larger than the image, got window {win} on {e}; "
@@ -192,7 +164,7 @@ def Flatten(x: Any) -> Box:
     >>> Flatten(MaxPool2D(Euclid(8, 8, 2), 2)).cod
     Euclid(32)
     """
-    return _flatten(_wire(x, "Flatten"))
+    return _flatten(_euclid(x, "Flatten"))
 
 
 # --- batch normalisation ----------------------------------------------------------------------
@@ -262,7 +234,7 @@ def BatchNorm(x: Any, *, eps: float = 1e-5, momentum: float = 0.9, name: str | N
     >>> BatchNorm(Euclid(4, 4, 8), name="bn").cod
     Euclid(4, 4, 8)
     """
-    e = _wire(x, "BatchNorm")
+    e = _euclid(x, "BatchNorm")
     if not 0.0 <= float(momentum) < 1.0 or not float(eps) > 0.0:
         raise HyperparameterError(
             f"Expected momentum in [0, 1) and eps > 0 for BatchNorm, got momentum={momentum!r}, "
