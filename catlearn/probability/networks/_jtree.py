@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 import weakref
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -263,17 +263,9 @@ class JunctionTree:
         t = self.tree(net)
         ev = _Evidence(t, q)
         nodes, inc, plan = self._target_plan(t, q.targets)
-        scale = 0.0
-        arrays = [ev.phi(i) for i in nodes]
-        for m, s in self._messages(net, t, ev, q, inc):
-            arrays.append(m)
-            scale += s
-        un = execute(plan, arrays)
-        zs = un.sum()
-        if not zs > 0:
-            raise _request.zero(net, q)
-        post = un / zs
-        return (post, float(zs) * math.exp(scale)) if return_evidence else post
+        messages = self._messages(net, t, ev, q, inc)
+        post, zs, scale = _contract(plan, [ev.phi(i) for i in nodes], messages, net, q)
+        return (post, zs * math.exp(scale)) if return_evidence else post
 
     def _messages(
         self, net: Network, t: _Tree, ev: _Evidence, q: Query, want: Sequence[tuple]
@@ -310,17 +302,9 @@ class JunctionTree:
                 plan = t.plans[i, j] = plan_contraction(
                     scopes, t.cards, t.sep[i, j], budget=t.budget
                 )
-            arrays = [ev.phi(i)]
-            scale = 0.0
-            for k in ins:
-                m, s = have[ev.key(k, i)]
-                arrays.append(m)
-                scale += s
-            m = execute(plan, arrays)
-            z = m.sum()
-            if not z > 0:
-                raise _request.zero(net, q)
-            have[key] = fresh[key] = (m / z, scale + math.log(z))
+            messages = (have[ev.key(k, i)] for k in ins)
+            m, z, scale = _contract(plan, [ev.phi(i)], messages, net, q)
+            have[key] = fresh[key] = (m, scale + math.log(z))
         for key, val in fresh.items():
             remember(t.msgs, key, val, self.messages)
         return [have[ev.key(i, j)] for i, j in want]
@@ -398,3 +382,20 @@ class _Evidence:
                     p = p * lam.reshape(shape)
             self.made[i] = p
         return p
+
+
+def _contract(
+    plan: Any, arrays: list[Any], messages: Iterable[tuple[Any, float]], net: Any, q: Any
+) -> tuple[Any, float, float]:
+    """Contract ``plan`` over ``arrays`` and the scaled ``messages`` (``(array, log scale)``
+    pairs): the normalised result, its sum before normalising and the messages' total log
+    scale. A zero sum is the request's zero-evidence error."""
+    scale = 0.0
+    for m, s in messages:
+        arrays.append(m)
+        scale += s
+    out = execute(plan, arrays)
+    z = out.sum()
+    if not z > 0:
+        raise _request.zero(net, q)
+    return out / z, float(z), scale
