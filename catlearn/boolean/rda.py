@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -146,6 +146,9 @@ class Circuit(Composable):
 
     dom: Ty
     cod: Ty
+    _rd: Circuit | None  # the reverse derivative, cached
+    _jit: Callable[..., tuple[Any, ...]] | None  # the jitted run, cached
+    _cache: dict[str, Any]  # jitted functions of the learners (rda_learn), by name
     _copy_is_wiring = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -167,7 +170,7 @@ class Circuit(Composable):
         """The circuit of a flat program of gates."""
         program = Program(dom, cod, inputs, outputs, instructions, slot_types)
         node = Inline(program, _primitive)
-        node.flat = program
+        cast(Any, node).flat = program  # Inline.flat starts as None
         return cls._composite(node, dom, cod, ())
 
     @classmethod
@@ -413,6 +416,7 @@ class Circuit(Composable):
     def _jitted(self) -> Callable[..., tuple[Any, ...]]:
         if self._jit is None:
             object.__setattr__(self, "_jit", jax.jit(self.run))
+        assert self._jit is not None  # set just above
         return self._jit
 
     def apply(self, x: Any) -> Any:

@@ -32,7 +32,7 @@ Array([0, 1, 1, 0], dtype=uint8)
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -262,7 +262,7 @@ def rda_trace(model: Circuit, params: Any, xs: Any, ys: Any) -> jax.Array:
     ((5, 4), Array([0, 1, 1, 1], dtype=uint8))
     """
     p, x, y = _check_data(model, params, xs, ys)
-    return _cached(model, "trace", _trace_fn)(p, x, y)
+    return cast(jax.Array, _cached(model, "trace", _trace_fn)(p, x, y))
 
 
 def _cached(model: Circuit, name: str, make: Any) -> Any:
@@ -308,7 +308,8 @@ def rda_accuracy(model: Circuit, params: Any, xs: Any, ys: Any) -> float:
     1.0
     """
     p, x, y = _check_data(model, params, xs, ys)
-    return int(_cached(model, "correct", lambda m: jax.jit(_accuracy_fn(m)))(p, x, y)) / x.shape[0]
+    n: int = x.shape[0]
+    return int(_cached(model, "correct", lambda m: jax.jit(_accuracy_fn(m)))(p, x, y)) / n
 
 
 def rda_fit(
@@ -320,7 +321,7 @@ def rda_fit(
     epochs: int = 1,
     key: jax.Array | None = None,
     progress: bool = True,
-) -> tuple[jax.Array, dict]:
+) -> tuple[jax.Array, dict[str, jax.Array]]:
     """Train by RDA for ``epochs`` passes; returns ``(params, history)``.
 
     Each epoch visits every example once, in order (or in a fresh random order per epoch when
@@ -410,7 +411,7 @@ def binarize(X: Any, threshold: float = 0.5) -> np.ndarray:
         raise DataError("Expected finite features to binarise, got NaN or infinite values.")
     lo, hi = X.min(axis=0), X.max(axis=0)
     span = np.where(hi > lo, hi - lo, 1.0)
-    return (((X - lo) / span) > threshold).astype(np.uint8)
+    return cast(np.ndarray, (((X - lo) / span) > threshold).astype(np.uint8))
 
 
 def bits_binary(labels: Any, n_bits: int) -> np.ndarray:

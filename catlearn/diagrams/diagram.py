@@ -47,7 +47,7 @@ from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from catlearn import errors
 from catlearn.core.types import Atom, Ty
@@ -107,7 +107,8 @@ class Diagram:
         >>> Diagram.swap(Euclid(2), Fin(3)).cod
         Fin(3) @ Euclid(2)
         """
-        _check_ty(a), _check_ty(b)
+        _check_ty(a)
+        _check_ty(b)
         n, m = len(a), len(b)
         keys = [m + i for i in range(n)] + list(range(m))
         return Diagram(_sort_wires(list((a @ b).inside), keys), a @ b, b @ a)
@@ -331,11 +332,14 @@ class Box(Diagram):
     __slots__ = ("_hash", "_inner", "name", "spec")
     name: str
     spec: Hashable
+    _hash: int
+    _inner: Any  # the DisCoPy box, made on first use
 
     def __init__(self, name: str, dom: Ty, cod: Ty, spec: Hashable = None) -> None:
         if not isinstance(name, str) or not name:
             raise DiagramError(f"Expected a non-empty string as the box name, got {name!r}.")
-        _check_ty(dom), _check_ty(cod)
+        _check_ty(dom)
+        _check_ty(cod)
         try:
             h = hash((type(self).__name__, name, dom, cod, spec))
             if not isinstance(spec == spec, bool):  # arrays: == raises or gives an array
@@ -419,7 +423,7 @@ class Merge(Box):
     @property
     def n(self) -> int:
         """The number of merged wires."""
-        return self.spec.n  # type: ignore[attr-defined]
+        return cast(_Count, self.spec).n
 
     @property
     def atom(self) -> Atom:
@@ -488,7 +492,7 @@ def _from_discopy_box(db: Any) -> Box:
     """The catlearn box of a DisCoPy box."""
     cached = getattr(db, "_catlearn", None)
     if cached is not None:
-        return cached
+        return cast(Box, cached)
     markov = _discopy.markov
     dom, cod = from_discopy_ty(db.dom), from_discopy_ty(db.cod)
     if isinstance(db, markov.Merge):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -99,7 +99,8 @@ def plot_history(
         if right is not None:
             right.set_ylabel("metric")
         if lines:
-            ax.legend(lines, [ln.get_label() for ln in lines], loc="best")
+            labels = cast(list[str], [ln.get_label() for ln in lines])  # str labels
+            ax.legend(lines, labels, loc="best")
         if title:
             ax.set_title(title)
         fig.tight_layout()

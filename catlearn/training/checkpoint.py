@@ -35,7 +35,7 @@ import os
 import re
 import zipfile
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -102,10 +102,11 @@ class FlatState:
 
 
 def _is_key(x: Any) -> bool:
-    return hasattr(x, "dtype") and jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key)
+    return hasattr(x, "dtype") and jnp.issubdtype(x.dtype, jax.dtypes.prng_key)
 
 
 def _encode(leaf: Any) -> tuple[np.ndarray, dict[str, Any]]:
+    meta: dict[str, Any]
     if _is_key(leaf):
         impl = str(jax.random.key_impl(leaf))
         arr = np.asarray(jax.random.key_data(leaf))
@@ -135,7 +136,7 @@ def _describe(tree: Any) -> tuple[list[str], list[Any], Any]:
     return paths, [x for _, x in flat], treedef
 
 
-def _check_path(path: Any) -> Any:
+def _check_path(path: Any) -> str | os.PathLike[str]:
     if isinstance(path, bool) or not isinstance(path, str | os.PathLike):
         raise errors.ArgumentTypeError(
             f"Expected a file path (str or os.PathLike) for the checkpoint, got "
@@ -197,7 +198,11 @@ def save(
     tmp = path + ".tmp"
     try:
         with open(tmp, "wb") as f:
-            np.savez(f, __header__=np.frombuffer(header.encode(), dtype=np.uint8), **arrays)
+            np.savez(
+                f,
+                __header__=np.frombuffer(header.encode(), dtype=np.uint8),
+                **cast(dict[str, Any], arrays),
+            )
         os.replace(tmp, path)
     except OSError as e:
         raise CheckpointError(

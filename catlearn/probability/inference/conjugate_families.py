@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -70,12 +70,12 @@ class Gamma:
     @property
     def mean(self) -> jax.Array:
         """α / β."""
-        return jnp.asarray(self.shape) / self.rate
+        return cast(jax.Array, jnp.asarray(self.shape) / self.rate)
 
     def log_prob(self, lam: Any) -> jax.Array:
         """log Gamma(λ; α, β)."""
         a, b = self.shape, self.rate
-        return a * jnp.log(b) - gammaln(a) + (a - 1) * jnp.log(lam) - b * lam
+        return cast(jax.Array, a * jnp.log(b) - gammaln(a) + (a - 1) * jnp.log(lam) - b * lam)
 
 
 @array_dataclass
@@ -121,7 +121,7 @@ class NormalWishart:
     @property
     def precision_mean(self) -> jax.Array:
         r""":math:`E[\Lambda] = \nu \Psi^{-1}`."""
-        return self.nu * jnp.linalg.inv(self.psi)
+        return cast(jax.Array, self.nu * jnp.linalg.inv(self.psi))
 
 
 class _Base:
@@ -133,7 +133,7 @@ class _Base:
 
     def update_one(self, prior: Any, obs: Any) -> Any:
         """The posterior after one observation."""
-        return self.update(prior, jnp.asarray(obs)[None])  # type: ignore[attr-defined]
+        return self.update(prior, jnp.asarray(obs)[None])
 
     def sequential_update(self, prior: Any, data: Any) -> Any:
         """Fold :meth:`update_one` over the data with ``jax.lax.scan``; equals ``update``."""
@@ -196,12 +196,13 @@ class PoissonGamma(_Base):
         self._check_data(obs)
         k = jnp.asarray(obs)
         a, b = prior.shape, prior.rate
-        return (
+        return cast(
+            jax.Array,
             gammaln(k + a)
             - gammaln(a)
             - gammaln(k + 1.0)
             + a * jnp.log(b / (b + 1.0))
-            - k * jnp.log(b + 1.0)
+            - k * jnp.log(b + 1.0),
         )
 
     def predictive(self, prior: Gamma, kmax: int) -> jax.Array:
@@ -211,18 +212,19 @@ class PoissonGamma(_Base):
     def log_likelihood(self, lam: Any, obs: Any) -> jax.Array:
         """log Poi(k; λ)."""
         k = jnp.asarray(obs)
-        return k * jnp.log(lam) - lam - gammaln(k + 1.0)
+        return cast(jax.Array, k * jnp.log(lam) - lam - gammaln(k + 1.0))
 
     def log_marginal_likelihood(self, prior: Gamma, data: Any) -> jax.Array:
         """α log β − (α+S) log(β+n) + log Γ(α+S) − log Γ(α) − Σ log k_i!."""
         post = self.update(prior, data)
         a, b, an, bn = prior.shape, prior.rate, post.shape, post.rate
-        return (
+        return cast(
+            jax.Array,
             a * jnp.log(b)
             - an * jnp.log(bn)
             + gammaln(an)
             - gammaln(a)
-            - jnp.sum(gammaln(jnp.asarray(data) + 1.0))
+            - jnp.sum(gammaln(jnp.asarray(data) + 1.0)),
         )
 
 
@@ -285,7 +287,7 @@ class NormalWishartFamily(_Base):
         mu, lam = theta
         r = jnp.asarray(obs) - mu
         _, logdet = jnp.linalg.slogdet(lam)
-        return 0.5 * (logdet - self.d * math.log(2 * math.pi) - r @ lam @ r)
+        return cast(jax.Array, 0.5 * (logdet - self.d * math.log(2 * math.pi) - r @ lam @ r))
 
     def log_marginal_likelihood(self, prior: NormalWishart, data: Any) -> jax.Array:
         r""":math:`-\tfrac{nd}{2}\log\pi + \log\Gamma_d(\nu_n/2) - \log\Gamma_d(\nu/2) +
@@ -294,13 +296,14 @@ class NormalWishartFamily(_Base):
         n, d = jnp.shape(data)[0], self.d
         _, ld0 = jnp.linalg.slogdet(prior.psi)
         _, ldn = jnp.linalg.slogdet(post.psi)
-        return (
+        return cast(
+            jax.Array,
             -0.5 * n * d * _LOGPI
             + multigammaln(post.nu / 2, d)
             - multigammaln(prior.nu / 2, d)
             + 0.5 * prior.nu * ld0
             - 0.5 * post.nu * ldn
-            + 0.5 * d * (jnp.log(prior.kappa) - jnp.log(post.kappa))
+            + 0.5 * d * (jnp.log(prior.kappa) - jnp.log(post.kappa)),
         )
 
     def log_predictive(self, prior: NormalWishart, obs: Any) -> jax.Array:

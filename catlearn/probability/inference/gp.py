@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import equinox as eqx
 import jax
@@ -81,16 +81,16 @@ __all__ = [
 
 
 def _points(x: Any) -> jax.Array:
-    x = as_array(x, "the GP inputs", fix="pass an array of shape (n,) or (n, d)")
-    if not jnp.issubdtype(x.dtype, jnp.floating):
-        x = x.astype(jnp.zeros(()).dtype)
-    if x.ndim == 1:
-        return x[:, None]
-    if x.ndim != 2:
+    pts = as_array(x, "the GP inputs", fix="pass an array of shape (n,) or (n, d)")
+    if not jnp.issubdtype(pts.dtype, jnp.floating):
+        pts = pts.astype(jnp.zeros(()).dtype)
+    if pts.ndim == 1:
+        return pts[:, None]
+    if pts.ndim != 2:
         raise ShapeError(
-            f"Expected GP inputs of shape (n,) or (n, d), got shape {tuple(x.shape)} instead."
+            f"Expected GP inputs of shape (n,) or (n, d), got shape {tuple(pts.shape)} instead."
         )
-    return x
+    return pts
 
 
 def _dist(x1: jax.Array, x2: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -263,7 +263,9 @@ class FunctionKernel(Kernel):
         self.fn, self.params = fn, params
 
     def gram(self, x1: jax.Array, x2: jax.Array) -> jax.Array:
-        row = jax.vmap(lambda a, b: self.fn(self.params, a, b), in_axes=(None, 0))
+        row: Callable[[jax.Array, jax.Array], jax.Array] = jax.vmap(
+            lambda a, b: self.fn(self.params, a, b), in_axes=(None, 0)
+        )
         return jax.vmap(row, in_axes=(0, None))(x1, x2)
 
 
@@ -295,7 +297,9 @@ def _factor(gram: jax.Array, noise: jax.Array) -> tuple[jax.Array, jax.Array]:
     eye = jnp.eye(n, dtype=gram.dtype)
     K = gram + noise * eye
     L = jnp.linalg.cholesky(K)
-    jitter = n * jnp.finfo(gram.dtype).eps * jnp.mean(jnp.abs(jnp.diagonal(gram)))
+    # jax.numpy's finfo is unannotated (numpy's would not know bfloat16)
+    eps = jnp.finfo(gram.dtype).eps  # type: ignore[no-untyped-call]
+    jitter = n * eps * jnp.mean(jnp.abs(jnp.diagonal(gram)))
     L = jax.lax.cond(
         jnp.all(jnp.isfinite(L)), lambda: L, lambda: jnp.linalg.cholesky(K + jitter * eye)
     )
@@ -387,7 +391,7 @@ class GaussianProcess(eqx.Module):
         xt, _, yv = self._data(x, y, None)
         n = xt.shape[0]
         if method == "inversion":
-            return (self.prior(xt) >> self.observation(n, n)).log_prob(yv)
+            return cast(jax.Array, (self.prior(xt) >> self.observation(n, n)).log_prob(yv))
         if method != "cholesky":
             raise HyperparameterError(
                 f"Expected method='inversion' or 'cholesky', got {method!r} instead."
@@ -401,7 +405,7 @@ class GaussianProcess(eqx.Module):
         """Cholesky factor of K + noise I, retried once with the jitter of the module
         docstring when it fails in the working precision (same rule eager and traced)."""
         gram = self.kernel.gram(xt, xt)
-        L, jitter = _factor(gram, self.noise)
+        L, jitter = cast(tuple[jax.Array, jax.Array], _factor(gram, self.noise))
         v = concrete(L)
         if v is not None and not np.all(np.isfinite(v)):
             K = gram + self.noise * jnp.eye(xt.shape[0], dtype=gram.dtype)
@@ -471,7 +475,7 @@ def fit_gp(
     gp._chol(xt)  # a typed error for a non-PSD kernel before the loop
 
     def loss(lp: Any) -> jax.Array:
-        model = eqx.combine(jax.tree_util.tree_map(jnp.exp, lp), static)
+        model: GaussianProcess = eqx.combine(jax.tree_util.tree_map(jnp.exp, lp), static)
         return -model.log_marginal_likelihood(xt, yv)
 
     lp, losses = jax.jit(lambda lp: gradient_steps(loss, lp, opt, steps))(logp)
@@ -489,7 +493,7 @@ def _check_fit_finite(hist: jax.Array, fitted: GaussianProcess) -> None:
     if values is None or any(x is None for x in leaves):
         return
     bad = np.flatnonzero(~np.isfinite(values))
-    params_bad = not all(np.all(np.isfinite(x)) for x in leaves)
+    params_bad = not all(np.all(np.isfinite(cast(np.ndarray, x))) for x in leaves)
     if bad.size or params_bad:
         where = (
             f"became {values[bad[0]]} at step {int(bad[0]) + 1} of {len(values)}"

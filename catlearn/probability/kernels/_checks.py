@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast, dataclass_transform
 
 import jax
 import jax.numpy as jnp
@@ -22,7 +22,7 @@ import numpy as np
 from catlearn import errors
 from catlearn.core.checked import as_array, is_concrete
 from catlearn.core.checked import check_positive as check_positive
-from catlearn.core.types import Fin, Ty
+from catlearn.core.types import Atom, Bool, Euclid, Fin, Ty
 from catlearn.errors import (
     NonFiniteError,
     ShapeError,
@@ -44,7 +44,11 @@ __all__ = [
 ]  # and the _names below
 
 
-def array_dataclass(cls: type) -> type:
+_T = TypeVar("_T")
+
+
+@dataclass_transform(frozen_default=True)
+def array_dataclass(cls: type[_T]) -> type[_T]:
     """A frozen dataclass whose fields are all array leaves of a JAX pytree (the conjugate
     families' priors and posteriors)."""
     cls = dataclass(frozen=True)(cls)
@@ -134,7 +138,7 @@ def xp_for(*arrays: Any, limit: int = 1 << 16) -> Any:
     return jnp
 
 
-def lookup(arrows: Mapping[Any, Any] | Callable[[Any], Any], box: Any, kind: type) -> Any:
+def lookup(arrows: Mapping[Any, Any] | Callable[[Any], Any], box: Any, kind: type[Any]) -> Any:
     """The arrow that ``arrows`` assigns to ``box``, checked against the box's type."""
     if isinstance(arrows, Mapping):
         arrow = arrows[box] if box in arrows else arrows.get(getattr(box, "name", None))
@@ -185,6 +189,12 @@ def _check_then(f: Any, g: Any) -> None:
         raise mismatch(f, g, f.cod, g.dom)
 
 
+def _size(a: Atom) -> int:
+    """The ``size`` of a wire (coordinates of a Euclid or Bool atom, elements of a Fin atom),
+    which every concrete :class:`Atom` defines."""
+    return cast("Euclid | Fin | Bool", a).size
+
+
 def _flat(ty: Ty, value: Any) -> jax.Array:
     """Flatten a value of a Euclid product type into one vector (a leading batch axis kept)."""
     parts = ty.split(value) if len(ty) else ()
@@ -194,7 +204,7 @@ def _flat(ty: Ty, value: Any) -> jax.Array:
         nb = v.ndim - len(a.shape)
         if nb < 0 or tuple(v.shape[nb:]) != a.shape:
             raise ShapeError(f"Expected a value of {a} (shape {a.shape}), got shape {v.shape}.")
-        vs.append(v.reshape((*v.shape[:nb], a.size)))
+        vs.append(v.reshape((*v.shape[:nb], _size(a))))
     return jnp.concatenate(vs, axis=-1) if vs else jnp.zeros((0,))
 
 

@@ -41,7 +41,14 @@ from catlearn import errors
 from catlearn.core.checked import as_array, is_concrete
 from catlearn.core.types import Euclid, Ty
 from catlearn.errors import CovarianceError, NonFiniteError, ShapeError, TypeMismatch
-from catlearn.probability.kernels._checks import _check_then, _flat, _Structure, lookup, xp_for
+from catlearn.probability.kernels._checks import (
+    _check_then,
+    _flat,
+    _size,
+    _Structure,
+    lookup,
+    xp_for,
+)
 from catlearn.probability.kernels._linalg import sqrt_psd
 
 __all__ = ["LinearGaussian"]
@@ -67,7 +74,7 @@ def _euclid_ty(t: Any) -> Ty:
 
 
 def _dim(t: Ty) -> int:
-    return sum(a.size for a in t.inside)
+    return sum(_size(a) for a in t.inside)
 
 
 def _arr(x: Any, shape: tuple[int, ...], what: str, owner: str) -> jax.Array:
@@ -86,8 +93,8 @@ def _arr(x: Any, shape: tuple[int, ...], what: str, owner: str) -> jax.Array:
 def _unflat(ty: Ty, v: jax.Array) -> Any:
     out, i = [], 0
     for a in ty.inside:
-        out.append(v[..., i : i + a.size].reshape(v.shape[:-1] + a.shape))
-        i += a.size
+        out.append(v[..., i : i + _size(a)].reshape(v.shape[:-1] + a.shape))
+        i += _size(a)
     return ty.join(tuple(out)) if out else ()
 
 
@@ -255,6 +262,8 @@ class LinearGaussian(_Structure, eqx.Module):
                 raise TypeMismatch(
                     f"Expected a LinearGaussian kernel in {self!r} @ ..., got {g!r}."
                 )
+            blk: Callable[..., Any]
+            cat: Callable[..., Any]
             if xp_for(out.A, out.cov, g.A, g.cov) is np:
                 blk, cat = _np_block_diag, np.concatenate
             else:
@@ -277,7 +286,7 @@ class LinearGaussian(_Structure, eqx.Module):
         >>> j.marginal(1).cov
         Array([[2.]], dtype=float32)
         """
-        offs = np.cumsum([0] + [a.size for a in self.cod.inside])
+        offs = np.cumsum([0] + [_size(a) for a in self.cod.inside])
         idx = np.concatenate(
             [np.arange(offs[i], offs[i + 1]) for i in keep] or [np.zeros(0, int)]
         ).astype(int)

@@ -45,6 +45,7 @@ from catlearn.errors import NotStochasticError, SupportError, TypeMismatch
 from catlearn.probability.kernels._checks import (
     _as_ty,
     _check_then,
+    _size,
     _Structure,
     lookup,
     prob_tol,
@@ -65,7 +66,7 @@ def _fin_sizes(ty: Ty, what: str) -> tuple[int, ...]:
                 f"Expected the {what} of a Finite kernel to be a product of Fin(k) wires, got "
                 f"{ty} instead. Use LinearGaussian or Sampler for Euclid wires."
             )
-    return tuple(a.size for a in ty.inside)
+    return tuple(_size(a) for a in ty.inside)
 
 
 def _float(array: Any) -> jax.Array:
@@ -82,7 +83,7 @@ def _const(a: np.ndarray) -> jax.Array:
 
 def _count(ty: Ty) -> int:
     """The number of values of a product of Fin wires (1 for the unit)."""
-    return int(np.prod([a.size for a in ty.inside], dtype=np.int64))
+    return int(np.prod([_size(a) for a in ty.inside], dtype=np.int64))
 
 
 def _function_of(a: Any, n_rows: int) -> Any:
@@ -123,7 +124,8 @@ def _then_arrays(
             out = g2[w]
         elif (w := _function_of(g2, n_y)) is not None:
             out = np.zeros((n_x, n_z), dtype=np.result_type(f2, g2))
-            np.add.at(out, (slice(None), w), f2)
+            # numpy's stub types ufunc.at's indices as int arrays only; tuples work at runtime
+            np.add.at(out, (slice(None), w), f2)  # type: ignore[arg-type]
         else:
             out = f2 @ g2
         return out.astype(dtype, copy=False).reshape(shape)
@@ -420,13 +422,14 @@ class Finite(_Structure, eqx.Module):
         vals = ty.split(value) if len(ty) else ()
         if len(vals) != len(ty):
             raise SupportError(f"Expected a {what} of type {ty}, got {value!r} instead.")
-        out = []
+        out: list[np.ndarray | jax.Array] = []
         for v, a in zip(vals, ty.inside):
             if is_concrete(v):
                 v = np.asarray(v)
-                if v.size and (v.min() < 0 or v.max() >= a.size or not np.all(v == v.astype(int))):
+                k = _size(a)
+                if v.size and (v.min() < 0 or v.max() >= k or not np.all(v == v.astype(int))):
                     raise SupportError(
-                        f"Expected the {what} on {a} to be an integer in 0..{a.size - 1}, got "
+                        f"Expected the {what} on {a} to be an integer in 0..{k - 1}, got "
                         f"{v} instead. Fix the observation, or use a wider Fin wire."
                     )
                 out.append(v.astype(np.int32))

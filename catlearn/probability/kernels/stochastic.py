@@ -54,7 +54,7 @@ from catlearn import errors
 from catlearn.core.para import Para
 from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import HyperparameterError, TypeMismatch, mismatch
-from catlearn.probability.kernels._checks import concrete
+from catlearn.probability.kernels._checks import _size, concrete
 from catlearn.probability.kernels.gaussian import LinearGaussian
 from catlearn.probability.kernels.likelihood import StochasticMap
 from catlearn.probability.kernels.markov import Finite
@@ -71,8 +71,8 @@ def _flat(ty: Ty, v: Any) -> jax.Array:
 def _unflat(ty: Ty, v: jax.Array) -> Any:
     out, i = [], 0
     for a in ty.inside:
-        out.append(v[i : i + a.size].reshape(a.shape))
-        i += a.size
+        out.append(v[i : i + _size(a)].reshape(a.shape))
+        i += _size(a)
     return ty.join(tuple(out)) if len(out) > 1 else (out[0] if out else ())
 
 
@@ -228,7 +228,7 @@ class NoisyMap(eqx.Module):
                 f"{self!r} (affine={self.affine}, noise {type(self.noise).__name__}); use "
                 f"then_density(..., num_samples=N) for a Monte Carlo density."
             )
-        nd = sum(a.size for a in self.dom.inside)
+        nd = sum(_size(a) for a in self.dom.inside)
         ne = self.noise.b.shape[0]
         dt = self.noise.b.dtype
 
@@ -285,8 +285,8 @@ class NoisyMap(eqx.Module):
                 "Expected concrete noise probabilities for pushforward, got traced ones; build "
                 "the Finite kernel outside jit (it enumerates every input and noise value)."
             )
-        ds = tuple(a.size for a in self.dom.inside)
-        cs = tuple(a.size for a in self.cod.inside)
+        ds = tuple(_size(a) for a in self.dom.inside)
+        cs = tuple(_size(a) for a in self.cod.inside)
         arr = np.zeros(ds + cs, dtype=np.float64)
         noise_cod = self.noise.cod
         for x in np.ndindex(*ds):

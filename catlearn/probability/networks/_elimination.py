@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import weakref
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import jax
 import jax.numpy as jnp
@@ -29,6 +29,10 @@ from catlearn.probability.networks.contraction import decode, execute
 
 __all__ = ["VariableElimination"]
 
+_V = TypeVar("_V")
+#: A jitted contraction: ``(tables, states, likelihoods) -> (posterior, P(e))``.
+_JaxFn = Callable[..., tuple[jax.Array, jax.Array]]
+
 
 def lru_size(name: str, n: Any) -> int:
     """A cache bound: an int >= 0 (0 keeps nothing), or a typed error."""
@@ -39,7 +43,7 @@ def lru_size(name: str, n: Any) -> int:
     return int(n)
 
 
-def remember(cache: OrderedDict, key: Any, value: Any, bound: int) -> Any:
+def remember(cache: OrderedDict[Any, Any], key: Any, value: _V, bound: int) -> _V:
     """Put ``value`` in the LRU ``cache`` (oldest out past ``bound``); return it."""
     if bound:
         cache[key] = value
@@ -52,10 +56,14 @@ def remember(cache: OrderedDict, key: Any, value: Any, bound: int) -> Any:
 class _Caches:
     """What the engine keeps for one network (each dict a bounded LRU)."""
 
-    plans: OrderedDict = field(default_factory=OrderedDict)
-    jitted: OrderedDict = field(default_factory=OrderedDict)
-    answers: OrderedDict = field(default_factory=OrderedDict)
-    jtables: tuple | None = None
+    plans: OrderedDict[tuple[Any, ...], _netquery.QueryPlan] = field(default_factory=OrderedDict)
+    jitted: OrderedDict[tuple[int, bool], tuple[_netquery.QueryPlan, _JaxFn]] = field(
+        default_factory=OrderedDict
+    )
+    answers: OrderedDict[tuple[Any, ...], tuple[np.ndarray, float]] = field(
+        default_factory=OrderedDict
+    )
+    jtables: tuple[Any, list[jax.Array]] | None = None
 
 
 class VariableElimination:
@@ -152,6 +160,7 @@ class VariableElimination:
         array on the JAX path), with :math:`P(e)` when ``return_evidence``."""
         c = self._caches(net)
         on_jax = jit or tables is not None or not is_concrete(q.states, q.likelihoods)
+        post: Any  # numpy (array or scalar) on the numpy path, a JAX array on the JAX path
         memo = None
         if not on_jax and not q.soft:
             memo = (q.targets, q.evidence, q.states)
@@ -213,7 +222,7 @@ class VariableElimination:
         return np.asarray(un)
 
     # the JAX path ------------------------------------------------------------------------
-    def _jax_tables(self, net: Network, c: _Caches, tables: Mapping[int, Any] | None) -> list:
+    def _jax_tables(self, net: Network, c: _Caches, tables: Mapping[int, Any] | None) -> list[Any]:
         dt = jnp.zeros(()).dtype  # follows jax_enable_x64 when it is switched
         if c.jtables is None or c.jtables[0] != dt:
             with jax.ensure_compile_time_eval():  # concrete even when first asked under jit
@@ -226,7 +235,7 @@ class VariableElimination:
             out[i] = t
         return out
 
-    def _jax_fn(self, c: _Caches, qp: _netquery.QueryPlan, batched: bool) -> Any:
+    def _jax_fn(self, c: _Caches, qp: _netquery.QueryPlan, batched: bool) -> _JaxFn:
         key = (id(qp), batched)
         hit = c.jitted.get(key)
         if hit is not None and hit[0] is qp:

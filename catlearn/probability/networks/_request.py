@@ -107,7 +107,9 @@ def given(**soft: Any) -> dict[str, bool]:
     return {what: bool(v) for what, v in soft.items()}
 
 
-def ids(net: Network, names: Sequence[str], ev: Mapping[str, Any]) -> tuple[tuple, dict]:
+def ids(
+    net: Network, names: Sequence[str], ev: Mapping[str, Any]
+) -> tuple[tuple[int, ...], dict[int, Any]]:
     """``(query ids, {evidence id: state as given})``; distinct, disjoint names."""
     try:
         q = tuple(net.indexed.ids[v] for v in names)
@@ -144,7 +146,9 @@ def weights(x: Any) -> np.ndarray | None:
     return a
 
 
-def soft(net: Network, virtual: Mapping[str, Any] | None) -> tuple[tuple[int, ...], tuple]:
+def soft(
+    net: Network, virtual: Mapping[str, Any] | None
+) -> tuple[tuple[int, ...], tuple[Any, ...]]:
     """Virtual evidence: ascending ids and their likelihood vectors (checked when concrete)."""
     if not virtual:
         return (), ()
@@ -195,8 +199,8 @@ def build(net: Network, names: Any, ev: Any, virtual: Mapping[str, Any] | None =
 
 
 def fold(
-    net: Network, hard: dict[int, Any], sids: tuple[int, ...], lams: tuple
-) -> tuple[tuple[int, ...], tuple]:
+    net: Network, hard: dict[int, Any], sids: tuple[int, ...], lams: tuple[Any, ...]
+) -> tuple[tuple[int, ...], tuple[Any, ...]]:
     r"""Hard and virtual evidence on one variable, combined (``hard`` loses the variable).
 
     The observation :math:`X = x` with a likelihood :math:`\lambda` on :math:`X` is the
@@ -214,6 +218,7 @@ def fold(
             vecs.append(lam)
             continue
         s = hard.pop(v)
+        point: np.ndarray | jax.Array
         if is_concrete(s, lam):
             lam = np.asarray(lam, dtype=np.float64)
             if not lam[s] > 0:
@@ -270,6 +275,7 @@ def tables(net: Network, given: Mapping[str, Any] | None) -> dict[int, Any]:
 def columns(net: Network, ev: Mapping[str, Any]) -> tuple[tuple[int, ...], Any, int]:
     """Batch evidence: ascending ids, the ``(B, k)`` int32 state matrix and ``B``."""
     ev = evidence(ev)
+    cols: list[Any]
     out, cols = [], []
     net.check_names(ev)
     for n in sorted(ev, key=net.indexed.ids.__getitem__):

@@ -36,7 +36,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -139,7 +139,7 @@ class BayesNet:
                     f"Expected the evidence of the CPT of {v!r} to list its parents "
                     f"{sorted(g.predecessors(v))} once each, got {list(ev)} instead."
                 )
-            self.parents[v] = ev
+            self.parents[v] = cast(tuple[str, ...], ev)  # a CPT keeps its evidence as a tuple
         ids = {v: i for i, v in enumerate(self.variables)}
         par_ids = tuple(tuple(ids[p] for p in self.parents[v]) for v in self.variables)
         self.indexed = Indexed(
@@ -223,7 +223,16 @@ class BayesNet:
         >>> bool(abs(est.probs[1] - 0.7079) < 4 * est.stderr[1] + 1e-3)
         True
         """
-        eng = resolve(engine, method, num_samples, key, exact=self._ve, junction_tree=self._jt)
+        # the shipped engines take only the options they honour (check_options below), so
+        # they are Engines at run time but not structurally (Engine.query takes **options)
+        eng = resolve(
+            engine,
+            method,
+            num_samples,
+            key,
+            exact=cast(Engine, self._ve),
+            junction_tree=cast(Engine, self._jt),
+        )
         soft = _request.given(virtual_evidence=virtual_evidence, jeffrey_evidence=jeffrey_evidence)
         check_options(eng, **soft, return_evidence=return_evidence, jit=jit, tables=tables is not None)  # fmt: skip
         opts: dict[str, Any] = {}
@@ -267,6 +276,7 @@ class BayesNet:
         names, evidence = _request.variables(variables), _request.evidence(evidence)
         q, _ = _request.ids(self, names, dict.fromkeys(evidence, 0))
         ids, cols, _ = _request.columns(self, evidence)
+        post: jax.Array
         post, z = eng.batch(self, q, ids, cols, _request.tables(self, tables))
         _request.check_cases(self, z, ids, cols)
         return post
@@ -329,7 +339,7 @@ class BayesNet:
         >>> BayesNet([], {"c": CPT([0.25, 0.75])}).marginal("c").tolist()
         [0.25, 0.75]
         """
-        return self.query([v])
+        return cast(np.ndarray, self.query([v]))
 
     def conditional(self, variables: Sequence[str], given: Sequence[str]) -> Finite:
         r"""The kernel :math:`P(\text{variables} \mid \text{given})` from ``given`` to
@@ -478,7 +488,7 @@ class BayesNet:
         >>> BayesNet.from_kernels(k, {"b": ["a"]}).query(["b"]).round(4).tolist()
         [0.3, 0.7]
         """
-        return _netio.from_kernels(cls, kernels, parents)
+        return cast(BayesNet, _netio.from_kernels(cls, kernels, parents))
 
     # input and output ---------------------------------------------------------------------
     @classmethod
@@ -486,13 +496,13 @@ class BayesNet:
         """Read a pgmpy ``DiscreteBayesianNetwork`` (its DAG, ``TabularCPD`` tables and state
         names). Columns must sum to 1 within :data:`ROW_SUM_TOL`; ``normalize=True``
         renormalises them (else they are kept as given, as pgmpy does)."""
-        return _netio.from_pgmpy(cls, model, normalize=normalize)
+        return cast(BayesNet, _netio.from_pgmpy(cls, model, normalize=normalize))
 
     @classmethod
     def read_bif(cls, path: Any, *, normalize: bool = False) -> BayesNet:
         """Read a BIF file (``.bif`` or ``.bif.gz``) with pgmpy's ``BIFReader`` (optional
         dependency), keeping the state names."""
-        return _netio.read_bif(cls, path, normalize=normalize)
+        return cast(BayesNet, _netio.read_bif(cls, path, normalize=normalize))
 
     def to_pgmpy(self) -> Any:
         """The same network as a pgmpy ``DiscreteBayesianNetwork`` (needs pgmpy), with the

@@ -197,10 +197,12 @@ def elimination_order(
     return order
 
 
-def _check_scopes(scopes: Any, cards: Any, output: Any) -> tuple[tuple[tuple, ...], tuple]:
+def _check_scopes(
+    scopes: Any, cards: Any, output: Any
+) -> tuple[tuple[tuple[Any, ...], ...], tuple[Any, ...]]:
     """``(scopes, output)`` as tuples of hashable labels, each with a positive int card."""
 
-    def labels(x: Any, what: str) -> tuple:
+    def labels(x: Any, what: str) -> tuple[Any, ...]:
         if isinstance(x, str | bytes) or not isinstance(x, Sequence):
             raise errors.ArgumentTypeError(
                 f"Expected {what} as a sequence of axis labels, got {type(x).__name__} "
@@ -223,7 +225,7 @@ def _check_scopes(scopes: Any, cards: Any, output: Any) -> tuple[tuple[tuple, ..
     return out, keep
 
 
-def _hashable(scopes: tuple, keep: tuple) -> bool:
+def _hashable(scopes: tuple[Any, ...], keep: tuple[Any, ...]) -> bool:
     try:
         hash((scopes, keep))
     except TypeError:
@@ -345,7 +347,9 @@ def _step(
     return Step(ins, subs, out, scope, tuple(union), var, op)
 
 
-def execute(plan: Plan, arrays: Sequence[Any], xp: Any = np, *, keep: list | None = None) -> Any:
+def execute(
+    plan: Plan, arrays: Sequence[Any], xp: Any = np, *, keep: list[Any] | None = None
+) -> Any:
     """Run ``plan`` on ``arrays`` (one per input scope, axes in scope order) with the array
     module ``xp`` (``numpy`` or ``jax.numpy``). Max steps keep their product table in
     ``keep`` (a list, when given) for :func:`decode`.
@@ -376,7 +380,9 @@ def execute(plan: Plan, arrays: Sequence[Any], xp: Any = np, *, keep: list | Non
     return slots[-1]
 
 
-def decode(plan: Plan, tables: Sequence[Any], fixed: Mapping[Any, int] | None = None) -> dict:
+def decode(
+    plan: Plan, tables: Sequence[Any], fixed: Mapping[Any, int] | None = None
+) -> dict[Any, int]:
     """The arg-max assignment of the maxed labels of ``plan``, from the product ``tables``
     that :func:`execute` kept (in step order), backwards: each maxed label takes the
     arg-max of its table given the labels decoded after it (ties: the first state).

@@ -37,7 +37,7 @@ catlearn.errors.UnsupportedError: LikelihoodWeighting does not honour return_evi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, cast, runtime_checkable
 
 import jax.numpy as jnp
 import numpy as np
@@ -68,7 +68,11 @@ __all__ = [
 ]
 
 #: The engines catlearn ships (an error naming the engines that honour an option lists these).
-ENGINES: tuple[type, ...] = (VariableElimination, JunctionTree, LikelihoodWeighting)
+ENGINES: tuple[type[VariableElimination | JunctionTree | LikelihoodWeighting], ...] = (
+    VariableElimination,
+    JunctionTree,
+    LikelihoodWeighting,
+)
 
 
 @runtime_checkable
@@ -179,7 +183,8 @@ def resolve(
             )
         return engine
     if method == "sampling":
-        return LikelihoodWeighting(100_000 if num_samples is None else num_samples, key=key)
+        lw = LikelihoodWeighting(100_000 if num_samples is None else num_samples, key=key)
+        return cast(Engine, lw)  # an Engine at run time; its query takes no options
     if method not in (None, "exact", "junction_tree"):
         raise SupportError(
             f'Expected method "exact", "junction_tree" or "sampling", got {method!r}.'

@@ -37,7 +37,7 @@ the scan's ``2T``) when only the total is needed (log-likelihoods).
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import equinox as eqx
 import jax
@@ -139,11 +139,14 @@ def _max_plus(a: jax.Array, b: jax.Array) -> jax.Array:
     k = a.shape[1]
     if k <= 16:
         return jnp.max(a[:, :, None] + b[None], axis=1)
-    return jax.lax.fori_loop(
-        1,
-        k,
-        lambda m, acc: jnp.maximum(acc, a[:, m, None] + b[m][None, :]),
-        a[:, 0, None] + b[0][None, :],
+    return cast(
+        jax.Array,
+        jax.lax.fori_loop(
+            1,
+            k,
+            lambda m, acc: jnp.maximum(acc, a[:, m, None] + b[m][None, :]),
+            a[:, 0, None] + b[0][None, :],
+        ),
     )
 
 
@@ -221,7 +224,7 @@ def _compose(a: Any, b: Any) -> Any:
 
 def prefix(elements: E) -> E:
     """``out[t] = elements[0] >> ... >> elements[t]`` in ``O(log T)`` depth."""
-    return jax.lax.associative_scan(jax.vmap(_compose), elements)
+    return cast(E, jax.lax.associative_scan(jax.vmap(_compose), elements))
 
 
 def _compose_flipped(a: Any, b: Any) -> Any:
@@ -230,13 +233,13 @@ def _compose_flipped(a: Any, b: Any) -> Any:
 
 def suffix(elements: E) -> E:
     """``out[t] = elements[t] >> ... >> elements[T-1]`` (the tail, in time order), ``O(log T)``."""
-    return jax.lax.associative_scan(jax.vmap(_compose_flipped), elements, reverse=True)
+    return cast(E, jax.lax.associative_scan(jax.vmap(_compose_flipped), elements, reverse=True))
 
 
 def backward(elements: E) -> E:
     """``out[t] = elements[T-1] >> ... >> elements[t]`` (latest first: a chain of backward
     kernels, as in a smoother), ``O(log T)`` depth."""
-    return jax.lax.associative_scan(jax.vmap(_compose), elements, reverse=True)
+    return cast(E, jax.lax.associative_scan(jax.vmap(_compose), elements, reverse=True))
 
 
 def reduce(elements: E, identity: E) -> E:
@@ -253,7 +256,7 @@ def reduce(elements: E, identity: E) -> E:
         odds = jax.tree_util.tree_map(lambda x: x[1::2], elements)
         elements = jax.vmap(_compose)(evens, odds)
         n //= 2
-    return jax.tree_util.tree_map(lambda x: x[0], elements)
+    return cast(E, jax.tree_util.tree_map(lambda x: x[0], elements))
 
 
 # --- method="auto" ------------------------------------------------------------------------------
