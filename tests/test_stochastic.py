@@ -236,3 +236,54 @@ def test_pushforward_refuses_what_has_no_finite_kernel():
     out = NoisyMap(lambda x, e: x + e, Finite.state([0.5, 0.5]), Fin(2), Fin(2))
     with pytest.raises(SupportError, match="value of Fin"):
         out.pushforward()  # 1 + 1 = 2 is not in Fin(2)
+
+
+# --- noisy maps on the engine -------------------------------------------------------------------
+
+
+def _scale(a, var):
+    noise = LinearGaussian.state(jnp.zeros(1), var * jnp.eye(1))
+    return NoisyMap(lambda x, e: a * x + e, noise, Euclid(1), Euclid(1), affine=True)
+
+
+def test_noisy_map_composites_are_programs_with_one_noise_per_box_x64(x64):
+    f, g, h = _scale(2.0, 0.25), _scale(3.0, 1.0), _scale(-1.0, 4.0)
+    # y = -(3 (2x + e1) + e2) + e3: A = -6, cov = 9 / 4 + 1 + 4 = 7.25
+    for whole in ((f >> g) >> h, f >> (g >> h), f.then(g, h)):
+        lg = whole.to_linear_gaussian()
+        assert np.allclose(lg.A, [[-6.0]]) and np.allclose(lg.cov, [[7.25]])
+        assert len(whole.noises) == 3 and whole.noise.cod == Euclid(1) ** 3
+    # the deterministic part reads each box's own noise atom, in program order
+    e = (jnp.array([1.0]), jnp.array([10.0]), jnp.array([100.0]))
+    assert float((f >> g >> h)(jnp.array([1.0]), e)[0]) == -(3 * (2 + 1) + 10) + 100
+    # @ runs side by side; identities, swaps and copies are wiring without noise
+    par = (f @ g) >> NoisyMap.swap(Euclid(1), Euclid(1))
+    assert par((jnp.ones(1), jnp.ones(1)), (jnp.zeros(1), jnp.zeros(1)))[0][0] == 3.0
+    assert len(NoisyMap.id(Euclid(1)).noises) == 0 and NoisyMap.id(Euclid(1)).noise.cod == Ty()
+    two = f >> NoisyMap.copy(Euclid(1))
+    a, b = two.sample(jax.random.key(0), x=jnp.ones(1))
+    assert np.array_equal(a, b)  # one draw, copied
+    # pushforward stays a functor on composites of finite maps
+    fm = NoisyMap(lambda x, e: (x + e) % 3, Finite.state([0.5, 0.3, 0.2]), Fin(3), Fin(3))
+    assert (
+        (fm >> fm >> fm)
+        .pushforward()
+        .allclose(fm.pushforward() >> fm.pushforward() >> fm.pushforward())
+    )
+
+
+def test_long_noisy_chains_build_in_linear_time_and_run_under_jit():
+    import time
+
+    f = _scale(1.0, 1.0)
+    t0 = time.perf_counter()
+    chain = f
+    for _ in range(9_999):
+        chain = chain >> f
+    assert time.perf_counter() - t0 < 2.0 and len(chain.noises) == 10_000
+    short = f >> f >> f
+    e = (jnp.ones(1), jnp.ones(1), jnp.ones(1))
+    run = jax.jit(lambda m, x: m(x, e))  # the composite is a pytree: its noises are leaves
+    assert float(run(short, jnp.zeros(1))[0]) == 3.0
+    with pytest.raises(TypeMismatch, match="NoisyMap after"):
+        f.then(LinearGaussian.state(jnp.zeros(1), jnp.eye(1)))

@@ -107,8 +107,7 @@ class Diagram:
         >>> Diagram.swap(Euclid(2), Fin(3)).cod
         Fin(3) @ Euclid(2)
         """
-        _check_ty(a)
-        _check_ty(b)
+        _check_ty(a, b)
         n, m = len(a), len(b)
         keys = [m + i for i in range(n)] + list(range(m))
         return Diagram(_sort_wires(list((a @ b).inside), keys), a @ b, b @ a)
@@ -338,8 +337,7 @@ class Box(Diagram):
     def __init__(self, name: str, dom: Ty, cod: Ty, spec: Hashable = None) -> None:
         if not isinstance(name, str) or not name:
             raise DiagramError(f"Expected a non-empty string as the box name, got {name!r}.")
-        _check_ty(dom)
-        _check_ty(cod)
+        _check_ty(dom, cod)
         try:
             h = hash((type(self).__name__, name, dom, cod, spec))
             if not isinstance(spec == spec, bool):  # arrays: == raises or gives an array
@@ -510,8 +508,8 @@ def _from_discopy_box(db: Any) -> Box:
     return Box(db.name, dom, cod, db.data)
 
 
-def _check_ty(ty: Any) -> None:
-    if not isinstance(ty, Ty):
+def _check_ty(*tys: Any) -> None:
+    for ty in (t for t in tys if not isinstance(t, Ty)):
         raise errors.ArgumentTypeError(
             f"Expected a catlearn wire type (Euclid(n), Fin(k), Bool(n) or their @), got {ty!r}."
         )

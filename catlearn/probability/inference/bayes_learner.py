@@ -49,7 +49,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -81,7 +81,7 @@ def _finite_state(arr: jax.Array, cod: Ty) -> Finite:
 def _curry(kernel: Any, prior: Any) -> Callable[[Any], Any]:
     """A Finite kernel P ⊗ X -> Y given whole becomes x ↦ (P -> Y)."""
     if callable(kernel) and not isinstance(kernel, Finite):
-        return kernel
+        return cast(Callable[[Any], Any], kernel)
     if isinstance(kernel, Finite):
         n = len(prior.cod)
         P, X = Ty(*kernel.dom.inside[:n]), Ty(*kernel.dom.inside[n:])
@@ -126,8 +126,8 @@ def _pairs(data: Any) -> tuple[Any, Any, int]:
 def _batch(tree: Any, what: str) -> Any:
     """Every leaf of ``tree`` as an array with a leading batch axis, or a DataError."""
 
-    def leaf(a: Any) -> jax.Array:
-        a = as_array(a, f"the {what}", fix="pass arrays with a leading batch axis")
+    def leaf(x: Any) -> jax.Array:
+        a = as_array(x, f"the {what}", fix="pass arrays with a leading batch axis")
         if a.ndim == 0:
             raise DataError(
                 f"Expected the {what} with a leading batch axis, got a scalar; stack them "
@@ -162,10 +162,10 @@ def _check_symbols(v: Any, ty: Ty, what: str) -> None:
 
 def _symbol(v: Any) -> jax.Array:
     """Symbols as int32 indices; NaN, inf and non-integers become -1 (out of range)."""
-    v = jnp.asarray(v)
-    if jnp.issubdtype(v.dtype, jnp.floating):
-        v = jnp.where(jnp.isfinite(v) & (v == jnp.round(v)), v, -1)
-    return v.astype(jnp.int32)
+    a = jnp.asarray(v)
+    if jnp.issubdtype(a.dtype, jnp.floating):
+        a = jnp.where(jnp.isfinite(a) & (a == jnp.round(a)), a, -1)
+    return a.astype(jnp.int32)
 
 
 def _gather(a: jax.Array, idx: tuple[Any, ...]) -> jax.Array:
@@ -196,6 +196,9 @@ class BayesLearner:
     """
 
     __slots__ = ("kernel", "name", "prior")
+    kernel: Callable[[Any], Any]
+    prior: Finite | LinearGaussian | Particles
+    name: str
 
     def __init__(self, kernel: Any, prior: Any, *, name: str = "learner") -> None:
         if not isinstance(prior, Finite | LinearGaussian | Particles):
@@ -305,7 +308,7 @@ class BayesLearner:
 
     def _loglik(self, x: Any, y: Any, values: Any) -> jax.Array:
         k = self.kernel(x)
-        return jax.vmap(lambda t: k.log_prob(y, t))(values)
+        return cast(jax.Array, jax.vmap(lambda t: k.log_prob(y, t))(values))
 
     # composition -----------------------------------------------------------------------------
     def then(self, other: BayesLearner) -> BayesLearner:
@@ -348,6 +351,8 @@ class ParallelLearner:
     posterior is the product of the two posteriors (exact when each part is)."""
 
     __slots__ = ("left", "right")
+    left: BayesLearner | ParallelLearner
+    right: BayesLearner | ParallelLearner
 
     def __init__(self, left: Any, right: Any) -> None:
         object.__setattr__(self, "left", left)

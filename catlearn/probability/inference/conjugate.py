@@ -33,7 +33,7 @@ Welliaveetil): folding ``update_one`` over the data gives ``update`` of the whol
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -42,7 +42,7 @@ from jax.scipy.special import betaln, gammaln
 
 from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import HyperparameterError, ShapeError
-from catlearn.probability.inference.bayes import BayesLens
+from catlearn.probability.inference._conjugate_base import _Family
 from catlearn.probability.kernels._checks import (
     array_dataclass,
     check_finite,
@@ -52,7 +52,6 @@ from catlearn.probability.kernels._checks import (
     count_and_sum,
 )
 from catlearn.probability.kernels._linalg import LOG2PI
-from catlearn.probability.kernels.sampler import Sampler
 
 __all__ = [
     "Beta",
@@ -92,14 +91,15 @@ class Beta:
     @property
     def mean(self) -> jax.Array:
         """E[θ] = α / (α + β)."""
-        return self.alpha / (self.alpha + self.beta)
+        return cast(jax.Array, self.alpha / (self.alpha + self.beta))
 
     def log_prob(self, theta: Any) -> jax.Array:
         """log Beta(θ; α, β)."""
-        return (
+        return cast(
+            jax.Array,
             (self.alpha - 1) * jnp.log(theta)
             + (self.beta - 1) * jnp.log1p(-theta)
-            - betaln(self.alpha, self.beta)
+            - betaln(self.alpha, self.beta),
         )
 
 
@@ -124,7 +124,7 @@ class Dirichlet:
     @property
     def mean(self) -> jax.Array:
         """E[θ] = α / Σα."""
-        return self.alpha / jnp.sum(self.alpha)
+        return cast(jax.Array, self.alpha / jnp.sum(self.alpha))
 
     def log_prob(self, theta: Any) -> jax.Array:
         """log Dir(θ; α)."""
@@ -149,7 +149,9 @@ class Normal:
 
     def log_prob(self, x: Any) -> jax.Array:
         """log N(x; μ, σ²)."""
-        return -0.5 * (LOG2PI + jnp.log(self.var) + (x - self.mean) ** 2 / self.var)
+        return cast(
+            jax.Array, -0.5 * (LOG2PI + jnp.log(self.var) + (x - self.mean) ** 2 / self.var)
+        )
 
 
 @array_dataclass
@@ -172,7 +174,7 @@ class NormalInverseGamma:
         check_finite(self.precision, "NormalInverseGamma precision")
         check_positive(self.a, "NormalInverseGamma a")
         check_positive(self.b, "NormalInverseGamma b")
-        d = np.shape(self.mean) if _arraylike(self.mean) else ()
+        d: tuple[int, ...] = np.shape(self.mean) if _arraylike(self.mean) else ()
         if not (_arraylike(self.mean) and _arraylike(self.precision)):
             return
         if len(d) != 1 or np.shape(self.precision) != (d[0], d[0]):
@@ -190,46 +192,7 @@ class NormalInverseGamma:
     @property
     def sigma2_mean(self) -> jax.Array:
         """E[σ²] = b / (a - 1) (for a > 1)."""
-        return self.b / (self.a - 1)
-
-
-class _Family:
-    """Shared code: sequential update, the Bayesian lens, predictive as a log density."""
-
-    def update(self, prior: Any, data: Any) -> Any:
-        """The posterior after a batch: ``update_statistic(prior, sufficient_statistic(data))``."""
-        return self.update_statistic(prior, self.sufficient_statistic(data))  # type: ignore[attr-defined]
-
-    def update_one(self, prior: Any, obs: Any) -> Any:
-        """The posterior after a single observation: ``update`` of a batch of one."""
-        return self.update(prior, jax.tree_util.tree_map(lambda v: jnp.asarray(v)[None], obs))
-
-    def sequential_update(self, prior: Any, data: Any) -> Any:
-        """Fold ``update_one`` over the leading axis of ``data`` with ``jax.lax.scan``."""
-        self._check_data(data)
-
-        def step(p: Any, obs: Any) -> tuple[Any, None]:
-            return self.update_one(p, obs), None
-
-        post, _ = jax.lax.scan(step, prior, data)
-        return post
-
-    def lens(self) -> BayesLens:
-        """The Bayesian lens (likelihood kernel, prior ↦ (observation ↦ posterior))."""
-
-        def backward(prior: Any) -> Any:
-            return lambda obs: self.update_one(prior, obs)
-
-        return BayesLens(self.likelihood(), backward, name=type(self).__name__, composable=False)
-
-    def likelihood(self) -> Any:
-        """The likelihood as a kernel θ ↦ p(- | θ): a :class:`~catlearn.probability.kernels.markov.Sampler` with
-        ``log_prob(y, x=θ)`` (or the bare log-likelihood ``(θ, obs) ↦ log p`` for regression)."""
-        dom, cod, draw = self._kernel_parts()
-        return Sampler(draw, dom, cod, log_prob_fn=lambda y, theta: self.log_likelihood(theta, y))
-
-    def _check_data(self, data: Any) -> None:  # pragma: no cover - overridden
-        pass
+        return cast(jax.Array, self.b / (self.a - 1))
 
 
 @dataclass(frozen=True)
@@ -454,7 +417,9 @@ class NormalKnownVariance(_Family):
 
     def _kernel_parts(self) -> tuple[Ty, Ty, Any]:
         def draw(key: jax.Array, theta: Any) -> jax.Array:
-            return theta + jnp.sqrt(self.var) * jax.random.normal(key, np.shape(theta))
+            return cast(
+                jax.Array, theta + jnp.sqrt(self.var) * jax.random.normal(key, np.shape(theta))
+            )
 
         return Euclid(), Euclid(), draw
 
@@ -479,7 +444,7 @@ class NormalKnownVariance(_Family):
 
     def log_likelihood(self, theta: Any, obs: Any) -> jax.Array:
         """log N(y; θ, σ²)."""
-        return -0.5 * (LOG2PI + jnp.log(self.var) + (obs - theta) ** 2 / self.var)
+        return cast(jax.Array, -0.5 * (LOG2PI + jnp.log(self.var) + (obs - theta) ** 2 / self.var))
 
     def log_marginal_likelihood(self, prior: Normal, data: Any) -> jax.Array:
         """log N(y; m1, σ²I + v11ᵀ), by the matrix determinant lemma (O(n))."""
@@ -488,7 +453,7 @@ class NormalKnownVariance(_Family):
         n, s2, v = r.shape[0], self.var, prior.var
         logdet = n * jnp.log(s2) + jnp.log1p(n * v / s2)
         quad = (jnp.sum(r**2) - v * jnp.sum(r) ** 2 / (s2 + n * v)) / s2
-        return -0.5 * (n * LOG2PI + logdet + quad)
+        return cast(jax.Array, -0.5 * (n * LOG2PI + logdet + quad))
 
 
 @dataclass(frozen=True)
@@ -537,7 +502,9 @@ class NormalInverseGammaRegression(_Family):
     def update_one(self, prior: NormalInverseGamma, obs: Any) -> NormalInverseGamma:
         """The posterior after one pair ``(x, y)`` with ``x`` of shape ``(d,)``."""
         x, y = obs
-        return self.update(prior, (jnp.asarray(x)[None], jnp.asarray(y)[None]))
+        return cast(
+            NormalInverseGamma, self.update(prior, (jnp.asarray(x)[None], jnp.asarray(y)[None]))
+        )
 
     def sufficient_statistic(self, data: Any) -> tuple[jax.Array, ...]:
         """``(n, XᵀX, Xᵀy, yᵀy)``: the Gram matrix, the cross-products and the sum of squares."""
@@ -565,28 +532,30 @@ class NormalInverseGammaRegression(_Family):
         x, y = obs
         df, loc, scale = self.predictive(prior, jnp.asarray(x))
         z = (y - loc) / scale
-        return (
+        return cast(
+            jax.Array,
             gammaln((df + 1) / 2)
             - gammaln(df / 2)
             - 0.5 * jnp.log(df * jnp.pi)
             - jnp.log(scale)
-            - (df + 1) / 2 * jnp.log1p(z**2 / df)
+            - (df + 1) / 2 * jnp.log1p(z**2 / df),
         )
 
     def log_likelihood(self, theta: Any, obs: Any) -> jax.Array:
         """log N(y; x^T w, σ²) for ``theta = (w, sigma2)``, ``obs = (x, y)``."""
         (w, s2), (x, y) = theta, obs
-        return -0.5 * (LOG2PI + jnp.log(s2) + (y - x @ w) ** 2 / s2)
+        return cast(jax.Array, -0.5 * (LOG2PI + jnp.log(s2) + (y - x @ w) ** 2 / s2))
 
     def log_marginal_likelihood(self, prior: NormalInverseGamma, data: Any) -> jax.Array:
         """The multivariate Student-t log evidence of ``y`` given ``X`` (class docstring)."""
         post = self.update(prior, data)
         n = np.shape(data[1])[0]
-        return (
+        return cast(
+            jax.Array,
             gammaln(post.a)
             - gammaln(prior.a)
             + prior.a * jnp.log(prior.b)
             - post.a * jnp.log(post.b)
             + 0.5 * (jnp.linalg.slogdet(prior.precision)[1] - jnp.linalg.slogdet(post.precision)[1])
-            - 0.5 * n * LOG2PI
+            - 0.5 * n * LOG2PI,
         )

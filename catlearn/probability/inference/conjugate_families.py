@@ -29,7 +29,7 @@ from jax.scipy.special import gammaln, multigammaln
 
 from catlearn.core.types import Euclid, Ty
 from catlearn.errors import HyperparameterError, ShapeError, SupportError
-from catlearn.probability.inference.bayes import BayesLens
+from catlearn.probability.inference._conjugate_base import _Family
 from catlearn.probability.kernels._checks import (
     array_dataclass,
     check_finite,
@@ -38,7 +38,6 @@ from catlearn.probability.kernels._checks import (
     concrete,
     count_and_sum,
 )
-from catlearn.probability.kernels.sampler import Sampler
 
 __all__ = [
     "DirichletMultinomial",
@@ -124,46 +123,8 @@ class NormalWishart:
         return cast(jax.Array, self.nu * jnp.linalg.inv(self.psi))
 
 
-class _Base:
-    """Sequential update by ``lax.scan``, the conjugate lens, the likelihood kernel."""
-
-    def update(self, prior: Any, data: Any) -> Any:
-        """The posterior after a batch: ``update_statistic(prior, sufficient_statistic(data))``."""
-        return self.update_statistic(prior, self.sufficient_statistic(data))  # type: ignore[attr-defined]
-
-    def update_one(self, prior: Any, obs: Any) -> Any:
-        """The posterior after one observation."""
-        return self.update(prior, jnp.asarray(obs)[None])
-
-    def sequential_update(self, prior: Any, data: Any) -> Any:
-        """Fold :meth:`update_one` over the data with ``jax.lax.scan``; equals ``update``."""
-        self._check_data(data)  # type: ignore[attr-defined]
-        prior = jax.tree_util.tree_map(lambda v: jnp.asarray(v, jnp.result_type(float)), prior)
-        post, _ = jax.lax.scan(lambda p, y: (self.update_one(p, y), None), prior, data)
-        return post
-
-    def lens(self) -> BayesLens:
-        """The Bayesian lens (likelihood, prior ↦ (observation ↦ posterior))."""
-        return BayesLens(
-            self.likelihood(),
-            lambda prior: lambda obs: self.update_one(prior, obs),
-            name=type(self).__name__,
-            composable=False,
-        )
-
-    def likelihood(self) -> Sampler:
-        """The likelihood kernel θ ↦ p(− | θ) with ``log_prob(y, θ)``."""
-        dom, cod, draw = self._kernel_parts()  # type: ignore[attr-defined]
-        return Sampler(
-            draw,
-            dom,
-            cod,
-            log_prob_fn=lambda y, theta: self.log_likelihood(theta, y),  # type: ignore[attr-defined]
-        )
-
-
 @dataclass(frozen=True)
-class PoissonGamma(_Base):
+class PoissonGamma(_Family):
     r"""Poisson likelihood :math:`k \sim \mathrm{Poi}(\lambda)` with a Gamma(α, β) prior.
 
     Posterior :math:`\mathrm{Gamma}(\alpha + \sum k_i, \beta + n)`; predictive negative
@@ -229,7 +190,7 @@ class PoissonGamma(_Base):
 
 
 @dataclass(frozen=True)
-class NormalWishartFamily(_Base):
+class NormalWishartFamily(_Family):
     r"""Multivariate normal :math:`x \sim N(\mu, \Lambda^{-1})` with unknown mean and
     precision and a :class:`NormalWishart` prior. With :math:`\bar x`, scatter
     :math:`S = \sum (x_i - \bar x)(x_i - \bar x)^\top`:
@@ -312,7 +273,7 @@ class NormalWishartFamily(_Base):
 
 
 @dataclass(frozen=True)
-class DirichletMultinomial(_Base):
+class DirichletMultinomial(_Family):
     r"""Multinomial likelihood of count vectors ``c`` (``k`` categories, ``trials`` draws each)
     with a Dirichlet(α) prior (``alpha`` a vector); posterior :math:`\mathrm{Dir}(\alpha +
     \sum_i c_i)`; predictive the Dirichlet-multinomial distribution.

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -107,7 +107,7 @@ def bernoulli_log_prob(logit: Any, y: Any) -> jax.Array:
             f"{tuple(logit.shape)}; make the Para arrow output one number."
         )
     logit = jnp.sum(logit)  # shape () or (1,)
-    return y * logit - jax.nn.softplus(logit)
+    return cast(jax.Array, y * logit - jax.nn.softplus(logit))
 
 
 def categorical_log_prob(logits: Any, y: Any) -> jax.Array:
@@ -181,6 +181,11 @@ class StochasticMap:
     """
 
     __slots__ = ("cod", "log_prob", "name", "para", "sample")
+    para: Para
+    log_prob: LogProb
+    cod: Ty
+    sample: Callable[[Any, jax.Array], Any] | None
+    name: str
 
     def __init__(
         self,
@@ -244,7 +249,7 @@ class StochasticMap:
 
     def log_likelihood(self, params: Params, x: Any, y: Any) -> jax.Array:
         """:math:`\\log p(y \\mid I(p, x))` for one pair."""
-        return self.log_prob(self.theta(params, x), y)
+        return cast(jax.Array, self.log_prob(self.theta(params, x), y))
 
     def nll(self, params: Params, xs: Any, ys: Any) -> jax.Array:
         """The mean negative log-likelihood over a batch (leading axes)."""
@@ -385,7 +390,9 @@ def gaussian_map(para: Para, cod: Euclid) -> StochasticMap:
 
     def sample(theta: Any, key: jax.Array) -> jax.Array:
         d = cod.size
-        return theta[:d] + jnp.exp(theta[d:]) * jax.random.normal(key, (d,), theta.dtype)
+        return cast(
+            jax.Array, theta[:d] + jnp.exp(theta[d:]) * jax.random.normal(key, (d,), theta.dtype)
+        )
 
     return StochasticMap(para, gaussian_log_prob, cod, sample=sample, name="gaussian_nll")
 

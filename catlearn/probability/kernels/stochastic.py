@@ -51,7 +51,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
+from catlearn.core._category import BoxParams, Composable, Inline, Node, flatten
 from catlearn.core.para import Para
+from catlearn.core.program import evaluate
 from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import HyperparameterError, TypeMismatch, mismatch
 from catlearn.probability.kernels._checks import _size, concrete
@@ -76,7 +78,7 @@ def _unflat(ty: Ty, v: jax.Array) -> Any:
     return ty.join(tuple(out)) if len(out) > 1 else (out[0] if out else ())
 
 
-class NoisyMap(eqx.Module):
+class NoisyMap(Composable, eqx.Module):
     r"""A stochastic map :math:`y = h(x, e)`, :math:`e \sim \nu`: a deterministic ``fn(x, e)``
     (or ``fn(params, x, e)`` when ``params`` is given) and a ``noise`` state with
     ``sample(key, n)`` (a LinearGaussian or Finite state, or a Sampler from :class:`Ty() <Ty>`).
@@ -84,6 +86,13 @@ class NoisyMap(eqx.Module):
     ``affine=True`` declares :math:`h` affine in :math:`(x, e)` (with Euclid wires): with
     Gaussian noise the map is then the LinearGaussian kernel :meth:`to_linear_gaussian`
     (read off by one Jacobian, exact for affine maps), and every density is closed-form.
+
+    Noisy maps are an engine kind (:mod:`catlearn.core.category`): ``f >> g`` and ``f @ g``
+    build a node in O(1) and a composite runs its flat program, each box reading **its own
+    noise** (independent noise, :meth:`then`). A composite's ``params`` and noise states are
+    :class:`~catlearn.core._category.BoxParams`, one entry per box in program order; its
+    ``noise`` is their product :math:`\nu_1 \otimes \dots \otimes \nu_n` (built when asked).
+    Identities, swaps, copies and discards are wiring, with no noise.
 
     >>> import jax, jax.numpy as jnp
     >>> from catlearn.core.types import Euclid
@@ -97,14 +106,18 @@ class NoisyMap(eqx.Module):
     ([[2.0]], [[0.25]])
     >>> round(float(f.log_prob(jnp.array([2.0]), jnp.array([1.0]))), 4)   # log N(2; 2, 1/4)
     -0.2258
+    >>> (f >> f >> f).to_linear_gaussian().cov.tolist()       # 16/4 + 4/4 + 1/4
+    [[5.25]]
     """
 
     params: Any
-    noise: Any
+    noises: BoxParams
     fn: Callable[..., Any] = eqx.field(static=True)
     dom: Ty = eqx.field(static=True)
     cod: Ty = eqx.field(static=True)
     affine: bool = eqx.field(static=True)
+    _node: Node | None = eqx.field(static=True)
+    _copy_is_wiring = True
 
     def __init__(
         self,
@@ -130,47 +143,76 @@ class NoisyMap(eqx.Module):
                 f"Expected the noise as a state (a kernel from Ty() with sample), got {noise!r}."
             )
         self.fn = fn if params is not None else (lambda p, x, e: fn(x, e))
-        self.params, self.noise, self.dom, self.cod = params, noise, dom, cod
+        self.params, self.noises, self.dom, self.cod = params, BoxParams([noise], 1), dom, cod
         self.affine = affine
+        self._node = None
+
+    @classmethod
+    def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> NoisyMap:
+        if type(node) is Inline:  # one entry per box of the program, in order
+            boxes = [node.arrow_of(i.box) for i in node.program.instructions]
+        else:
+            boxes = list(parts)
+        params = [p.params if p._node is not None else BoxParams([p.params], 1) for p in boxes]
+        self = object.__new__(cls)  # as jax's unflatten does: no __init__ checks per arrow
+        for k, v in (
+            ("params", BoxParams.concat(params) if params else BoxParams([], 0)),
+            ("noises", BoxParams.concat([p.noises for p in boxes]) if boxes else BoxParams([], 0)),
+            ("fn", _NoisyRun(node, dom, cod)),
+            ("dom", dom),
+            ("cod", cod),
+            ("affine", all(p.affine for p in boxes)),
+            ("_node", node),
+        ):
+            object.__setattr__(self, k, v)
+        return self
 
     def __repr__(self) -> str:
         return f"NoisyMap({self.dom} -> {self.cod})"
+
+    @classmethod
+    def copy(cls, ty: Ty, n: int = 2) -> NoisyMap:
+        """:math:`x \\mapsto (x, \\dots, x)` (``n = 0`` is discard): wiring, no noise."""
+        return cls._copy_wiring(ty, n)
+
+    @classmethod
+    def discard(cls, ty: Ty) -> NoisyMap:
+        """The unique map to the unit (wiring, no noise)."""
+        return cls.copy(ty, 0)
+
+    @property
+    def noise(self) -> Any:
+        r"""The noise state :math:`\nu`: a box's own; a composite's the product of its
+        boxes' noises in program order (the unit state on :class:`Ty() <Ty>` when it has none).
+        """
+        noises = list(self.noises)
+        if not noises:
+            return Finite(jnp.ones(()), Ty(), Ty(), validate=False)
+        out = noises[0]
+        for nu in noises[1:]:
+            out = out @ nu
+        return out
 
     def __call__(self, x: Any, e: Any) -> Any:
         """The deterministic part :math:`h(x, e)`."""
         return self.fn(self.params, x, e)
 
     def sample(self, key: jax.Array, n: int | None = None, *, x: Any = ()) -> Any:
-        """Draws :math:`h(x, e)`, :math:`e \\sim \\nu` (``n`` of them along a leading axis)."""
+        r"""Draws :math:`h(x, e)`, :math:`e \sim \nu` (``n`` of them along a leading axis)."""
+        noise = self.noise
         if n is None:
-            return self(x, self.noise.sample(key))
-        es = self.noise.sample(key, n)
+            return self(x, noise.sample(key))
+        es = noise.sample(key, n)
         return jax.vmap(lambda e: self(x, e))(es)
 
-    def then(self, other: NoisyMap) -> NoisyMap:
-        r"""Independent-noise composition: noise :math:`\nu \otimes \nu'` on
-        :math:`E \otimes E'`, :math:`(x, (e, e')) \mapsto h'(h(x, e), e')`."""
-        _check(self, other)
-        f, g = self, other
-        ne = len(f.noise.cod)
-
-        def fn(p: Any, x: Any, e: Any) -> Any:
-            es = (f.noise.cod @ g.noise.cod).split(e)
-            e1 = f.noise.cod.join(es[:ne]) if ne > 1 else es[0]
-            e2 = g.noise.cod.join(es[ne:]) if len(es) - ne > 1 else es[ne]
-            return g.fn(p[1], f.fn(p[0], x, e1), e2)
-
-        return NoisyMap(
-            fn,
-            f.noise @ g.noise,
-            f.dom,
-            g.cod,
-            params=(f.params, g.params),
-            affine=f.affine and g.affine,
-        )
-
-    def __rshift__(self, other: NoisyMap) -> NoisyMap:
-        return self.then(other)
+    def then(self, *others: NoisyMap) -> NoisyMap:
+        r"""Independent-noise composition ``self >> others[0] >> ...``: noise
+        :math:`\nu \otimes \nu'` on :math:`E \otimes E'`,
+        :math:`(x, (e, e')) \mapsto h'(h(x, e), e')` (one node, O(1) per part)."""
+        for other in others:
+            if not isinstance(other, NoisyMap):
+                raise TypeMismatch(f"Expected a NoisyMap after {self!r} >> ..., got {other!r}.")
+        return Composable.then(self, *others)
 
     def then_shared(self, other: NoisyMap) -> NoisyMap:
         r"""Shared-noise composition: one noise wire, copied to both factors,
@@ -314,6 +356,37 @@ def _check(f: Any, g: Any) -> None:
         raise TypeMismatch(f"Expected a NoisyMap after {f!r} >> ..., got {g!r}.")
     if f.cod != g.dom:
         raise mismatch(f, g, f.cod, g.dom)
+
+
+class _NoisyRun:
+    """``fn(params, x, e)`` of a composite NoisyMap: its flat program, box ``i`` reading its
+    own entry of the params and its own atoms of the noise value ``e``."""
+
+    __slots__ = ("_node", "_slices", "cod", "dom")
+
+    def __init__(self, node: Node, dom: Ty, cod: Ty) -> None:
+        self._node, self.dom, self.cod = node, dom, cod
+        self._slices: list[tuple[Ty, int, int]] | None = None
+
+    def __call__(self, p: Any, x: Any, e: Any) -> Any:
+        prog = flatten(self)
+        if self._slices is None:  # box i's noise wire and its atoms in the composite's noise
+            at, slices = 0, []
+            for ins in prog.instructions:
+                ty = ins.box.noise.cod
+                slices.append((ty, at, at + len(ty)))
+                at += len(ty)
+            self._slices = slices
+        slices = self._slices
+        n_atoms = slices[-1][2] if slices else 0
+        es = (e,) if n_atoms == 1 else tuple(e) if n_atoms else ()
+
+        def apply(i: int, box: Any, xs: list[Any]) -> Any:
+            ty, a, b = slices[i]
+            return box.cod.split(box.fn(p[i], box.dom.join(xs), ty.join(es[a:b])))
+
+        env = evaluate(prog, self.dom.split(x), apply)
+        return self.cod.join([env[s] for s in prog.outputs])
 
 
 # --- densities of composites ---------------------------------------------------------------------

@@ -53,6 +53,9 @@ from catlearn.probability.networks.contraction import (
 __all__ = ["JunctionTree"]
 
 
+_Answer = tuple[list[int], list[tuple[int, int]], Plan]  # subtree cliques, incoming edges, plan
+
+
 @dataclass
 class _Tree:
     """A network's junction tree: ``cliques`` (ascending ids), ``nbrs``, the separator of
@@ -72,8 +75,8 @@ class _Tree:
     budget: int | None
     up: dict[tuple[int, int], int]
     plans: dict[tuple[int, int], Plan] = field(default_factory=dict)
-    answers: OrderedDict = field(default_factory=OrderedDict)
-    msgs: OrderedDict = field(default_factory=OrderedDict)
+    answers: OrderedDict[tuple[int, ...], _Answer] = field(default_factory=OrderedDict)
+    msgs: OrderedDict[Any, tuple[np.ndarray, float]] = field(default_factory=OrderedDict)
 
 
 def build(net: Network) -> _Tree:
@@ -101,22 +104,22 @@ def build(net: Network) -> _Tree:
     kids: dict[int, list[int]] = {v: [] for v in order}
     for v in order:
         rest = clique[v] - {v}
-        parent[v] = min(rest, key=pos.__getitem__) if rest else None
-        if parent[v] is not None:
-            kids[parent[v]].append(v)
+        pv = parent[v] = min(rest, key=pos.__getitem__) if rest else None
+        if pv is not None:
+            kids[pv].append(v)
     into: dict[int, int] = {}
     for y in order:  # merge a clique into a child that holds it (y's parent comes later)
-        for c in kids[y]:
-            if clique[y] <= clique[c]:
+        for ch in kids[y]:
+            if clique[y] <= clique[ch]:
                 p = parent[y]
-                parent[c] = p
+                parent[ch] = p
                 if p is not None:
-                    kids[p] = [c if k == y else k for k in kids[p]]
+                    kids[p] = [ch if k == y else k for k in kids[p]]
                 for k in kids[y]:
-                    if k != c:
-                        parent[k] = c
-                        kids[c].append(k)
-                into[y] = c
+                    if k != ch:
+                        parent[k] = ch
+                        kids[ch].append(k)
+                into[y] = ch
                 break
     alive = [v for v in order if v not in into]
     idx = {v: i for i, v in enumerate(alive)}
@@ -268,7 +271,7 @@ class JunctionTree:
         return (post, zs * math.exp(scale)) if return_evidence else post
 
     def _messages(
-        self, net: Network, t: _Tree, ev: _Evidence, q: Query, want: Sequence[tuple]
+        self, net: Network, t: _Tree, ev: _Evidence, q: Query, want: Sequence[tuple[int, int]]
     ) -> list[tuple[np.ndarray, float]]:
         """The messages ``want``, computing those not kept (and those they need, post-order,
         no recursion); each kept under the evidence on its side."""
@@ -309,7 +312,7 @@ class JunctionTree:
             remember(t.msgs, key, val, self.messages)
         return [have[ev.key(i, j)] for i, j in want]
 
-    def _target_plan(self, t: _Tree, targets: tuple[int, ...]) -> tuple:
+    def _target_plan(self, t: _Tree, targets: tuple[int, ...]) -> _Answer:
         """``(subtree cliques, incoming edges, plan)`` answering ``targets``."""
         hit = t.answers.get(targets)
         if hit is not None:
@@ -354,11 +357,13 @@ class _Evidence:
         self.mask = 0
         for h, _, _ in self.items:
             self.mask |= 1 << h
-        self.factors = [(h, v, s, None) for h, v, s in hard]
+        self.factors: list[tuple[int, int, int | None, np.ndarray | None]] = [
+            (h, v, s, None) for h, v, s in hard
+        ]
         self.factors += [(h, v, None, lam) for (h, v, _), lam in zip(soft, lams)]
         self.made: dict[int, np.ndarray] = {}
 
-    def key(self, i: int, j: int) -> tuple:
+    def key(self, i: int, j: int) -> tuple[Any, ...]:
         m = self.t.up[i, j]
         if not m & self.mask:
             return (i, j)

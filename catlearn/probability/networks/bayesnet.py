@@ -223,16 +223,7 @@ class BayesNet:
         >>> bool(abs(est.probs[1] - 0.7079) < 4 * est.stderr[1] + 1e-3)
         True
         """
-        # the shipped engines take only the options they honour (check_options below), so
-        # they are Engines at run time but not structurally (Engine.query takes **options)
-        eng = resolve(
-            engine,
-            method,
-            num_samples,
-            key,
-            exact=cast(Engine, self._ve),
-            junction_tree=cast(Engine, self._jt),
-        )
+        eng = resolve(engine, method, num_samples, key, exact=self._ve, junction_tree=self._jt)
         soft = _request.given(virtual_evidence=virtual_evidence, jeffrey_evidence=jeffrey_evidence)
         check_options(eng, **soft, return_evidence=return_evidence, jit=jit, tables=tables is not None)  # fmt: skip
         opts: dict[str, Any] = {}
@@ -276,10 +267,9 @@ class BayesNet:
         names, evidence = _request.variables(variables), _request.evidence(evidence)
         q, _ = _request.ids(self, names, dict.fromkeys(evidence, 0))
         ids, cols, _ = _request.columns(self, evidence)
-        post: jax.Array
         post, z = eng.batch(self, q, ids, cols, _request.tables(self, tables))
         _request.check_cases(self, z, ids, cols)
-        return post
+        return cast(jax.Array, post)
 
     def log_evidence(
         self,

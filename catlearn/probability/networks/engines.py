@@ -157,8 +157,8 @@ def resolve(
     num_samples: int | None = None,
     key: Any = None,
     *,
-    exact: Engine,
-    junction_tree: Engine,
+    exact: VariableElimination,
+    junction_tree: JunctionTree,
 ) -> Engine:
     """The engine of a query's ``engine=`` or ``method=`` (a shorthand): ``"exact"`` (also
     the default) is ``exact``, ``"junction_tree"`` is ``junction_tree``, ``"sampling"`` is
@@ -184,7 +184,7 @@ def resolve(
         return engine
     if method == "sampling":
         lw = LikelihoodWeighting(100_000 if num_samples is None else num_samples, key=key)
-        return cast(Engine, lw)  # an Engine at run time; its query takes no options
+        return cast(Engine, lw)  # an Engine at run time, as below
     if method not in (None, "exact", "junction_tree"):
         raise SupportError(
             f'Expected method "exact", "junction_tree" or "sampling", got {method!r}.'
@@ -194,7 +194,9 @@ def resolve(
             f'Expected num_samples= and key= only with method="sampling" (likelihood '
             f"weighting), got them with method={method or 'exact'!r}, which draws nothing."
         )
-    return junction_tree if method == "junction_tree" else exact
+    # the shipped engines take only the options they honour (check_options), so they are
+    # Engines at run time but not structurally (Engine.query takes **options)
+    return cast(Engine, junction_tree if method == "junction_tree" else exact)
 
 
 def jeffrey(

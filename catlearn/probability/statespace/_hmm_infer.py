@@ -11,7 +11,7 @@ sequential filter and the log-space parallel one read the same emission code.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, cast, overload
 
 import equinox as eqx
 import jax
@@ -122,12 +122,28 @@ def log_likelihoods(model: HMMBase, obs: jax.Array) -> jax.Array:
 # --- sequential -----------------------------------------------------------------------------
 
 
-def filter_sequential(model: HMMBase, obs: jax.Array, *, keep: bool):
+@overload
+def filter_sequential(
+    model: HMMBase, obs: jax.Array, *, keep: Literal[True]
+) -> tuple[jax.Array, jax.Array, jax.Array]: ...
+@overload
+def filter_sequential(
+    model: HMMBase, obs: jax.Array, *, keep: Literal[False]
+) -> tuple[jax.Array, None, None]: ...
+@overload
+def filter_sequential(
+    model: HMMBase, obs: jax.Array, *, keep: bool
+) -> tuple[jax.Array, jax.Array | None, jax.Array | None]: ...
+def filter_sequential(
+    model: HMMBase, obs: jax.Array, *, keep: bool
+) -> tuple[jax.Array, jax.Array | None, jax.Array | None]:
     """Scaled forward pass: ``(log p(y), filtered, predicted)`` (the last two ``None`` unless
     ``keep``)."""
     transition = model.transition
 
-    def step(carry, y):
+    def step(
+        carry: tuple[jax.Array, jax.Array], y: jax.Array
+    ) -> tuple[tuple[jax.Array, jax.Array], tuple[jax.Array, jax.Array] | None]:
         pred, ll = carry
         lik, shift = model.likelihood(y)
         unnorm = pred * lik
@@ -137,13 +153,16 @@ def filter_sequential(model: HMMBase, obs: jax.Array, *, keep: bool):
 
     init = (model.initial, jnp.zeros((), model.initial.dtype))
     (_, ll), out = jax.lax.scan(step, init, obs)
-    return (ll, out[0], out[1]) if keep else (ll, None, None)
+    kept = cast("tuple[jax.Array, jax.Array]", out)  # not None when keep
+    return (ll, kept[0], kept[1]) if keep else (ll, None, None)
 
 
-def smooth_sequential(transition: jax.Array, filtered: jax.Array, predicted: jax.Array):
+def smooth_sequential(
+    transition: jax.Array, filtered: jax.Array, predicted: jax.Array
+) -> jax.Array:
     """RTS-form backward pass: ``s_t = s_{t+1} >> A†_{filtered_t}``."""
 
-    def step(s_next, xs):
+    def step(s_next: jax.Array, xs: tuple[jax.Array, jax.Array]) -> tuple[jax.Array, jax.Array]:
         filt, pred_next = xs
         ok = pred_next > 0
         ratio = jnp.where(ok, s_next / jnp.where(ok, pred_next, 1.0), 0.0)
@@ -178,7 +197,7 @@ def tie_argmax(scores: jax.Array, axis: int = 0) -> jax.Array:
     return jnp.argmax(near, axis=axis).astype(jnp.int32)
 
 
-def viterbi_sequential(model: HMMBase, obs: jax.Array):
+def viterbi_sequential(model: HMMBase, obs: jax.Array) -> tuple[jax.Array, jax.Array]:
     """Max-product forward pass with back-pointers, re-centred each step: ``(path, log_prob)``.
     Near-ties go to the lowest index (:func:`tie_argmax`)."""
     log_a = jnp.log(model.transition)
@@ -186,7 +205,9 @@ def viterbi_sequential(model: HMMBase, obs: jax.Array):
     d0 = jnp.log(model.initial) + log_b[0]
     m0 = jnp.max(d0)
 
-    def fwd(carry, lb):
+    def fwd(
+        carry: tuple[jax.Array, jax.Array], lb: jax.Array
+    ) -> tuple[tuple[jax.Array, jax.Array], jax.Array]:
         delta, off = carry
         scores = delta[:, None] + log_a
         ptr = tie_argmax(scores, axis=0)
@@ -197,7 +218,7 @@ def viterbi_sequential(model: HMMBase, obs: jax.Array):
     (delta, off), ptrs = jax.lax.scan(fwd, (d0 - m0, m0), log_b[1:])
     last = tie_argmax(delta)
 
-    def back(z, ptr):
+    def back(z: jax.Array, ptr: jax.Array) -> tuple[jax.Array, jax.Array]:
         z_prev = ptr[z]
         return z_prev, z_prev
 
@@ -215,10 +236,13 @@ def _filter_elements(model: HMMBase, obs: jax.Array) -> EvidenceKernel:
     k = model.num_states
     first = EvidenceKernel.condition(jnp.broadcast_to(model.initial, (k, k)), ll[0])
     rest = jax.vmap(EvidenceKernel.condition, in_axes=(None, 0))(model.transition, ll[1:])
-    return jax.tree_util.tree_map(lambda a, b: jnp.concatenate([a[None], b]), first, rest)
+    return cast(
+        EvidenceKernel,
+        jax.tree_util.tree_map(lambda a, b: jnp.concatenate([a[None], b]), first, rest),
+    )
 
 
-def filter_parallel(model: HMMBase, obs: jax.Array):
+def filter_parallel(model: HMMBase, obs: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
     """``(log p(y), filtered, predicted)`` by a prefix scan of conditioned kernels."""
     out = prefix(_filter_elements(model, obs))
     filtered = out.table[:, 0, :]
@@ -234,7 +258,7 @@ def log_likelihood_parallel(model: HMMBase, obs: jax.Array) -> jax.Array:
     return reduce(_filter_elements(model, obs), identity).log_evidence[0]
 
 
-def smooth_parallel(transition: jax.Array, filtered: jax.Array, predicted: jax.Array):
+def smooth_parallel(transition: jax.Array, filtered: jax.Array, predicted: jax.Array) -> jax.Array:
     """Smoothed marginals as a chain of backward kernels :math:`A^\\dagger_{f_t}` (stochastic
     tables ``z_{t+1} -> z_t``), composed latest-first by a reverse associative scan."""
     f, p_next = filtered[:-1], predicted[1:]
@@ -251,7 +275,7 @@ def smooth_parallel(transition: jax.Array, filtered: jax.Array, predicted: jax.A
     return backward(kernels).array[:, 0, :]  # the library's own Finite >>
 
 
-def viterbi_parallel(model: HMMBase, obs: jax.Array):
+def viterbi_parallel(model: HMMBase, obs: jax.Array) -> tuple[jax.Array, jax.Array]:
     r"""A max-product prefix scan gives :math:`\delta_t` (best path into each state, centred);
     the back-pointers :math:`\psi_t(j) = \arg\max_i \delta_{t-1}(i) + \log A_{ij}` are then
     elementwise in ``t``, and the backtrace is a reverse scan of their composition

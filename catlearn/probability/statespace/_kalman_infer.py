@@ -10,7 +10,8 @@ to 0, its noise decoupled), so a fully missing row is a pure prediction step.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Literal, NamedTuple, cast, overload
 
 import jax
 import jax.numpy as jnp
@@ -43,7 +44,12 @@ class Steps(NamedTuple):
     R: jax.Array
 
 
-_BASE_NDIM = Steps(2, 1, 2, 2, 1, 2)
+_BASE_NDIM: tuple[int, ...] = (2, 1, 2, 2, 1, 2)  # F, b, Q, H, d, R
+
+Slices = tuple[jax.Array | None, ...]
+"""The time-varying fields of a :class:`Steps` (``None`` for a shared one)."""
+Moments = tuple[jax.Array, jax.Array, jax.Array, jax.Array]
+"""Filtered means, covariances, predicted means, covariances, each with a leading time axis."""
 
 
 def varying(steps: Steps) -> tuple[bool, ...]:
@@ -51,18 +57,23 @@ def varying(steps: Steps) -> tuple[bool, ...]:
     return tuple(x.ndim > nd for x, nd in zip(steps, _BASE_NDIM, strict=True))
 
 
-def split(steps: Steps):
+def split(steps: Steps) -> tuple[Slices, Callable[[Slices], Steps]]:
     """``(xs, at)``: the time-varying fields to scan over, and ``at(xs_t)`` -> per-step Steps."""
     var = varying(steps)
     xs = tuple(x if v else None for x, v in zip(steps, var, strict=True))
 
-    def at(xs_t) -> Steps:
-        return Steps(*(xt if v else x for x, xt, v in zip(steps, xs_t, var, strict=True)))
+    def at(xs_t: Slices) -> Steps:
+        # a varying field's slice is an array (None only where the field is shared)
+        return Steps(
+            *(cast(jax.Array, xt) if v else x for x, xt, v in zip(steps, xs_t, var, strict=True))
+        )
 
     return xs, at
 
 
-def _masked(h, d, r, y, mask):
+def _masked(
+    h: jax.Array, d: jax.Array, r: jax.Array, y: jax.Array, mask: jax.Array | None
+) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array, jax.Array | float]:
     """Remove the unobserved coordinates of ``y`` from the emission (mask ``None``: none)."""
     if mask is None:
         return h, d, r, y, 0.0
@@ -72,7 +83,16 @@ def _masked(h, d, r, y, mask):
     return h * w[:, None], d * w, r, y, jnp.sum(1.0 - w)
 
 
-def update(m, p, y, mask, h, d, r, joseph: bool):
+def update(
+    m: jax.Array,
+    p: jax.Array,
+    y: jax.Array,
+    mask: jax.Array | None,
+    h: jax.Array,
+    d: jax.Array,
+    r: jax.Array,
+    joseph: bool,
+) -> tuple[jax.Array, jax.Array, jax.Array]:
     """Condition ``N(m, P)`` on ``y = Hx + d + N(0, R)``: filtered mean, cov and log p(y)."""
     h, d, r, y, n_missing = _masked(h, d, r, y, mask)
     s = h @ p @ h.T + r
@@ -93,7 +113,9 @@ def update(m, p, y, mask, h, d, r, joseph: bool):
     return m_f, p_f, ll
 
 
-def predict(m, p, f, b, q):
+def predict(
+    m: jax.Array, p: jax.Array, f: jax.Array, b: jax.Array, q: jax.Array
+) -> tuple[jax.Array, jax.Array]:
     """Compose ``N(m, P)`` with the dynamics kernel: ``(Fm + b, FPF^T + Q)``."""
     return f @ m + b, f @ p @ f.T + q
 
@@ -101,11 +123,56 @@ def predict(m, p, f, b, q):
 # --- sequential -----------------------------------------------------------------------------
 
 
-def filter_sequential(steps, mu0, p0, obs, mask, *, joseph: bool, keep: bool):
+@overload
+def filter_sequential(
+    steps: Steps,
+    mu0: jax.Array,
+    p0: jax.Array,
+    obs: jax.Array,
+    mask: jax.Array | None,
+    *,
+    joseph: bool,
+    keep: Literal[True],
+) -> tuple[jax.Array, Moments]: ...
+@overload
+def filter_sequential(
+    steps: Steps,
+    mu0: jax.Array,
+    p0: jax.Array,
+    obs: jax.Array,
+    mask: jax.Array | None,
+    *,
+    joseph: bool,
+    keep: Literal[False],
+) -> tuple[jax.Array, None]: ...
+@overload
+def filter_sequential(
+    steps: Steps,
+    mu0: jax.Array,
+    p0: jax.Array,
+    obs: jax.Array,
+    mask: jax.Array | None,
+    *,
+    joseph: bool,
+    keep: bool,
+) -> tuple[jax.Array, Moments | None]: ...
+def filter_sequential(
+    steps: Steps,
+    mu0: jax.Array,
+    p0: jax.Array,
+    obs: jax.Array,
+    mask: jax.Array | None,
+    *,
+    joseph: bool,
+    keep: bool,
+) -> tuple[jax.Array, Moments | None]:
     """``(log p(y), (filtered means, covs, predicted means, covs) or None)``."""
     xs, at = split(steps)
 
-    def step(carry, x):
+    def step(
+        carry: tuple[jax.Array, jax.Array, jax.Array],
+        x: tuple[jax.Array, jax.Array | None, Slices],
+    ) -> tuple[tuple[jax.Array, jax.Array, jax.Array], Moments | None]:
         m, p, ll = carry
         y, msk, xs_t = x
         st = at(xs_t)
@@ -118,12 +185,17 @@ def filter_sequential(steps, mu0, p0, obs, mask, *, joseph: bool, keep: bool):
     return ll, out
 
 
-def smooth_sequential(steps, means, covs, pmeans, pcovs):
+def smooth_sequential(
+    steps: Steps, means: jax.Array, covs: jax.Array, pmeans: jax.Array, pcovs: jax.Array
+) -> tuple[jax.Array, jax.Array]:
     """RTS backward pass; ``G_t = P_t F_t^T P_{t+1|t}^+`` (pseudo-inverse: singular Q is fine)."""
     xs, at = split(steps)
     xs = tuple(None if x is None else x[:-1] for x in xs)
 
-    def step(carry, x):
+    def step(
+        carry: tuple[jax.Array, jax.Array],
+        x: tuple[jax.Array, jax.Array, jax.Array, jax.Array, Slices],
+    ) -> tuple[tuple[jax.Array, jax.Array], tuple[jax.Array, jax.Array]]:
         ms_next, ps_next = carry
         m, p, mp_next, pp_next, xs_t = x
         g = p @ at(xs_t).F.T @ jnp.linalg.pinv(pp_next, hermitian=True)
@@ -151,7 +223,17 @@ def per_step(steps: Steps, t_len: int) -> Steps:
     )
 
 
-def _element(f, b, q, h, d, r, y, mask, joseph: bool) -> GaussianEvidenceKernel:
+def _element(
+    f: jax.Array,
+    b: jax.Array,
+    q: jax.Array,
+    h: jax.Array,
+    d: jax.Array,
+    r: jax.Array,
+    y: jax.Array,
+    mask: jax.Array | None,
+    joseph: bool,
+) -> GaussianEvidenceKernel:
     """Element for ``t >= 1``: ``x_{t-1} -> x_t`` conditioned on ``y_t``, with the evidence
     ``p(y_t | x_{t-1})`` in information form (Särkkä & García-Fernández 2021, eq. 12-13)."""
     h, d, r, y, _ = _masked(h, d, r, y, mask)
@@ -168,7 +250,15 @@ def _element(f, b, q, h, d, r, y, mask, joseph: bool) -> GaussianEvidenceKernel:
     )
 
 
-def filter_parallel(steps, mu0, p0, obs, mask, *, joseph: bool):
+def filter_parallel(
+    steps: Steps,
+    mu0: jax.Array,
+    p0: jax.Array,
+    obs: jax.Array,
+    mask: jax.Array | None,
+    *,
+    joseph: bool,
+) -> tuple[jax.Array, Moments]:
     """Prefix scan of the filtering elements; the predicted moments and the log-likelihood
     follow from the filtered ones by one vectorised predict/update (no recursion)."""
     t_len, n = obs.shape[0], mu0.shape[0]
@@ -179,7 +269,7 @@ def filter_parallel(steps, mu0, p0, obs, mask, *, joseph: bool):
     first = GaussianEvidenceKernel(
         jnp.zeros((n, n), dt), mf0, pf0, jnp.zeros(n, dt), jnp.zeros((n, n), dt)
     )
-    rest = jax.vmap(lambda *a: _element(*a, joseph))(
+    rest = jax.vmap(lambda f, b, q, h, d, r, y, msk: _element(f, b, q, h, d, r, y, msk, joseph))(
         per.F[:-1],
         per.b[:-1],
         per.Q[:-1],
@@ -189,19 +279,24 @@ def filter_parallel(steps, mu0, p0, obs, mask, *, joseph: bool):
         obs[1:],
         None if mask is None else mask[1:],
     )
-    elems = jax.tree_util.tree_map(lambda a, b: jnp.concatenate([a[None], b]), first, rest)
+    elems = cast(
+        GaussianEvidenceKernel,
+        jax.tree_util.tree_map(lambda a, b: jnp.concatenate([a[None], b]), first, rest),
+    )
     out = prefix(elems)
     means, covs = out.b, out.C
     pm, pc = jax.vmap(predict)(means[:-1], covs[:-1], per.F[:-1], per.b[:-1], per.Q[:-1])
     pmeans = jnp.concatenate([mu0[None], pm])
     pcovs = jnp.concatenate([p0[None], pc])
-    _, _, lls = jax.vmap(lambda *a: update(*a, joseph))(
+    _, _, lls = jax.vmap(lambda m, p, y, msk, h, d, r: update(m, p, y, msk, h, d, r, joseph))(
         pmeans, pcovs, obs, mask, per.H, per.d, per.R
     )
     return jnp.sum(lls), (means, covs, pmeans, pcovs)
 
 
-def smooth_parallel(steps, means, covs, pmeans, pcovs):
+def smooth_parallel(
+    steps: Steps, means: jax.Array, covs: jax.Array, pmeans: jax.Array, pcovs: jax.Array
+) -> tuple[jax.Array, jax.Array]:
     """The backward kernels :math:`x_{t+1} \\mapsto N(E_t x_{t+1} + g_t, L_t)` (the Bayesian
     inverse of the dynamics against the filtered belief) as the library's
     :class:`~catlearn.probability.kernels.gaussian.LinearGaussian`, composed latest-first with its

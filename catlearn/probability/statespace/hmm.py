@@ -45,7 +45,7 @@ Array([0, 1, 0], dtype=int32)
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import jax
 import jax.numpy as jnp
@@ -313,7 +313,7 @@ def _check_obs(hmm: HMM, obs: Any) -> jax.Array:
                 f"of the emission matrix (shape {tuple(hmm.emission.shape)}). Expected symbols in "
                 f"range; re-encode the data or enlarge the emission matrix."
             )
-    return obs
+    return cast(jax.Array, obs)
 
 
 def _prepare(hmm: Any, obs: Any, method: str, kind: str) -> tuple[jax.Array, str]:
@@ -340,7 +340,7 @@ def hmm_filter(hmm: HMMBase, obs: Any, *, method: str = "auto") -> HMMFiltered:
     Array([0.9529, 0.0471], dtype=float32)
     """
     obs, method = _prepare(hmm, obs, method, "hmm")
-    return _filter(hmm, obs, method)
+    return cast(HMMFiltered, _filter(hmm, obs, method))
 
 
 @partial(jax.jit, static_argnums=2)
@@ -361,7 +361,7 @@ def hmm_log_likelihood(hmm: HMMBase, obs: Any, *, method: str = "auto") -> jax.A
     -0.5978
     """
     obs, method = _prepare(hmm, obs, method, "hmm")
-    return _log_likelihood(hmm, obs, method)
+    return cast(jax.Array, _log_likelihood(hmm, obs, method))
 
 
 @partial(jax.jit, static_argnums=2)
@@ -386,12 +386,12 @@ def hmm_smoother(hmm: HMMBase, obs: Any, *, method: str = "auto") -> HMMSmoothed
     Array([0.9529, 0.0471], dtype=float32)
     """
     obs, method = _prepare(hmm, obs, method, "hmm")
-    return _smoother(hmm, obs, method)
+    return cast(HMMSmoothed, _smoother(hmm, obs, method))
 
 
 @partial(jax.jit, static_argnums=2)
 def _smoother(hmm: HMMBase, obs: jax.Array, method: str) -> HMMSmoothed:
-    f = _filter(hmm, obs, method)
+    f = cast(HMMFiltered, _filter(hmm, obs, method))
     smooth = infer.smooth_parallel if method == "parallel" else infer.smooth_sequential
     return HMMSmoothed(*f, smooth(hmm.transition, f.filtered, f.predicted))
 
@@ -416,14 +416,14 @@ def hmm_predict(hmm: HMM, obs: Any, n: int, *, method: str = "auto") -> HMMPredi
         "state prediction.",
     )
     obs, method = _prepare(hmm, obs, method, "hmm")
-    return _predict(hmm, obs, int(n), method)
+    return cast(HMMPrediction, _predict(hmm, obs, int(n), method))
 
 
 @partial(jax.jit, static_argnums=(2, 3))
 def _predict(hmm: HMM, obs: jax.Array, n: int, method: str) -> HMMPrediction:
-    f = _filter(hmm, obs, method)
+    f = cast(HMMFiltered, _filter(hmm, obs, method))
 
-    def step(b, _):
+    def step(b: jax.Array, _: None) -> tuple[jax.Array, jax.Array]:
         b = b @ hmm.transition
         return b, b
 
@@ -450,7 +450,7 @@ def hmm_viterbi(hmm: HMMBase, obs: Any, *, method: str = "auto") -> HMMViterbi:
     Array([0, 0, 1, 1], dtype=int32)
     """
     obs, method = _prepare(hmm, obs, method, "viterbi")
-    return _viterbi(hmm, obs, method)
+    return cast(HMMViterbi, _viterbi(hmm, obs, method))
 
 
 @partial(jax.jit, static_argnums=2)
@@ -475,7 +475,7 @@ def hmm_sample(hmm: HMM, num_steps: int, *, key: jax.Array) -> tuple[jax.Array, 
         "hmm_sample draws symbols from a categorical HMM, got a {}; build one with "
         "HMM(initial, transition, emission).",
     )
-    return _sample(hmm, int(num_steps), as_key(key))
+    return cast("tuple[jax.Array, jax.Array]", _sample(hmm, int(num_steps), as_key(key)))
 
 
 @partial(jax.jit, static_argnums=1)
@@ -484,7 +484,7 @@ def _sample(hmm: HMM, num_steps: int, key: jax.Array) -> tuple[jax.Array, jax.Ar
     k0, k1, k2 = jax.random.split(key, 3)
     z0 = jax.random.categorical(k0, jnp.log(hmm.initial))
 
-    def step(z, k):
+    def step(z: jax.Array, k: jax.Array) -> tuple[jax.Array, jax.Array]:
         z = jax.random.categorical(k, log_a[z])
         return z, z
 

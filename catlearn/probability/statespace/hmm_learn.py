@@ -47,7 +47,7 @@ True
 from __future__ import annotations
 
 from functools import partial, singledispatch
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import jax
 import jax.numpy as jnp
@@ -112,7 +112,9 @@ def _batch(model: Any, obs: Any) -> jax.Array:
     return jnp.stack([model.check_obs(y) for y in obs])  # typed errors per sequence
 
 
-def _posteriors(model: HMMBase, obs: jax.Array, method: str):
+def _posteriors(
+    model: HMMBase, obs: jax.Array, method: str
+) -> tuple[jax.Array, jax.Array, jax.Array]:
     """Per sequence: log p(y), smoothed marginals (T, k), expected transitions (k, k)."""
     if method == "parallel":
         ll, filt, pred = infer.filter_parallel(model, obs)
@@ -128,7 +130,9 @@ def _posteriors(model: HMMBase, obs: jax.Array, method: str):
 
 def _occupied(n: jax.Array) -> jax.Array:
     """States whose expected count is a positive normal number (else: keep old parameters)."""
-    return n > jnp.finfo(n.dtype).tiny
+    # jax.numpy's finfo is unannotated (numpy's would not know bfloat16)
+    tiny = jnp.finfo(n.dtype).tiny  # type: ignore[no-untyped-call]
+    return n > tiny
 
 
 def _rows(counts: jax.Array, previous: jax.Array) -> jax.Array:
@@ -139,12 +143,16 @@ def _rows(counts: jax.Array, previous: jax.Array) -> jax.Array:
 
 
 @singledispatch
-def _m_step(model: Any, smooth: jax.Array, obs: jax.Array, initial, transition) -> Any:
+def _m_step(
+    model: Any, smooth: jax.Array, obs: jax.Array, initial: jax.Array, transition: jax.Array
+) -> Any:
     raise ShapeError(f"No EM M-step for {type(model).__name__}.")  # pragma: no cover
 
 
 @_m_step.register
-def _(model: HMM, smooth, obs, initial, transition) -> HMM:
+def _(
+    model: HMM, smooth: jax.Array, obs: jax.Array, initial: jax.Array, transition: jax.Array
+) -> HMM:
     counts = jnp.einsum("btk,btm->km", smooth, jax.nn.one_hot(obs, model.num_symbols))
     return HMM(initial, transition, _rows(counts, model.emission))
 
@@ -158,7 +166,13 @@ def _weights(smooth: jax.Array, obs: jax.Array) -> tuple[jax.Array, jax.Array, j
 
 
 @_m_step.register
-def _(model: GaussianHMM, smooth, obs, initial, transition) -> GaussianHMM:
+def _(
+    model: GaussianHMM,
+    smooth: jax.Array,
+    obs: jax.Array,
+    initial: jax.Array,
+    transition: jax.Array,
+) -> GaussianHMM:
     w, y, n = _weights(smooth, obs)
     ok = _occupied(n)
     n = jnp.where(ok, n, 1.0)
@@ -173,7 +187,13 @@ def _(model: GaussianHMM, smooth, obs, initial, transition) -> GaussianHMM:
 
 
 @_m_step.register
-def _(model: PoissonHMM, smooth, obs, initial, transition) -> PoissonHMM:
+def _(
+    model: PoissonHMM,
+    smooth: jax.Array,
+    obs: jax.Array,
+    initial: jax.Array,
+    transition: jax.Array,
+) -> PoissonHMM:
     w, y, n = _weights(smooth, obs)
     ok = _occupied(n)
     rates = jnp.einsum("btk,btd->kd", w, y) / jnp.where(ok, n, 1.0)[:, None]
@@ -250,7 +270,10 @@ def hmm_fit_em(
     method = resolve_method(method, int(obs.shape[1]), "hmm")
     _check_explained(model, obs)
     limit = -np.inf if tol is None else float(tol)
-    fitted, lls, count = _fit_em(model, obs, int(num_iters), method, limit)
+    fitted, lls, count = cast(
+        "tuple[HMMBase, jax.Array, jax.Array]",
+        _fit_em(model, obs, int(num_iters), method, limit),
+    )
     if not concrete(count, lls, *jax.tree_util.tree_leaves(fitted)):
         return HMMFit(fitted, lls)
     lls = lls[: int(count)]
@@ -267,18 +290,22 @@ def hmm_fit_em(
 
 
 @partial(jax.jit, static_argnums=(2, 3))
-def _fit_em(model: HMMBase, obs: jax.Array, num_iters: int, method: str, tol: float):
-    def em_step(m):
+def _fit_em(
+    model: HMMBase, obs: jax.Array, num_iters: int, method: str, tol: float
+) -> tuple[HMMBase, jax.Array, jax.Array]:
+    def em_step(m: HMMBase) -> tuple[HMMBase, jax.Array]:
         ll, smooth, xi = jax.vmap(lambda y: _posteriors(m, y, method))(obs)
         initial = jnp.mean(smooth[:, 0], axis=0)
         trans = _rows(jnp.sum(xi, axis=0), m.transition)
         return _m_step(m, smooth, obs, initial, trans), jnp.sum(ll)
 
-    def cond(carry):
+    def cond(carry: tuple[jax.Array, HMMBase, jax.Array, jax.Array]) -> jax.Array:
         i, _, _, done = carry
         return (i < num_iters) & ~done
 
-    def body(carry):
+    def body(
+        carry: tuple[jax.Array, HMMBase, jax.Array, jax.Array],
+    ) -> tuple[jax.Array, HMMBase, jax.Array, jax.Array]:
         i, m, lls, _ = carry
         new, ll = em_step(m)
         done = (i > 0) & (ll - lls[jnp.maximum(i - 1, 0)] < tol)
@@ -328,15 +355,21 @@ def hmm_fit_gradient(
         raise DataError("Expected sequences of length T >= 1, got T = 0.")
     method = resolve_method(method, int(obs.shape[1]), "hmm")
     opt = optax.adam(0.05) if optimizer is None else as_optax(optimizer)
-    return _fit_gradient(model, obs, int(num_steps), opt, method)
+    return cast(HMMFit, _fit_gradient(model, obs, int(num_steps), opt, method))
 
 
 @partial(jax.jit, static_argnums=(2, 3, 4))
-def _fit_gradient(model: HMM, obs, num_steps: int, opt, method: str) -> HMMFit:
-    def build(p):
+def _fit_gradient(
+    model: HMM,
+    obs: jax.Array,
+    num_steps: int,
+    opt: optax.GradientTransformation,
+    method: str,
+) -> HMMFit:
+    def build(p: tuple[jax.Array, ...]) -> HMM:
         return HMM(*(jax.nn.softmax(x, axis=-1) for x in p))
 
-    def loss(p):
+    def loss(p: tuple[jax.Array, ...]) -> jax.Array:
         m = build(p)
         if method == "parallel":
             lls = jax.vmap(lambda y: infer.log_likelihood_parallel(m, y))(obs)
@@ -344,7 +377,7 @@ def _fit_gradient(model: HMM, obs, num_steps: int, opt, method: str) -> HMMFit:
             lls = jax.vmap(lambda y: infer.filter_sequential(m, y, keep=False)[0])(obs)
         return -jnp.sum(lls)
 
-    tiny = jnp.finfo(model.initial.dtype).tiny
+    tiny = jnp.finfo(model.initial.dtype).tiny  # type: ignore[no-untyped-call]
     params = tuple(
         jnp.log(jnp.maximum(x, tiny)) for x in (model.initial, model.transition, model.emission)
     )

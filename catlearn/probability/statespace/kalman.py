@@ -50,7 +50,7 @@ Array([0.6667], dtype=float32)
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, cast, overload
 
 import equinox as eqx
 import jax
@@ -372,7 +372,15 @@ class KalmanPrediction(NamedTuple):
     obs_covs: jax.Array  # (n, obs_dim, obs_dim)
 
 
-def _check_obs(model: Any, obs: Any, inputs: Any = None, *, model_only: bool = False):
+@overload
+def _check_obs(
+    model: Any, obs: Any, inputs: Any = None, *, model_only: Literal[False] = False
+) -> tuple[jax.Array, jax.Array | None, infer.Steps]: ...
+@overload
+def _check_obs(model: Any, obs: Any, inputs: Any = None, *, model_only: Literal[True]) -> None: ...
+def _check_obs(
+    model: Any, obs: Any, inputs: Any = None, *, model_only: bool = False
+) -> tuple[jax.Array, jax.Array | None, infer.Steps] | None:
     if not isinstance(model, LGSSM):
         raise TypeMismatch(
             f"Expected an LGSSM as first argument, got {type(model).__name__} "
@@ -381,7 +389,9 @@ def _check_obs(model: Any, obs: Any, inputs: Any = None, *, model_only: bool = F
     return None if model_only else check_obs(model, obs, inputs)
 
 
-def _prepare(model: Any, obs: Any, inputs: Any, method: str) -> tuple[Any, Any, Any, str]:
+def _prepare(
+    model: Any, obs: Any, inputs: Any, method: str
+) -> tuple[jax.Array, jax.Array | None, infer.Steps, str]:
     """The checked ``(obs, mask, steps)`` of a filter call, and the method it resolves to."""
     obs, mask, steps = _check_obs(model, obs, inputs)
     return obs, mask, steps, resolve_method(method, int(obs.shape[0]), "kalman")
@@ -407,11 +417,18 @@ def kalman_filter(
            [1.]], dtype=float32)
     """
     obs, mask, steps, method = _prepare(model, obs, inputs, method)
-    return _filter(model, steps, obs, mask, bool(joseph), method)
+    return cast(KalmanFiltered, _filter(model, steps, obs, mask, bool(joseph), method))
 
 
 @partial(jax.jit, static_argnums=(4, 5))
-def _filter(model, steps, obs, mask, joseph: bool, method: str) -> KalmanFiltered:
+def _filter(
+    model: LGSSM,
+    steps: infer.Steps,
+    obs: jax.Array,
+    mask: jax.Array | None,
+    joseph: bool,
+    method: str,
+) -> KalmanFiltered:
     mu0, p0 = model.initial_mean, model.initial_cov
     if method == "parallel":
         ll, out = infer.filter_parallel(steps, mu0, p0, obs, mask, joseph=joseph)
@@ -431,11 +448,18 @@ def kalman_log_likelihood(
     -1.2655
     """
     obs, mask, steps, method = _prepare(model, obs, inputs, method)
-    return _log_likelihood(model, steps, obs, mask, bool(joseph), method)
+    return cast(jax.Array, _log_likelihood(model, steps, obs, mask, bool(joseph), method))
 
 
 @partial(jax.jit, static_argnums=(4, 5))
-def _log_likelihood(model, steps, obs, mask, joseph: bool, method: str) -> jax.Array:
+def _log_likelihood(
+    model: LGSSM,
+    steps: infer.Steps,
+    obs: jax.Array,
+    mask: jax.Array | None,
+    joseph: bool,
+    method: str,
+) -> jax.Array:
     mu0, p0 = model.initial_mean, model.initial_cov
     if method == "parallel":
         return infer.filter_parallel(steps, mu0, p0, obs, mask, joseph=joseph)[0]
@@ -459,12 +483,19 @@ def rts_smoother(
            [0.6667]], dtype=float32)
     """
     obs, mask, steps, method = _prepare(model, obs, inputs, method)
-    return _smoother(model, steps, obs, mask, bool(joseph), method)
+    return cast(KalmanSmoothed, _smoother(model, steps, obs, mask, bool(joseph), method))
 
 
 @partial(jax.jit, static_argnums=(4, 5))
-def _smoother(model, steps, obs, mask, joseph: bool, method: str) -> KalmanSmoothed:
-    f = _filter(model, steps, obs, mask, joseph, method)
+def _smoother(
+    model: LGSSM,
+    steps: infer.Steps,
+    obs: jax.Array,
+    mask: jax.Array | None,
+    joseph: bool,
+    method: str,
+) -> KalmanSmoothed:
+    f = cast(KalmanFiltered, _filter(model, steps, obs, mask, joseph, method))
     smooth = infer.smooth_parallel if method == "parallel" else infer.smooth_sequential
     return KalmanSmoothed(*f, *smooth(steps, *f[1:]))
 
@@ -492,16 +523,26 @@ def kalman_predict(
     if not isinstance(n, int | np.integer) or n < 1:
         raise DataError(f"Expected a number of steps n >= 1, got n={n!r} instead.")
     obs, mask, steps, method = _prepare(model, obs, inputs, method)
-    return _predict_n(model, steps, obs, mask, int(n), bool(joseph), method)
+    return cast(KalmanPrediction, _predict_n(model, steps, obs, mask, int(n), bool(joseph), method))
 
 
 @partial(jax.jit, static_argnums=(4, 5, 6))
-def _predict_n(model, steps, obs, mask, n: int, joseph: bool, method: str) -> KalmanPrediction:
-    f = _filter(model, steps, obs, mask, joseph, method)
+def _predict_n(
+    model: LGSSM,
+    steps: infer.Steps,
+    obs: jax.Array,
+    mask: jax.Array | None,
+    n: int,
+    joseph: bool,
+    method: str,
+) -> KalmanPrediction:
+    f = cast(KalmanFiltered, _filter(model, steps, obs, mask, joseph, method))
     var = infer.varying(steps)
     F, b, Q, h, d, r = (x[-1] if v else x for x, v in zip(steps, var, strict=True))
 
-    def step(carry, _):
+    def step(
+        carry: tuple[jax.Array, jax.Array], _: None
+    ) -> tuple[tuple[jax.Array, jax.Array], tuple[jax.Array, jax.Array, jax.Array, jax.Array]]:
         m, p = infer.predict(*carry, F, b, Q)
         return (m, p), (m, p, h @ m + d, symmetrise(h @ p @ h.T + r))
 
@@ -526,11 +567,13 @@ def lgssm_sample(
     _check_obs(model, None, None, model_only=True)
     dummy = jnp.zeros((int(num_steps), model.obs_dim), model.initial_mean.dtype)
     _, _, steps = _check_obs(model, dummy, inputs)
-    return _sample(model, steps, int(num_steps), as_key(key))
+    return cast("tuple[jax.Array, jax.Array]", _sample(model, steps, int(num_steps), as_key(key)))
 
 
 @partial(jax.jit, static_argnums=2)
-def _sample(model, steps, num_steps: int, key: jax.Array) -> tuple[jax.Array, jax.Array]:
+def _sample(
+    model: LGSSM, steps: infer.Steps, num_steps: int, key: jax.Array
+) -> tuple[jax.Array, jax.Array]:
     n, mdim = model.state_dim, model.obs_dim
     # square roots of the noise covariances before broadcasting over time: once when shared
     per = infer.per_step(steps._replace(Q=sqrt_psd(steps.Q), R=sqrt_psd(steps.R)), num_steps)
@@ -539,7 +582,9 @@ def _sample(model, steps, num_steps: int, key: jax.Array) -> tuple[jax.Array, ja
     dt = model.initial_mean.dtype
     x0 = model.initial_mean + sqrt_psd(model.initial_cov) @ jax.random.normal(k0, (n,), dt)
 
-    def step(x, xs):
+    def step(
+        x: jax.Array, xs: tuple[jax.Array, jax.Array, jax.Array, jax.Array]
+    ) -> tuple[jax.Array, jax.Array]:
         k, f, b, l = xs
         x = f @ x + b + l @ jax.random.normal(k, (n,), dt)
         return x, x

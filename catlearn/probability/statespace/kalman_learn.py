@@ -11,7 +11,7 @@ chosen subset of them. Covariances are parametrised by a square root :math:`L` w
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import equinox as eqx
 import jax
@@ -105,26 +105,33 @@ def lgssm_fit_gradient(
     obs = obs.astype(model.initial_mean.dtype)
     method = resolve_method(method, int(obs.shape[1]), "kalman")
     opt = optax.adam(0.02) if optimizer is None else as_optax(optimizer)
-    return _fit(model, obs, tuple(fields), int(num_steps), opt, method)
+    return cast(LGSSMFit, _fit(model, obs, tuple(fields), int(num_steps), opt, method))
 
 
 @partial(jax.jit, static_argnums=(2, 3, 4, 5))
-def _fit(model: LGSSM, obs, fields, num_steps, opt, method) -> LGSSMFit:
+def _fit(
+    model: LGSSM,
+    obs: jax.Array,
+    fields: tuple[str, ...],
+    num_steps: int,
+    opt: optax.GradientTransformation,
+    method: str,
+) -> LGSSMFit:
     jitter = 1e-6 * jnp.eye(model.obs_dim, dtype=obs.dtype)
 
-    def build(p):
+    def build(p: dict[str, jax.Array]) -> LGSSM:
         vals = [
             (p[f] @ p[f].T + (jitter if f == "emission_cov" else 0.0)) if f in _COVS else p[f]
             for f in fields
         ]
-        return eqx.tree_at(lambda m: [getattr(m, f) for f in fields], model, vals)
+        return cast(LGSSM, eqx.tree_at(lambda m: [getattr(m, f) for f in fields], model, vals))
 
-    def loss(p):
+    def loss(p: dict[str, jax.Array]) -> jax.Array:
         m = build(p)
         steps = infer.Steps(*m.step_fields())
         mask = ~jnp.isnan(obs)
 
-        def one(y, msk):
+        def one(y: jax.Array, msk: jax.Array) -> jax.Array:
             run = infer.filter_parallel if method == "parallel" else infer.filter_sequential
             kw = {} if method == "parallel" else {"keep": False}
             return run(steps, m.initial_mean, m.initial_cov, y, msk, joseph=False, **kw)[0]
@@ -168,12 +175,14 @@ def lgssm_fit_em(model: LGSSM, obs: Any, *, num_iters: int = 50, method: str = "
         raise ShapeError("lgssm_fit_em needs fully observed data (no NaN); use the gradient fit.")
     obs = obs.astype(model.initial_mean.dtype)
     method = resolve_method(method, int(obs.shape[1]), "kalman")
-    return _fit_em(model, obs, int(num_iters), method)
+    return cast(LGSSMFit, _fit_em(model, obs, int(num_iters), method))
 
 
 @partial(jax.jit, static_argnums=(2, 3))
-def _fit_em(model: LGSSM, obs, num_iters: int, method: str) -> LGSSMFit:
-    def moments(m: LGSSM, y):
+def _fit_em(model: LGSSM, obs: jax.Array, num_iters: int, method: str) -> LGSSMFit:
+    def moments(
+        m: LGSSM, y: jax.Array
+    ) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array, jax.Array]:
         steps = infer.Steps(*m.step_fields())
         if method == "parallel":
             ll, f = infer.filter_parallel(
@@ -191,7 +200,7 @@ def _fit_em(model: LGSSM, obs, num_iters: int, method: str) -> LGSSMFit:
         exx1 = sc[1:] @ jnp.swapaxes(g, 1, 2) + sm[1:, :, None] * sm[:-1, None, :]
         return ll, sm, sc, exx, exx1
 
-    def step(m: LGSSM, _):
+    def step(m: LGSSM, _: None) -> tuple[LGSSM, jax.Array]:
         ll, sm, sc, exx, exx1 = jax.vmap(lambda y: moments(m, y))(obs)
         b, t = obs.shape[0], obs.shape[1]
         s00 = jnp.sum(exx[:, :-1], axis=(0, 1))
@@ -207,7 +216,7 @@ def _fit_em(model: LGSSM, obs, num_iters: int, method: str) -> LGSSMFit:
         d0 = sm[:, 0] - mu0[None]
         p0 = jnp.mean(sc[:, 0] + d0[:, :, None] * d0[:, None, :], axis=0)
 
-        def sym(c):
+        def sym(c: jax.Array) -> jax.Array:
             return (c + c.T) / 2
 
         new = eqx.tree_at(
