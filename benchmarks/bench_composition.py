@@ -1,8 +1,9 @@
 """Benchmark composing long chains of arrows of every kind, directly (no diagram).
 
 For each arrow kind (Para, Lens, ParaLens, Learner, Sampler, Circuit, the eager array
-kernels Finite and LinearGaussian, the syntax: Diagram boxes, and Bayesian lenses of Finite
-kernels, evaluated as the backward at a prior) and n in {1e3, 1e4, 1e5}
+kernels Finite and LinearGaussian, the syntax: Diagram boxes, Bayesian lenses of Finite
+kernels, evaluated as the backward at a prior, symmetric lenses, evaluated as a putr and a
+putl, and noisy maps, evaluated at given noise) and n in {1e3, 1e4, 1e5}
 one-wire arrows:
 
 * ``>>``: build time per arrow of the left fold ``((a0 >> a1) >> a2) >> ...``;
@@ -45,6 +46,8 @@ import numpy as np
 
 from catlearn.boolean import Circuit
 from catlearn.core import Euclid, Learner, Lens, Para, ParaLens, ParamSpec
+from catlearn.core.category import flatten
+from catlearn.core.fong_johnson import SymmetricLens
 from catlearn.core.types import Bool, Fin
 from catlearn.diagrams.compiler import compile as cl_compile
 from catlearn.diagrams.compiler import to_program
@@ -52,6 +55,7 @@ from catlearn.diagrams.diagram import Box, Diagram
 from catlearn.probability import BayesLens, Sampler, bayes_lens
 from catlearn.probability.kernels.gaussian import LinearGaussian
 from catlearn.probability.kernels.markov import Finite
+from catlearn.probability.kernels.stochastic import NoisyMap
 
 RESULTS = Path(__file__).resolve().parent / "results"
 E1 = Euclid(1)
@@ -161,6 +165,35 @@ def _bayes_eval(a: Any) -> Any:
     return a.update(Finite.state([0.5, 0.5]), 0).array
 
 
+def _symmetric(n: int) -> list[Any]:
+    def up(a: Any, c: Any) -> Any:
+        return a + 1.0, c + 1
+
+    def down(b: Any, c: Any) -> Any:
+        return b - 1.0, c - 1
+
+    return [SymmetricLens(up, down, E1, E1)] * n
+
+
+def _symmetric_eval(a: Any) -> Any:
+    # putr then putl through every box, each with its own complement (a count of its puts)
+    n = len(flatten(a))
+    b, c = a.putr(jnp.zeros(1), (0,) * n)
+    back, c = a.putl(b, c)
+    return jnp.concatenate([b, back, jnp.array([float(sum(c))])])
+
+
+def _noisy(n: int) -> list[Any]:
+    noise = LinearGaussian.state(jnp.zeros(1), jnp.eye(1))
+    return [NoisyMap(lambda x, e: x + e, noise, E1, E1, affine=True)] * n
+
+
+def _noisy_eval(a: Any) -> Any:
+    # the deterministic part at given noise values: one atom per box, each read once
+    n = len(flatten(a))
+    return a(jnp.zeros(1), tuple(jnp.full(1, 1e-3) for _ in range(n)))
+
+
 def _compiled(kind: type, arrows: list[Any]) -> Any:
     """The diagram of the same boxes, compiled into the kind."""
     if kind is Diagram:
@@ -184,6 +217,8 @@ KINDS: dict[str, tuple[type, Callable[[int], list[Any]], Callable[[Any], Any]]] 
     "LinearGaussian": (LinearGaussian, _gaussian, _gaussian_eval),
     "Diagram": (Diagram, _diagram, _diagram_eval),
     "BayesLens": (BayesLens, _bayes, _bayes_eval),
+    "SymmetricLens": (SymmetricLens, _symmetric, _symmetric_eval),
+    "NoisyMap": (NoisyMap, _noisy, _noisy_eval),
 }
 
 
