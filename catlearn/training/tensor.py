@@ -301,7 +301,11 @@ class TensorModel:
         so they do not depend on the other types in the vocabulary."""
         cache = self._jitted  # type: ignore[attr-defined]
         if "init" not in cache:  # one compiled program, not one per random draw
-            cache["init"] = jax.jit(self._init)
+            # compiled without LLVM's optimisation: a few small draws, whose threefry rounds
+            # XLA otherwise spends ~2 s optimising (0.7 s at level 0 on 2 cores; same tables)
+            cache["init"] = jax.jit(
+                self._init, compiler_options={"xla_backend_optimization_level": 0}
+            )
         tables: Params = cache["init"](key)
         return tables
 
