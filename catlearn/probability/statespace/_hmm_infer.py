@@ -130,10 +130,6 @@ def filter_sequential(
 def filter_sequential(
     model: HMMBase, obs: jax.Array, *, keep: Literal[False]
 ) -> tuple[jax.Array, None, None]: ...
-@overload
-def filter_sequential(
-    model: HMMBase, obs: jax.Array, *, keep: bool
-) -> tuple[jax.Array, jax.Array | None, jax.Array | None]: ...
 def filter_sequential(
     model: HMMBase, obs: jax.Array, *, keep: bool
 ) -> tuple[jax.Array, jax.Array | None, jax.Array | None]:

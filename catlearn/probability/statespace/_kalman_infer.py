@@ -145,17 +145,6 @@ def filter_sequential(
     joseph: bool,
     keep: Literal[False],
 ) -> tuple[jax.Array, None]: ...
-@overload
-def filter_sequential(
-    steps: Steps,
-    mu0: jax.Array,
-    p0: jax.Array,
-    obs: jax.Array,
-    mask: jax.Array | None,
-    *,
-    joseph: bool,
-    keep: bool,
-) -> tuple[jax.Array, Moments | None]: ...
 def filter_sequential(
     steps: Steps,
     mu0: jax.Array,

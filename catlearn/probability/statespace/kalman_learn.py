@@ -132,9 +132,10 @@ def _fit(
         mask = ~jnp.isnan(obs)
 
         def one(y: jax.Array, msk: jax.Array) -> jax.Array:
-            run = infer.filter_parallel if method == "parallel" else infer.filter_sequential
-            kw = {} if method == "parallel" else {"keep": False}
-            return run(steps, m.initial_mean, m.initial_cov, y, msk, joseph=False, **kw)[0]
+            args = (steps, m.initial_mean, m.initial_cov, y, msk)
+            if method == "parallel":
+                return infer.filter_parallel(*args, joseph=False)[0]
+            return infer.filter_sequential(*args, joseph=False, keep=False)[0]
 
         return -jnp.sum(jax.vmap(one)(obs, mask))
 
