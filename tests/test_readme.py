@@ -113,6 +113,30 @@ def _functor():
     ]
 
 
+def _lambeq():
+    import statistics
+
+    tasks = _json("lambeq")["tasks"]
+    ours = {t: tasks[t]["catlearn"]["fit_s"][0] for t in ("mc", "rp")}
+    theirs = {t: statistics.median(tasks[t]["lambeq"]["fit_s"]) for t in ("mc", "rp")}
+    equal = {  # seeds whose test accuracy from lambeq's initial weights equals lambeq's
+        t: sum(
+            a == b
+            for a, b in zip(
+                tasks[t]["catlearn"]["shared_init"]["accuracy"], tasks[t]["lambeq"]["accuracy"]
+            )
+        )
+        for t in ("mc", "rp")
+    }
+    n = {t: len(tasks[t]["lambeq"]["accuracy"]) for t in ("mc", "rp")}
+    assert equal["mc"] == equal["rp"] and n["mc"] == n["rp"]
+    return [
+        f"{ours['mc'] / theirs['mc']:.3f} / {ours['rp'] / theirs['rp']:.3f}",
+        f"{ours['mc']:.2f} s vs {theirs['mc']:.2f} s; {ours['rp']:.2f} s vs {theirs['rp']:.2f} s",
+        f"on {equal['mc']} of {n['mc']} seeds",
+    ]
+
+
 FIGURES = {
     "compiled train step": ("benchmarks.run --quick --only step,compile", _step),
     "trace + compile": ("benchmarks.run --quick --only step,compile", _compile),
@@ -121,6 +145,7 @@ FIGURES = {
     "Bayesian-network queries": ("benchmarks.bench_networks", _networks),
     "composing 10⁵ arrows": ("benchmarks.bench_composition", _composition),
     "sentence classification": ("benchmarks.bench_functor", _functor),
+    "lambeq's MC / RP tasks": ("benchmarks/bench_lambeq.py", _lambeq),
 }
 
 
