@@ -37,12 +37,23 @@ E2, E3 = Euclid(2), Euclid(3)
 
 
 def test_public_names_are_the_library_objects():
-    for name in ("Composable", "Then", "Tensor", "Wiring", "Inline", "Node", "flatten"):
+    for name in (
+        "BoxParams",
+        "Composable",
+        "Then",
+        "Tensor",
+        "Wiring",
+        "Inline",
+        "Node",
+        "flatten",
+        "node_boxes",
+    ):
         assert getattr(category, name) is getattr(private_category, name)
     for name in ("Program", "Instruction", "evaluate", "sweep"):
         assert getattr(category, name) is getattr(program_module, name)
     assert sorted(category.__all__) == sorted(
         [
+            "BoxParams",
             "Composable",
             "Inline",
             "Instruction",
@@ -53,6 +64,7 @@ def test_public_names_are_the_library_objects():
             "Wiring",
             "evaluate",
             "flatten",
+            "node_boxes",
             "sweep",
         ]
     )

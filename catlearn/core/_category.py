@@ -290,6 +290,16 @@ Groups.EMPTY = Groups(None, 0)
 # --- parameters carried by the boxes, one per box ----------------------------------------------
 
 
+def node_boxes(node: Node, parts: Sequence[Any]) -> list[Any]:
+    """The arrows a composite's node applies, one per box of its program, in program order:
+    for :class:`Inline` the arrow of each instruction's box (a box used twice counts twice),
+    else the node's parts. Kinds whose boxes carry their own data (a Sampler's ``params``, a
+    NoisyMap's noise) gather it from these into :class:`BoxParams`."""
+    if type(node) is Inline:
+        return [node.arrow_of(i.box) for i in node.program.instructions]
+    return list(parts)
+
+
 @jax.tree_util.register_pytree_node_class
 class BoxParams:
     """The parameters of a composite whose boxes carry their own (a pytree, e.g. a Sampler's

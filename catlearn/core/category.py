@@ -79,6 +79,7 @@ constructor :meth:`~catlearn.core.para.Para.from_call`.
 
 from __future__ import annotations
 
+from catlearn.core._category import BoxParams as BoxParams
 from catlearn.core._category import Composable as Composable
 from catlearn.core._category import Inline as Inline
 from catlearn.core._category import Node as Node
@@ -86,12 +87,14 @@ from catlearn.core._category import Tensor as Tensor
 from catlearn.core._category import Then as Then
 from catlearn.core._category import Wiring as Wiring
 from catlearn.core._category import flatten as flatten
+from catlearn.core._category import node_boxes as node_boxes
 from catlearn.core.program import Instruction as Instruction
 from catlearn.core.program import Program as Program
 from catlearn.core.program import evaluate as evaluate
 from catlearn.core.program import sweep as sweep
 
 __all__ = [
+    "BoxParams",
     "Composable",
     "Inline",
     "Instruction",
@@ -102,5 +105,6 @@ __all__ = [
     "Wiring",
     "evaluate",
     "flatten",
+    "node_boxes",
     "sweep",
 ]

@@ -14,7 +14,15 @@ import equinox as eqx
 import jax
 
 from catlearn import errors
-from catlearn.core._category import BoxParams, Composable, Inline, Node, Tensor, Then, flatten
+from catlearn.core._category import (
+    BoxParams,
+    Composable,
+    Node,
+    Tensor,
+    Then,
+    flatten,
+    node_boxes,
+)
 from catlearn.core.program import evaluate
 from catlearn.core.types import Ty
 from catlearn.probability.kernels._checks import _as_ty
@@ -30,7 +38,7 @@ class Sampler(Composable, eqx.Module):
     deterministic (then it is the last factor's density at the deterministic image);
     :func:`~catlearn.probability.kernels.stochastic.then_density` marginalises a stochastic one.
     Composites are flat programs of their boxes (``>>`` is O(1) per arrow, any length):
-    their ``params`` are a :class:`~catlearn.core._category.BoxParams`, one entry per box.
+    their ``params`` are a :class:`~catlearn.core.category.BoxParams`, one entry per box.
     ``params`` (a pytree, leaves traced by ``jit``/``grad``) is passed first to both
     functions when given.
 
@@ -79,10 +87,7 @@ class Sampler(Composable, eqx.Module):
 
     @classmethod
     def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> Sampler:
-        if type(node) is Inline:  # one entry per box of the program, in order
-            boxes = [node.arrow_of(i.box) for i in node.program.instructions]
-        else:
-            boxes = list(parts)
+        boxes = node_boxes(node, parts)  # one entry per box of the program, in order
         views = [p.params if p._node is not None else BoxParams([p.params], 1) for p in boxes]
         params = BoxParams.concat(views) if views else BoxParams([], 0)
         run = _Run(node, dom, cod)

@@ -51,7 +51,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
-from catlearn.core._category import BoxParams, Composable, Inline, Node, flatten
+from catlearn.core._category import BoxParams, Composable, Node, flatten, node_boxes
 from catlearn.core.para import Para
 from catlearn.core.program import evaluate
 from catlearn.core.types import Euclid, Fin, Ty
@@ -90,7 +90,7 @@ class NoisyMap(Composable, eqx.Module):
     Noisy maps are an engine kind (:mod:`catlearn.core.category`): ``f >> g`` and ``f @ g``
     build a node in O(1) and a composite runs its flat program, each box reading **its own
     noise** (independent noise, :meth:`then`). A composite's ``params`` and noise states are
-    :class:`~catlearn.core._category.BoxParams`, one entry per box in program order; its
+    :class:`~catlearn.core.category.BoxParams`, one entry per box in program order; its
     ``noise`` is their product :math:`\nu_1 \otimes \dots \otimes \nu_n` (built when asked).
     Identities, swaps, copies and discards are wiring, with no noise.
 
@@ -149,10 +149,7 @@ class NoisyMap(Composable, eqx.Module):
 
     @classmethod
     def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> NoisyMap:
-        if type(node) is Inline:  # one entry per box of the program, in order
-            boxes = [node.arrow_of(i.box) for i in node.program.instructions]
-        else:
-            boxes = list(parts)
+        boxes = node_boxes(node, parts)  # one entry per box of the program, in order
         params = [p.params if p._node is not None else BoxParams([p.params], 1) for p in boxes]
         self = object.__new__(cls)  # as jax's unflatten does: no __init__ checks per arrow
         for k, v in (
