@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from itertools import accumulate
 from typing import Any
 
 import equinox as eqx
@@ -363,20 +364,16 @@ class _NoisyRun:
 
     def __init__(self, node: Node, dom: Ty, cod: Ty) -> None:
         self._node, self.dom, self.cod = node, dom, cod
-        self._slices: list[tuple[Ty, int, int]] | None = None
+        self._slices: tuple[Ty, list[tuple[Ty, int, int]]] | None = None
 
     def __call__(self, p: Any, x: Any, e: Any) -> Any:
         prog = flatten(self)
-        if self._slices is None:  # box i's noise wire and its atoms in the composite's noise
-            at, slices = 0, []
-            for ins in prog.instructions:
-                ty = ins.box.noise.cod
-                slices.append((ty, at, at + len(ty)))
-                at += len(ty)
-            self._slices = slices
-        slices = self._slices
-        n_atoms = slices[-1][2] if slices else 0
-        es = (e,) if n_atoms == 1 else tuple(e) if n_atoms else ()
+        if self._slices is None:  # the noise wire, and box i's wire and atoms in it
+            tys = [ins.box.noise.cod for ins in prog.instructions]
+            ends = list(accumulate((len(t) for t in tys), initial=0))
+            self._slices = Ty(*tys), [(t, a, b) for t, a, b in zip(tys, ends, ends[1:])]
+        noise_cod, slices = self._slices
+        es = noise_cod.split(e) if len(noise_cod) else ()
 
         def apply(i: int, box: Any, xs: list[Any]) -> Any:
             ty, a, b = slices[i]

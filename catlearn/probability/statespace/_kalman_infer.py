@@ -11,7 +11,7 @@ to 0, its noise decoupled), so a fully missing row is a pure prediction step.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal, NamedTuple, cast, overload
+from typing import NamedTuple, cast
 
 import jax
 import jax.numpy as jnp
@@ -123,28 +123,6 @@ def predict(
 # --- sequential -----------------------------------------------------------------------------
 
 
-@overload
-def filter_sequential(
-    steps: Steps,
-    mu0: jax.Array,
-    p0: jax.Array,
-    obs: jax.Array,
-    mask: jax.Array | None,
-    *,
-    joseph: bool,
-    keep: Literal[True],
-) -> tuple[jax.Array, Moments]: ...
-@overload
-def filter_sequential(
-    steps: Steps,
-    mu0: jax.Array,
-    p0: jax.Array,
-    obs: jax.Array,
-    mask: jax.Array | None,
-    *,
-    joseph: bool,
-    keep: Literal[False],
-) -> tuple[jax.Array, None]: ...
 def filter_sequential(
     steps: Steps,
     mu0: jax.Array,

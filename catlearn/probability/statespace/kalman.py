@@ -50,7 +50,7 @@ Array([0.6667], dtype=float32)
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Literal, NamedTuple, cast, overload
+from typing import Any, NamedTuple, cast
 
 import equinox as eqx
 import jax
@@ -372,21 +372,19 @@ class KalmanPrediction(NamedTuple):
     obs_covs: jax.Array  # (n, obs_dim, obs_dim)
 
 
-@overload
-def _check_obs(
-    model: Any, obs: Any, inputs: Any = None, *, model_only: Literal[False] = False
-) -> tuple[jax.Array, jax.Array | None, infer.Steps]: ...
-@overload
-def _check_obs(model: Any, obs: Any, inputs: Any = None, *, model_only: Literal[True]) -> None: ...
-def _check_obs(
-    model: Any, obs: Any, inputs: Any = None, *, model_only: bool = False
-) -> tuple[jax.Array, jax.Array | None, infer.Steps] | None:
+def _check_model(model: Any) -> LGSSM:
     if not isinstance(model, LGSSM):
         raise TypeMismatch(
             f"Expected an LGSSM as first argument, got {type(model).__name__} "
             f"instead; build one with LGSSM(mu0, P0, F, Q, H, R)."
         )
-    return None if model_only else check_obs(model, obs, inputs)
+    return model
+
+
+def _check_obs(
+    model: Any, obs: Any, inputs: Any = None
+) -> tuple[jax.Array, jax.Array | None, infer.Steps]:
+    return check_obs(_check_model(model), obs, inputs)
 
 
 def _prepare(
@@ -432,9 +430,10 @@ def _filter(
     mu0, p0 = model.initial_mean, model.initial_cov
     if method == "parallel":
         ll, out = infer.filter_parallel(steps, mu0, p0, obs, mask, joseph=joseph)
-    else:
-        ll, out = infer.filter_sequential(steps, mu0, p0, obs, mask, joseph=joseph, keep=True)
-    return KalmanFiltered(ll, *out)
+        return KalmanFiltered(ll, *out)
+    ll, kept = infer.filter_sequential(steps, mu0, p0, obs, mask, joseph=joseph, keep=True)
+    assert kept is not None  # keep=True keeps the moments
+    return KalmanFiltered(ll, *kept)
 
 
 def kalman_log_likelihood(
@@ -564,7 +563,7 @@ def lgssm_sample(
     """
     if not isinstance(num_steps, int | np.integer) or num_steps < 1:
         raise DataError(f"Expected num_steps >= 1, got {num_steps!r} instead.")
-    _check_obs(model, None, None, model_only=True)
+    _check_model(model)
     dummy = jnp.zeros((int(num_steps), model.obs_dim), model.initial_mean.dtype)
     _, _, steps = _check_obs(model, dummy, inputs)
     return cast("tuple[jax.Array, jax.Array]", _sample(model, steps, int(num_steps), as_key(key)))

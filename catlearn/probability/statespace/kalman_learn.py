@@ -191,9 +191,11 @@ def _fit_em(model: LGSSM, obs: jax.Array, num_iters: int, method: str) -> LGSSMF
             )
             sm, sc = infer.smooth_parallel(steps, *f)
         else:
-            ll, f = infer.filter_sequential(
+            ll, kept = infer.filter_sequential(
                 steps, m.initial_mean, m.initial_cov, y, None, joseph=True, keep=True
             )
+            assert kept is not None  # keep=True keeps the moments
+            f = kept
             sm, sc = infer.smooth_sequential(steps, *f)
         _, covs, _, pcovs = f
         g = covs[:-1] @ m.dynamics.T @ jnp.linalg.pinv(pcovs[1:], hermitian=True)
