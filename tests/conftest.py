@@ -16,12 +16,14 @@ jax.config.update("jax_numpy_rank_promotion", "raise")
 
 @pytest.fixture
 def x64():
-    """Run the test in float64 (law tests that must hold to rounding)."""
+    """Run the test in float64 (law tests that must hold to rounding), then restore the
+    setting the run had (``JAX_ENABLE_X64=1 pytest`` stays in float64 throughout)."""
+    before = bool(jax.config.jax_enable_x64)
     jax.config.update("jax_enable_x64", True)
     try:
         yield
     finally:
-        jax.config.update("jax_enable_x64", False)
+        jax.config.update("jax_enable_x64", before)
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ def _finite(rng, n, m):
 def test_tensor_law_finite(seed, n1, n2, m):
     import jax
 
+    before = bool(jax.config.jax_enable_x64)
     jax.config.update("jax_enable_x64", True)
     try:
         rng = np.random.default_rng(seed)
@@ -46,7 +47,7 @@ def test_tensor_law_finite(seed, n1, n2, m):
         post = lens.update(pi @ rho, y)
         assert np.allclose(np.asarray(post.array), np.asarray(lhs.row(y)), atol=1e-12)
     finally:
-        jax.config.update("jax_enable_x64", False)
+        jax.config.update("jax_enable_x64", before)
 
 
 def _psd(rng, d):
@@ -59,6 +60,7 @@ def _psd(rng, d):
 def test_tensor_law_linear_gaussian(seed, d1, d2):
     import jax
 
+    before = bool(jax.config.jax_enable_x64)
     jax.config.update("jax_enable_x64", True)
     try:
         rng = np.random.default_rng(seed)
@@ -70,7 +72,7 @@ def test_tensor_law_linear_gaussian(seed, d1, d2):
         assert lhs.allclose(invert(f, pi) @ invert(g, rho), atol=1e-9)
         assert (bayes_lens(f) @ bayes_lens(g)).backward(pi @ rho).allclose(lhs, atol=1e-9)
     finally:
-        jax.config.update("jax_enable_x64", False)
+        jax.config.update("jax_enable_x64", before)
 
 
 def test_tensor_of_composites_and_float32():

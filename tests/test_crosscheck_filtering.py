@@ -111,11 +111,12 @@ def crosscheck_rows():
     import jax
     import jax.numpy as jnp
 
+    before = bool(jax.config.jax_enable_x64)
     jax.config.update("jax_enable_x64", True)
     try:
         return _rows(jax, jnp)
     finally:
-        jax.config.update("jax_enable_x64", False)
+        jax.config.update("jax_enable_x64", before)
 
 
 def _import_dynamax():
