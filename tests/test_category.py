@@ -45,6 +45,7 @@ def test_public_names_are_the_library_objects():
         "Wiring",
         "Inline",
         "Node",
+        "assemble",
         "flatten",
         "node_boxes",
     ):
@@ -62,6 +63,7 @@ def test_public_names_are_the_library_objects():
             "Tensor",
             "Then",
             "Wiring",
+            "assemble",
             "evaluate",
             "flatten",
             "node_boxes",

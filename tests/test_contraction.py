@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 
 from catlearn.errors import MemoryBudgetError
-from catlearn.probability.networks.contraction import decode, execute, plan_contraction
+from catlearn.probability.kernels.contraction import decode, execute, plan_contraction
 
 
 def random_network(seed, n_vars, n_factors):

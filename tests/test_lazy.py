@@ -1,4 +1,5 @@
-"""LazyFinite: diagrams of Finite kernels contracted by a plan, never multiplied out."""
+"""Finite composites are lazy: questions asked of a diagram of Finite kernels are contractions
+planned by the network planner, never the multiplied-out joint; LazyFinite is a deprecated alias."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 
 import catlearn.probability as P
 from catlearn.core.types import Fin
-from catlearn.errors import TypeMismatch, ZeroEvidenceError
+from catlearn.errors import ZeroEvidenceError
 from catlearn.probability.kernels.markov import Finite
 from catlearn.probability.networks.lazy import LazyFinite
 
@@ -17,23 +18,31 @@ def kernel(rng, n, m, k=1):
     return Finite(a, Fin(n) ** k if k > 1 else Fin(n), Fin(m))
 
 
-def test_small_diagrams_equal_eager_finite(x64):
+def dense(k: Finite) -> Finite:
+    """The same kernel as one box (its table multiplied out)."""
+    return Finite(np.asarray(k.array), k.dom, k.cod)
+
+
+def test_composite_queries_equal_those_of_the_multiplied_out_table(x64):
     rng = np.random.default_rng(0)
     f, g, h = kernel(rng, 3, 2), kernel(rng, 2, 4), kernel(rng, 3, 3)
     prior = Finite.state(rng.dirichlet(np.ones(3)))
-    eager = prior >> Finite.copy(Fin(3)) >> ((f >> g) @ h)
-    lazy = LazyFinite.box(prior) >> LazyFinite.copy(Fin(3)) >> ((LazyFinite.box(f) >> g) @ h)
-    assert lazy.evaluate().allclose(eager, atol=1e-14)
-    assert lazy.marginal(1).allclose(eager.marginal(1), atol=1e-14)
+    joint = prior >> Finite.copy(Fin(3)) >> ((f >> g) @ h)
+    box = dense(joint)
+    want = np.einsum("x,xy,yz,xw->zw", *(np.asarray(k.array) for k in (prior, f, g, h)))
+    np.testing.assert_allclose(box.array, want, atol=1e-14)
+    assert joint.marginal(1).allclose(box.marginal(1), atol=1e-14)
+    assert joint.marginal(1, 0).allclose(box.marginal(1, 0), atol=1e-14)
     np.testing.assert_allclose(
-        P.condition(lazy, {0: 1}).array, P.condition(eager, {0: 1}).array, atol=1e-14
+        P.condition(joint, {0: 1}).array, P.condition(box, {0: 1}).array, atol=1e-14
     )
-    k = LazyFinite.box(f) >> g
-    assert P.invert(k, prior).allclose(P.invert(f >> g, prior), atol=1e-14)
-    ident = LazyFinite.id(Fin(3)) >> f >> LazyFinite.discard(Fin(2))
-    np.testing.assert_allclose(ident.evaluate().array, np.ones(3), atol=1e-14)
-    with pytest.raises(TypeMismatch, match="codomain"):
-        LazyFinite.box(f) >> f
+    k = f >> g
+    assert P.invert(k, prior).allclose(P.invert(dense(k), prior), atol=1e-14)
+    ident = Finite.id(Fin(3)) >> f >> Finite.discard(Fin(2))
+    np.testing.assert_allclose(ident.array, np.ones(3), atol=1e-14)
+    # the network: one factor per box, copies as a label read twice
+    net = joint.network()
+    assert len(net.factors) == 4 and net.dom == () and len(net.cod) == 2
 
 
 def test_forty_box_condition_and_invert_never_build_the_joint(x64):
@@ -43,12 +52,13 @@ def test_forty_box_condition_and_invert_never_build_the_joint(x64):
     rng = np.random.default_rng(1)
     sensors = [kernel(rng, 3, 2) for _ in range(40)]
     prior = Finite.state([0.2, 0.5, 0.3])
-    fan = LazyFinite.copy(Fin(3), 40) >> LazyFinite.tensor_all([LazyFinite.box(s) for s in sensors])
-    joint = LazyFinite.box(prior) >> fan
+    fan = Finite.copy(Fin(3), 40) >> Finite.tensor(*sensors)
+    joint = prior >> fan
     obs = {i: int(rng.integers(2)) for i in range(1, 40)}
     trace: list[int] = []
     post = joint.condition(obs, trace=trace)
-    plan, _ = joint.plan([joint.cod_labels[0]], [(joint.cod_labels[i],) for i in obs])
+    net = joint.network()
+    plan, _ = net.plan([net.cod[0]], [(net.cod[i],) for i in obs])
     assert max(trace) <= plan.max_size <= 64  # vs 2**40 for the joint of the sensors
     # by hand: p(root | obs) ∝ prior * prod_i f_i(obs_i | root), then through sensor 0
     w = np.asarray(prior.array) * np.prod(
@@ -57,11 +67,26 @@ def test_forty_box_condition_and_invert_never_build_the_joint(x64):
     np.testing.assert_allclose(post.array, (w / w.sum()) @ np.asarray(sensors[0].array), atol=1e-12)
     assert P.condition(joint, obs).allclose(post)
     # invert the kernel X -> 2 sensors through a 40-sensor diagram, 38 sensors discarded
-    two = fan >> (Fin(2) @ Fin(2) @ LazyFinite.discard(Fin(2) ** 38))
+    two = fan >> (Fin(2) @ Fin(2) @ Finite.discard(Fin(2) ** 38))
     trace = []
     inv = two.invert(prior, trace=trace)
     assert max(trace) <= 3 * 2 * 2 * 2
-    eager = Finite.copy(Fin(3)) >> (sensors[0] @ sensors[1])
+    eager = dense(Finite.copy(Fin(3)) >> (sensors[0] @ sensors[1]))
     assert inv.allclose(P.invert(eager, prior), atol=1e-12)
+    assert P.invert(two, prior).allclose(inv)
+    assert joint.marginal(7).allclose(prior >> sensors[7], atol=1e-12)
     with pytest.raises(ZeroEvidenceError):
-        (LazyFinite.box(Finite.state([1.0, 0.0])) >> Finite.id(Fin(2))).condition({0: 1})
+        (Finite.state([1.0, 0.0]) >> Finite.id(Fin(2))).condition({0: 1})
+
+
+def test_lazy_finite_is_a_deprecated_alias_of_finite_composites(x64):
+    f = Finite([[0.9, 0.1], [0.2, 0.8]], Fin(2), Fin(2))
+    with pytest.warns(DeprecationWarning, match="Finite composites are lazy"):
+        box = LazyFinite.box(f)
+    assert box is f
+    with pytest.warns(DeprecationWarning):
+        fan = LazyFinite.copy(Fin(2), 3) >> LazyFinite.tensor_all([f] * 3)
+    with pytest.warns(DeprecationWarning):
+        ident, drop = LazyFinite.id(Fin(2)), LazyFinite.discard(Fin(2))
+    assert isinstance(fan, Finite) and fan.allclose(Finite.copy(Fin(2), 3) >> (f @ f @ f))
+    assert (ident >> f >> drop).allclose(Finite.discard(Fin(2)))

@@ -142,8 +142,9 @@ def test_marginals_of_product_states(x64, a, b, s):
 
 
 # A child process (its own peak RSS): (a @ swap(a, b)) @ b and structure maps composed with the
-# result. Before the outer-product/index-map rewrite of then/tensor this asked XLA for a 16-axis
-# transpose: > 4 GB and minutes (a = b = Fin(3) @ Fin(3): 18 GB and still running after 5 min).
+# result. When then/tensor were eager this once asked XLA for a 16-axis transpose: > 4 GB and
+# minutes (a = b = Fin(3) @ Fin(3): 18 GB and still running after 5 min). Now each is wiring,
+# and its array one contraction of identity matrices into the result.
 _MEMORY_CHILD = """
 import resource, sys
 import jax
@@ -173,9 +174,9 @@ assert m.array.shape == k.array.shape and n.dom == b @ b @ a @ a
 
 @LAW
 @given(a=nonempty, b=nonempty, c=types, s=seeds)
-def test_index_map_paths_equal_the_matrix_product(x64, a, b, c, s):
-    """Concrete deterministic sides are applied as index maps; under jit (traced arrays) the
-    same composites are matrix products. Both agree, for structure maps and from_function."""
+def test_concrete_and_traced_contractions_agree(x64, a, b, c, s):
+    """A composite's array is one planned contraction: numpy for concrete tables, jax.numpy
+    under jit (traced tables). Both agree, for structure maps and from_function kernels."""
     f, det = rand_kernel(s, c, a @ b), rand_kernel(s + 1, a @ b, c, deterministic=True)
     g = rand_kernel(s + 2, b @ a, c)
     dense = jax.jit(lambda f, g: (f >> g).array)
@@ -266,8 +267,10 @@ def test_shape_type_and_support_errors():
         f.prob(2, 0)
     with pytest.raises(SupportError):
         f.sample(jax.random.key(0), 2, x=5)
-    with pytest.raises(TypeMismatch, match="same kind"):
+    with pytest.raises(TypeError):  # an engine kind: the other operand is not reflected
         f >> Sampler.id(Fin(2))
+    with pytest.raises(TypeError, match="same kind"):
+        f.then(Sampler.id(Fin(2)))
 
 
 # --- flat programs ---------------------------------------------------------------------------

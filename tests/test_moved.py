@@ -49,3 +49,17 @@ def test_every_face_name_is_in_exactly_one_sub_area():
             assert name not in seen, f"{name} exported by {seen.get(name)} and {area}"
             seen[name] = area
     assert set(seen) == set(prob.__all__)
+
+
+def test_the_planner_moved_to_kernels_with_an_alias():
+    """Finite composites are contracted by the planner, so it lives in the kernels floor; the
+    old module path and the old face names still work for one release, with a warning."""
+    from catlearn.probability.kernels import contraction
+
+    with pytest.warns(DeprecationWarning, match="moved to catlearn.probability.kernels"):
+        from catlearn.probability.networks import plan_contraction
+    assert plan_contraction is contraction.plan_contraction
+    sys.modules.pop("catlearn.probability.networks.contraction", None)
+    with pytest.warns(DeprecationWarning, match="kernels.contraction"):
+        import catlearn.probability.networks.contraction as old
+    assert old is contraction

@@ -54,7 +54,7 @@ from catlearn.boolean._rda_gates import (
     _split_gate,
     _xor_gate,
 )
-from catlearn.core._category import Composable, Inline, Node, flatten
+from catlearn.core.category import Composable, Inline, Node, assemble, flatten
 from catlearn.core.program import Instruction, Program, evaluate
 from catlearn.core.types import Bool, Ty
 from catlearn.errors import NotBinaryError, ShapeError, TypeMismatch
@@ -175,17 +175,7 @@ class Circuit(Composable):
 
     @classmethod
     def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> Circuit:
-        self = object.__new__(cls)
-        for k, v in (
-            ("dom", dom),
-            ("cod", cod),
-            ("_node", node),
-            ("_rd", None),
-            ("_jit", None),
-            ("_cache", {}),
-        ):
-            object.__setattr__(self, k, v)
-        return self
+        return assemble(cls, dom=dom, cod=cod, _node=node, _rd=None, _jit=None, _cache={})
 
     @property
     def program(self) -> Program:

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import islice
-from typing import Any, ClassVar, Self, cast
+from typing import Any, ClassVar, Self, TypeVar, cast
 
 import jax
 
@@ -53,7 +53,9 @@ __all__ = [
     "Tensor",
     "Then",
     "Wiring",
+    "assemble",
     "flatten",
+    "node_boxes",
 ]
 
 
@@ -298,6 +300,28 @@ def node_boxes(node: Node, parts: Sequence[Any]) -> list[Any]:
     if type(node) is Inline:
         return [node.arrow_of(i.box) for i in node.program.instructions]
     return list(parts)
+
+
+_K = TypeVar("_K")
+
+
+def assemble(cls: type[_K], **fields: Any) -> _K:
+    """An instance of ``cls`` with ``fields`` set and no ``__init__`` run, as jax's unflatten
+    builds one: how a kind's ``_composite`` makes a composite in O(1), without the checks its
+    constructor runs on user input.
+
+    >>> from catlearn.core.types import Ty
+    >>> class Checked:
+    ...     def __init__(self):
+    ...         self.checked = True
+    >>> arrow = assemble(Checked, dom=Ty(), cod=Ty())
+    >>> arrow.cod, hasattr(arrow, "checked")
+    (Ty(), False)
+    """
+    self = object.__new__(cls)
+    for k, v in fields.items():
+        object.__setattr__(self, k, v)
+    return self
 
 
 @jax.tree_util.register_pytree_node_class

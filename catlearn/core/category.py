@@ -86,6 +86,7 @@ from catlearn.core._category import Node as Node
 from catlearn.core._category import Tensor as Tensor
 from catlearn.core._category import Then as Then
 from catlearn.core._category import Wiring as Wiring
+from catlearn.core._category import assemble as assemble
 from catlearn.core._category import flatten as flatten
 from catlearn.core._category import node_boxes as node_boxes
 from catlearn.core.program import Instruction as Instruction
@@ -103,6 +104,7 @@ __all__ = [
     "Tensor",
     "Then",
     "Wiring",
+    "assemble",
     "evaluate",
     "flatten",
     "node_boxes",

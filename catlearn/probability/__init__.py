@@ -1,9 +1,10 @@
 """Probability: Markov kernels and everything built on them, grouped by concept.
 
 - :mod:`catlearn.probability.kernels` (floor 0): Finite, LinearGaussian, Sampler, stochastic
-  maps, the likelihood functor, and the one home of the area's checks;
-- :mod:`catlearn.probability.networks` (floor 1): Bayesian networks, lazy Finite diagrams,
-  contraction plans, inference engines;
+  maps, the likelihood functor, the factor networks of Finite composites and their contraction
+  plans, and the one home of the area's checks;
+- :mod:`catlearn.probability.networks` (floor 1): Bayesian networks and their inference
+  engines;
 - :mod:`catlearn.probability.statespace` (floor 1): HMMs and linear-Gaussian state spaces,
   sequential and parallel scans, their learning;
 - :mod:`catlearn.probability.inference` (floor 2): invert, condition, Bayesian lenses,

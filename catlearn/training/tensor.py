@@ -7,7 +7,7 @@ a cup to the pairing :math:`\sum_i e_i \otimes e_i`, a cap to its unit, a spider
 diagonal tensor, a swap to the symmetry, and each word to its learned tensor. A sentence
 diagram then **is** a tensor network: :class:`TensorModel` compiles each *shape* of diagram
 (its structure with words replaced by their types) once into ONE planned contraction
-(:func:`catlearn.probability.networks.contraction.plan_contraction`, the planner of factor
+(:func:`catlearn.probability.kernels.contraction.plan_contraction`, the planner of factor
 networks) with a batch axis, and a batch of sentences of that shape gathers rows of the word
 tables and contracts them in one ``einsum`` plan, jitted and differentiated by JAX. A
 minibatch of several shapes is the sum of its per-shape contractions.
@@ -44,7 +44,7 @@ from catlearn.core.checked import as_key
 from catlearn.core.optim import Optimiser, as_optax
 from catlearn.diagrams.diagram import Box, Diagram, Swap
 from catlearn.diagrams.pregroup import Cap, Cup, Spider
-from catlearn.probability.networks.contraction import Plan, execute, plan_contraction
+from catlearn.probability.kernels.contraction import Plan, execute, plan_contraction
 from catlearn.training import _tensor_steps
 from catlearn.training._validate import binary_labels
 from catlearn.training.ansatz import Ansatz

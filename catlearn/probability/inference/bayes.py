@@ -56,8 +56,8 @@ from catlearn.errors import (
 from catlearn.probability.inference import _bayes_lens_program as _program
 from catlearn.probability.inference._approx_inverse import state_at
 from catlearn.probability.kernels._checks import check_support, concrete
+from catlearn.probability.kernels._linalg import invert_table
 from catlearn.probability.kernels.markov import Finite
-from catlearn.probability.networks.lazy import LazyFinite
 
 __all__ = [
     "BayesLens",
@@ -115,21 +115,6 @@ def _zero_evidence(what: str) -> ZeroEvidenceError:
 # --- finite kernels: the maths on arrays -------------------------------------------------------
 
 
-def _invert_finite_array(f: jax.Array, pi: jax.Array) -> jax.Array:
-    """f: (nx, ny) rows f(y|x), pi: (nx,) -> (ny, nx) rows f†(x|y); zero-evidence rows = pi."""
-    joint = pi[:, None] * f
-    ev = jnp.sum(joint, axis=0)
-    safe = jnp.where(ev > 0, ev, 1.0)
-    return jnp.where((ev > 0)[:, None], joint.T / safe[:, None], pi[None, :])
-
-
-def _invert_finite(kernel: Finite, prior: Finite) -> Finite:
-    ds, cs = kernel.array.shape[: len(kernel.dom)], kernel.array.shape[len(kernel.dom) :]
-    nx, ny = int(np.prod(ds, dtype=int)), int(np.prod(cs, dtype=int))
-    inv = _invert_finite_array(kernel.array.reshape(nx, ny), prior.array.reshape(nx))
-    return Finite(inv.reshape(cs + ds), kernel.cod, kernel.dom, validate=False)
-
-
 # --- public API ---------------------------------------------------------------------------------
 
 
@@ -148,11 +133,9 @@ def invert(kernel: Any, prior: Any) -> Any:
     >>> invert(test, Finite.state([0.99, 0.01])).row(1).round(3).tolist()   # P(disease | +)
     [0.925, 0.075]
     """
-    if isinstance(kernel, LazyFinite):  # planned contraction, the joint never built
-        return kernel.invert(prior)
     _check_state(prior, kernel)
     if isinstance(kernel, Finite) and isinstance(prior, Finite):
-        return _invert_finite(kernel, prior)
+        return kernel.invert(prior)  # a composite: one planned contraction, no joint built
     if _is_gaussian(kernel) and _is_gaussian(prior):
         from catlearn.probability.inference._bayes_gaussian import invert_gaussian
 
@@ -216,9 +199,6 @@ def condition(
     >>> condition(joint, {"wet": 1}, names=["rain", "wet"]).array.round(3).tolist()
     [0.2, 0.8]
     """
-    if isinstance(joint, LazyFinite):  # planned contraction, the joint never built
-        n = len(joint.cod_labels)
-        return joint.condition({_wire_index(w, n, names): v for w, v in observation.items()})
     obs = _observations(joint, observation, names)
     if _is_gaussian(joint):
         from catlearn.probability.inference._bayes_gaussian import condition_gaussian
@@ -226,25 +206,7 @@ def condition(
         return condition_gaussian(joint, obs)
     if not isinstance(joint, Finite):
         raise TypeMismatch(f"Expected a Finite or LinearGaussian joint state, got {joint!r}.")
-    cod = joint.cod.inside
-    index: list[Any] = [slice(None)] * len(cod)
-    for i, v in obs.items():
-        (idx,) = joint.marginal(i)._index(v, Ty(cod[i]), f"observation on wire {i}")
-        if jnp.ndim(idx) != 0:
-            raise ShapeError(
-                f"Expected one value for wire {i}, got an array of shape {jnp.shape(idx)}; "
-                f"use update(kernel, prior, observations) for a batch of observations."
-            )
-        index[i] = idx
-    sub = joint.array[tuple(index)]
-    ev = jnp.sum(sub)
-    value = concrete(ev)
-    if value is not None and value <= 0:
-        raise _zero_evidence(f"the observation {dict(observation)}")
-    rest = Ty(*(a for i, a in enumerate(cod) if i not in obs))
-    marg = joint.marginal(*(i for i in range(len(cod)) if i not in obs)).array
-    post = jnp.where(ev > 0, sub / jnp.where(ev > 0, ev, 1.0), marg)
-    return Finite(post, Ty(), rest, validate=False)
+    return joint.condition(obs)  # a composite: one planned contraction, no joint built
 
 
 def pearl_update(prior: Any, kernel: Any, likelihood: Any) -> Any:
@@ -436,7 +398,7 @@ def sequential_update(kernel: Any, prior: Any, observations: Any) -> Any:
 @jax.jit
 def _sequential_finite(f: jax.Array, pi: jax.Array, ys: jax.Array) -> tuple[jax.Array, jax.Array]:
     def step(pi: jax.Array, y: jax.Array) -> tuple[jax.Array, jax.Array]:
-        return _invert_finite_array(f, pi)[y], pi @ f[:, y]
+        return invert_table(f, pi)[y], pi @ f[:, y]
 
     return jax.lax.scan(step, pi, ys)
 

@@ -254,10 +254,10 @@ class BayesLearner:
             )(xs, ys)
             return self._with(_reweight(pr, jnp.sum(ll, axis=0)))
         if _x_axis(xs) is None:  # no input wire: the same kernel for every observation
-            k0 = self.kernel(())
+            k0 = _box(self.kernel(()))
             ks = jax.tree_util.tree_map(lambda a: jnp.broadcast_to(a, (n, *jnp.shape(a))), k0)
         else:
-            ks = jax.vmap(self.kernel)(xs)
+            ks = jax.vmap(lambda x: _box(self.kernel(x)))(xs)
         if isinstance(pr, LinearGaussian):
             return self._with(_batch_gaussian(ks, pr, ys, n))
         _check_kind(ks, Finite, pr)
@@ -364,7 +364,8 @@ class ParallelLearner:
     @property
     def prior(self) -> Any:
         """The product prior (a pair when a part is particles)."""
-        lp, rp = self.left.prior, self.right.prior
+        lp: Any = self.left.prior
+        rp: Any = self.right.prior
         return (lp, rp) if isinstance(lp, Particles) or isinstance(rp, Particles) else lp @ rp
 
     def predictive(self, x: Any) -> Any:
@@ -388,6 +389,12 @@ class ParallelLearner:
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+
+def _box(k: Any) -> Any:
+    """A kernel as one box (a composite evaluated), so that a batch of kernels is a batch of
+    tables rather than of composites."""
+    return k.evaluate() if isinstance(k, Finite | LinearGaussian) else k
 
 
 def _halves(data: Any) -> tuple[Any, Any]:

@@ -391,7 +391,7 @@ class GaussianProcess(eqx.Module):
         xt, _, yv = self._data(x, y, None)
         n = xt.shape[0]
         if method == "inversion":
-            return cast(jax.Array, (self.prior(xt) >> self.observation(n, n)).log_prob(yv))
+            return (self.prior(xt) >> self.observation(n, n)).log_prob(yv)
         if method != "cholesky":
             raise HyperparameterError(
                 f"Expected method='inversion' or 'cholesky', got {method!r} instead."

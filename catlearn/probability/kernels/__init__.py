@@ -2,11 +2,15 @@
 
 :class:`Finite` (stochastic matrices), :class:`LinearGaussian` (``x ↦ N(Ax + b, Σ)``),
 :class:`Sampler` (any kernel you can sample), stochastic maps (:class:`NoisyMap`,
-:class:`StochasticMap`), the likelihood functor built on them, and the Markov-category
+:class:`StochasticMap`), the likelihood functor built on them, and the tensor networks that
+Finite composites are (:class:`FactorNetwork`, contracted by :func:`plan_contraction`), the Markov-category
 predicates (:func:`disintegrate`, :func:`almost_surely_equal`, :func:`conditionally_independent`). Imports only
 :mod:`catlearn.core`; the other sub-areas of :mod:`catlearn.probability` build on this one.
 """
 
+from catlearn.probability.kernels.contraction import FactorNetwork as FactorNetwork
+from catlearn.probability.kernels.contraction import Plan as Plan
+from catlearn.probability.kernels.contraction import plan_contraction as plan_contraction
 from catlearn.probability.kernels.gaussian import LinearGaussian as LinearGaussian
 from catlearn.probability.kernels.likelihood import NegativeLogLikelihood as NegativeLogLikelihood
 from catlearn.probability.kernels.likelihood import StochasticMap as StochasticMap
@@ -31,10 +35,12 @@ from catlearn.probability.kernels.stochastic import composite_map as composite_m
 from catlearn.probability.kernels.stochastic import then_density as then_density
 
 __all__ = [
+    "FactorNetwork",
     "Finite",
     "LinearGaussian",
     "NegativeLogLikelihood",
     "NoisyMap",
+    "Plan",
     "Sampler",
     "StochasticMap",
     "almost_surely_equal",
@@ -50,5 +56,6 @@ __all__ = [
     "gaussian_map",
     "graph",
     "likelihood_learner",
+    "plan_contraction",
     "then_density",
 ]

@@ -28,7 +28,6 @@ from catlearn.errors import (
     ShapeError,
     SupportError,
     TypeMismatch,
-    mismatch,
 )
 
 __all__ = [
@@ -160,33 +159,6 @@ def lookup(arrows: Mapping[Any, Any] | Callable[[Any], Any], box: Any, kind: typ
             f"kernel has type {arrow.dom} -> {arrow.cod}. Expected them to be equal."
         )
     return arrow
-
-
-class _Structure:
-    """Operators shared by every kernel class: ``>>`` (then) and ``@`` (tensor)."""
-
-    def __rshift__(self, other: Any) -> Any:
-        return self.then(other)  # type: ignore[attr-defined]
-
-    def __matmul__(self, other: Any) -> Any:
-        if isinstance(other, Ty):
-            other = type(self).id(other)  # type: ignore[attr-defined]
-        return self.tensor(other)  # type: ignore[attr-defined]
-
-    def __rmatmul__(self, other: Any) -> Any:
-        if isinstance(other, Ty):
-            return type(self).id(other).tensor(self)  # type: ignore[attr-defined]
-        return NotImplemented
-
-
-def _check_then(f: Any, g: Any) -> None:
-    if not isinstance(g, type(f)):
-        raise TypeMismatch(
-            f"Cannot compose {f!r} >> {g!r}: expected two kernels of the same kind, got "
-            f"{type(f).__name__} and {type(g).__name__}. Convert one (e.g. Sampler.from_kernel)."
-        )
-    if f.cod != g.dom:
-        raise mismatch(f, g, f.cod, g.dom)
 
 
 def _size(a: Atom) -> int:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import equinox as eqx
 import jax
@@ -38,17 +38,19 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
+from catlearn.core.category import (
+    BoxParams,
+    Composable,
+    Node,
+    assemble,
+    flatten,
+    node_boxes,
+)
 from catlearn.core.checked import as_array, is_concrete
+from catlearn.core.program import Program
 from catlearn.core.types import Euclid, Ty
 from catlearn.errors import CovarianceError, NonFiniteError, ShapeError, TypeMismatch
-from catlearn.probability.kernels._checks import (
-    _check_then,
-    _flat,
-    _size,
-    _Structure,
-    lookup,
-    xp_for,
-)
+from catlearn.probability.kernels._checks import _flat, _size, lookup, xp_for
 from catlearn.probability.kernels._linalg import sqrt_psd
 
 __all__ = ["LinearGaussian"]
@@ -102,7 +104,7 @@ def _c(a: np.ndarray) -> jax.Array:
     return jnp.asarray(a, dtype=jnp.zeros(()).dtype)
 
 
-class LinearGaussian(_Structure, eqx.Module):
+class LinearGaussian(Composable, eqx.Module):
     r"""The kernel :math:`x \mapsto \mathcal N(Ax + b, \Sigma)` between Euclid wires.
 
     ``A`` has shape ``(m, n)`` (``m = dim cod``, ``n = dim dom``), ``b`` shape ``(m,)``
@@ -110,6 +112,11 @@ class LinearGaussian(_Structure, eqx.Module):
     deterministic affine map). ``dom``/``cod`` default to ``Euclid(n)``/``Euclid(m)``.
     Covariances are validated when concrete: asymmetric or indefinite ones raise
     :class:`~catlearn.errors.CovarianceError`.
+
+    Linear-Gaussian kernels compose through the one engine of :mod:`catlearn.core.category`:
+    ``>>`` and ``@`` build a composite in O(1); ``id``, ``swap``, ``copy`` and ``discard`` are
+    wiring. A composite's ``(A, b, cov)`` is folded in closed form from its flat program when
+    first read (then kept, unless traced), one box at a time over the wires still live.
 
     >>> k = LinearGaussian([[2.0]], [1.0], [[0.5]])
     >>> k.mean(jnp.array([1.0]))
@@ -120,11 +127,11 @@ class LinearGaussian(_Structure, eqx.Module):
     catlearn.errors.CovarianceError: Expected the covariance of LinearGaussian(Euclid(1) -> Euclid(1)) to be symmetric positive semi-definite, got smallest eigenvalue -1 instead. ...
     """
 
-    A: jax.Array
-    b: jax.Array
-    cov: jax.Array
+    _params: Any  # a box: its (A, b, cov); a composite: one triple per box (BoxParams)
     dom: Ty = eqx.field(static=True)
     cod: Ty = eqx.field(static=True)
+    _node: Node | None = eqx.field(static=True)
+    _copy_is_wiring = True
 
     def __init__(
         self,
@@ -148,16 +155,61 @@ class LinearGaussian(_Structure, eqx.Module):
                 f"Expected A of {owner} to have shape {(_dim(cod), _dim(dom))}, "
                 f"got {A.shape} instead."
             )
-        self.A = _arr(A, (m, n), "matrix A", owner)
-        dt = self.A.dtype
-        self.b = _arr(np.zeros(m, dt) if b is None else b, (m,), "offset b", owner)
-        self.cov = _arr(np.zeros((m, m), dt) if cov is None else cov, (m, m), "covariance", owner)
-        self.dom, self.cod = dom, cod
-        if validate and is_concrete(self.A, self.b, self.cov):
+        A = _arr(A, (m, n), "matrix A", owner)
+        dt = A.dtype
+        b = _arr(np.zeros(m, dt) if b is None else b, (m,), "offset b", owner)
+        cov = _arr(np.zeros((m, m), dt) if cov is None else cov, (m, m), "covariance", owner)
+        self._params, self.dom, self.cod, self._node = (A, b, cov), dom, cod, None
+        if validate and is_concrete(A, b, cov):
             _validate(self)
+
+    @classmethod
+    def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> LinearGaussian:
+        boxes = node_boxes(node, parts)  # one entry per box of the program, in order
+        views = [p._params if p._node is not None else BoxParams([p._params], 1) for p in boxes]
+        params = BoxParams.concat(views) if views else BoxParams([], 0)
+        return assemble(cls, _params=params, dom=dom, cod=cod, _node=node)
 
     def __repr__(self) -> str:
         return f"LinearGaussian({self.dom} -> {self.cod})"
+
+    @property
+    def A(self) -> jax.Array:
+        """The matrix :math:`A`, shape ``(dim cod, dim dom)``."""
+        return self._triple()[0]
+
+    @property
+    def b(self) -> jax.Array:
+        """The offset :math:`b`, shape ``(dim cod,)``."""
+        return self._triple()[1]
+
+    @property
+    def cov(self) -> jax.Array:
+        """The covariance :math:`\\Sigma`, shape ``(dim cod, dim cod)``."""
+        return self._triple()[2]
+
+    def _triple(self) -> tuple[jax.Array, jax.Array, jax.Array]:
+        if self._node is None:
+            triple: tuple[jax.Array, jax.Array, jax.Array] = self._params
+            return triple
+        folded = self.__dict__.get("_folded")
+        if folded is None:
+            folded = _fold(flatten(self), list(self._params))
+            if is_concrete(folded):
+                object.__setattr__(self, "_folded", folded)
+        return cast("tuple[jax.Array, jax.Array, jax.Array]", folded)
+
+    def evaluate(self) -> LinearGaussian:
+        """This kernel as one box holding its ``(A, b, cov)`` (a composite's fold, computed
+        now): for a loop or a scan whose carry must keep one pytree structure.
+
+        >>> f = LinearGaussian([[2.0]], cov=[[1.0]])
+        >>> (f >> f).evaluate().cov
+        Array([[5.]], dtype=float32)
+        """
+        if self._node is None:
+            return self
+        return LinearGaussian(*self._triple(), dom=self.dom, cod=self.cod, validate=False)
 
     # constructors ---------------------------------------------------------------------------
     @classmethod
@@ -191,25 +243,26 @@ class LinearGaussian(_Structure, eqx.Module):
         """
         return cls(A, b, None, dom=dom, cod=cod)
 
-    # structure ------------------------------------------------------------------------------
+    # structure: wiring, and addition ----------------------------------------------------------
     @classmethod
     def id(cls, ty: Any) -> LinearGaussian:
-        """The identity, :math:`(I, 0, 0)`."""
-        ty = _euclid_ty(ty)
-        return cls(_c(np.eye(_dim(ty))), dom=ty, cod=ty, validate=False)
+        """The identity, :math:`(I, 0, 0)` (wiring).
+
+        >>> LinearGaussian.id(Euclid(2)).A
+        Array([[1., 0.],
+               [0., 1.]], dtype=float32)
+        """
+        return super().id(_euclid_ty(ty))
 
     @classmethod
     def copy(cls, ty: Any, n: int = 2) -> LinearGaussian:
-        """:math:`x \\mapsto (x, \\dots, x)`, i.e. ``A`` = n stacked identities (n = 0: discard).
+        """:math:`x \\mapsto (x, \\dots, x)`, i.e. ``A`` = n stacked identities (n = 0: discard);
+        wiring.
 
         >>> LinearGaussian.copy(Euclid(2)).A.shape
         (4, 2)
         """
-        ty = _euclid_ty(ty)
-        d = _dim(ty)
-        return cls(
-            _c(np.tile(np.eye(d), (n, 1)).reshape(n * d, d)), dom=ty, cod=ty**n, validate=False
-        )
+        return cls._copy_wiring(_euclid_ty(ty), n)
 
     @classmethod
     def discard(cls, ty: Any) -> LinearGaussian:
@@ -218,11 +271,8 @@ class LinearGaussian(_Structure, eqx.Module):
 
     @classmethod
     def swap(cls, a: Any, b: Any) -> LinearGaussian:
-        """The symmetry ``a @ b -> b @ a`` (a permutation matrix)."""
-        a, b = _euclid_ty(a), _euclid_ty(b)
-        da, db = _dim(a), _dim(b)
-        perm = np.concatenate([np.arange(da, da + db), np.arange(da)]).astype(int)
-        return cls(_c(np.eye(da + db)[perm]), dom=a @ b, cod=b @ a, validate=False)
+        """The symmetry ``a @ b -> b @ a`` (a permutation matrix; wiring)."""
+        return super().swap(_euclid_ty(a), _euclid_ty(b))
 
     @classmethod
     def merge(cls, ty: Any, n: int = 2) -> LinearGaussian:
@@ -230,54 +280,6 @@ class LinearGaussian(_Structure, eqx.Module):
         ty = _euclid_ty(ty)
         d = _dim(ty)
         return cls(_c(np.tile(np.eye(d), (1, n))), dom=ty**n, cod=ty, validate=False)
-
-    def then(self, *others: LinearGaussian) -> LinearGaussian:
-        """Closed-form composition :math:`(A_2A_1, A_2b_1 + b_2, A_2\\Sigma_1A_2^T + \\Sigma_2)`."""
-        out = self
-        for g in others:
-            _check_then(out, g)
-            xp = xp_for(out.A, out.b, out.cov, g.A, g.b, g.cov)
-            A1, b1, S1, A2, b2, S2 = (
-                xp.asarray(t) for t in (out.A, out.b, out.cov, g.A, g.b, g.cov)
-            )
-            cov = A2 @ S1 @ A2.T + S2
-            dt = jnp.result_type(out.A, g.A)
-            out = LinearGaussian(
-                jnp.asarray(A2 @ A1, dt),
-                jnp.asarray(A2 @ b1 + b2, dt),
-                jnp.asarray(0.5 * (cov + cov.T), dt),
-                dom=out.dom,
-                cod=g.cod,
-                validate=False,
-            )
-        return out
-
-    def tensor(self, *others: LinearGaussian | Ty) -> LinearGaussian:
-        """Independent product: block-diagonal ``A`` and ``cov``, stacked ``b``."""
-        out = self
-        for g in others:
-            if isinstance(g, Ty):
-                g = LinearGaussian.id(g)
-            if not isinstance(g, LinearGaussian):
-                raise TypeMismatch(
-                    f"Expected a LinearGaussian kernel in {self!r} @ ..., got {g!r}."
-                )
-            blk: Callable[..., Any]
-            cat: Callable[..., Any]
-            if xp_for(out.A, out.cov, g.A, g.cov) is np:
-                blk, cat = _np_block_diag, np.concatenate
-            else:
-                blk, cat = jax.scipy.linalg.block_diag, jnp.concatenate
-            dt = jnp.result_type(out.A, g.A)
-            out = LinearGaussian(
-                jnp.asarray(blk(out.A, g.A), dt),
-                jnp.asarray(cat([out.b, g.b]), dt),
-                jnp.asarray(blk(out.cov, g.cov), dt),
-                dom=out.dom @ g.dom,
-                cod=out.cod @ g.cod,
-                validate=False,
-            )
-        return out
 
     def marginal(self, *keep: int) -> LinearGaussian:
         """Keep the codomain wires ``keep`` (in that order): select rows and columns.
@@ -367,63 +369,80 @@ class LinearGaussian(_Structure, eqx.Module):
     # diagrams -------------------------------------------------------------------------------
     @classmethod
     def from_program(
-        cls, program: Any, arrows: Mapping[Any, Any] | Callable[[Any], Any]
+        cls, program: Program, arrows: Mapping[Any, Any] | Callable[[Any], Any]
     ) -> LinearGaussian:
-        """Evaluate a flat program by tracking a joint Gaussian over the slots.
+        """ONE composite running a flat program with the kernel ``arrows[box]`` (keyed by the
+        box or its name) for each box; :class:`Merge` boxes add. Its ``(A, b, cov)`` is the
+        closed-form fold of the program (class docstring).
 
-        Every slot is affine in the program inputs plus correlated noise: a box
-        :math:`(A, b, \\Sigma)` reading slots ``I`` writes ``A X_I + b + \\varepsilon``, whose
-        covariance with earlier slots is :math:`A\\,\\mathrm{Cov}(X_I, \\cdot)`. :class:`Merge`
-        boxes add.
+        >>> from catlearn.diagrams.diagram import Box
+        >>> from catlearn.diagrams.compiler import to_program
+        >>> f = Box("f", Euclid(1), Euclid(1))
+        >>> k = LinearGaussian.from_program(to_program(f >> f), {"f": LinearGaussian([[2.0]])})
+        >>> k.A
+        Array([[4.]], dtype=float32)
         """
-        dims = [_dim(_euclid_ty(Ty(t))) for t in program.slot_types]
-        dom = Ty(*(program.slot_types[s] for s in program.inputs))
-        cod = Ty(*(program.slot_types[s] for s in program.outputs))
-        n = _dim(dom)
-        pos: dict[int, np.ndarray] = {}
-        off = 0
-        for s in program.inputs:
-            pos[s] = np.arange(off, off + dims[s])
-            off += dims[s]
-        arrows_ = []
+        look: dict[Any, LinearGaussian] = {}
         for ins in program.instructions:
             box = ins.box
             if type(box).__name__ == "Merge":
-                arrows_.append(cls.merge(Ty(program.slot_types[ins.outs[0]]), len(ins.ins)))
+                look[box] = cls.merge(Ty(program.slot_types[ins.outs[0]]), len(ins.ins))
             else:
-                arrows_.append(lookup(arrows, box, LinearGaussian))
-        xp = xp_for(*(t for a in arrows_ for t in (a.A, a.b, a.cov)))
-        M, c, S = xp.eye(n), xp.zeros(n), xp.zeros((n, n))
-        for ins, arrow in zip(program.instructions, arrows_):
-            idx = (
-                np.concatenate([pos[s] for s in ins.ins]).astype(int)
-                if ins.ins
-                else np.zeros(0, int)
-            )
-            A, b, C = xp.asarray(arrow.A), xp.asarray(arrow.b), xp.asarray(arrow.cov)
-            Mo, co = A @ M[idx], A @ c[idx] + b
-            cross = A @ S[idx]
-            So = A @ S[np.ix_(idx, idx)] @ A.T + C
-            M, c = xp.concatenate([M, Mo]), xp.concatenate([c, co])
-            S = xp.block([[S, cross.T], [cross, So]])
-            for s in ins.outs:
-                pos[s] = np.arange(off, off + dims[s])
-                off += dims[s]
-        idx = (
-            np.concatenate([pos[s] for s in program.outputs]).astype(int)
-            if program.outputs
-            else np.zeros(0, int)
-        )
-        cov = S[np.ix_(idx, idx)]
-        dt = jnp.zeros(()).dtype if not arrows_ else jnp.result_type(*(a.A for a in arrows_))
-        return cls(
-            jnp.asarray(M[idx], dt),
-            jnp.asarray(c[idx], dt),
-            jnp.asarray(0.5 * (cov + cov.T), dt),
-            dom=dom,
-            cod=cod,
-            validate=False,
-        )
+                look[box] = lookup(arrows, box, LinearGaussian)
+        return super().from_program(program, look)
+
+
+def _fold(program: Program, params: list[Any]) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """``(A, b, cov)`` of a flat program whose box ``i`` is the kernel ``params[i]``: the live
+    wires are tracked as one joint Gaussian affine in the inputs, :math:`X = Mx + c + \\varepsilon`
+    with :math:`\\mathrm{Cov}(\\varepsilon) = S`; a box :math:`(A, b, \\Sigma)` reading wires
+    ``I`` appends :math:`A X_I + b` with covariance :math:`A S_{II} A^T + \\Sigma` and cross
+    covariance :math:`A S_{I\\cdot}`, and wires read by no later box (nor returned) are
+    dropped, so a chain costs O(1) per box."""
+    dims = [_size(a) for a in program.slot_types]
+    n = sum(dims[s] for s in program.inputs)
+    xp: Any = np if is_concrete(params) else jnp  # numpy: no XLA dispatch per box
+    last = {s: len(program.instructions) for s in program.outputs}
+    for i, ins in enumerate(program.instructions):
+        for s in ins.ins:
+            last[s] = max(last.get(s, -1), i)
+    live: list[int] = []  # the live slots, in the order of their rows in M, c, S
+    off: dict[int, int] = {}
+    M, c, S = xp.eye(n), xp.zeros(n), xp.zeros((n, n))
+    for s in program.inputs:
+        off[s] = sum(dims[t] for t in live)
+        live.append(s)
+
+    def rows(slots: Any) -> np.ndarray:
+        parts = [np.arange(off[s], off[s] + dims[s]) for s in slots]
+        return np.concatenate(parts).astype(int) if parts else np.zeros(0, int)
+
+    for i, ins in enumerate(program.instructions):
+        A, b, C = (xp.asarray(t) for t in params[i])
+        idx = rows(ins.ins)
+        cross = A @ S[idx]
+        M = xp.concatenate([M, A @ M[idx]])
+        c = xp.concatenate([c, A @ c[idx] + b])
+        S = xp.block([[S, cross.T], [cross, A @ S[np.ix_(idx, idx)] @ A.T + C]])
+        for s in ins.outs:
+            off[s] = M.shape[0] - sum(dims[t] for t in ins.outs[ins.outs.index(s) :])
+            live.append(s)
+        dead = [s for s in live if last.get(s, -1) <= i]
+        if dead:
+            keep = [s for s in live if last.get(s, -1) > i]
+            idx = rows(keep)
+            M, c, S = M[idx], c[idx], S[np.ix_(idx, idx)]
+            live, pos = keep, 0
+            for s in keep:
+                off[s], pos = pos, pos + dims[s]
+    idx = rows(program.outputs)
+    cov = S[np.ix_(idx, idx)]
+    dt = jnp.result_type(*(p[0] for p in params)) if params else jnp.zeros(()).dtype
+    return (
+        jnp.asarray(M[idx], dt),
+        jnp.asarray(c[idx], dt),
+        jnp.asarray(0.5 * (cov + cov.T), dt),
+    )
 
 
 def _validate(k: LinearGaussian) -> None:
@@ -451,12 +470,3 @@ def _validate(k: LinearGaussian) -> None:
             f"smallest eigenvalue {w.min():.6g} instead. Build it as L @ L.T, or clip negative "
             f"eigenvalues."
         )
-
-
-def _np_block_diag(a: Any, b: Any) -> np.ndarray:
-    """``[[a, 0], [0, b]]`` for two 2-D numpy arrays (``scipy.linalg.block_diag`` of two)."""
-    a, b = np.asarray(a), np.asarray(b)
-    out = np.zeros((a.shape[0] + b.shape[0], a.shape[1] + b.shape[1]), np.result_type(a, b))
-    out[: a.shape[0], : a.shape[1]] = a
-    out[a.shape[0] :, a.shape[1] :] = b
-    return out

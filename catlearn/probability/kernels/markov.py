@@ -39,18 +39,20 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from catlearn.core.category import BoxParams, Composable, Node, assemble, flatten, node_boxes
 from catlearn.core.checked import as_array, is_concrete
+from catlearn.core.program import Program
 from catlearn.core.types import Fin, Ty
-from catlearn.errors import NotStochasticError, SupportError, TypeMismatch
-from catlearn.probability.kernels._checks import (
-    _as_ty,
-    _check_then,
-    _size,
-    _Structure,
-    lookup,
-    prob_tol,
-    xp_for,
+from catlearn.errors import (
+    NotStochasticError,
+    ShapeError,
+    SupportError,
+    TypeMismatch,
+    ZeroEvidenceError,
 )
+from catlearn.probability.kernels._checks import _as_ty, _size, lookup, prob_tol, xp_for
+from catlearn.probability.kernels._linalg import invert_table, permute
+from catlearn.probability.kernels.contraction import FactorNetwork
 from catlearn.probability.kernels.sampler import Sampler
 
 __all__ = ["Finite", "Sampler"]
@@ -86,123 +88,24 @@ def _count(ty: Ty) -> int:
     return int(np.prod([_size(a) for a in ty.inside], dtype=np.int64))
 
 
-def _function_of(a: Any, n_rows: int) -> Any:
-    """The index map ``x ↦ y`` of a concrete deterministic kernel (viewed as ``n_rows`` rows:
-    each one exact 1, the rest exact 0), else ``None``. A matrix whose row maxima are all 1 and
-    which has one non-zero per row is exactly such a map: two passes, no temporaries."""
-    if not is_concrete(a):
-        return None
-    if isinstance(a, np.ndarray):
-        a2 = a.reshape(n_rows, -1)
-        if np.count_nonzero(a2) != n_rows:
-            return None
-        idx = a2.argmax(axis=1)
-        return idx if np.all(a2[np.arange(n_rows), idx] == 1) else None
-    ok, idx = _function_jnp(a, n_rows)
-    return idx if bool(ok) else None
-
-
-@partial(jax.jit, static_argnums=(1,))
-def _function_jnp(a: jax.Array, n_rows: int) -> tuple[jax.Array, jax.Array]:
-    a2 = jnp.reshape(a, (n_rows, a.size // n_rows))
-    idx = jnp.argmax(a2, axis=1)
-    hit = jnp.take_along_axis(a2, idx[:, None], axis=1)
-    return (jnp.count_nonzero(a2) == n_rows) & jnp.all(hit == 1), idx
-
-
-def _then_arrays(
-    f: Any, g: Any, n: tuple[int, int, int], shape: tuple[int, ...], dtype: Any
-) -> Any:
-    """The array of ``f >> g`` (``f`` as an n_x × n_y matrix, ``g`` as n_y × n_z), shaped
-    ``shape``: a matrix product, with deterministic sides applied as index maps — ``δ_w >> g``
-    gathers rows of ``g``; ``f >> δ_w`` adds the columns of ``f`` into place (a permutation, a
-    copy onto the diagonal, or a marginal, as ``w`` says)."""
-    n_x, n_y, n_z = n
-    if isinstance(f, np.ndarray) and isinstance(g, np.ndarray):
-        f2, g2 = f.reshape(n_x, n_y), g.reshape(n_y, n_z)
-        if (w := _function_of(f2, n_x)) is not None:
-            out = g2[w]
-        elif (w := _function_of(g2, n_y)) is not None:
-            out = np.zeros((n_x, n_z), dtype=np.result_type(f2, g2))
-            # numpy's stub types ufunc.at's indices as int arrays only; tuples work at runtime
-            np.add.at(out, (slice(None), w), f2)  # type: ignore[arg-type]
-        else:
-            out = f2 @ g2
-        return out.astype(dtype, copy=False).reshape(shape)
-    if (w := _function_of(f, n_x)) is not None:
-        return _rows_jnp(g, w, n, shape, dtype)
-    if (w := _function_of(g, n_y)) is not None:
-        return _columns_jnp(f, w, n, shape, dtype)
-    return _matmul_jnp(f, g, n, shape, dtype)
-
-
-# The jnp paths are jitted whole so that their reshapes are free and XLA allocates only the result
-# (op by op, every reshape of a big array is a copy).
-@partial(jax.jit, static_argnums=(2, 3, 4))
-def _matmul_jnp(f: Any, g: Any, n: Any, shape: Any, dtype: Any) -> jax.Array:
-    f2, g2 = jnp.reshape(f, n[:2]), jnp.reshape(g, n[1:])
-    return jnp.reshape(jnp.matmul(f2, g2).astype(dtype), shape)
-
-
-@partial(jax.jit, static_argnums=(2, 3, 4))
-def _rows_jnp(g: Any, w: Any, n: Any, shape: Any, dtype: Any) -> jax.Array:
-    return jnp.reshape(jnp.take(jnp.reshape(g, n[1:]), w, axis=0).astype(dtype), shape)
-
-
-@partial(jax.jit, static_argnums=(2, 3, 4))
-def _columns_jnp(f: Any, w: Any, n: Any, shape: Any, dtype: Any) -> jax.Array:
-    out = jnp.zeros((n[0], n[2]), dtype=dtype).at[:, w].add(jnp.reshape(f, n[:2]).astype(dtype))
-    return jnp.reshape(out, shape)
-
-
-@partial(jax.jit, static_argnums=(2, 3, 4))
-def _outer_jnp(f: Any, g: Any, n: Any, shape: Any, dtype: Any) -> jax.Array:
-    f2, g2 = jnp.reshape(f, n[:2]).astype(dtype), jnp.reshape(g, n[2:]).astype(dtype)
-    return jnp.reshape(f2[:, None, :, None] * g2[None, :, None, :], shape)
-
-
-# Above this many axes (after merging the ones that move together), XLA:CPU's transpose takes
-# seconds to minutes to compile (12 axes of size 3: ~45 s and GBs), so a gather is used instead.
-_MAX_XLA_TRANSPOSE_AXES = 5
-
-
-def _permute(xp: Any, arr: Any, perm: list[int]) -> Any:
-    """``transpose(arr, perm)``, safe for arrays with many small axes under XLA: runs of axes
-    that stay adjacent are merged first, and a permutation of many axes is one flat gather."""
-    perm = [int(p) for p in perm]
-    if perm == list(range(len(perm))):
-        return arr
-    if xp is np:
-        return np.transpose(arr, perm)
-    shape = tuple(arr.shape)
-    groups = [[perm[0]]]
-    for p in perm[1:]:
-        if p == groups[-1][-1] + 1:
-            groups[-1].append(p)
-        else:
-            groups.append([p])
-    order = sorted(range(len(groups)), key=lambda i: groups[i][0])  # groups in source order
-    merged = tuple(int(np.prod([shape[a] for a in groups[i]], dtype=np.int64)) for i in order)
-    gperm = [order.index(i) for i in range(len(groups))]
-    out_shape = tuple(shape[p] for p in perm)
-    x = jnp.reshape(arr, merged)
-    if len(merged) <= _MAX_XLA_TRANSPOSE_AXES:
-        return jnp.reshape(jnp.transpose(x, gperm), out_shape)
-    itype = np.int32 if x.size < 2**31 else np.int64
-    idx = np.arange(x.size, dtype=itype).reshape(merged).transpose(gperm).reshape(-1)
-    return jnp.reshape(jnp.take(jnp.reshape(x, (-1,)), idx), out_shape)
-
-
 # --- Finite kernels --------------------------------------------------------------------------
 
 
-class Finite(_Structure, eqx.Module):
+class Finite(Composable, eqx.Module):
     r"""A Markov kernel between products of finite sets: ``array[x..., y...] = f(y | x)``.
 
     ``array`` has shape ``dom sizes + cod sizes`` and each row ``array[x]`` is a probability
     distribution (non-negative, summing to 1). A state is a kernel with ``dom = Ty()``.
     Validation runs once at construction when the array is concrete (skipped under ``jit``).
     ``dom``/``cod`` may be given as ints (``2`` means ``Fin(2)``) or inferred for states.
+
+    Finite kernels compose through the one engine of :mod:`catlearn.core.category`: ``>>``
+    and ``@`` build a composite in O(1) and multiply nothing; ``id``, ``swap``, ``copy`` and
+    ``discard`` are wiring. A composite is a tensor network (:meth:`network`), and what is
+    asked of it is one planned contraction
+    (:func:`~catlearn.probability.kernels.contraction.plan_contraction`): its ``array``
+    (computed once, then kept), or, without building that table, :meth:`marginal`,
+    :meth:`condition` and :meth:`invert`.
 
     >>> rain = Finite.state([0.8, 0.2])                 # P(rain), a state on Fin(2)
     >>> wet = Finite([[0.9, 0.1], [0.2, 0.8]], Fin(2), Fin(2))   # P(wet | rain)
@@ -214,9 +117,11 @@ class Finite(_Structure, eqx.Module):
     catlearn.errors.NotStochasticError: Expected every row of Finite(Fin(1) -> Fin(2)) to be a probability distribution (entries >= 0 summing to 1), got row (0,) summing to 1.1 instead. ...
     """
 
-    array: jax.Array
+    _tables: Any  # a box: its array; a composite: one array per box (BoxParams)
     dom: Ty = eqx.field(static=True)
     cod: Ty = eqx.field(static=True)
+    _node: Node | None = eqx.field(static=True)
+    _copy_is_wiring = True
 
     def __init__(self, array: Any, dom: Any = None, cod: Any = None, *, validate: bool = True):
         arr = _float(array)
@@ -227,18 +132,82 @@ class Finite(_Structure, eqx.Module):
         cod = _as_ty(cod)
         want = _fin_sizes(dom, "domain") + _fin_sizes(cod, "codomain")
         if tuple(arr.shape) != want:
-            from catlearn.errors import ShapeError
-
             raise ShapeError(
                 f"Expected the array of a Finite kernel {dom} -> {cod} to have shape {want} "
                 f"(domain sizes then codomain sizes), got shape {tuple(arr.shape)} instead."
             )
-        self.array, self.dom, self.cod = arr, dom, cod
+        self._tables, self.dom, self.cod, self._node = arr, dom, cod, None
         if validate and is_concrete(arr):
             _validate_rows(self)
 
+    @classmethod
+    def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> Finite:
+        boxes = node_boxes(node, parts)  # one entry per box of the program, in order
+        views = [p._tables if p._node is not None else BoxParams([p._tables], 1) for p in boxes]
+        tables = BoxParams.concat(views) if views else BoxParams([], 0)
+        return assemble(cls, _tables=tables, dom=dom, cod=cod, _node=node)
+
     def __repr__(self) -> str:
-        return f"Finite({self.dom} -> {self.cod})"
+        def show(t: Ty) -> str:
+            n = len(t)
+            return str(t) if n <= 3 else f"{t.inside[0]} @ ... ({n} wires)"
+
+        return f"Finite({show(self.dom)} -> {show(self.cod)})"
+
+    @property
+    def array(self) -> jax.Array:
+        """The table ``array[x..., y...] = f(y | x)``: a box's own array; a composite's is one
+        planned contraction of its network, computed when first asked (then kept, unless traced).
+        """
+        if self._node is None:
+            table: jax.Array = self._tables
+            return table
+        dense: jax.Array | None = self.__dict__.get("_dense")
+        if dense is None:
+            net = self.network()
+            dense = jnp.asarray(net.contract(net.dom + net.cod), dtype=self._dtype())
+            if is_concrete(dense):
+                object.__setattr__(self, "_dense", dense)
+        return dense
+
+    def _dtype(self) -> Any:
+        tables = list(self._tables) if self._node is not None else [self._tables]
+        return jnp.result_type(*tables) if tables else jnp.zeros(()).dtype
+
+    def evaluate(self) -> Finite:
+        """This kernel as one box holding its table (a composite's contraction, computed now):
+        for a loop or a scan whose carry must keep one pytree structure.
+
+        >>> flip = Finite([[0.0, 1.0], [1.0, 0.0]], Fin(2), Fin(2))
+        >>> (flip >> flip).evaluate().network().factors[0][1]
+        (0, 1)
+        """
+        if self._node is None:
+            return self
+        return Finite(self.array, self.dom, self.cod, validate=False)
+
+    def network(self) -> FactorNetwork:
+        """This kernel as a :class:`~catlearn.probability.kernels.contraction.FactorNetwork`:
+        one factor per box of its flat program, labelled by the program's wire slots (a
+        copied wire is a label read twice, a discarded one a label nobody reads).
+
+        >>> coin = Finite.state([0.5, 0.5])
+        >>> net = (coin >> Finite.copy(Fin(2))).network()
+        >>> len(net.factors), net.cod
+        (1, (0, 0))
+        """
+        if self._node is None:
+            shape = tuple(int(n) for n in self._tables.shape)
+            labels, nd = tuple(range(len(shape))), len(self.dom)
+            return FactorNetwork(((self._tables, labels),), labels[:nd], labels[nd:], shape)
+        prog = flatten(self)
+        cards = tuple(_size(a) for a in prog.slot_types)
+        factors = [
+            (self._tables[i], (*ins.ins, *ins.outs)) for i, ins in enumerate(prog.instructions)
+        ]
+        read = {s for _, lb in factors for s in lb}
+        factors += [(np.ones(cards[s]), (s,)) for s in prog.inputs if s not in read]
+        return FactorNetwork(tuple(factors), prog.inputs, prog.outputs, cards)
 
     # constructors ---------------------------------------------------------------------------
     @classmethod
@@ -292,35 +261,29 @@ class Finite(_Structure, eqx.Module):
         """
         return cls.from_function(lambda: value, Ty(), ty)
 
-    # structure ------------------------------------------------------------------------------
+    # structure: wiring -------------------------------------------------------------------
     @classmethod
     def id(cls, ty: Any) -> Finite:
-        """The identity kernel, :math:`\\delta_{x}(y)`.
+        """The identity kernel, :math:`\\delta_{x}(y)` (wiring).
 
         >>> Finite.id(Fin(2)).array
         Array([[1., 0.], [0., 1.]], dtype=float32)
         """
         ty = _as_ty(ty)
-        s = _fin_sizes(ty, "type")
-        n = int(np.prod(s, dtype=int))
-        return cls(_const(np.eye(n).reshape(s + s)), ty, ty, validate=False)
+        _fin_sizes(ty, "type")
+        return super().id(ty)
 
     @classmethod
     def copy(cls, ty: Any, n: int = 2) -> Finite:
-        """Copy ``ty`` into ``ty ** n`` (``n = 0`` is discard): :math:`x \\mapsto \\delta_{(x, x)}`.
+        """Copy ``ty`` into ``ty ** n`` (``n = 0`` is discard): :math:`x \\mapsto \\delta_{(x, x)}`
+        (wiring: the copies are one wire read ``n`` times).
 
         >>> Finite.copy(Fin(2)).array.shape
         (2, 2, 2)
         """
         ty = _as_ty(ty)
-        s = _fin_sizes(ty, "type")
-        N = int(np.prod(s, dtype=int))
-        if n == 0:
-            return cls(_const(np.ones(s)), ty, Ty(), validate=False)
-        flat = np.zeros((N,) * (n + 1))
-        idx = np.arange(N)
-        flat[(idx,) * (n + 1)] = 1.0
-        return cls(_const(flat.reshape(s * (n + 1))), ty, ty**n, validate=False)
+        _fin_sizes(ty, "type")
+        return cls._copy_wiring(ty, n)
 
     @classmethod
     def discard(cls, ty: Any) -> Finite:
@@ -333,65 +296,14 @@ class Finite(_Structure, eqx.Module):
 
     @classmethod
     def swap(cls, a: Any, b: Any) -> Finite:
-        """The symmetry ``a @ b -> b @ a``.
+        """The symmetry ``a @ b -> b @ a`` (wiring).
 
         >>> Finite.swap(Fin(2), Fin(3)).cod
         Fin(3) @ Fin(2)
         """
         a, b = _as_ty(a), _as_ty(b)
-        na, nb = len(a), len(b)
-        s = _fin_sizes(a @ b, "type")
-        n = int(np.prod(s, dtype=int))
-        ident = np.eye(n).reshape(s + s)
-        perm = list(range(na + nb)) + [2 * na + nb + i for i in range(nb)]
-        perm += [na + nb + i for i in range(na)]
-        return cls(_const(np.transpose(ident, perm)), a @ b, b @ a, validate=False)
-
-    def then(self, *others: Finite) -> Finite:
-        """Chapman–Kolmogorov composition, ``f >> g``: one matrix product over the middle wires.
-
-        Memory is inputs + result: the arrays are viewed as matrices (dom × middle, middle ×
-        cod), never broadcast against each other. When one side is concrete and deterministic
-        (a structure map — id, swap, copy, discard — or any ``from_function`` kernel) it is
-        applied as an index map instead (rows of ``g`` picked, or columns of ``f`` moved and
-        added up), so no product is computed.
-        """
-        out = self
-        for g in others:
-            _check_then(out, g)
-            xp = xp_for(out.array, g.array)
-            n = (_count(out.dom), _count(out.cod), _count(g.cod))
-            shape = _fin_sizes(out.dom, "domain") + _fin_sizes(g.cod, "codomain")
-            dt = out.array.dtype
-            arr = _then_arrays(xp.asarray(out.array), xp.asarray(g.array), n, shape, dt)
-            out = Finite(jnp.asarray(arr, dtype=dt), out.dom, g.cod, validate=False)
-        return out
-
-    def tensor(self, *others: Finite | Ty) -> Finite:
-        """The independent product ``f @ g``: :math:`(f\\otimes g)(y,y'|x,x') = f(y|x) g(y'|x')`.
-
-        One outer product of the two kernels viewed as matrices, already in the result's axis
-        order (dom f, dom g, cod f, cod g): memory is the result, and no many-axis transpose
-        is asked of XLA.
-        """
-        out = self
-        for g in others:
-            if isinstance(g, Ty):
-                g = Finite.id(g)
-            if not isinstance(g, Finite):
-                raise TypeMismatch(f"Expected a Finite kernel in {self!r} @ ..., got {g!r}.")
-            dom, cod = out.dom @ g.dom, out.cod @ g.cod
-            shape = _fin_sizes(dom, "domain") + _fin_sizes(cod, "codomain")
-            n = (_count(out.dom), _count(out.cod), _count(g.dom), _count(g.cod))
-            dt = jnp.result_type(out.array, g.array)
-            if xp_for(out.array, g.array) is np:
-                f2 = np.asarray(out.array, dtype=dt).reshape(n[:2])
-                g2 = np.asarray(g.array, dtype=dt).reshape(n[2:])
-                arr = (f2[:, None, :, None] * g2[None, :, None, :]).reshape(shape)
-            else:
-                arr = _outer_jnp(out.array, g.array, n, shape, dt)
-            out = Finite(jnp.asarray(arr, dtype=dt), dom, cod, validate=False)
-        return out
+        _fin_sizes(a @ b, "type")
+        return super().swap(a, b)
 
     def marginal(self, *keep: int) -> Finite:
         """Keep the codomain wires ``keep`` (in that order) and sum out the rest.
@@ -404,6 +316,11 @@ class Finite(_Structure, eqx.Module):
         for i in keep:
             if not 0 <= i < nc:
                 raise SupportError(f"Expected codomain wire indices in range({nc}), got {i}.")
+        cod = Ty(*(self.cod.inside[i] for i in keep))
+        if self._node is not None:  # one planned contraction: the joint is never built
+            net = self.network()
+            arr = net.contract(net.dom + tuple(net.cod[i] for i in keep))
+            return Finite(jnp.asarray(arr, dtype=self._dtype()), self.dom, cod, validate=False)
         xp = xp_for(self.array)
         drop = tuple(nd + i for i in range(nc) if i not in keep)
         arr = xp.sum(xp.asarray(self.array), axis=drop) if drop else xp.asarray(self.array)
@@ -413,9 +330,99 @@ class Finite(_Structure, eqx.Module):
             sub, outs = list(range(nd + nc)), list(range(nd)) + [nd + i for i in keep]
             arr = xp.einsum(xp.asarray(self.array), sub, outs)
         else:
-            arr = _permute(xp, arr, perm)
+            arr = permute(xp, arr, perm)
         arr = jnp.asarray(arr, dtype=self.array.dtype)
-        return Finite(arr, self.dom, Ty(*(self.cod.inside[i] for i in keep)), validate=False)
+        return Finite(arr, self.dom, cod, validate=False)
+
+    # Bayesian inversion and conditioning ------------------------------------------------------
+    def condition(
+        self, observation: Mapping[int, Any], *, trace: list[int] | None = None
+    ) -> Finite:
+        r"""The posterior state of the unobserved output wires of this joint state given hard
+        evidence ``observation`` (output wire index -> value),
+        :math:`p(x_R \mid x_O = o) = p(x_R, o) / p(o)`. A composite answers with one planned
+        contraction, point factors on the observed wires: its joint table is never built (the
+        size of every table built is appended to ``trace``, when given).
+
+        Raises :class:`~catlearn.errors.ZeroEvidenceError` when :math:`p(o) = 0` (checked when
+        the values are concrete; under ``jit`` the marginal of the unobserved wires is returned).
+
+        >>> joint = Finite.state([[0.3, 0.1], [0.2, 0.4]])      # p(rain, wet)
+        >>> joint.condition({1: 1}).array.round(3).tolist()      # p(rain | wet)
+        [0.2, 0.8]
+        """
+        if len(self.dom):
+            raise TypeMismatch(
+                f"Expected a joint state (a kernel from Ty()) to condition, got {self!r}; "
+                "compose a prior in front (prior >> kernel), or invert the kernel at a prior."
+            )
+        cod, n = self.cod.inside, len(self.cod)
+        points: dict[int, Any] = {}
+        for i, v in observation.items():
+            if not isinstance(i, int | np.integer) or not 0 <= i < n:
+                raise SupportError(f"Expected an output wire index in range({n}), got {i!r}.")
+            (idx,) = self._index(v, Ty(cod[i]), f"observation on wire {i}")
+            if jnp.ndim(idx) != 0:
+                raise ShapeError(
+                    f"Expected one value for wire {i}, got an array of shape {jnp.shape(idx)}; "
+                    "use update(kernel, prior, observations) for a batch of observations."
+                )
+            points[int(i)] = idx
+        rest = [i for i in range(n) if i not in points]
+        if self._node is None:
+            index: list[Any] = [slice(None)] * n
+            for i, idx in points.items():
+                index[i] = idx
+            sub = self.array[tuple(index)]
+        else:
+            net = self.network()
+            extra = [(_one_hot(idx, _size(cod[i])), (net.cod[i],)) for i, idx in points.items()]
+            sub = net.contract([net.cod[i] for i in rest], extra, trace=trace)
+            sub = jnp.asarray(sub, dtype=self._dtype())
+        ev = jnp.sum(sub)
+        if is_concrete(ev) and not float(ev) > 0:
+            raise ZeroEvidenceError(
+                f"Cannot condition on the observation {dict(observation)}: its probability "
+                "under the prior is 0 (zero evidence), so the posterior is undefined. Check the "
+                "observation, or give it non-zero prior mass (e.g. smooth the tables)."
+            )
+        if is_concrete(ev):
+            post = sub / ev
+        else:  # the prior convention, as invert's: the marginal of the unobserved wires
+            marg = self.marginal(*rest).array
+            post = jnp.where(ev > 0, sub / jnp.where(ev > 0, ev, 1.0), marg)
+        return Finite(post, Ty(), Ty(*(cod[i] for i in rest)), validate=False)
+
+    def invert(self, prior: Finite, *, trace: list[int] | None = None) -> Finite:
+        r"""The Bayesian inverse :math:`f^\dagger_\pi : Y \to X` of this kernel at the state
+        ``prior`` on its domain,
+        :math:`f^\dagger_\pi(x \mid y) = \pi(x) f(y \mid x) / \sum_{x'} \pi(x') f(y \mid x')`,
+        with the prior as the row of each zero-evidence :math:`y`. A composite answers with one
+        planned contraction to :math:`\pi(x) f(y \mid x)` over its input and output wires
+        only (never its inner wires); ``trace`` as in :meth:`condition`.
+
+        >>> test = Finite([[0.9, 0.1], [0.2, 0.8]], Fin(2), Fin(2))   # P(result | disease)
+        >>> test.invert(Finite.state([0.99, 0.01])).row(1).round(3).tolist()   # P(disease | +)
+        [0.925, 0.075]
+        """
+        if not isinstance(prior, Finite) or len(prior.dom) or prior.cod != self.dom:
+            raise TypeMismatch(
+                f"Expected a Finite state on the domain {self.dom} of {self!r} to invert at, "
+                f"got {prior!r} instead."
+            )
+        ds = _fin_sizes(self.dom, "domain")
+        cs = _fin_sizes(self.cod, "codomain")
+        if self._node is None:
+            nx, ny = _count(self.dom), _count(self.cod)
+            inv = invert_table(self.array.reshape(nx, ny), prior.array.reshape(nx))
+            return Finite(inv.reshape(cs + ds), self.cod, self.dom, validate=False)
+        net = self.network()
+        joint = net.contract(net.cod + net.dom, [(prior.array, net.dom)], trace=trace)
+        xp = np if isinstance(joint, np.ndarray) else jnp
+        ev = xp.sum(joint, axis=tuple(range(len(cs), len(cs) + len(ds))), keepdims=True)
+        pi = xp.reshape(xp.asarray(prior.array, dtype=joint.dtype), (1,) * len(cs) + ds)
+        post = xp.where(ev > 0, joint / xp.where(ev > 0, ev, 1.0), pi)
+        return Finite(jnp.asarray(post, dtype=self._dtype()), self.cod, self.dom, validate=False)
 
     # evaluation -----------------------------------------------------------------------------
     def _index(self, value: Any, ty: Ty, what: str) -> tuple[Any, ...]:
@@ -498,50 +505,36 @@ class Finite(_Structure, eqx.Module):
     # diagrams -------------------------------------------------------------------------------
     @classmethod
     def from_program(
-        cls,
-        program: Any,
-        arrows: Mapping[Any, Any] | Callable[[Any], Any],
-        *,
-        optimize: Any = "auto",
+        cls, program: Program, arrows: Mapping[Any, Any] | Callable[[Any], Any]
     ) -> Finite:
-        """Evaluate a flat program (:mod:`catlearn.diagrams.compiler`) as ONE einsum tensor network.
+        """ONE composite running a flat program (:mod:`catlearn.diagrams.compiler`) with the
+        kernel ``arrows[box]`` (keyed by the box or its name) for each box: a tensor network
+        whose ``array`` is one planned contraction, each slot an index (a copied slot read
+        several times, a discarded one summed out).
 
-        Each slot is an index; a box contributes its array with indices ``ins + outs``; a
-        copied slot is an index read several times, a discarded slot an index summed out.
-        The result has shape ``dom sizes + cod sizes`` of the program.
+        >>> from catlearn.diagrams.diagram import Box
+        >>> from catlearn.diagrams.compiler import to_program
+        >>> flip = Box("flip", Fin(2), Fin(2))
+        >>> k = Finite.from_program(to_program(flip >> flip), {"flip": Finite.id(Fin(2))})
+        >>> k.array.tolist()
+        [[1.0, 0.0], [0.0, 1.0]]
         """
-        sizes = [_fin_sizes(Ty(t), "wire")[0] for t in program.slot_types]
-        operands: list[Any] = []
+        look: dict[Any, Finite] = {}
         for ins in program.instructions:
-            box = ins.box
-            if type(box).__name__ == "Merge":
+            if type(ins.box).__name__ == "Merge":
                 raise TypeMismatch(
                     "Merge (addition) has no meaning for Finite kernels; "
                     "remove the Merge box or interpret into LinearGaussian."
                 )
-            arrow = lookup(arrows, box, Finite)
-            operands += [arrow.array, list(ins.ins) + list(ins.outs)]
-        nxt = len(sizes)
-        used = {i for k in range(1, len(operands), 2) for i in operands[k]}
-        out: list[int] = []
-        for s in program.inputs:
-            if s not in used:
-                operands += [jnp.ones(sizes[s]), [s]]
-                used.add(s)
-            out.append(s)
-        for s in program.outputs:
-            if s in out:  # copy of a slot that is already an output index: add a delta
-                operands += [jnp.eye(sizes[s]), [s, nxt]]
-                out.append(nxt)
-                nxt += 1
-            else:
-                out.append(s)
-        dom = Ty(*(program.slot_types[s] for s in program.inputs))
-        cod = Ty(*(program.slot_types[s] for s in program.outputs))
-        if not operands:
-            return cls(jnp.ones(()), dom, cod, validate=False)
-        arr = jnp.einsum(*operands, out, optimize=optimize)
-        return cls(arr, dom, cod, validate=False)
+            look[ins.box] = lookup(arrows, ins.box, Finite)
+        return super().from_program(program, look)
+
+
+def _one_hot(idx: Any, k: int) -> Any:
+    """The point mass at ``idx`` on ``k`` states (numpy when concrete)."""
+    if is_concrete(idx):
+        return np.eye(k)[int(idx)]
+    return jax.nn.one_hot(idx, k)
 
 
 @partial(jax.jit, static_argnums=(3, 4))

@@ -14,12 +14,13 @@ import equinox as eqx
 import jax
 
 from catlearn import errors
-from catlearn.core._category import (
+from catlearn.core.category import (
     BoxParams,
     Composable,
     Node,
     Tensor,
     Then,
+    assemble,
     flatten,
     node_boxes,
 )
@@ -96,18 +97,16 @@ class Sampler(Composable, eqx.Module):
             lp = _Density(run) if all(p.deterministic for p in parts[:-1]) else None
         elif type(node) is Tensor and all(p.log_prob_fn is not None for p in parts):
             lp = _Density(run)
-        self = object.__new__(cls)  # as jax's unflatten does: no __init__ checks per arrow
-        for k, v in (
-            ("params", params),
-            ("sample_fn", run),
-            ("log_prob_fn", lp),
-            ("dom", dom),
-            ("cod", cod),
-            ("deterministic", all(p.deterministic for p in parts)),
-            ("_node", node),
-        ):
-            object.__setattr__(self, k, v)
-        return self
+        return assemble(
+            cls,
+            params=params,
+            sample_fn=run,
+            log_prob_fn=lp,
+            dom=dom,
+            cod=cod,
+            deterministic=all(p.deterministic for p in parts),
+            _node=node,
+        )
 
     def __repr__(self) -> str:
         return f"Sampler({self.dom} -> {self.cod})"

@@ -52,7 +52,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
-from catlearn.core._category import BoxParams, Composable, Node, flatten, node_boxes
+from catlearn.core.category import BoxParams, Composable, Node, assemble, flatten, node_boxes
 from catlearn.core.para import Para
 from catlearn.core.program import evaluate
 from catlearn.core.types import Euclid, Fin, Ty
@@ -152,18 +152,16 @@ class NoisyMap(Composable, eqx.Module):
     def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> NoisyMap:
         boxes = node_boxes(node, parts)  # one entry per box of the program, in order
         params = [p.params if p._node is not None else BoxParams([p.params], 1) for p in boxes]
-        self = object.__new__(cls)  # as jax's unflatten does: no __init__ checks per arrow
-        for k, v in (
-            ("params", BoxParams.concat(params) if params else BoxParams([], 0)),
-            ("noises", BoxParams.concat([p.noises for p in boxes]) if boxes else BoxParams([], 0)),
-            ("fn", _NoisyRun(node, dom, cod)),
-            ("dom", dom),
-            ("cod", cod),
-            ("affine", all(p.affine for p in boxes)),
-            ("_node", node),
-        ):
-            object.__setattr__(self, k, v)
-        return self
+        return assemble(
+            cls,
+            params=BoxParams.concat(params) if params else BoxParams([], 0),
+            noises=BoxParams.concat([p.noises for p in boxes]) if boxes else BoxParams([], 0),
+            fn=_NoisyRun(node, dom, cod),
+            dom=dom,
+            cod=cod,
+            affine=all(p.affine for p in boxes),
+            _node=node,
+        )
 
     def __repr__(self) -> str:
         return f"NoisyMap({self.dom} -> {self.cod})"

@@ -1,12 +1,15 @@
-"""Factor networks: Bayesian networks, lazily composed Finite diagrams, contraction plans and
-the inference engines that answer their queries (one :class:`Engine` protocol; see
-:mod:`catlearn.probability.networks.engines`). Builds on :mod:`catlearn.probability.kernels`.
+"""Factor networks: Bayesian networks, their structure (d-separation) and the inference
+engines that answer their queries (one :class:`Engine` protocol; see
+:mod:`catlearn.probability.networks.engines`). Builds on :mod:`catlearn.probability.kernels`,
+home of the contraction planner (``Plan`` and ``plan_contraction`` moved there; importing them
+from here still works for one release, with a :class:`DeprecationWarning`).
 """
+
+import warnings as _warnings
+from typing import Any as _Any
 
 from catlearn.probability.networks.bayesnet import CPT as CPT
 from catlearn.probability.networks.bayesnet import BayesNet as BayesNet
-from catlearn.probability.networks.contraction import Plan as Plan
-from catlearn.probability.networks.contraction import plan_contraction as plan_contraction
 from catlearn.probability.networks.dseparation import d_separated as d_separated
 from catlearn.probability.networks.engines import Engine as Engine
 from catlearn.probability.networks.engines import JunctionTree as JunctionTree
@@ -23,10 +26,23 @@ __all__ = [
     "JunctionTree",
     "LazyFinite",
     "LikelihoodWeighting",
-    "Plan",
     "Query",
     "SampledPosterior",
     "VariableElimination",
     "d_separated",
-    "plan_contraction",
 ]
+
+
+def __getattr__(name: str) -> _Any:
+    if name in ("Plan", "plan_contraction"):
+        from catlearn.probability.kernels import contraction
+
+        _warnings.warn(
+            f"catlearn.probability.networks.{name} moved to catlearn.probability.kernels "
+            "(the planner Finite composites use); import it from there. The old name goes in "
+            "the next release.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(contraction, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -23,9 +23,9 @@ import numpy as np
 
 from catlearn import errors
 from catlearn.core.checked import is_concrete
+from catlearn.probability.kernels.contraction import decode, execute
 from catlearn.probability.networks import _netquery, _request
 from catlearn.probability.networks._request import Network, Query
-from catlearn.probability.networks.contraction import decode, execute
 
 __all__ = ["VariableElimination"]
 

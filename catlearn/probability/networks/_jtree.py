@@ -3,7 +3,7 @@ r"""The junction tree engine (private; public as
 
 *Build, once per network* (Lauritzen & Spiegelhalter 1988; Koller & Friedman §10.4): the
 moral graph is triangulated by a min-fill elimination order
-(:func:`~catlearn.probability.networks.contraction.elimination_order`), the elimination
+(:func:`~catlearn.probability.kernels.contraction.elimination_order`), the elimination
 cliques form a tree (each clique's parent is the clique of the first-eliminated of its other
 variables; a clique inside its neighbour is merged into it), every CPT is multiplied into a
 clique holding its family, and the contraction plan of every message is made.
@@ -40,15 +40,15 @@ import numpy as np
 from catlearn import errors
 from catlearn.core.checked import is_concrete
 from catlearn.errors import MemoryBudgetError
-from catlearn.probability.networks import _request
-from catlearn.probability.networks._elimination import lru_size, remember
-from catlearn.probability.networks._request import Network, Query
-from catlearn.probability.networks.contraction import (
+from catlearn.probability.kernels.contraction import (
     Plan,
     elimination_order,
     execute,
     plan_contraction,
 )
+from catlearn.probability.networks import _request
+from catlearn.probability.networks._elimination import lru_size, remember
+from catlearn.probability.networks._request import Network, Query
 
 __all__ = ["JunctionTree"]
 

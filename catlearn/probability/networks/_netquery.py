@@ -10,7 +10,7 @@ observed ones) is planned once:
 3. *split*: the interaction graph of what is left falls into connected components; the
    component of the query variables gives the posterior (d-separation: the others are
    constants), the others and the fully sliced tables give the rest of :math:`P(e)`;
-4. *order*: :func:`~catlearn.probability.networks.contraction.plan_contraction` (min-fill).
+4. *order*: :func:`~catlearn.probability.kernels.contraction.plan_contraction` (min-fill).
 
 Variables are ints (their index in the network's topological order); scopes are
 ``parents + (v,)``, the layout of the numpy tables ``tables[v][pa..., v]``.
@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from catlearn.probability.networks.contraction import Plan, execute, plan_contraction
+from catlearn.probability.kernels.contraction import Plan, execute, plan_contraction
 
 __all__: list[str] = []
 

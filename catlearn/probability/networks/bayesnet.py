@@ -46,10 +46,10 @@ import numpy as np
 from catlearn import errors
 from catlearn.core.types import Fin, Ty
 from catlearn.errors import ShapeError, SupportError
+from catlearn.probability.kernels.contraction import DEFAULT_BUDGET
 from catlearn.probability.kernels.markov import Finite
 from catlearn.probability.networks import _netio, _netquery, _netsample, _request, published
 from catlearn.probability.networks._request import Indexed
-from catlearn.probability.networks.contraction import DEFAULT_BUDGET
 from catlearn.probability.networks.cpt import (
     CPT,
     ROW_SUM_TOL,

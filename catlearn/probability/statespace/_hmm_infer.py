@@ -268,7 +268,11 @@ def smooth_parallel(transition: jax.Array, filtered: jax.Array, predicted: jax.A
     tables = jnp.concatenate([back, last[None]])
     z = Fin(k)
     kernels = jax.vmap(lambda t: Finite(t, z, z, validate=False))(tables)
-    return backward(kernels).array[:, 0, :]  # the library's own Finite >>
+    # the library's own Finite >>, each composite evaluated to a box (the scan's carry)
+    chain: Finite = jax.lax.associative_scan(
+        jax.vmap(lambda a, b: (a >> b).evaluate()), kernels, reverse=True
+    )
+    return chain.array[:, 0, :]
 
 
 def viterbi_parallel(model: HMMBase, obs: jax.Array) -> tuple[jax.Array, jax.Array]:

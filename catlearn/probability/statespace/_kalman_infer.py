@@ -20,7 +20,7 @@ from jax.scipy.linalg import cho_factor, cho_solve
 from catlearn.core.types import Euclid
 from catlearn.probability.kernels._linalg import LOG2PI, symmetrise
 from catlearn.probability.kernels.gaussian import LinearGaussian
-from catlearn.probability.statespace._parallel import GaussianEvidenceKernel, backward, prefix
+from catlearn.probability.statespace._parallel import GaussianEvidenceKernel, prefix
 
 __all__ = [
     "Steps",
@@ -283,5 +283,8 @@ def smooth_parallel(
     kernels = jax.vmap(lambda a, b, c: LinearGaussian(a, b, c, dom=x, cod=x, validate=False))(
         e, g, lcov
     )
-    out = backward(kernels)
+    # LinearGaussian's own >>, each composite folded to a box (the scan's carry)
+    out: LinearGaussian = jax.lax.associative_scan(
+        jax.vmap(lambda a, b: (a >> b).evaluate()), kernels, reverse=True
+    )
     return out.b, out.cov

@@ -40,12 +40,22 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
+from catlearn.core.checked import is_concrete
 from catlearn.errors import MemoryBudgetError
 
-__all__ = ["DEFAULT_BUDGET", "Plan", "Step", "decode", "execute", "plan_contraction"]
+__all__ = [
+    "DEFAULT_BUDGET",
+    "FactorNetwork",
+    "Plan",
+    "Step",
+    "decode",
+    "execute",
+    "plan_contraction",
+]
 
 DEFAULT_BUDGET = 1 << 27  #: largest table a plan may touch, in entries (1 GiB of float64)
 PAIRWISE = 1 << 12  #: steps spanning more entries than this multiply their tables pairwise
@@ -400,3 +410,82 @@ def decode(
         idx = tuple(slice(None) if v == st.var else out[v] for v in st.union)
         out[st.var] = int(np.argmax(t[idx]))
     return dict(sorted(out.items(), key=str))
+
+
+# --- a network with open wires ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FactorNetwork:
+    """A tensor network of finite factors with open wires: the value a composite
+    :class:`~catlearn.probability.kernels.markov.Finite` kernel is (:meth:`Finite.network()
+    <catlearn.probability.kernels.markov.Finite.network>`). ``factors`` are ``(array,
+    labels)`` pairs, ``dom`` and ``cod`` the labels of the input and output wires (a label
+    repeated in ``cod`` is a copied wire, a label in no wire is summed out) and ``cards[label]``
+    the size of each label. Questions asked of it are contractions planned by
+    :func:`plan_contraction`, whose ``Plan.max_size`` bounds every table built.
+
+    >>> net = FactorNetwork(((np.array([0.3, 0.7]), (0,)), (np.eye(2)[::-1], (0, 1))), (), (1,), (2, 2))
+    >>> net.contract((1,)).tolist()
+    [0.7, 0.3]
+    """
+
+    factors: tuple[tuple[Any, tuple[int, ...]], ...]
+    dom: tuple[int, ...]
+    cod: tuple[int, ...]
+    cards: tuple[int, ...]
+
+    def plan(
+        self,
+        output: Sequence[int],
+        extra: Sequence[tuple[int, ...]] = (),
+        budget: int | None = DEFAULT_BUDGET,
+    ) -> tuple[Plan, list[tuple[int, int]]]:
+        """The contraction plan down to the labels ``output`` (``extra`` factor scopes
+        appended after the network's own; a label repeated in ``output`` gets a copy factor
+        (an identity matrix), listed after them, and is returned in the copies)."""
+        out, scopes = [], [lb for _, lb in self.factors] + list(extra)
+        copies: list[tuple[int, int]] = []
+        seen: set[int] = set()
+        cards = dict(enumerate(self.cards))
+        for lb in output:
+            if lb in seen:
+                new = len(cards)
+                cards[new] = cards[lb]
+                scopes.append((lb, new))
+                copies.append((lb, new))
+                lb = new
+            seen.add(lb)
+            out.append(lb)
+        return plan_contraction(scopes, cards, tuple(out), budget=budget), copies
+
+    def contract(
+        self,
+        output: Sequence[int],
+        extra: Sequence[tuple[Any, tuple[int, ...]]] = (),
+        *,
+        trace: list[int] | None = None,
+        budget: int | None = DEFAULT_BUDGET,
+    ) -> Any:
+        """The network (times the ``extra`` factors) contracted down to the labels ``output``:
+        numpy in float64 when every array is concrete (one query, no compilation), else
+        ``jax.numpy`` (under ``jit``, ``vmap`` and ``grad``). The size of every table built is
+        appended to ``trace`` when given (numpy only)."""
+        plan, copies = self.plan(output, [lb for _, lb in extra], budget)
+        arrays = [f for f, _ in self.factors] + [f for f, _ in extra]
+        if not is_concrete(*arrays):
+            arrays += [jnp.eye(self.cards[a]) for a, _ in copies]
+            return execute(plan, [jnp.asarray(a) for a in arrays], jnp)
+        arrays_np = [np.asarray(a, dtype=np.float64) for a in arrays]
+        arrays_np += [np.eye(self.cards[a]) for a, _ in copies]
+        if trace is None:
+            return execute(plan, arrays_np)
+        slots: list[Any] = list(arrays_np)
+        for st in plan.steps:
+            ops: list[Any] = []
+            for i, sub in zip(st.inputs, st.subs):
+                ops += [slots[i], sub]
+            r = np.einsum(*ops, st.out) if ops else np.ones(())
+            trace.append(int(r.size))
+            slots.append(r)
+        return slots[-1]
