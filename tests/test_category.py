@@ -60,6 +60,7 @@ def test_public_names_are_the_library_objects():
             "Instruction",
             "Node",
             "Program",
+            "PytreeArrow",
             "Tensor",
             "Then",
             "Wiring",

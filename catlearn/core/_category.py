@@ -400,7 +400,8 @@ class Composable:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if Composable in cls.__bases__:
+        # a kind lists Composable (or a base kind such as PytreeArrow) among its bases
+        if any(b is Composable or b.__dict__.get("_kind_base", False) for b in cls.__bases__):
             cls._arrow = cls
 
     # --- the hook ------------------------------------------------------------------------

@@ -89,6 +89,7 @@ from catlearn.core._category import Wiring as Wiring
 from catlearn.core._category import assemble as assemble
 from catlearn.core._category import flatten as flatten
 from catlearn.core._category import node_boxes as node_boxes
+from catlearn.core._pytree_arrow import PytreeArrow as PytreeArrow
 from catlearn.core.program import Instruction as Instruction
 from catlearn.core.program import Program as Program
 from catlearn.core.program import evaluate as evaluate
@@ -101,6 +102,7 @@ __all__ = [
     "Instruction",
     "Node",
     "Program",
+    "PytreeArrow",
     "Tensor",
     "Then",
     "Wiring",

@@ -32,20 +32,12 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
-from catlearn.core.category import (
-    BoxParams,
-    Composable,
-    Node,
-    assemble,
-    flatten,
-    node_boxes,
-)
+from catlearn.core.category import Node, PytreeArrow, assemble, flatten
 from catlearn.core.checked import as_array, is_concrete
 from catlearn.core.program import Program
 from catlearn.core.types import Euclid, Ty
@@ -104,7 +96,7 @@ def _c(a: np.ndarray) -> jax.Array:
     return jnp.asarray(a, dtype=jnp.zeros(()).dtype)
 
 
-class LinearGaussian(Composable, eqx.Module):
+class LinearGaussian(PytreeArrow):
     r"""The kernel :math:`x \mapsto \mathcal N(Ax + b, \Sigma)` between Euclid wires.
 
     ``A`` has shape ``(m, n)`` (``m = dim cod``, ``n = dim dom``), ``b`` shape ``(m,)``
@@ -118,6 +110,12 @@ class LinearGaussian(Composable, eqx.Module):
     wiring. A composite's ``(A, b, cov)`` is folded in closed form from its flat program when
     first read (then kept, unless traced), one box at a time over the wires still live.
 
+    >>> LinearGaussian.id(Euclid(2)).A
+    Array([[1., 0.],
+           [0., 1.]], dtype=float32)
+    >>> LinearGaussian.copy(Euclid(2)).A.shape, LinearGaussian.discard(1).A.shape
+    ((4, 2), (0, 1))
+
     >>> k = LinearGaussian([[2.0]], [1.0], [[0.5]])
     >>> k.mean(jnp.array([1.0]))
     Array([3.], dtype=float32)
@@ -128,10 +126,6 @@ class LinearGaussian(Composable, eqx.Module):
     """
 
     _params: Any  # a box: its (A, b, cov); a composite: one triple per box (BoxParams)
-    dom: Ty = eqx.field(static=True)
-    cod: Ty = eqx.field(static=True)
-    _node: Node | None = eqx.field(static=True)
-    _copy_is_wiring = True
 
     def __init__(
         self,
@@ -165,9 +159,7 @@ class LinearGaussian(Composable, eqx.Module):
 
     @classmethod
     def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> LinearGaussian:
-        boxes = node_boxes(node, parts)  # one entry per box of the program, in order
-        views = [p._params if p._node is not None else BoxParams([p._params], 1) for p in boxes]
-        params = BoxParams.concat(views) if views else BoxParams([], 0)
+        params = cls._gather(node, parts, "_params")
         return assemble(cls, _params=params, dom=dom, cod=cod, _node=node)
 
     def __repr__(self) -> str:
@@ -245,34 +237,8 @@ class LinearGaussian(Composable, eqx.Module):
 
     # structure: wiring, and addition ----------------------------------------------------------
     @classmethod
-    def id(cls, ty: Any) -> LinearGaussian:
-        """The identity, :math:`(I, 0, 0)` (wiring).
-
-        >>> LinearGaussian.id(Euclid(2)).A
-        Array([[1., 0.],
-               [0., 1.]], dtype=float32)
-        """
-        return super().id(_euclid_ty(ty))
-
-    @classmethod
-    def copy(cls, ty: Any, n: int = 2) -> LinearGaussian:
-        """:math:`x \\mapsto (x, \\dots, x)`, i.e. ``A`` = n stacked identities (n = 0: discard);
-        wiring.
-
-        >>> LinearGaussian.copy(Euclid(2)).A.shape
-        (4, 2)
-        """
-        return cls._copy_wiring(_euclid_ty(ty), n)
-
-    @classmethod
-    def discard(cls, ty: Any) -> LinearGaussian:
-        """The unique kernel to the unit :class:`Ty() <Ty>` (``A`` has zero rows)."""
-        return cls.copy(ty, 0)
-
-    @classmethod
-    def swap(cls, a: Any, b: Any) -> LinearGaussian:
-        """The symmetry ``a @ b -> b @ a`` (a permutation matrix; wiring)."""
-        return super().swap(_euclid_ty(a), _euclid_ty(b))
+    def _coerce(cls, ty: Any) -> Ty:
+        return _euclid_ty(ty)
 
     @classmethod
     def merge(cls, ty: Any, n: int = 2) -> LinearGaussian:

@@ -34,12 +34,11 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from catlearn.core.category import BoxParams, Composable, Node, assemble, flatten, node_boxes
+from catlearn.core.category import Node, PytreeArrow, assemble, flatten
 from catlearn.core.checked import as_array, is_concrete
 from catlearn.core.program import Program
 from catlearn.core.types import Fin, Ty
@@ -91,7 +90,7 @@ def _count(ty: Ty) -> int:
 # --- Finite kernels --------------------------------------------------------------------------
 
 
-class Finite(Composable, eqx.Module):
+class Finite(PytreeArrow):
     r"""A Markov kernel between products of finite sets: ``array[x..., y...] = f(y | x)``.
 
     ``array`` has shape ``dom sizes + cod sizes`` and each row ``array[x]`` is a probability
@@ -107,6 +106,13 @@ class Finite(Composable, eqx.Module):
     (computed once, then kept), or, without building that table, :meth:`marginal`,
     :meth:`condition` and :meth:`invert`.
 
+    >>> Finite.id(Fin(2)).array
+    Array([[1., 0.], [0., 1.]], dtype=float32)
+    >>> Finite.copy(Fin(2)).array.shape, Finite.discard(Fin(3)).array
+    ((2, 2, 2), Array([1., 1., 1.], dtype=float32))
+    >>> Finite.swap(Fin(2), 3).cod
+    Fin(3) @ Fin(2)
+
     >>> rain = Finite.state([0.8, 0.2])                 # P(rain), a state on Fin(2)
     >>> wet = Finite([[0.9, 0.1], [0.2, 0.8]], Fin(2), Fin(2))   # P(wet | rain)
     >>> (rain >> wet).array.round(4)
@@ -118,10 +124,6 @@ class Finite(Composable, eqx.Module):
     """
 
     _tables: Any  # a box: its array; a composite: one array per box (BoxParams)
-    dom: Ty = eqx.field(static=True)
-    cod: Ty = eqx.field(static=True)
-    _node: Node | None = eqx.field(static=True)
-    _copy_is_wiring = True
 
     def __init__(self, array: Any, dom: Any = None, cod: Any = None, *, validate: bool = True):
         arr = _float(array)
@@ -142,9 +144,7 @@ class Finite(Composable, eqx.Module):
 
     @classmethod
     def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> Finite:
-        boxes = node_boxes(node, parts)  # one entry per box of the program, in order
-        views = [p._tables if p._node is not None else BoxParams([p._tables], 1) for p in boxes]
-        tables = BoxParams.concat(views) if views else BoxParams([], 0)
+        tables = cls._gather(node, parts, "_tables")
         return assemble(cls, _tables=tables, dom=dom, cod=cod, _node=node)
 
     def __repr__(self) -> str:
@@ -263,47 +263,10 @@ class Finite(Composable, eqx.Module):
 
     # structure: wiring -------------------------------------------------------------------
     @classmethod
-    def id(cls, ty: Any) -> Finite:
-        """The identity kernel, :math:`\\delta_{x}(y)` (wiring).
-
-        >>> Finite.id(Fin(2)).array
-        Array([[1., 0.], [0., 1.]], dtype=float32)
-        """
-        ty = _as_ty(ty)
-        _fin_sizes(ty, "type")
-        return super().id(ty)
-
-    @classmethod
-    def copy(cls, ty: Any, n: int = 2) -> Finite:
-        """Copy ``ty`` into ``ty ** n`` (``n = 0`` is discard): :math:`x \\mapsto \\delta_{(x, x)}`
-        (wiring: the copies are one wire read ``n`` times).
-
-        >>> Finite.copy(Fin(2)).array.shape
-        (2, 2, 2)
-        """
-        ty = _as_ty(ty)
-        _fin_sizes(ty, "type")
-        return cls._copy_wiring(ty, n)
-
-    @classmethod
-    def discard(cls, ty: Any) -> Finite:
-        """The unique kernel to the unit (all ones), ``copy(ty, 0)``.
-
-        >>> Finite.discard(Fin(3)).array
-        Array([1., 1., 1.], dtype=float32)
-        """
-        return cls.copy(ty, 0)
-
-    @classmethod
-    def swap(cls, a: Any, b: Any) -> Finite:
-        """The symmetry ``a @ b -> b @ a`` (wiring).
-
-        >>> Finite.swap(Fin(2), Fin(3)).cod
-        Fin(3) @ Fin(2)
-        """
-        a, b = _as_ty(a), _as_ty(b)
-        _fin_sizes(a @ b, "type")
-        return super().swap(a, b)
+    def _coerce(cls, ty: Any) -> Ty:
+        t = _as_ty(ty)
+        _fin_sizes(t, "type")
+        return t
 
     def marginal(self, *keep: int) -> Finite:
         """Keep the codomain wires ``keep`` (in that order) and sum out the rest.

@@ -14,22 +14,13 @@ import equinox as eqx
 import jax
 
 from catlearn import errors
-from catlearn.core.category import (
-    BoxParams,
-    Composable,
-    Node,
-    Tensor,
-    Then,
-    assemble,
-    flatten,
-    node_boxes,
-)
+from catlearn.core.category import Node, PytreeArrow, Tensor, Then, assemble, flatten
 from catlearn.core.program import evaluate
 from catlearn.core.types import Ty
 from catlearn.probability.kernels._checks import _as_ty
 
 
-class Sampler(Composable, eqx.Module):
+class Sampler(PytreeArrow):
     r"""A kernel given by a JAX sampling function of a key, with a log-density where known.
 
     ``sample_fn(key, x)`` draws from :math:`f(- \mid x)` (``x = ()`` for states) and
@@ -56,11 +47,7 @@ class Sampler(Composable, eqx.Module):
     params: Any
     sample_fn: Callable[..., Any] = eqx.field(static=True)
     log_prob_fn: Callable[..., Any] | None = eqx.field(static=True)
-    dom: Ty = eqx.field(static=True)
-    cod: Ty = eqx.field(static=True)
     deterministic: bool = eqx.field(static=True)
-    _node: Node | None = eqx.field(static=True)
-    _copy_is_wiring = True
 
     def __init__(
         self,
@@ -88,9 +75,7 @@ class Sampler(Composable, eqx.Module):
 
     @classmethod
     def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> Sampler:
-        boxes = node_boxes(node, parts)  # one entry per box of the program, in order
-        views = [p.params if p._node is not None else BoxParams([p.params], 1) for p in boxes]
-        params = BoxParams.concat(views) if views else BoxParams([], 0)
+        params = cls._gather(node, parts, "params")
         run = _Run(node, dom, cod)
         lp = None
         if type(node) is Then and parts[-1].log_prob_fn is not None:
@@ -134,24 +119,8 @@ class Sampler(Composable, eqx.Module):
         )
 
     @classmethod
-    def id(cls, ty: Any) -> Sampler:
-        """The identity, :math:`x \\mapsto \\delta_x` (wiring)."""
-        return super().id(_as_ty(ty))
-
-    @classmethod
-    def copy(cls, ty: Any, n: int = 2) -> Sampler:
-        """:math:`x \\mapsto (x, \\dots, x)` (``n = 0`` is discard): wiring."""
-        return cls._copy_wiring(_as_ty(ty), n)
-
-    @classmethod
-    def discard(cls, ty: Any) -> Sampler:
-        """The unique kernel to the unit."""
-        return cls.copy(ty, 0)
-
-    @classmethod
-    def swap(cls, a: Any, b: Any) -> Sampler:
-        """The symmetry ``a @ b -> b @ a`` (wiring)."""
-        return super().swap(_as_ty(a), _as_ty(b))
+    def _coerce(cls, ty: Any) -> Ty:
+        return _as_ty(ty)
 
     def marginal(self, *keep: int) -> Sampler:
         """Keep the codomain wires ``keep`` of each draw (the density is dropped)."""

@@ -52,7 +52,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
-from catlearn.core.category import BoxParams, Composable, Node, assemble, flatten, node_boxes
+from catlearn.core.category import BoxParams, Node, PytreeArrow, assemble, flatten, node_boxes
 from catlearn.core.para import Para
 from catlearn.core.program import evaluate
 from catlearn.core.types import Euclid, Fin, Ty
@@ -79,7 +79,7 @@ def _unflat(ty: Ty, v: jax.Array) -> Any:
     return ty.join(tuple(out)) if len(out) > 1 else (out[0] if out else ())
 
 
-class NoisyMap(Composable, eqx.Module):
+class NoisyMap(PytreeArrow):
     r"""A stochastic map :math:`y = h(x, e)`, :math:`e \sim \nu`: a deterministic ``fn(x, e)``
     (or ``fn(params, x, e)`` when ``params`` is given) and a ``noise`` state with
     ``sample(key, n)`` (a LinearGaussian or Finite state, or a Sampler from :class:`Ty() <Ty>`).
@@ -114,11 +114,7 @@ class NoisyMap(Composable, eqx.Module):
     params: Any
     noises: BoxParams
     fn: Callable[..., Any] = eqx.field(static=True)
-    dom: Ty = eqx.field(static=True)
-    cod: Ty = eqx.field(static=True)
     affine: bool = eqx.field(static=True)
-    _node: Node | None = eqx.field(static=True)
-    _copy_is_wiring = True
 
     def __init__(
         self,
@@ -151,10 +147,9 @@ class NoisyMap(Composable, eqx.Module):
     @classmethod
     def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> NoisyMap:
         boxes = node_boxes(node, parts)  # one entry per box of the program, in order
-        params = [p.params if p._node is not None else BoxParams([p.params], 1) for p in boxes]
         return assemble(
             cls,
-            params=BoxParams.concat(params) if params else BoxParams([], 0),
+            params=cls._gather(node, parts, "params"),
             noises=BoxParams.concat([p.noises for p in boxes]) if boxes else BoxParams([], 0),
             fn=_NoisyRun(node, dom, cod),
             dom=dom,
@@ -165,16 +160,6 @@ class NoisyMap(Composable, eqx.Module):
 
     def __repr__(self) -> str:
         return f"NoisyMap({self.dom} -> {self.cod})"
-
-    @classmethod
-    def copy(cls, ty: Ty, n: int = 2) -> NoisyMap:
-        """:math:`x \\mapsto (x, \\dots, x)` (``n = 0`` is discard): wiring, no noise."""
-        return cls._copy_wiring(ty, n)
-
-    @classmethod
-    def discard(cls, ty: Ty) -> NoisyMap:
-        """The unique map to the unit (wiring, no noise)."""
-        return cls.copy(ty, 0)
 
     @property
     def noise(self) -> Any:
@@ -208,7 +193,7 @@ class NoisyMap(Composable, eqx.Module):
         for other in others:
             if not isinstance(other, NoisyMap):
                 raise TypeMismatch(f"Expected a NoisyMap after {self!r} >> ..., got {other!r}.")
-        return Composable.then(self, *others)
+        return PytreeArrow.then(self, *others)
 
     def then_shared(self, other: NoisyMap) -> NoisyMap:
         r"""Shared-noise composition: one noise wire, copied to both factors,

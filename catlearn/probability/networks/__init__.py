@@ -45,4 +45,6 @@ def __getattr__(name: str) -> _Any:
             stacklevel=2,
         )
         return getattr(contraction, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from catlearn.errors import UnknownAttributeError
+
+    raise UnknownAttributeError(f"module {__name__!r} has no attribute {name!r}")
