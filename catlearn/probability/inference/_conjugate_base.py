@@ -1,22 +1,48 @@
 """The code every conjugate family shares (private to :mod:`.conjugate` and
 :mod:`.conjugate_families`): the batch and sequential updates, the Bayesian lens and the
-likelihood kernel, from the four methods a family provides."""
+likelihood kernel, from the four methods a family provides; the checks of the parameters of
+the families and of their priors."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import jax
 import jax.numpy as jnp
 
 from catlearn.core.types import Ty
+from catlearn.errors import HyperparameterError
 from catlearn.probability.inference.bayes import BayesLens
+from catlearn.probability.kernels._checks import check_finite, check_positive, count_and_sum
 from catlearn.probability.kernels.sampler import Sampler
 
-__all__: list[str] = []  # private: the families subclass _Family
+__all__: list[str] = []  # private: the families subclass _Family, the priors _Checked
 
 
-class _Family:
+def check_whole(value: Any, call: str, symbol: str) -> None:
+    """Raise :class:`HyperparameterError` unless ``value`` (written ``symbol`` in ``call``) is
+    an integer >= 1."""
+    if not isinstance(value, int) or value < 1:
+        raise HyperparameterError(f"Expected {call} with an integer {symbol} >= 1, got {value!r}.")
+
+
+class _Checked:
+    """Checks a dataclass's parameters after construction (those that are concrete): the
+    fields named in ``_finite`` finite, then those in ``_positive`` positive, an error naming
+    ``"<class> <field>"``."""
+
+    _finite: ClassVar[tuple[str, ...]] = ()
+    _positive: ClassVar[tuple[str, ...]] = ()
+
+    def __post_init__(self) -> None:
+        cls = type(self).__name__
+        for name in self._finite:
+            check_finite(getattr(self, name), f"{cls} {name}")
+        for name in self._positive:
+            check_positive(getattr(self, name), f"{cls} {name}")
+
+
+class _Family(_Checked):
     """Shared code: sequential update, the Bayesian lens, the likelihood kernel."""
 
     if TYPE_CHECKING:  # provided by every family (regression: no _kernel_parts, own likelihood)
@@ -61,3 +87,9 @@ class _Family:
 
     def _check_data(self, data: Any) -> None:  # overridden by the families that check
         pass
+
+    def _count_and_sum(self, data: Any, what: str) -> tuple[jax.Array, jax.Array]:
+        """``(n, Σ data)`` of checked data: the sufficient statistic of the families whose
+        update reads only the count and the total of ``what``."""
+        self._check_data(data)
+        return count_and_sum(data, what)

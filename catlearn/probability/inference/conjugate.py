@@ -42,14 +42,12 @@ from jax.scipy.special import betaln, gammaln
 
 from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import HyperparameterError, ShapeError
-from catlearn.probability.inference._conjugate_base import _Family
+from catlearn.probability.inference._conjugate_base import _Checked, _Family, check_whole
 from catlearn.probability.kernels._checks import (
     array_dataclass,
     check_finite,
-    check_positive,
     check_support,
     concrete,
-    count_and_sum,
 )
 from catlearn.probability.kernels._linalg import LOG2PI
 
@@ -74,7 +72,7 @@ def _arraylike(x: Any) -> bool:
 
 
 @array_dataclass
-class Beta:
+class Beta(_Checked):
     """The Beta distribution Beta(alpha, beta) on [0, 1], density ∝ θ^(α-1) (1-θ)^(β-1).
 
     >>> float(Beta(2.0, 2.0).mean)
@@ -84,9 +82,7 @@ class Beta:
     alpha: Any
     beta: Any
 
-    def __post_init__(self) -> None:
-        check_positive(self.alpha, "Beta alpha")
-        check_positive(self.beta, "Beta beta")
+    _positive = ("alpha", "beta")
 
     @property
     def mean(self) -> jax.Array:
@@ -104,7 +100,7 @@ class Beta:
 
 
 @array_dataclass
-class Dirichlet:
+class Dirichlet(_Checked):
     """The Dirichlet distribution Dir(alpha) on the simplex, density ∝ Π θ_j^(α_j - 1).
 
     >>> Dirichlet(jnp.array([1.0, 3.0])).mean.tolist()
@@ -113,8 +109,10 @@ class Dirichlet:
 
     alpha: Any
 
+    _positive = ("alpha",)
+
     def __post_init__(self) -> None:
-        check_positive(self.alpha, "Dirichlet alpha")
+        super().__post_init__()
         if _arraylike(self.alpha) and np.ndim(self.alpha) != 1:
             raise ShapeError(
                 f"Expected Dirichlet(alpha) with alpha a vector of shape (k,), got shape "
@@ -133,7 +131,7 @@ class Dirichlet:
 
 
 @array_dataclass
-class Normal:
+class Normal(_Checked):
     """The normal distribution N(mean, var) on the real line (``var`` is the variance).
 
     >>> float(Normal(0.0, 1.0).log_prob(0.0))  # -log(2π)/2
@@ -143,9 +141,8 @@ class Normal:
     mean: Any
     var: Any
 
-    def __post_init__(self) -> None:
-        check_finite(self.mean, "Normal mean")
-        check_positive(self.var, "Normal var")
+    _finite = ("mean",)
+    _positive = ("var",)
 
     def log_prob(self, x: Any) -> jax.Array:
         """log N(x; μ, σ²)."""
@@ -155,7 +152,7 @@ class Normal:
 
 
 @array_dataclass
-class NormalInverseGamma:
+class NormalInverseGamma(_Checked):
     r"""NIG(m, Λ, a, b): :math:`w \mid \sigma^2 \sim N(m, \sigma^2 \Lambda^{-1})`,
     :math:`\sigma^2 \sim \mathrm{InvGamma}(a, b)`; ``precision`` is :math:`\Lambda` (d × d).
 
@@ -169,11 +166,11 @@ class NormalInverseGamma:
     a: Any
     b: Any
 
+    _finite = ("mean", "precision")
+    _positive = ("a", "b")
+
     def __post_init__(self) -> None:
-        check_finite(self.mean, "NormalInverseGamma mean")
-        check_finite(self.precision, "NormalInverseGamma precision")
-        check_positive(self.a, "NormalInverseGamma a")
-        check_positive(self.b, "NormalInverseGamma b")
+        super().__post_init__()
         d: tuple[int, ...] = np.shape(self.mean) if _arraylike(self.mean) else ()
         if not (_arraylike(self.mean) and _arraylike(self.precision)):
             return
@@ -219,8 +216,7 @@ class BetaBernoulli(_Family):
 
     def sufficient_statistic(self, data: Any) -> tuple[jax.Array, jax.Array]:
         """``(n, Σy)``: the number of observations and of successes."""
-        self._check_data(data)
-        return count_and_sum(data, "the Bernoulli observations")
+        return self._count_and_sum(data, "the Bernoulli observations")
 
     def update_statistic(self, prior: Beta, stat: Any) -> Beta:
         """Beta(α + s, β + n − s) from ``(n, s) = sufficient_statistic(data)``."""
@@ -261,10 +257,7 @@ class BetaBinomial(_Family):
     trials: int = 1
 
     def __post_init__(self) -> None:
-        if not isinstance(self.trials, int) or self.trials < 1:
-            raise HyperparameterError(
-                f"Expected BetaBinomial(trials=n) with an integer n >= 1, got {self.trials!r}."
-            )
+        check_whole(self.trials, "BetaBinomial(trials=n)", "n")
 
     def _check_data(self, data: Any) -> None:
         check_support(data, 0, self.trials, "Binomial observation", integer=True)
@@ -277,8 +270,7 @@ class BetaBinomial(_Family):
 
     def sufficient_statistic(self, data: Any) -> tuple[jax.Array, jax.Array]:
         """``(n, Σk)``: the number of observations and the total of successes."""
-        self._check_data(data)
-        return count_and_sum(data, "the Binomial observations")
+        return self._count_and_sum(data, "the Binomial observations")
 
     def update_statistic(self, prior: Beta, stat: Any) -> Beta:
         """Beta(α + s, β + n·trials − s) from ``(n, s) = sufficient_statistic(data)``."""
@@ -334,10 +326,7 @@ class DirichletCategorical(_Family):
     k: int = 2
 
     def __post_init__(self) -> None:
-        if not isinstance(self.k, int) or self.k < 1:
-            raise HyperparameterError(
-                f"Expected DirichletCategorical(k) with an integer k >= 1, got {self.k!r}."
-            )
+        check_whole(self.k, "DirichletCategorical(k)", "k")
 
     def _check_data(self, data: Any) -> None:
         check_support(
@@ -404,8 +393,7 @@ class NormalKnownVariance(_Family):
 
     var: float = 1.0
 
-    def __post_init__(self) -> None:
-        check_positive(self.var, "NormalKnownVariance var")
+    _positive = ("var",)
 
     def _check_data(self, data: Any) -> None:
         check_finite(data, "normal observation")
@@ -425,8 +413,7 @@ class NormalKnownVariance(_Family):
 
     def sufficient_statistic(self, data: Any) -> tuple[jax.Array, jax.Array]:
         """``(n, Σy)``: the number of observations and their sum."""
-        self._check_data(data)
-        return count_and_sum(data, "the normal observations")
+        return self._count_and_sum(data, "the normal observations")
 
     def update_statistic(self, prior: Normal, stat: Any) -> Normal:
         """N(μ_n, v_n) with 1/v_n = 1/v + n/σ², μ_n = v_n (m/v + s/σ²), ``(n, s)`` the statistic."""

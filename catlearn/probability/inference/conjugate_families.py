@@ -29,14 +29,13 @@ from jax.scipy.special import gammaln, multigammaln
 
 from catlearn.core.types import Euclid, Ty
 from catlearn.errors import HyperparameterError, ShapeError, SupportError
-from catlearn.probability.inference._conjugate_base import _Family
+from catlearn.probability.inference._conjugate_base import _Checked, _Family
 from catlearn.probability.kernels._checks import (
     array_dataclass,
     check_finite,
     check_positive,
     check_support,
     concrete,
-    count_and_sum,
 )
 
 __all__ = [
@@ -51,7 +50,7 @@ _LOGPI = math.log(math.pi)
 
 
 @array_dataclass
-class Gamma:
+class Gamma(_Checked):
     r"""Gamma(shape α, rate β) on :math:`(0, \infty)`, density :math:`\propto \lambda^{\alpha-1}
     e^{-\beta\lambda}`.
 
@@ -62,9 +61,7 @@ class Gamma:
     shape: Any
     rate: Any
 
-    def __post_init__(self) -> None:
-        check_positive(self.shape, "Gamma shape")
-        check_positive(self.rate, "Gamma rate")
+    _positive = ("shape", "rate")
 
     @property
     def mean(self) -> jax.Array:
@@ -78,7 +75,7 @@ class Gamma:
 
 
 @array_dataclass
-class NormalWishart:
+class NormalWishart(_Checked):
     r"""Normal–Wishart on (mean :math:`\mu`, precision :math:`\Lambda`):
     :math:`\Lambda \sim \mathcal W(\Psi^{-1}, \nu)`,
     :math:`\mu \mid \Lambda \sim N(m, (\kappa\Lambda)^{-1})` (``psi`` is :math:`\Psi`, so
@@ -94,9 +91,11 @@ class NormalWishart:
     psi: Any
     nu: Any
 
+    _finite = ("mean",)
+    _positive = ("kappa",)
+
     def __post_init__(self) -> None:
-        check_finite(self.mean, "NormalWishart mean")
-        check_positive(self.kappa, "NormalWishart kappa")
+        super().__post_init__()
         m, p = concrete(self.mean), concrete(self.psi)
         if m is None or p is None:
             return
@@ -144,8 +143,7 @@ class PoissonGamma(_Family):
 
     def sufficient_statistic(self, data: Any) -> tuple[jax.Array, jax.Array]:
         """``(n, Σk)``: the number of observations and the total count."""
-        self._check_data(data)
-        return count_and_sum(data, "the Poisson counts")
+        return self._count_and_sum(data, "the Poisson counts")
 
     def update_statistic(self, prior: Gamma, stat: Any) -> Gamma:
         """Gamma(α + s, β + n) from ``(n, s) = sufficient_statistic(data)``."""

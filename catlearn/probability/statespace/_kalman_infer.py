@@ -5,7 +5,9 @@ The model arrives as :class:`Steps`: ``F, b, Q`` (the transition :math:`x_t \to 
 time axis ``T`` (``varying[i]`` says which); control inputs are already folded into the
 biases. ``mask`` (``(T, m)`` booleans, or ``None`` when every entry is observed) marks the
 observed coordinates: a missing coordinate is removed from the update (its row of ``H`` set
-to 0, its noise decoupled), so a fully missing row is a pure prediction step.
+to 0, its noise decoupled), so a fully missing row is a pure prediction step. A filter
+reads the steps, the initial belief, the observations and the mask as one
+:class:`FilterInputs`.
 """
 
 from __future__ import annotations
@@ -23,9 +25,12 @@ from catlearn.probability.kernels.gaussian import LinearGaussian
 from catlearn.probability.statespace._parallel import GaussianEvidenceKernel, prefix
 
 __all__ = [
+    "FilterInputs",
     "Steps",
+    "filter_moments",
     "filter_parallel",
     "filter_sequential",
+    "log_likelihood",
     "predict",
     "smooth_parallel",
     "smooth_sequential",
@@ -42,6 +47,17 @@ class Steps(NamedTuple):
     H: jax.Array
     d: jax.Array
     R: jax.Array
+
+
+class FilterInputs(NamedTuple):
+    """What a filter pass reads: the per-step parameters, the initial belief ``N(mu0, P0)``,
+    the observations ``(T, m)`` and their mask (``None`` when every entry is observed)."""
+
+    steps: Steps
+    mu0: jax.Array
+    p0: jax.Array
+    obs: jax.Array
+    mask: jax.Array | None
 
 
 _BASE_NDIM: tuple[int, ...] = (2, 1, 2, 2, 1, 2)  # F, b, Q, H, d, R
@@ -124,17 +140,10 @@ def predict(
 
 
 def filter_sequential(
-    steps: Steps,
-    mu0: jax.Array,
-    p0: jax.Array,
-    obs: jax.Array,
-    mask: jax.Array | None,
-    *,
-    joseph: bool,
-    keep: bool,
+    inp: FilterInputs, *, joseph: bool, keep: bool
 ) -> tuple[jax.Array, Moments | None]:
     """``(log p(y), (filtered means, covs, predicted means, covs) or None)``."""
-    xs, at = split(steps)
+    xs, at = split(inp.steps)
 
     def step(
         carry: tuple[jax.Array, jax.Array, jax.Array],
@@ -147,8 +156,8 @@ def filter_sequential(
         m_n, p_n = predict(m_f, p_f, st.F, st.b, st.Q)
         return (m_n, p_n, ll + l_t), ((m_f, p_f, m, p) if keep else None)
 
-    init = (mu0, p0, jnp.zeros((), mu0.dtype))
-    (_, _, ll), out = jax.lax.scan(step, init, (obs, mask, xs))
+    init = (inp.mu0, inp.p0, jnp.zeros((), inp.mu0.dtype))
+    (_, _, ll), out = jax.lax.scan(step, init, (inp.obs, inp.mask, xs))
     return ll, out
 
 
@@ -217,17 +226,10 @@ def _element(
     )
 
 
-def filter_parallel(
-    steps: Steps,
-    mu0: jax.Array,
-    p0: jax.Array,
-    obs: jax.Array,
-    mask: jax.Array | None,
-    *,
-    joseph: bool,
-) -> tuple[jax.Array, Moments]:
+def filter_parallel(inp: FilterInputs, *, joseph: bool) -> tuple[jax.Array, Moments]:
     """Prefix scan of the filtering elements; the predicted moments and the log-likelihood
     follow from the filtered ones by one vectorised predict/update (no recursion)."""
+    steps, mu0, p0, obs, mask = inp
     t_len, n = obs.shape[0], mu0.shape[0]
     per = per_step(steps, t_len)
     m0 = None if mask is None else mask[0]
@@ -259,6 +261,22 @@ def filter_parallel(
         pmeans, pcovs, obs, mask, per.H, per.d, per.R
     )
     return jnp.sum(lls), (means, covs, pmeans, pcovs)
+
+
+def filter_moments(inp: FilterInputs, *, joseph: bool, method: str) -> tuple[jax.Array, Moments]:
+    """``(log p(y), moments)`` by the ``"parallel"`` or the sequential filter."""
+    if method == "parallel":
+        return filter_parallel(inp, joseph=joseph)
+    ll, kept = filter_sequential(inp, joseph=joseph, keep=True)
+    assert kept is not None  # keep=True keeps the moments
+    return ll, kept
+
+
+def log_likelihood(inp: FilterInputs, *, joseph: bool, method: str) -> jax.Array:
+    """``log p(y)`` by the ``"parallel"`` filter or the sequential one (no moments stored)."""
+    if method == "parallel":
+        return filter_parallel(inp, joseph=joseph)[0]
+    return filter_sequential(inp, joseph=joseph, keep=False)[0]
 
 
 def smooth_parallel(

@@ -29,7 +29,7 @@ Both families sample ``(states, observations)`` from the joint, like
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import equinox as eqx
 import jax
@@ -45,6 +45,7 @@ from catlearn.errors import (
     NonFiniteError,
     NotStochasticError,
     ShapeError,
+    UnsupportedError,
 )
 from catlearn.probability.kernels._linalg import LOG2PI
 from catlearn.probability.statespace._hmm_infer import HMMBase, check_table, concrete
@@ -125,7 +126,29 @@ def _check_vectors(model: Any, obs: Any, *, counts: bool) -> jax.Array:
     return checked
 
 
-class GaussianHMM(HMMBase):
+class _VectorHMM(HMMBase):
+    """An HMM emitting vectors ``(T, d)``, a row with a NaN missing (likelihood 1 for every
+    state); a family gives the per-state log-densities of an observed row."""
+
+    obs_ndim = 2
+    _counts: ClassVar[bool] = False
+    """Whether the observations are counts (non-negative integers)."""
+
+    def _log_likelihoods(self, y: jax.Array) -> jax.Array:
+        r""":math:`\log p(y \mid z = i)` for every state ``i`` of an observed row ``y``."""
+        raise UnsupportedError("Subclasses define this method.")
+
+    def likelihood(self, y: jax.Array) -> tuple[jax.Array, jax.Array]:
+        seen = ~jnp.any(jnp.isnan(y))
+        ll = jnp.where(seen, self._log_likelihoods(jnp.where(seen, y, 0.0)), 0.0)
+        shift = jnp.max(ll)
+        return jnp.exp(ll - shift), shift
+
+    def check_obs(self, obs: Any) -> jax.Array:
+        return _check_vectors(self, obs, counts=self._counts)
+
+
+class GaussianHMM(_VectorHMM):
     r"""HMM with emissions :math:`N(\mu_i, \Sigma_i)`: ``means`` (k, d), ``covs`` (k, d, d)
     symmetric positive definite. ``min_variance`` is added to the diagonal by the EM M-step.
 
@@ -138,7 +161,6 @@ class GaussianHMM(HMMBase):
     means: jax.Array
     covs: jax.Array
     min_variance: float = eqx.field(static=True, default=1e-6)
-    obs_ndim = 2
 
     def __init__(
         self, initial: Any, transition: Any, means: Any, covs: Any, *, min_variance: float = 1e-6
@@ -169,21 +191,13 @@ class GaussianHMM(HMMBase):
         """Observation dimension ``d``."""
         return int(self.means.shape[1])
 
-    def likelihood(self, y: jax.Array) -> tuple[jax.Array, jax.Array]:
-        seen = ~jnp.any(jnp.isnan(y))
-        y0 = jnp.where(seen, y, 0.0)
+    def _log_likelihoods(self, y: jax.Array) -> jax.Array:
         chol = jnp.linalg.cholesky(self.covs)
         z = jax.vmap(lambda c, r: jax.scipy.linalg.solve_triangular(c, r, lower=True))(
-            chol, y0[None, :] - self.means
+            chol, y[None, :] - self.means
         )
         logdet = 2 * jnp.sum(jnp.log(jnp.diagonal(chol, axis1=1, axis2=2)), axis=1)
-        ll = -0.5 * (jnp.sum(z**2, axis=1) + logdet + y.shape[0] * LOG2PI)
-        ll = jnp.where(seen, ll, 0.0)
-        shift = jnp.max(ll)
-        return jnp.exp(ll - shift), shift
-
-    def check_obs(self, obs: Any) -> jax.Array:
-        return _check_vectors(self, obs, counts=False)
+        return -0.5 * (jnp.sum(z**2, axis=1) + logdet + y.shape[0] * LOG2PI)
 
     def sample(self, num_steps: int, *, key: jax.Array) -> tuple[jax.Array, jax.Array]:
         r"""Sample ``(states, observations)`` of shapes ``(num_steps,)`` and
@@ -202,7 +216,7 @@ class GaussianHMM(HMMBase):
         return states, self.means[states] + jnp.einsum("tde,te->td", chol, eps)
 
 
-class PoissonHMM(HMMBase):
+class PoissonHMM(_VectorHMM):
     r"""HMM with independent Poisson counts: ``rates`` (k, d), :math:`\lambda_{ic} > 0`.
 
     >>> PoissonHMM(jnp.ones(2) / 2, jnp.eye(2), jnp.array([[1.0], [5.0]])).obs_dim
@@ -212,7 +226,7 @@ class PoissonHMM(HMMBase):
     initial: jax.Array
     transition: jax.Array
     rates: jax.Array
-    obs_ndim = 2
+    _counts = True
 
     def __init__(self, initial: Any, transition: Any, rates: Any) -> None:
         self.initial, self.transition = _chain(initial, transition)
@@ -232,16 +246,8 @@ class PoissonHMM(HMMBase):
         """Number of count channels ``d``."""
         return int(self.rates.shape[1])
 
-    def likelihood(self, y: jax.Array) -> tuple[jax.Array, jax.Array]:
-        seen = ~jnp.any(jnp.isnan(y))
-        y0 = jnp.where(seen, y, 0.0)
-        ll = jnp.sum(y0[None] * jnp.log(self.rates) - self.rates - gammaln(y0 + 1.0)[None], axis=1)
-        ll = jnp.where(seen, ll, 0.0)
-        shift = jnp.max(ll)
-        return jnp.exp(ll - shift), shift
-
-    def check_obs(self, obs: Any) -> jax.Array:
-        return _check_vectors(self, obs, counts=True)
+    def _log_likelihoods(self, y: jax.Array) -> jax.Array:
+        return jnp.sum(y[None] * jnp.log(self.rates) - self.rates - gammaln(y + 1.0)[None], axis=1)
 
     def sample(self, num_steps: int, *, key: jax.Array) -> tuple[jax.Array, jax.Array]:
         r"""Sample ``(states, counts)`` of shapes ``(num_steps,)`` and ``(num_steps, d)``

@@ -142,63 +142,58 @@ def _rows(counts: jax.Array, previous: jax.Array) -> jax.Array:
     return jnp.where(ok, counts / jnp.where(ok, n, 1.0), previous)
 
 
+_Chain = tuple[jax.Array, jax.Array]
+"""The re-estimated ``(initial, transition)`` that an M-step puts in the new model."""
+
+
 @singledispatch
-def _m_step(
-    model: Any, smooth: jax.Array, obs: jax.Array, initial: jax.Array, transition: jax.Array
-) -> Any:
+def _m_step(model: Any, smooth: jax.Array, obs: jax.Array, chain: _Chain) -> Any:
     raise ShapeError(f"No EM M-step for {type(model).__name__}.")  # pragma: no cover
 
 
 @_m_step.register
-def _(
-    model: HMM, smooth: jax.Array, obs: jax.Array, initial: jax.Array, transition: jax.Array
-) -> HMM:
+def _(model: HMM, smooth: jax.Array, obs: jax.Array, chain: _Chain) -> HMM:
     counts = jnp.einsum("btk,btm->km", smooth, jax.nn.one_hot(obs, model.num_symbols))
-    return HMM(initial, transition, _rows(counts, model.emission))
+    return HMM(*chain, _rows(counts, model.emission))
 
 
-def _weights(smooth: jax.Array, obs: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
-    """Posterior weights with missing (NaN) rows removed, the NaN-free data, and the
-    expected count of each state."""
+class _Weighted(NamedTuple):
+    """The posterior-weighted data of a batch ``(B, T, d)`` with missing (NaN) rows removed."""
+
+    w: jax.Array  # (B, T, k) posterior weights, 0 on a missing row
+    y: jax.Array  # (B, T, d) the data, 0 on a missing row
+    n: jax.Array  # (k,) expected count of each state, 1 where unoccupied
+    ok: jax.Array  # (k,) occupied states (else: keep the old parameters)
+    means: jax.Array  # (k, d) weighted mean of each state's data
+
+
+def _weighted(smooth: jax.Array, obs: jax.Array) -> _Weighted:
     seen = ~jnp.any(jnp.isnan(obs), axis=-1)
     w = smooth * seen[..., None]
-    return w, jnp.where(seen[..., None], obs, 0.0), jnp.sum(w, axis=(0, 1))
+    y = jnp.where(seen[..., None], obs, 0.0)
+    n = jnp.sum(w, axis=(0, 1))
+    ok = _occupied(n)
+    n = jnp.where(ok, n, 1.0)
+    return _Weighted(w, y, n, ok, jnp.einsum("btk,btd->kd", w, y) / n[:, None])
 
 
 @_m_step.register
-def _(
-    model: GaussianHMM,
-    smooth: jax.Array,
-    obs: jax.Array,
-    initial: jax.Array,
-    transition: jax.Array,
-) -> GaussianHMM:
-    w, y, n = _weights(smooth, obs)
-    ok = _occupied(n)
-    n = jnp.where(ok, n, 1.0)
-    means = jnp.einsum("btk,btd->kd", w, y) / n[:, None]
+def _(model: GaussianHMM, smooth: jax.Array, obs: jax.Array, chain: _Chain) -> GaussianHMM:
+    w, y, n, ok, means = _weighted(smooth, obs)
     centred = y[:, :, None, :] - means[None, None]  # (B, T, k, d): two-pass, stable in float32
     covs = jnp.einsum("btk,btkd,btke->kde", w, centred, centred) / n[:, None, None]
     d = means.shape[1]
     covs = (covs + jnp.swapaxes(covs, 1, 2)) / 2 + model.min_variance * jnp.eye(d)[None]
     means = jnp.where(ok[:, None], means, model.means)
     covs = jnp.where(ok[:, None, None], covs, model.covs)
-    return GaussianHMM(initial, transition, means, covs, min_variance=model.min_variance)
+    return GaussianHMM(*chain, means, covs, min_variance=model.min_variance)
 
 
 @_m_step.register
-def _(
-    model: PoissonHMM,
-    smooth: jax.Array,
-    obs: jax.Array,
-    initial: jax.Array,
-    transition: jax.Array,
-) -> PoissonHMM:
-    w, y, n = _weights(smooth, obs)
-    ok = _occupied(n)
-    rates = jnp.einsum("btk,btd->kd", w, y) / jnp.where(ok, n, 1.0)[:, None]
-    rates = jnp.where(ok[:, None], jnp.maximum(rates, 1e-12), model.rates)
-    return PoissonHMM(initial, transition, rates)
+def _(model: PoissonHMM, smooth: jax.Array, obs: jax.Array, chain: _Chain) -> PoissonHMM:
+    weighted = _weighted(smooth, obs)
+    ok = weighted.ok[:, None]
+    return PoissonHMM(*chain, jnp.where(ok, jnp.maximum(weighted.means, 1e-12), model.rates))
 
 
 def _check_explained(model: HMMBase, obs: jax.Array) -> None:
@@ -297,7 +292,7 @@ def _fit_em(
         ll, smooth, xi = jax.vmap(lambda y: _posteriors(m, y, method))(obs)
         initial = jnp.mean(smooth[:, 0], axis=0)
         trans = _rows(jnp.sum(xi, axis=0), m.transition)
-        return _m_step(m, smooth, obs, initial, trans), jnp.sum(ll)
+        return _m_step(m, smooth, obs, (initial, trans)), jnp.sum(ll)
 
     def cond(carry: tuple[jax.Array, HMMBase, jax.Array, jax.Array]) -> jax.Array:
         i, _, _, done = carry

@@ -388,11 +388,13 @@ def _check_obs(
 
 
 def _prepare(
-    model: Any, obs: Any, inputs: Any, method: str
-) -> tuple[jax.Array, jax.Array | None, infer.Steps, str]:
-    """The checked ``(obs, mask, steps)`` of a filter call, and the method it resolves to."""
+    model: Any, obs: Any, inputs: Any, joseph: bool, method: str
+) -> tuple[infer.FilterInputs, bool, str]:
+    """The arguments of a jitted filter core: the checked inputs of the call, ``joseph`` and
+    the method it resolves to."""
     obs, mask, steps = _check_obs(model, obs, inputs)
-    return obs, mask, steps, resolve_method(method, int(obs.shape[0]), "kalman")
+    inp = infer.FilterInputs(steps, model.initial_mean, model.initial_cov, obs, mask)
+    return inp, bool(joseph), resolve_method(method, int(obs.shape[0]), "kalman")
 
 
 def kalman_filter(
@@ -414,26 +416,13 @@ def kalman_filter(
     Array([[1.],
            [1.]], dtype=float32)
     """
-    obs, mask, steps, method = _prepare(model, obs, inputs, method)
-    return cast(KalmanFiltered, _filter(model, steps, obs, mask, bool(joseph), method))
+    return cast(KalmanFiltered, _filter(*_prepare(model, obs, inputs, joseph, method)))
 
 
-@partial(jax.jit, static_argnums=(4, 5))
-def _filter(
-    model: LGSSM,
-    steps: infer.Steps,
-    obs: jax.Array,
-    mask: jax.Array | None,
-    joseph: bool,
-    method: str,
-) -> KalmanFiltered:
-    mu0, p0 = model.initial_mean, model.initial_cov
-    if method == "parallel":
-        ll, out = infer.filter_parallel(steps, mu0, p0, obs, mask, joseph=joseph)
-        return KalmanFiltered(ll, *out)
-    ll, kept = infer.filter_sequential(steps, mu0, p0, obs, mask, joseph=joseph, keep=True)
-    assert kept is not None  # keep=True keeps the moments
-    return KalmanFiltered(ll, *kept)
+@partial(jax.jit, static_argnums=(1, 2))
+def _filter(inp: infer.FilterInputs, joseph: bool, method: str) -> KalmanFiltered:
+    ll, moments = infer.filter_moments(inp, joseph=joseph, method=method)
+    return KalmanFiltered(ll, *moments)
 
 
 def kalman_log_likelihood(
@@ -446,23 +435,12 @@ def kalman_log_likelihood(
     >>> float(kalman_log_likelihood(m, jnp.zeros((1, 1)))).__round__(4)   # log N(0; 0, 2)
     -1.2655
     """
-    obs, mask, steps, method = _prepare(model, obs, inputs, method)
-    return cast(jax.Array, _log_likelihood(model, steps, obs, mask, bool(joseph), method))
+    return cast(jax.Array, _log_likelihood(*_prepare(model, obs, inputs, joseph, method)))
 
 
-@partial(jax.jit, static_argnums=(4, 5))
-def _log_likelihood(
-    model: LGSSM,
-    steps: infer.Steps,
-    obs: jax.Array,
-    mask: jax.Array | None,
-    joseph: bool,
-    method: str,
-) -> jax.Array:
-    mu0, p0 = model.initial_mean, model.initial_cov
-    if method == "parallel":
-        return infer.filter_parallel(steps, mu0, p0, obs, mask, joseph=joseph)[0]
-    return infer.filter_sequential(steps, mu0, p0, obs, mask, joseph=joseph, keep=False)[0]
+@partial(jax.jit, static_argnums=(1, 2))
+def _log_likelihood(inp: infer.FilterInputs, joseph: bool, method: str) -> jax.Array:
+    return infer.log_likelihood(inp, joseph=joseph, method=method)
 
 
 def rts_smoother(
@@ -481,22 +459,14 @@ def rts_smoother(
     Array([[0.6667],
            [0.6667]], dtype=float32)
     """
-    obs, mask, steps, method = _prepare(model, obs, inputs, method)
-    return cast(KalmanSmoothed, _smoother(model, steps, obs, mask, bool(joseph), method))
+    return cast(KalmanSmoothed, _smoother(*_prepare(model, obs, inputs, joseph, method)))
 
 
-@partial(jax.jit, static_argnums=(4, 5))
-def _smoother(
-    model: LGSSM,
-    steps: infer.Steps,
-    obs: jax.Array,
-    mask: jax.Array | None,
-    joseph: bool,
-    method: str,
-) -> KalmanSmoothed:
-    f = cast(KalmanFiltered, _filter(model, steps, obs, mask, joseph, method))
+@partial(jax.jit, static_argnums=(1, 2))
+def _smoother(inp: infer.FilterInputs, joseph: bool, method: str) -> KalmanSmoothed:
+    f = cast(KalmanFiltered, _filter(inp, joseph, method))
     smooth = infer.smooth_parallel if method == "parallel" else infer.smooth_sequential
-    return KalmanSmoothed(*f, *smooth(steps, *f[1:]))
+    return KalmanSmoothed(*f, *smooth(inp.steps, *f[1:]))
 
 
 def kalman_predict(
@@ -521,23 +491,15 @@ def kalman_predict(
     """
     if not isinstance(n, int | np.integer) or n < 1:
         raise DataError(f"Expected a number of steps n >= 1, got n={n!r} instead.")
-    obs, mask, steps, method = _prepare(model, obs, inputs, method)
-    return cast(KalmanPrediction, _predict_n(model, steps, obs, mask, int(n), bool(joseph), method))
+    args = _prepare(model, obs, inputs, joseph, method)
+    return cast(KalmanPrediction, _predict_n(*args, int(n)))
 
 
-@partial(jax.jit, static_argnums=(4, 5, 6))
-def _predict_n(
-    model: LGSSM,
-    steps: infer.Steps,
-    obs: jax.Array,
-    mask: jax.Array | None,
-    n: int,
-    joseph: bool,
-    method: str,
-) -> KalmanPrediction:
-    f = cast(KalmanFiltered, _filter(model, steps, obs, mask, joseph, method))
-    var = infer.varying(steps)
-    F, b, Q, h, d, r = (x[-1] if v else x for x, v in zip(steps, var, strict=True))
+@partial(jax.jit, static_argnums=(1, 2, 3))
+def _predict_n(inp: infer.FilterInputs, joseph: bool, method: str, n: int) -> KalmanPrediction:
+    f = cast(KalmanFiltered, _filter(inp, joseph, method))
+    var = infer.varying(inp.steps)
+    F, b, Q, h, d, r = (x[-1] if v else x for x, v in zip(inp.steps, var, strict=True))
 
     def step(
         carry: tuple[jax.Array, jax.Array], _: None

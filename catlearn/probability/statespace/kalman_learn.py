@@ -132,10 +132,8 @@ def _fit(
         mask = ~jnp.isnan(obs)
 
         def one(y: jax.Array, msk: jax.Array) -> jax.Array:
-            args = (steps, m.initial_mean, m.initial_cov, y, msk)
-            if method == "parallel":
-                return infer.filter_parallel(*args, joseph=False)[0]
-            return infer.filter_sequential(*args, joseph=False, keep=False)[0]
+            inp = infer.FilterInputs(steps, m.initial_mean, m.initial_cov, y, msk)
+            return infer.log_likelihood(inp, joseph=False, method=method)
 
         return -jnp.sum(jax.vmap(one)(obs, mask))
 
@@ -185,18 +183,10 @@ def _fit_em(model: LGSSM, obs: jax.Array, num_iters: int, method: str) -> LGSSMF
         m: LGSSM, y: jax.Array
     ) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array, jax.Array]:
         steps = infer.Steps(*m.step_fields())
-        if method == "parallel":
-            ll, f = infer.filter_parallel(
-                steps, m.initial_mean, m.initial_cov, y, None, joseph=True
-            )
-            sm, sc = infer.smooth_parallel(steps, *f)
-        else:
-            ll, kept = infer.filter_sequential(
-                steps, m.initial_mean, m.initial_cov, y, None, joseph=True, keep=True
-            )
-            assert kept is not None  # keep=True keeps the moments
-            f = kept
-            sm, sc = infer.smooth_sequential(steps, *f)
+        inp = infer.FilterInputs(steps, m.initial_mean, m.initial_cov, y, None)
+        ll, f = infer.filter_moments(inp, joseph=True, method=method)
+        smooth = infer.smooth_parallel if method == "parallel" else infer.smooth_sequential
+        sm, sc = smooth(steps, *f)
         _, covs, _, pcovs = f
         g = covs[:-1] @ m.dynamics.T @ jnp.linalg.pinv(pcovs[1:], hermitian=True)
         exx = sc + sm[:, :, None] * sm[:, None, :]
