@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Self
 import equinox as eqx
 
 from catlearn import errors
-from catlearn.core._category import BoxParams, Composable, Node, node_boxes
+from catlearn.core._category import BoxParams, Composable, Node, assemble, node_boxes
 from catlearn.core.types import Ty
 
 __all__ = ["PytreeArrow"]
@@ -37,6 +37,14 @@ class PytreeArrow(Composable, eqx.Module):
     _node: Node | None = eqx.field(static=True)
     _copy_is_wiring = True
     _kind_base: ClassVar[bool] = True
+    _data: ClassVar[str] = ""
+    """The field holding a box's data, which a composite gathers one entry per box (the
+    default :meth:`_composite`); a kind with more fields defines ``_composite`` itself."""
+
+    @classmethod
+    def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Sequence[Any]) -> Self:
+        fields = {cls._data: cls._gather(node, parts, cls._data)}
+        return assemble(cls, dom=dom, cod=cod, _node=node, **fields)
 
     @classmethod
     def _coerce(cls, ty: Any) -> Ty:

@@ -37,7 +37,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
-from catlearn.core.category import Node, PytreeArrow, assemble, flatten
+from catlearn.core.category import PytreeArrow, flatten
 from catlearn.core.checked import as_array, is_concrete
 from catlearn.core.program import Program
 from catlearn.core.types import Euclid, Ty
@@ -126,6 +126,7 @@ class LinearGaussian(PytreeArrow):
     """
 
     _params: Any  # a box: its (A, b, cov); a composite: one triple per box (BoxParams)
+    _data = "_params"
 
     def __init__(
         self,
@@ -156,11 +157,6 @@ class LinearGaussian(PytreeArrow):
         self._params, self.dom, self.cod, self._node = (A, b, cov), dom, cod, None
         if validate and is_concrete(A, b, cov):
             _validate(self)
-
-    @classmethod
-    def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> LinearGaussian:
-        params = cls._gather(node, parts, "_params")
-        return assemble(cls, _params=params, dom=dom, cod=cod, _node=node)
 
     def __repr__(self) -> str:
         return f"LinearGaussian({self.dom} -> {self.cod})"

@@ -38,7 +38,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from catlearn.core.category import Node, PytreeArrow, assemble, flatten
+from catlearn.core.category import PytreeArrow, flatten
 from catlearn.core.checked import as_array, is_concrete
 from catlearn.core.program import Program
 from catlearn.core.types import Fin, Ty
@@ -124,6 +124,7 @@ class Finite(PytreeArrow):
     """
 
     _tables: Any  # a box: its array; a composite: one array per box (BoxParams)
+    _data = "_tables"
 
     def __init__(self, array: Any, dom: Any = None, cod: Any = None, *, validate: bool = True):
         arr = _float(array)
@@ -141,11 +142,6 @@ class Finite(PytreeArrow):
         self._tables, self.dom, self.cod, self._node = arr, dom, cod, None
         if validate and is_concrete(arr):
             _validate_rows(self)
-
-    @classmethod
-    def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> Finite:
-        tables = cls._gather(node, parts, "_tables")
-        return assemble(cls, _tables=tables, dom=dom, cod=cod, _node=node)
 
     def __repr__(self) -> str:
         def show(t: Ty) -> str:
