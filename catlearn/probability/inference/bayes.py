@@ -57,6 +57,7 @@ from catlearn.probability.inference import _bayes_lens_program as _program
 from catlearn.probability.inference._approx_inverse import state_at
 from catlearn.probability.kernels._checks import check_support, concrete
 from catlearn.probability.kernels._linalg import invert_table
+from catlearn.probability.kernels.gaussian import LinearGaussian
 from catlearn.probability.kernels.markov import Finite
 
 __all__ = [
@@ -75,7 +76,7 @@ __all__ = [
 
 
 def _is_gaussian(k: Any) -> bool:
-    return type(k).__name__ == "LinearGaussian"
+    return isinstance(k, LinearGaussian)
 
 
 def _check_kernels(**kernels: Any) -> None:
@@ -137,9 +138,7 @@ def invert(kernel: Any, prior: Any) -> Any:
     if isinstance(kernel, Finite) and isinstance(prior, Finite):
         return kernel.invert(prior)  # a composite: one planned contraction, no joint built
     if _is_gaussian(kernel) and _is_gaussian(prior):
-        from catlearn.probability.inference._bayes_gaussian import invert_gaussian
-
-        return invert_gaussian(kernel, prior)
+        return kernel.invert(prior)
     raise TypeMismatch(
         f"Expected a Finite kernel with a Finite prior, or a LinearGaussian kernel with a "
         f"LinearGaussian prior, got {type(kernel).__name__} and {type(prior).__name__} instead; "
@@ -201,9 +200,7 @@ def condition(
     """
     obs = _observations(joint, observation, names)
     if _is_gaussian(joint):
-        from catlearn.probability.inference._bayes_gaussian import condition_gaussian
-
-        return condition_gaussian(joint, obs)
+        return joint.condition(obs)
     if not isinstance(joint, Finite):
         raise TypeMismatch(f"Expected a Finite or LinearGaussian joint state, got {joint!r}.")
     return joint.condition(obs)  # a composite: one planned contraction, no joint built
@@ -267,12 +264,10 @@ def _pearl_gaussian(prior: Any, kernel: Any, likelihood: Any) -> Any:
             f"got {type(likelihood).__name__} instead."
         )
     channel, z = likelihood
-    from catlearn.probability.inference._bayes_gaussian import condition_gaussian
-
     joint = (
         prior >> type(prior).copy(prior.cod) >> (type(prior).id(prior.cod) @ (kernel >> channel))
     )
-    return condition_gaussian(joint, {1: z})
+    return joint.condition({1: z})
 
 
 def jeffrey_update(prior: Any, kernel: Any, target: Any) -> Any:

@@ -28,12 +28,14 @@ from catlearn.errors import (
     ShapeError,
     SupportError,
     TypeMismatch,
+    ZeroEvidenceError,
 )
 
 __all__ = [
     "TABLE_TOL",
     "array_dataclass",
     "check_finite",
+    "check_on_support",
     "check_positive",
     "check_support",
     "concrete",
@@ -159,6 +161,25 @@ def lookup(arrows: Mapping[Any, Any] | Callable[[Any], Any], box: Any, kind: typ
             f"kernel has type {arrow.dom} -> {arrow.cod}. Expected them to be equal."
         )
     return arrow
+
+
+def _eps(dtype: Any) -> float:
+    return 1e-7 if jnp.dtype(dtype) == jnp.float64 else 1e-3
+
+
+def check_on_support(residual: Any, what: str) -> None:
+    """Raise :class:`ZeroEvidenceError` when a concrete off-support ``residual`` (relative) of
+    a Gaussian observation exceeds the dtype's tolerance: the observation lies off the support
+    of its predicted (singular) Gaussian, so conditioning on it is undefined."""
+    r = residual if isinstance(residual, jax.core.Tracer) else np.asarray(residual)
+    if isinstance(r, jax.core.Tracer):
+        return
+    if np.any(r > _eps(r.dtype)):
+        raise ZeroEvidenceError(
+            f"Cannot condition on {what}: it lies off the support of its predicted Gaussian "
+            f"(the evidence covariance is singular and the residual is outside its range), so "
+            f"the posterior is undefined. Check the observation, or add observation noise."
+        )
 
 
 def _size(a: Atom) -> int:

@@ -41,9 +41,14 @@ from catlearn.core.category import PytreeArrow, flatten
 from catlearn.core.checked import as_array, is_concrete
 from catlearn.core.program import Program
 from catlearn.core.types import Euclid, Ty
-from catlearn.errors import CovarianceError, NonFiniteError, ShapeError, TypeMismatch
-from catlearn.probability.kernels._checks import _flat, _size, lookup, xp_for
-from catlearn.probability.kernels._linalg import sqrt_psd
+from catlearn.errors import (
+    CovarianceError,
+    NonFiniteError,
+    ShapeError,
+    TypeMismatch,
+)
+from catlearn.probability.kernels._checks import _flat, _size, check_on_support, lookup, xp_for
+from catlearn.probability.kernels._linalg import sqrt_psd, symmetrise
 
 __all__ = ["LinearGaussian"]
 
@@ -328,6 +333,42 @@ class LinearGaussian(PytreeArrow):
             for p, q in ((self.A, other.A), (self.b, other.b), (self.cov, other.cov))
         )
 
+    # Bayesian inversion and conditioning ------------------------------------------------------
+    def invert(self, prior: LinearGaussian) -> LinearGaussian:
+        r"""The Bayesian inverse :math:`f^\dagger_\pi : Y \to X` of this kernel
+        :math:`x \mapsto N(Ax + b, \Sigma)` at the Gaussian state ``prior`` :math:`N(m, P)`:
+        :math:`y \mapsto N(m + K(y - Am - b),\, P - KAP)` with
+        :math:`K = PA^T (APA^T + \Sigma)^+` (Cho–Jacobs; the pseudo-inverse makes singular
+        covariances work).
+
+        >>> f = LinearGaussian([[1.0]], cov=[[1.0]])          # y = x + noise
+        >>> f.invert(LinearGaussian.state([0.0], [[1.0]])).A   # the gain K = 1/2
+        Array([[0.5]], dtype=float32)
+        """
+        if not isinstance(prior, LinearGaussian) or len(prior.dom) or prior.cod != self.dom:
+            raise TypeMismatch(
+                f"Expected a LinearGaussian state on the domain {self.dom} of {self!r} to "
+                f"invert at, got {prior!r} instead."
+            )
+        return _invert(self, prior)
+
+    def condition(self, observation: Mapping[int, Any]) -> LinearGaussian:
+        r"""The posterior state of the unobserved output wires of this joint Gaussian state
+        given exact values ``observation`` (output wire index -> value): the (generalised)
+        Schur complement. Raises :class:`~catlearn.errors.ZeroEvidenceError` when the values
+        lie off the support (a singular covariance; concrete values).
+
+        >>> joint = LinearGaussian.state([0.0, 0.0], [[1.0, 0.5], [0.5, 1.0]], Euclid(1) @ Euclid(1))
+        >>> joint.condition({1: jnp.array([2.0])}).b        # 0.5 * 2
+        Array([1.], dtype=float32)
+        """
+        if len(self.dom):
+            raise TypeMismatch(
+                f"Expected a joint state (a kernel from Ty()) to condition, got {self!r}; "
+                "compose a prior in front (prior >> kernel), or invert the kernel at a prior."
+            )
+        return _condition(self, dict(observation))
+
     # diagrams -------------------------------------------------------------------------------
     @classmethod
     def from_program(
@@ -405,6 +446,66 @@ def _fold(program: Program, params: list[Any]) -> tuple[jax.Array, jax.Array, ja
         jnp.asarray(c[idx], dt),
         jnp.asarray(0.5 * (cov + cov.T), dt),
     )
+
+
+# --- Bayesian inversion and conditioning (generalised Schur complement) ---------------------
+
+
+def _state(mean: jax.Array, cov: jax.Array, cod: Ty) -> LinearGaussian:
+    return LinearGaussian(
+        jnp.zeros((mean.shape[0], 0), mean.dtype), mean, cov, dom=Ty(), cod=cod, validate=False
+    )
+
+
+def _invert(kernel: LinearGaussian, prior: LinearGaussian) -> LinearGaussian:
+    """The inverse kernel y ↦ N(m + K(y − Am − b), P − KAP)."""
+    m, P, A, b = prior.b, prior.cov, kernel.A, kernel.b
+    S = symmetrise(A @ P @ A.T + kernel.cov)
+    K = P @ A.T @ jnp.linalg.pinv(S, hermitian=True)
+    return LinearGaussian(
+        K,
+        m - K @ (A @ m + b),
+        symmetrise(P - K @ A @ P),
+        dom=kernel.cod,
+        cod=kernel.dom,
+        validate=False,
+    )
+
+
+def _condition(joint: LinearGaussian, obs: dict[int, Any]) -> LinearGaussian:
+    """Condition a Gaussian joint state on exact values of some wires (Schur complement)."""
+    atoms = joint.cod.inside
+    offs: np.ndarray = np.cumsum([0] + [int(np.prod(a.shape)) for a in atoms])
+    o_idx, r_idx, vals = [], [], []
+    for i, a in enumerate(atoms):
+        rng = np.arange(offs[i], offs[i + 1])
+        if i in obs:
+            v = jnp.asarray(obs[i], dtype=joint.b.dtype)
+            if tuple(v.shape) != a.shape:
+                raise ShapeError(
+                    f"Expected the observation on wire {i} ({a}) to have shape {a.shape}, got "
+                    f"shape {tuple(v.shape)} instead; pass one value (no batch axis)."
+                )
+            o_idx.append(rng)
+            vals.append(v.reshape(-1))
+        else:
+            r_idx.append(rng)
+    o = np.concatenate(o_idx).astype(int) if o_idx else np.zeros(0, int)
+    r = np.concatenate(r_idx).astype(int) if r_idx else np.zeros(0, int)
+    y = jnp.concatenate(vals) if vals else jnp.zeros(0, joint.b.dtype)
+    mu, C = joint.b, joint.cov
+    # x_r ~ N(mu_r, C_rr) and y = x_o | x_r is the linear-Gaussian "kernel" of the joint:
+    # same formula as inversion with A = I on the observed block, written with cross terms.
+    S = C[np.ix_(o, o)]
+    Sp = jnp.linalg.pinv(S, hermitian=True)
+    K = C[np.ix_(r, o)] @ Sp
+    d = y - mu[o]
+    off = d - S @ (Sp @ d)
+    scale = 1.0 + jnp.sqrt(jnp.sum(d**2)) + jnp.max(jnp.abs(S), initial=0.0)
+    check_on_support(jnp.sqrt(jnp.sum(off**2)) / scale, f"the observation {obs}")
+    mean = mu[r] + K @ d
+    cov = symmetrise(C[np.ix_(r, r)] - K @ C[np.ix_(o, r)])
+    return _state(mean, cov, Ty(*(a for i, a in enumerate(atoms) if i not in obs)))
 
 
 def _validate(k: LinearGaussian) -> None:
