@@ -90,3 +90,24 @@ def test_lazy_finite_is_a_deprecated_alias_of_finite_composites(x64):
         ident, drop = LazyFinite.id(Fin(2)), LazyFinite.discard(Fin(2))
     assert isinstance(fan, Finite) and fan.allclose(Finite.copy(Fin(2), 3) >> (f @ f @ f))
     assert (ident >> f >> drop).allclose(Finite.discard(Fin(2)))
+
+
+def test_a_batch_of_composites_evaluates_each(x64):
+    """jax.vmap of a function returning a composite gives a batch of composites (batched
+    leaves); its array (Finite) or A, b, cov (LinearGaussian) is each one's, stacked."""
+    import jax
+    import jax.numpy as jnp
+
+    from catlearn.core.types import Euclid
+    from catlearn.probability.kernels.gaussian import LinearGaussian
+
+    f = Finite([[0.9, 0.1], [0.2, 0.8]], Fin(2), Fin(2))
+    ps = jnp.array([0.1, 0.5, 0.9])
+    batch = jax.vmap(lambda p: Finite.state(jnp.stack([p, 1 - p])) >> f >> f)(ps)
+    for i, p in enumerate(ps):
+        one = Finite.state(jnp.stack([p, 1 - p])) >> f >> f
+        np.testing.assert_allclose(batch.array[i], one.array, atol=1e-14)
+    k = LinearGaussian([[2.0]], [1.0], [[1.0]], dom=Euclid(1), cod=Euclid(1))
+    preds = jax.vmap(lambda m: LinearGaussian.state(m[None], jnp.eye(1)) >> k)(jnp.arange(3.0))
+    np.testing.assert_allclose(preds.b[:, 0], [1.0, 3.0, 5.0], atol=1e-12)
+    np.testing.assert_allclose(preds.cov[:, 0, 0], [5.0, 5.0, 5.0], atol=1e-12)

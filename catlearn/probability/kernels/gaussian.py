@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, cast
 
 import jax
@@ -113,7 +114,8 @@ class LinearGaussian(PytreeArrow):
     Linear-Gaussian kernels compose through the one engine of :mod:`catlearn.core.category`:
     ``>>`` and ``@`` build a composite in O(1); ``id``, ``swap``, ``copy`` and ``discard`` are
     wiring. A composite's ``(A, b, cov)`` is folded in closed form from its flat program when
-    first read (then kept, unless traced), one box at a time over the wires still live.
+    first read (then kept, unless traced), one box at a time over the wires still live; a batch
+    of composites (leaves with leading batch axes, as ``jax.vmap`` returns them) folds each.
 
     >>> LinearGaussian.id(Euclid(2)).A
     Array([[1., 0.],
@@ -187,7 +189,12 @@ class LinearGaussian(PytreeArrow):
             return triple
         folded = self.__dict__.get("_folded")
         if folded is None:
-            folded = _fold(flatten(self), list(self._params))
+            prog, params = flatten(self), list(self._params)
+            fold = partial(_fold, prog)
+            # a batch of composites (e.g. returned by jax.vmap): fold each, vmapped
+            for _ in range(params[0][0].ndim - 2 if params else 0):
+                fold = jax.vmap(fold)
+            folded = fold(params)
             if is_concrete(folded):
                 object.__setattr__(self, "_folded", folded)
         return cast("tuple[jax.Array, jax.Array, jax.Array]", folded)

@@ -103,7 +103,8 @@ class Finite(PytreeArrow):
     ``discard`` are wiring. A composite is a tensor network (:meth:`network`), and what is
     asked of it is one planned contraction
     (:func:`~catlearn.probability.kernels.contraction.plan_contraction`): its ``array``
-    (computed once, then kept), or, without building that table, :meth:`marginal`,
+    (computed once, then kept; for a batch of composites, as ``jax.vmap`` returns them, one
+    contraction each), or, without building that table, :meth:`marginal`,
     :meth:`condition` and :meth:`invert`.
 
     >>> Finite.id(Fin(2)).array
@@ -160,8 +161,18 @@ class Finite(PytreeArrow):
             return table
         dense: jax.Array | None = self.__dict__.get("_dense")
         if dense is None:
-            net = self.network()
-            dense = jnp.asarray(net.contract(net.dom + net.cod), dtype=self._dtype())
+            prog, tables = flatten(self), list(self._tables)
+
+            def contract(ts: list[Any]) -> Any:
+                net = _network(prog, ts)
+                return net.contract(net.dom + net.cod)
+
+            # a batch of composites (e.g. returned by jax.vmap): contract each, vmapped
+            if tables:
+                ins = prog.instructions[0]
+                for _ in range(tables[0].ndim - len(ins.ins) - len(ins.outs)):
+                    contract = jax.vmap(contract)
+            dense = jnp.asarray(contract(tables), dtype=self._dtype())
             if is_concrete(dense):
                 object.__setattr__(self, "_dense", dense)
         return dense
@@ -487,6 +498,15 @@ class Finite(PytreeArrow):
                 )
             look[ins.box] = lookup(arrows, ins.box, Finite)
         return super().from_program(program, look)
+
+
+def _network(prog: Program, tables: list[Any]) -> FactorNetwork:
+    """The factor network of a flat program whose box ``i`` has the table ``tables[i]``."""
+    cards = tuple(_size(a) for a in prog.slot_types)
+    factors = [(tables[i], (*ins.ins, *ins.outs)) for i, ins in enumerate(prog.instructions)]
+    read = {s for _, lb in factors for s in lb}
+    factors += [(np.ones(cards[s]), (s,)) for s in prog.inputs if s not in read]
+    return FactorNetwork(tuple(factors), prog.inputs, prog.outputs, cards)
 
 
 def _one_hot(idx: Any, k: int) -> Any:
