@@ -37,6 +37,7 @@ from typing import Any, cast
 import jax
 import jax.numpy as jnp
 import numpy as np
+import numpy.typing as npt
 
 from catlearn import errors
 from catlearn.boolean.rda import Circuit, CircuitBuilder, check_value
@@ -397,7 +398,7 @@ def _numbers(x: Any, dtype: Any, what: str) -> np.ndarray:
         ) from e
 
 
-def binarize(X: Any, threshold: float = 0.5) -> np.ndarray:
+def binarize(X: npt.ArrayLike, threshold: float = 0.5) -> np.ndarray:
     r"""The paper's encoding of real features as bits: min–max normalise each column, then
     :math:`b = [\,(x - \min) / (\max - \min) > t\,]`. A constant column gives 0s.
 
@@ -414,7 +415,7 @@ def binarize(X: Any, threshold: float = 0.5) -> np.ndarray:
     return cast(np.ndarray, (((X - lo) / span) > threshold).astype(np.uint8))
 
 
-def bits_binary(labels: Any, n_bits: int) -> np.ndarray:
+def bits_binary(labels: npt.ArrayLike, n_bits: int) -> np.ndarray:
     """Class ``c`` as its ``n_bits``-bit binary code, least significant bit first.
 
     >>> bits_binary([0, 1, 2], 2).tolist()
@@ -436,7 +437,7 @@ def bits_binary(labels: Any, n_bits: int) -> np.ndarray:
     return ((c[:, None] >> np.arange(n_bits)) & 1).astype(np.uint8)
 
 
-def bits_one_hot(labels: Any, k: int) -> np.ndarray:
+def bits_one_hot(labels: npt.ArrayLike, k: int) -> np.ndarray:
     """Class ``c`` as the ``k``-bit one-hot code.
 
     >>> bits_one_hot([0, 2], 3).tolist()

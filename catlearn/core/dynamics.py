@@ -43,7 +43,7 @@ example is :func:`catlearn.core.learner.gradient_learner` run as a machine:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import jax
 import jax.numpy as jnp
@@ -54,7 +54,23 @@ from catlearn.core.loop import compile_epochs
 from catlearn.core.types import Ty
 from catlearn.errors import mismatch
 
+if TYPE_CHECKING:
+    from catlearn.core.para import WireValue
+
 __all__ = ["Machine", "Readout", "machine", "readout", "run", "step", "wire"]
+
+
+class LearnerLike(Protocol):
+    """What a learner is to this module: a :class:`~catlearn.core.learner.Learner`, or anything
+    with its ``dom``, ``cod``, ``implement(p, a)``, ``update(p, a, b)`` and ``request(p, a, b)``."""
+
+    @property
+    def dom(self) -> Ty: ...
+    @property
+    def cod(self) -> Ty: ...
+    def implement(self, params: Any, a: Any, /) -> Any: ...
+    def update(self, params: Any, a: Any, b: Any, /) -> Any: ...
+    def request(self, params: Any, a: Any, b: Any, /) -> Any: ...
 
 
 class Readout(NamedTuple):
@@ -84,7 +100,7 @@ class Machine(NamedTuple):
         return f"Machine({self.dom} -> {self.cod})"
 
 
-def readout(learner: Any, params: Any) -> Lens:
+def readout(learner: LearnerLike, params: Any) -> Lens:
     r"""The readout of a learner in state ``params``: the lens :math:`(I(p, -), r(p, -, -))`.
 
     >>> import jax.numpy as jnp
@@ -101,7 +117,7 @@ def readout(learner: Any, params: Any) -> Lens:
     )
 
 
-def machine(learner: Any) -> Machine:
+def machine(learner: LearnerLike | Machine) -> Machine:
     """A learner (anything with ``implement``, ``request``, ``update``, ``dom``, ``cod``) as a
     :class:`Machine`: readout :func:`readout`, update :math:`U`.
 
@@ -121,7 +137,7 @@ def machine(learner: Any) -> Machine:
     return Machine(learner.dom, learner.cod, lambda p: readout(learner, p), learner.update)
 
 
-def wire(first: Any, second: Any) -> Machine:
+def wire(first: LearnerLike | Machine, second: LearnerLike | Machine) -> Machine:
     r"""Serial wiring of two machines :math:`A \to B \to C` into one with state ``(p, q)``.
 
     Readout :math:`\mathrm{readout}_1(p) \gg \mathrm{readout}_2(q)` (lens composition); on
@@ -152,7 +168,9 @@ def wire(first: Any, second: Any) -> Machine:
     return Machine(m1.dom, m2.cod, out, update)
 
 
-def step(learner: Any, params: Any, a: Any, b: Any) -> tuple[Any, Readout]:
+def step(
+    learner: LearnerLike | Machine, params: Any, a: WireValue, b: WireValue
+) -> tuple[Any, Readout]:
     """One transition: ``(U(p, a, b), Readout(I(p, a), r(p, a, b)))`` (next state, readout).
 
     ``learner`` is a Learner or a :class:`Machine`.
@@ -168,7 +186,9 @@ def step(learner: Any, params: Any, a: Any, b: Any) -> tuple[Any, Readout]:
     return m.update(params, a, b), Readout(lens.get(a), lens.put(a, b))
 
 
-def run(learner: Any, params: Any, stream: tuple[Any, Any]) -> tuple[Any, Readout]:
+def run(
+    learner: LearnerLike | Machine, params: Any, stream: tuple[WireValue, WireValue]
+) -> tuple[Any, Readout]:
     r"""Run a learner or machine on a stream ``(as, bs)`` (leading axis: time) by ``lax.scan``.
 
     Returns the final state and the :class:`Readout` along the stream: the outputs

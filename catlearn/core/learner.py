@@ -59,7 +59,7 @@ from catlearn.core.checked import check_positive
 from catlearn.core.dynamics import run as run_stream
 from catlearn.core.lens import ParaLens
 from catlearn.core.losses import ErrorFn, as_error
-from catlearn.core.para import Para, Params
+from catlearn.core.para import Para, Params, SpecTree, WireValue
 from catlearn.core.program import Program, sweep
 from catlearn.core.types import Ty
 from catlearn.errors import NotInvertibleError
@@ -117,7 +117,7 @@ class Learner(GroupedArrow[LearnerFns], Composable):
         self,
         dom: Ty,
         cod: Ty,
-        params_spec: Any,
+        params_spec: SpecTree,
         implement: Callable[[Any, Any], Any],
         update: Callable[[Any, Any, Any], Any],
         request: Callable[[Any, Any, Any], Any],
@@ -166,34 +166,34 @@ class Learner(GroupedArrow[LearnerFns], Composable):
         if b is not None:
             self.cod.check(b, batch_dims=batch_dims, what="target")
 
-    def implement(self, params: Params, a: Any) -> Any:
+    def implement(self, params: Params, a: WireValue) -> Any:
         """:math:`I(p, a)` on one example."""
         self._check(params, a)
         return self._implement(params, a)
 
     __call__ = implement
 
-    def update(self, params: Params, a: Any, b: Any) -> Params:
+    def update(self, params: Params, a: WireValue, b: WireValue) -> Params:
         """:math:`U(p, a, b)`: the new parameters after seeing the pair ``(a, b)``."""
         self._check(params, a, b)
         return self._update(params, a, b)
 
-    def request(self, params: Params, a: Any, b: Any) -> Any:
+    def request(self, params: Params, a: WireValue, b: WireValue) -> Any:
         """:math:`r(p, a, b)`: the input this learner would have preferred."""
         self._check(params, a, b)
         return self._request(params, a, b)
 
-    def step(self, params: Params, a: Any, b: Any) -> tuple[Params, Any]:
+    def step(self, params: Params, a: WireValue, b: WireValue) -> tuple[Params, Any]:
         """``(U(p, a, b), r(p, a, b))`` at once: the put of :meth:`to_lens`."""
         self._check(params, a, b)
         return self._update(params, a, b), self._request(params, a, b)
 
-    def implement_batch(self, params: Params, xs: Any) -> Any:
+    def implement_batch(self, params: Params, xs: WireValue) -> Any:
         """:math:`I(p, -)` over a batch (leading axis), via ``jax.vmap``."""
         self._check(params, xs, batch_dims=1)
         return jax.vmap(lambda x: self._implement(params, x))(xs)
 
-    def update_batch(self, params: Params, xs: Any, ys: Any) -> Params:
+    def update_batch(self, params: Params, xs: WireValue, ys: WireValue) -> Params:
         r"""Minibatch update: the mean over the batch of :math:`U(p, a_i, b_i)`.
 
         For a gradient learner this is :math:`p - \varepsilon \cdot \mathrm{mean}_i
@@ -204,7 +204,7 @@ class Learner(GroupedArrow[LearnerFns], Composable):
         mean: Params = jax.tree_util.tree_map(lambda t: jnp.mean(t, axis=0), new)
         return mean
 
-    def run(self, params: Params, stream: tuple[Any, Any]) -> tuple[Params, Any]:
+    def run(self, params: Params, stream: tuple[WireValue, WireValue]) -> tuple[Params, Any]:
         """The learner as a Moore machine on a stream ``(as, bs)`` (Spivak): one
         ``jax.lax.scan`` of ``update``; returns the final parameters and the readout lens
         :math:`(I(p_t, -), r(p_t, -, -))` evaluated at each step before the update, as

@@ -55,7 +55,7 @@ Reverse-derivative lenses are not meant to obey them (their put returns a cotang
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import jax
@@ -68,7 +68,7 @@ from catlearn.core._category import Composable, Groups, Node, Wiring
 from catlearn.core._laws import close_within
 from catlearn.core._lens_program import LensFns, PGet, PLensFns, PPut, lens_program, plens_program
 from catlearn.core._params import leaf_groups
-from catlearn.core.para import Para, Params
+from catlearn.core.para import Para, Params, SpecTree, WireValue
 from catlearn.core.program import Program
 from catlearn.core.types import Ty
 
@@ -147,12 +147,12 @@ class Lens(Arrow[LensFns], Composable):
         return f"Lens({label}{self.dom} -> {self.cod})"
 
     # --- running ---------------------------------------------------------------------------
-    def get(self, a: Any) -> Any:
+    def get(self, a: WireValue) -> Any:
         """The forward pass ``get(a)`` (the input is checked against ``dom``)."""
         self.dom.check(a, what="input")
         return self._get(a)
 
-    def put(self, a: Any, db: Any) -> Any:
+    def put(self, a: WireValue, db: WireValue) -> Any:
         """The backward pass ``put(a, b')`` (both are checked against their types)."""
         self.dom.check(a, what="input")
         self.cod.check(db, what="backward value")
@@ -304,7 +304,7 @@ class ParaLens(GroupedArrow[PLensFns], Composable):
         self,
         dom: Ty,
         cod: Ty,
-        params_spec: Any,
+        params_spec: SpecTree,
         get: Callable[[Any, Any], Any],
         put: Callable[[Any, Any, Any], tuple[Any, Any]],
         *,
@@ -407,13 +407,13 @@ class ParaLens(GroupedArrow[PLensFns], Composable):
         return cls._box_like(para, (get, put))
 
     # --- running ---------------------------------------------------------------------------
-    def get(self, params: Params, a: Any) -> Any:
+    def get(self, params: Params, a: WireValue) -> Any:
         """The forward pass ``get(p, a)`` (parameters and input are checked)."""
         self.check_params(params)
         self.dom.check(a, what="input")
         return self._get(params, a)
 
-    def put(self, params: Params, a: Any, db: Any) -> tuple[Params, Any]:
+    def put(self, params: Params, a: WireValue, db: WireValue) -> tuple[Params, Any]:
         """The backward pass ``put(p, a, b') -> (p', a')``."""
         self.check_params(params)
         self.dom.check(a, what="input")
@@ -438,7 +438,9 @@ def _law_samples(lens: Any, sources: Any, views: Any) -> tuple[list[Any], list[A
     return srcs, vws
 
 
-def is_well_behaved(lens: Lens, sources: Any, views: Any, *, atol: float = 0.0) -> bool:
+def is_well_behaved(
+    lens: Lens, sources: Iterable[WireValue], views: Iterable[WireValue], *, atol: float = 0.0
+) -> bool:
     r"""GetPut and PutGet on every sample: :math:`\mathrm{put}(a, \mathrm{get}\,a) = a` and
     :math:`\mathrm{get}(\mathrm{put}(a, b)) = b` for each ``a`` in ``sources``, ``b`` in ``views``.
 
@@ -460,7 +462,9 @@ def is_well_behaved(lens: Lens, sources: Any, views: Any, *, atol: float = 0.0) 
     )
 
 
-def is_very_well_behaved(lens: Lens, sources: Any, views: Any, *, atol: float = 0.0) -> bool:
+def is_very_well_behaved(
+    lens: Lens, sources: Iterable[WireValue], views: Iterable[WireValue], *, atol: float = 0.0
+) -> bool:
     r"""Well-behaved (:func:`is_well_behaved`) and PutPut on every sample:
     :math:`\mathrm{put}(\mathrm{put}(a, b), b') = \mathrm{put}(a, b')` for ``b, b'`` in ``views``.
 

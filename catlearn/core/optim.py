@@ -505,7 +505,7 @@ def to_optax(opt: Optimiser) -> optax.GradientTransformation:
     return optax.GradientTransformation(init, update)
 
 
-def as_optax(optimizer: Any) -> optax.GradientTransformation:
+def as_optax(optimizer: Optimiser | optax.GradientTransformation) -> optax.GradientTransformation:
     """What a trainer that steps with optax (:func:`catlearn.training.fit`,
     :func:`~catlearn.training.functor.fit_functor`, :func:`~catlearn.training.tensor.fit_tensor`)
     makes of its ``optimizer``: an ``optax.GradientTransformation`` as it is, a catlearn
@@ -530,7 +530,7 @@ def as_optax(optimizer: Any) -> optax.GradientTransformation:
     )
 
 
-def as_optimiser(optimizer: Any) -> Optimiser:
+def as_optimiser(optimizer: Optimiser | optax.GradientTransformation) -> Optimiser:
     """What a trainer built of lenses (:func:`catlearn.core.step.supervised_step`,
     :func:`~catlearn.core.step.step_params`, :func:`~catlearn.core.step.dream_step`) makes of
     its ``optimiser``: a catlearn :class:`Optimiser` as it is, an

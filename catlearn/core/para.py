@@ -38,11 +38,12 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import Any, TypeAlias
 
 import jax
 import jax.numpy as jnp  # noqa: F401 - the doctests below use it
+from jax.typing import ArrayLike
 
 from catlearn import errors
 from catlearn.core._arrow import GroupedArrow
@@ -54,6 +55,15 @@ from catlearn.core.types import Euclid, Ty
 from catlearn.errors import ParamsError
 
 __all__ = ["Para", "ParamSpec", "Params"]
+
+WireValue: TypeAlias = ArrayLike | tuple[ArrayLike, ...]
+"""A value of a wire type (:mod:`catlearn.core.types`): a bare array for a type of one atom,
+else a tuple of arrays, one per atom (``()`` for the unit); a leading batch axis on every
+array for the batched methods."""
+
+SpecTree: TypeAlias = "ParamSpec | Mapping[str, SpecTree] | Sequence[SpecTree] | None"
+"""A pytree of :class:`ParamSpec`: one spec, or a dict / tuple / list of them (nested);
+``None`` or ``{}`` for no parameters."""
 
 _LECUN_NORMAL = jax.nn.initializers.lecun_normal()
 
@@ -96,7 +106,7 @@ class Para(GroupedArrow[tuple[Call]], Composable):
         self,
         dom: Ty,
         cod: Ty,
-        params_spec: Any,
+        params_spec: SpecTree,
         fn: Callable[..., Any],
         *,
         name: str | None = None,
@@ -146,7 +156,7 @@ class Para(GroupedArrow[tuple[Call]], Composable):
         dom: Ty,
         cod: Ty,
         *,
-        spec: Any = None,
+        spec: SpecTree = None,
         name: str | None = None,
         stochastic: bool = False,
         shares: Para | None = None,
@@ -355,7 +365,7 @@ class Para(GroupedArrow[tuple[Call]], Composable):
         return cls._make(dom, a, {}, {}, call, False)
 
     # --- running -------------------------------------------------------------------------
-    def apply(self, params: Params, x: Any, *, key: jax.Array | None = None) -> Any:
+    def apply(self, params: Params, x: WireValue, *, key: jax.Array | None = None) -> Any:
         """Run the arrow on one example: ``fn(params, x)``.
 
         Shapes of ``params`` and ``x`` are checked (at trace time, so free under ``jit``).
@@ -374,7 +384,7 @@ class Para(GroupedArrow[tuple[Call]], Composable):
 
     __call__ = apply
 
-    def apply_batch(self, params: Params, xs: Any, *, key: jax.Array | None = None) -> Any:
+    def apply_batch(self, params: Params, xs: WireValue, *, key: jax.Array | None = None) -> Any:
         """Run the arrow on a batch (leading axis of every input array), via ``jax.vmap``.
 
         >>> f = Para.linear(Euclid(2), Euclid(1), name="fc", bias=False)
@@ -394,7 +404,7 @@ class Para(GroupedArrow[tuple[Call]], Composable):
             return jax.vmap(lambda x, k: self.call(params, x, k))(xs, keys)
         return jax.vmap(lambda x: self.call(params, x, None))(xs)
 
-    def reparam(self, spec: Any, r: Callable[[Any], Params], *, name: str) -> Para:
+    def reparam(self, spec: SpecTree, r: Callable[[Any], Params], *, name: str) -> Para:
         """Reparametrise by ``r : P' -> P``: the arrow ``(P', (p', a) -> f(r(p'), a))``.
 
         ``spec`` is the spec of ``P'`` (a group called ``name``); ``r`` maps a value of
@@ -412,7 +422,7 @@ class Para(GroupedArrow[tuple[Call]], Composable):
 
         return Para(self.dom, self.cod, spec, fn, name=name, stochastic=self.stochastic)
 
-    def owned_by(self, key: Any) -> Para:
+    def owned_by(self, key: Hashable) -> Para:
         """The same arrow, its parameter groups owned by ``key`` (a hashable value): arrows
         owned by equal keys share their groups when composed, as the same arrow used twice
         does. The compiler owns each box's default arrow by the box itself.

@@ -45,10 +45,11 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 from catlearn import errors
 from catlearn.core._category import flatten
-from catlearn.core.para import Para, Params, ParamSpec
+from catlearn.core.para import Para, Params, ParamSpec, WireValue
 from catlearn.core.program import evaluate
 
 __all__ = [
@@ -114,7 +115,7 @@ def in_training(axis: str = BATCH_AXIS) -> bool:
     return True
 
 
-def batch_mean(x: Any, axis: str = BATCH_AXIS) -> jax.Array:
+def batch_mean(x: ArrayLike, axis: str = BATCH_AXIS) -> jax.Array:
     """The mean of one example's ``x`` over its leading (spatial) axes and over the batch,
     per channel (the last axis): batch normalisation's :math:`\\mu_B`. Only in training
     mode (:func:`in_training`).
@@ -169,7 +170,7 @@ def _new_state(spec: Any, group: Any, value: Any, xs: Any) -> Any:
 
 
 def apply_train(
-    model: Para, params: Params, xs: Any, *, key: jax.Array | None = None
+    model: Para, params: Params, xs: WireValue, *, key: jax.Array | None = None
 ) -> tuple[Any, Params]:
     """Run ``model`` on the batch ``xs`` in training mode: ``(outputs, new_state)``.
 

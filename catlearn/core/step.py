@@ -55,7 +55,7 @@ from catlearn.core.lens import Lens, ParaLens
 from catlearn.core.losses import learning_rate as alpha
 from catlearn.core.losses import loss_lens
 from catlearn.core.optim import Optimiser, as_optimiser
-from catlearn.core.para import Para, ParamSpec
+from catlearn.core.para import Para, Params, ParamSpec
 from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import HyperparameterError, NotInvertibleError, ParamsError, SupportError
 
@@ -192,7 +192,7 @@ def _state_spec(model: ParaLens, optimiser: Optimiser) -> Any:
 
 
 def step_params(
-    params: Any, optimiser: Optimiser | optax.GradientTransformation, *, name: str = "train"
+    params: Params, optimiser: Optimiser | optax.GradientTransformation, *, name: str = "train"
 ) -> dict[str, Any]:
     """The parameters of a step lens: ``{name: (params, optimiser.init(params))}``.
 
@@ -348,7 +348,7 @@ def supervised_step(
 
 def dream_step(
     model: ParaLens | Para,
-    params: Any,
+    params: Params,
     loss: Lens | str,
     optimiser: Optimiser | optax.GradientTransformation,
     *,

@@ -166,7 +166,7 @@ def _arrow(box: Any, ar: Arrows, into: type) -> Any:
     return arrow
 
 
-def compile(diagram: Any, ar: Arrows = None, *, into: type = Para) -> Any:
+def compile(diagram: Diagram | Program, ar: Arrows = None, *, into: type = Para) -> Any:
     r"""The monoidal functor from diagrams to the semantics ``into`` (default Para).
 
     ``ar`` maps each box (or its name) to its arrow in ``into``: a dict or a function

@@ -275,7 +275,7 @@ class Diagram:
         return f"Diagram({self.dom} -> {self.cod}: {body})"
 
     # --- DisCoPy --------------------------------------------------------------------------
-    def to_discopy(self) -> Any:
+    def to_discopy(self) -> _discopy.markov.Diagram:
         """The equal ``discopy.markov.Diagram`` (boxes keep their name and ``data=spec``).
 
         >>> from catlearn.core.types import Euclid
@@ -294,7 +294,7 @@ class Diagram:
         return markov.Id(to_discopy_ty(self.dom)).then(*parts)
 
     @classmethod
-    def from_discopy(cls, inner: Any) -> Diagram:
+    def from_discopy(cls, inner: _discopy.markov.Diagram) -> Diagram:
         """Read a ``discopy.markov.Diagram`` whose wires are named by catlearn atoms (as
         :meth:`Diagram.to_discopy` names them); its boxes keep their name and ``data``.
         """
@@ -386,7 +386,7 @@ class Box(Diagram):
             object.__setattr__(self, "_inner", inner)
         return self._inner
 
-    def to_discopy(self) -> Any:
+    def to_discopy(self) -> _discopy.markov.Box:
         """The DisCoPy box (``discopy.markov.Box(name, dom, cod, data=spec)``)."""
         return self._to_discopy()
 

@@ -59,7 +59,7 @@ True
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -70,7 +70,7 @@ from catlearn import errors
 from catlearn.core.para import Para
 from catlearn.core.types import Atom, Euclid, Ty
 from catlearn.diagrams._naming import name_boxes
-from catlearn.diagrams.compiler import compile, to_program
+from catlearn.diagrams.compiler import Arrows, compile, to_program
 from catlearn.diagrams.diagram import Box, Diagram, Merge, chain
 from catlearn.errors import DiagramError
 
@@ -186,7 +186,7 @@ def tangent_para(base: Para, box: Box, mask: tuple[bool, ...]) -> Para:
     return Para.from_call(call, box.dom, base.cod, stochastic=base.stochastic, shares=base)
 
 
-def derivative_ar(ar: Any) -> Any:
+def derivative_ar(ar: Arrows) -> Callable[[Box], Any]:
     """Arrows for ``compile`` of a derivative diagram whose boxes take their arrows from
     ``ar`` (a dict from boxes or names to arrows, or a function, as for ``compile``).
 

@@ -493,7 +493,7 @@ def to_discopy(diagram: Diagram) -> Any:
     return p.Diagram.decode(ty(diagram.dom), layers)
 
 
-def from_discopy(diagram: Any) -> Diagram:
+def from_discopy(diagram: _discopy.pregroup.Diagram) -> Diagram:
     """The pregroup diagram of a DisCoPy 1.2.2 ``discopy.grammar.pregroup`` diagram (from
     lambeq 0.5: ``from_discopy(lambeq_diagram.to_discopy())``); inverts :func:`to_discopy`.
 
@@ -527,7 +527,10 @@ def from_discopy(diagram: Any) -> Diagram:
 
 
 def draw_pregroup(
-    diagram: Diagram, path: str | os.PathLike[str] | None = None, *, figsize: Any = None
+    diagram: Diagram,
+    path: str | os.PathLike[str] | None = None,
+    *,
+    figsize: tuple[float, float] | None = None,
 ) -> Any:
     """Draw a sentence diagram as lambeq does: word triangles in a row, their wires labelled
     by type, cups as arcs below, open wires running down. Saves to ``path`` when given (no

@@ -30,11 +30,11 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from catlearn.core.para import Para, ParamSpec
+from catlearn.core.para import Para, Params, ParamSpec, WireValue
 from catlearn.core.state import StateSpec, apply_train, batch_mean, in_training, with_state
 from catlearn.core.types import Euclid
 from catlearn.diagrams._nn_layers import Flatten as _flatten
-from catlearn.diagrams._nn_layers import _euclid, layer_box, window_output
+from catlearn.diagrams._nn_layers import Wire, _euclid, layer_box, window_output
 from catlearn.diagrams.diagram import Box, Diagram
 from catlearn.errors import DiagramError, HyperparameterError
 
@@ -112,7 +112,11 @@ def _pool(kind: str, x: Any, window: Any, stride: Any, padding: str) -> Box:
 
 
 def MaxPool2D(
-    x: Any, window: int | tuple[int, int] = 2, stride: Any = None, *, padding: str = "VALID"
+    x: Wire,
+    window: int | tuple[int, int] = 2,
+    stride: int | tuple[int, int] | None = None,
+    *,
+    padding: str = "VALID",
 ) -> Box:
     """Max pooling ``Euclid(H, W, C) -> Euclid(H', W', C)`` over ``window`` (stride defaults to
     the window); ``x`` is the input wire or the box it follows.
@@ -126,7 +130,11 @@ def MaxPool2D(
 
 
 def AvgPool2D(
-    x: Any, window: int | tuple[int, int] = 2, stride: Any = None, *, padding: str = "VALID"
+    x: Wire,
+    window: int | tuple[int, int] = 2,
+    stride: int | tuple[int, int] | None = None,
+    *,
+    padding: str = "VALID",
 ) -> Box:
     """Average pooling ``Euclid(H, W, C) -> Euclid(H', W', C)`` (with ``'SAME'`` padding the
     mean is over the window's pixels inside the image).
@@ -146,7 +154,7 @@ class GlobalAvgPoolSpec:
         return Para.from_function(lambda x: jnp.mean(x, axis=(0, 1)), box.dom, box.cod)
 
 
-def GlobalAvgPool(x: Any) -> Box:
+def GlobalAvgPool(x: Wire) -> Box:
     """The mean over height and width: ``Euclid(H, W, C) -> Euclid(C)``.
 
     >>> GlobalAvgPool(Euclid(4, 4, 16)).cod
@@ -156,7 +164,7 @@ def GlobalAvgPool(x: Any) -> Box:
     return Box("global_avg_pool", e, Euclid(e.shape[-1]), GlobalAvgPoolSpec())
 
 
-def Flatten(x: Any) -> Box:
+def Flatten(x: Wire) -> Box:
     """:func:`catlearn.diagrams.nn.Flatten`, also taking the box it follows.
 
     >>> Flatten(GlobalAvgPool(Euclid(4, 4, 16))).cod
@@ -218,7 +226,7 @@ class BatchNormSpec:
         return Para(box.dom, box.cod, spec, fn, name=box.name)
 
 
-def BatchNorm(x: Any, *, eps: float = 1e-5, momentum: float = 0.9, name: str | None = None) -> Box:
+def BatchNorm(x: Wire, *, eps: float = 1e-5, momentum: float = 0.9, name: str | None = None) -> Box:
     r"""Batch normalisation (Ioffe & Szegedy 2015) over every axis but the channels.
 
     Its parameter group holds the learned ``scale``, ``bias`` and the **state** ``mean``,
@@ -249,7 +257,12 @@ def _bcast(v: Any, x: Any) -> Any:
 
 
 def apply_stateful(
-    diagram: Diagram | Box, params: Any, xs: Any, *, train: bool = True, key: Any = None
+    diagram: Diagram | Box,
+    params: Params,
+    xs: WireValue,
+    *,
+    train: bool = True,
+    key: jax.Array | None = None,
 ) -> tuple[Any, Any]:
     r"""Run a diagram on a batch ``xs`` with batch normalisation's state explicit:
     returns ``(outputs, new_params)``.

@@ -351,8 +351,8 @@ class Checkpointing:
     @classmethod
     def of(
         cls,
-        path: Any,
-        every: Any = None,
+        path: str | os.PathLike[str] | None,
+        every: int | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> Checkpointing:
         """The policy of a trainer's ``checkpoint=path, checkpoint_every=every``, checked."""

@@ -42,12 +42,17 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
+from jax.typing import ArrayLike
 
 from catlearn import errors
 from catlearn.core.checked import as_key
 from catlearn.core.learner import Learner, gradient_learner
-from catlearn.core.para import Para
-from catlearn.diagrams.compiler import compile, to_program
+from catlearn.core.losses import ErrorFn
+from catlearn.core.optim import Optimiser
+from catlearn.core.para import Para, WireValue
+from catlearn.core.program import Program
+from catlearn.diagrams.compiler import Arrows, compile, to_program
 from catlearn.diagrams.diagram import Box, Diagram
 from catlearn.errors import DataError, HyperparameterError, ParamsError
 from catlearn.training import _functor_shapes as shapes
@@ -57,9 +62,15 @@ from catlearn.training.train import resolve_loss
 __all__ = ["Functor", "FunctorFit", "fit_functor", "split_data"]
 
 Loss = Callable[[Any, Any], jax.Array]
+Example = tuple[Diagram, ArrayLike] | tuple[Diagram, WireValue, ArrayLike]
+"""One example of a data set of diagrams: ``(diagram, target)`` or ``(diagram, x, target)``."""
+Inputs = Sequence[WireValue] | jax.Array | np.ndarray
+"""The inputs ``x`` of diagrams, one per diagram (a list, or a batch along the first axis)."""
 
 
-def split_data(data: Sequence[Any]) -> tuple[list[Diagram], list[Any] | None, np.ndarray]:
+def split_data(
+    data: Sequence[Example],
+) -> tuple[list[Diagram], list[Any] | None, np.ndarray]:
     """``[(diagram, target)]`` or ``[(diagram, x, target)]`` -> diagrams, inputs, targets.
 
     >>> from catlearn.diagrams.diagram import Box
@@ -116,7 +127,7 @@ class Functor:
     (['f'], (2,))
     """
 
-    def __init__(self, diagrams: Sequence[Diagram], ar: Any = None) -> None:
+    def __init__(self, diagrams: Sequence[Diagram], ar: Arrows = None) -> None:
         if isinstance(diagrams, Diagram | Box):
             diagrams = [diagrams]
         if not isinstance(diagrams, Sequence) or not all(
@@ -137,7 +148,7 @@ class Functor:
         self._shapes: dict[Any, shapes.Shape] = {}  # compiled shapes of this functor
 
     @classmethod
-    def from_diagrams(cls, diagrams: Sequence[Diagram], ar: Any = None) -> Functor:
+    def from_diagrams(cls, diagrams: Sequence[Diagram], ar: Arrows = None) -> Functor:
         """The functor over the boxes of ``diagrams`` (checked: one box per name)."""
         return cls(list(diagrams), ar)
 
@@ -157,7 +168,7 @@ class Functor:
         """Fresh parameters stacked by kind (what training updates)."""
         return self.tables(self.init(key))
 
-    def check_params(self, params: Any) -> None:
+    def check_params(self, params: Mapping[str, Any]) -> None:
         """Raise :class:`~catlearn.errors.ParamsError` unless ``params`` fits every box."""
         if not isinstance(params, Mapping):
             raise ParamsError(f"Expected a dict of parameter groups, got {type(params).__name__}.")
@@ -179,19 +190,21 @@ class Functor:
         para: Para = compile(diagram, self.arrows)
         return para
 
-    def learners(self, lr: float, error: Any = "squared") -> dict[str, Learner]:
+    def learners(
+        self, lr: float, error: ErrorFn | str | Callable[[Any, Any], Any] = "squared"
+    ) -> dict[str, Learner]:
         r"""The arrows sent to Learn by :math:`L_{\varepsilon, e}` (*Backprop as Functor*):
         ``compile(d, F.learners(lr), into=Learner)`` is the learner of the diagram ``d``."""
         return {n: gradient_learner(a, lr, error) for n, a in self.arrows.items()}
 
-    def shape(self, program: Any) -> tuple[shapes.Shape, list[int]]:
+    def shape(self, program: Program) -> tuple[shapes.Shape, list[int]]:
         """The compiled shape of a program (compiled once per functor) and its box rows."""
         key, rows = shapes.shape_of(program, self.arrows, self._row, self.boxes)
         if key not in self._shapes:
             self._shapes[key] = shapes.build_shape(program, self._kinds, self.arrows, self._row)
         return self._shapes[key], rows
 
-    def group(self, diagrams: Sequence[Diagram], xs: Sequence[Any] | None) -> list[Group]:
+    def group(self, diagrams: Sequence[Diagram], xs: Inputs | None) -> list[Group]:
         """The diagrams grouped by shape (each shape compiled once)."""
         keys, programs, members, rows = shapes.group_rows(
             diagrams, self.arrows, self._row, self.boxes
@@ -210,7 +223,10 @@ class Functor:
         return out
 
     def predict(
-        self, params: Mapping[str, Any], diagrams: Sequence[Diagram], xs: Any = None
+        self,
+        params: Mapping[str, Any],
+        diagrams: Sequence[Diagram],
+        xs: Inputs | None = None,
     ) -> jax.Array:
         """Outputs of every diagram (in order), computed one batch per shape."""
         if not diagrams:
@@ -224,7 +240,9 @@ class Functor:
             result = result.at[mem].set(y)
         return result
 
-    def loss(self, params: Mapping[str, Any], data: Sequence[Any], loss: str | Loss) -> jax.Array:
+    def loss(
+        self, params: Mapping[str, Any], data: Sequence[Example], loss: str | Loss
+    ) -> jax.Array:
         r"""The data-set loss :math:`\frac1n \sum_i e(F(d_i), y_i)` (differentiable in
         ``params``; one batch per shape)."""
         diagrams, xs, y = split_data(data)
@@ -282,7 +300,7 @@ class FunctorFit:
 
     functor: Functor
     params: dict[str, Any]
-    opt_state: Any
+    opt_state: optax.OptState
     history: dict[str, list[float]] = field(default_factory=dict)
     n_shapes: int = 0
     """The number of distinct shapes (each compiled once)."""
@@ -294,19 +312,19 @@ class FunctorFit:
 
 
 def fit_functor(
-    data: Sequence[Any],
+    data: Sequence[Example],
     *,
     loss: str | Loss,
-    optimizer: Any,
+    optimizer: optax.GradientTransformation | Optimiser,
     epochs: int = 1,
     key: jax.Array,
-    ar: Any = None,
+    ar: Arrows = None,
     functor: Functor | None = None,
     params: Mapping[str, Any] | None = None,
-    opt_state: Any = None,
+    opt_state: optax.OptState | None = None,
     batch_size: int | None = 64,
     metric: str | Loss | None = None,
-    validation: Sequence[Any] | None = None,
+    validation: Sequence[Example] | None = None,
     progress: bool = True,
     fused: bool = True,
     checkpoint: str | os.PathLike[str] | None = None,

@@ -45,8 +45,8 @@ from catlearn import errors
 from catlearn.core import losses as core_losses
 from catlearn.core.loop import check_batch, compile_epochs, run_epochs, warn_interrupted
 from catlearn.core.losses import batch_loss, get_loss
-from catlearn.core.optim import as_optax
-from catlearn.core.para import Para
+from catlearn.core.optim import Optimiser, as_optax
+from catlearn.core.para import Para, Params, WireValue
 from catlearn.core.state import apply_train, with_state
 from catlearn.errors import DataError, HyperparameterError, NonFiniteError
 from catlearn.training._validate import (
@@ -172,7 +172,9 @@ def _step_fn(
     return step
 
 
-def train_step(model: Para, *, loss: str | Loss, optimizer: Any) -> Callable[..., Any]:
+def train_step(
+    model: Para, *, loss: str | Loss, optimizer: optax.GradientTransformation | Optimiser
+) -> Callable[..., Any]:
     r"""The jitted step ``(params, opt_state, x, y[, key]) -> (params, opt_state, loss)``.
 
     One ``jax.jit`` over forward (``vmap`` of the per-example arrow), the mean loss
@@ -213,8 +215,8 @@ class FitResult:
     [0.5]
     """
 
-    params: Any
-    opt_state: Any
+    params: Params
+    opt_state: optax.OptState
     history: dict[str, list[float]] = field(default_factory=dict)
     step_losses: np.ndarray | None = None
     """Every step's loss, shape ``(epochs, steps_per_epoch)``."""
@@ -255,21 +257,21 @@ def _epochs_fn(
 
 def fit(
     model: Para,
-    params: Any,
-    data: tuple[Any, Any],
+    params: Params,
+    data: tuple[WireValue, WireValue],
     *,
     loss: str | Loss,
-    optimizer: Any,
+    optimizer: optax.GradientTransformation | Optimiser,
     epochs: int = 1,
     batch_size: int = 32,
     key: jax.Array,
-    opt_state: Any = None,
+    opt_state: optax.OptState | FlatState | None = None,
     metric: str | Loss | None = None,
-    validation: tuple[Any, Any] | None = None,
+    validation: tuple[WireValue, WireValue] | None = None,
     progress: bool = True,
     allow_nonfinite: bool = False,
     epochs_per_call: int = 1,
-    devices: int | Sequence[Any] | None = None,
+    devices: int | Sequence[jax.Device] | None = None,
     mesh: Mesh | None = None,
     initial_epoch: int = 0,
     checkpoint: str | os.PathLike[str] | None = None,
@@ -477,7 +479,7 @@ def _predict_jit(model: Para, params: Any, X: Any, key: Any) -> Any:
     return _forward(model, params, X, key)
 
 
-def predict(model: Para, params: Any, X: Any, *, key: jax.Array | None = None) -> Any:
+def predict(model: Para, params: Params, X: WireValue, *, key: jax.Array | None = None) -> Any:
     """The model's outputs on a batch ``X`` (``jax.vmap`` of the per-example arrow, jitted).
 
     >>> from catlearn.core.types import Euclid
@@ -495,8 +497,8 @@ def predict(model: Para, params: Any, X: Any, *, key: jax.Array | None = None) -
 
 def evaluate(
     model: Para,
-    params: Any,
-    data: tuple[Any, Any],
+    params: Params,
+    data: tuple[WireValue, WireValue],
     *,
     loss: str | Loss | None = None,
     metric: str | Loss | None = "accuracy",
@@ -538,7 +540,7 @@ def evaluate(
     return out
 
 
-def accuracy(model: Para, params: Any, X: Any, y: Any) -> float:
+def accuracy(model: Para, params: Params, X: WireValue, y: WireValue) -> float:
     r"""Fraction of examples whose arg-max output is the label:
     :math:`\tfrac1n \sum_i [\arg\max_k f(p, x_i)_k = y_i]`.
 
