@@ -41,6 +41,9 @@ SupportError True
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 __all__ = [
     "CatlearnError",
     "CheckpointError",
@@ -142,6 +145,23 @@ def mismatch(f: object, g: object, cod: object, dom: object) -> TypeMismatch:
         f"but the domain of the second is {dom}. Expected them to be equal; insert an "
         f"arrow from {cod} to {dom} between them, or fix one of the types."
     )
+
+
+def check_then(
+    first: Any, others: Sequence[Any], kind: type, wrong: Callable[[Any, Any], str]
+) -> Any:
+    """The last of ``first, *others`` (a sequential composite's codomain end), after checking
+    that each is a ``kind`` (else :class:`ArgumentTypeError` with ``wrong(previous, other)``)
+    and that each codomain is the next domain (else :func:`mismatch`)."""
+    cur = first
+    for other in others:
+        if not isinstance(other, kind):
+            raise ArgumentTypeError(wrong(cur, other))
+        nxt: Any = other
+        if cur.cod != nxt.dom:
+            raise mismatch(cur, nxt, cur.cod, nxt.dom)
+        cur = nxt
+    return cur
 
 
 class DiagramError(CatlearnError, ValueError):

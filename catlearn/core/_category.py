@@ -43,7 +43,7 @@ import jax
 from catlearn import errors
 from catlearn.core.program import Instruction, Program
 from catlearn.core.types import Atom, Ty
-from catlearn.errors import DiagramError, TypeMismatch, mismatch
+from catlearn.errors import DiagramError, TypeMismatch, check_then
 
 __all__ = [
     "BoxParams",
@@ -504,16 +504,15 @@ class Composable:
         if not others:
             return self
         arrow = self._arrow
-        cur = self
-        for other in others:
-            if not isinstance(other, arrow):
-                raise errors.ArgumentTypeError(
-                    f"Expected a {arrow.__name__} after >>, got {other!r}. Both sides of >> "
-                    "must be arrows of the same kind."
-                )
-            if cur.cod != other.dom:
-                raise mismatch(cur, other, cur.cod, other.dom)
-            cur = other
+        cur = check_then(
+            self,
+            others,
+            arrow,
+            lambda _, other: (
+                f"Expected a {arrow.__name__} after >>, got {other!r}. Both sides "
+                "of >> must be arrows of the same kind."
+            ),
+        )
         parts = (self, *others)
         return cast("Self", arrow._composite(Then(parts), self.dom, cur.cod, parts))
 

@@ -54,7 +54,7 @@ from catlearn.core.types import Atom, Ty
 from catlearn.diagrams import _discopy
 from catlearn.diagrams._discopy import from_discopy_ty, to_discopy_ty
 from catlearn.diagrams._layers import Layer, Layers, as_tuple, check, concat, join
-from catlearn.errors import DiagramError, mismatch
+from catlearn.errors import DiagramError, check_then, mismatch
 
 __all__ = ["Box", "Diagram", "Merge", "chain", "copy", "discard", "draw", "merge", "swap"]
 
@@ -171,16 +171,15 @@ class Diagram:
         >>> len(Diagram.id(Euclid(1)).then(*fs))
         10000
         """
-        prev: Diagram = self
-        for other in others:
-            if not isinstance(other, Diagram):
-                raise errors.ArgumentTypeError(
-                    f"Expected diagrams to compose with {prev!r}, got {other!r}; wrap arrows as "
-                    "boxes first."
-                )
-            if prev.cod != other.dom:
-                raise mismatch(prev, other, prev.cod, other.dom)
-            prev = other
+        prev: Diagram = check_then(
+            self,
+            others,
+            Diagram,
+            lambda prev, other: (
+                f"Expected diagrams to compose with {prev!r}, got {other!r}; "
+                "wrap arrows as boxes first."
+            ),
+        )
         layers = join([(d._layers, 0) for d in (self, *others)])
         return Diagram(layers, self.dom, prev.cod) if others else self
 
