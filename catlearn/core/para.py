@@ -137,19 +137,6 @@ class Para(GroupedArrow[tuple[Call]], Composable):
         self._init(dom, cod, None, (call,), _groups=Groups.of(spec, owners), stochastic=stochastic)
 
     @classmethod
-    def _make(
-        cls,
-        dom: Ty,
-        cod: Ty,
-        spec: Mapping[str, Any],
-        owners: Mapping[str, _Owner],
-        call: Call,
-        stochastic: bool,
-    ) -> Para:
-        """A box (a leaf) with the given groups and ``call(params, x, key)``."""
-        return cls._box(dom, cod, spec, owners, (call,), stochastic=stochastic)
-
-    @classmethod
     def from_call(
         cls,
         call: Call,
@@ -214,7 +201,7 @@ class Para(GroupedArrow[tuple[Call]], Composable):
                 )
             groups = {**shares.spec, **groups}
             owners = {**shares._owners, **owners}
-        return cls._make(dom, cod, groups, owners, call, stochastic)
+        return cls._box(dom, cod, groups, owners, (call,), stochastic=stochastic)
 
     @classmethod
     def _composite(cls, node: Node, dom: Ty, cod: Ty, parts: Any) -> Para:
@@ -294,7 +281,7 @@ class Para(GroupedArrow[tuple[Call]], Composable):
         >>> Para.from_function(jnp.sin, Euclid(1), Euclid(1))({}, jnp.zeros(1))
         Array([0.], dtype=float32)
         """
-        return cls._make(dom, cod, {}, {}, lambda p, x, k: fn(x), False)
+        return cls._box(dom, cod, {}, {}, (lambda p, x, k: fn(x),), stochastic=False)
 
     @classmethod
     def linear(cls, dom: Euclid, cod: Euclid, *, name: str, bias: bool = True) -> Para:
@@ -362,7 +349,7 @@ class Para(GroupedArrow[tuple[Call]], Composable):
             xs = dom.split(x)
             return a.join(tuple(sum(xs[i::m]) for i in range(m)))
 
-        return cls._make(dom, a, {}, {}, call, False)
+        return cls._box(dom, a, {}, {}, (call,), stochastic=False)
 
     # --- running -------------------------------------------------------------------------
     def apply(self, params: Params, x: WireValue, *, key: jax.Array | None = None) -> Any:
@@ -434,7 +421,9 @@ class Para(GroupedArrow[tuple[Call]], Composable):
         ['w']
         """
         owners = {n: _Owner(n, key) for n in self.spec}
-        return Para._make(self.dom, self.cod, self.spec, owners, self.call, self.stochastic)
+        return Para._box(
+            self.dom, self.cod, self.spec, owners, (self.call,), stochastic=self.stochastic
+        )
 
     def named(self, name: str) -> Para:
         """The same arrow with all its parameter groups nested under ``name``.
@@ -448,13 +437,13 @@ class Para(GroupedArrow[tuple[Call]], Composable):
         inner = self
         spec = {name: dict(self.spec)}
         owners = {name: _Owner(name)}
-        return Para._make(
+        return Para._box(
             self.dom,
             self.cod,
             spec,
             owners,
-            lambda p, x, k: inner.call(p[name], x, k),
-            self.stochastic,
+            (lambda p, x, k: inner.call(p[name], x, k),),
+            stochastic=self.stochastic,
         )
 
 
