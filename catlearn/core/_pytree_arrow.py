@@ -24,7 +24,7 @@ __all__ = ["PytreeArrow"]
 class PytreeArrow(Composable, eqx.Module):
     """An arrow kind that is an equinox Module: ``dom``, ``cod`` and the node are static
     fields, copies and discards are wiring, and the wire types its structure maps accept are
-    read by the hook :meth:`_coerce` (e.g. ``2`` for ``Fin(2)``, with the kind's own check).
+    read by the hook ``_coerce`` (e.g. ``2`` for ``Fin(2)``, with the kind's own check).
     A subclass that lists ``PytreeArrow`` among its bases is a kind.
 
     >>> from catlearn.probability.kernels.markov import Finite

@@ -115,10 +115,16 @@ def _catlearn_candidates(env: Any, target: str, cls: str | None) -> list[str]:
     return found
 
 
-def _private_name(name: str) -> bool:
+def _alias_name(name: str) -> bool:
+    """``name`` is a module-level name of a catlearn module that is not a documented object: a
+    type alias (``Node`` of a private module, ``WireValue`` or ``Loss`` of a public one)."""
     import sys
 
     return any(
+        k.startswith("catlearn.") and name in vars(m) and not isinstance(vars(m)[name], type)
+        for k, m in list(sys.modules.items())
+        if m is not None
+    ) or any(
         k.startswith("catlearn.") and "._" in k and name in vars(m)
         for k, m in list(sys.modules.items())
         if m is not None
@@ -143,10 +149,10 @@ def missing_reference(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:
     if "." in target and target.split(".")[0] in EXTERNAL:
         return None  # another package's name: intersphinx or nitpick_ignore decide
     found = _catlearn_candidates(env, target, node.get("py:class"))
-    if not found and "." not in target and _private_name(target):
-        # A type alias of a private module (``Node``): code, not a link. Only when no documented
-        # object has that name: ``ZeroEvidenceError`` is imported into private modules too, and
-        # is documented (catlearn.errors), so it is linked.
+    if not found and "." not in target and _alias_name(target):
+        # A type alias (``Node`` of a private module, ``WireValue`` of a public one): code, not
+        # a link. Only when no documented object has that name: ``ZeroEvidenceError`` is
+        # imported into private modules too, and is documented (catlearn.errors), so it is linked.
         return contnode
     if len(found) != 1:
         return None

@@ -61,19 +61,19 @@ class LazyFinite:
 
     @staticmethod
     def id(ty: Any) -> Finite:
-        """:meth:`Finite.id`."""
+        """``Finite.id``."""
         _moved("id")
         return Finite.id(ty)
 
     @staticmethod
     def copy(ty: Any, n: int = 2) -> Finite:
-        """:meth:`Finite.copy`."""
+        """``Finite.copy``."""
         _moved("copy")
         return Finite.copy(ty, n)
 
     @staticmethod
     def discard(ty: Any) -> Finite:
-        """:meth:`Finite.discard`."""
+        """``Finite.discard``."""
         _moved("discard")
         return Finite.discard(ty)
 
