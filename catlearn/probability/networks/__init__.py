@@ -1,7 +1,8 @@
 """Factor networks: Bayesian networks, their structure (d-separation) and the inference
 engines that answer their queries (one :class:`Engine` protocol; see
 :mod:`catlearn.probability.networks.engines`). Builds on :mod:`catlearn.probability.kernels`,
-home of the contraction planner (``Plan`` and ``plan_contraction`` moved there; importing them
+home of the contraction planner (:class:`~catlearn.probability.kernels.contraction.Plan` and
+:func:`~catlearn.probability.kernels.contraction.plan_contraction` moved there; importing them
 from here still works for one release, with a :class:`DeprecationWarning`).
 """
 

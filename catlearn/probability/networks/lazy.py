@@ -1,12 +1,13 @@
 r"""Deprecated: :class:`~catlearn.probability.kernels.markov.Finite` composites are lazy now.
 
-``LazyFinite`` kept a diagram of Finite kernels as a tensor network contracted by a plan, beside
-an eager ``Finite`` whose ``>>`` multiplied tables out. Finite kernels now compose through the
-one engine: ``>>`` and ``@`` build a composite in O(1), whose ``array``, ``marginal``,
-``condition`` and ``invert`` are each one planned contraction (the joint table is never built
-for the last three) and whose :meth:`~catlearn.probability.kernels.markov.Finite.network` is
-the factor network. ``LazyFinite``'s constructors remain for one release; each warns and
-returns the Finite arrow.
+:class:`LazyFinite` kept a diagram of Finite kernels as a tensor network contracted by a
+plan, beside an eager :class:`~catlearn.probability.kernels.markov.Finite` whose ``>>``
+multiplied tables out. Finite kernels now compose through the one engine: ``>>`` and ``@``
+build a composite in O(1), whose ``array``, ``marginal``, ``condition`` and ``invert`` are
+each one planned contraction (the joint table is never built for the last three) and whose
+:meth:`~catlearn.probability.kernels.markov.Finite.network` is the factor network. The
+constructors of :class:`LazyFinite` remain for one release; each warns and returns the
+Finite arrow.
 
 >>> import warnings
 >>> from catlearn.core.types import Fin
