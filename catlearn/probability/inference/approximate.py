@@ -40,6 +40,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from catlearn import errors
 from catlearn.core.checked import as_array, as_key
@@ -53,6 +54,7 @@ from catlearn.probability.inference._approx_inverse import (
 )
 from catlearn.probability.inference.bayes import BayesLens
 from catlearn.probability.kernels._checks import concrete
+from catlearn.probability.kernels.markov import Finite
 from catlearn.probability.kernels.sampler import Sampler
 
 __all__ = [
@@ -125,7 +127,7 @@ class ParticleInverse(ApproxInverse):
 
 
 def particle_lens(
-    kernel: Any, *, num_particles: int = 1000, key: Any = None, name: str | None = None
+    kernel: Any, *, num_particles: int = 1000, key: jax.Array | None = None, name: str | None = None
 ) -> BayesLens:
     r"""The particle Bayesian lens of a kernel :math:`f` with ``sample`` and ``log_prob``: a
     :class:`~catlearn.probability.inference.bayes.BayesLens` whose forward is ``kernel`` and
@@ -205,7 +207,7 @@ class ParticleLens(NamedTuple):
         )
 
     @classmethod
-    def from_table(cls, table: Any) -> ParticleLens:
+    def from_table(cls, table: ArrayLike) -> ParticleLens:
         r"""The particle lens of a row-stochastic table :math:`T` (states ``0..k-1`` to
         ``0..m-1``): ``sample`` draws from row :math:`T_{z,-}`, ``log_prob(y, z)`` is
         :math:`\log T_{z,y}`, so both halves are the same kernel. Pytrees: compiled once.
@@ -228,7 +230,7 @@ class ParticleLens(NamedTuple):
         dom, cod = (Ty() if t is None else t for t in (self.dom, self.cod))
         return Sampler(self.sample, dom, cod, log_prob_fn=self.log_prob)
 
-    def lens(self, *, num_particles: int = 1000, key: Any = None) -> BayesLens:
+    def lens(self, *, num_particles: int = 1000, key: jax.Array | None = None) -> BayesLens:
         """This particle lens as a :class:`~catlearn.probability.inference.bayes.BayesLens`."""
         return particle_lens(self.kernel(), num_particles=num_particles, key=key)
 
@@ -258,7 +260,7 @@ def particle_filter(
     initial: Callable[[jax.Array, int], Any],
     transition: ParticleLens,
     emission: ParticleLens,
-    obs: Any,
+    obs: ArrayLike,
     *,
     key: jax.Array,
     num_particles: int,
@@ -338,7 +340,13 @@ def _pf(
 
 
 def hmm_particle_filter(
-    initial: Any, transition: Any, emission: Any, obs: Any, *, key: jax.Array, num_particles: int
+    initial: Finite | ArrayLike,
+    transition: Finite | ArrayLike,
+    emission: Finite | ArrayLike,
+    obs: ArrayLike,
+    *,
+    key: jax.Array,
+    num_particles: int,
 ) -> tuple[jax.Array, jax.Array]:
     r"""Bootstrap particle filter of a discrete HMM (tables or Finite kernels, as for
     :class:`~catlearn.probability.statespace.hmm.HMM`): the filtered marginals

@@ -200,7 +200,13 @@ class BayesLearner:
     prior: Finite | LinearGaussian | Particles
     name: str
 
-    def __init__(self, kernel: Any, prior: Any, *, name: str = "learner") -> None:
+    def __init__(
+        self,
+        kernel: Callable[[Any], Any] | Finite,
+        prior: Finite | LinearGaussian | Particles,
+        *,
+        name: str = "learner",
+    ) -> None:
         if not isinstance(prior, Finite | LinearGaussian | Particles):
             raise TypeMismatch(
                 f"Expected the prior as a Finite or LinearGaussian state or Particles, got "
@@ -242,7 +248,7 @@ class BayesLearner:
         return self.prior >> k
 
     # learning --------------------------------------------------------------------------------
-    def update(self, data: Any) -> BayesLearner:
+    def update(self, data: tuple[Any, Any]) -> BayesLearner:
         """Batch update on ``data = (xs, ys)``: one inversion of the stacked likelihood."""
         xs, ys, n = _pairs(data)
         pr = self.prior
@@ -264,7 +270,7 @@ class BayesLearner:
         ll = jax.vmap(lambda k, y: jnp.log(_rows(k, y)))(ks, ys)
         return self._with(_finite_post(pr, jnp.sum(ll, axis=0)))
 
-    def sequential_update(self, data: Any) -> BayesLearner:
+    def sequential_update(self, data: tuple[Any, Any]) -> BayesLearner:
         """Fold the one-pair inversion :math:`\\pi \\mapsto (f_x)^\\dagger_\\pi(y)` over the data
         with ``jax.lax.scan``; equals :meth:`update`."""
         xs, ys, _ = _pairs(data)
@@ -354,7 +360,9 @@ class ParallelLearner:
     left: BayesLearner | ParallelLearner
     right: BayesLearner | ParallelLearner
 
-    def __init__(self, left: Any, right: Any) -> None:
+    def __init__(
+        self, left: BayesLearner | ParallelLearner, right: BayesLearner | ParallelLearner
+    ) -> None:
         object.__setattr__(self, "left", left)
         object.__setattr__(self, "right", right)
 
@@ -372,19 +380,19 @@ class ParallelLearner:
         """The product of the two predictive states at ``x = (x1, x2)``."""
         return self.left.predictive(x[0]) @ self.right.predictive(x[1])
 
-    def update(self, data: Any) -> ParallelLearner:
+    def update(self, data: tuple[Any, Any]) -> ParallelLearner:
         """Each part updated on its own half of the data."""
         (x1, x2), (y1, y2) = _halves(data)
         return ParallelLearner(self.left.update((x1, y1)), self.right.update((x2, y2)))
 
-    def sequential_update(self, data: Any) -> ParallelLearner:
+    def sequential_update(self, data: tuple[Any, Any]) -> ParallelLearner:
         """Each part updated sequentially."""
         (x1, x2), (y1, y2) = _halves(data)
         return ParallelLearner(
             self.left.sequential_update((x1, y1)), self.right.sequential_update((x2, y2))
         )
 
-    def __matmul__(self, other: Any) -> ParallelLearner:
+    def __matmul__(self, other: BayesLearner | ParallelLearner) -> ParallelLearner:
         return ParallelLearner(self, other)
 
 

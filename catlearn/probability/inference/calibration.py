@@ -34,6 +34,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
+from jax.typing import ArrayLike
 
 from catlearn import errors
 from catlearn.core.checked import as_key
@@ -54,7 +55,7 @@ def sbc_ranks(
     lens: BayesLens | Callable[[jax.Array], BayesLens],
     prior: Any,
     *,
-    key: Any,
+    key: jax.Array,
     num_replications: int = 200,
     num_draws: int = 99,
     thin: int | None = None,
@@ -186,7 +187,7 @@ class RankUniformity(NamedTuple):
     expected_outer: float
 
 
-def rank_uniformity(ranks: Any, num_draws: int, *, num_bins: int = 10) -> RankUniformity:
+def rank_uniformity(ranks: ArrayLike, num_draws: int, *, num_bins: int = 10) -> RankUniformity:
     r"""Pearson's chi-square test that SBC ranks (from :func:`sbc_ranks`, values in
     ``0..num_draws``) are uniform, per coordinate: the :math:`L + 1` rank values are grouped
     into ``num_bins`` equal bins (``num_bins`` must divide ``num_draws + 1``), and the

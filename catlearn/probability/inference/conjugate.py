@@ -39,6 +39,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import betaln, gammaln
+from jax.typing import ArrayLike
 
 from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import HyperparameterError, ShapeError
@@ -89,7 +90,7 @@ class Beta(_Checked):
         """E[θ] = α / (α + β)."""
         return cast(jax.Array, self.alpha / (self.alpha + self.beta))
 
-    def log_prob(self, theta: Any) -> jax.Array:
+    def log_prob(self, theta: jax.Array | float) -> jax.Array:
         """log Beta(θ; α, β)."""
         return cast(
             jax.Array,
@@ -124,7 +125,7 @@ class Dirichlet(_Checked):
         """E[θ] = α / Σα."""
         return cast(jax.Array, self.alpha / jnp.sum(self.alpha))
 
-    def log_prob(self, theta: Any) -> jax.Array:
+    def log_prob(self, theta: ArrayLike) -> jax.Array:
         """log Dir(θ; α)."""
         a = self.alpha
         return jnp.sum((a - 1) * jnp.log(theta)) + gammaln(jnp.sum(a)) - jnp.sum(gammaln(a))
@@ -144,7 +145,7 @@ class Normal(_Checked):
     _finite = ("mean",)
     _positive = ("var",)
 
-    def log_prob(self, x: Any) -> jax.Array:
+    def log_prob(self, x: ArrayLike) -> jax.Array:
         """log N(x; μ, σ²)."""
         return cast(
             jax.Array, -0.5 * (LOG2PI + jnp.log(self.var) + (x - self.mean) ** 2 / self.var)
@@ -214,11 +215,11 @@ class BetaBernoulli(_Family):
 
         return Euclid(), Fin(2), draw
 
-    def sufficient_statistic(self, data: Any) -> tuple[jax.Array, jax.Array]:
+    def sufficient_statistic(self, data: ArrayLike) -> tuple[jax.Array, jax.Array]:
         """``(n, Σy)``: the number of observations and of successes."""
         return self._count_and_sum(data, "the Bernoulli observations")
 
-    def update_statistic(self, prior: Beta, stat: Any) -> Beta:
+    def update_statistic(self, prior: Beta, stat: tuple[jax.Array, jax.Array]) -> Beta:
         """Beta(α + s, β + n − s) from ``(n, s) = sufficient_statistic(data)``."""
         n, s = stat
         return Beta(prior.alpha + s, prior.beta + n - s)
@@ -227,17 +228,17 @@ class BetaBernoulli(_Family):
         """P(y = 1) = α / (α + β)."""
         return prior.mean
 
-    def log_predictive(self, prior: Beta, obs: Any) -> jax.Array:
+    def log_predictive(self, prior: Beta, obs: ArrayLike) -> jax.Array:
         """log P(y = obs) under the prior predictive."""
         self._check_data(obs)
         p = prior.mean
         return jnp.where(jnp.asarray(obs) == 1, jnp.log(p), jnp.log1p(-p))
 
-    def log_likelihood(self, theta: Any, obs: Any) -> jax.Array:
+    def log_likelihood(self, theta: jax.Array | float, obs: ArrayLike) -> jax.Array:
         """log Bern(y; θ)."""
         return jnp.where(jnp.asarray(obs) == 1, jnp.log(theta), jnp.log1p(-theta))
 
-    def log_marginal_likelihood(self, prior: Beta, data: Any) -> jax.Array:
+    def log_marginal_likelihood(self, prior: Beta, data: ArrayLike) -> jax.Array:
         """log p(y_1..n) = log B(α+s, β+n−s) − log B(α, β)."""
         post = self.update(prior, data)
         return betaln(post.alpha, post.beta) - betaln(prior.alpha, prior.beta)
@@ -268,11 +269,11 @@ class BetaBinomial(_Family):
 
         return Euclid(), Fin(self.trials + 1), draw
 
-    def sufficient_statistic(self, data: Any) -> tuple[jax.Array, jax.Array]:
+    def sufficient_statistic(self, data: ArrayLike) -> tuple[jax.Array, jax.Array]:
         """``(n, Σk)``: the number of observations and the total of successes."""
         return self._count_and_sum(data, "the Binomial observations")
 
-    def update_statistic(self, prior: Beta, stat: Any) -> Beta:
+    def update_statistic(self, prior: Beta, stat: tuple[jax.Array, jax.Array]) -> Beta:
         """Beta(α + s, β + n·trials − s) from ``(n, s) = sufficient_statistic(data)``."""
         n, s = stat
         return Beta(prior.alpha + s, prior.beta + n * self.trials - s)
@@ -285,7 +286,7 @@ class BetaBinomial(_Family):
         """The beta-binomial pmf over {0, ..., n}, a vector of length n + 1."""
         return jnp.exp(self.log_predictive(prior, jnp.arange(self.trials + 1)))
 
-    def log_predictive(self, prior: Beta, obs: Any) -> jax.Array:
+    def log_predictive(self, prior: Beta, obs: ArrayLike) -> jax.Array:
         """log BetaBin(k; n, α, β) = log C(n,k) + log B(k+α, n−k+β) − log B(α, β)."""
         self._check_data(obs)
         k = jnp.asarray(obs)
@@ -295,12 +296,12 @@ class BetaBinomial(_Family):
             - betaln(prior.alpha, prior.beta)
         )
 
-    def log_likelihood(self, theta: Any, obs: Any) -> jax.Array:
+    def log_likelihood(self, theta: jax.Array | float, obs: ArrayLike) -> jax.Array:
         """log Bin(k; n, θ)."""
         k = jnp.asarray(obs)
         return self._log_choose(k) + k * jnp.log(theta) + (self.trials - k) * jnp.log1p(-theta)
 
-    def log_marginal_likelihood(self, prior: Beta, data: Any) -> jax.Array:
+    def log_marginal_likelihood(self, prior: Beta, data: ArrayLike) -> jax.Array:
         """Σ log C(n, k_i) + log B(α + Σk, β + Σ(n−k)) − log B(α, β)."""
         post = self.update(prior, data)
         return (
@@ -346,12 +347,12 @@ class DirichletCategorical(_Family):
                 f"DirichletCategorical({self.k}), got shape {np.shape(prior.alpha)} instead."
             )
 
-    def sufficient_statistic(self, data: Any) -> jax.Array:
+    def sufficient_statistic(self, data: ArrayLike) -> jax.Array:
         """The counts ``c_j = #{i : y_i = j}`` (an int vector of length ``k``)."""
         self._check_data(data)
         return jnp.sum(jax.nn.one_hot(jnp.asarray(data), self.k, dtype=jnp.int32), 0)
 
-    def update_statistic(self, prior: Dirichlet, stat: Any) -> Dirichlet:
+    def update_statistic(self, prior: Dirichlet, stat: jax.Array) -> Dirichlet:
         """Dir(α + c) from the counts ``c = sufficient_statistic(data)``."""
         self._check_prior(prior)
         return Dirichlet(prior.alpha + jnp.asarray(stat, prior.alpha.dtype))
@@ -360,16 +361,16 @@ class DirichletCategorical(_Family):
         """P(y = j) = α_j / Σα."""
         return prior.mean
 
-    def log_predictive(self, prior: Dirichlet, obs: Any) -> jax.Array:
+    def log_predictive(self, prior: Dirichlet, obs: ArrayLike) -> jax.Array:
         """log α_y − log Σα."""
         self._check_data(obs)
         return jnp.log(prior.mean)[jnp.asarray(obs)]
 
-    def log_likelihood(self, theta: Any, obs: Any) -> jax.Array:
+    def log_likelihood(self, theta: ArrayLike, obs: ArrayLike) -> jax.Array:
         """log θ_y."""
         return jnp.log(theta)[jnp.asarray(obs)]
 
-    def log_marginal_likelihood(self, prior: Dirichlet, data: Any) -> jax.Array:
+    def log_marginal_likelihood(self, prior: Dirichlet, data: ArrayLike) -> jax.Array:
         """log Γ(A) − log Γ(A+n) + Σ_j [log Γ(α_j + c_j) − log Γ(α_j)]."""
         post = self.update(prior, data)
         a, a_n = prior.alpha, post.alpha
@@ -411,11 +412,11 @@ class NormalKnownVariance(_Family):
 
         return Euclid(), Euclid(), draw
 
-    def sufficient_statistic(self, data: Any) -> tuple[jax.Array, jax.Array]:
+    def sufficient_statistic(self, data: ArrayLike) -> tuple[jax.Array, jax.Array]:
         """``(n, Σy)``: the number of observations and their sum."""
         return self._count_and_sum(data, "the normal observations")
 
-    def update_statistic(self, prior: Normal, stat: Any) -> Normal:
+    def update_statistic(self, prior: Normal, stat: tuple[jax.Array, jax.Array]) -> Normal:
         """N(μ_n, v_n) with 1/v_n = 1/v + n/σ², μ_n = v_n (m/v + s/σ²), ``(n, s)`` the statistic."""
         n, s = stat
         prec = 1.0 / prior.var + n / self.var
@@ -425,15 +426,15 @@ class NormalKnownVariance(_Family):
         """N(m, v + σ²)."""
         return Normal(prior.mean, prior.var + self.var)
 
-    def log_predictive(self, prior: Normal, obs: Any) -> jax.Array:
+    def log_predictive(self, prior: Normal, obs: ArrayLike) -> jax.Array:
         """log N(y; m, v + σ²)."""
         return self.predictive(prior).log_prob(obs)
 
-    def log_likelihood(self, theta: Any, obs: Any) -> jax.Array:
+    def log_likelihood(self, theta: jax.Array | float, obs: jax.Array | float) -> jax.Array:
         """log N(y; θ, σ²)."""
-        return cast(jax.Array, -0.5 * (LOG2PI + jnp.log(self.var) + (obs - theta) ** 2 / self.var))
+        return -0.5 * (LOG2PI + jnp.log(self.var) + (obs - theta) ** 2 / self.var)
 
-    def log_marginal_likelihood(self, prior: Normal, data: Any) -> jax.Array:
+    def log_marginal_likelihood(self, prior: Normal, data: ArrayLike) -> jax.Array:
         """log N(y; m1, σ²I + v11ᵀ), by the matrix determinant lemma (O(n))."""
         self._check_data(data)
         r = jnp.asarray(data) - prior.mean
@@ -486,20 +487,24 @@ class NormalInverseGammaRegression(_Family):
         not drawn, so the forward part is this function rather than a Sampler)."""
         return self.log_likelihood
 
-    def update_one(self, prior: NormalInverseGamma, obs: Any) -> NormalInverseGamma:
+    def update_one(
+        self, prior: NormalInverseGamma, obs: tuple[ArrayLike, ArrayLike]
+    ) -> NormalInverseGamma:
         """The posterior after one pair ``(x, y)`` with ``x`` of shape ``(d,)``."""
         x, y = obs
         return cast(
             NormalInverseGamma, self.update(prior, (jnp.asarray(x)[None], jnp.asarray(y)[None]))
         )
 
-    def sufficient_statistic(self, data: Any) -> tuple[jax.Array, ...]:
+    def sufficient_statistic(self, data: tuple[ArrayLike, ArrayLike]) -> tuple[jax.Array, ...]:
         """``(n, XᵀX, Xᵀy, yᵀy)``: the Gram matrix, the cross-products and the sum of squares."""
         self._check_data(data)
         X, y = (jnp.asarray(v) for v in data)
         return jnp.asarray(y.shape[0]), X.T @ X, X.T @ y, y @ y
 
-    def update_statistic(self, prior: NormalInverseGamma, stat: Any) -> NormalInverseGamma:
+    def update_statistic(
+        self, prior: NormalInverseGamma, stat: tuple[jax.Array, ...]
+    ) -> NormalInverseGamma:
         """NIG(m_n, Λ_n, a_n, b_n) (class docstring) from ``(n, XᵀX, Xᵀy, yᵀy)``."""
         n, xx, xy, yy = stat
         lam = prior.precision + xx
@@ -508,13 +513,15 @@ class NormalInverseGammaRegression(_Family):
         b = prior.b + 0.5 * (yy + prior.mean @ prior.precision @ prior.mean - mean @ eta)
         return NormalInverseGamma(mean, 0.5 * (lam + lam.T), prior.a + 0.5 * n, b)
 
-    def predictive(self, prior: NormalInverseGamma, x: Any) -> tuple[Any, Any, Any]:
+    def predictive(self, prior: NormalInverseGamma, x: jax.Array) -> tuple[Any, Any, Any]:
         """The Student-t predictive at ``x``: ``(df, loc, scale)``."""
         loc = x @ prior.mean
         scale2 = prior.b / prior.a * (1.0 + x @ jnp.linalg.solve(prior.precision, x))
         return 2 * prior.a, loc, jnp.sqrt(scale2)
 
-    def log_predictive(self, prior: NormalInverseGamma, obs: Any) -> jax.Array:
+    def log_predictive(
+        self, prior: NormalInverseGamma, obs: tuple[ArrayLike, ArrayLike]
+    ) -> jax.Array:
         """log t_{2a}(y; x^T m, (b/a)(1 + x^T Λ^{-1} x)) for ``obs = (x, y)``."""
         x, y = obs
         df, loc, scale = self.predictive(prior, jnp.asarray(x))
@@ -528,12 +535,16 @@ class NormalInverseGammaRegression(_Family):
             - (df + 1) / 2 * jnp.log1p(z**2 / df),
         )
 
-    def log_likelihood(self, theta: Any, obs: Any) -> jax.Array:
+    def log_likelihood(
+        self, theta: tuple[jax.Array, jax.Array | float], obs: tuple[jax.Array, jax.Array | float]
+    ) -> jax.Array:
         """log N(y; x^T w, σ²) for ``theta = (w, sigma2)``, ``obs = (x, y)``."""
         (w, s2), (x, y) = theta, obs
-        return cast(jax.Array, -0.5 * (LOG2PI + jnp.log(s2) + (y - x @ w) ** 2 / s2))
+        return -0.5 * (LOG2PI + jnp.log(s2) + (y - x @ w) ** 2 / s2)
 
-    def log_marginal_likelihood(self, prior: NormalInverseGamma, data: Any) -> jax.Array:
+    def log_marginal_likelihood(
+        self, prior: NormalInverseGamma, data: tuple[ArrayLike, ArrayLike]
+    ) -> jax.Array:
         """The multivariate Student-t log evidence of ``y`` given ``X`` (class docstring)."""
         post = self.update(prior, data)
         n = np.shape(data[1])[0]

@@ -26,6 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import gammaln, multigammaln
+from jax.typing import ArrayLike
 
 from catlearn.core.types import Euclid, Ty
 from catlearn.errors import HyperparameterError, ShapeError, SupportError
@@ -68,7 +69,7 @@ class Gamma(_Checked):
         """α / β."""
         return cast(jax.Array, jnp.asarray(self.shape) / self.rate)
 
-    def log_prob(self, lam: Any) -> jax.Array:
+    def log_prob(self, lam: jax.Array | float) -> jax.Array:
         """log Gamma(λ; α, β)."""
         a, b = self.shape, self.rate
         return cast(jax.Array, a * jnp.log(b) - gammaln(a) + (a - 1) * jnp.log(lam) - b * lam)
@@ -141,16 +142,16 @@ class PoissonGamma(_Family):
     def _kernel_parts(self) -> tuple[Ty, Ty, Any]:
         return Euclid(), Euclid(), lambda key, lam: jax.random.poisson(key, lam)
 
-    def sufficient_statistic(self, data: Any) -> tuple[jax.Array, jax.Array]:
+    def sufficient_statistic(self, data: ArrayLike) -> tuple[jax.Array, jax.Array]:
         """``(n, Σk)``: the number of observations and the total count."""
         return self._count_and_sum(data, "the Poisson counts")
 
-    def update_statistic(self, prior: Gamma, stat: Any) -> Gamma:
+    def update_statistic(self, prior: Gamma, stat: tuple[jax.Array, jax.Array]) -> Gamma:
         """Gamma(α + s, β + n) from ``(n, s) = sufficient_statistic(data)``."""
         n, s = stat
         return Gamma(prior.shape + s, prior.rate + n)
 
-    def log_predictive(self, prior: Gamma, obs: Any) -> jax.Array:
+    def log_predictive(self, prior: Gamma, obs: ArrayLike) -> jax.Array:
         """log NegBin(k; α, β/(β+1))."""
         self._check_data(obs)
         k = jnp.asarray(obs)
@@ -168,12 +169,12 @@ class PoissonGamma(_Family):
         """The predictive pmf on 0..kmax."""
         return jnp.exp(self.log_predictive(prior, jnp.arange(kmax + 1)))
 
-    def log_likelihood(self, lam: Any, obs: Any) -> jax.Array:
+    def log_likelihood(self, lam: jax.Array | float, obs: ArrayLike) -> jax.Array:
         """log Poi(k; λ)."""
         k = jnp.asarray(obs)
-        return cast(jax.Array, k * jnp.log(lam) - lam - gammaln(k + 1.0))
+        return k * jnp.log(lam) - lam - gammaln(k + 1.0)
 
-    def log_marginal_likelihood(self, prior: Gamma, data: Any) -> jax.Array:
+    def log_marginal_likelihood(self, prior: Gamma, data: ArrayLike) -> jax.Array:
         """α log β − (α+S) log(β+n) + log Γ(α+S) − log Γ(α) − Σ log k_i!."""
         post = self.update(prior, data)
         a, b, an, bn = prior.shape, prior.rate, post.shape, post.rate
@@ -222,7 +223,7 @@ class NormalWishartFamily(_Family):
 
         return Euclid(self.d) @ Euclid(self.d, self.d), Euclid(self.d), draw
 
-    def sufficient_statistic(self, data: Any) -> tuple[jax.Array, jax.Array, jax.Array]:
+    def sufficient_statistic(self, data: ArrayLike) -> tuple[jax.Array, jax.Array, jax.Array]:
         """``(n, x̄, S)``: the count, the mean and the centred scatter (centred for accuracy;
         ``n = 0`` gives ``x̄ = 0``, ``S = 0``)."""
         self._check_data(data)
@@ -232,7 +233,9 @@ class NormalWishartFamily(_Family):
         r = x - xbar[None, :]
         return jnp.asarray(n), xbar, r.T @ r
 
-    def update_statistic(self, prior: NormalWishart, stat: Any) -> NormalWishart:
+    def update_statistic(
+        self, prior: NormalWishart, stat: tuple[jax.Array, jax.Array, jax.Array]
+    ) -> NormalWishart:
         """The closed-form posterior (class docstring) from ``(n, x̄, S)``."""
         n, xbar, S = stat
         kn = prior.kappa + n
@@ -241,14 +244,14 @@ class NormalWishartFamily(_Family):
         mean = (prior.kappa * prior.mean + n * xbar) / kn
         return NormalWishart(mean, kn, 0.5 * (psi + psi.T), prior.nu + n)
 
-    def log_likelihood(self, theta: Any, obs: Any) -> jax.Array:
+    def log_likelihood(self, theta: tuple[jax.Array, jax.Array], obs: ArrayLike) -> jax.Array:
         """log N(x; μ, Λ⁻¹) for θ = (μ, Λ)."""
         mu, lam = theta
         r = jnp.asarray(obs) - mu
         _, logdet = jnp.linalg.slogdet(lam)
         return cast(jax.Array, 0.5 * (logdet - self.d * math.log(2 * math.pi) - r @ lam @ r))
 
-    def log_marginal_likelihood(self, prior: NormalWishart, data: Any) -> jax.Array:
+    def log_marginal_likelihood(self, prior: NormalWishart, data: ArrayLike) -> jax.Array:
         r""":math:`-\tfrac{nd}{2}\log\pi + \log\Gamma_d(\nu_n/2) - \log\Gamma_d(\nu/2) +
         \tfrac\nu2\log|\Psi| - \tfrac{\nu_n}2\log|\Psi_n| + \tfrac d2 \log(\kappa/\kappa_n)`."""
         post = self.update(prior, data)
@@ -265,7 +268,7 @@ class NormalWishartFamily(_Family):
             + 0.5 * d * (jnp.log(prior.kappa) - jnp.log(post.kappa)),
         )
 
-    def log_predictive(self, prior: NormalWishart, obs: Any) -> jax.Array:
+    def log_predictive(self, prior: NormalWishart, obs: ArrayLike) -> jax.Array:
         """The multivariate Student-t predictive: ``log_marginal_likelihood`` of one point."""
         return self.log_marginal_likelihood(prior, jnp.asarray(obs)[None])
 
@@ -304,12 +307,12 @@ class DirichletMultinomial(_Family):
 
         return Euclid(self.k), Euclid(self.k), draw
 
-    def sufficient_statistic(self, data: Any) -> jax.Array:
+    def sufficient_statistic(self, data: ArrayLike) -> jax.Array:
         """``Σ c_i``: the total count of each category (``n = Σ_j (Σ c_i)_j / trials``)."""
         self._check_data(data)
         return jnp.sum(jnp.asarray(data), axis=0)
 
-    def update_statistic(self, alpha: Any, stat: Any) -> jax.Array:
+    def update_statistic(self, alpha: ArrayLike, stat: jax.Array) -> jax.Array:
         """α + Σ c_i (the Dirichlet concentration) from the statistic ``Σ c_i``."""
         check_positive(alpha, "Dirichlet alpha")
         return jnp.asarray(alpha) + jnp.asarray(stat)
@@ -317,16 +320,16 @@ class DirichletMultinomial(_Family):
     def _log_coef(self, c: jax.Array) -> jax.Array:
         return gammaln(self.trials + 1.0) - jnp.sum(gammaln(c + 1.0), axis=-1)
 
-    def log_likelihood(self, theta: Any, obs: Any) -> jax.Array:
+    def log_likelihood(self, theta: ArrayLike, obs: ArrayLike) -> jax.Array:
         """log Mult(c; trials, θ)."""
         c = jnp.asarray(obs)
         return self._log_coef(c) + jnp.sum(c * jnp.log(theta), axis=-1)
 
-    def log_predictive(self, alpha: Any, obs: Any) -> jax.Array:
+    def log_predictive(self, alpha: ArrayLike, obs: ArrayLike) -> jax.Array:
         """log DirMult(c; trials, α)."""
         return self.log_marginal_likelihood(alpha, jnp.asarray(obs)[None])
 
-    def log_marginal_likelihood(self, alpha: Any, data: Any) -> jax.Array:
+    def log_marginal_likelihood(self, alpha: ArrayLike, data: ArrayLike) -> jax.Array:
         """Σ log coef + log Γ(A) − log Γ(A + N) + Σ_j [log Γ(α_j + C_j) − log Γ(α_j)]."""
         post = self.update(alpha, data)
         a = jnp.asarray(alpha)

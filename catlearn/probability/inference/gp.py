@@ -53,11 +53,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from jax.typing import ArrayLike
 
 from catlearn import errors
 from catlearn.core.checked import as_array
 from catlearn.core.loop import gradient_steps
-from catlearn.core.optim import as_optax
+from catlearn.core.optim import Optimiser, as_optax
 from catlearn.core.types import Euclid, Ty
 from catlearn.errors import HyperparameterError, NonFiniteError, NotPSDError, ShapeError
 from catlearn.probability.inference.bayes import invert
@@ -127,7 +128,7 @@ class Kernel(eqx.Module):
     def gram(self, x1: jax.Array, x2: jax.Array) -> jax.Array:  # pragma: no cover - abstract
         raise errors.UnsupportedError("Subclasses define this method.")
 
-    def __call__(self, x1: Any, x2: Any) -> jax.Array:
+    def __call__(self, x1: ArrayLike, x2: ArrayLike) -> jax.Array:
         return self.gram(_points(x1), _points(x2))
 
     def __add__(self, other: Kernel) -> Kernel:
@@ -150,7 +151,7 @@ class Stationary(Kernel):
     variance: jax.Array
     lengthscale: jax.Array
 
-    def __init__(self, variance: Any = 1.0, lengthscale: Any = 1.0):
+    def __init__(self, variance: ArrayLike = 1.0, lengthscale: ArrayLike = 1.0):
         _set_scales(self, variance=variance, lengthscale=lengthscale)
 
     def correlation(self, a: jax.Array) -> jax.Array:  # pragma: no cover - abstract
@@ -212,7 +213,9 @@ class Periodic(Kernel):
     lengthscale: jax.Array
     period: jax.Array
 
-    def __init__(self, variance: Any = 1.0, lengthscale: Any = 1.0, period: Any = 1.0):
+    def __init__(
+        self, variance: ArrayLike = 1.0, lengthscale: ArrayLike = 1.0, period: ArrayLike = 1.0
+    ):
         _set_scales(self, variance=variance, lengthscale=lengthscale, period=period)
 
     def gram(self, x1: jax.Array, x2: jax.Array) -> jax.Array:
@@ -320,7 +323,7 @@ class GaussianProcess(eqx.Module):
     kernel: Kernel
     noise: jax.Array
 
-    def __init__(self, kernel: Kernel, noise: Any = 1e-2):
+    def __init__(self, kernel: Kernel, noise: ArrayLike = 1e-2):
         if not isinstance(kernel, Kernel):
             raise errors.ArgumentTypeError(
                 f"Expected a Kernel (RBF, Matern32, ..., FunctionKernel), got "
@@ -329,7 +332,7 @@ class GaussianProcess(eqx.Module):
         self.kernel, self.noise = kernel, _pos(noise, "the GP noise variance")
 
     # the categorical construction ----------------------------------------------------------
-    def prior(self, x: Any) -> LinearGaussian:
+    def prior(self, x: ArrayLike) -> LinearGaussian:
         """The GP prior on the points ``x``: the state :math:`N(0, K(x, x))` on ``Euclid(n)``."""
         K = self.kernel(x, x)
         _check_psd(K, "prior covariance K(x, x)")
@@ -348,7 +351,7 @@ class GaussianProcess(eqx.Module):
             A, None, cov, dom=Euclid(n_total), cod=Euclid(n_train), validate=False
         )
 
-    def posterior(self, x_train: Any, y: Any, x_test: Any) -> LinearGaussian:
+    def posterior(self, x_train: ArrayLike, y: ArrayLike, x_test: ArrayLike) -> LinearGaussian:
         r"""The posterior state on the test values: ``invert(observation, prior)`` at ``y``,
         marginalised to the test points (prior on train ∪ test)."""
         xt, xs, yv = self._data(x_train, y, x_test)
@@ -360,7 +363,7 @@ class GaussianProcess(eqx.Module):
         return LinearGaussian(jnp.zeros((m, 0), cov.dtype), mean, cov, dom=Ty(), validate=False)
 
     def predict(
-        self, x_train: Any, y: Any, x_test: Any, *, method: str = "cholesky"
+        self, x_train: ArrayLike, y: ArrayLike, x_test: ArrayLike, *, method: str = "cholesky"
     ) -> tuple[jax.Array, jax.Array]:
         """Posterior mean and variance (of the latent function) at ``x_test``.
 
@@ -383,7 +386,9 @@ class GaussianProcess(eqx.Module):
             f"Expected method='cholesky' (the default) or 'inversion', got {method!r} instead."
         )
 
-    def log_marginal_likelihood(self, x: Any, y: Any, *, method: str = "cholesky") -> jax.Array:
+    def log_marginal_likelihood(
+        self, x: ArrayLike, y: ArrayLike, *, method: str = "cholesky"
+    ) -> jax.Array:
         r""":math:`\log p(y \mid x)`, the evidence :math:`(\pi \gg o)(y)`.
 
         ``method="inversion"`` evaluates the composite state ``prior >> observation`` at
@@ -438,11 +443,11 @@ class GaussianProcess(eqx.Module):
 
 def fit_gp(
     gp: GaussianProcess,
-    x: Any,
-    y: Any,
+    x: ArrayLike,
+    y: ArrayLike,
     *,
     steps: int = 200,
-    optimizer: Any = None,
+    optimizer: Optimiser | optax.GradientTransformation | None = None,
     trainable: Callable[[GaussianProcess], Any] | None = None,
 ) -> tuple[GaussianProcess, jax.Array]:
     r"""Type-II maximum likelihood: maximise :meth:`GaussianProcess.log_marginal_likelihood`

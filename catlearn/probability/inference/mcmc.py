@@ -26,6 +26,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import jax
@@ -75,7 +76,7 @@ class MCMCInverse(ApproxInverse):
     ('MCMCInverse', 1000)
     """
 
-    def __init__(self, kernel: Any, prior: Any, key: Any, cfg: tuple[Any, ...]) -> None:
+    def __init__(self, kernel: Any, prior: Any, key: jax.Array, cfg: tuple[Any, ...]) -> None:
         check_density(kernel, "an MCMC inverse")
         check_density(prior, "the prior of an MCMC inverse")
         if not (
@@ -95,7 +96,9 @@ class MCMCInverse(ApproxInverse):
     def __call__(self, y: Any) -> Particles:
         return self.run(y).particles
 
-    def log_density(self, y: Any) -> tuple[Any, Any, Any]:
+    def log_density(
+        self, y: Any
+    ) -> tuple[Callable[[jax.Array], Any], jax.Array, Callable[[jax.Array], Any]]:
         """``(logdensity(x_flat), x0_flat, unravel)``: :math:`\\log\\pi(x) + \\log f(y\\mid x)`
         on flat vectors, a start drawn from the prior, and the map back to values."""
         k_init = jax.random.fold_in(self.key, 1)
@@ -152,7 +155,7 @@ class MCMCInverse(ApproxInverse):
 def mcmc_lens(
     kernel: Any,
     *,
-    key: Any,
+    key: jax.Array,
     algorithm: str = "nuts",
     num_samples: int = 1000,
     num_warmup: int = 500,

@@ -50,7 +50,7 @@ import optax
 from jax.flatten_util import ravel_pytree
 
 from catlearn.core.checked import as_key
-from catlearn.core.optim import as_optax
+from catlearn.core.optim import Optimiser, as_optax
 from catlearn.core.para import Para
 from catlearn.core.types import Euclid, Ty
 from catlearn.errors import HyperparameterError, NonFiniteError, TypeMismatch
@@ -79,7 +79,12 @@ class VariationalInverse(ApproxInverse):
     """
 
     def __init__(
-        self, kernel: LinearGaussian, free_energy: Any, losses: Any, key: Any, n: int = 1000
+        self,
+        kernel: LinearGaussian,
+        free_energy: jax.Array | float,
+        losses: jax.Array | None,
+        key: jax.Array | None,
+        n: int = 1000,
     ) -> None:
         self.kernel, self.free_energy, self.losses = kernel, free_energy, losses
         self.key, self.num_particles = key, n
@@ -123,9 +128,9 @@ class AmortisedInverse(ApproxInverse):
         net: Para,
         params: Any,
         offset: tuple[Any, Any, Any],
-        free_energy: Any,
-        losses: Any,
-        key: Any,
+        free_energy: jax.Array | float,
+        losses: jax.Array | None,
+        key: jax.Array | None,
         n: int = 1000,
         cod: Ty | None = None,
     ) -> None:
@@ -161,11 +166,11 @@ class _FitAt(ApproxInverse):
 def variational_lens(
     kernel: Any,
     *,
-    key: Any,
+    key: jax.Array,
     family: str | Para = "full_rank",
     amortised: bool = True,
     steps: int = 2000,
-    optimizer: Any = None,
+    optimizer: Optimiser | optax.GradientTransformation | None = None,
     num_pairs: int = 64,
     num_draws: int = 1,
     init_scale: float = 0.1,

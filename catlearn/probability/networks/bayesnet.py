@@ -11,11 +11,10 @@ variables as outputs evaluates to the joint state
 An exact query is the *contraction* of that diagram with the observed wires plugged by
 points: :math:`P(q \mid e) \propto \sum_{\text{rest}} \prod_v P(v \mid \mathrm{pa}(v))|_e`.
 The network is the model; the algorithms that answer its queries are engines
-(:mod:`catlearn.probability.networks.engines`: variable elimination on a cached plan, a
-junction tree, likelihood weighting), each with its own options and bounded caches. The
-network checks every query once (names and states become a
-:class:`~catlearn.probability.networks.engines.Query` in integer ids), refuses an option
-its engine does not honour, and hands the query over.
+(:mod:`catlearn.probability.networks.engines`: variable elimination on a cached plan, a junction
+tree, likelihood weighting), each with its own options and bounded caches. The network checks every
+query once (names and states become a :class:`~catlearn.probability.networks.engines.Query` in
+integer ids), refuses an option its engine does not honour, and hands the query over.
 
 Tables are given the way pgmpy users write them (``TabularCPD``): ``values[s, j]`` is the
 probability of state ``s`` of the variable given the ``j``-th combination of the parents'
@@ -35,6 +34,7 @@ True
 
 from __future__ import annotations
 
+import os
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any, cast
 
@@ -78,12 +78,11 @@ __all__ = ["CPT", "ROW_SUM_TOL", "BayesNet", "Indexed", "asia", "burglary", "spr
 class BayesNet:
     """A discrete Bayesian network: a DAG, and a :class:`CPT` for every node.
 
-    ``graph`` is a ``networkx.DiGraph`` or an iterable of ``(parent, child)`` edges; ``cpds``
-    maps each variable to a :class:`CPT` (or to anything with pgmpy's ``TabularCPD``
-    attributes). The parents named in a CPT's ``evidence`` must be exactly the node's
-    parents in the graph; their order fixes the table's layout. ``memory_budget`` bounds the
-    largest table an exact query may build (entries; over it,
-    :class:`~catlearn.errors.MemoryBudgetError`).
+    ``graph`` is a ``networkx.DiGraph`` or an iterable of ``(parent, child)`` edges; ``cpds`` maps
+    each variable to a :class:`CPT` (or to anything with pgmpy's ``TabularCPD`` attributes). The
+    parents named in a CPT's ``evidence`` must be exactly the node's parents in the graph; their
+    order fixes the table's layout. ``memory_budget`` bounds the largest table an exact query may
+    build (entries; over it, :class:`~catlearn.errors.MemoryBudgetError`).
 
     The network is the model; queries are answered by an engine
     (:mod:`catlearn.probability.networks.engines`): ``engine=`` on each query, by default
@@ -182,7 +181,7 @@ class BayesNet:
         engine: Engine | None = None,
         method: str | None = None,
         num_samples: int | None = None,
-        key: Any = None,
+        key: jax.Array | None = None,
         jit: bool = False,
         tables: Mapping[str, Any] | None = None,
     ) -> Any:
@@ -253,12 +252,11 @@ class BayesNet:
         tables: Mapping[str, Any] | None = None,
         engine: BatchEngine | None = None,
     ) -> jax.Array:
-        r"""Many posteriors at once: ``evidence`` maps names to 1-D arrays of states (ints or
-        state names), one entry per case (all of length ``B``); returns shape
-        ``(B, cards of variables...)``. One jitted, vmapped contraction of the signature's
-        plan (the engine's ``batch``; by default the network's VariableElimination);
-        ``tables`` as in :meth:`query`. Raises ZeroEvidenceError naming the first impossible
-        case (concrete inputs).
+        r"""Many posteriors at once: ``evidence`` maps names to 1-D arrays of states (ints or state
+        names), one entry per case (all of length ``B``); returns shape ``(B, cards of
+        variables...)``. One jitted, vmapped contraction of the signature's plan (the engine's
+        ``batch``; by default the network's VariableElimination); ``tables`` as in :meth:`query`.
+        Raises ZeroEvidenceError naming the first impossible case (concrete inputs).
 
         >>> sprinkler().query_batch(["Rain"], {"WetGrass": ["T", "F", 1]}).shape
         (3, 2)
@@ -352,12 +350,14 @@ class BayesNet:
             validate=False,
         )
 
-    def d_separated(self, x: Any, y: Any, given: Any = ()) -> bool:
+    def d_separated(
+        self, x: str | Iterable[str], y: str | Iterable[str], given: str | Iterable[str] = ()
+    ) -> bool:
         """``x`` and ``y`` d-separated by ``given`` in the DAG (so independent given it whatever
         the tables): :func:`~catlearn.probability.networks.dseparation.d_separated`."""
         return _d_separated(self.graph, x, y, given)
 
-    def sample(self, key: Any, n: int) -> dict[str, np.ndarray]:
+    def sample(self, key: jax.Array, n: int) -> dict[str, np.ndarray]:
         """``n`` forward (ancestral) samples: a dict of int arrays of states, one per variable.
 
         >>> s = sprinkler().sample(jax.random.key(0), 1000)
@@ -415,7 +415,7 @@ class BayesNet:
         argument of :meth:`query_batch` and :meth:`log_evidence`, e.g. to differentiate."""
         return {v: jnp.asarray(t) for v, t in zip(self.variables, self.indexed.tables)}
 
-    def with_tables(self, tables: Mapping[str, Any]) -> BayesNet:
+    def with_tables(self, tables: Mapping[str, jax.typing.ArrayLike]) -> BayesNet:
         """The same graph with new tables (kernel layout ``[parents..., v]``), e.g. learned.
 
         >>> net = sprinkler()
@@ -489,7 +489,7 @@ class BayesNet:
         return cast(BayesNet, _netio.from_pgmpy(cls, model, normalize=normalize))
 
     @classmethod
-    def read_bif(cls, path: Any, *, normalize: bool = False) -> BayesNet:
+    def read_bif(cls, path: str | os.PathLike[str], *, normalize: bool = False) -> BayesNet:
         """Read a BIF file (``.bif`` or ``.bif.gz``) with pgmpy's ``BIFReader`` (optional
         dependency), keeping the state names."""
         return cast(BayesNet, _netio.read_bif(cls, path, normalize=normalize))
@@ -527,7 +527,7 @@ class BayesNet:
                     f"got {n!r} instead."
                 )
 
-    def state_index(self, v: str, state: Any) -> int:
+    def state_index(self, v: str, state: Hashable) -> int:
         """The index of ``state`` of ``v`` (an int, or one of the CPT's ``state_names``)."""
         self.check_names([v])
         m = self.indexed.states[self.indexed.ids[v]]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from catlearn import errors
 from catlearn.errors import NotStochasticError, ShapeError
@@ -38,7 +39,7 @@ class CPT:
     2
     """
 
-    values: Any
+    values: npt.ArrayLike
     evidence: Sequence[str] = ()
     state_names: Sequence[Any] | None = None
     _arr: np.ndarray = field(init=False, repr=False, compare=False)
@@ -119,7 +120,7 @@ def as_cpt(c: Any) -> CPT:
     return CPT(c)
 
 
-def kernel_table(v: Any, cpt: CPT, parents: Sequence[Any], cards: Mapping[Any, int]) -> np.ndarray:
+def kernel_table(v: str, cpt: CPT, parents: Sequence[str], cards: Mapping[str, int]) -> np.ndarray:
     """The CPT of ``v`` as a read-only float64 array in kernel layout ``[parents..., v]``,
     every column checked (entries >= 0 summing to 1 within :data:`ROW_SUM_TOL`)."""
     pcards = tuple(cards[p] for p in parents)

@@ -55,7 +55,12 @@ def _nodes(graph: nx.DiGraph, spec: Any, what: str) -> set[Hashable]:
     return out
 
 
-def d_separated(graph: nx.DiGraph, x: Any, y: Any, given: Any = ()) -> bool:
+def d_separated(
+    graph: nx.DiGraph,
+    x: Hashable | Iterable[Hashable],
+    y: Hashable | Iterable[Hashable],
+    given: Hashable | Iterable[Hashable] = (),
+) -> bool:
     r"""Whether ``x`` and ``y`` are d-separated by ``given`` in the DAG ``graph``.
 
     ``x``, ``y`` and ``given`` are each a node or an iterable of nodes; ``x`` and ``y`` must

@@ -36,9 +36,10 @@ catlearn.errors.UnsupportedError: LikelihoodWeighting does not honour return_evi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Protocol, cast, runtime_checkable
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -116,12 +117,12 @@ class BatchEngine(Protocol):
     ``(posteriors, P(e))`` with a leading batch axis."""
 
     def batch(
-        self, net: Network, targets: tuple[int, ...], evidence: tuple[int, ...], columns: Any,
-        tables: Any = None,
-    ) -> tuple[Any, Any]: ...  # fmt: skip
+        self, net: Network, targets: tuple[int, ...], evidence: tuple[int, ...],
+        columns: jax.typing.ArrayLike, tables: Mapping[int, Any] | None = None,
+    ) -> tuple[jax.Array, jax.Array]: ...  # fmt: skip
 
 
-def able(engine: Any, protocol: type, default: Any, what: str) -> Any:
+def able(engine: object | None, protocol: type, default: object, what: str) -> Any:
     """``engine`` (``default`` when ``None``) if it implements ``protocol``, else
     :class:`~catlearn.errors.UnsupportedError` saying it is the engine that ``what``."""
     if engine is None:
@@ -152,10 +153,10 @@ def check_options(engine: Engine, **given: bool) -> None:
 
 
 def resolve(
-    engine: Any,
+    engine: Engine | None,
     method: str | None,
     num_samples: int | None = None,
-    key: Any = None,
+    key: jax.Array | None = None,
     *,
     exact: VariableElimination,
     junction_tree: JunctionTree,
@@ -202,10 +203,10 @@ def resolve(
 def jeffrey(
     net: Network,
     engine: Engine,
-    variables: Any,
-    evidence: Any,
-    target: Any,
-    virtual: Any = None,
+    variables: Sequence[str] | str,
+    evidence: Mapping[str, Any] | None,
+    target: Mapping[str, Any],
+    virtual: Mapping[str, Any] | None = None,
     **options: Any,
 ) -> Any:
     r"""Jeffrey's rule on any engine: :math:`\sum_s \tau(s) P(q \mid v = s, e)` for the one

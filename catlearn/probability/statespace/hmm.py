@@ -50,6 +50,7 @@ from typing import Any, NamedTuple, cast
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from catlearn.core.checked import as_array, as_key
 from catlearn.errors import (
@@ -97,7 +98,7 @@ class HMM(HMMBase):
     transition: jax.Array
     emission: jax.Array
 
-    def __init__(self, initial: Any, transition: Any, emission: Any) -> None:
+    def __init__(self, initial: ArrayLike, transition: ArrayLike, emission: ArrayLike) -> None:
         initial, transition, emission = (
             as_array(a, f"the HMM {what}", fix="pass a probability table (a list or an array)")
             for a, what in zip(
@@ -126,7 +127,7 @@ class HMM(HMMBase):
         column = self.emission.at[:, y].get(mode="fill", fill_value=0, wrap_negative_indices=False)
         return column, jnp.zeros((), self.emission.dtype)
 
-    def check_obs(self, obs: Any) -> jax.Array:
+    def check_obs(self, obs: ArrayLike) -> jax.Array:
         """Integer symbols ``0..m-1`` of shape ``(T,)``, ``T >= 1``."""
         return _check_obs(self, obs)
 
@@ -136,7 +137,12 @@ class HMM(HMMBase):
         return int(self.emission.shape[1])
 
     @classmethod
-    def from_kernels(cls, initial: Any, transition: Any, emission: Any) -> HMM:
+    def from_kernels(
+        cls,
+        initial: Finite | ArrayLike,
+        transition: Finite | ArrayLike,
+        emission: Finite | ArrayLike,
+    ) -> HMM:
         """Build an HMM from :class:`catlearn.probability.kernels.markov.Finite` kernels (or plain arrays).
 
         ``initial`` is a state on ``Fin(k)``, ``transition`` a kernel ``Fin(k) -> Fin(k)``,
@@ -147,7 +153,7 @@ class HMM(HMMBase):
         """
         return cls(*(_table(a) for a in (initial, transition, emission)))
 
-    def to_kernels(self) -> tuple[Any, Any, Any]:
+    def to_kernels(self) -> tuple[Finite, Finite, Finite]:
         """The three :class:`catlearn.probability.kernels.markov.Finite` kernels ``(initial, transition, emission)``.
 
         >>> pi, a, b = HMM(jnp.ones(2) / 2, jnp.eye(2), jnp.eye(2)).to_kernels()
@@ -164,23 +170,23 @@ class HMM(HMMBase):
         )
 
     # convenience methods (each one calls the module function of the same name) -----------
-    def filter(self, obs: Any, *, method: str = "auto") -> HMMFiltered:
+    def filter(self, obs: ArrayLike, *, method: str = "auto") -> HMMFiltered:
         """:func:`hmm_filter` of this model."""
         return hmm_filter(self, obs, method=method)
 
-    def smooth(self, obs: Any, *, method: str = "auto") -> HMMSmoothed:
+    def smooth(self, obs: ArrayLike, *, method: str = "auto") -> HMMSmoothed:
         """:func:`hmm_smoother` of this model."""
         return hmm_smoother(self, obs, method=method)
 
-    def log_likelihood(self, obs: Any, *, method: str = "auto") -> jax.Array:
+    def log_likelihood(self, obs: ArrayLike, *, method: str = "auto") -> jax.Array:
         """:func:`hmm_log_likelihood` of this model."""
         return hmm_log_likelihood(self, obs, method=method)
 
-    def predict(self, obs: Any, n: int) -> HMMPrediction:
+    def predict(self, obs: ArrayLike, n: int) -> HMMPrediction:
         """:func:`hmm_predict` of this model."""
         return hmm_predict(self, obs, n)
 
-    def viterbi(self, obs: Any, *, method: str = "auto") -> HMMViterbi:
+    def viterbi(self, obs: ArrayLike, *, method: str = "auto") -> HMMViterbi:
         """:func:`hmm_viterbi` of this model."""
         return hmm_viterbi(self, obs, method=method)
 
@@ -322,7 +328,7 @@ def _prepare(hmm: Any, obs: Any, method: str, kind: str) -> tuple[jax.Array, str
     return obs, resolve_method(method, int(obs.shape[0]), kind)
 
 
-def hmm_filter(hmm: HMMBase, obs: Any, *, method: str = "auto") -> HMMFiltered:
+def hmm_filter(hmm: HMMBase, obs: ArrayLike, *, method: str = "auto") -> HMMFiltered:
     r"""Forward filter: :math:`p(z_t \mid y_{\le t})` for every ``t`` and :math:`\log p(y)`.
 
     ``method="sequential"``: one ``lax.scan``; each step composes with the transition and
@@ -350,7 +356,7 @@ def _filter(hmm: HMMBase, obs: jax.Array, method: str) -> HMMFiltered:
     return HMMFiltered(*infer.filter_sequential(hmm, obs, keep=True))
 
 
-def hmm_log_likelihood(hmm: HMMBase, obs: Any, *, method: str = "auto") -> jax.Array:
+def hmm_log_likelihood(hmm: HMMBase, obs: ArrayLike, *, method: str = "auto") -> jax.Array:
     r""":math:`\log p(y_{0:T-1})`, without storing marginals.
 
     Sequential: the scaled forward pass. Parallel: a balanced-tree reduction
@@ -371,7 +377,7 @@ def _log_likelihood(hmm: HMMBase, obs: jax.Array, method: str) -> jax.Array:
     return infer.filter_sequential(hmm, obs, keep=False)[0]
 
 
-def hmm_smoother(hmm: HMMBase, obs: Any, *, method: str = "auto") -> HMMSmoothed:
+def hmm_smoother(hmm: HMMBase, obs: ArrayLike, *, method: str = "auto") -> HMMSmoothed:
     r"""Forward–backward smoother: :math:`p(z_t \mid y_{0:T-1})` for every ``t``.
 
     Backward recursion in RTS form, a Bayesian inversion of the transition against the
@@ -396,7 +402,7 @@ def _smoother(hmm: HMMBase, obs: jax.Array, method: str) -> HMMSmoothed:
     return HMMSmoothed(*f, smooth(hmm.transition, f.filtered, f.predicted))
 
 
-def hmm_predict(hmm: HMM, obs: Any, n: int, *, method: str = "auto") -> HMMPrediction:
+def hmm_predict(hmm: HMM, obs: ArrayLike, n: int, *, method: str = "auto") -> HMMPrediction:
     r"""``n``-step prediction: :math:`p(z_{T-1+h} \mid y)` and :math:`p(y_{T-1+h} \mid y)`, h=1..n.
 
     Composition of the last filtered belief with :math:`A^h` (and then :math:`B`).
@@ -431,7 +437,7 @@ def _predict(hmm: HMM, obs: jax.Array, n: int, method: str) -> HMMPrediction:
     return HMMPrediction(states, states @ hmm.emission)
 
 
-def hmm_viterbi(hmm: HMMBase, obs: Any, *, method: str = "auto") -> HMMViterbi:
+def hmm_viterbi(hmm: HMMBase, obs: ArrayLike, *, method: str = "auto") -> HMMViterbi:
     r"""Most probable hidden path :math:`\arg\max_z p(z, y)` (Viterbi, 1967), in log space.
 
     Sequential: max-product forward pass :math:`\delta_t(j) = \max_i [\delta_{t-1}(i) +

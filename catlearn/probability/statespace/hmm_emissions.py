@@ -36,6 +36,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import gammaln
+from jax.typing import ArrayLike
 
 from catlearn.core.checked import as_array, as_key
 from catlearn.errors import (
@@ -144,7 +145,7 @@ class _VectorHMM(HMMBase):
         shift = jnp.max(ll)
         return jnp.exp(ll - shift), shift
 
-    def check_obs(self, obs: Any) -> jax.Array:
+    def check_obs(self, obs: ArrayLike) -> jax.Array:
         return _check_vectors(self, obs, counts=self._counts)
 
 
@@ -163,7 +164,13 @@ class GaussianHMM(_VectorHMM):
     min_variance: float = eqx.field(static=True, default=1e-6)
 
     def __init__(
-        self, initial: Any, transition: Any, means: Any, covs: Any, *, min_variance: float = 1e-6
+        self,
+        initial: ArrayLike,
+        transition: ArrayLike,
+        means: ArrayLike,
+        covs: ArrayLike,
+        *,
+        min_variance: float = 1e-6,
     ) -> None:
         self.initial, self.transition = _chain(initial, transition)
         means, covs = _float(means), _float(covs)
@@ -228,7 +235,7 @@ class PoissonHMM(_VectorHMM):
     rates: jax.Array
     _counts = True
 
-    def __init__(self, initial: Any, transition: Any, rates: Any) -> None:
+    def __init__(self, initial: ArrayLike, transition: ArrayLike, rates: ArrayLike) -> None:
         self.initial, self.transition = _chain(initial, transition)
         rates = _float(rates)
         k = self.initial.shape[0]

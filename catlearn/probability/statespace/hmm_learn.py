@@ -53,10 +53,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from jax.typing import ArrayLike
 
 from catlearn.core.checked import as_array
 from catlearn.core.loop import gradient_steps
-from catlearn.core.optim import as_optax
+from catlearn.core.optim import Optimiser, as_optax
 from catlearn.errors import (
     DataError,
     HyperparameterError,
@@ -221,7 +222,7 @@ def _check_explained(model: HMMBase, obs: jax.Array) -> None:
 
 def hmm_fit_em(
     model: HMMBase,
-    obs: Any,
+    obs: ArrayLike,
     *,
     num_iters: int = 50,
     tol: float | None = None,
@@ -316,10 +317,10 @@ def _fit_em(
 
 def hmm_fit_gradient(
     model: HMM,
-    obs: Any,
+    obs: ArrayLike,
     *,
     num_steps: int = 200,
-    optimizer: Any = None,
+    optimizer: Optimiser | optax.GradientTransformation | None = None,
     method: str = "auto",
 ) -> HMMFit:
     r"""Fit a categorical :class:`~catlearn.probability.statespace.hmm.HMM` by gradient ascent on

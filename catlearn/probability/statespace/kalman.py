@@ -56,6 +56,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from catlearn import errors
 from catlearn.core.checked import as_array, as_key
@@ -114,16 +115,16 @@ class LGSSM(eqx.Module):
 
     def __init__(
         self,
-        initial_mean: Any,
-        initial_cov: Any,
-        dynamics: Any,
-        dynamics_cov: Any,
-        emission: Any,
-        emission_cov: Any,
-        dynamics_bias: Any = None,
-        emission_bias: Any = None,
-        control_dynamics: Any = None,
-        control_emission: Any = None,
+        initial_mean: ArrayLike,
+        initial_cov: ArrayLike,
+        dynamics: ArrayLike,
+        dynamics_cov: ArrayLike,
+        emission: ArrayLike,
+        emission_cov: ArrayLike,
+        dynamics_bias: ArrayLike | None = None,
+        emission_bias: ArrayLike | None = None,
+        control_dynamics: ArrayLike | None = None,
+        control_emission: ArrayLike | None = None,
     ) -> None:
         dt = jnp.result_type(float)
         required = {
@@ -250,7 +251,9 @@ class LGSSM(eqx.Module):
         )
 
     @classmethod
-    def from_kernels(cls, initial: Any, dynamics: Any, emission: Any) -> LGSSM:
+    def from_kernels(
+        cls, initial: LinearGaussian, dynamics: LinearGaussian, emission: LinearGaussian
+    ) -> LGSSM:
         r"""Build from :class:`catlearn.probability.kernels.gaussian.LinearGaussian` kernels ``x ↦ N(Ax + b, Σ)``.
 
         ``initial`` is a state (a kernel from the unit: only its ``b`` and ``Σ`` are read),
@@ -273,7 +276,7 @@ class LGSSM(eqx.Module):
             emission.b,
         )
 
-    def to_kernels(self) -> tuple[Any, Any, Any]:
+    def to_kernels(self) -> tuple[LinearGaussian, LinearGaussian, LinearGaussian]:
         """The :class:`catlearn.probability.kernels.gaussian.LinearGaussian` kernels ``(initial, dynamics, emission)``.
 
         >>> m = LGSSM(jnp.zeros(1), jnp.eye(1), jnp.eye(1), jnp.eye(1), jnp.eye(1), jnp.eye(1))
@@ -287,19 +290,19 @@ class LGSSM(eqx.Module):
             LinearGaussian(self.emission, self.emission_bias, self.emission_cov),
         )
 
-    def filter(self, obs: Any, **kw: Any) -> KalmanFiltered:
+    def filter(self, obs: ArrayLike, **kw: Any) -> KalmanFiltered:
         """:func:`kalman_filter` of this model (keywords passed on)."""
         return kalman_filter(self, obs, **kw)
 
-    def smooth(self, obs: Any, **kw: Any) -> KalmanSmoothed:
+    def smooth(self, obs: ArrayLike, **kw: Any) -> KalmanSmoothed:
         """:func:`rts_smoother` of this model (keywords passed on)."""
         return rts_smoother(self, obs, **kw)
 
-    def log_likelihood(self, obs: Any, **kw: Any) -> jax.Array:
+    def log_likelihood(self, obs: ArrayLike, **kw: Any) -> jax.Array:
         """:func:`kalman_log_likelihood` of this model (keywords passed on)."""
         return kalman_log_likelihood(self, obs, **kw)
 
-    def predict(self, obs: Any, n: int) -> KalmanPrediction:
+    def predict(self, obs: ArrayLike, n: int) -> KalmanPrediction:
         """:func:`kalman_predict` of this model."""
         return kalman_predict(self, obs, n)
 
@@ -398,7 +401,12 @@ def _prepare(
 
 
 def kalman_filter(
-    model: LGSSM, obs: Any, *, joseph: bool = False, method: str = "auto", inputs: Any = None
+    model: LGSSM,
+    obs: ArrayLike,
+    *,
+    joseph: bool = False,
+    method: str = "auto",
+    inputs: ArrayLike | None = None,
 ) -> KalmanFiltered:
     r"""Kalman filter: :math:`p(x_t \mid y_{\le t})` for every ``t`` and :math:`\log p(y)`.
 
@@ -426,7 +434,12 @@ def _filter(inp: infer.FilterInputs, joseph: bool, method: str) -> KalmanFiltere
 
 
 def kalman_log_likelihood(
-    model: LGSSM, obs: Any, *, joseph: bool = False, method: str = "auto", inputs: Any = None
+    model: LGSSM,
+    obs: ArrayLike,
+    *,
+    joseph: bool = False,
+    method: str = "auto",
+    inputs: ArrayLike | None = None,
 ) -> jax.Array:
     r""":math:`\log p(y_{0:T-1}) = \sum_t \log N(y_t; H m_{t|t-1} + d, S_t)` (sequential: no
     marginals stored; parallel: from the parallel filter's predicted moments).
@@ -444,7 +457,12 @@ def _log_likelihood(inp: infer.FilterInputs, joseph: bool, method: str) -> jax.A
 
 
 def rts_smoother(
-    model: LGSSM, obs: Any, *, joseph: bool = False, method: str = "auto", inputs: Any = None
+    model: LGSSM,
+    obs: ArrayLike,
+    *,
+    joseph: bool = False,
+    method: str = "auto",
+    inputs: ArrayLike | None = None,
 ) -> KalmanSmoothed:
     r"""Rauch–Tung–Striebel smoother: :math:`p(x_t \mid y_{0:T-1})` for every ``t``.
 
@@ -471,12 +489,12 @@ def _smoother(inp: infer.FilterInputs, joseph: bool, method: str) -> KalmanSmoot
 
 def kalman_predict(
     model: LGSSM,
-    obs: Any,
+    obs: ArrayLike,
     n: int,
     *,
     joseph: bool = False,
     method: str = "auto",
-    inputs: Any = None,
+    inputs: ArrayLike | None = None,
 ) -> KalmanPrediction:
     r"""``n``-step prediction of states and observations after the last observation.
 
@@ -512,7 +530,7 @@ def _predict_n(inp: infer.FilterInputs, joseph: bool, method: str, n: int) -> Ka
 
 
 def lgssm_sample(
-    model: LGSSM, num_steps: int, *, key: jax.Array, inputs: Any = None
+    model: LGSSM, num_steps: int, *, key: jax.Array, inputs: ArrayLike | None = None
 ) -> tuple[jax.Array, jax.Array]:
     r"""Sample ``(states (T, n), observations (T, m))`` from the joint; singular covariances
     are fine (a symmetric square root via ``eigh`` is used, not a Cholesky factor).

@@ -11,17 +11,18 @@ chosen subset of them. Covariances are parametrised by a square root :math:`L` w
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, NamedTuple, cast
+from typing import NamedTuple, cast
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from jax.typing import ArrayLike
 
 from catlearn.core.checked import as_array
 from catlearn.core.loop import gradient_steps
-from catlearn.core.optim import as_optax
+from catlearn.core.optim import Optimiser, as_optax
 from catlearn.errors import HyperparameterError, ShapeError
 from catlearn.probability.kernels._linalg import sqrt_psd
 from catlearn.probability.statespace import _kalman_infer as infer
@@ -59,11 +60,11 @@ class LGSSMFit(NamedTuple):
 
 def lgssm_fit_gradient(
     model: LGSSM,
-    obs: Any,
+    obs: ArrayLike,
     *,
     fields: tuple[str, ...] = ("dynamics", "dynamics_cov", "emission", "emission_cov"),
     num_steps: int = 200,
-    optimizer: Any = None,
+    optimizer: Optimiser | optax.GradientTransformation | None = None,
     method: str = "auto",
 ) -> LGSSMFit:
     r"""Fit the named ``fields`` of a time-invariant ``model`` to a batch of sequences ``obs``
@@ -143,7 +144,9 @@ def _fit(
     return LGSSMFit(build(params), -losses)
 
 
-def lgssm_fit_em(model: LGSSM, obs: Any, *, num_iters: int = 50, method: str = "auto") -> LGSSMFit:
+def lgssm_fit_em(
+    model: LGSSM, obs: ArrayLike, *, num_iters: int = 50, method: str = "auto"
+) -> LGSSMFit:
     r"""Kalman EM (Shumway & Stoffer 1982): ``num_iters`` steps updating
     :math:`\mu_0, P_0, F, Q, H, R` in closed form from the smoother's moments
     :math:`E[x_t x_t^\top]` and :math:`E[x_{t+1} x_t^\top] = P^s_{t+1} G_t^\top +
