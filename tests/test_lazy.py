@@ -111,3 +111,15 @@ def test_a_batch_of_composites_evaluates_each(x64):
     preds = jax.vmap(lambda m: LinearGaussian.state(m[None], jnp.eye(1)) >> k)(jnp.arange(3.0))
     np.testing.assert_allclose(preds.b[:, 0], [1.0, 3.0, 5.0], atol=1e-12)
     np.testing.assert_allclose(preds.cov[:, 0, 0], [5.0, 5.0, 5.0], atol=1e-12)
+
+
+def test_large_kernels_compose_without_a_budget_error(x64):
+    """A step's product is not memory: f >> g of two 600-state kernels spans 600³ products,
+    more than the planner's default budget for networks (2**27), and builds only the 600 x 600
+    answer, through BLAS."""
+    rng = np.random.default_rng(3)
+    a, b = rng.dirichlet(np.ones(600), 600), rng.dirichlet(np.ones(600), 600)
+    f, g = Finite(a, Fin(600), Fin(600)), Finite(b, Fin(600), Fin(600))
+    np.testing.assert_allclose((f >> g).array, a @ b, atol=1e-12)
+    pi = Finite.state(rng.dirichlet(np.ones(600)))
+    assert P.invert(f >> g, pi).allclose(P.invert(dense(f >> g), pi), atol=1e-12)

@@ -59,6 +59,7 @@ __all__ = [
 
 DEFAULT_BUDGET = 1 << 27  #: largest table a plan may touch, in entries (1 GiB of float64)
 PAIRWISE = 1 << 12  #: steps spanning more entries than this multiply their tables pairwise
+_BLAS = 1 << 12  # numpy steps with a table larger than this go through tensordot (BLAS)
 
 
 @dataclass(frozen=True)
@@ -380,6 +381,8 @@ def execute(
             r = xp.ones(())
         elif len(ops) == 2 and tuple(ops[1]) == st.out:
             r = ops[0]
+        elif xp is np and any(o.size > _BLAS for o in ops[::2]):
+            r = np.einsum(*ops, st.out, optimize=True)  # tensordot: BLAS, never the product
         else:
             r = xp.einsum(*ops, st.out)
         if st.op == "max":
@@ -439,7 +442,7 @@ class FactorNetwork:
         self,
         output: Sequence[int],
         extra: Sequence[tuple[int, ...]] = (),
-        budget: int | None = DEFAULT_BUDGET,
+        budget: int | None = None,
     ) -> tuple[Plan, list[tuple[int, int]]]:
         """The contraction plan down to the labels ``output`` (``extra`` factor scopes
         appended after the network's own; a label repeated in ``output`` gets a copy factor
@@ -465,12 +468,15 @@ class FactorNetwork:
         extra: Sequence[tuple[Any, tuple[int, ...]]] = (),
         *,
         trace: list[int] | None = None,
-        budget: int | None = DEFAULT_BUDGET,
+        budget: int | None = None,
     ) -> Any:
         """The network (times the ``extra`` factors) contracted down to the labels ``output``:
         numpy in float64 when every array is concrete (one query, no compilation), else
         ``jax.numpy`` (under ``jit``, ``vmap`` and ``grad``). The size of every table built is
-        appended to ``trace`` when given (numpy only)."""
+        appended to ``trace`` when given (numpy only). ``budget`` bounds the product a step
+        spans (:func:`plan_contraction`); by default there is none, as for ``numpy.einsum``:
+        a kernel composite computes what is asked of it (``f >> g`` of two 1000-state kernels
+        spans 10⁹ products and builds only the 10⁶-entry answer)."""
         plan, copies = self.plan(output, [lb for _, lb in extra], budget)
         arrays = [f for f, _ in self.factors] + [f for f, _ in extra]
         if not is_concrete(*arrays):
