@@ -195,3 +195,19 @@ def test_compile_diagram_into_linear_gaussian(x64):
     joint = compile_mod.compile(prior >> Diagram.copy(e) >> (e @ obs), ar, into=LG)
     want = ar[prior] >> LG.copy(e) >> (e @ ar[obs])
     assert joint.allclose(want)
+
+
+def test_chain_fold_equals_the_general_fold(x64):
+    """A plain chain folds pairwise; with a copy and a discard in the middle the general fold
+    (the live wires as one joint Gaussian) runs: both give the same kernel."""
+    rng = np.random.default_rng(7)
+    x = Euclid(2)
+
+    def rand() -> LG:
+        a, c = rng.normal(size=(2, 2)), rng.normal(size=(2, 2))
+        return LG(a, rng.normal(size=2), c @ c.T, dom=x, cod=x)
+
+    f, g, h = rand(), rand(), rand()
+    chain = f >> g >> h
+    general = f >> LG.copy(x) >> (g @ LG.discard(x)) >> h
+    assert chain.allclose(general, atol=1e-12)
