@@ -359,11 +359,17 @@ def _step(
 
 
 def execute(
-    plan: Plan, arrays: Sequence[Any], xp: Any = np, *, keep: list[Any] | None = None
+    plan: Plan,
+    arrays: Sequence[Any],
+    xp: Any = np,
+    *,
+    keep: list[Any] | None = None,
+    trace: list[int] | None = None,
 ) -> Any:
     """Run ``plan`` on ``arrays`` (one per input scope, axes in scope order) with the array
     module ``xp`` (``numpy`` or ``jax.numpy``). Max steps keep their product table in
-    ``keep`` (a list, when given) for :func:`decode`.
+    ``keep`` (a list, when given) for :func:`decode`; the size of every table a step builds
+    is appended to ``trace`` (a list, when given).
 
     >>> plan = plan_contraction([(0,), (0,)], {0: 3}, maximize=(0,))
     >>> float(execute(plan, [np.array([0.2, 0.5, 0.3]), np.array([1.0, 0.5, 1.0])]))
@@ -389,6 +395,8 @@ def execute(
             if keep is not None:
                 keep.append(r)
             r = r.max(axis=st.union.index(st.var))
+        if trace is not None:
+            trace.append(int(r.size))
         slots.append(r)
     return slots[-1]
 
@@ -484,14 +492,4 @@ class FactorNetwork:
             return execute(plan, [jnp.asarray(a) for a in arrays], jnp)
         arrays_np = [np.asarray(a, dtype=np.float64) for a in arrays]
         arrays_np += [np.eye(self.cards[a]) for a, _ in copies]
-        if trace is None:
-            return execute(plan, arrays_np)
-        slots: list[Any] = list(arrays_np)
-        for st in plan.steps:
-            ops: list[Any] = []
-            for i, sub in zip(st.inputs, st.subs):
-                ops += [slots[i], sub]
-            r = np.einsum(*ops, st.out) if ops else np.ones(())
-            trace.append(int(r.size))
-            slots.append(r)
-        return slots[-1]
+        return execute(plan, arrays_np, trace=trace)
