@@ -130,7 +130,14 @@ def _lambeq():
     }
     n = {t: len(tasks[t]["lambeq"]["accuracy"]) for t in ("mc", "rp")}
     assert equal["mc"] == equal["rp"] and n["mc"] == n["rp"]
+    acc = {
+        (t, side): statistics.fmean(tasks[t][side]["accuracy"])
+        for t in ("mc", "rp")
+        for side in ("catlearn", "lambeq")
+    }
     return [
+        f"MC {acc['mc', 'catlearn']:.3f} vs {acc['mc', 'lambeq']:.3f}",
+        f"RP {acc['rp', 'catlearn']:.3f} vs {acc['rp', 'lambeq']:.3f}",
         f"{ours['mc'] / theirs['mc']:.3f} / {ours['rp'] / theirs['rp']:.3f}",
         f"{ours['mc']:.2f} s vs {theirs['mc']:.2f} s; {ours['rp']:.2f} s vs {theirs['rp']:.2f} s",
         f"on {equal['mc']} of {n['mc']} seeds",

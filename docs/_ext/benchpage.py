@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -502,6 +503,32 @@ def goal_rows(results: Path, root: Path | None = None) -> list[dict[str, str]]:
         diffs,
         lambda v: v <= 1e-12,
         f"largest difference {max(diffs):.1e}" if diffs else "",
+    )
+    lam = (_load(results, "lambeq") or {}).get("tasks", {})
+    both = {t: r for t, r in lam.items() if (r.get("lambeq") or {}).get("accuracy")}
+    gap = {
+        t: statistics.fmean(r["catlearn"]["accuracy"]) - statistics.fmean(r["lambeq"]["accuracy"])
+        for t, r in both.items()
+    }
+    add(
+        "lambeq's MC and RP tasks: test accuracy vs lambeq's own pipeline (20 seeds)",
+        "mean ≥ lambeq's",
+        "lambeq",
+        list(gap.values()),
+        lambda v: v >= 0,
+        ", ".join(f"{t.upper()}: {v:+.3f}" for t, v in gap.items()),
+    )
+    fit = {
+        t: r["catlearn"]["fit_s"][0] / statistics.median(r["lambeq"]["fit_s"])
+        for t, r in both.items()
+    }
+    add(
+        "lambeq's tasks: whole fit with compilation vs lambeq's `PytorchTrainer`",
+        "ratio ≤ 0.5",
+        "lambeq",
+        list(fit.values()),
+        lambda v: v <= 0.5,
+        ", ".join(f"{t.upper()}: {v:.2f}" for t, v in fit.items()),
     )
     return rows
 
