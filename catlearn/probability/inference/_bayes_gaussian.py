@@ -19,7 +19,6 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from catlearn.core.types import Ty
 from catlearn.errors import ShapeError
 from catlearn.probability.kernels._checks import _flat, check_on_support
 from catlearn.probability.kernels._linalg import symmetrise
@@ -43,14 +42,9 @@ def _posterior(
     return mean, post, jnp.sqrt(jnp.sum(off**2)) / scale
 
 
-def _state(mean: jax.Array, cov: jax.Array, cod: Ty) -> LinearGaussian:
-    zero = jnp.zeros((mean.shape[0], 0), mean.dtype)
-    return LinearGaussian(zero, mean, cov, dom=Ty(), cod=cod, validate=False)
-
-
 def at_point(kernel: LinearGaussian, y: Any) -> LinearGaussian:
     """The state kernel(y) = N(Ay + b, Σ)."""
-    return _state(kernel.mean(y), kernel.cov, kernel.cod)
+    return LinearGaussian.state(kernel.mean(y), kernel.cov, kernel.cod, validate=False)
 
 
 def _batch(kernel: LinearGaussian, observations: Any) -> jax.Array:
@@ -80,7 +74,7 @@ def update_gaussian(
         prior.b, prior.cov, kernel.A, kernel.b, kernel.cov, ybar, ys, n
     )
     check_on_support(jnp.maximum(res, spread), "the observations")
-    return _state(mean, post, prior.cod)
+    return LinearGaussian.state(mean, post, prior.cod, validate=False)
 
 
 @partial(jax.jit, static_argnums=7)
@@ -109,7 +103,7 @@ def sequential_update_gaussian(
     ys = _batch(kernel, observations)
     mean, post, res = _sequential(prior.b, prior.cov, kernel.A, kernel.b, kernel.cov, ys)
     check_on_support(res, "the observation sequence")
-    return _state(mean, post, prior.cod)
+    return LinearGaussian.state(mean, post, prior.cod, validate=False)
 
 
 @jax.jit

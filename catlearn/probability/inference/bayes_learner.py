@@ -68,12 +68,6 @@ from catlearn.probability.kernels.markov import Finite
 __all__ = ["BayesLearner", "ParallelLearner"]
 
 
-def _gauss_state(mean: jax.Array, cov: jax.Array, cod: Ty) -> LinearGaussian:
-    return LinearGaussian(
-        jnp.zeros((mean.shape[0], 0), mean.dtype), mean, cov, dom=Ty(), cod=cod, validate=False
-    )
-
-
 def _finite_state(arr: jax.Array, cod: Ty) -> Finite:
     return Finite(arr, Ty(), cod, validate=False)
 
@@ -290,11 +284,11 @@ class BayesLearner:
             def gstep(c: Any, xy: Any) -> tuple[Any, None]:
                 x, y = xy
                 k = self.kernel(() if ax is None else x)
-                back = invert(k, _gauss_state(c[0], c[1], pr.cod))
+                back = invert(k, LinearGaussian.state(c[0], c[1], pr.cod, validate=False))
                 return (back.mean(y), back.cov), None
 
             (m, P), _ = jax.lax.scan(gstep, (pr.b, pr.cov), (xs if ax is not None else None, ys))
-            return self._with(_gauss_state(m, P, pr.cod))
+            return self._with(LinearGaussian.state(m, P, pr.cod, validate=False))
         shape = pr.array.shape
 
         def fstep(c: jax.Array, xy: Any) -> tuple[jax.Array, jax.Array]:
@@ -468,4 +462,4 @@ def _batch_gaussian(ks: LinearGaussian, prior: LinearGaussian, ys: Any, n: int) 
     cov = jnp.einsum("ij,iab->iajb", jnp.eye(n, dtype=ks.cov.dtype), ks.cov).reshape(n * m, n * m)
     stacked = LinearGaussian(A, b, cov, dom=prior.cod, cod=Euclid(n * m), validate=False)
     back = invert(stacked, prior)
-    return _gauss_state(back.mean(y), back.cov, prior.cod)
+    return LinearGaussian.state(back.mean(y), back.cov, prior.cod, validate=False)

@@ -213,8 +213,13 @@ class LinearGaussian(PytreeArrow):
 
     # constructors ---------------------------------------------------------------------------
     @classmethod
-    def state(cls, mean: Any, cov: Any = None, cod: Any = None) -> LinearGaussian:
+    def state(
+        cls, mean: Any, cov: Any = None, cod: Any = None, *, validate: bool = True
+    ) -> LinearGaussian:
         r"""The Gaussian state :math:`\mathcal N(\mu, \Sigma)` (a kernel from :class:`Ty() <Ty>`).
+
+        ``validate=False`` skips the constructor's checks (as for the constructor: for a mean
+        and covariance already known to be a state's, e.g. a posterior computed here).
 
         >>> LinearGaussian.state([0.0, 1.0], jnp.eye(2)).cod
         Euclid(2)
@@ -230,6 +235,7 @@ class LinearGaussian(PytreeArrow):
             cov,
             dom=Ty(),
             cod=cod,
+            validate=validate,
         )
 
     @classmethod
@@ -473,12 +479,6 @@ def _fold(program: Program, params: list[Any]) -> tuple[jax.Array, jax.Array, ja
 # --- Bayesian inversion and conditioning (generalised Schur complement) ---------------------
 
 
-def _state(mean: jax.Array, cov: jax.Array, cod: Ty) -> LinearGaussian:
-    return LinearGaussian(
-        jnp.zeros((mean.shape[0], 0), mean.dtype), mean, cov, dom=Ty(), cod=cod, validate=False
-    )
-
-
 def _invert(kernel: LinearGaussian, prior: LinearGaussian) -> LinearGaussian:
     """The inverse kernel y ↦ N(m + K(y − Am − b), P − KAP)."""
     m, P, A, b = prior.b, prior.cov, kernel.A, kernel.b
@@ -527,7 +527,8 @@ def _condition(joint: LinearGaussian, obs: dict[int, Any]) -> LinearGaussian:
     check_on_support(jnp.sqrt(jnp.sum(off**2)) / scale, f"the observation {obs}")
     mean = mu[r] + K @ d
     cov = symmetrise(C[np.ix_(r, r)] - K @ C[np.ix_(o, r)])
-    return _state(mean, cov, Ty(*(a for i, a in enumerate(atoms) if i not in obs)))
+    rest = Ty(*(a for i, a in enumerate(atoms) if i not in obs))
+    return LinearGaussian.state(mean, cov, rest, validate=False)
 
 
 def _validate(k: LinearGaussian) -> None:
