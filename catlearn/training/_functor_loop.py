@@ -8,6 +8,7 @@ jitted step per minibatch, each shape's step compiled once.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -180,6 +181,7 @@ def run(
         total = np.sum(weights)
         return tables, opt_state, np.sum(values * weights) / total, np.sum(ms * weights) / total
 
+    scores = jax.jit(functools.partial(_scores, loss, metric))
     seconds: list[float] = []
     done, interrupted = 0, False
     with tqdm(total=epochs, disable=not progress, unit="epoch", desc="fit_functor") as bar:
@@ -193,7 +195,7 @@ def run(
                     post["metric"] = f"{m:.4g}"
                 vl = vm = None
                 if val_groups is not None:
-                    vl, vm = _evaluate(val_groups, new_tables, val_y, loss, metric)
+                    vl, vm = _evaluate(val_groups, new_tables, val_y, scores)
                     post["val_loss"] = f"{vl:.4g}"
                     if metric is not None:
                         post["val_metric"] = f"{vm:.4g}"
@@ -220,17 +222,25 @@ def run(
 
 
 def _evaluate(
-    groups: Sequence[Any], tables: Any, y: np.ndarray, loss: Loss, metric: Loss | None
+    groups: Sequence[Any], tables: Any, y: np.ndarray, scores: Callable[..., Any]
 ) -> tuple[float, float]:
     total_l = total_m = 0.0
     n = 0
     for g in groups:
         pred = g.shape.jit_forward(tables, jnp.asarray(g.rows), g.xs)
-        yg = jnp.asarray(y[g.members])
-        total_l += float(jnp.sum(loss(pred, yg)))
-        if metric is not None:
-            total_m += float(jnp.sum(metric(pred, yg)))
+        value, m = scores(pred, jnp.asarray(y[g.members]))
+        total_l += float(value)
+        total_m += float(m)
         n += len(g.members)
     if n == 0:
         raise DataError("Expected a non-empty validation set, got 0 examples.")
     return total_l / n, total_m / n
+
+
+def _scores(
+    loss: Loss, metric: Loss | None, pred: Any, y: jax.Array
+) -> tuple[jax.Array, jax.Array]:
+    """The summed loss and metric of one validation group (jitted per fit: run eagerly, a
+    vmapped loss dispatched every primitive on its own, every epoch)."""
+    m = jnp.sum(metric(pred, y)) if metric is not None else jnp.zeros(())
+    return jnp.sum(loss(pred, y)), m
