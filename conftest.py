@@ -29,8 +29,9 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # thousands of small programs, and LLVM's optimisation of each one is a third of its time on
 # CI's 2 cores (a 69-test sample: 103 s at XLA's default level 3, 70 s at level 0). So the
 # tests compile at backend level 0 unless XLA_FLAGS already names a level; run
-# `XLA_FLAGS=--xla_backend_optimization_level=3 pytest` for the users' default. The benchmarks,
-# the docs' notebooks and the library itself never set it.
+# `XLA_FLAGS=--xla_backend_optimization_level=3 pytest` for the users' default. The benchmarks
+# and the library itself never set it; the docs set it for the pages that time nothing
+# (docs/conf.py).
 if "--xla_backend_optimization_level" not in os.environ.get("XLA_FLAGS", ""):
     os.environ["XLA_FLAGS"] = (
         os.environ.get("XLA_FLAGS", "") + " --xla_backend_optimization_level=0"

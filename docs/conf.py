@@ -42,6 +42,18 @@ os.environ.setdefault("TQDM_DISABLE", "1")
 os.environ["PYTHONPATH"] = os.pathsep.join(
     [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
 )
+# A notebook that times nothing is executed with XLA's backend optimisation at level 0, as the
+# tests are (conftest.py): its outputs are what it computes, and LLVM's optimisation of each
+# small program is a third of its compile time on CI's 2 cores. A page whose code times
+# something (perf_counter, timeit, a fit's *_seconds) runs at XLA's default, as a user's
+# would; so do the examples and the benchmarks. CATLEARN_DOCS_XLA_DEFAULT=1 runs every page
+# at the default. (Set per page when Sphinx reads it: its kernel inherits the environment.)
+XLA_FLAGS = os.environ.get("XLA_FLAGS", "")
+TIMED = re.compile(r"perf_counter|timeit|time\.time\(|_seconds\b")
+FAST_COMPILE = (
+    os.environ.get("CATLEARN_DOCS_XLA_DEFAULT") != "1"
+    and "--xla_backend_optimization_level" not in XLA_FLAGS
+)
 
 # -- Project ----------------------------------------------------------------------------------
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
@@ -297,6 +309,10 @@ _FILLERS = {
 
 
 def _fill(app, docname, source):
+    if FAST_COMPILE:
+        timed = TIMED.search(source[0]) is not None
+        level = "" if timed else " --xla_backend_optimization_level=0"
+        os.environ["XLA_FLAGS"] = (XLA_FLAGS + level).strip()
     if docname in _FILLERS:
         source[0] = _FILLERS[docname](source[0])
     elif docname.startswith("generated/examples/"):

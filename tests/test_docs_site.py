@@ -335,10 +335,14 @@ def test_neighbours_claims_hold_in_the_tables_it_quotes():
     # "ratio below 1 means catlearn is faster": the page says a fresh query is compared; the
     # "ten-fold ... does not hold on most of these networks" sentence:
     assert sum(r["ratio"] <= 0.1 for r in fresh) < len(fresh) / 2
-    # "A junction tree built once is slower than pyAgrum on some networks":
+    # "catlearn's better engine (the best column) is faster on most networks but not on all":
+    best = [r["best_over_pyagrum"] for r in peers]
+    assert sum(b < 1 for b in best) > len(best) / 2 and any(b > 1 for b in best)
+    # "a junction tree built once is slower than pyAgrum on some":
     assert any(r["jt_over_pyagrum"] > 1 for r in peers)
-    # "... the best column then names variable elimination" on those networks:
-    assert all(r["best_engine"] == "VariableElimination" for r in peers if r["jt_over_pyagrum"] > 1)
+    # "best" is the faster engine, so it is above 1 only where both engines are:
+    for r in peers:
+        assert r["best_over_pyagrum"] == min(r["ve_over_pyagrum"], r["jt_over_pyagrum"])
     # The step table's last column is what the text explains ("where it says no").
     assert {str(r["same_optimised_hlo_op_histogram"]) for r in _json("step")["results"]}
     for stale in ("small classic networks", "XLA receives the same operations", "1e-16"):
