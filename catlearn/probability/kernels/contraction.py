@@ -255,24 +255,31 @@ def plan_contraction(
     heuristic: str = "min_fill",
     budget: int | None = DEFAULT_BUDGET,
     order: Sequence[Any] | None = None,
+    validate: bool = True,
 ) -> Plan:
     """Plan the contraction of factors with axis labels ``scopes`` down to ``output``.
 
     Every label not in ``output`` is summed out, except those in ``maximize``, which are
     maxed out after all sums (max-product; :func:`decode` recovers their arg-max). ``order``
     overrides the heuristic. Raises :class:`~catlearn.errors.MemoryBudgetError` when a step
-    would span more than ``budget`` entries (``None``: no limit).
+    would span more than ``budget`` entries (``None``: no limit). ``validate=False`` skips the
+    checks of the labels and cards (for scopes already known to be sequences of hashable
+    labels, each with a positive int card: a network's own query plans).
 
     >>> p = plan_contraction([(0, 1), (1, 2), (2, 3)], {0: 2, 1: 3, 2: 3, 3: 2}, (0,))
     >>> p.order, p.max_size
     ((3, 2, 1), 9)
     """
-    scopes, keep = _check_scopes(scopes, cards, output)
+    if validate:
+        tscopes, keep = _check_scopes(scopes, cards, output)
+    else:
+        tscopes, keep = tuple(tuple(s) for s in scopes), tuple(output)
+    scopes = tscopes
     hidden = {v for s in scopes for v in s} - set(keep)
     if order is None:
         order = elimination_order(scopes, cards, hidden, heuristic=heuristic, last=maximize)
     maxed = set(maximize)
-    slots: dict[int, tuple[Any, ...]] = dict(enumerate(scopes))
+    slots: dict[int, tuple[Any, ...]] = dict(enumerate(tscopes))
     where: dict[Any, set[int]] = {}
     for i, s in enumerate(scopes):
         for v in s:
@@ -334,7 +341,7 @@ def plan_contraction(
         size *= cards[v]
     max_size = max(max_size, size)
     steps.append(_step(rest, slots, list(keep), keep, None, "sum"))
-    return Plan(n, scopes, tuple(steps), keep, max_size, cost + size, tuple(order))
+    return Plan(n, tscopes, tuple(steps), keep, max_size, cost + size, tuple(order))
 
 
 def _size(scope: Sequence[Any], cards: Mapping[Any, int]) -> int:

@@ -116,9 +116,18 @@ def make_plan(
     cd = {v: cards[v] for v in rel}
     out = () if maximize else query
     plan = plan_contraction(
-        [f[2] for f in main], cd, out, maximize=query if maximize else (), budget=budget
+        [f[2] for f in main],
+        cd,
+        out,
+        maximize=query if maximize else (),
+        budget=budget,
+        validate=False,  # the network's own scopes and cards
     )
-    rest_plan = plan_contraction([f[2] for f in rest], cd, (), budget=budget) if rest else None
+    rest_plan = (
+        plan_contraction([f[2] for f in rest], cd, (), budget=budget, validate=False)
+        if rest
+        else None
+    )
     return QueryPlan(
         query,
         evidence,
