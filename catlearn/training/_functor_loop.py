@@ -22,6 +22,7 @@ from catlearn.core.loop import warn_interrupted
 from catlearn.core.optim import as_optax
 from catlearn.errors import DataError, NonFiniteError
 from catlearn.training._functor_checks import check_targets
+from catlearn.training._history import empty_history
 from catlearn.training.checkpoint import Checkpointing
 
 Loss = Callable[[Any, Any], jax.Array]
@@ -140,13 +141,7 @@ def run(
 
             steps.append(jax.jit(step))
 
-    history: dict[str, list[float]] = {"loss": []}
-    if metric is not None:
-        history["metric"] = []
-    if val_groups is not None:
-        history["val_loss"] = []
-        if metric is not None:
-            history["val_metric"] = []
+    history = empty_history(metric is not None, val_groups is not None)
     seeds = np.asarray(jax.random.randint(key, (max(epochs, 1),), 0, 2**31 - 1))
     from tqdm import tqdm
 

@@ -49,6 +49,7 @@ from catlearn.core.optim import Optimiser, as_optax
 from catlearn.core.para import Para, Params, WireValue
 from catlearn.core.state import apply_train, with_state
 from catlearn.errors import DataError, HyperparameterError, NonFiniteError
+from catlearn.training._history import empty_history
 from catlearn.training._validate import (
     check_data,
     check_inputs,
@@ -450,13 +451,7 @@ def _check_epochs(epochs: Any, initial_epoch: Any) -> None:
 
 def _history(outs: Any, ends: Any, metric: Loss | None, Xv: Any) -> dict[str, list[float]]:
     """Per-epoch means of the steps' losses and metrics, and the validation values."""
-    history: dict[str, list[float]] = {"loss": []}
-    if metric is not None:
-        history["metric"] = []
-    if Xv is not None:
-        history["val_loss"] = []
-        if metric is not None:
-            history["val_metric"] = []
+    history = empty_history(metric is not None, Xv is not None)
     if outs is None:
         return history
     (losses, ms), (vl, vm) = outs, ends

@@ -83,27 +83,29 @@ def variables(names: Any) -> list[Any]:
     return list(names)
 
 
+def _mapping(x: Any, expected: str, example: str) -> Mapping[Any, Any]:
+    """``x`` as a mapping (``None`` is the empty one), else the typed error "Expected
+    {expected}, got {type} ({repr}); pass e.g. {example}.": the one check of every mapping
+    argument of a query."""
+    if x is None:
+        return {}
+    if not isinstance(x, Mapping):
+        raise errors.ArgumentTypeError(
+            f"Expected {expected}, got {type(x).__name__} ({x!r:.60}); pass e.g. {example}."
+        )
+    return x
+
+
 def evidence(ev: Any) -> Mapping[str, Any]:
     """The evidence as a mapping (``None`` is no evidence), or a typed error."""
-    if ev is None:
-        return {}
-    if not isinstance(ev, Mapping):
-        raise errors.ArgumentTypeError(
-            f"Expected the evidence as a mapping {{variable: state}}, got "
-            f"{type(ev).__name__} ({ev!r:.60}); pass e.g. {{'WetGrass': 1}}."
-        )
-    return ev
+    return _mapping(ev, "the evidence as a mapping {variable: state}", "{'WetGrass': 1}")
 
 
 def given(**soft: Any) -> dict[str, bool]:
     """Whether each kind of soft evidence (``virtual_evidence=``, ``jeffrey_evidence=``: a
     mapping or ``None``) is given; anything but a mapping is a typed error naming it."""
     for what, v in soft.items():
-        if v is not None and not isinstance(v, Mapping):
-            raise errors.ArgumentTypeError(
-                f"Expected {what} as a mapping {{variable: distribution}}, got "
-                f"{type(v).__name__} ({v!r:.60}); pass e.g. {{'WetGrass': [0.2, 0.8]}}."
-            )
+        _mapping(v, f"{what} as a mapping {{variable: distribution}}", "{'WetGrass': [0.2, 0.8]}")
     return {what: bool(v) for what, v in soft.items()}
 
 
@@ -152,11 +154,11 @@ def soft(
     """Virtual evidence: ascending ids and their likelihood vectors (checked when concrete)."""
     if not virtual:
         return (), ()
-    if not isinstance(virtual, Mapping):
-        raise errors.ArgumentTypeError(
-            f"Expected the virtual evidence as a mapping {{variable: likelihoods}}, got "
-            f"{type(virtual).__name__}; pass e.g. {{'xray': [0.7, 0.2]}}."
-        )
+    virtual = _mapping(
+        virtual,
+        "the virtual evidence as a mapping {variable: likelihoods}",
+        "{'xray': [0.7, 0.2]}",
+    )
     net.check_names(virtual)
     out, vecs = [], []
     for n in sorted(virtual, key=net.indexed.ids.__getitem__):
@@ -240,13 +242,7 @@ def fold(
 
 def tables(net: Network, given: Mapping[str, Any] | None) -> dict[int, Any]:
     """Replacement tables ``{id: array}`` in kernel layout ``[parents..., v]`` (checked)."""
-    if given is None:
-        return {}
-    if not isinstance(given, Mapping):
-        raise errors.ArgumentTypeError(
-            f"Expected tables as a mapping {{variable: array}}, got {type(given).__name__}; "
-            f"pass e.g. net.tables()."
-        )
+    given = _mapping(given, "tables as a mapping {variable: array}", "net.tables()")
     net.check_names(given)
     out = {}
     for n, t in given.items():
