@@ -42,6 +42,8 @@ def test_plans_equal_brute_force_einsum(seed, n_vars, n_factors, heuristic):
     ops = [x for a, s in zip(arrays, scopes) for x in (a, list(s))]
     np.testing.assert_allclose(execute(plan, arrays), np.einsum(*ops, list(out)), rtol=1e-10)
     assert set(plan.order) == set(used) - set(out)
+    # validate=False (a caller's own, known-good scopes) plans the same contraction
+    assert plan_contraction(scopes, cards, out, heuristic=heuristic, validate=False) == plan
 
 
 @settings(max_examples=30, deadline=None)
