@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import jax.numpy as jnp
 import numpy as np
@@ -20,6 +20,11 @@ import numpy as np
 from catlearn.core.types import Bool, Ty
 
 U8 = jnp.uint8
+
+ArrowT = TypeVar("ArrowT")
+"""The arrows of a reverse derivative category (:mod:`catlearn.boolean.rdc`): JAX functions
+for ``Smooth``, circuits for ``Boolean``. (Defined in this private module so that the
+documentation shows it as a name, not a link.)"""
 
 
 class Emit(Protocol):

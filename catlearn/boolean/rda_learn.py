@@ -32,17 +32,19 @@ Array([0, 1, 1, 0], dtype=uint8)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import numpy.typing as npt
+from jax.typing import ArrayLike
 
 from catlearn import errors
 from catlearn.boolean.rda import Circuit, CircuitBuilder, check_value
 from catlearn.boolean.rdc import ReverseDerivativeCategory
-from catlearn.core.loop import compile_epochs, run_epochs
+from catlearn.core.loop import ArrayTree, compile_epochs, run_epochs
 from catlearn.core.types import Bool
 from catlearn.errors import DataError, HyperparameterError, ShapeError, TypeMismatch
 
@@ -60,7 +62,7 @@ __all__ = [
 ]
 
 
-class Boolean(ReverseDerivativeCategory):
+class Boolean(ReverseDerivativeCategory[Circuit]):
     r"""Boolean circuits as a reverse derivative category: addition is XOR, :math:`-a = a`.
 
     The update rule becomes reverse derivative ascent (Wilson, Zanasi):
@@ -75,23 +77,23 @@ class Boolean(ReverseDerivativeCategory):
 
     name = "boolean"
 
-    def apply(self, f: Circuit, x: Any) -> Any:
+    def apply(self, f: Circuit, x: ArrayTree) -> ArrayTree:
         """``f(x)``."""
-        return f.apply(x)
+        return cast(ArrayTree, f.apply(x))
 
-    def reverse(self, f: Circuit, x: Any, dy: Any) -> Any:
+    def reverse(self, f: Circuit, x: ArrayTree, dy: ArrayTree) -> ArrayTree:
         """:math:`R[f](x, dy)`, from :meth:`~catlearn.boolean.rda.Circuit.reverse_derivative`."""
-        return f.reverse(x, dy)
+        return cast(ArrayTree, f.reverse(x, dy))
 
-    def add(self, a: Any, b: Any) -> Any:
+    def add(self, a: ArrayTree, b: ArrayTree) -> ArrayTree:
         """XOR."""
-        return jax.tree_util.tree_map(lambda u, v: jnp.bitwise_xor(u, v), a, b)
+        return cast(ArrayTree, jax.tree_util.tree_map(lambda u, v: jnp.bitwise_xor(u, v), a, b))
 
-    def neg(self, a: Any) -> Any:
+    def neg(self, a: ArrayTree) -> ArrayTree:
         """In Z_2, ``-a = a``."""
         return a
 
-    def scale(self, lr: float, a: Any) -> Any:
+    def scale(self, lr: float, a: ArrayTree) -> ArrayTree:
         """Only the step size 1 exists in Z_2."""
         if lr != 1:
             raise HyperparameterError(
@@ -211,7 +213,7 @@ def _model_types(model: Any) -> tuple[int, int, int]:
     return model.dom[0].size, model.dom[1].size, model.cod[0].size  # type: ignore[attr-defined]
 
 
-def rda_step(model: Circuit) -> Any:
+def rda_step(model: Circuit) -> Callable[[ArrayLike, ArrayLike, ArrayLike], jax.Array]:
     r"""The jitted RDA step ``(p, x, y) -> p XOR R[f]_P((p, x), f(p, x) XOR y)``.
 
     >>> import jax.numpy as jnp
@@ -223,7 +225,7 @@ def rda_step(model: Circuit) -> Any:
     return jax.jit(_step_fn(model))
 
 
-def _step_fn(model: Circuit) -> Any:
+def _step_fn(model: Circuit) -> Callable[[ArrayLike, ArrayLike, ArrayLike], jax.Array]:
     rd = model.reverse_derivative()
 
     def step(p: Any, x: Any, y: Any) -> Any:
@@ -234,7 +236,9 @@ def _step_fn(model: Circuit) -> Any:
     return step
 
 
-def _check_data(model: Circuit, params: Any, xs: Any, ys: Any) -> tuple[Any, Any, Any]:
+def _check_data(
+    model: Circuit, params: npt.ArrayLike, xs: npt.ArrayLike, ys: npt.ArrayLike
+) -> tuple[jax.Array, jax.Array, jax.Array]:
     P, A, B = _model_types(model)
     p = check_value(Bool(P), params, 0, "parameters")
     x = check_value(Bool(A), xs, 1, "inputs")
@@ -249,7 +253,9 @@ def _check_data(model: Circuit, params: Any, xs: Any, ys: Any) -> tuple[Any, Any
     return p[0], x[0], y[0]
 
 
-def rda_trace(model: Circuit, params: Any, xs: Any, ys: Any) -> jax.Array:
+def rda_trace(
+    model: Circuit, params: npt.ArrayLike, xs: npt.ArrayLike, ys: npt.ArrayLike
+) -> jax.Array:
     """The paper's RDA: one pass over the examples in order; all parameters, shape ``(N+1, p)``.
 
     ``trace[0] = params`` and ``trace[i+1]`` is the update of ``trace[i]`` on example ``i``
@@ -297,7 +303,9 @@ def _accuracy_fn(model: Circuit) -> Any:
     return acc
 
 
-def rda_accuracy(model: Circuit, params: Any, xs: Any, ys: Any) -> float:
+def rda_accuracy(
+    model: Circuit, params: npt.ArrayLike, xs: npt.ArrayLike, ys: npt.ArrayLike
+) -> float:
     """The fraction of examples whose predicted bits all equal the target bits.
 
     >>> import jax.numpy as jnp
@@ -315,9 +323,9 @@ def rda_accuracy(model: Circuit, params: Any, xs: Any, ys: Any) -> float:
 
 def rda_fit(
     model: Circuit,
-    params: Any,
-    xs: Any,
-    ys: Any,
+    params: npt.ArrayLike,
+    xs: npt.ArrayLike,
+    ys: npt.ArrayLike,
     *,
     epochs: int = 1,
     key: jax.Array | None = None,

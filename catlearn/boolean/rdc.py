@@ -37,11 +37,13 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, cast
 
 import jax
 
+from catlearn.boolean._rda_gates import ArrowT
 from catlearn.core.lens import Lens
+from catlearn.core.loop import ArrayTree
 from catlearn.core.types import Atom, Ty
 
 __all__ = ["AnyValue", "ReverseDerivativeCategory", "ReverseLens", "Smooth"]
@@ -111,13 +113,16 @@ class ReverseLens(Lens):
         )
 
 
-class ReverseDerivativeCategory(abc.ABC):
+class ReverseDerivativeCategory(abc.ABC, Generic[ArrowT]):
     r"""The interface a semantics provides so that learners work in it.
 
     An instance knows how to run an arrow (``apply``), its reverse derivative ``reverse``
     (:math:`R[f](x, dy)`), and the commutative monoid of changes (``add``, ``neg``, ``scale``)
     of the left-additive structure. From these it derives :meth:`lens` and :meth:`update`
-    (the learning rule of Cruttwell et al. and Wilson–Zanasi).
+    (the learning rule of Cruttwell et al. and Wilson–Zanasi). It is generic in the type of
+    its arrows (:class:`Smooth` is a ``ReverseDerivativeCategory[Callable[[Any], Any]]``,
+    :class:`~catlearn.boolean.rda_learn.Boolean` a ``ReverseDerivativeCategory[Circuit]``);
+    values and changes are pytrees of arrays (``catlearn.core.loop.ArrayTree``).
 
     >>> import jax.numpy as jnp
     >>> S = Smooth()
@@ -129,44 +134,46 @@ class ReverseDerivativeCategory(abc.ABC):
     name: str = "abstract"
 
     @abc.abstractmethod
-    def apply(self, f: Any, x: Any) -> Any:
+    def apply(self, f: ArrowT, x: ArrayTree) -> ArrayTree:
         """Run the arrow ``f`` on ``x``."""
 
     @abc.abstractmethod
-    def reverse(self, f: Any, x: Any, dy: Any) -> Any:
+    def reverse(self, f: ArrowT, x: ArrayTree, dy: ArrayTree) -> ArrayTree:
         """The reverse derivative :math:`R[f](x, dy)`, a change of ``x``."""
 
     @abc.abstractmethod
-    def add(self, a: Any, b: Any) -> Any:
+    def add(self, a: ArrayTree, b: ArrayTree) -> ArrayTree:
         """The addition of changes (``+`` in R, XOR in Z_2)."""
 
     @abc.abstractmethod
-    def neg(self, a: Any) -> Any:
+    def neg(self, a: ArrayTree) -> ArrayTree:
         """The additive inverse (``-a`` in R, ``a`` itself in Z_2)."""
 
     @abc.abstractmethod
-    def scale(self, lr: float, a: Any) -> Any:
+    def scale(self, lr: float, a: ArrayTree) -> ArrayTree:
         """A step size times a change (only ``lr = 1`` exists in Z_2)."""
 
-    def lens(self, f: Any, dom: Ty | None = None, cod: Ty | None = None) -> ReverseLens:
+    def lens(self, f: ArrowT, dom: Ty | None = None, cod: Ty | None = None) -> ReverseLens:
         """The reverse-derivative lens :math:`(f, R[f])` of an arrow, between ``dom`` and
         ``cod`` (default :class:`AnyValue`: unchecked wires)."""
         return ReverseLens(
             lambda x: self.apply(f, x), lambda x, dy: self.reverse(f, x, dy), dom, cod
         )
 
-    def update(self, f: Any, p: Any, x: Any, y: Any, *, lr: float = 1.0) -> Any:
+    def update(
+        self, f: ArrowT, p: ArrayTree, x: ArrayTree, y: ArrayTree, *, lr: float = 1.0
+    ) -> ArrayTree:
         r"""One learning step :math:`p' = p - \varepsilon R[f]_P((p, x), f(p, x) - y)`.
 
         ``f`` is a model :math:`P \times A \to B` taking the pair ``(p, x)``.
         """
         y_hat = self.apply(f, (p, x))
         dy = self.add(y_hat, self.neg(y))
-        dp, _ = self.reverse(f, (p, x), dy)
+        dp, _ = cast(tuple[ArrayTree, ArrayTree], self.reverse(f, (p, x), dy))  # R[f] of a pair
         return self.add(p, self.neg(self.scale(lr, dp)))
 
 
-class Smooth(ReverseDerivativeCategory):
+class Smooth(ReverseDerivativeCategory[Callable[[Any], Any]]):
     r"""Smooth maps between Euclidean spaces as JAX functions: :math:`R[f](x, dy) = J_f(x)^T dy`.
 
     An arrow is a JAX function of one argument (any pytree); ``reverse`` is ``jax.vjp``. The
@@ -179,23 +186,23 @@ class Smooth(ReverseDerivativeCategory):
 
     name = "smooth"
 
-    def apply(self, f: Callable[[Any], Any], x: Any) -> Any:
+    def apply(self, f: Callable[[Any], Any], x: ArrayTree) -> ArrayTree:
         """``f(x)``."""
-        return f(x)
+        return cast(ArrayTree, f(x))
 
-    def reverse(self, f: Callable[[Any], Any], x: Any, dy: Any) -> Any:
+    def reverse(self, f: Callable[[Any], Any], x: ArrayTree, dy: ArrayTree) -> ArrayTree:
         """``jax.vjp(f, x)`` applied to ``dy``."""
         _, pullback = jax.vjp(f, x)
-        return pullback(dy)[0]
+        return cast(ArrayTree, pullback(dy)[0])
 
-    def add(self, a: Any, b: Any) -> Any:
+    def add(self, a: ArrayTree, b: ArrayTree) -> ArrayTree:
         """Pointwise ``a + b``."""
-        return jax.tree_util.tree_map(lambda u, v: u + v, a, b)
+        return cast(ArrayTree, jax.tree_util.tree_map(lambda u, v: u + v, a, b))
 
-    def neg(self, a: Any) -> Any:
+    def neg(self, a: ArrayTree) -> ArrayTree:
         """Pointwise ``-a``."""
-        return jax.tree_util.tree_map(lambda u: -u, a)
+        return cast(ArrayTree, jax.tree_util.tree_map(lambda u: -u, a))
 
-    def scale(self, lr: float, a: Any) -> Any:
+    def scale(self, lr: float, a: ArrayTree) -> ArrayTree:
         """Pointwise ``lr * a``."""
-        return jax.tree_util.tree_map(lambda u: lr * u, a)
+        return cast(ArrayTree, jax.tree_util.tree_map(lambda u: lr * u, a))

@@ -42,9 +42,9 @@ a run resumed at epoch ``e`` equals the uninterrupted one bit for bit.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import jax
 import jax.numpy as jnp
@@ -53,6 +53,9 @@ import optax
 from jax.sharding import Mesh, PartitionSpec
 
 from catlearn.errors import ArgumentTypeError, DataError, HyperparameterError
+
+if TYPE_CHECKING:  # read by the type checker only: the docs then show ArrayTree by its name
+    from jax.typing import ArrayLike
 
 __all__ = [
     "LoopResult",
@@ -63,6 +66,11 @@ __all__ = [
     "run_epochs",
     "warn_interrupted",
 ]
+
+ArrayTree: TypeAlias = "ArrayLike | Iterable[ArrayTree] | Mapping[Any, ArrayTree] | None"
+"""A pytree of arrays: an array (or a number), or a tuple, list, ``NamedTuple`` or dict of
+them, nested (``None`` is the empty pytree): what JAX maps over and optax calls ``Params``,
+``Updates`` and ``OptState``."""
 
 Step = Callable[[Any, Any, Any, Any], tuple[Any, Any, Any]]
 """``step(params, opt_state, batch, key) -> (params, opt_state, out)``: ``out`` is the loss,
@@ -300,13 +308,13 @@ def _first_bad(outs: Any) -> tuple[int, int] | None:
 
 def run_epochs(
     run: Epochs,
-    params: Any,
+    params: ArrayTree,
     opt_state: Any,
-    data: Any,
+    data: ArrayTree,
     *,
     epochs: int,
     key: jax.Array | None = None,
-    extra: Any = None,
+    extra: ArrayTree = None,
     initial_epoch: int = 0,
     epochs_per_call: int | None = None,
     progress: bool = False,
@@ -404,7 +412,7 @@ def run_epochs(
 
 def gradient_steps(
     loss: Callable[[Any], jax.Array],
-    params: Any,
+    params: ArrayTree,
     optimizer: optax.GradientTransformation,
     num_steps: int,
 ) -> tuple[Any, jax.Array]:

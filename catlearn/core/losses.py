@@ -46,15 +46,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
+import numpy.typing as npt
 import optax
 
 from catlearn import errors
 from catlearn.core.checked import as_array, check_positive
 from catlearn.core.lens import Lens
+from catlearn.core.loop import ArrayTree
 from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import HyperparameterError, NotInvertibleError
 
@@ -103,7 +105,7 @@ class ErrorFn:
     :math:`\sum_j e(x_j, y_j)` (``"mse"`` averages, ``"softmax_cross_entropy"`` couples the
     classes): for a named error, the function of :data:`LOSSES`."""
 
-    def __call__(self, x: Any, y: Any) -> Any:
+    def __call__(self, x: npt.ArrayLike, y: npt.ArrayLike) -> jax.Array:
         """:math:`e(x, y)` coordinate-wise (``x``, ``y`` numbers or arrays that broadcast)."""
         if self.fn is None:
             raise errors.ArgumentValueError(
@@ -120,9 +122,9 @@ class ErrorFn:
                 f"Expected an output x and a target y of the same (or broadcastable) shapes for "
                 f"the error {self.name!r}, got {tuple(x.shape)} and {tuple(y.shape)}."
             ) from None
-        return self.fn(x, y)
+        return cast(jax.Array, self.fn(x, y))
 
-    def total(self, x: Any, y: Any) -> Any:
+    def total(self, x: ArrayTree, y: ArrayTree) -> jax.Array:
         r""":math:`E = \sum_j e(x_j, y_j)` over every leaf of the pytrees ``x``, ``y`` (or
         the sum over leaves of :attr:`per_example`, when set).
 
@@ -137,9 +139,9 @@ class ErrorFn:
         else:
             assert fn is not None  # an ErrorFn has a coordinate form or a per-example one
             terms = jax.tree_util.tree_map(lambda u, v: jnp.sum(fn(u, v)), x, y)
-        return sum(jax.tree_util.tree_leaves(terms))
+        return cast(jax.Array, sum(jax.tree_util.tree_leaves(terms)))
 
-    def derivative(self, x: Any, y: Any) -> Any:
+    def derivative(self, x: ArrayTree, y: ArrayTree) -> Any:
         r""":math:`\partial e / \partial x (x, y)` coordinate-wise.
 
         >>> power_error(3.0).derivative(jnp.array([2.0]), jnp.array([0.0]))
@@ -156,7 +158,7 @@ class ErrorFn:
         """
         return self.inverse is not None
 
-    def request(self, x: Any, g: Any) -> Any:
+    def request(self, x: ArrayTree, g: ArrayTree) -> Any:
         r"""The request :math:`f_x(g)`: the ``y`` with :math:`\partial e/\partial x(x, y) = g`.
 
         >>> absolute_error.request(jnp.zeros(1), jnp.ones(1))
@@ -416,8 +418,8 @@ class BatchLoss:
     def __repr__(self) -> str:
         return f"BatchLoss({self.name})"
 
-    def __call__(self, pred: Any, target: Any) -> Any:
-        return jax.vmap(self.per_example)(pred, target)
+    def __call__(self, pred: ArrayTree, target: ArrayTree) -> jax.Array:
+        return cast(jax.Array, jax.vmap(self.per_example)(pred, target))
 
 
 def batch_loss(name: str) -> BatchLoss:

@@ -73,6 +73,7 @@ import optax
 
 from catlearn import errors
 from catlearn.core.checked import check_positive
+from catlearn.core.loop import ArrayTree
 from catlearn.errors import HyperparameterError, ParamsError
 
 __all__ = [
@@ -168,16 +169,16 @@ class Optimiser:
 
     __slots__ = ("_get", "_init", "_update", "name")
 
-    _init: Callable[[Any], Any]
-    _get: Callable[[Any, Any], Any] | None
-    _update: Callable[[Any, Any, Any], tuple[Any, Any]]
+    _init: Callable[[Any], ArrayTree]
+    _get: Callable[[Any, Any], ArrayTree] | None
+    _update: Callable[[Any, Any, Any], tuple[ArrayTree, ArrayTree]]
     name: str
 
     def __init__(
         self,
-        init: Callable[[Any], Any],
-        get: Callable[[Any, Any], Any] | None,
-        update: Callable[[Any, Any, Any], tuple[Any, Any]],
+        init: Callable[[Any], ArrayTree],
+        get: Callable[[Any, Any], ArrayTree] | None,
+        update: Callable[[Any, Any, Any], tuple[ArrayTree, ArrayTree]],
         *,
         name: str = "optimiser",
     ) -> None:
@@ -201,7 +202,7 @@ class Optimiser:
         """
         return self._get is not None
 
-    def init(self, params: Any) -> Any:
+    def init(self, params: ArrayTree) -> Any:
         """The initial state for ``params``.
 
         >>> sgd(0.1).init({"w": jnp.zeros(2)})
@@ -209,7 +210,7 @@ class Optimiser:
         """
         return self._init(params)
 
-    def get(self, params: Any, state: Any) -> Any:
+    def get(self, params: ArrayTree, state: ArrayTree) -> Any:
         """The parameters at which to take the gradient (``params`` itself unless look-ahead).
 
         >>> nesterov(0.1, 0.5).get(jnp.ones(1), MomentumState(jnp.ones(1)))
@@ -220,7 +221,7 @@ class Optimiser:
         self.check_state(params, state)
         return self._get(params, state)
 
-    def check_state(self, params: Any, state: Any) -> None:
+    def check_state(self, params: ArrayTree, state: ArrayTree) -> None:
         """Raise :class:`~catlearn.errors.ParamsError` unless ``state`` has the structure and
         shapes of ``init(params)`` (checked at trace time: free under ``jit``).
 
@@ -254,7 +255,7 @@ class Optimiser:
                 "with respect to the same pytree you optimise."
             )
 
-    def update(self, d: Any, state: Any, params: Any) -> tuple[Any, Any]:
+    def update(self, d: ArrayTree, state: ArrayTree, params: ArrayTree) -> tuple[Any, Any]:
         """``(u, s')``: the step ``u`` (with ``p' = p + u``) for the update direction ``d``.
 
         >>> sgd(0.5).update(-jnp.ones(1), (), jnp.ones(1))[0]
@@ -264,7 +265,7 @@ class Optimiser:
         self.check_state(params, state)
         return self._update(d, state, params)
 
-    def put(self, params: Any, state: Any, d: Any) -> tuple[Any, Any]:
+    def put(self, params: ArrayTree, state: ArrayTree, d: ArrayTree) -> tuple[Any, Any]:
         """The lens's put: new ``(params, state)`` from the update direction ``d`` (the value
         on the parameter wire, :math:`-\\varepsilon\\nabla`), taken at :meth:`get`.
 
@@ -276,7 +277,7 @@ class Optimiser:
         u, s = self.update(d, state, params)
         return optax.apply_updates(params, u), s
 
-    def step(self, params: Any, state: Any, grads: Any) -> tuple[Any, Any]:
+    def step(self, params: ArrayTree, state: ArrayTree, grads: ArrayTree) -> tuple[Any, Any]:
         """One descent step from a **gradient**: ``put(params, state, -grads)``.
 
         >>> sgd(0.5).step(jnp.ones(1), (), jnp.ones(1))[0]

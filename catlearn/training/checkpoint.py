@@ -42,6 +42,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from catlearn import errors
+from catlearn.core.loop import ArrayTree
 from catlearn.errors import CheckpointError
 
 __all__ = ["Checkpoint", "Checkpointing", "FlatState", "load", "save"]
@@ -80,7 +81,7 @@ class FlatState:
     leaves: list[Any]
     paths: list[str] = field(default_factory=list)
 
-    def unflatten(self, like: Any) -> Any:
+    def unflatten(self, like: ArrayTree) -> Any:
         """The leaves in the structure of ``like`` (e.g. ``opt.init(params)``), after
         checking their number, shapes and dtypes; a mismatch raises CheckpointError."""
         want, treedef = jax.tree_util.tree_flatten(like)
@@ -147,8 +148,8 @@ def _check_path(path: Any) -> str | os.PathLike[str]:
 
 def save(
     path: str | os.PathLike[str],
-    params: Any,
-    opt_state: Any = None,
+    params: ArrayTree,
+    opt_state: ArrayTree = None,
     *,
     step: int = 0,
     metadata: dict[str, Any] | None = None,
@@ -247,7 +248,7 @@ def _read(path: str) -> tuple[dict[str, Any], list[Any]]:
     return header, leaves
 
 
-def load(path: str | os.PathLike[str], like: Any = None) -> Checkpoint:
+def load(path: str | os.PathLike[str], like: ArrayTree = None) -> Checkpoint:
     """Read a checkpoint written by :func:`save`.
 
     ``like`` is a template ``(params, opt_state)`` (or just ``params``) with the structure,
@@ -379,12 +380,12 @@ class Checkpointing:
             return False
         return done // self.every > done_before // self.every
 
-    def after(self, done_before: int, done: int, params: Any, opt_state: Any) -> None:
+    def after(self, done_before: int, done: int, params: ArrayTree, opt_state: ArrayTree) -> None:
         """Save if a checkpoint is due after epochs ``done_before .. done - 1`` ran."""
         if self.due(done_before, done):
             self.save(done, params, opt_state)
 
-    def save(self, done: int, params: Any, opt_state: Any) -> None:
+    def save(self, done: int, params: ArrayTree, opt_state: ArrayTree) -> None:
         """Save now (when there is a path), with ``step=done``."""
         if self.path is not None:
             save(self.path, params, opt_state, step=done, metadata=self.metadata)
