@@ -41,6 +41,7 @@ from typing import Any, cast
 import jax
 import jax.numpy as jnp
 import numpy as np
+from numpy.typing import ArrayLike
 
 from catlearn import errors
 from catlearn.boolean._rda_gates import (
@@ -55,6 +56,7 @@ from catlearn.boolean._rda_gates import (
     _xor_gate,
 )
 from catlearn.core.category import Composable, Inline, Node, assemble, flatten
+from catlearn.core.loop import ArrayTree
 from catlearn.core.program import Instruction, Program, evaluate
 from catlearn.core.types import Bool, Ty
 from catlearn.errors import NotBinaryError, ShapeError, TypeMismatch
@@ -282,7 +284,7 @@ class Circuit(Composable):
         return cls.copy(B @ B) >> (cls.merge(B) @ cls.and_(n)) >> cls.merge(B)
 
     @classmethod
-    def const(cls, bits: Any) -> Circuit:
+    def const(cls, bits: ArrayLike) -> Circuit:
         """The constant ``Ty() -> Bool(n)`` with the given bits; its reverse derivative discards.
 
         >>> Circuit.const([1, 0, 1])(())
@@ -303,7 +305,7 @@ class Circuit(Composable):
         return cls.const(np.ones(n, np.uint8))
 
     @classmethod
-    def linear(cls, matrix: Any) -> Circuit:
+    def linear(cls, matrix: ArrayLike) -> Circuit:
         r"""The :math:`\mathbb{Z}_2`-linear wiring :math:`y = M x` (a circuit of copies and XORs).
 
         ``matrix`` is 0/1 of shape ``(m, n)``: ``Bool(n) -> Bool(m)``; :math:`R[M](x, dy) = M^T dy`.
@@ -346,7 +348,9 @@ class Circuit(Composable):
 
     @classmethod
     def from_program(
-        cls, program: Any, arrows: Mapping[Any, Circuit] | Callable[[Any], Circuit] | None = None
+        cls,
+        program: Program,
+        arrows: Mapping[Any, Circuit] | Callable[[Any], Circuit] | None = None,
     ) -> Circuit:
         """Interpret a flat program (:mod:`catlearn.diagrams.compiler`) as a circuit: the Boolean functor.
 
@@ -394,7 +398,7 @@ class Circuit(Composable):
         return b.build(dom, cod, xs, [slot[s] for s in program.outputs])
 
     # --- running -----------------------------------------------------------------------------
-    def run(self, *xs: Any) -> tuple[Any, ...]:
+    def run(self, *xs: ArrayLike) -> tuple[Any, ...]:
         """Evaluate on one ``uint8`` array per input atom, returning one per output atom.
 
         No checks (use inside ``jit``); :meth:`__call__` checks shapes and bits first.
@@ -409,7 +413,7 @@ class Circuit(Composable):
         assert self._jit is not None  # set just above
         return self._jit
 
-    def apply(self, x: Any) -> Any:
+    def apply(self, x: ArrayTree) -> Any:
         """Run on one example (a bare array for a one-atom domain, else a tuple); jitted once
         per circuit, checked first (shapes: :exc:`ShapeError`; bits: :exc:`NotBinaryError`)."""
         xs = check_value(self.dom, x, 0, "input")
@@ -418,7 +422,7 @@ class Circuit(Composable):
 
     __call__ = apply
 
-    def apply_batch(self, xs: Any) -> Any:
+    def apply_batch(self, xs: ArrayTree) -> Any:
         """Run on a batch (leading axis of every input), via ``jax.vmap``.
 
         >>> import jax.numpy as jnp
@@ -466,7 +470,7 @@ class Circuit(Composable):
         object.__setattr__(self, "_rd", rd)
         return rd
 
-    def reverse(self, x: Any, dy: Any) -> Any:
+    def reverse(self, x: ArrayTree, dy: ArrayTree) -> Any:
         r""":math:`R[f](x, dy)` on one example (values as in :meth:`apply`)."""
         xs = check_value(self.dom, x, 0, "input")
         dys = check_value(self.cod, dy, 0, "output change")
@@ -526,7 +530,7 @@ def boolean_arrows(box: Any) -> Circuit:
 # --- checking values ---------------------------------------------------------------------------
 
 
-def check_bits(value: Any, *, what: str = "value") -> None:
+def check_bits(value: ArrayLike, *, what: str = "value") -> None:
     """Raise :class:`~catlearn.errors.NotBinaryError` unless every entry is 0 or 1.
 
     Traced values (inside ``jit``) cannot be inspected and are let through.

@@ -46,6 +46,7 @@ import numpy as np
 
 from catlearn import errors
 from catlearn.core.category import Composable, Node, Tensor
+from catlearn.core.para import WireValue
 from catlearn.core.types import Ty
 from catlearn.errors import (
     ShapeError,
@@ -526,7 +527,7 @@ class BayesLens(Composable):
             return self._backward(prior)  # type: ignore[misc]
         return _program.backward_of(self, prior)
 
-    def update(self, prior: Any, observation: Any) -> Any:
+    def update(self, prior: Any, observation: WireValue) -> Any:
         """The posterior state :math:`f^\\dagger_\\pi(- \\mid y)` for one observation ``y``."""
         return state_at(self.backward(prior), observation)
 
@@ -540,7 +541,7 @@ def _init(self: BayesLens, *values: Any) -> None:
         object.__setattr__(self, k, v)
 
 
-def bayes_lens(kernel: Any) -> BayesLens:
+def bayes_lens(kernel: Finite | LinearGaussian) -> BayesLens:
     r"""The exact Bayesian lens of a kernel: ``(f, π ↦ invert(f, π))``.
 
     >>> from catlearn.probability.kernels.markov import Finite

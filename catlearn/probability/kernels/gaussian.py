@@ -36,10 +36,12 @@ from typing import Any, cast
 import jax
 import jax.numpy as jnp
 import numpy as np
+from numpy.typing import ArrayLike
 
 from catlearn import errors
 from catlearn.core.category import PytreeArrow, flatten
 from catlearn.core.checked import as_array, is_concrete
+from catlearn.core.para import WireValue
 from catlearn.core.program import Program
 from catlearn.core.types import Euclid, Ty
 from catlearn.errors import (
@@ -137,12 +139,12 @@ class LinearGaussian(PytreeArrow):
 
     def __init__(
         self,
-        A: Any,
-        b: Any = None,
-        cov: Any = None,
+        A: ArrayLike,
+        b: ArrayLike | None = None,
+        cov: ArrayLike | None = None,
         *,
-        dom: Any = None,
-        cod: Any = None,
+        dom: Ty | int | None = None,
+        cod: Ty | int | None = None,
         validate: bool = True,
     ):
         A = as_array(A, "the matrix A of a LinearGaussian")
@@ -214,7 +216,12 @@ class LinearGaussian(PytreeArrow):
     # constructors ---------------------------------------------------------------------------
     @classmethod
     def state(
-        cls, mean: Any, cov: Any = None, cod: Any = None, *, validate: bool = True
+        cls,
+        mean: ArrayLike,
+        cov: ArrayLike | None = None,
+        cod: Ty | int | None = None,
+        *,
+        validate: bool = True,
     ) -> LinearGaussian:
         r"""The Gaussian state :math:`\mathcal N(\mu, \Sigma)` (a kernel from :class:`Ty() <Ty>`).
 
@@ -240,7 +247,12 @@ class LinearGaussian(PytreeArrow):
 
     @classmethod
     def deterministic(
-        cls, A: Any, b: Any = None, *, dom: Any = None, cod: Any = None
+        cls,
+        A: ArrayLike,
+        b: ArrayLike | None = None,
+        *,
+        dom: Ty | int | None = None,
+        cod: Ty | int | None = None,
     ) -> LinearGaussian:
         """The affine map :math:`x \\mapsto Ax + b` (covariance 0).
 
@@ -255,7 +267,7 @@ class LinearGaussian(PytreeArrow):
         return _euclid_ty(ty)
 
     @classmethod
-    def merge(cls, ty: Any, n: int = 2) -> LinearGaussian:
+    def merge(cls, ty: Ty | int | None, n: int = 2) -> LinearGaussian:
         """Addition of ``n`` copies of ``ty``: :math:`(x_1, \\dots, x_n) \\mapsto \\sum x_i`."""
         ty = _euclid_ty(ty)
         d = _dim(ty)
@@ -284,14 +296,14 @@ class LinearGaussian(PytreeArrow):
         )
 
     # evaluation -----------------------------------------------------------------------------
-    def mean(self, x: Any = ()) -> jax.Array:
+    def mean(self, x: WireValue = ()) -> jax.Array:
         """The mean :math:`Ax + b` as one flat vector (``x`` a value of ``dom``)."""
         if not len(self.dom):
             return self.b
         xv = _flat(self.dom, x) @ self.A.T
         return xv + self.b.reshape((1,) * (xv.ndim - 1) + self.b.shape)
 
-    def sample(self, key: jax.Array, n: int | None = None, *, x: Any = ()) -> Any:
+    def sample(self, key: jax.Array, n: int | None = None, *, x: WireValue = ()) -> Any:
         """Draws :math:`Ax + b + Lz`, :math:`LL^T = \\Sigma` (eigh, so singular Σ works).
 
         >>> import jax
@@ -305,7 +317,7 @@ class LinearGaussian(PytreeArrow):
         noise = z @ L.T
         return _unflat(self.cod, noise + mu.reshape((1,) * (noise.ndim - mu.ndim) + mu.shape))
 
-    def log_prob(self, y: Any, x: Any = ()) -> jax.Array:
+    def log_prob(self, y: WireValue, x: WireValue = ()) -> jax.Array:
         r"""Log-density of ``y`` given ``x``; for singular :math:`\Sigma` the density on the
         support :math:`\{\mu + \mathrm{range}\,\Sigma\}` (Lebesgue measure of its dimension),
         ``-inf`` off it.

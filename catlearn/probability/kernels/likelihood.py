@@ -34,13 +34,14 @@ from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
+from numpy.typing import ArrayLike
 
 from catlearn import errors
 from catlearn.core.checked import as_array
 from catlearn.core.learner import Learner, gradient_learner
-from catlearn.core.loop import compile_epochs, run_epochs
+from catlearn.core.loop import ArrayTree, compile_epochs, run_epochs
 from catlearn.core.losses import ErrorFn, squared_error
-from catlearn.core.para import Para, Params
+from catlearn.core.para import Para, Params, WireValue
 from catlearn.core.types import Euclid, Fin, Ty
 from catlearn.errors import DataError, HyperparameterError, NonFiniteError, ShapeError
 from catlearn.probability.kernels._checks import check_finite, check_support
@@ -73,7 +74,7 @@ def _numbers(x: Any, what: str) -> jax.Array:
     return a
 
 
-def gaussian_log_prob(theta: Any, y: Any) -> jax.Array:
+def gaussian_log_prob(theta: ArrayLike, y: ArrayLike) -> jax.Array:
     r"""log N(y; μ, diag σ²) with ``theta = concat(μ, log σ)`` of shape ``(2d,)``, ``y`` ``(d,)``.
 
     >>> float(gaussian_log_prob(jnp.zeros(2), jnp.zeros(1)))   # -log(2π)/2
@@ -93,7 +94,7 @@ def gaussian_log_prob(theta: Any, y: Any) -> jax.Array:
     return jnp.sum(-0.5 * (LOG2PI + z**2) - log_std)
 
 
-def bernoulli_log_prob(logit: Any, y: Any) -> jax.Array:
+def bernoulli_log_prob(logit: ArrayLike, y: ArrayLike) -> jax.Array:
     r"""log Bern(y; sigmoid(ℓ)) = y ℓ − log(1 + e^ℓ), for ``y`` in {0, 1} (a ``Fin(2)`` value).
 
     >>> float(bernoulli_log_prob(jnp.zeros(1), 1))    # log 1/2
@@ -107,10 +108,10 @@ def bernoulli_log_prob(logit: Any, y: Any) -> jax.Array:
             f"{tuple(logit.shape)}; make the Para arrow output one number."
         )
     logit = jnp.sum(logit)  # shape () or (1,)
-    return cast(jax.Array, y * logit - jax.nn.softplus(logit))
+    return y * logit - jax.nn.softplus(logit)
 
 
-def categorical_log_prob(logits: Any, y: Any) -> jax.Array:
+def categorical_log_prob(logits: ArrayLike, y: ArrayLike) -> jax.Array:
     r"""log softmax(ℓ)_y for ``y`` in ``Fin(k)``.
 
     A concrete ``y`` outside ``0..k-1`` is a :class:`~catlearn.errors.SupportError`; under
@@ -158,7 +159,7 @@ class NegativeLogLikelihood(ErrorFn):
         object.__setattr__(self, "inverse", squared_error.inverse)
         object.__setattr__(self, "log_prob", log_prob)
 
-    def total(self, x: Any, y: Any) -> Any:
+    def total(self, x: ArrayTree, y: ArrayTree) -> Any:
         """:math:`-\\log p(y \\mid x)` for one observation (``x`` the distribution parameters)."""
         return -self.log_prob(x, y)  # type: ignore[misc]
 
@@ -243,15 +244,15 @@ class StochasticMap:
         """Fresh parameters of the underlying Para arrow."""
         return self.para.init(key)
 
-    def theta(self, params: Params, x: Any) -> Any:
+    def theta(self, params: Params, x: WireValue) -> Any:
         """The distribution parameters :math:`\\theta = I(p, x)` for one input."""
         return self.para.call({n: params[n] for n in self.para.spec}, x, None)
 
-    def log_likelihood(self, params: Params, x: Any, y: Any) -> jax.Array:
+    def log_likelihood(self, params: Params, x: WireValue, y: WireValue) -> jax.Array:
         """:math:`\\log p(y \\mid I(p, x))` for one pair."""
         return cast(jax.Array, self.log_prob(self.theta(params, x), y))
 
-    def nll(self, params: Params, xs: Any, ys: Any) -> jax.Array:
+    def nll(self, params: Params, xs: WireValue, ys: WireValue) -> jax.Array:
         """The mean negative log-likelihood over a batch (leading axes)."""
         return -jnp.mean(
             jax.vmap(lambda x, y: self.log_likelihood(params, x, y), in_axes=(_in_axis(xs), 0))(

@@ -32,14 +32,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import Any
+from typing import Any, TypeAlias
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from numpy.typing import ArrayLike
 
 from catlearn.core.category import PytreeArrow, flatten
 from catlearn.core.checked import as_array, is_concrete
+from catlearn.core.para import WireValue
 from catlearn.core.program import Program
 from catlearn.core.types import Fin, Ty
 from catlearn.errors import (
@@ -55,6 +57,11 @@ from catlearn.probability.kernels.contraction import FactorNetwork
 from catlearn.probability.kernels.sampler import Sampler
 
 __all__ = ["Finite", "Sampler"]
+
+TyLike: TypeAlias = "Ty | int | tuple[Ty | int, ...] | list[Ty | int] | None"
+"""What a :class:`Finite` kernel's ``dom``, ``cod`` or ``ty`` argument accepts: a wire type, an
+int ``k`` for ``Fin(k)``, a tuple or list of those (their product), or ``None`` (inferred from the
+table's shape)."""
 
 
 # --- shared helpers --------------------------------------------------------------------------
@@ -127,7 +134,14 @@ class Finite(PytreeArrow):
     _tables: Any  # a box: its array; a composite: one array per box (BoxParams)
     _data = "_tables"
 
-    def __init__(self, array: Any, dom: Any = None, cod: Any = None, *, validate: bool = True):
+    def __init__(
+        self,
+        array: ArrayLike,
+        dom: TyLike = None,
+        cod: TyLike = None,
+        *,
+        validate: bool = True,
+    ):
         arr = _float(array)
         dom = _as_ty(dom)
         if cod is None:
@@ -218,7 +232,7 @@ class Finite(PytreeArrow):
 
     # constructors ---------------------------------------------------------------------------
     @classmethod
-    def state(cls, probs: Any, cod: Any = None) -> Finite:
+    def state(cls, probs: ArrayLike, cod: TyLike = None) -> Finite:
         """A distribution on ``cod`` (default: ``Fin(k)`` per axis of ``probs``).
 
         >>> Finite.state([0.25, 0.75]).cod
@@ -227,7 +241,7 @@ class Finite(PytreeArrow):
         return cls(probs, Ty(), cod)
 
     @classmethod
-    def uniform(cls, ty: Any) -> Finite:
+    def uniform(cls, ty: TyLike) -> Finite:
         """The uniform state on ``ty``.
 
         >>> Finite.uniform(Fin(4)).array
@@ -239,7 +253,12 @@ class Finite(PytreeArrow):
         return cls(jnp.full(sizes, 1.0 / n), Ty(), ty)
 
     @classmethod
-    def from_function(cls, fn: Callable[..., Any], dom: Any, cod: Any) -> Finite:
+    def from_function(
+        cls,
+        fn: Callable[..., Any],
+        dom: TyLike,
+        cod: TyLike,
+    ) -> Finite:
         r"""The deterministic kernel :math:`x \mapsto \delta_{fn(x)}` of a function on indices.
 
         ``fn`` takes one int per domain wire and returns an int (one codomain wire) or a
@@ -260,7 +279,7 @@ class Finite(PytreeArrow):
         return cls(jnp.asarray(arr, dtype=jnp.zeros(()).dtype), dom, cod)
 
     @classmethod
-    def point(cls, value: Any, ty: Any) -> Finite:
+    def point(cls, value: WireValue, ty: TyLike) -> Finite:
         """The Dirac state at ``value`` (an int, or a tuple of ints) on ``ty``.
 
         >>> Finite.point(2, Fin(3)).array
@@ -414,12 +433,12 @@ class Finite(PytreeArrow):
                 out.append(jnp.asarray(v).astype(jnp.int32))
         return tuple(out)
 
-    def row(self, x: Any = ()) -> jax.Array:
+    def row(self, x: WireValue = ()) -> jax.Array:
         """The distribution :math:`f(- \\mid x)`, an array of shape cod sizes."""
         idx = self._index(x, self.dom, "input")  # traced and out of range: NaN (never a clamp)
         return self.array.at[idx].get(mode="fill", fill_value=jnp.nan, wrap_negative_indices=False)
 
-    def prob(self, y: Any, x: Any = ()) -> jax.Array:
+    def prob(self, y: WireValue, x: WireValue = ()) -> jax.Array:
         """:math:`f(y \\mid x)`.
 
         >>> Finite.state([0.25, 0.75]).prob(1)
@@ -430,7 +449,7 @@ class Finite(PytreeArrow):
             return jnp.asarray(np.asarray(self.array)[idx], dtype=self.array.dtype)
         return self.array.at[idx].get(mode="fill", fill_value=jnp.nan, wrap_negative_indices=False)
 
-    def log_prob(self, y: Any, x: Any = ()) -> jax.Array:
+    def log_prob(self, y: WireValue, x: WireValue = ()) -> jax.Array:
         """:math:`\\log f(y \\mid x)` (``-inf`` outside the support).
 
         >>> Finite.state([0.5, 0.5]).log_prob(0)
@@ -438,7 +457,7 @@ class Finite(PytreeArrow):
         """
         return jnp.log(self.prob(y, x))
 
-    def sample(self, key: jax.Array, n: int | None = None, *, x: Any = ()) -> Any:
+    def sample(self, key: jax.Array, n: int | None = None, *, x: WireValue = ()) -> Any:
         """``n`` independent draws from :math:`f(- \\mid x)` (one draw when ``n`` is None).
 
         Values follow :mod:`catlearn.core.types`: ints for one wire, a tuple for several.
