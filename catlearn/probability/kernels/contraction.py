@@ -274,18 +274,17 @@ def plan_contraction(
         tscopes, keep = _check_scopes(scopes, cards, output)
     else:
         tscopes, keep = tuple(tuple(s) for s in scopes), tuple(output)
-    scopes = tscopes
-    hidden = {v for s in scopes for v in s} - set(keep)
+    hidden = {v for s in tscopes for v in s} - set(keep)
     if order is None:
-        order = elimination_order(scopes, cards, hidden, heuristic=heuristic, last=maximize)
+        order = elimination_order(tscopes, cards, hidden, heuristic=heuristic, last=maximize)
     maxed = set(maximize)
     slots: dict[int, tuple[Any, ...]] = dict(enumerate(tscopes))
     where: dict[Any, set[int]] = {}
-    for i, s in enumerate(scopes):
+    for i, s in enumerate(tscopes):
         for v in s:
             where.setdefault(v, set()).add(i)
     steps: list[Step] = []
-    n = len(scopes)
+    n = len(tscopes)
     max_size = cost = 1
     for x in order:
         ins = tuple(sorted(where.pop(x, ())))
